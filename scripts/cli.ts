@@ -1,0 +1,153 @@
+/**
+ * `npm start -- <input> [--out DIR] [--preset NAME] [--segment-seconds N] [--json]`
+ *
+ * Runs one job end to end on the local stack: the file is uploaded to the local ingest
+ * bucket, whose object-created event starts the state machine, exactly as in the cloud.
+ */
+import '../src/local/polyfill.js';
+import { parseArgs } from 'node:util';
+import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createReadStream } from 'node:fs';
+import { LocalStack } from '../src/local/stack.js';
+import { setLogSink } from '../src/log.js';
+import { downloadFile, listKeys } from '../src/aws/s3.js';
+import { isVideoKey } from '../src/pipeline/ingest.js';
+import { PRESETS } from '../src/media/presets.js';
+import { generateSample } from '../src/media/sample.js';
+import { resolveBinaries } from '../src/media/binaries.js';
+import type { ExecutionProgress } from '../src/local/stepFunctions.js';
+import type { JobEventDetail } from '../src/pipeline/events.js';
+
+const USAGE = `usage: npm start -- [input] [--out DIR] [--preset NAME] [--segment-seconds N] [--json] [--verbose]
+  input               a video file; without one, a 60 s 1280x720 sample is generated
+  --out DIR           where outputs are written (default ./output/<jobId>/)
+  --preset NAME       ${Object.keys(PRESETS).join(' | ')} (default h264-ladder)
+  --segment-seconds N target segment length (default 4)
+  --json              stdout carries only the job's final event as JSON
+  --data DIR          local stack data folder (default ./.local-data)
+  --verbose           JSON logs to stderr instead of .local-data/logs/`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      preset: { type: 'string' },
+      'segment-seconds': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      data: { type: 'string', default: '.local-data' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const say = (s: string) => process.stderr.write(s + '\n');
+  const dataDir = path.resolve(values.data!);
+  if (values.preset && !PRESETS[values.preset]) {
+    say(`unknown preset "${values.preset}"; known: ${Object.keys(PRESETS).join(', ')}`);
+    return 2;
+  }
+  const segSec = values['segment-seconds'] !== undefined ? Number(values['segment-seconds']) : undefined;
+  if (segSec !== undefined && !(segSec >= 0.5 && segSec <= 600)) {
+    say('--segment-seconds must be a number from 0.5 to 600');
+    return 2;
+  }
+
+  let input = positionals[0];
+  if (!input) {
+    input = path.join(dataDir, 'samples', 'sample-60s-1280x720.mp4');
+    if (!existsSync(input)) {
+      say(`no input given: generating a 60 s 1280x720 sample with ffmpeg (${resolveBinaries().ffmpeg}) ...`);
+      await mkdir(path.dirname(input), { recursive: true });
+      await generateSample({ output: input, durationSec: 60, width: 1280, height: 720, fps: 30, audio: true });
+    }
+  }
+  if (!existsSync(input) || !statSync(input).isFile()) {
+    say(`input not found: ${input}`);
+    return 2;
+  }
+
+  const logFile = path.join(dataDir, 'logs', `${new Date().toISOString().slice(0, 10)}.jsonl`);
+  if (!values.verbose) {
+    await mkdir(path.dirname(logFile), { recursive: true });
+    const stream = createWriteStream(logFile, { flags: 'a' });
+    setLogSink((line) => stream.write(line + '\n'));
+  } else setLogSink((line) => process.stderr.write(line + '\n'));
+
+  const started = Date.now();
+  const stack = await LocalStack.start({ dataDir });
+  try {
+    const base = path.basename(input).replace(/[^A-Za-z0-9._-]/g, '_');
+    const key = `uploads/${Date.now()}-${base}${isVideoKey(base) ? '' : '.mp4'}`;
+    const ingested = stack.waitForIngest(key);
+    await stack.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.config.INGEST_BUCKET,
+        Key: key,
+        Body: createReadStream(input),
+        ContentLength: statSync(input).size,
+        Metadata: { ...(values.preset ? { preset: values.preset } : {}), ...(segSec ? { 'segment-seconds': String(segSec) } : {}) },
+      }),
+    );
+    const ing = await ingested;
+    if (!ing.started) {
+      say(`not started: ${ing.reason}`);
+      return 2;
+    }
+    const jobId = ing.jobId;
+    say(`job ${jobId}: ${input} -> s3://${stack.config.INGEST_BUCKET}/${key} (logs: ${values.verbose ? 'stderr' : logFile})`);
+    const tty = process.stderr.isTTY;
+    let last = '';
+    stack.sfn.on('progress', (p: ExecutionProgress) => {
+      if (p.jobId !== jobId) return;
+      const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${p.step}${p.segmentsTotal ? `  segments ${p.segmentsDone}/${p.segmentsTotal}` : ''}`;
+      if (line.replace(/^\[[^\]]*\] /, '') === last) return;
+      last = line.replace(/^\[[^\]]*\] /, '');
+      process.stderr.write(tty ? `\r\x1b[2K${line}` : line + '\n');
+    });
+    const final = await stack.waitForFinalEvent(jobId);
+    if (tty) process.stderr.write('\n');
+    const detail = final?.detail as JobEventDetail | undefined;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (!final || !detail) {
+      say(`job ${jobId}: the execution ended without a final event`);
+      return 1;
+    }
+    if (detail.status === 'COMPLETE') {
+      const out = path.resolve(values.out ?? path.join('output', jobId));
+      await mkdir(out, { recursive: true });
+      const objs = await listKeys(stack.s3, stack.config.OUTPUT_BUCKET, `${jobId}/`);
+      for (const o of objs) await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.key }, path.join(out, path.basename(o.key)));
+      if (values.json) process.stdout.write(JSON.stringify(final) + '\n');
+      else {
+        process.stdout.write(`COMPLETE in ${seconds} s: ${objs.length} files in ${out}\n`);
+        for (const o of detail.outputs ?? []) {
+          const dims = o.width ? ` ${o.width}x${o.height}` : '';
+          const dur = o.durationMs ? ` ${(o.durationMs / 1000).toFixed(3)} s` : '';
+          const frames = o.frames ? ` ${o.frames} frames` : '';
+          process.stdout.write(`  ${o.name.padEnd(16)}${dims}${dur}${frames} ${(o.sizeBytes / 1e6).toFixed(2)} MB\n`);
+        }
+      }
+      return 0;
+    }
+    if (values.json) process.stdout.write(JSON.stringify(final) + '\n');
+    else process.stdout.write(`ERROR after ${seconds} s: ${detail.errorCode}: ${detail.errorMessage}\n`);
+    return 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`media-transcoder: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(3);
+  },
+);

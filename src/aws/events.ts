@@ -1,0 +1,34 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { Config } from '../config.js';
+import { TransientError } from '../errors.js';
+
+/** One event as PutEvents takes it. */
+export interface EventEntry {
+  Source: string;
+  DetailType: string;
+  Detail: string;
+  EventBusName: string;
+  Resources?: string[];
+  Time?: Date;
+}
+
+/** Where job events go: EventBridge in the cloud, a JSON-lines log locally. */
+export interface EventPublisher {
+  put(entry: EventEntry): Promise<void>;
+}
+
+/** PutEvents; a partial failure is thrown so the state machine retries. */
+export class EventBridgePublisher implements EventPublisher {
+  constructor(
+    config: Pick<Config, 'AWS_REGION'>,
+    private readonly client = new EventBridgeClient({ region: config.AWS_REGION }),
+  ) {}
+
+  async put(entry: EventEntry): Promise<void> {
+    const r = await this.client.send(new PutEventsCommand({ Entries: [entry] }));
+    if ((r.FailedEntryCount ?? 0) > 0) {
+      const e = r.Entries?.[0];
+      throw new TransientError('INTERNAL', `PutEvents rejected the event: ${e?.ErrorCode} ${e?.ErrorMessage}`);
+    }
+  }
+}

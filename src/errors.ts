@@ -1,0 +1,92 @@
+/**
+ * Error classes of the pipeline. The class `name` is what the state machine's `ErrorEquals`
+ * matches, so it is stable; the `code` is what users see in the ERROR event.
+ *
+ * Permanent errors (bad input, unsupported media, limits) are never retried; transient ones
+ * (S3 throttling, a killed worker) are.
+ */
+
+/** A machine-readable error code carried in the ERROR event. */
+export type ErrorCode =
+  | 'INPUT_EMPTY'
+  | 'INPUT_NOT_FOUND'
+  | 'INPUT_UNREADABLE'
+  | 'INPUT_TRUNCATED'
+  | 'INPUT_NO_VIDEO'
+  | 'INPUT_NO_FRAMES'
+  | 'INPUT_UNSUPPORTED'
+  | 'INPUT_LIMIT_EXCEEDED'
+  | 'INVALID_REQUEST'
+  | 'INVALID_CLIP'
+  | 'UNKNOWN_PRESET'
+  | 'SEGMENT_MISMATCH'
+  | 'ENCODER_FAILED'
+  | 'TIMEOUT'
+  | 'CONFIG'
+  | 'INTERNAL';
+
+/** Base class: every pipeline error has a code and keeps its cause. */
+export class PipelineError extends Error {
+  override name = 'PipelineError';
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    // The code is part of the message because Step Functions only carries name and message
+    // (as `Error` and `Cause`) from the task to the Catch.
+    super(`${code}: ${message}`, options);
+    this.code = code;
+  }
+}
+
+/** The input cannot be transcoded as given. Never retried. */
+export class InputError extends PipelineError {
+  override name = 'InputError';
+}
+
+/** A request or state input did not pass its schema. Never retried. */
+export class ValidationError extends PipelineError {
+  override name = 'ValidationError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_REQUEST', message, options);
+  }
+}
+
+/** Something that may succeed when tried again (throttling, a killed process, a network blip). */
+export class TransientError extends PipelineError {
+  override name = 'TransientError';
+}
+
+/** ffmpeg or ffprobe failed on input that passed the probe: a bug or an exotic stream. */
+export class EncoderError extends PipelineError {
+  override name = 'EncoderError';
+}
+
+/** Configuration is missing or invalid: fails at cold start. */
+export class ConfigError extends PipelineError {
+  override name = 'ConfigError';
+  constructor(message: string) {
+    super('CONFIG', message);
+  }
+}
+
+/** Names of errors the state machine must not retry. */
+export const PERMANENT_ERROR_NAMES = ['InputError', 'ValidationError', 'ConfigError'] as const;
+
+const CODE_RE = /^([A-Z][A-Z_]+): ([\s\S]*)$/;
+
+/**
+ * Extracts `{code, message}` from a Step Functions `{Error, Cause}` pair. The Cause is the
+ * plain message locally and a JSON document (`errorMessage`) from a cloud Lambda.
+ */
+export function describeFailure(error: string | undefined, cause: unknown): { code: string; message: string } {
+  let message = typeof cause === 'string' ? cause : cause == null ? '' : JSON.stringify(cause);
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: unknown };
+    if (parsed && typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    /* plain text cause */
+  }
+  const m = CODE_RE.exec(message);
+  if (m) return { code: m[1], message: m[2] };
+  if (error === 'States.Timeout') return { code: 'TIMEOUT', message: message || 'A step timed out' };
+  return { code: 'INTERNAL', message: message || error || 'Unknown failure' };
+}

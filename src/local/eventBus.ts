@@ -1,0 +1,60 @@
+import { EventEmitter } from 'node:events';
+import { appendFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { EventEntry, EventPublisher } from '../aws/events.js';
+
+/** An event as EventBridge delivers it to a rule's target. */
+export interface DeliveredEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: Record<string, unknown>;
+}
+
+/**
+ * The local EventBridge: every PutEvents entry is appended to a JSON-lines log in the
+ * envelope EventBridge delivers, and handed to in-process subscribers.
+ */
+export class LocalEventBus implements EventPublisher {
+  private readonly emitter = new EventEmitter();
+  private chain: Promise<void> = Promise.resolve();
+  /** Every event delivered since start, in order. */
+  readonly history: DeliveredEvent[] = [];
+  constructor(readonly logFile: string, private readonly region = 'us-east-1') {
+    this.emitter.setMaxListeners(0);
+  }
+
+  async put(entry: EventEntry): Promise<void> {
+    const ev: DeliveredEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: '000000000000',
+      time: (entry.Time ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.region,
+      resources: entry.Resources ?? [],
+      detail: JSON.parse(entry.Detail) as Record<string, unknown>,
+    };
+    // Appends are serialized so lines never interleave.
+    this.chain = this.chain.then(async () => {
+      await mkdir(path.dirname(this.logFile), { recursive: true });
+      await appendFile(this.logFile, JSON.stringify(ev) + '\n');
+    });
+    await this.chain;
+    this.history.push(ev);
+    this.emitter.emit('event', ev);
+  }
+
+  /** Subscribes to every delivered event; returns the unsubscribe function. */
+  subscribe(fn: (ev: DeliveredEvent) => void): () => void {
+    this.emitter.on('event', fn);
+    return () => this.emitter.off('event', fn);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Pure builders of ffmpeg argument lists. Nothing here runs a process, so every choice that
+ * decides output correctness is testable without the binary.
+ */
+import type { Preset, Rendition } from './presets.js';
+import { protocolWhitelist } from './probe.js';
+
+const BASE = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
+
+/**
+ * Split by stream copy at the planned packets, into NUT files that keep the source's exact
+ * time base and timestamps (-copyts; MP4/MKV pieces would round or shift them).
+ */
+export function buildSplitArgs(p: { input: string; videoStream: number; splitFrames: number[]; pattern: string }): string[] {
+  const args = [...BASE, '-protocol_whitelist', protocolWhitelist(p.input), '-copyts', '-i', p.input,
+    '-map', `0:${p.videoStream}`, '-c', 'copy', '-avoid_negative_ts', 'disabled', '-f', 'segment', '-segment_format', 'nut'];
+  if (p.splitFrames.length) args.push('-segment_frames', p.splitFrames.join(','));
+  args.push('-reset_timestamps', '0', p.pattern);
+  return args;
+}
+
+/** Video filter that undoes the source's display rotation (split pieces lose that metadata). */
+export function rotationFilter(rotation: number): string[] {
+  if (rotation === 90) return ['transpose=clock'];
+  if (rotation === 180) return ['hflip', 'vflip'];
+  if (rotation === 270) return ['transpose=cclock'];
+  return [];
+}
+
+/** One output of a segment encode. */
+export interface EncodeOutput {
+  rendition: Rendition;
+  file: string;
+}
+
+/**
+ * Encodes one segment into every rendition in a single process (one decode).
+ * Timing is passed through: no frame is duplicated or dropped and each keeps its source
+ * timestamp in the source time base (-vsync passthrough, -enc_time_base -1), so variable
+ * frame rate survives. Keyframes are forced on a fixed grid of source time and at the
+ * segment start, with scene-cut keyframes off, so every rendition has them at the same frames.
+ */
+export function buildSegmentEncodeArgs(p: {
+  input: string;
+  preset: Preset;
+  outputs: EncodeOutput[];
+  skip: number;
+  count: number;
+  totalFrames: number;
+  rotation: number;
+  threads?: number;
+}): string[] {
+  const g = p.preset.gopSeconds;
+  const args = [...BASE, '-protocol_whitelist', 'file', '-noautorotate', '-copyts', '-i', p.input, '-vsync', 'passthrough'];
+  const trim = p.skip > 0 || p.count < p.totalFrames ? [`select=between(n\\,${p.skip}\\,${p.skip + p.count - 1})`] : [];
+  for (const o of p.outputs) {
+    const r = o.rendition;
+    const vf = [...trim, ...rotationFilter(p.rotation), `scale=${r.width}:${r.outHeight}`, `format=${p.preset.video.pixFmt}`].join(',');
+    args.push(
+      '-map', '0:v:0', '-an', '-sn', '-dn',
+      '-vf', vf,
+      '-c:v', p.preset.video.encoder,
+      '-preset', p.preset.video.speed,
+      '-profile:v', p.preset.video.profile,
+      '-crf', String(r.crf),
+      '-maxrate', `${r.maxBitrateKbps}k`,
+      '-bufsize', `${r.maxBitrateKbps * 2}k`,
+      '-bf', String(p.preset.video.bFrames),
+      '-g', '100000', '-keyint_min', '1', '-sc_threshold', '0',
+      '-force_key_frames', `expr:if(isnan(prev_forced_t),1,gte(floor(t/${g}),floor(prev_forced_t/${g})+1))`,
+      ...(p.threads ? ['-threads', String(p.threads)] : []),
+      '-enc_time_base', '-1',
+      '-f', 'nut', o.file,
+    );
+  }
+  return args;
+}
+
+/**
+ * Encodes the audio of the whole range once: cut to the video's range in source time, moved
+ * to start at zero, gaps and a late start filled with silence, padded or cut to the video's
+ * duration, so the renditions' A/V offset is zero.
+ */
+export function buildAudioArgs(p: {
+  input: string;
+  audioStream: number;
+  startSec: number;
+  endSec: number;
+  preset: Preset;
+  output: string;
+}): string[] {
+  const dur = p.endSec - p.startSec;
+  const f = (x: number) => x.toFixed(6);
+  const af = [
+    `atrim=start=${f(p.startSec)}:end=${f(p.endSec)}`,
+    `asetpts=PTS-${f(p.startSec)}/TB`,
+    'aresample=async=1:first_pts=0',
+    'apad',
+  ].join(',');
+  return [...BASE, '-protocol_whitelist', protocolWhitelist(p.input), '-copyts', '-i', p.input,
+    '-map', `0:${p.audioStream}`, '-vn', '-sn', '-dn', '-af', af, '-t', f(dur),
+    '-c:a', p.preset.audio.encoder, '-b:a', `${p.preset.audio.bitrateKbps}k`,
+    '-ac', String(p.preset.audio.channels), '-ar', String(p.preset.audio.sampleRate),
+    '-f', 'mp4', p.output];
+}
+
+/** A piece of a rendition in the concat list, with its exact planned duration. */
+export interface ConcatPiece {
+  file: string;
+  durationSec?: number;
+}
+
+/**
+ * The ffconcat list. Each piece's duration is given, computed so the running offsets equal
+ * the planned start times to the microsecond (no drift across hundreds of pieces).
+ */
+export function buildConcatList(pieces: ConcatPiece[]): string {
+  const lines = ['ffconcat version 1.0'];
+  for (const p of pieces) {
+    lines.push(`file '${p.file.replace(/'/g, "'\\''")}'`);
+    if (p.durationSec !== undefined) lines.push(`duration ${p.durationSec.toFixed(6)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Durations for the concat list from the planned start times (ticks): the differences of the
+ * starts rounded to microseconds, so the sums telescope to the exact starts.
+ */
+export function pieceDurations(startPts: number[], tick: number): number[] {
+  const us = (pts: number) => Math.round((pts - startPts[0]) * tick * 1e6);
+  return startPts.slice(1).map((p, i) => (us(p) - us(startPts[i])) / 1e6);
+}
+
+/** Joins the pieces of one rendition by stream copy and muxes the audio in: MP4, faststart. */
+export function buildConcatArgs(p: { list: string; audio?: string; output: string }): string[] {
+  const args = [...BASE, '-protocol_whitelist', 'file', '-f', 'concat', '-safe', '0', '-i', p.list];
+  if (p.audio) args.push('-protocol_whitelist', 'file', '-i', p.audio);
+  args.push('-map', '0:v:0');
+  if (p.audio) args.push('-map', '1:a:0');
+  args.push('-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', p.output);
+  return args;
+}
+
+/**
+ * Scrubbing thumbnails: keyframes only are decoded (-skip_frame nokey), one picture per
+ * interval, fitted into a fixed tile.
+ */
+export function buildThumbnailArgs(p: { input: string; videoStream: number; intervalSec: number; width: number; height: number; pattern: string }): string[] {
+  return [...BASE, '-protocol_whitelist', protocolWhitelist(p.input), '-skip_frame', 'nokey', '-i', p.input,
+    '-map', `0:${p.videoStream}`, '-an', '-sn', '-dn',
+    '-vf', `fps=1/${p.intervalSec},scale=${p.width}:${p.height}:force_original_aspect_ratio=decrease,pad=${p.width}:${p.height}:(ow-iw)/2:(oh-ih)/2`,
+    '-q:v', '4', '-f', 'image2', p.pattern];
+}
+
+/** One full-size frame for the poster, seeking to `atSec` in the input. */
+export function buildPosterArgs(p: { input: string; videoStream: number; atSec: number; output: string }): string[] {
+  return [...BASE, '-protocol_whitelist', protocolWhitelist(p.input), '-ss', p.atSec.toFixed(3), '-i', p.input,
+    '-map', `0:${p.videoStream}`, '-frames:v', '1', '-f', 'image2', '-c:v', 'png', p.output];
+}

@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+
+/** A rational number (time bases, frame rates). */
+export interface Rational {
+  num: number;
+  den: number;
+}
+
+/** What the pipeline needs to know about a source. */
+export interface MediaInfo {
+  formatName: string;
+  durationSec: number;
+  sizeBytes: number;
+  bitRate: number;
+  streamCount: number;
+  video: {
+    index: number;
+    codec: string;
+    profile?: string;
+    pixFmt: string;
+    width: number;
+    height: number;
+    timeBase: Rational;
+    avgFrameRate: number;
+    /** Display rotation in degrees (phone footage), applied explicitly because split pieces lose it. */
+    rotation: number;
+    /** Frame count the container header claims, when it has one. */
+    headerFrames?: number;
+  };
+  audio: { index: number; codec: string; channels: number; sampleRate: number } | null;
+}
+
+/** The source's video packets in decode order: the keyframe index and every timestamp. */
+export interface PacketIndex {
+  pts: number[];
+  dts: number[];
+  duration: number[];
+  /** Decode-order indices of packets flagged as keyframes. */
+  keyframes: number[];
+}
+
+/** Options shared by every probe call. */
+export interface ProbeInput {
+  /** A local path or a presigned http(s) URL. */
+  url: string;
+}
+
+/** Protocols ffprobe/ffmpeg may open for an input: only what our own code hands them. */
+export function protocolWhitelist(url: string): string {
+  return /^https?:/i.test(url) ? 'http,https,tcp,tls,crypto' : 'file';
+}
+
+/** Arguments of the stream/format probe (JSON on stdout). */
+export function buildStreamProbeArgs(input: ProbeInput): string[] {
+  return ['-v', 'error', '-hide_banner', '-protocol_whitelist', protocolWhitelist(input.url), '-print_format', 'json', '-show_format', '-show_streams', input.url];
+}
+
+/** Arguments of the packet probe of one stream: pts,dts,duration,flags per line, no decoding. */
+export function buildPacketProbeArgs(input: ProbeInput, streamIndex: number): string[] {
+  return [
+    '-v', 'error', '-hide_banner',
+    '-protocol_whitelist', protocolWhitelist(input.url),
+    '-select_streams', String(streamIndex),
+    '-show_entries', 'packet=pts,dts,duration,flags',
+    '-of', 'csv=p=0',
+    input.url,
+  ];
+}
+
+const StreamSchema = z.object({
+  index: z.number(),
+  codec_type: z.string().optional(),
+  codec_name: z.string().optional(),
+  profile: z.string().optional(),
+  pix_fmt: z.string().optional(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  time_base: z.string().optional(),
+  avg_frame_rate: z.string().optional(),
+  nb_frames: z.string().optional(),
+  channels: z.number().optional(),
+  sample_rate: z.string().optional(),
+  disposition: z.record(z.string(), z.number()).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  side_data_list: z.array(z.object({ rotation: z.number().optional() }).passthrough()).optional(),
+});
+const ProbeJsonSchema = z.object({
+  streams: z.array(StreamSchema).default([]),
+  format: z
+    .object({ format_name: z.string().optional(), duration: z.string().optional(), size: z.string().optional(), bit_rate: z.string().optional() })
+    .optional(),
+});
+
+function parseRational(s: string | undefined): Rational | undefined {
+  const m = /^(\d+)\/(\d+)$/.exec(s ?? '');
+  if (!m || Number(m[2]) === 0) return undefined;
+  return { num: Number(m[1]), den: Number(m[2]) };
+}
+
+/** Maps any rotation to one of 0, 90, 180, 270 (clockwise display rotation). */
+export function normalizeRotation(deg: number): number {
+  if (!Number.isFinite(deg)) return 0;
+  // ffprobe's displaymatrix rotation is counter-clockwise (-90 means rotate 90 clockwise).
+  return ((Math.round(-deg / 90) * 90) % 360 + 360) % 360;
+}
+
+/** Parses ffprobe's JSON into MediaInfo; INPUT_NO_VIDEO when there is no usable video stream. */
+export function parseStreamProbe(json: string): MediaInfo {
+  let data: z.infer<typeof ProbeJsonSchema>;
+  try {
+    data = ProbeJsonSchema.parse(JSON.parse(json));
+  } catch (err) {
+    throw new InputError('INPUT_UNREADABLE', 'ffprobe returned no usable description of the file', { cause: err });
+  }
+  const v = data.streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  if (!v) throw new InputError('INPUT_NO_VIDEO', 'the file has no video stream (audio-only or not a video)');
+  const tb = parseRational(v.time_base);
+  if (!tb || !v.width || !v.height || !v.codec_name) {
+    throw new InputError('INPUT_UNREADABLE', `video stream ${v.index} has no codec, size or time base`);
+  }
+  const a = data.streams.find((s) => s.codec_type === 'audio');
+  const fr = parseRational(v.avg_frame_rate);
+  const nb = Number(v.nb_frames);
+  return {
+    formatName: data.format?.format_name ?? 'unknown',
+    durationSec: Number(data.format?.duration ?? 0) || 0,
+    sizeBytes: Number(data.format?.size ?? 0) || 0,
+    bitRate: Number(data.format?.bit_rate ?? 0) || 0,
+    streamCount: data.streams.length,
+    video: {
+      index: v.index,
+      codec: v.codec_name,
+      profile: v.profile,
+      pixFmt: v.pix_fmt ?? 'unknown',
+      width: v.width,
+      height: v.height,
+      timeBase: tb,
+      avgFrameRate: fr ? fr.num / fr.den : 0,
+      rotation: normalizeRotation(v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? Number(v.tags?.rotate ?? 0)),
+      ...(Number.isFinite(nb) && nb > 0 ? { headerFrames: nb } : {}),
+    },
+    audio: a
+      ? { index: a.index, codec: a.codec_name ?? 'unknown', channels: a.channels ?? 0, sampleRate: Number(a.sample_rate ?? 0) }
+      : null,
+  };
+}
+
+/**
+ * Parses the packet CSV. Packets without any timestamp are dropped (they cannot be placed);
+ * a missing pts falls back to dts (AVI, raw streams).
+ */
+export function parsePacketCsv(csv: string): PacketIndex {
+  const idx: PacketIndex = { pts: [], dts: [], duration: [], keyframes: [] };
+  for (const line of csv.split('\n')) {
+    if (!line) continue;
+    const [pts, dts, dur, flags] = line.split(',');
+    const p = Number(pts);
+    const d = Number(dts);
+    const hasP = pts !== 'N/A' && pts !== '' && Number.isFinite(p);
+    const hasD = dts !== 'N/A' && dts !== '' && Number.isFinite(d);
+    if (!hasP && !hasD) continue;
+    if (flags?.includes('K')) idx.keyframes.push(idx.pts.length);
+    idx.pts.push(hasP ? p : d);
+    idx.dts.push(hasD ? d : p);
+    const du = Number(dur);
+    idx.duration.push(Number.isFinite(du) && du > 0 ? du : 0);
+  }
+  return idx;
+}
+
+/**
+ * Checks that the packet index is complete and usable. A header that promises more frames
+ * than could be read, or ffprobe's "partial file", means the file was cut short.
+ */
+export function checkPacketIndex(info: MediaInfo, idx: PacketIndex, stderr: string): void {
+  if (idx.pts.length === 0) throw new InputError('INPUT_NO_FRAMES', 'the video stream has no readable frames');
+  if (/partial file|Invalid NAL unit size|moov atom not found/i.test(stderr)) {
+    throw new InputError('INPUT_TRUNCATED', 'the file is truncated: ffprobe could not read all of it');
+  }
+  if (info.video.headerFrames && idx.pts.length < info.video.headerFrames) {
+    throw new InputError('INPUT_TRUNCATED', `the file is truncated: the header lists ${info.video.headerFrames} video frames, only ${idx.pts.length} can be read`);
+  }
+  if (idx.keyframes.length === 0) throw new InputError('INPUT_UNSUPPORTED', 'the video stream has no keyframe');
+}

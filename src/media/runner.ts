@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { EncoderError, TransientError } from '../errors.js';
+
+/** Options of one ffmpeg/ffprobe run. */
+export interface RunOptions {
+  /** Kill the process after this many milliseconds. */
+  timeoutMs: number;
+  /** Collect stdout (ffprobe); otherwise it is discarded. */
+  captureStdout?: boolean;
+  /** Called with every stderr line (ffmpeg progress). */
+  onStderrLine?: (line: string) => void;
+  /** Aborts the run (SIGTERM of the worker, an aborted execution). */
+  signal?: AbortSignal;
+}
+
+/** Result of a successful run. */
+export interface RunResult {
+  stdout: string;
+  stderrTail: string;
+  durationMs: number;
+}
+
+/** A failed run: exit code or signal, and the tail of stderr. */
+export class ProcessError extends Error {
+  override name = 'ProcessError';
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+    readonly stderrTail: string,
+    readonly timedOut: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const TAIL_BYTES = 16 * 1024;
+
+/**
+ * Runs a binary with an argument list (never a shell), a hard timeout and a bounded stderr
+ * tail. Rejects with ProcessError on a non-zero exit, a signal or the timeout.
+ */
+export function runProcess(bin: string, args: string[], opts: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', opts.captureStdout ? 'pipe' : 'ignore', 'pipe'] });
+    const out: Buffer[] = [];
+    let tail = '';
+    let partial = '';
+    let timedOut = false;
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => {
+      tail = (tail + d).slice(-TAIL_BYTES);
+      if (opts.onStderrLine) {
+        const lines = (partial + d).split(/\r|\n/);
+        partial = lines.pop() ?? '';
+        for (const l of lines) if (l) opts.onStderrLine(l);
+      }
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
+    const onAbort = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new ProcessError(`cannot start ${bin}: ${err.message}`, null, null, '', false));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      const durationMs = Date.now() - started;
+      if (code === 0) return resolve({ stdout: Buffer.concat(out).toString('utf8'), stderrTail: tail, durationMs });
+      const why = timedOut ? `timed out after ${opts.timeoutMs} ms` : signal ? `killed by ${signal}` : `exited with code ${code}`;
+      reject(new ProcessError(`${bin.split('/').pop()} ${why}: ${lastLines(tail, 3)}`, code, signal, tail, timedOut));
+    });
+  });
+}
+
+/** The last n non-empty lines of a log, joined. */
+export function lastLines(text: string, n: number): string {
+  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(-n).join(' | ');
+}
+
+/**
+ * Turns a ProcessError from an encode into a pipeline error: killed or timed out runs are
+ * transient (retry); a clean non-zero exit is an encoder failure.
+ */
+export function classifyEncodeFailure(err: unknown, what: string): never {
+  if (err instanceof ProcessError) {
+    if (err.timedOut) throw new TransientError('TIMEOUT', `${what}: ${err.message}`, { cause: err });
+    if (err.signal) throw new TransientError('ENCODER_FAILED', `${what}: ${err.message}`, { cause: err });
+    throw new EncoderError('ENCODER_FAILED', `${what}: ${err.message}`, { cause: err });
+  }
+  throw err;
+}

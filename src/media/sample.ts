@@ -1,0 +1,49 @@
+import { resolveBinaries } from './binaries.js';
+import { runProcess } from './runner.js';
+
+/** A synthetic source made from ffmpeg's lavfi generators (no download). */
+export interface SampleSpec {
+  output: string;
+  durationSec: number;
+  width: number;
+  height: number;
+  fps: number;
+  /** Sine audio; `false` for a video-only file. */
+  audio?: boolean | { channels: number };
+  /** Keyframe times in seconds (irregular GOPs); default: every 2 s. */
+  keyframes?: number[];
+  bFrames?: number;
+  /** Drop frames by a pattern to make the frame rate variable. */
+  variableFrameRate?: boolean;
+  /** Video codec (libx264 default). */
+  codec?: string;
+  extraArgs?: string[];
+}
+
+/** Builds the ffmpeg arguments of a sample (pure). */
+export function buildSampleArgs(s: SampleSpec): string[] {
+  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${s.width}x${s.height}:rate=${s.fps}`];
+  const ch = typeof s.audio === 'object' ? s.audio.channels : 2;
+  if (s.audio) args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:beep_factor=4`);
+  args.push('-t', String(s.durationSec), '-map', '0:v');
+  if (s.audio) args.push('-map', '1:a', '-c:a', 'aac', '-b:a', '128k', '-ac', String(ch));
+  const vf = ['format=yuv420p'];
+  // Drop two frames in every 11 (and a burst later) so frame durations vary.
+  if (s.variableFrameRate) vf.unshift(`select=not(eq(mod(n\\,11)\\,4))*not(eq(mod(n\\,11)\\,7))*not(between(n\\,${s.fps * 3}\\,${s.fps * 3 + 5}))`);
+  args.push('-vf', vf.join(','));
+  if (s.variableFrameRate) args.push('-vsync', 'vfr');
+  const codec = s.codec ?? 'libx264';
+  args.push('-c:v', codec);
+  if (codec === 'libx264') {
+    args.push('-preset', 'veryfast', '-bf', String(s.bFrames ?? 2), '-sc_threshold', '0');
+    if (s.keyframes) args.push('-g', '100000', '-force_key_frames', s.keyframes.join(','));
+    else args.push('-g', String(s.fps * 2));
+  }
+  args.push(...(s.extraArgs ?? []), s.output);
+  return args;
+}
+
+/** Writes a sample file with ffmpeg. */
+export async function generateSample(s: SampleSpec): Promise<void> {
+  await runProcess(resolveBinaries().ffmpeg, buildSampleArgs(s), { timeoutMs: 600_000 });
+}

@@ -1,0 +1,83 @@
+import { describeFailure } from '../errors.js';
+import type { EventEntry } from '../aws/events.js';
+import type { PublishedOutput } from './steps/publish.js';
+import type { JobInput } from './job.js';
+
+/** The detail-type of every job event (consumers' EventBridge rules match it). */
+export const DETAIL_TYPE = 'Transcode Job State Change';
+
+export type JobStatus = 'PROGRESSING' | 'COMPLETE' | 'ERROR';
+
+/** `detail` of a job event, shaped like MediaConvert's so existing consumers read it. */
+export interface JobEventDetail {
+  status: JobStatus;
+  jobId: string;
+  timestamp: number;
+  queue: string;
+  source: string;
+  correlationId?: string;
+  userMetadata: Record<string, string>;
+  timing: { submitTime: string; startTime?: string; finishTime?: string };
+  outputGroupDetails?: {
+    type: 'FILE_GROUP';
+    outputDetails: { outputFilePaths: string[]; durationInMs?: number; videoDetails?: { widthInPx: number; heightInPx: number } }[];
+  }[];
+  outputs?: PublishedOutput[];
+  errorCode?: string;
+  errorMessage?: string;
+  progress?: { step: string; segmentsDone?: number; segmentsTotal?: number };
+}
+
+/** Builds a job event for PutEvents. */
+export function buildJobEvent(p: {
+  status: JobStatus;
+  job: Pick<JobInput, 'jobId' | 'source' | 'correlationId' | 'userMetadata' | 'submittedAt'>;
+  source: string;
+  busName: string;
+  executionArn?: string;
+  startTime?: string;
+  now?: Date;
+  outputs?: PublishedOutput[];
+  error?: { Error?: string; Cause?: unknown };
+  progress?: JobEventDetail['progress'];
+}): EventEntry {
+  const now = p.now ?? new Date();
+  const detail: JobEventDetail = {
+    status: p.status,
+    jobId: p.job.jobId,
+    timestamp: now.getTime(),
+    queue: 'media-transcoder',
+    source: `s3://${p.job.source.bucket}/${p.job.source.key}`,
+    ...(p.job.correlationId ? { correlationId: p.job.correlationId } : {}),
+    userMetadata: p.job.userMetadata ?? {},
+    timing: { submitTime: p.job.submittedAt, ...(p.startTime ? { startTime: p.startTime } : {}), ...(p.status !== 'PROGRESSING' ? { finishTime: now.toISOString() } : {}) },
+  };
+  if (p.status === 'COMPLETE') {
+    const videos = (p.outputs ?? []).filter((o) => o.type === 'video');
+    detail.outputGroupDetails = [
+      {
+        type: 'FILE_GROUP',
+        outputDetails: videos.map((v) => ({
+          outputFilePaths: [v.uri],
+          durationInMs: v.durationMs,
+          ...(v.width && v.height ? { videoDetails: { widthInPx: v.width, heightInPx: v.height } } : {}),
+        })),
+      },
+    ];
+    detail.outputs = p.outputs ?? [];
+  }
+  if (p.status === 'ERROR') {
+    const f = describeFailure(p.error?.Error, p.error?.Cause);
+    detail.errorCode = f.code;
+    detail.errorMessage = f.message;
+  }
+  if (p.progress) detail.progress = p.progress;
+  return {
+    Source: p.source,
+    DetailType: DETAIL_TYPE,
+    Detail: JSON.stringify(detail),
+    EventBusName: p.busName,
+    Resources: p.executionArn ? [p.executionArn] : [],
+    Time: now,
+  };
+}

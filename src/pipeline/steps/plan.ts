@@ -1,0 +1,57 @@
+import type { Runtime } from '../../runtime.js';
+import type { Logger } from '../../log.js';
+import { getJson, putJson } from '../../aws/s3.js';
+import { planSegments } from '../../media/plan.js';
+import { getPreset, selectRenditions } from '../../media/presets.js';
+import { InputError } from '../../errors.js';
+import { keys, type JobInput } from '../job.js';
+import type { Manifest, ProbeDocument } from '../manifest.js';
+
+/** What the state keeps of the plan: counts and the Map's indices. */
+export interface PlanSummary {
+  segmentCount: number;
+  indices: number[];
+  renditions: string[];
+  frameCount: number;
+  durationSec: number;
+  hasAudio: boolean;
+}
+
+/** Cuts the source into segments at clean keyframes and writes the manifest. */
+export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise<PlanSummary> {
+  const preset = getPreset(job.settings.preset);
+  const probe = await getJson<ProbeDocument>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.probe(job.jobId) });
+  const { info, packets } = probe;
+  if (job.settings.clip && info.durationSec > 0 && job.settings.clip.start >= info.durationSec) {
+    throw new InputError('INVALID_CLIP', `clip start ${job.settings.clip.start}s is beyond the end of the source (${info.durationSec}s)`);
+  }
+  const plan = planSegments(packets, info.video.timeBase, { segmentSeconds: job.settings.segmentSeconds, clip: job.settings.clip });
+  const swap = info.video.rotation === 90 || info.video.rotation === 270;
+  const renditions = selectRenditions(preset, swap ? info.video.height : info.video.width, swap ? info.video.width : info.video.height);
+  const manifest: Manifest = {
+    jobId: job.jobId,
+    source: job.source,
+    preset,
+    renditions,
+    plan,
+    video: info.video,
+    audio: info.audio,
+    thumbnailIntervalSec: rt.config.THUMBNAIL_INTERVAL_SECONDS,
+  };
+  await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(job.jobId) }, manifest);
+  log.info('planned', {
+    segments: plan.segments.length,
+    frames: plan.frameCount,
+    durationSec: plan.durationSec,
+    renditions: renditions.map((r) => r.name),
+    uncleanKeyframes: plan.uncleanKeyframes,
+  });
+  return {
+    segmentCount: plan.segments.length,
+    indices: plan.segments.map((s) => s.index),
+    renditions: renditions.map((r) => r.name),
+    frameCount: plan.frameCount,
+    durationSec: Number(plan.durationSec.toFixed(6)),
+    hasAudio: info.audio !== null,
+  };
+}

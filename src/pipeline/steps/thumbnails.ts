@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { readdir, writeFile } from 'node:fs/promises';
+import type { Runtime } from '../../runtime.js';
+import type { Logger } from '../../log.js';
+import { presignGet, uploadFile } from '../../aws/s3.js';
+import { resolveBinaries } from '../../media/binaries.js';
+import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
+import { buildPosterArgs, buildThumbnailArgs } from '../../media/args.js';
+import { buildSpriteVtt, composeSprite, makePoster } from '../../media/sprite.js';
+import { keys } from '../job.js';
+import { readManifest } from '../manifest.js';
+import { withWorkDir } from '../workdir.js';
+
+const LAYOUT = { tileWidth: 160, tileHeight: 90, columns: 10 };
+
+/** Poster image, sprite sheet and its WebVTT index, staged for publishing. */
+export async function thumbnailsStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ tiles: number }> {
+  const m = await readManifest(rt, job.jobId);
+  const tick = m.plan.timeBase.num / m.plan.timeBase.den;
+  const startSec = m.plan.startPts * tick;
+  const interval = m.thumbnailIntervalSec;
+  const url = await presignGet(rt.s3, m.source);
+  const timeoutMs = rt.config.FFMPEG_TIMEOUT_SECONDS * 1000;
+  const ffmpeg = resolveBinaries().ffmpeg;
+  return withWorkDir(rt.config.WORK_DIR, `${job.jobId}-thumbs`, async (dir) => {
+    const started = Date.now();
+    await runProcess(ffmpeg, buildThumbnailArgs({ input: url, videoStream: m.video.index, intervalSec: interval, width: LAYOUT.tileWidth, height: LAYOUT.tileHeight, pattern: path.join(dir, 'tile_%05d.jpg') }), {
+      timeoutMs,
+    }).catch((e) => classifyEncodeFailure(e, 'thumbnails'));
+    // A clip's sprite covers the clip only.
+    const all = (await readdir(dir)).filter((f) => f.startsWith('tile_')).sort();
+    const first = Math.floor(startSec / interval);
+    const count = Math.max(1, Math.ceil(m.plan.durationSec / interval));
+    const tiles = all.slice(first, first + count).map((f) => path.join(dir, f));
+    if (tiles.length === 0 && all.length) tiles.push(path.join(dir, all[all.length - 1]));
+    const sprite = path.join(dir, 'sprite.jpg');
+    await composeSprite(tiles, LAYOUT, sprite);
+    await writeFile(path.join(dir, 'thumbnails.vtt'), buildSpriteVtt(tiles.length, interval, m.plan.durationSec, LAYOUT, 'sprite.jpg'));
+
+    const frame = path.join(dir, 'poster.png');
+    await runProcess(ffmpeg, buildPosterArgs({ input: url, videoStream: m.video.index, atSec: startSec + Math.min(m.plan.durationSec * 0.1, 10), output: frame }), { timeoutMs }).catch((e) =>
+      classifyEncodeFailure(e, 'poster'),
+    );
+    await makePoster(frame, path.join(dir, 'poster.jpg'));
+    const bucket = rt.config.WORK_BUCKET;
+    await uploadFile(rt.s3, { bucket, key: keys.staged(job.jobId, 'poster.jpg') }, path.join(dir, 'poster.jpg'), 'image/jpeg');
+    await uploadFile(rt.s3, { bucket, key: keys.staged(job.jobId, 'sprite.jpg') }, sprite, 'image/jpeg');
+    await uploadFile(rt.s3, { bucket, key: keys.staged(job.jobId, 'thumbnails.vtt') }, path.join(dir, 'thumbnails.vtt'), 'text/vtt');
+    log.info('thumbnails done', { tiles: tiles.length, thumbnailsMs: Date.now() - started });
+    return { tiles: tiles.length };
+  });
+}
