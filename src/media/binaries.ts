@@ -52,6 +52,18 @@ function resolveOne(name: 'ffmpeg' | 'ffprobe', env: NodeJS.ProcessEnv): { path:
 
 let cached: Binaries | undefined;
 
+/** Forces a toolchain (tests run the pipeline with each available one); undefined resets. */
+export function setBinaries(b: Binaries | undefined): void {
+  cached = b;
+}
+
+/** The static builds shipped in npm packages, when installed. */
+export function npmBinaries(): Binaries | undefined {
+  const ffmpeg = fromNpm('@ffmpeg-installer/ffmpeg');
+  const ffprobe = fromNpm('@ffprobe-installer/ffprobe');
+  return ffmpeg && ffprobe ? { ffmpeg, ffprobe, source: { ffmpeg: 'npm', ffprobe: 'npm' } } : undefined;
+}
+
 /**
  * Finds ffmpeg and ffprobe: FFMPEG_PATH/FFPROBE_PATH, then a Lambda layer (/opt/bin), then
  * the system PATH, then the static builds shipped in npm packages. Resolved once.

@@ -1,0 +1,182 @@
+/**
+ * The whole pipeline on the local stack, with real ffmpeg, s3rver and the real ASL file,
+ * once per available toolchain (the system's ffmpeg and the npm-shipped static builds).
+ * Every rendition is checked against the correctness contract in DESIGN.md.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile, readFile, truncate } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalStack } from '../../src/local/stack.js';
+import { setLogSink } from '../../src/log.js';
+import { resolveBinaries, npmBinaries, setBinaries, type Binaries } from '../../src/media/binaries.js';
+import { generateSample, type SampleSpec } from '../../src/media/sample.js';
+import { runProcess } from '../../src/media/runner.js';
+import { downloadFile } from '../../src/aws/s3.js';
+import { frameTimes, keyframeTimes, psnrPerFrame, streams, topLevelBoxes } from '../helpers/media.js';
+import { runJob, objectBytes, keysUnder } from '../helpers/stack.js';
+
+const toolchains: { label: string; bins: Binaries }[] = [];
+const resolved = resolveBinaries();
+toolchains.push({ label: `${resolved.source.ffmpeg} ffmpeg`, bins: resolved });
+const shipped = npmBinaries();
+if (shipped && shipped.ffmpeg !== resolved.ffmpeg) toolchains.push({ label: 'npm-shipped ffmpeg', bins: shipped });
+
+/** Checks one job's renditions against its source; returns the measured figures. */
+async function checkContract(src: string, outDir: string, outputs: { name: string; width?: number; height?: number }[], expectAudio: boolean) {
+  const srcTimes = await frameTimes(src);
+  const gaps = srcTimes.slice(1).map((t, i) => t - srcTimes[i]);
+  const maxGap = Math.max(...gaps);
+  const medianGap = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
+  const expectedDuration = srcTimes[srcTimes.length - 1] - srcTimes[0] + medianGap;
+  const keyframeSets: number[][] = [];
+  const figures: Record<string, unknown>[] = [];
+  for (const o of outputs) {
+    const file = path.join(outDir, o.name);
+    const t = await frameTimes(file);
+    assert.equal(t.length, srcTimes.length, `${o.name}: frame count`);
+    let worst = 0;
+    for (let i = 0; i < t.length; i++) worst = Math.max(worst, Math.abs(t[i] - t[0] - (srcTimes[i] - srcTimes[0])));
+    assert.ok(worst < 1e-4, `${o.name}: every frame at its source time (worst drift ${worst}s)`);
+    const psnr = await psnrPerFrame(file, src, o.width!, o.height!);
+    assert.equal(psnr.length, srcTimes.length, `${o.name}: PSNR for every frame`);
+    const minPsnr = Math.min(...psnr);
+    assert.ok(minPsnr > 30, `${o.name}: worst frame PSNR ${minPsnr.toFixed(1)} dB (a frame from the wrong place scores far lower)`);
+    const st = await streams(file);
+    const v = st.find((s) => s.codecType === 'video')!;
+    const a = st.find((s) => s.codecType === 'audio');
+    assert.equal(v.codec, 'h264');
+    assert.deepEqual([v.width, v.height], [o.width, o.height]);
+    assert.ok(Math.abs(v.duration - expectedDuration) <= maxGap + 1e-3, `${o.name}: video duration ${v.duration} vs ${expectedDuration}`);
+    if (expectAudio) {
+      assert.ok(a, `${o.name}: has audio`);
+      assert.equal(a.channels, 2);
+      assert.ok(Math.abs(a.startTime - v.startTime) < 1e-3, `${o.name}: A/V start offset ${a.startTime - v.startTime}`);
+      assert.ok(Math.abs(a.duration - expectedDuration) <= 1024 / 48000 + 1e-3, `${o.name}: audio ${a.duration}s vs video ${expectedDuration}s`);
+      const endOffset = a.startTime + a.duration - (v.startTime + v.duration);
+      assert.ok(Math.abs(endOffset) <= maxGap + 1e-3, `${o.name}: A/V end offset ${endOffset}`);
+    } else assert.equal(a, undefined, `${o.name}: no audio stream`);
+    const boxes = await topLevelBoxes(file);
+    assert.ok(boxes.indexOf('moov') < boxes.indexOf('mdat'), `${o.name}: faststart (moov before mdat)`);
+    keyframeSets.push(await keyframeTimes(file));
+    figures.push({ name: o.name, frames: t.length, minPsnr: Number(minPsnr.toFixed(2)), worstDrift: worst });
+  }
+  for (const k of keyframeSets.slice(1)) assert.deepEqual(k, keyframeSets[0], 'keyframes aligned across renditions');
+  return figures;
+}
+
+for (const tc of toolchains) {
+  describe(`pipeline on the local stack (${tc.label})`, function () {
+    this.timeout(600_000);
+    let dir: string;
+    let stack: LocalStack;
+    let n = 0;
+    const src = (name: string) => path.join(dir, name);
+
+    before(async () => {
+      setBinaries(tc.bins);
+      dir = await mkdtemp(path.join(os.tmpdir(), 'mt-e2e-'));
+      const log = createWriteStream(path.join(dir, 'log.jsonl'));
+      setLogSink((l) => log.write(l + '\n'));
+      stack = await LocalStack.start({ dataDir: path.join(dir, 'stack') });
+    });
+    after(async () => {
+      await stack?.stop();
+      setBinaries(undefined);
+      if (!process.env.KEEP_TEST_FILES) await rm(dir, { recursive: true, force: true });
+    });
+
+    async function transcodeAndCheck(spec: Omit<SampleSpec, 'output'>, meta: Record<string, string>, expectOutputs: string[]) {
+      const file = src(`in-${++n}.mp4`);
+      await generateSample({ ...spec, output: file });
+      const before = await readFile(file);
+      const key = `uploads/${n}-${path.basename(file)}`;
+      const { jobId, detail, events } = await runJob(stack, file, key, meta);
+      assert.equal(detail.status, 'COMPLETE', `${detail.errorCode}: ${detail.errorMessage}`);
+      assert.equal(events.filter((e) => ['COMPLETE', 'ERROR'].includes((e.detail as { status: string }).status)).length, 1, 'exactly one final event');
+      const videos = (detail.outputs ?? []).filter((o) => o.type === 'video');
+      assert.deepEqual(videos.map((o) => o.name).sort(), [...expectOutputs].sort());
+      assert.deepEqual((detail.outputs ?? []).map((o) => o.name).filter((x) => !x.endsWith('.mp4')).sort(), ['poster.jpg', 'sprite.jpg', 'thumbnails.vtt']);
+      const outDir = src(`out-${n}`);
+      await mkdir(outDir, { recursive: true });
+      for (const o of detail.outputs ?? []) {
+        const objKey = o.uri.replace(`s3://${stack.config.OUTPUT_BUCKET}/`, '');
+        await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: objKey }, path.join(outDir, o.name));
+        assert.equal((await readFile(path.join(outDir, o.name))).length, o.sizeBytes, `${o.name}: size in the event`);
+      }
+      assert.deepEqual(await objectBytes(stack, stack.config.INGEST_BUCKET, key), before, 'source untouched');
+      assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${jobId}/`), [], 'work prefix cleaned');
+      const vtt = await readFile(path.join(outDir, 'thumbnails.vtt'), 'utf8');
+      assert.match(vtt, /^WEBVTT\n\n00:00:00\.000 --> /);
+      return { figures: await checkContract(file, outDir, videos, spec.audio !== false && spec.audio !== undefined), detail };
+    }
+
+    it('the generated sample (60 s 1280x720 with sound): every rendition meets the contract', async () => {
+      const { figures, detail } = await transcodeAndCheck({ durationSec: 60, width: 1280, height: 720, fps: 30, audio: true }, {}, ['720p.mp4', '480p.mp4']);
+      assert.equal(detail.outputs?.find((o) => o.name === '720p.mp4')?.frames, 1800);
+      console.log('      sample:', JSON.stringify(figures));
+    });
+
+    it('B-frames, irregular keyframes and variable frame rate: exact frames and timestamps', async () => {
+      const { figures } = await transcodeAndCheck(
+        { durationSec: 12, width: 640, height: 360, fps: 30, audio: true, bFrames: 3, variableFrameRate: true, keyframes: [0, 1.3, 2.1, 5.7, 7.2, 9.9, 10.4] },
+        { 'segment-seconds': '2', preset: 'h264-single-480p' },
+        ['480p.mp4'],
+      );
+      console.log('      vfr:', JSON.stringify(figures));
+    });
+
+    it('a length that is not a whole number of segments, mono sound', async () => {
+      await transcodeAndCheck({ durationSec: 10.5, width: 640, height: 360, fps: 25, audio: { channels: 1 }, keyframes: Array.from({ length: 11 }, (_, i) => i) }, { 'segment-seconds': '4', preset: 'h264-single-480p' }, [
+        '480p.mp4',
+      ]);
+    });
+
+    it('a source with no audio', async () => {
+      await transcodeAndCheck({ durationSec: 8, width: 640, height: 360, fps: 24, audio: false }, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['480p.mp4']);
+    });
+
+    describe('bad input ends in one ERROR event and loses nothing', () => {
+      const cases: { name: string; code: string; make: (file: string) => Promise<void> }[] = [
+        { name: 'text file renamed .mp4', code: 'INPUT_UNREADABLE', make: (f) => writeFile(f, 'this is not a video\n'.repeat(200)) },
+        { name: 'zero-byte file', code: 'INPUT_EMPTY', make: (f) => writeFile(f, '') },
+        {
+          name: 'truncated MP4',
+          code: 'INPUT_TRUNCATED',
+          make: async (f) => {
+            await generateSample({ output: f, durationSec: 4, width: 320, height: 240, fps: 25, audio: true, extraArgs: ['-movflags', '+faststart'] });
+            const size = (await readFile(f)).length;
+            await truncate(f, Math.floor(size * 0.6));
+          },
+        },
+        {
+          name: 'audio-only file',
+          code: 'INPUT_NO_VIDEO',
+          make: async (f) => {
+            await runProcess(resolveBinaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=44100', '-t', '3', '-c:a', 'aac', '-f', 'mp4', f], { timeoutMs: 60_000 });
+          },
+        },
+      ];
+      for (const c of cases) {
+        it(`${c.name} -> ${c.code}`, async () => {
+          const file = src(`bad-${++n}.mp4`);
+          await c.make(file);
+          const original = await readFile(file);
+          const key = `uploads/bad-${n}.mp4`;
+          const { jobId, detail, events } = await runJob(stack, file, key);
+          assert.equal(detail.status, 'ERROR');
+          assert.equal(detail.errorCode, c.code, detail.errorMessage);
+          assert.ok(detail.errorMessage && detail.errorMessage.length > 10, 'a readable message');
+          const finals = events.filter((e) => ['COMPLETE', 'ERROR'].includes((e.detail as { status: string }).status));
+          assert.equal(finals.length, 1, 'exactly one final event');
+          assert.deepEqual(await objectBytes(stack, stack.config.INGEST_BUCKET, key), original, 'source untouched');
+          assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`), [], 'no output object');
+          assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${jobId}/`), [], 'work prefix cleaned');
+          assert.deepEqual(stack.sfn.running(), [], 'no execution left running');
+        });
+      }
+    });
+  });
+}
+

@@ -1,0 +1,31 @@
+import { createReadStream, statSync } from 'node:fs';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { LocalStack } from '../../src/local/stack.js';
+import { listKeys } from '../../src/aws/s3.js';
+import type { DeliveredEvent } from '../../src/local/eventBus.js';
+import type { JobEventDetail } from '../../src/pipeline/events.js';
+
+/** Uploads a file to the local ingest bucket and waits for its job's final event. */
+export async function runJob(
+  stack: LocalStack,
+  file: string,
+  key: string,
+  meta: Record<string, string> = {},
+): Promise<{ jobId: string; final: DeliveredEvent; detail: JobEventDetail; events: DeliveredEvent[] }> {
+  const ingested = stack.waitForIngest(key);
+  await stack.s3.send(new PutObjectCommand({ Bucket: stack.config.INGEST_BUCKET, Key: key, Body: createReadStream(file), ContentLength: statSync(file).size, Metadata: meta }));
+  const ing = await ingested;
+  if (!ing.started) throw new Error(`not started: ${ing.reason}`);
+  const final = await stack.waitForFinalEvent(ing.jobId);
+  if (!final) throw new Error(`job ${ing.jobId} ended without a final event`);
+  return { jobId: ing.jobId, final, detail: final.detail as unknown as JobEventDetail, events: stack.jobEvents(ing.jobId) };
+}
+
+/** Reads an object's bytes. */
+export async function objectBytes(stack: LocalStack, bucket: string, key: string): Promise<Buffer> {
+  const r = await stack.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await r.Body!.transformToByteArray());
+}
+
+/** Keys under a prefix. */
+export const keysUnder = async (stack: LocalStack, bucket: string, prefix: string) => (await listKeys(stack.s3, bucket, prefix)).map((k) => k.key);

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { buildAudioArgs, buildConcatArgs, buildConcatList, buildSegmentEncodeArgs, buildSplitArgs } from '../../src/media/args.js';
+import { getPreset, selectRenditions, PRESETS } from '../../src/media/presets.js';
+import { buildPacketProbeArgs, buildStreamProbeArgs } from '../../src/media/probe.js';
+
+const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+const all = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+
+describe('ffmpeg argument builders', () => {
+  const preset = getPreset('h264-ladder');
+  const renditions = selectRenditions(preset, 1920, 1080);
+
+  it('split: stream copy at the planned packets, exact timestamps kept', () => {
+    const a = buildSplitArgs({ input: 'https://x/y', videoStream: 0, splitFrames: [120, 241], pattern: '/t/s_%05d.nut' });
+    assert.equal(after(a, '-c'), 'copy');
+    assert.equal(after(a, '-segment_frames'), '120,241');
+    assert.equal(after(a, '-segment_format'), 'nut');
+    assert.ok(a.includes('-copyts'));
+    assert.equal(after(a, '-avoid_negative_ts'), 'disabled');
+    assert.equal(after(a, '-protocol_whitelist'), 'http,https,tcp,tls,crypto');
+  });
+
+  it('segment encode: passthrough timing, source time base, aligned closed GOPs, one output per rendition', () => {
+    const outputs = renditions.map((r) => ({ rendition: r, file: `/t/${r.name}.nut` }));
+    const a = buildSegmentEncodeArgs({ input: '/t/in.nut', preset, outputs, skip: 0, count: 100, totalFrames: 100, rotation: 0 });
+    assert.equal(after(a, '-vsync'), 'passthrough');
+    assert.deepEqual(all(a, '-enc_time_base'), ['-1', '-1', '-1']);
+    assert.deepEqual(all(a, '-sc_threshold'), ['0', '0', '0']);
+    assert.equal(new Set(all(a, '-force_key_frames')).size, 1, 'same keyframe rule for every rendition');
+    assert.deepEqual(all(a, '-vf'), ['scale=1920:1080,format=yuv420p', 'scale=1280:720,format=yuv420p', 'scale=854:480,format=yuv420p']);
+    assert.equal(after(a, '-protocol_whitelist'), 'file');
+    assert.ok(a.includes('-noautorotate'));
+  });
+
+  it('segment encode: a clip keeps frames skip..skip+count-1 and rotation is applied explicitly', () => {
+    const a = buildSegmentEncodeArgs({ input: '/t/in.nut', preset, outputs: [{ rendition: renditions[2], file: '/t/o.nut' }], skip: 15, count: 30, totalFrames: 60, rotation: 90 });
+    assert.equal(after(a, '-vf'), 'select=between(n\\,15\\,44),transpose=clock,scale=854:480,format=yuv420p');
+  });
+
+  it('never upscales; portrait keeps rung names on the short side; tiny sources get one rung at their size', () => {
+    assert.deepEqual(selectRenditions(preset, 1280, 720).map((r) => r.name), ['720p', '480p']);
+    const portrait = selectRenditions(preset, 1080, 1920);
+    assert.deepEqual(portrait.map((r) => [r.name, r.width, r.outHeight]), [['1080p', 1080, 1920], ['720p', 720, 1280], ['480p', 480, 854]]);
+    assert.deepEqual(selectRenditions(preset, 320, 240).map((r) => [r.width, r.outHeight]), [[320, 240]]);
+    for (const p of Object.values(PRESETS)) for (const r of p.renditions) assert.ok(r.height % 2 === 0);
+  });
+
+  it('audio: trimmed to the video range, shifted to zero, padded to the exact duration', () => {
+    const a = buildAudioArgs({ input: '/s.mp4', audioStream: 1, startSec: 12.5, endSec: 20, preset, output: '/t/a.m4a' });
+    assert.equal(after(a, '-af'), 'atrim=start=12.500000:end=20.000000,asetpts=PTS-12.500000/TB,aresample=async=1:first_pts=0,apad');
+    assert.equal(after(a, '-t'), '7.500000');
+    assert.equal(after(a, '-ac'), '2');
+    assert.equal(after(a, '-map'), '0:1');
+  });
+
+  it('concat: stream copy, audio muxed, faststart; the list quotes paths', () => {
+    const a = buildConcatArgs({ list: '/t/l.ffconcat', audio: '/t/a.m4a', output: '/t/o.mp4' });
+    assert.equal(after(a, '-c'), 'copy');
+    assert.equal(after(a, '-movflags'), '+faststart');
+    assert.deepEqual(all(a, '-map'), ['0:v:0', '1:a:0']);
+    assert.equal(buildConcatList([{ file: "/t/it's.nut", durationSec: 2 }, { file: '/t/b.nut' }]), "ffconcat version 1.0\nfile '/t/it'\\''s.nut'\nduration 2.000000\nfile '/t/b.nut'\n");
+  });
+
+  it('probe: local files may open only files, URLs only http(s)', () => {
+    assert.equal(after(buildStreamProbeArgs({ url: '/x.mp4' }), '-protocol_whitelist'), 'file');
+    assert.equal(after(buildPacketProbeArgs({ url: 'http://127.0.0.1/x' }, 2), '-select_streams'), '2');
+  });
+});

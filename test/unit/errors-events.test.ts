@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describeFailure, InputError } from '../../src/errors.js';
+import { buildJobEvent, DETAIL_TYPE } from '../../src/pipeline/events.js';
+
+describe('errors and events', () => {
+  it('reads the code from a local Cause and from a cloud Lambda Cause', () => {
+    const e = new InputError('INPUT_NO_VIDEO', 'no video');
+    assert.deepEqual(describeFailure(e.name, e.message), { code: 'INPUT_NO_VIDEO', message: 'no video' });
+    const cloud = JSON.stringify({ errorType: 'InputError', errorMessage: e.message, trace: [] });
+    assert.deepEqual(describeFailure('InputError', cloud), { code: 'INPUT_NO_VIDEO', message: 'no video' });
+    assert.equal(describeFailure('States.Timeout', '').code, 'TIMEOUT');
+    assert.equal(describeFailure('TypeError', 'x is undefined').code, 'INTERNAL');
+  });
+
+  const job = { jobId: 'j-1', source: { bucket: 'ingest', key: 'a.mp4' }, submittedAt: '2026-01-01T00:00:00.000Z', correlationId: 'c-9', userMetadata: { team: 'news' } };
+
+  it('COMPLETE carries MediaConvert-style output details, correlation id and metadata', () => {
+    const e = buildJobEvent({
+      status: 'COMPLETE',
+      job,
+      source: 'media-transcoder',
+      busName: 'bus',
+      now: new Date('2026-01-01T00:01:00Z'),
+      outputs: [{ type: 'video', name: '720p.mp4', uri: 's3://output/j-1/720p.mp4', sizeBytes: 10, rendition: '720p', durationMs: 5000, width: 1280, height: 720 }],
+    });
+    assert.equal(e.DetailType, DETAIL_TYPE);
+    const d = JSON.parse(e.Detail);
+    assert.equal(d.status, 'COMPLETE');
+    assert.equal(d.correlationId, 'c-9');
+    assert.deepEqual(d.userMetadata, { team: 'news' });
+    assert.deepEqual(d.outputGroupDetails[0].outputDetails[0], { outputFilePaths: ['s3://output/j-1/720p.mp4'], durationInMs: 5000, videoDetails: { widthInPx: 1280, heightInPx: 720 } });
+    assert.equal(d.errorCode, undefined);
+  });
+
+  it('ERROR carries the code and message and no outputs', () => {
+    const e = buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', error: { Error: 'InputError', Cause: 'INPUT_EMPTY: the source object is empty (0 bytes)' } });
+    const d = JSON.parse(e.Detail);
+    assert.equal(d.errorCode, 'INPUT_EMPTY');
+    assert.equal(d.errorMessage, 'the source object is empty (0 bytes)');
+    assert.equal(d.outputs, undefined);
+  });
+});

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { checkPacketIndex, parsePacketCsv, parseStreamProbe, normalizeRotation } from '../../src/media/probe.js';
+import { InputError } from '../../src/errors.js';
+
+const code = (c: string) => (e: unknown) => e instanceof InputError && e.code === c;
+
+describe('probe parsing', () => {
+  it('reads the packet index in decode order with keyframes', () => {
+    const idx = parsePacketCsv('0,-1024,512,K_\n1024,-512,512,__\n512,0,512,__\nN/A,N/A,512,__\n2048,512,N/A,K\n');
+    assert.deepEqual(idx.pts, [0, 1024, 512, 2048]);
+    assert.deepEqual(idx.keyframes, [0, 3]);
+    assert.deepEqual(idx.duration, [512, 512, 512, 0]);
+  });
+
+  it('an audio-only file is INPUT_NO_VIDEO; cover art is not video', () => {
+    const json = JSON.stringify({
+      streams: [
+        { index: 0, codec_type: 'audio', codec_name: 'aac' },
+        { index: 1, codec_type: 'video', codec_name: 'mjpeg', width: 300, height: 300, time_base: '1/90000', disposition: { attached_pic: 1 } },
+      ],
+    });
+    assert.throws(() => parseStreamProbe(json), code('INPUT_NO_VIDEO'));
+  });
+
+  it('picks the first real video stream and its rotation', () => {
+    const info = parseStreamProbe(
+      JSON.stringify({
+        format: { format_name: 'mov,mp4', duration: '3.5', size: '1000' },
+        streams: [
+          { index: 0, codec_type: 'video', codec_name: 'h264', width: 1920, height: 1080, time_base: '1/600', avg_frame_rate: '30/1', nb_frames: '105', pix_fmt: 'yuv420p', side_data_list: [{ rotation: -90 }] },
+          { index: 1, codec_type: 'audio', codec_name: 'aac', channels: 6, sample_rate: '48000' },
+        ],
+      }),
+    );
+    assert.equal(info.video.rotation, 90);
+    assert.deepEqual(info.video.timeBase, { num: 1, den: 600 });
+    assert.equal(info.video.headerFrames, 105);
+    assert.equal(info.audio?.channels, 6);
+    assert.equal(normalizeRotation(90), 270);
+    assert.equal(normalizeRotation(180), 180);
+  });
+
+  it('fewer packets than the header promises is INPUT_TRUNCATED; none is INPUT_NO_FRAMES', () => {
+    const info = parseStreamProbe(JSON.stringify({ streams: [{ index: 0, codec_type: 'video', codec_name: 'h264', width: 2, height: 2, time_base: '1/30', nb_frames: '10' }] }));
+    assert.throws(() => checkPacketIndex(info, parsePacketCsv('0,0,1,K\n1,1,1,_\n'), ''), code('INPUT_TRUNCATED'));
+    assert.throws(() => checkPacketIndex(info, parsePacketCsv(''), ''), code('INPUT_NO_FRAMES'));
+  });
+});
