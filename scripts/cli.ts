@@ -4,6 +4,7 @@
  * Runs one job end to end on the local stack: the file is uploaded to the local ingest
  * bucket, whose object-created event starts the state machine, exactly as in the cloud.
  */
+import '../src/local/quietWarnings.js';
 import '../src/local/polyfill.js';
 import { parseArgs } from 'node:util';
 import { createWriteStream, existsSync, statSync } from 'node:fs';

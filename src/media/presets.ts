@@ -69,7 +69,7 @@ export function selectRenditions(preset: Preset, displayWidth: number, displayHe
   let rungs = preset.renditions.filter((r) => r.height <= short);
   if (rungs.length === 0) {
     const smallest = [...preset.renditions].sort((a, b) => a.height - b.height)[0];
-    rungs = [{ ...smallest, height: short }];
+    rungs = [{ ...smallest, name: `${short}p`, height: short }];
   }
   return rungs.map((r) => {
     const scale = r.height / short;

@@ -6,7 +6,7 @@ import { presignGet, uploadFile } from '../../aws/s3.js';
 import { resolveBinaries } from '../../media/binaries.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
 import { buildPosterArgs, buildThumbnailArgs } from '../../media/args.js';
-import { buildSpriteVtt, composeSprite, makePoster } from '../../media/sprite.js';
+import { buildSpriteVtt, composeSprite, makePoster, makeTile } from '../../media/sprite.js';
 import { keys } from '../job.js';
 import { readManifest } from '../manifest.js';
 import { withWorkDir } from '../workdir.js';
@@ -27,20 +27,23 @@ export async function thumbnailsStep(rt: Runtime, job: { jobId: string }, log: L
     await runProcess(ffmpeg, buildThumbnailArgs({ input: url, videoStream: m.video.index, intervalSec: interval, width: LAYOUT.tileWidth, height: LAYOUT.tileHeight, pattern: path.join(dir, 'tile_%05d.jpg') }), {
       timeoutMs,
     }).catch((e) => classifyEncodeFailure(e, 'thumbnails'));
-    // A clip's sprite covers the clip only.
-    const all = (await readdir(dir)).filter((f) => f.startsWith('tile_')).sort();
-    const first = Math.floor(startSec / interval);
-    const count = Math.max(1, Math.ceil(m.plan.durationSec / interval));
-    const tiles = all.slice(first, first + count).map((f) => path.join(dir, f));
-    if (tiles.length === 0 && all.length) tiles.push(path.join(dir, all[all.length - 1]));
-    const sprite = path.join(dir, 'sprite.jpg');
-    await composeSprite(tiles, LAYOUT, sprite);
-    await writeFile(path.join(dir, 'thumbnails.vtt'), buildSpriteVtt(tiles.length, interval, m.plan.durationSec, LAYOUT, 'sprite.jpg'));
-
     const frame = path.join(dir, 'poster.png');
     await runProcess(ffmpeg, buildPosterArgs({ input: url, videoStream: m.video.index, atSec: startSec + Math.min(m.plan.durationSec * 0.1, 10), output: frame }), { timeoutMs }).catch((e) =>
       classifyEncodeFailure(e, 'poster'),
     );
+    // A clip's sprite covers the clip only; a video shorter than one interval gets one tile.
+    const all = (await readdir(dir)).filter((f) => f.startsWith('tile_')).sort();
+    const first = Math.floor(startSec / interval);
+    const count = Math.max(1, Math.ceil(m.plan.durationSec / interval));
+    const tiles = all.slice(first, first + count).map((f) => path.join(dir, f));
+    if (tiles.length === 0) {
+      const only = path.join(dir, 'tile_only.jpg');
+      await makeTile(frame, only, LAYOUT);
+      tiles.push(only);
+    }
+    const sprite = path.join(dir, 'sprite.jpg');
+    await composeSprite(tiles, LAYOUT, sprite);
+    await writeFile(path.join(dir, 'thumbnails.vtt'), buildSpriteVtt(tiles.length, interval, m.plan.durationSec, LAYOUT, 'sprite.jpg'));
     await makePoster(frame, path.join(dir, 'poster.jpg'));
     const bucket = rt.config.WORK_BUCKET;
     await uploadFile(rt.s3, { bucket, key: keys.staged(job.jobId, 'poster.jpg') }, path.join(dir, 'poster.jpg'), 'image/jpeg');
