@@ -1,0 +1,71 @@
+/**
+ * `npm run package [-- <serverless package options>]`
+ *
+ * 1. stages the ffmpeg layer in layers/ffmpeg/ if it is not there yet (scripts/build-layer.ts),
+ * 2. bundles the handlers into dist/lambda/ (scripts/build-functions.ts),
+ * 3. runs `serverless package` offline: dummy AWS credentials, no profile, no instance
+ *    metadata lookups, so nothing reaches AWS. The CloudFormation template and the zips land
+ *    in .serverless/ (or --package <dir>), ready for `serverless deploy --package <dir>`.
+ *
+ * Extra arguments go to `serverless package`, e.g. `npm run package -- --stage prod
+ * --region eu-west-1 --param="apiAuthMode=jwt"`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildLayer, DEFAULT_LAYER_DIR } from './build-layer.js';
+import { buildFunctions } from './build-functions.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SLS_BIN = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+
+/** The environment `serverless package` runs in: no real credentials, no network calls. */
+export function offlineEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const k of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN']) {
+    delete env[k];
+  }
+  return {
+    ...env,
+    AWS_ACCESS_KEY_ID: 'AKIAOFFLINEPACKAGE00',
+    AWS_SECRET_ACCESS_KEY: 'offline-package-no-real-credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_LOAD_CONFIG: '0',
+    // scripts/serverless-local-plugin.cjs: skip the layer's DescribeStacks lookup.
+    MT_OFFLINE_PACKAGE: '1',
+    // osls has no telemetry; these also keep serverless@3 quiet and offline.
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_TRACKING_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    SLS_INTERACTIVE_SETUP_DISABLE: '1',
+    SLS_DEPRECATION_DISABLE: '*',
+    CI: base.CI ?? '1',
+  };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (!existsSync(SLS_BIN)) throw new Error('the serverless CLI (osls) is not installed: run npm install');
+
+  const t0 = Date.now();
+  const layer = await buildLayer({ out: DEFAULT_LAYER_DIR, ifMissing: true, source: { kind: 'npm' } });
+  console.log(`layer: ${layer.reused ? 'kept' : 'staged'} layers/ffmpeg (${layer.info.source})`);
+  const built = await buildFunctions({ out: path.join(ROOT, 'dist', 'lambda') });
+  console.log(`functions: bundled ${built.length} into dist/lambda (${Date.now() - t0} ms)`);
+
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, [SLS_BIN, 'package', ...args], { cwd: ROOT, env: offlineEnv(), stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
+  });
+  if (code !== 0) process.exit(code);
+  console.log(`packaged in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,520 @@
+/**
+ * Packages the service offline (`npm run package`: layer, esbuild bundles, `serverless
+ * package` with dummy credentials) once, then checks the generated CloudFormation template:
+ * the state machine as deployed, least-privilege roles, private encrypted buckets, the ingest
+ * rule, the HTTP API authorizer, runtimes and the layer.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import aslValidator from 'asl-validator';
+import { parseConfig } from '../src/config.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SLS_BIN = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+const OUT = path.join(ROOT, '.serverless');
+const TEMPLATE = path.join(OUT, 'cloudformation-template-update-stack.json');
+const ASL_FILE = path.join(ROOT, 'statemachines', 'transcode.asl.json');
+
+// ------------------------------------------------------------------ template model
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Json = any;
+interface Resource {
+  Type: string;
+  Properties: Json;
+  Condition?: string;
+  DependsOn?: string | string[];
+}
+interface Template {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: Json }>;
+  Conditions?: Record<string, Json>;
+}
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Json;
+}
+
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+const pascal = (s: string) => s[0].toUpperCase() + s.slice(1);
+const lambdaId = (fn: string) => `${pascal(fn)}LambdaFunction`;
+
+/**
+ * A resource reference as a short, comparable string: GetAtt X.Arn and Ref X become X,
+ * `${X.Arn}/p/*` becomes X/p/*, and the partition/region/account of a built ARN are elided.
+ */
+function refName(v: Json): string {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object') {
+    if ('Ref' in v) return String(v.Ref);
+    if ('Fn::GetAtt' in v) {
+      const [id, attr] = v['Fn::GetAtt'] as [string, string];
+      return attr === 'Arn' ? id : `${id}.${attr}`;
+    }
+    if ('Fn::Sub' in v) {
+      const s = (Array.isArray(v['Fn::Sub']) ? v['Fn::Sub'][0] : v['Fn::Sub']) as string;
+      return s
+        .replace(/\$\{([A-Za-z0-9]+)\.Arn\}/g, '$1')
+        .replace('arn:${AWS::Partition}:', 'arn:')
+        .replace(':${AWS::Region}:${AWS::AccountId}:', ':REGION:ACCOUNT:');
+    }
+  }
+  return JSON.stringify(v);
+}
+
+function roleStatements(t: Template, roleId: string): Statement[] {
+  const role = t.Resources[roleId];
+  assert.ok(role && role.Type === 'AWS::IAM::Role', `${roleId} is an IAM role`);
+  assert.deepEqual(role.Properties.ManagedPolicyArns ?? [], [], `${roleId}: no managed policies (their actions cannot be checked here)`);
+  return (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+}
+
+/** "action resource" pairs a role allows. */
+function grants(t: Template, roleId: string): string[] {
+  const out: string[] = [];
+  for (const s of roleStatements(t, roleId)) {
+    if (s.Effect !== 'Allow') continue;
+    for (const a of asArray(s.Action)) for (const r of asArray(s.Resource)) out.push(`${a} ${refName(r)}`);
+  }
+  return [...new Set(out)].sort();
+}
+
+const logs = (...groups: string[]) => groups.flatMap((g) => [`logs:CreateLogStream ${g}LogGroup`, `logs:PutLogEvents ${g}LogGroup`]);
+
+/** What every role may do: exactly this, nothing wider. */
+function expectedGrants(stateMachineName: string): Record<string, string[]> {
+  const work = 'WorkBucket/jobs/*';
+  return {
+    ProbeRole: [...logs('Probe'), 's3:GetObject IngestBucket/*', 's3:ListBucket IngestBucket', `s3:PutObject ${work}`],
+    PlanRole: [...logs('Plan'), `s3:GetObject ${work}`, `s3:PutObject ${work}`],
+    SourceReaderRole: [
+      ...logs('Split', 'EncodeAudio', 'Thumbnails'),
+      's3:GetObject IngestBucket/*',
+      `s3:GetObject ${work}`,
+      `s3:PutObject ${work}`,
+      `s3:AbortMultipartUpload ${work}`,
+    ],
+    WorkReadWriteRole: [...logs('TranscodeSegment', 'Concat'), `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+    PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*'],
+    EmitEventRole: [...logs('EmitEvent'), 'events:PutEvents JobEventBus'],
+    CleanupRole: [...logs('Cleanup'), 's3:ListBucket WorkBucket', `s3:DeleteObject ${work}`, 's3:ListBucket OutputBucket', 's3:DeleteObject OutputBucket/*'],
+    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 'states:StartExecution TranscodeStateMachine'],
+    TranscodeStateMachineRole: [
+      ...['probe', 'plan', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat', 'publish', 'emitEvent', 'cleanup'].map((f) => `lambda:InvokeFunction ${lambdaId(f)}`),
+      `states:StartExecution arn:states:REGION:ACCOUNT:stateMachine:${stateMachineName}`,
+      `states:DescribeExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}/*`,
+      `states:StopExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}/*`,
+      ...['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'].map((a) => `${a} WorkBucket/map-results/*`),
+    ],
+    WorkerExecutionRole: [
+      ...logs('Worker'),
+      'ecr:GetAuthorizationToken *',
+      ...['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].map((a) => `${a} arn:ecr:REGION:ACCOUNT:repository/media-transcoder-worker`),
+    ],
+    WorkerTaskRole: ['s3:GetObject IngestBucket/*', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+  };
+}
+
+/** Which role each function runs with (functions share a role only when their needs are equal). */
+const FUNCTION_ROLES: Record<string, string> = {
+  probe: 'ProbeRole',
+  plan: 'PlanRole',
+  split: 'SourceReaderRole',
+  encodeAudio: 'SourceReaderRole',
+  thumbnails: 'SourceReaderRole',
+  transcodeSegment: 'WorkReadWriteRole',
+  concat: 'WorkReadWriteRole',
+  publish: 'PublishRole',
+  emitEvent: 'EmitEventRole',
+  cleanup: 'CleanupRole',
+  ingest: 'IngestRole',
+};
+/** Functions that run ffmpeg or ffprobe, and so carry the layer. */
+const FFMPEG_FUNCTIONS = ['probe', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat'];
+const BUCKETS = ['IngestBucket', 'WorkBucket', 'OutputBucket'];
+
+// ------------------------------------------------------------------ ASL helpers
+type State = Json & { Type: string };
+function* allStates(states: Record<string, State>): Generator<[string, State]> {
+  for (const [name, s] of Object.entries(states)) {
+    yield [name, s];
+    for (const b of (s.Branches as { States: Record<string, State> }[] | undefined) ?? []) yield* allStates(b.States);
+    const proc = (s.ItemProcessor ?? s.Iterator) as { States: Record<string, State> } | undefined;
+    if (proc) yield* allStates(proc.States);
+  }
+}
+
+/** Plays CloudFormation's part: fills ${Name} from DefinitionSubstitutions with plausible values. */
+function substitute(t: Template, definitionString: string, subs: Record<string, Json>): string {
+  return definitionString.replace(/\$\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
+    const v = subs[name];
+    if (v === undefined) return whole;
+    const id = refName(v);
+    const res = t.Resources[id];
+    if (!res) return whole;
+    if (res.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:us-east-1:123456789012:function:${res.Properties.FunctionName}`;
+    if (res.Type === 'AWS::S3::Bucket') return `${id.toLowerCase()}-resolved`;
+    return whole;
+  });
+}
+
+// ------------------------------------------------------------------ zip listing
+/** Names and Unix modes of the entries of a zip file (from its central directory). */
+async function zipEntries(file: string): Promise<{ name: string; mode: number }[]> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const tailLen = Math.min(size, 65_557);
+    const tail = Buffer.alloc(tailLen);
+    await fh.read(tail, 0, tailLen, size - tailLen);
+    let eocd = tailLen - 22;
+    while (eocd >= 0 && tail.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+    assert.ok(eocd >= 0, `${file}: not a zip file`);
+    const count = tail.readUInt16LE(eocd + 10);
+    const cdSize = tail.readUInt32LE(eocd + 12);
+    const cdOffset = tail.readUInt32LE(eocd + 16);
+    const cd = Buffer.alloc(cdSize);
+    await fh.read(cd, 0, cdSize, cdOffset);
+    const out: { name: string; mode: number }[] = [];
+    let off = 0;
+    for (let i = 0; i < count; i++) {
+      assert.equal(cd.readUInt32LE(off), 0x02014b50, `${file}: bad central directory`);
+      const nameLen = cd.readUInt16LE(off + 28);
+      const extraLen = cd.readUInt16LE(off + 30);
+      const commentLen = cd.readUInt16LE(off + 32);
+      const external = cd.readUInt32LE(off + 38);
+      out.push({ name: cd.toString('utf8', off + 46, off + 46 + nameLen), mode: (external >>> 16) & 0o777 });
+      off += 46 + nameLen + extraLen + commentLen;
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+function runCommand(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, output });
+    });
+  });
+}
+
+// ------------------------------------------------------------------ the tests
+describe('serverless package (offline CloudFormation)', function () {
+  this.timeout(60_000);
+  let t: Template;
+  let functions: string[];
+
+  before(async function () {
+    if (!existsSync(SLS_BIN)) {
+      console.warn(`    skipped: the serverless CLI is not installed (${path.relative(ROOT, SLS_BIN)}); run npm install`);
+      this.skip();
+    }
+    this.timeout(240_000);
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const r = await runCommand(npm, ['run', '--silent', 'package'], 230_000);
+    assert.equal(r.code, 0, `npm run package failed:\n${r.output.slice(-4000)}`);
+    t = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Template;
+    functions = (await readdir(path.join(ROOT, 'functions'))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+  });
+
+  const ofType = (type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+
+  describe('functions', () => {
+    it('every handler in functions/ is a Lambda function, and there are no others', () => {
+      const lambdas = ofType('AWS::Lambda::Function').map(([id]) => id).sort();
+      assert.deepEqual(lambdas, functions.map(lambdaId).sort());
+      assert.deepEqual(Object.keys(FUNCTION_ROLES).sort(), [...functions].sort(), 'FUNCTION_ROLES lists every function');
+    });
+
+    it('all run nodejs22.x on x86_64 with the bundled ESM handler', () => {
+      for (const fn of functions) {
+        const p = t.Resources[lambdaId(fn)].Properties;
+        assert.equal(p.Runtime, 'nodejs22.x', fn);
+        assert.deepEqual(p.Architectures, ['x86_64'], fn);
+        assert.equal(p.Handler, `dist/lambda/${fn}/index.handler`, fn);
+      }
+    });
+
+    it('each function has the environment src/config.ts needs; only ingest knows the state machine', () => {
+      for (const fn of functions) {
+        const vars = t.Resources[lambdaId(fn)].Properties.Environment.Variables as Record<string, Json>;
+        const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${refName(v)}`]));
+        const c = parseConfig(env);
+        assert.equal(vars.INGEST_BUCKET.Ref, 'IngestBucket', fn);
+        assert.equal(vars.WORK_BUCKET.Ref, 'WorkBucket', fn);
+        assert.equal(vars.OUTPUT_BUCKET.Ref, 'OutputBucket', fn);
+        assert.equal(vars.EVENT_BUS_NAME.Ref, 'JobEventBus', fn);
+        assert.equal(c.SEGMENT_SECONDS, 4, `${fn}: default segmentSeconds`);
+        assert.equal(c.MAP_MAX_CONCURRENCY, 50, `${fn}: default mapMaxConcurrency`);
+        if (fn === 'ingest') assert.deepEqual(vars.STATE_MACHINE_ARN, { Ref: 'TranscodeStateMachine' });
+        else assert.equal(vars.STATE_MACHINE_ARN, undefined, fn);
+      }
+    });
+
+    it('the ffmpeg layer is on exactly the functions that run ffmpeg or ffprobe', () => {
+      for (const fn of functions) {
+        const layers = t.Resources[lambdaId(fn)].Properties.Layers;
+        if (FFMPEG_FUNCTIONS.includes(fn)) assert.deepEqual(layers, [{ Ref: 'FfmpegLambdaLayer' }], fn);
+        else assert.equal(layers, undefined, fn);
+      }
+      const layer = t.Resources.FfmpegLambdaLayer;
+      assert.equal(layer.Type, 'AWS::Lambda::LayerVersion');
+      assert.deepEqual(layer.Properties.CompatibleRuntimes, ['nodejs22.x']);
+      assert.deepEqual(layer.Properties.CompatibleArchitectures, ['x86_64']);
+    });
+
+    it('the layer zip holds executable bin/ffmpeg and bin/ffprobe (at /opt/bin once mounted)', async () => {
+      const entries = await zipEntries(path.join(OUT, 'ffmpeg.zip'));
+      for (const name of ['bin/ffmpeg', 'bin/ffprobe']) {
+        const e = entries.find((x) => x.name === name);
+        assert.ok(e, `${name} in the layer zip`);
+        assert.equal(e.mode & 0o755, 0o755, `${name} is world-executable`);
+      }
+    });
+
+    it('each function zip holds only its bundle (plus sharp for thumbnails)', async () => {
+      for (const fn of functions) {
+        const names = (await zipEntries(path.join(OUT, `${fn}.zip`))).map((e) => e.name);
+        assert.ok(names.includes(`dist/lambda/${fn}/index.mjs`), `${fn}.zip has its bundle`);
+        assert.ok(
+          names.every((n) => n.startsWith(`dist/lambda/${fn}/`)),
+          `${fn}.zip holds nothing else: ${names.filter((n) => !n.startsWith(`dist/lambda/${fn}/`)).slice(0, 3)}`,
+        );
+        const hasSharp = names.some((n) => n.includes('/node_modules/@img/sharp-linux-x64/'));
+        assert.equal(hasSharp, fn === 'thumbnails', `${fn}: sharp's Linux x64 build only where it is imported`);
+      }
+    });
+
+    it('every bundle loads and exports a handler', async () => {
+      // In a child process: the thumbnails bundle loads its own copy of sharp.
+      const script = `const names = ${JSON.stringify(functions)};
+        for (const n of names) { const m = await import('./dist/lambda/' + n + '/index.mjs'); if (typeof m.handler !== 'function') throw new Error(n + ': no handler'); }
+        console.log('ok ' + names.length);`;
+      const r = await runCommand(process.execPath, ['--input-type=module', '-e', script], 50_000);
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.output, new RegExp(`ok ${functions.length}`));
+    });
+  });
+
+  describe('state machine', () => {
+    const sm = () => t.Resources.TranscodeStateMachine;
+
+    it('is a Standard state machine whose ASL placeholders are all substituted', () => {
+      assert.equal(sm().Type, 'AWS::StepFunctions::StateMachine');
+      assert.equal(sm().Properties.StateMachineType, 'STANDARD');
+      const def = sm().Properties.DefinitionString as string;
+      assert.equal(typeof def, 'string');
+      const placeholders = new Set([...readFileSync(ASL_FILE, 'utf8').matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
+      const subs = sm().Properties.DefinitionSubstitutions as Record<string, Json>;
+      assert.deepEqual(Object.keys(subs).sort(), [...placeholders].sort(), 'one substitution per ASL placeholder, no extra');
+      for (const [name, v] of Object.entries(subs)) {
+        const id = refName(v);
+        assert.ok(t.Resources[id], `${name} -> ${id} exists in the template`);
+        if (name.endsWith('FunctionArn')) {
+          assert.deepEqual(v, { 'Fn::GetAtt': [id, 'Arn'] }, name);
+          assert.equal(t.Resources[id].Type, 'AWS::Lambda::Function', name);
+        }
+      }
+      assert.deepEqual(subs.WorkBucketName, { Ref: 'WorkBucket' });
+      assert.deepEqual(JSON.parse(def), JSON.parse(readFileSync(ASL_FILE, 'utf8')), 'the deployed definition is the ASL file, unchanged');
+      assert.doesNotMatch(substitute(t, def, subs), /\$\{/, 'nothing left to substitute');
+    });
+
+    it('every Task resource is a Lambda function of this template', () => {
+      const subs = sm().Properties.DefinitionSubstitutions as Record<string, Json>;
+      const def = JSON.parse(sm().Properties.DefinitionString as string) as { States: Record<string, State> };
+      let tasks = 0;
+      for (const [name, s] of allStates(def.States)) {
+        if (s.Type !== 'Task') continue;
+        tasks++;
+        const m = /^\$\{([A-Za-z0-9]+)\}$/.exec(String(s.Resource));
+        assert.ok(m, `${name}: Resource is a placeholder`);
+        const id = refName(subs[m[1]]);
+        const fn = t.Resources[id];
+        assert.equal(fn?.Type, 'AWS::Lambda::Function', `${name} -> ${id}`);
+        assert.ok(fn.Properties.Timeout < s.TimeoutSeconds, `${name}: Lambda timeout ${fn.Properties.Timeout} s under the Task's ${s.TimeoutSeconds} s`);
+      }
+      assert.ok(tasks >= 10);
+    });
+
+    it('passes asl-validator as deployed (after substitution)', async () => {
+      const sub = substitute(t, sm().Properties.DefinitionString as string, sm().Properties.DefinitionSubstitutions as Record<string, Json>);
+      const r = await aslValidator(JSON.parse(sub) as never);
+      assert.equal(r.isValid, true, r.errorsText('\n'));
+    });
+
+    it('runs with its own role; the Map writes its results to the work bucket the role allows', () => {
+      assert.deepEqual(sm().Properties.RoleArn, { 'Fn::GetAtt': ['TranscodeStateMachineRole', 'Arn'] });
+      const trust = t.Resources.TranscodeStateMachineRole.Properties.AssumeRolePolicyDocument.Statement[0];
+      assert.equal(trust.Principal.Service, 'states.amazonaws.com');
+      const def = JSON.parse(sm().Properties.DefinitionString as string) as { States: Record<string, State> };
+      const maps = [...allStates(def.States)].filter(([, s]) => s.Type === 'Map' && s.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED');
+      assert.equal(maps.length, 1);
+      const writer = maps[0][1].ResultWriter;
+      assert.equal(writer.Parameters.Bucket, '${WorkBucketName}');
+      assert.ok(grants(t, 'TranscodeStateMachineRole').includes(`s3:PutObject WorkBucket/${writer.Parameters.Prefix}/*`));
+    });
+
+    it('a CloudWatch alarm fires on ExecutionsFailed', () => {
+      const alarms = ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+      const a = alarms.find((p) => p.MetricName === 'ExecutionsFailed');
+      assert.ok(a, 'ExecutionsFailed alarm');
+      assert.equal(a.Namespace, 'AWS/States');
+      assert.deepEqual(a.Dimensions, [{ Name: 'StateMachineArn', Value: { Ref: 'TranscodeStateMachine' } }]);
+      assert.ok(a.Threshold >= 1 && a.AlarmActions?.length, 'alarms on a failure and notifies');
+    });
+  });
+
+  describe('least privilege', () => {
+    it('each function runs with its own role group', () => {
+      for (const [fn, role] of Object.entries(FUNCTION_ROLES)) {
+        assert.deepEqual(t.Resources[lambdaId(fn)].Properties.Role, { 'Fn::GetAtt': [role, 'Arn'] }, fn);
+      }
+      assert.equal(t.Resources.IamRoleLambdaExecution, undefined, 'no shared default role');
+    });
+
+    it('each role allows exactly what its functions need', () => {
+      const name = t.Resources.TranscodeStateMachine.Properties.StateMachineName as string;
+      const expected = expectedGrants(name);
+      const roles = ofType('AWS::IAM::Role').map(([id]) => id).sort();
+      assert.deepEqual(roles, Object.keys(expected).sort(), 'the roles of the stack');
+      for (const [role, want] of Object.entries(expected)) assert.deepEqual(grants(t, role), [...want].sort(), role);
+    });
+
+    it('no role allows a wildcard action; "*" resources only where AWS allows nothing else', () => {
+      for (const [id] of ofType('AWS::IAM::Role')) {
+        for (const s of roleStatements(t, id)) {
+          assert.equal(s.Effect, 'Allow', `${id}: only Allow statements`);
+          assert.ok(!('NotAction' in s) && !('NotResource' in s), `${id}: no NotAction/NotResource`);
+          for (const a of asArray(s.Action)) assert.doesNotMatch(a, /\*/, `${id}: action ${a}`);
+          if (asArray(s.Resource).includes('*')) assert.deepEqual(asArray(s.Action), ['ecr:GetAuthorizationToken'], `${id}: "*" resource`);
+        }
+      }
+    });
+
+    it('S3 permissions name only the three buckets; the ingest bucket is read-only', () => {
+      for (const [id] of ofType('AWS::IAM::Role')) {
+        for (const s of roleStatements(t, id)) {
+          if (!asArray(s.Action).some((a) => a.startsWith('s3:'))) continue;
+          for (const r of asArray(s.Resource)) {
+            const name = refName(r).split('/')[0];
+            assert.ok(BUCKETS.includes(name), `${id}: S3 resource ${refName(r)}`);
+            if (name === 'IngestBucket') {
+              for (const a of asArray(s.Action)) assert.ok(['s3:GetObject', 's3:ListBucket'].includes(a), `${id}: ${a} on the ingest bucket`);
+            }
+          }
+        }
+      }
+    });
+
+    it('StartExecution only on this state machine; PutEvents only on the job bus', () => {
+      const name = t.Resources.TranscodeStateMachine.Properties.StateMachineName as string;
+      for (const [id] of ofType('AWS::IAM::Role')) {
+        for (const g of grants(t, id)) {
+          const [action, resource] = g.split(' ');
+          if (action === 'states:StartExecution') assert.ok([`TranscodeStateMachine`, `arn:states:REGION:ACCOUNT:stateMachine:${name}`].includes(resource), `${id}: ${g}`);
+          if (action === 'events:PutEvents') assert.equal(resource, 'JobEventBus', `${id}: ${g}`);
+        }
+      }
+      const put = roleStatements(t, 'EmitEventRole').find((s) => asArray(s.Action).includes('events:PutEvents'));
+      assert.deepEqual(put?.Condition, { StringEquals: { 'events:source': 'media-transcoder' } });
+    });
+  });
+
+  describe('storage and events', () => {
+    it('every bucket is private and encrypted', () => {
+      const buckets = ofType('AWS::S3::Bucket');
+      for (const b of BUCKETS) assert.ok(t.Resources[b], b);
+      for (const [id, b] of buckets) {
+        const pab = b.Properties.PublicAccessBlockConfiguration;
+        assert.deepEqual(pab, { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true }, `${id}: public access blocked`);
+        const sse = b.Properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm;
+        assert.ok(['AES256', 'aws:kms', 'aws:kms:dsse'].includes(sse), `${id}: encrypted (${sse})`);
+      }
+    });
+
+    it('the three buckets refuse plain HTTP', () => {
+      const policies = ofType('AWS::S3::BucketPolicy').map(([, r]) => r.Properties);
+      for (const b of BUCKETS) {
+        const p = policies.find((x) => refName(x.Bucket) === b);
+        assert.ok(p, `${b} has a bucket policy`);
+        const deny = (p.PolicyDocument.Statement as Statement[]).find((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === false);
+        assert.ok(deny, `${b}: TLS enforced`);
+        assert.deepEqual(asArray(deny.Resource).map(refName).sort(), [b, `${b}/*`]);
+      }
+    });
+
+    it('the ingest bucket notifies EventBridge; the work bucket expires its objects', () => {
+      assert.equal(t.Resources.IngestBucket.Properties.NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled, true);
+      const rules = t.Resources.WorkBucket.Properties.LifecycleConfiguration.Rules as Json[];
+      assert.ok(rules.some((r) => r.Status === 'Enabled' && r.ExpirationInDays === 3 && !r.Prefix && !r.Filter), 'default workRetentionDays (3) over the whole bucket');
+    });
+
+    it('the ingest rule matches Object Created in the ingest bucket and targets the ingest function', () => {
+      const rules = ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.Targets as Json[]).some((x) => refName(x.Arn) === 'IngestLambdaFunction'));
+      assert.equal(rules.length, 1, 'one rule targets ingest');
+      const [ruleId, rule] = rules[0];
+      assert.equal(rule.Properties.EventBusName, undefined, 'S3 delivers to the default bus');
+      assert.deepEqual(rule.Properties.EventPattern, { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: [{ Ref: 'IngestBucket' }] } } });
+      const perm = ofType('AWS::Lambda::Permission').find(([, p]) => refName(p.Properties.FunctionName) === 'IngestLambdaFunction');
+      assert.ok(perm, 'EventBridge may invoke ingest');
+      assert.equal(perm[1].Properties.Principal, 'events.amazonaws.com');
+      const source = perm[1].Properties.SourceArn;
+      assert.ok(refName(source) === ruleId || JSON.stringify(source).includes(`"rule","${rule.Properties.Name}"`), `invoke permission scoped to ${ruleId}`);
+    });
+
+    it('job events go to the stack event bus consumers attach rules to', () => {
+      assert.equal(t.Resources.JobEventBus.Type, 'AWS::Events::EventBus');
+      assert.deepEqual(t.Outputs.JobEventBusName.Value, { Ref: 'JobEventBus' });
+    });
+  });
+
+  describe('HTTP API and worker', () => {
+    it('the HTTP API has an authorizer chosen by the apiAuthMode parameter', () => {
+      assert.equal(t.Resources.HttpApi.Properties.ProtocolType, 'HTTP');
+      assert.equal(refName(t.Resources.HttpApiStage.Properties.ApiId), 'HttpApi');
+      const auth = ofType('AWS::ApiGatewayV2::Authorizer');
+      assert.equal(auth.length, 1);
+      const [id, a] = auth[0];
+      assert.equal(id, 'HttpApiAuthorizerJwt', "the logical id serverless gives authorizer 'jwt', so later routes reuse it");
+      assert.equal(refName(a.Properties.ApiId), 'HttpApi');
+      assert.equal(a.Properties.AuthorizerType, 'JWT');
+      assert.ok(a.Properties.JwtConfiguration.Issuer && a.Properties.JwtConfiguration.Audience.length);
+      // Default stage: apiAuthMode=iam, so the JWT authorizer is not created and routes use AWS_IAM.
+      const cond = t.Conditions?.[a.Condition ?? ''];
+      assert.ok(cond, 'the JWT authorizer is conditional');
+      const [left, right] = cond['Fn::Equals'] as [string, string];
+      assert.equal(t.Outputs.HttpApiAuthMode.Value, 'iam');
+      assert.equal(left === right, false, 'not created in iam mode');
+    });
+
+    it('ECS cluster, Fargate task definition, roles and log group for the large-asset worker', () => {
+      assert.equal(ofType('AWS::ECS::Cluster').length, 1);
+      const td = t.Resources.WorkerTaskDefinition.Properties;
+      assert.deepEqual(td.RequiresCompatibilities, ['FARGATE']);
+      assert.equal(td.NetworkMode, 'awsvpc');
+      assert.deepEqual(td.ExecutionRoleArn, { 'Fn::GetAtt': ['WorkerExecutionRole', 'Arn'] });
+      assert.deepEqual(td.TaskRoleArn, { 'Fn::GetAtt': ['WorkerTaskRole', 'Arn'] });
+      const c = td.ContainerDefinitions[0];
+      assert.ok(typeof c.Image === 'string' && c.Image.length > 0);
+      assert.equal(c.LogConfiguration.LogDriver, 'awslogs');
+      assert.deepEqual(c.LogConfiguration.Options['awslogs-group'], { Ref: 'WorkerLogGroup' });
+      assert.equal(t.Resources.WorkerLogGroup.Type, 'AWS::Logs::LogGroup');
+    });
+  });
+});
