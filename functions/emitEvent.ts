@@ -1,22 +1,6 @@
 import { stepHandler } from '../src/pipeline/handler.js';
 import { EmitInputSchema } from '../src/pipeline/job.js';
-import { buildJobEvent } from '../src/pipeline/events.js';
-import type { PublishedOutput } from '../src/pipeline/steps/publish.js';
+import { emitJobEventStep, type EmitState } from '../src/pipeline/steps/emit.js';
 
-/** Emits one `Transcode Job State Change` event (COMPLETE, ERROR or PROGRESSING). */
-export const handler = stepHandler('emitEvent', EmitInputSchema, async (rt, input, log) => {
-  const state = input.job as typeof input.job & { published?: { outputs?: PublishedOutput[] }; error?: { Error?: string; Cause?: unknown } };
-  const entry = buildJobEvent({
-    status: input.status,
-    job: state,
-    source: rt.config.EVENT_SOURCE,
-    busName: rt.config.EVENT_BUS_NAME,
-    executionArn: input.executionArn,
-    startTime: input.startTime,
-    outputs: state.published?.outputs,
-    error: state.error,
-  });
-  await rt.events.put(entry);
-  log.info('event emitted', { status: input.status, ...(state.error ? { error: state.error.Error } : {}) });
-  return { emitted: input.status };
-});
+/** Emits one `Transcode Job State Change` event (PROGRESSING, COMPLETE or ERROR) and records the status. */
+export const handler = stepHandler('emitEvent', EmitInputSchema, (rt, input, log) => emitJobEventStep(rt, { ...input, job: input.job as EmitState }, log));

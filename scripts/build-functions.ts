@@ -50,12 +50,25 @@ function parseArgs(argv: string[]): Options {
   return opts;
 }
 
-/** The handlers: every functions/<name>.ts. */
+const isHandlerFile = (f: string) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts');
+
+/**
+ * The handlers and their source files: every functions/<name>.ts, and every HTTP API route
+ * handler functions/api/<operation>.ts as `api<Operation>` (the serverless.yml function name).
+ */
+export async function functionEntries(root = ROOT): Promise<{ name: string; file: string }[]> {
+  const dir = path.join(root, 'functions');
+  const top = (await readdir(dir)).filter(isHandlerFile).map((f) => ({ name: f.slice(0, -3), file: path.join(dir, f) }));
+  const apiDir = path.join(dir, 'api');
+  const api = existsSync(apiDir)
+    ? (await readdir(apiDir)).filter(isHandlerFile).map((f) => ({ name: `api${f[0].toUpperCase()}${f.slice(1, -3)}`, file: path.join(apiDir, f) }))
+    : [];
+  return [...top, ...api].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The handlers' function names. */
 export async function listFunctions(root = ROOT): Promise<string[]> {
-  return (await readdir(path.join(root, 'functions')))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
-    .map((f) => f.slice(0, -3))
-    .sort();
+  return (await functionEntries(root)).map((e) => e.name);
 }
 
 const packageName = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
@@ -114,10 +127,11 @@ async function dirSize(dir: string): Promise<number> {
 
 /** Builds every handler into `out`; returns what was built. */
 export async function buildFunctions(opts: Options): Promise<BuiltFunction[]> {
-  const names = await listFunctions();
+  const entries = await functionEntries();
+  const names = entries.map((e) => e.name);
   await rm(opts.out, { recursive: true, force: true });
   await mkdir(opts.out, { recursive: true });
-  const entryPoints = Object.fromEntries(names.map((n) => [n, path.join(ROOT, 'functions', `${n}.ts`)]));
+  const entryPoints = Object.fromEntries(entries.map((e) => [e.name, e.file]));
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints,

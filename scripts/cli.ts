@@ -19,14 +19,16 @@ import { isVideoKey } from '../src/pipeline/ingest.js';
 import { PRESETS } from '../src/media/presets.js';
 import { generateSample } from '../src/media/sample.js';
 import { resolveBinaries } from '../src/media/binaries.js';
+import { ENGINE_REQUESTS } from '../src/ecs/decider.js';
 import type { ExecutionProgress } from '../src/local/stepFunctions.js';
 import type { JobEventDetail } from '../src/pipeline/events.js';
 
-const USAGE = `usage: npm start -- [input] [--out DIR] [--preset NAME] [--segment-seconds N] [--json] [--verbose]
+const USAGE = `usage: npm start -- [input] [--out DIR] [--preset NAME] [--segment-seconds N] [--engine auto|lambda|ecs] [--json] [--verbose]
   input               a video file; without one, a 60 s 1280x720 sample is generated
   --out DIR           where outputs are written (default ./output/<jobId>/)
   --preset NAME       ${Object.keys(PRESETS).join(' | ')} (default h264-ladder)
   --segment-seconds N target segment length (default 4)
+  --engine E          auto (default: the encoder decider chooses) | lambda | ecs (one worker task)
   --json              stdout carries only the job's final event as JSON
   --data DIR          local stack data folder (default ./.local-data)
   --verbose           JSON logs to stderr instead of .local-data/logs/`;
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       preset: { type: 'string' },
       'segment-seconds': { type: 'string' },
+      engine: { type: 'string' },
       json: { type: 'boolean', default: false },
       data: { type: 'string', default: '.local-data' },
       verbose: { type: 'boolean', default: false },
@@ -52,6 +55,10 @@ async function main(): Promise<number> {
   const dataDir = path.resolve(values.data!);
   if (values.preset && !PRESETS[values.preset]) {
     say(`unknown preset "${values.preset}"; known: ${Object.keys(PRESETS).join(', ')}`);
+    return 2;
+  }
+  if (values.engine !== undefined && !(ENGINE_REQUESTS as readonly string[]).includes(values.engine)) {
+    say(`--engine must be one of ${ENGINE_REQUESTS.join(', ')}`);
     return 2;
   }
   const segSec = values['segment-seconds'] !== undefined ? Number(values['segment-seconds']) : undefined;
@@ -93,7 +100,7 @@ async function main(): Promise<number> {
         Key: key,
         Body: createReadStream(input),
         ContentLength: statSync(input).size,
-        Metadata: { ...(values.preset ? { preset: values.preset } : {}), ...(segSec ? { 'segment-seconds': String(segSec) } : {}) },
+        Metadata: { ...(values.preset ? { preset: values.preset } : {}), ...(segSec ? { 'segment-seconds': String(segSec) } : {}), ...(values.engine ? { engine: values.engine } : {}) },
       }),
     );
     const ing = await ingested;
@@ -107,7 +114,9 @@ async function main(): Promise<number> {
     let last = '';
     stack.sfn.on('progress', (p: ExecutionProgress) => {
       if (p.jobId !== jobId) return;
-      const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${p.step}${p.segmentsTotal ? `  segments ${p.segmentsDone}/${p.segmentsTotal}` : ''}`;
+      // The ECS polling loop (EcsWait/EcsStatus/EcsCheck) shows as one step.
+      const ecs = /^Ecs(Wait|Status|Check)$/.test(p.step);
+      const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${ecs ? 'EcsWorker (one task encodes everything)' : p.step}${p.segmentsTotal && !ecs ? `  segments ${p.segmentsDone}/${p.segmentsTotal}` : ''}`;
       if (line.replace(/^\[[^\]]*\] /, '') === last) return;
       last = line.replace(/^\[[^\]]*\] /, '');
       process.stderr.write(tty ? `\r\x1b[2K${line}` : line + '\n');

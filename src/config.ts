@@ -21,16 +21,55 @@ const ConfigSchema = z.object({
   DEFAULT_PRESET: z.string().default('h264-ladder'),
   /** Upper bound for any single ffmpeg/ffprobe run. */
   FFMPEG_TIMEOUT_SECONDS: num(840),
-  FFPROBE_TIMEOUT_SECONDS: num(120),
+  FFPROBE_TIMEOUT_SECONDS: num(90),
   /** Scratch space (Lambda: /tmp). */
   WORK_DIR: z.string().default(os.tmpdir()),
   STATE_MACHINE_ARN: z.string().optional(),
+  /** Input limits: a source beyond any of them ends in INPUT_LIMIT_EXCEEDED. */
+  MAX_INPUT_BYTES: num(50 * 1024 ** 3),
+  MAX_DURATION_SECONDS: num(6 * 3600),
+  MAX_WIDTH: num(8192),
+  MAX_HEIGHT: num(8192),
+  MAX_FRAME_RATE: num(240),
+  MAX_STREAMS: num(16),
   /** Interval between sprite thumbnails, seconds. */
   THUMBNAIL_INTERVAL_SECONDS: num(10),
+  /**
+   * Encoder decider thresholds (docs/ECS.md): the starter copies them into the execution
+   * input's `config.decider`; a source above any of them is encoded by one ECS task.
+   */
+  MAX_LAMBDA_SIZE_BYTES: num(5 * 1024 ** 3),
+  MAX_LAMBDA_DURATION_SECONDS: num(7200),
+  MAX_LAMBDA_KEYFRAME_GAP_SECONDS: num(10),
+  MAX_LAMBDA_LONG_SIDE: num(4096),
+  MAX_LAMBDA_SHORT_SIDE: num(2160),
+  /** ECS worker (submit/status functions): where RunTask runs the task. Required only there. */
+  ECS_CLUSTER: z.string().min(1).optional(),
+  ECS_TASK_DEFINITION: z.string().min(1).optional(),
+  /** Comma-separated subnet ids and security group ids of the task's network interface. */
+  ECS_SUBNETS: z.string().min(1).optional(),
+  ECS_SECURITY_GROUPS: z.string().min(1).optional(),
+  ECS_ASSIGN_PUBLIC_IP: z.enum(['ENABLED', 'DISABLED']).default('DISABLED'),
+  /** The worker's container name in the task definition (container overrides name it). */
+  ECS_CONTAINER_NAME: z.string().min(1).default('encoder'),
+  /** A capacity provider (e.g. FARGATE_SPOT) instead of launch type FARGATE. */
+  ECS_CAPACITY_PROVIDER: z.string().min(1).optional(),
+  /** Seconds between two DescribeTasks of the polling loop (the Wait state's SecondsPath). */
+  ECS_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
 });
 
 /** Validated configuration. */
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** The input limits of a config. */
+export const limitsOf = (c: Config) => ({
+  maxInputBytes: c.MAX_INPUT_BYTES,
+  maxDurationSec: c.MAX_DURATION_SECONDS,
+  maxWidth: c.MAX_WIDTH,
+  maxHeight: c.MAX_HEIGHT,
+  maxFrameRate: c.MAX_FRAME_RATE,
+  maxStreams: c.MAX_STREAMS,
+});
 
 /** Parses a config from an environment; throws ConfigError naming every bad variable. */
 export function parseConfig(env: NodeJS.ProcessEnv): Config {

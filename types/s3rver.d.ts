@@ -12,6 +12,7 @@ declare module 's3rver' {
   export default class S3rver {
     constructor(options: S3rverOptions);
     run(): Promise<AddressInfo>;
+    middleware: unknown[];
     close(): Promise<void>;
     on(event: 'event', fn: (e: { Records: { eventName: string; s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } } }[] }) => void): this;
   }

@@ -14,6 +14,30 @@ import type { IngestResult } from '../pipeline/steps/ingest.js';
 import { LocalEventBus, type DeliveredEvent } from './eventBus.js';
 import { LocalStepFunctions, loadDefinition, localSubstitutions } from './stepFunctions.js';
 import { DETAIL_TYPE } from '../pipeline/events.js';
+import { LocalEcsRunner, type KillHook } from './ecsRunner.js';
+import { setTaskRunner } from '../ecs/taskRunner.js';
+
+interface KoaContext {
+  path: string;
+  status: number;
+  body: unknown;
+}
+
+/** Koa middleware: 400 for any request path with a `.` or `..` segment, raw or percent-encoded. */
+async function refuseDotSegments(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+  let p = ctx.path;
+  try {
+    p = decodeURIComponent(p);
+  } catch {
+    /* keep raw */
+  }
+  if (p.split('/').some((seg) => seg === '..' || seg === '.')) {
+    ctx.status = 400;
+    ctx.body = 'keys with . or .. segments are refused by the local stack';
+    return;
+  }
+  await next();
+}
 
 /** Credentials s3rver accepts out of the box. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -31,6 +55,11 @@ export interface LocalStackOptions {
   segmentSeconds?: number;
   /** Extra environment for the handlers' config (limits, timeouts). */
   env?: Record<string, string>;
+  /**
+   * The local ECS worker: the polling wait (ms, replaces the ASL's EcsWait seconds; default
+   * 500) and an optional fault injection that SIGKILLs chosen attempts (src/local/ecsRunner.ts).
+   */
+  ecs?: { pollMs?: number; killAttempt?: KillHook };
 }
 
 /**
@@ -51,6 +80,9 @@ export class LocalStack extends EventEmitter {
     super();
   }
 
+  /** The ECS stand-in: worker tasks as child processes (set by start). */
+  ecs!: LocalEcsRunner;
+
   /** Starts s3rver, installs the local runtime and wires the ingest trigger. */
   static async start(opts: LocalStackOptions): Promise<LocalStack> {
     const buckets = opts.buckets ?? { ingest: 'ingest', work: 'work', output: 'output' };
@@ -63,6 +95,9 @@ export class LocalStack extends EventEmitter {
       directory: path.join(opts.dataDir, 's3'),
       configureBuckets: Object.values(buckets).map((name) => ({ name })),
     });
+    // s3rver joins keys into filesystem paths as they are: a key with a `..` segment would
+    // read or write outside its folder. S3 itself allows such keys; this local stand-in refuses them.
+    (server as unknown as { middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[] }).middleware.unshift(refuseDotSegments);
     const info = await server.run();
     const endpoint = `http://${address}:${info.port}`;
     const config = parseConfig({
@@ -82,9 +117,26 @@ export class LocalStack extends EventEmitter {
     const bus = new LocalEventBus(path.join(opts.dataDir, 'events.jsonl'));
     const rt: Runtime = { config, s3, events: bus };
     setRuntime(rt);
-    const sfn = new LocalStepFunctions(loadDefinition(localSubstitutions(buckets.work)));
+    // The worker container's environment: the handlers' config, S3 through s3rver.
+    const ecs = new LocalEcsRunner({
+      env: {
+        AWS_REGION: config.AWS_REGION,
+        INGEST_BUCKET: buckets.ingest,
+        WORK_BUCKET: buckets.work,
+        OUTPUT_BUCKET: buckets.output,
+        S3_ENDPOINT: endpoint,
+        WORK_DIR: config.WORK_DIR,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        ...opts.env,
+      },
+      killAttempt: opts.ecs?.killAttempt,
+    });
+    setTaskRunner(ecs);
+    const sfn = new LocalStepFunctions(loadDefinition(localSubstitutions(buckets.work)), undefined, undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
     setStarter(sfn);
     const stack = new LocalStack(config, endpoint, s3, bus, sfn, server, new Set());
+    stack.ecs = ecs;
     server.on('event', (e) => stack.onS3Event(e));
     return stack;
   }
@@ -146,6 +198,8 @@ export class LocalStack extends EventEmitter {
   /** Waits for in-flight triggers, closes s3rver and uninstalls the runtime. */
   async stop(): Promise<void> {
     await Promise.allSettled([...this.pending]);
+    await this.ecs.stopAll();
+    setTaskRunner(undefined);
     await this.server.close();
     setStarter(undefined);
     setRuntime(undefined);

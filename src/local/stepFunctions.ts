@@ -14,6 +14,8 @@ import { handler as concat } from '../../functions/concat.js';
 import { handler as publish } from '../../functions/publish.js';
 import { handler as emitEvent } from '../../functions/emitEvent.js';
 import { handler as cleanup } from '../../functions/cleanup.js';
+import { handler as ecsSubmit } from '../../functions/ecsSubmit.js';
+import { handler as ecsStatus } from '../../functions/ecsStatus.js';
 
 export const ASL_PATH = new URL('../../statemachines/transcode.asl.json', import.meta.url);
 
@@ -29,10 +31,14 @@ export const LOCAL_TASK_HANDLERS: Record<string, Handler> = {
   Thumbnails: thumbnails,
   Concat: concat,
   Publish: publish,
+  EmitProgressing: emitEvent,
   EmitComplete: emitEvent,
   EmitError: emitEvent,
   Cleanup: cleanup,
   CleanupAfterError: cleanup,
+  EcsSubmit: ecsSubmit,
+  EcsStatus: ecsStatus,
+  EcsStop: ecsStatus,
 };
 
 /**
@@ -61,6 +67,8 @@ export function localSubstitutions(workBucket: string): Record<string, string> {
     PublishFunctionArn: fn('publish'),
     EmitEventFunctionArn: fn('emitEvent'),
     CleanupFunctionArn: fn('cleanup'),
+    EcsSubmitFunctionArn: fn('ecsSubmit'),
+    EcsStatusFunctionArn: fn('ecsStatus'),
     WorkBucketName: workBucket,
   };
 }
@@ -94,6 +102,8 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     definition: Record<string, unknown>,
     private readonly handlers: Record<string, Handler> = LOCAL_TASK_HANDLERS,
     private readonly retryIntervalOverrides?: Record<string, number>,
+    /** Milliseconds per Wait state name (the local stack shortens the ECS polling wait). */
+    private readonly waitTimeOverrides?: Record<string, number>,
   ) {
     super();
     this.machine = new StateMachine(definition as never);
@@ -108,6 +118,7 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
       overrides: {
         taskResourceLocalHandlers: this.handlers as never,
         ...(this.retryIntervalOverrides ? { retryIntervalOverrides: this.retryIntervalOverrides } : {}),
+        ...(this.waitTimeOverrides ? { waitTimeOverrides: this.waitTimeOverrides } : {}),
       },
       context: { Execution: { Id: arn, Name: name, StartTime: startTime, Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' } } as never,
     });

@@ -4,6 +4,10 @@
  */
 import type { Preset, Rendition } from './presets.js';
 import { protocolWhitelist } from './probe.js';
+import { AUDIO_FORMATS, CONCAT_FORMATS, PIECE_FORMATS, SOURCE_FORMATS } from './formats.js';
+
+/** Input options every source read gets: what it may open, and as what. */
+const sourceInput = (url: string) => ['-protocol_whitelist', protocolWhitelist(url), '-format_whitelist', SOURCE_FORMATS];
 
 const BASE = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
 
@@ -12,9 +16,11 @@ const BASE = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
  * time base and timestamps (-copyts; MP4/MKV pieces would round or shift them).
  */
 export function buildSplitArgs(p: { input: string; videoStream: number; splitFrames: number[]; pattern: string }): string[] {
-  const args = [...BASE, '-protocol_whitelist', protocolWhitelist(p.input), '-copyts', '-i', p.input,
+  const args = [...BASE, ...sourceInput(p.input), '-copyts', '-i', p.input,
     '-map', `0:${p.videoStream}`, '-c', 'copy', '-avoid_negative_ts', 'disabled', '-f', 'segment', '-segment_format', 'nut'];
-  if (p.splitFrames.length) args.push('-segment_frames', p.splitFrames.join(','));
+  // Without a list the muxer would cut every 2 s (its default segment_time): one segment then
+  // needs a cut point past the last packet.
+  args.push('-segment_frames', p.splitFrames.length ? p.splitFrames.join(',') : String(2 ** 31 - 2));
   args.push('-reset_timestamps', '0', p.pattern);
   return args;
 }
@@ -51,7 +57,7 @@ export function buildSegmentEncodeArgs(p: {
   threads?: number;
 }): string[] {
   const g = p.preset.gopSeconds;
-  const args = [...BASE, '-protocol_whitelist', 'file', '-noautorotate', '-copyts', '-i', p.input, '-vsync', 'passthrough'];
+  const args = [...BASE, '-protocol_whitelist', 'file', '-format_whitelist', PIECE_FORMATS, '-noautorotate', '-copyts', '-i', p.input, '-vsync', 'passthrough'];
   const trim = p.skip > 0 || p.count < p.totalFrames ? [`select=between(n\\,${p.skip}\\,${p.skip + p.count - 1})`] : [];
   for (const o of p.outputs) {
     const r = o.rendition;
@@ -97,7 +103,7 @@ export function buildAudioArgs(p: {
     'aresample=async=1:first_pts=0',
     'apad',
   ].join(',');
-  return [...BASE, '-protocol_whitelist', protocolWhitelist(p.input), '-copyts', '-i', p.input,
+  return [...BASE, ...sourceInput(p.input), '-copyts', '-i', p.input,
     '-map', `0:${p.audioStream}`, '-vn', '-sn', '-dn', '-af', af, '-t', f(dur),
     '-c:a', p.preset.audio.encoder, '-b:a', `${p.preset.audio.bitrateKbps}k`,
     '-ac', String(p.preset.audio.channels), '-ar', String(p.preset.audio.sampleRate),
@@ -134,8 +140,8 @@ export function pieceDurations(startPts: number[], tick: number): number[] {
 
 /** Joins the pieces of one rendition by stream copy and muxes the audio in: MP4, faststart. */
 export function buildConcatArgs(p: { list: string; audio?: string; output: string }): string[] {
-  const args = [...BASE, '-protocol_whitelist', 'file', '-f', 'concat', '-safe', '0', '-i', p.list];
-  if (p.audio) args.push('-protocol_whitelist', 'file', '-i', p.audio);
+  const args = [...BASE, '-protocol_whitelist', 'file', '-format_whitelist', CONCAT_FORMATS, '-f', 'concat', '-safe', '0', '-i', p.list];
+  if (p.audio) args.push('-protocol_whitelist', 'file', '-format_whitelist', AUDIO_FORMATS, '-i', p.audio);
   args.push('-map', '0:v:0');
   if (p.audio) args.push('-map', '1:a:0');
   args.push('-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', p.output);
@@ -147,7 +153,7 @@ export function buildConcatArgs(p: { list: string; audio?: string; output: strin
  * interval, fitted into a fixed tile.
  */
 export function buildThumbnailArgs(p: { input: string; videoStream: number; intervalSec: number; width: number; height: number; pattern: string }): string[] {
-  return [...BASE, '-protocol_whitelist', protocolWhitelist(p.input), '-skip_frame', 'nokey', '-i', p.input,
+  return [...BASE, ...sourceInput(p.input), '-skip_frame', 'nokey', '-i', p.input,
     '-map', `0:${p.videoStream}`, '-an', '-sn', '-dn',
     '-vf', `fps=1/${p.intervalSec},scale=${p.width}:${p.height}:force_original_aspect_ratio=decrease,pad=${p.width}:${p.height}:(ow-iw)/2:(oh-ih)/2`,
     '-q:v', '4', '-f', 'image2', p.pattern];
@@ -155,6 +161,6 @@ export function buildThumbnailArgs(p: { input: string; videoStream: number; inte
 
 /** One full-size frame for the poster, seeking to `atSec` in the input. */
 export function buildPosterArgs(p: { input: string; videoStream: number; atSec: number; output: string }): string[] {
-  return [...BASE, '-protocol_whitelist', protocolWhitelist(p.input), '-ss', p.atSec.toFixed(3), '-i', p.input,
+  return [...BASE, ...sourceInput(p.input), '-ss', p.atSec.toFixed(3), '-i', p.input,
     '-map', `0:${p.videoStream}`, '-frames:v', '1', '-f', 'image2', '-c:v', 'png', p.output];
 }

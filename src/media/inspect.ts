@@ -1,21 +1,24 @@
 import { resolveBinaries } from './binaries.js';
 import { runProcess } from './runner.js';
 
-/** Counts the video packets of a local file without decoding (one packet per frame here). */
+/**
+ * Counts the video frames a player will show, without decoding: packets, less those the
+ * container marks discarded (flag D, outside an MP4 edit list).
+ */
 export async function countVideoPackets(file: string, timeoutMs = 60_000): Promise<number> {
   const r = await runProcess(
     resolveBinaries().ffprobe,
-    ['-v', 'error', '-protocol_whitelist', 'file', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file],
+    ['-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', 'nut,mov,mp4,m4a,3gp,3g2,mj2', '-select_streams', 'v:0', '-show_entries', 'packet=flags', '-of', 'csv=p=0', file],
     { timeoutMs, captureStdout: true },
   );
-  return Number(r.stdout.trim().split(/[\s,]+/)[0]);
+  return r.stdout.split('\n').filter((l) => l.trim() && !l.includes('D')).length;
 }
 
 /** Duration, size and stream facts of a finished output. */
 export async function describeOutput(file: string, timeoutMs = 60_000): Promise<{ durationSec: number; width: number; height: number; bitRate: number }> {
   const r = await runProcess(
     resolveBinaries().ffprobe,
-    ['-v', 'error', '-protocol_whitelist', 'file', '-print_format', 'json', '-show_format', '-show_streams', file],
+    ['-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', 'mov,mp4,m4a,3gp,3g2,mj2', '-print_format', 'json', '-show_format', '-show_streams', file],
     { timeoutMs, captureStdout: true },
   );
   const j = JSON.parse(r.stdout) as { format?: { duration?: string }; streams?: { codec_type?: string; width?: number; height?: number; bit_rate?: string }[] };

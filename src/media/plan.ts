@@ -91,8 +91,9 @@ export function planSegments(idx: PacketIndex, timeBase: Rational, opts: PlanOpt
   const eps = 1e-9;
   const lo = opts.clip ? originPts + opts.clip.start / tick - eps : -Infinity;
   const hi = opts.clip?.end !== undefined ? originPts + opts.clip.end / tick - eps : Infinity;
+  const discard = new Set(idx.discard ?? []);
   const kept: number[] = [];
-  for (let i = first; i < n; i++) if (idx.pts[i] >= lo && idx.pts[i] < hi) kept.push(i);
+  for (let i = first; i < n; i++) if (idx.pts[i] >= lo && idx.pts[i] < hi && !discard.has(i)) kept.push(i);
   if (kept.length === 0) throw new InputError('INVALID_CLIP', 'the requested range contains no frame of the source');
   let firstKept = Infinity;
   let lastKept = -Infinity;
@@ -139,8 +140,10 @@ export function planSegments(idx: PacketIndex, timeBase: Rational, opts: PlanOpt
     const a = bounds[s];
     const b = bounds[s + 1];
     const pts = idx.pts.slice(a, b).sort((x, y) => x - y);
-    const skip = pts.filter((p) => p < lo).length;
-    const count = pts.filter((p) => p >= lo && p < hi).length;
+    const keptHere = new Set(kept.filter((i) => i >= a && i < b).map((i) => idx.pts[i]));
+    // Kept frames are contiguous in display order (discarded ones sit at the timeline's ends).
+    const skip = pts.findIndex((p) => keptHere.has(p));
+    const count = keptHere.size;
     segments.push({
       index: s,
       splitFile: a === 0 ? 0 : splitFrames.indexOf(a) + 1,

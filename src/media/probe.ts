@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { SOURCE_FORMATS } from './formats.js';
 
 /** A rational number (time bases, frame rates). */
 export interface Rational {
@@ -38,6 +39,11 @@ export interface PacketIndex {
   duration: number[];
   /** Decode-order indices of packets flagged as keyframes. */
   keyframes: number[];
+  /**
+   * Decode-order indices of packets the container says not to show (flag D: outside an MP4
+   * edit list, at the start or end of the timeline). They are decoded, never kept.
+   */
+  discard?: number[];
 }
 
 /** Options shared by every probe call. */
@@ -53,7 +59,7 @@ export function protocolWhitelist(url: string): string {
 
 /** Arguments of the stream/format probe (JSON on stdout). */
 export function buildStreamProbeArgs(input: ProbeInput): string[] {
-  return ['-v', 'error', '-hide_banner', '-protocol_whitelist', protocolWhitelist(input.url), '-print_format', 'json', '-show_format', '-show_streams', input.url];
+  return ['-v', 'error', '-hide_banner', '-protocol_whitelist', protocolWhitelist(input.url), '-format_whitelist', SOURCE_FORMATS, '-print_format', 'json', '-show_format', '-show_streams', input.url];
 }
 
 /** Arguments of the packet probe of one stream: pts,dts,duration,flags per line, no decoding. */
@@ -61,6 +67,7 @@ export function buildPacketProbeArgs(input: ProbeInput, streamIndex: number): st
   return [
     '-v', 'error', '-hide_banner',
     '-protocol_whitelist', protocolWhitelist(input.url),
+    '-format_whitelist', SOURCE_FORMATS,
     '-select_streams', String(streamIndex),
     '-show_entries', 'packet=pts,dts,duration,flags',
     '-of', 'csv=p=0',
@@ -151,7 +158,7 @@ export function parseStreamProbe(json: string): MediaInfo {
  * a missing pts falls back to dts (AVI, raw streams).
  */
 export function parsePacketCsv(csv: string): PacketIndex {
-  const idx: PacketIndex = { pts: [], dts: [], duration: [], keyframes: [] };
+  const idx: PacketIndex = { pts: [], dts: [], duration: [], keyframes: [], discard: [] };
   for (const line of csv.split('\n')) {
     if (!line) continue;
     const [pts, dts, dur, flags] = line.split(',');
@@ -161,6 +168,7 @@ export function parsePacketCsv(csv: string): PacketIndex {
     const hasD = dts !== 'N/A' && dts !== '' && Number.isFinite(d);
     if (!hasP && !hasD) continue;
     if (flags?.includes('K')) idx.keyframes.push(idx.pts.length);
+    if (flags?.includes('D')) idx.discard!.push(idx.pts.length);
     idx.pts.push(hasP ? p : d);
     idx.dts.push(hasD ? d : p);
     const du = Number(dur);

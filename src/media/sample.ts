@@ -15,6 +15,8 @@ export interface SampleSpec {
   bFrames?: number;
   /** Drop frames by a pattern to make the frame rate variable. */
   variableFrameRate?: boolean;
+  /** With variableFrameRate: move frames off the 1/fps grid too (time base 1/90000). */
+  offGrid?: boolean;
   /** Video codec (libx264 default). */
   codec?: string;
   extraArgs?: string[];
@@ -28,10 +30,18 @@ export function buildSampleArgs(s: SampleSpec): string[] {
   args.push('-t', String(s.durationSec), '-map', '0:v');
   if (s.audio) args.push('-map', '1:a', '-c:a', 'aac', '-b:a', '128k', '-ac', String(ch));
   const vf = ['format=yuv420p'];
-  // Drop two frames in every 11 (and a burst later) so frame durations vary.
-  if (s.variableFrameRate) vf.unshift(`select=not(eq(mod(n\\,11)\\,4))*not(eq(mod(n\\,11)\\,7))*not(between(n\\,${s.fps * 3}\\,${s.fps * 3 + 5}))`);
+  // Drop two frames in every 11 (and a burst later) so frame durations vary; off the grid, also
+  // move every frame by up to 40% of a frame, as phone footage is: an encoder that rounds to
+  // 1/fps (ffmpeg's default time base) would then change every timestamp.
+  if (s.variableFrameRate) {
+    vf.unshift(
+      `select=not(eq(mod(n\\,11)\\,4))*not(eq(mod(n\\,11)\\,7))*not(between(n\\,${s.fps * 3}\\,${s.fps * 3 + 5}))`,
+      ...(s.offGrid ? ['settb=1/90000', `setpts=PTS+${(0.1 / s.fps).toFixed(6)}*mod(N\\,5)/TB`] : []),
+    );
+  }
   args.push('-vf', vf.join(','));
   if (s.variableFrameRate) args.push('-vsync', 'vfr');
+  if (s.offGrid) args.push('-enc_time_base', '1:90000', '-video_track_timescale', '90000');
   const codec = s.codec ?? 'libx264';
   args.push('-c:v', codec);
   if (codec === 'libx264') {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { JobInput } from './job.js';
 import { JobInputSchema, parseInput } from './job.js';
+import { thresholdsFromConfig, type EngineRequest } from '../ecs/decider.js';
 
 /** Starts state machine executions: Step Functions in the cloud, the local runner here. */
 export interface ExecutionStarter {
@@ -39,6 +40,8 @@ export interface ObjectSettings {
   preset?: string;
   segmentSeconds?: number;
   correlationId?: string;
+  /** `auto` (default: the encoder decider chooses), `lambda` or `ecs`. */
+  engine?: EngineRequest;
 }
 
 /** Builds the execution input of a job for an uploaded object. */
@@ -50,11 +53,15 @@ export function jobForObject(config: Config, event: ObjectCreatedEvent, settings
     {
       jobId: jobIdFor(bucket.name, object.key, version),
       source: { bucket: bucket.name, key: object.key },
-      settings: { preset: settings.preset ?? config.DEFAULT_PRESET, segmentSeconds: settings.segmentSeconds ?? config.SEGMENT_SECONDS },
+      settings: {
+        preset: settings.preset ?? config.DEFAULT_PRESET,
+        segmentSeconds: settings.segmentSeconds ?? config.SEGMENT_SECONDS,
+        engine: settings.engine ?? 'auto',
+      },
       ...(settings.correlationId ? { correlationId: settings.correlationId } : {}),
       userMetadata: {},
       submittedAt: now.toISOString(),
-      config: { mapConcurrency: config.MAP_MAX_CONCURRENCY },
+      config: { mapConcurrency: config.MAP_MAX_CONCURRENCY, decider: thresholdsFromConfig(config) },
     },
     'job',
   );

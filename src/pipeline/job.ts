@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { DeciderThresholdsSchema, ENGINE_REQUESTS } from '../ecs/decider.js';
 
 /** Job ids name S3 prefixes and executions: a closed alphabet, never a user's key. */
 export const JobId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,79}$/, 'job id must be 1-80 letters, digits or dashes');
@@ -13,6 +14,8 @@ export const JobSettingsSchema = z.object({
   preset: z.string().min(1).max(64),
   segmentSeconds: z.number().min(0.5).max(600),
   clip: ClipSchema.optional(),
+  /** Where the encode runs: the encoder decider's choice (auto, the default), or forced. */
+  engine: z.enum(ENGINE_REQUESTS).optional(),
 });
 
 /** The state machine's input: everything a step needs to find the job's data. */
@@ -23,7 +26,11 @@ export const JobInputSchema = z.object({
   correlationId: z.string().max(256).optional(),
   userMetadata: z.record(z.string(), z.string()).optional(),
   submittedAt: z.string(),
-  config: z.object({ mapConcurrency: z.number().int().min(0) }),
+  config: z.object({
+    mapConcurrency: z.number().int().min(0),
+    /** Encoder decider thresholds (deploy parameters); absent: the Lambda path, unless forced. */
+    decider: DeciderThresholdsSchema.optional(),
+  }),
 });
 export type JobInput = z.infer<typeof JobInputSchema>;
 

@@ -15,6 +15,8 @@ export interface ProbeDocument {
 export interface Manifest {
   jobId: string;
   source: { bucket: string; key: string };
+  /** Size of the source object (scratch-space estimates). */
+  sourceBytes: number;
   preset: Preset;
   renditions: Rendition[];
   plan: Plan;

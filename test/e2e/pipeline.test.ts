@@ -14,57 +14,15 @@ import { resolveBinaries, npmBinaries, setBinaries, type Binaries } from '../../
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
 import { runProcess } from '../../src/media/runner.js';
 import { downloadFile } from '../../src/aws/s3.js';
-import { frameTimes, keyframeTimes, psnrPerFrame, streams, topLevelBoxes } from '../helpers/media.js';
+import { checkContract } from '../helpers/contract.js';
 import { runJob, objectBytes, keysUnder } from '../helpers/stack.js';
+import { eventSchemaErrors } from '../helpers/eventSchema.js';
 
 const toolchains: { label: string; bins: Binaries }[] = [];
 const resolved = resolveBinaries();
 toolchains.push({ label: `${resolved.source.ffmpeg} ffmpeg`, bins: resolved });
 const shipped = npmBinaries();
 if (shipped && shipped.ffmpeg !== resolved.ffmpeg) toolchains.push({ label: 'npm-shipped ffmpeg', bins: shipped });
-
-/** Checks one job's renditions against its source; returns the measured figures. */
-async function checkContract(src: string, outDir: string, outputs: { name: string; width?: number; height?: number }[], expectAudio: boolean) {
-  const srcTimes = await frameTimes(src);
-  const gaps = srcTimes.slice(1).map((t, i) => t - srcTimes[i]);
-  const maxGap = Math.max(...gaps);
-  const medianGap = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
-  const expectedDuration = srcTimes[srcTimes.length - 1] - srcTimes[0] + medianGap;
-  const keyframeSets: number[][] = [];
-  const figures: Record<string, unknown>[] = [];
-  for (const o of outputs) {
-    const file = path.join(outDir, o.name);
-    const t = await frameTimes(file);
-    assert.equal(t.length, srcTimes.length, `${o.name}: frame count`);
-    let worst = 0;
-    for (let i = 0; i < t.length; i++) worst = Math.max(worst, Math.abs(t[i] - t[0] - (srcTimes[i] - srcTimes[0])));
-    assert.ok(worst < 1e-4, `${o.name}: every frame at its source time (worst drift ${worst}s)`);
-    const psnr = await psnrPerFrame(file, src, o.width!, o.height!);
-    assert.equal(psnr.length, srcTimes.length, `${o.name}: PSNR for every frame`);
-    const minPsnr = Math.min(...psnr);
-    assert.ok(minPsnr > 30, `${o.name}: worst frame PSNR ${minPsnr.toFixed(1)} dB (a frame from the wrong place scores far lower)`);
-    const st = await streams(file);
-    const v = st.find((s) => s.codecType === 'video')!;
-    const a = st.find((s) => s.codecType === 'audio');
-    assert.equal(v.codec, 'h264');
-    assert.deepEqual([v.width, v.height], [o.width, o.height]);
-    assert.ok(Math.abs(v.duration - expectedDuration) <= maxGap + 1e-3, `${o.name}: video duration ${v.duration} vs ${expectedDuration}`);
-    if (expectAudio) {
-      assert.ok(a, `${o.name}: has audio`);
-      assert.equal(a.channels, 2);
-      assert.ok(Math.abs(a.startTime - v.startTime) < 1e-3, `${o.name}: A/V start offset ${a.startTime - v.startTime}`);
-      assert.ok(Math.abs(a.duration - expectedDuration) <= 1024 / 48000 + 1e-3, `${o.name}: audio ${a.duration}s vs video ${expectedDuration}s`);
-      const endOffset = a.startTime + a.duration - (v.startTime + v.duration);
-      assert.ok(Math.abs(endOffset) <= maxGap + 1e-3, `${o.name}: A/V end offset ${endOffset}`);
-    } else assert.equal(a, undefined, `${o.name}: no audio stream`);
-    const boxes = await topLevelBoxes(file);
-    assert.ok(boxes.indexOf('moov') < boxes.indexOf('mdat'), `${o.name}: faststart (moov before mdat)`);
-    keyframeSets.push(await keyframeTimes(file));
-    figures.push({ name: o.name, frames: t.length, minPsnr: Number(minPsnr.toFixed(2)), worstDrift: worst });
-  }
-  for (const k of keyframeSets.slice(1)) assert.deepEqual(k, keyframeSets[0], 'keyframes aligned across renditions');
-  return figures;
-}
 
 for (const tc of toolchains) {
   describe(`pipeline on the local stack (${tc.label})`, function () {
@@ -95,6 +53,11 @@ for (const tc of toolchains) {
       const { jobId, detail, events } = await runJob(stack, file, key, meta);
       assert.equal(detail.status, 'COMPLETE', `${detail.errorCode}: ${detail.errorMessage}`);
       assert.equal(events.filter((e) => ['COMPLETE', 'ERROR'].includes((e.detail as { status: string }).status)).length, 1, 'exactly one final event');
+      for (const e of events) assert.deepEqual(eventSchemaErrors(e), [], 'event matches docs/schemas/job-event.schema.json');
+      const progressing = events.filter((e) => (e.detail as { status: string }).status === 'PROGRESSING');
+      assert.equal(progressing.length, 1, 'one PROGRESSING event');
+      assert.ok(events.indexOf(progressing[0]) < events.indexOf(events.find((e) => (e.detail as { status: string }).status === 'COMPLETE')!));
+      assert.ok(((progressing[0].detail as { progress: { segmentsTotal: number } }).progress.segmentsTotal) >= 1);
       const videos = (detail.outputs ?? []).filter((o) => o.type === 'video');
       assert.deepEqual(videos.map((o) => o.name).sort(), [...expectOutputs].sort());
       assert.deepEqual((detail.outputs ?? []).map((o) => o.name).filter((x) => !x.endsWith('.mp4')).sort(), ['poster.jpg', 'sprite.jpg', 'thumbnails.vtt']);
@@ -118,23 +81,44 @@ for (const tc of toolchains) {
       console.log('      sample:', JSON.stringify(figures));
     });
 
+    const vfrSource = { durationSec: 12, width: 640, height: 360, fps: 30, audio: true, bFrames: 3, variableFrameRate: true, keyframes: [0, 1.3, 2.1, 5.7, 7.2, 9.9, 10.4] };
+
     it('B-frames, irregular keyframes and variable frame rate: exact frames and timestamps', async () => {
-      const { figures } = await transcodeAndCheck(
-        { durationSec: 12, width: 640, height: 360, fps: 30, audio: true, bFrames: 3, variableFrameRate: true, keyframes: [0, 1.3, 2.1, 5.7, 7.2, 9.9, 10.4] },
-        { 'segment-seconds': '2', preset: 'h264-single-480p' },
-        ['480p.mp4'],
-      );
+      const { figures } = await transcodeAndCheck(vfrSource, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['360p.mp4']);
       console.log('      vfr:', JSON.stringify(figures));
+    });
+
+    it('variable frame rate off the 1/fps grid (phone-like timestamps): exact, or refused by an old muxer, never silently wrong', async () => {
+      const spec = { ...vfrSource, offGrid: true };
+      if (tc.bins.source.ffmpeg !== 'npm') {
+        const { figures } = await transcodeAndCheck(spec, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['360p.mp4']);
+        console.log('      off-grid vfr:', JSON.stringify(figures));
+        return;
+      }
+      // The 2018 static build's MP4 muxer sizes the edit list short of the last frames here.
+      const file = src(`in-${++n}.mp4`);
+      await generateSample({ ...spec, output: file });
+      const { detail } = await runJob(stack, file, `uploads/${n}-offgrid.mp4`, { 'segment-seconds': '2', preset: 'h264-single-480p' });
+      if (detail.status === 'ERROR') {
+        assert.equal(detail.errorCode, 'SEGMENT_MISMATCH');
+        assert.match(detail.errorMessage!, /frames would be shown after concat/);
+      } else {
+        const outDir = src(`out-${n}`);
+        await mkdir(outDir, { recursive: true });
+        const v = detail.outputs!.find((o) => o.type === 'video')!;
+        await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: v.uri.replace(`s3://${stack.config.OUTPUT_BUCKET}/`, '') }, path.join(outDir, v.name));
+        await checkContract(file, outDir, [v], true);
+      }
     });
 
     it('a length that is not a whole number of segments, mono sound', async () => {
       await transcodeAndCheck({ durationSec: 10.5, width: 640, height: 360, fps: 25, audio: { channels: 1 }, keyframes: Array.from({ length: 11 }, (_, i) => i) }, { 'segment-seconds': '4', preset: 'h264-single-480p' }, [
-        '480p.mp4',
+        '360p.mp4',
       ]);
     });
 
     it('a source with no audio', async () => {
-      await transcodeAndCheck({ durationSec: 8, width: 640, height: 360, fps: 24, audio: false }, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['480p.mp4']);
+      await transcodeAndCheck({ durationSec: 8, width: 640, height: 360, fps: 24, audio: false }, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['360p.mp4']);
     });
 
     describe('bad input ends in one ERROR event and loses nothing', () => {
@@ -170,6 +154,7 @@ for (const tc of toolchains) {
           assert.ok(detail.errorMessage && detail.errorMessage.length > 10, 'a readable message');
           const finals = events.filter((e) => ['COMPLETE', 'ERROR'].includes((e.detail as { status: string }).status));
           assert.equal(finals.length, 1, 'exactly one final event');
+          for (const e of events) assert.deepEqual(eventSchemaErrors(e), [], 'event matches the schema');
           assert.deepEqual(await objectBytes(stack, stack.config.INGEST_BUCKET, key), original, 'source untouched');
           assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`), [], 'no output object');
           assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${jobId}/`), [], 'work prefix cleaned');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { buildAudioArgs, buildConcatArgs, buildConcatList, buildSegmentEncodeArgs, buildSplitArgs } from '../../src/media/args.js';
 import { getPreset, selectRenditions, PRESETS } from '../../src/media/presets.js';
 import { buildPacketProbeArgs, buildStreamProbeArgs } from '../../src/media/probe.js';
+import { SOURCE_FORMATS } from '../../src/media/formats.js';
 
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 const all = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
@@ -18,6 +19,10 @@ describe('ffmpeg argument builders', () => {
     assert.ok(a.includes('-copyts'));
     assert.equal(after(a, '-avoid_negative_ts'), 'disabled');
     assert.equal(after(a, '-protocol_whitelist'), 'http,https,tcp,tls,crypto');
+    assert.equal(after(a, '-format_whitelist'), SOURCE_FORMATS);
+    // One segment: a cut point past any packet, never the muxer's default 2 s cutting.
+    const one = buildSplitArgs({ input: '/s.mp4', videoStream: 0, splitFrames: [], pattern: '/t/s_%05d.nut' });
+    assert.equal(after(one, '-segment_frames'), '2147483646');
   });
 
   it('segment encode: passthrough timing, source time base, aligned closed GOPs, one output per rendition', () => {

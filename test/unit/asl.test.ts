@@ -42,12 +42,40 @@ describe('state machine definition', () => {
   });
 
   it('every top-level work state is caught and leads to the ERROR event', () => {
-    for (const name of ['Probe', 'Plan', 'Split', 'Encode', 'Concat', 'Publish', 'EmitComplete']) {
+    for (const name of ['Probe', 'Plan', 'EmitProgressing', 'Split', 'Encode', 'Concat', 'Publish', 'EmitComplete', 'EcsSubmit', 'EcsStatus', 'EcsStop']) {
       const c = def.States[name].Catch as { ErrorEquals: string[]; Next: string }[];
       assert.deepEqual(c?.[0], { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'EmitError' }, name);
     }
     assert.equal(def.States.EmitError.Next, 'CleanupAfterError');
     assert.equal(def.States.CleanupAfterError.Next, 'Failed');
+  });
+
+  it('every loop is bounded: without the Choice rules guarded by a counter limit, the graph has no cycle', () => {
+    type Rule = Record<string, unknown> & { Next?: string };
+    const guarded = (r: Rule): boolean =>
+      Object.keys(r).some((k) => k === 'NumericLessThan') || ((r.And as Rule[] | undefined) ?? []).some(guarded);
+    const edges = new Map<string, string[]>();
+    for (const [name, s] of Object.entries(def.States)) {
+      const next: string[] = [];
+      if (typeof s.Next === 'string') next.push(s.Next);
+      if (typeof s.Default === 'string') next.push(s.Default);
+      for (const r of (s.Choices as Rule[] | undefined) ?? []) if (!guarded(r)) next.push(r.Next!);
+      for (const c of (s.Catch as { Next: string }[] | undefined) ?? []) next.push(c.Next);
+      edges.set(name, next);
+    }
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (n: string, path: string[]) => {
+      if (state.get(n) === 'done') return;
+      assert.notEqual(state.get(n), 'open', `unbounded cycle: ${[...path, n].join(' -> ')}`);
+      state.set(n, 'open');
+      for (const m of edges.get(n) ?? []) visit(m, [...path, n]);
+      state.set(n, 'done');
+    };
+    visit(String((def as unknown as { StartAt: string }).StartAt), []);
+    // The guarded edges are the ECS loop's: wait again, and re-run a failed task.
+    const check = def.States.EcsCheck.Choices as Rule[];
+    assert.deepEqual(check.filter(guarded).map((r) => r.Next), ['EcsWait', 'EcsSubmit']);
+    assert.equal(def.States.EcsWait.SecondsPath, '$.ecs.waitSeconds');
   });
 
   it('fans out over segment indices with a Distributed Map whose concurrency is a parameter', () => {

@@ -40,3 +40,29 @@ describe('errors and events', () => {
     assert.equal(d.outputs, undefined);
   });
 });
+
+describe('job event JSON Schema', () => {
+  const job = { jobId: 'j-1', source: { bucket: 'ingest', key: 'a.mp4' }, submittedAt: '2026-01-01T00:00:00.000Z' };
+  const deliver = (e: ReturnType<typeof buildJobEvent>) => ({
+    version: '0', id: 'x', 'detail-type': e.DetailType, source: e.Source, account: '000000000000',
+    time: '2026-01-01T00:01:00Z', region: 'us-east-1', resources: e.Resources, detail: JSON.parse(e.Detail),
+  });
+
+  it('accepts what the emitter builds for every status', async () => {
+    const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
+    const complete = buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [{ type: 'video', name: 'a.mp4', uri: 's3://o/j-1/a.mp4', sizeBytes: 1, durationMs: 1, width: 2, height: 2, frames: 1 }] });
+    const error = buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', error: { Error: 'InputError', Cause: 'INPUT_EMPTY: empty' } });
+    const progressing = buildJobEvent({ status: 'PROGRESSING', job, source: 's', busName: 'b', progress: { step: 'TRANSCODING', segmentsTotal: 3 } });
+    for (const e of [complete, error, progressing]) assert.deepEqual(eventSchemaErrors(deliver(e)), []);
+  });
+
+  it('rejects an ERROR without a code and a COMPLETE carrying an error', async () => {
+    const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
+    const error = deliver(buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', error: { Error: 'X', Cause: 'INPUT_EMPTY: empty' } }));
+    delete (error.detail as Record<string, unknown>).errorCode;
+    assert.notDeepEqual(eventSchemaErrors(error), []);
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [] }));
+    (complete.detail as Record<string, unknown>).errorCode = 'INTERNAL';
+    assert.notDeepEqual(eventSchemaErrors(complete), []);
+  });
+});

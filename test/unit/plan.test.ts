@@ -102,3 +102,17 @@ describe('planner', () => {
     });
   });
 });
+
+describe('planner and edit lists', () => {
+  it('frames the container discards (outside its edit list) are decoded but never kept', () => {
+    const idx = closedGop(90, [0, 30, 60]);
+    // The last frame in display order lies outside the edit list.
+    const last = idx.pts.indexOf(89);
+    idx.discard = [last];
+    const plan = planSegments(idx, TB, { segmentSeconds: 1 });
+    assert.equal(plan.frameCount, 89);
+    const tail = plan.segments[plan.segments.length - 1];
+    assert.deepEqual([tail.skip, tail.count], [0, 29]);
+    assert.equal(plan.endPts, 89);
+  });
+});

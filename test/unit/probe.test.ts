@@ -6,10 +6,11 @@ const code = (c: string) => (e: unknown) => e instanceof InputError && e.code ==
 
 describe('probe parsing', () => {
   it('reads the packet index in decode order with keyframes', () => {
-    const idx = parsePacketCsv('0,-1024,512,K_\n1024,-512,512,__\n512,0,512,__\nN/A,N/A,512,__\n2048,512,N/A,K\n');
-    assert.deepEqual(idx.pts, [0, 1024, 512, 2048]);
+    const idx = parsePacketCsv('0,-1024,512,K_\n1024,-512,512,__\n512,0,512,__\nN/A,N/A,512,__\n2048,512,N/A,K\n4096,1024,512,_D_\n');
+    assert.deepEqual(idx.pts, [0, 1024, 512, 2048, 4096]);
     assert.deepEqual(idx.keyframes, [0, 3]);
-    assert.deepEqual(idx.duration, [512, 512, 512, 0]);
+    assert.deepEqual(idx.duration, [512, 512, 512, 0, 512]);
+    assert.deepEqual(idx.discard, [4]);
   });
 
   it('an audio-only file is INPUT_NO_VIDEO; cover art is not video', () => {

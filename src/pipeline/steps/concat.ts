@@ -11,7 +11,8 @@ import { EncoderError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
 import { keys } from '../job.js';
 import { readManifest, type RenditionResult } from '../manifest.js';
-import { withWorkDir } from '../workdir.js';
+import { ensureSpace, withWorkDir } from '../workdir.js';
+import { listKeys } from '../../aws/s3.js';
 
 /**
  * Joins each rendition's pieces by stream copy, muxes the audio in, checks the frame count
@@ -29,6 +30,9 @@ export async function concatStep(rt: Runtime, job: { jobId: string }, log: Logge
       audio = path.join(dir, 'audio.m4a');
       await downloadFile(rt.s3, { bucket, key: keys.audio(job.jobId) }, audio);
     }
+    const pieceBytes = (await listKeys(rt.s3, bucket, `${keys.prefix(job.jobId)}pieces/`)).reduce((a, k) => a + k.size, 0);
+    // Pieces and the joined file of the largest rendition are on disk at once.
+    await ensureSpace(dir, pieceBytes * 2, 'the concat');
     const results: RenditionResult[] = [];
     for (const r of m.renditions) {
       const started = Date.now();
@@ -41,7 +45,11 @@ export async function concatStep(rt: Runtime, job: { jobId: string }, log: Logge
         classifyEncodeFailure(e, `concat ${r.name}`),
       );
       const frames = await countVideoPackets(out);
-      if (frames !== m.plan.frameCount) throw new EncoderError('SEGMENT_MISMATCH', `${r.name}: ${frames} frames after concat, ${m.plan.frameCount} planned`);
+      if (frames !== m.plan.frameCount) {
+        // Old muxers (the 2018 static build) can size the MP4 edit list short of the last
+        // frames when timestamps are off the 1/fps grid; refuse rather than hide frames.
+        throw new EncoderError('SEGMENT_MISMATCH', `${r.name}: ${frames} frames would be shown after concat, ${m.plan.frameCount} planned`);
+      }
       const d = await describeOutput(out);
       const file = `${r.name}.mp4`;
       const sizeBytes = await uploadFile(rt.s3, { bucket, key: keys.staged(job.jobId, file) }, out, 'video/mp4');

@@ -31,6 +31,7 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
   const manifest: Manifest = {
     jobId: job.jobId,
     source: job.source,
+    sourceBytes: info.sizeBytes,
     preset,
     renditions,
     plan,

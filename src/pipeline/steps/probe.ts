@@ -5,6 +5,9 @@ import { resolveBinaries } from '../../media/binaries.js';
 import { runProcess, ProcessError, lastLines } from '../../media/runner.js';
 import { buildPacketProbeArgs, buildStreamProbeArgs, checkPacketIndex, parsePacketCsv, parseStreamProbe } from '../../media/probe.js';
 import { InputError, TransientError } from '../../errors.js';
+import { FORMAT_REFUSED_RE } from '../../media/formats.js';
+import { checkMediaLimits, checkSize, checkTimeline } from '../../media/limits.js';
+import { limitsOf } from '../../config.js';
 import { keys, type JobInput } from '../job.js';
 import type { ProbeDocument } from '../manifest.js';
 
@@ -29,6 +32,9 @@ async function ffprobe(args: string[], timeoutMs: number, what: string) {
     return await runProcess(resolveBinaries().ffprobe, args, { timeoutMs, captureStdout: true });
   } catch (err) {
     if (err instanceof ProcessError && err.timedOut) throw new TransientError('TIMEOUT', `ffprobe timed out reading the ${what}`, { cause: err });
+    if (err instanceof ProcessError && FORMAT_REFUSED_RE.test(err.stderrTail)) {
+      throw new InputError('INPUT_UNSUPPORTED', 'the container format is not accepted (playlists, concat lists, image sequences and other formats that reference other files are refused)', { cause: err });
+    }
     if (err instanceof ProcessError) {
       throw new InputError('INPUT_UNREADABLE', `not a readable media file: ${lastLines(err.stderrTail, 2) || err.message}`, { cause: err });
     }
@@ -43,14 +49,21 @@ async function ffprobe(args: string[], timeoutMs: number, what: string) {
 export async function probeStep(rt: Runtime, job: JobInput, log: Logger): Promise<ProbeSummary> {
   const head = await headObject(rt.s3, job.source);
   if (head.size === 0) throw new InputError('INPUT_EMPTY', 'the source object is empty (0 bytes)');
+  const limits = limitsOf(rt.config);
+  checkSize(head.size, limits);
   const url = await presignGet(rt.s3, job.source);
   const timeoutMs = rt.config.FFPROBE_TIMEOUT_SECONDS * 1000;
   const streams = await ffprobe(buildStreamProbeArgs({ url }), timeoutMs, 'streams');
   const info = parseStreamProbe(streams.stdout);
   info.sizeBytes = head.size;
-  const pk = await ffprobe(buildPacketProbeArgs({ url }, info.video.index), timeoutMs * 4, 'packets');
+  checkMediaLimits(info, limits);
+  // Reading every packet takes longer than the header: twice the budget (both stay inside the
+  // Probe task's 300 s with the default of 90 s).
+  const pk = await ffprobe(buildPacketProbeArgs({ url }, info.video.index), timeoutMs * 2, 'packets');
   const packets = parsePacketCsv(pk.stdout);
   checkPacketIndex(info, packets, pk.stderrTail);
+  const span = packets.pts.reduce((a, b) => Math.max(a, b), -Infinity) - packets.pts.reduce((a, b) => Math.min(a, b), Infinity);
+  checkTimeline((span * info.video.timeBase.num) / info.video.timeBase.den, packets.pts.length, limits);
   const doc: ProbeDocument = { info, packets };
   await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.probe(job.jobId) }, doc);
 

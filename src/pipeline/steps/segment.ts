@@ -10,7 +10,8 @@ import { countVideoPackets } from '../../media/inspect.js';
 import { EncoderError, ValidationError } from '../../errors.js';
 import { keys, type SegmentTask } from '../job.js';
 import { readManifest } from '../manifest.js';
-import { withWorkDir } from '../workdir.js';
+import { ensureSpace, withWorkDir } from '../workdir.js';
+import { stat } from 'node:fs/promises';
 
 /** Timing of one segment, written to S3 (the Map returns nothing inline). */
 export interface SegmentResult {
@@ -32,6 +33,8 @@ export async function transcodeSegmentStep(rt: Runtime, task: SegmentTask, log: 
   return withWorkDir(rt.config.WORK_DIR, `${task.jobId}-seg${task.index}`, async (dir) => {
     const input = path.join(dir, 'in.nut');
     await downloadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.split(task.jobId, seg.splitFile) }, input);
+    // Renditions are smaller than the source piece except for intra-only sources; allow 2x each.
+    await ensureSpace(dir, (await stat(input)).size * 2 * m.renditions.length, `segment ${task.index}`);
     const outputs = m.renditions.map((r) => ({ rendition: r, file: path.join(dir, `${r.name}.nut`) }));
     const args = buildSegmentEncodeArgs({
       input,

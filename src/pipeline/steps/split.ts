@@ -10,13 +10,15 @@ import { EncoderError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
 import { keys, type JobInput } from '../job.js';
 import { readManifest } from '../manifest.js';
-import { withWorkDir } from '../workdir.js';
+import { ensureSpace, withWorkDir } from '../workdir.js';
 
 /** Splits the source by stream copy at the planned keyframes and uploads the pieces used. */
 export async function splitStep(rt: Runtime, job: Pick<JobInput, 'jobId'>, log: Logger): Promise<{ files: number }> {
   const m = await readManifest(rt, job.jobId);
   const url = await presignGet(rt.s3, m.source);
   return withWorkDir(rt.config.WORK_DIR, `${job.jobId}-split`, async (dir) => {
+    // The pieces hold the source's video packets: about the source's size.
+    await ensureSpace(dir, m.sourceBytes * 1.05, 'the split');
     const args = buildSplitArgs({ input: url, videoStream: m.video.index, splitFrames: m.plan.splitFrames, pattern: path.join(dir, 'split_%05d.nut') });
     const run = await runProcess(resolveBinaries().ffmpeg, args, { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) => classifyEncodeFailure(e, 'split'));
     const files = (await readdir(dir)).filter((f) => f.startsWith('split_')).sort();

@@ -1,0 +1,58 @@
+import os from 'node:os';
+import type { Runtime } from '../runtime.js';
+import type { Logger } from '../log.js';
+import { mapLimit } from '../util/mapLimit.js';
+import { readManifest } from '../pipeline/manifest.js';
+import { splitStep } from '../pipeline/steps/split.js';
+import { transcodeSegmentStep } from '../pipeline/steps/segment.js';
+import { encodeAudioStep } from '../pipeline/steps/audio.js';
+import { thumbnailsStep } from '../pipeline/steps/thumbnails.js';
+import { concatStep } from '../pipeline/steps/concat.js';
+
+/** How the worker spreads one job over the machine's cores. */
+export interface WorkerPlan {
+  /** Segments encoded at the same time. */
+  concurrency: number;
+  /** Encoder threads per segment run (x264 `-threads`). */
+  threads: number;
+}
+
+/** One ffmpeg per core; when there are fewer segments than cores, each gets more threads. */
+export function planWorker(cores: number, segments: number, requested?: number): WorkerPlan {
+  const concurrency = Math.max(1, Math.min(requested ?? cores, segments || 1));
+  return { concurrency, threads: Math.max(1, Math.floor(cores / concurrency)) };
+}
+
+/**
+ * The whole job's encode on one machine, with the Lambda path's steps: split, then every
+ * segment (up to one per core at a time), the audio and the thumbnails together, then concat.
+ * It writes the same pieces, staged outputs and renditions.json as the Lambda path, so Publish,
+ * EmitComplete and Cleanup are shared.
+ */
+export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger, opts: { concurrency?: number; cores?: number } = {}): Promise<Record<string, number>> {
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    try {
+      return await fn();
+    } finally {
+      timings[`${name}Ms`] = Date.now() - t;
+    }
+  };
+  const job = { jobId };
+  await timed('split', () => splitStep(rt, job, log.child({ step: 'split' })));
+  const m = await readManifest(rt, jobId);
+  const cores = opts.cores ?? os.availableParallelism();
+  const plan = planWorker(cores, m.plan.segments.length, opts.concurrency);
+  log.info('encoding', { segments: m.plan.segments.length, cores, ...plan });
+  const segLog = log.child({ step: 'transcodeSegment' });
+  await timed('encode', () =>
+    Promise.all([
+      mapLimit(m.plan.segments, plan.concurrency, (s) => transcodeSegmentStep(rt, { jobId, index: s.index }, segLog, { threads: plan.threads })),
+      encodeAudioStep(rt, job, log.child({ step: 'encodeAudio' })),
+      thumbnailsStep(rt, job, log.child({ step: 'thumbnails' })),
+    ]),
+  );
+  await timed('concat', () => concatStep(rt, job, log.child({ step: 'concat' })));
+  return timings;
+}
