@@ -72,11 +72,21 @@ export function runProcess(bin: string, args: string[], opts: RunOptions): Promi
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       const durationMs = Date.now() - started;
+      tail = redactUrls(tail);
       if (code === 0) return resolve({ stdout: Buffer.concat(out).toString('utf8'), stderrTail: tail, durationMs });
       const why = timedOut ? `timed out after ${opts.timeoutMs} ms` : signal ? `killed by ${signal}` : `exited with code ${code}`;
       reject(new ProcessError(`${bin.split('/').pop()} ${why}: ${lastLines(tail, 3)}`, code, signal, tail, timedOut));
     });
   });
+}
+
+/**
+ * ffmpeg names its input in its messages, and our inputs are presigned URLs whose query holds
+ * a signature: every URL in a process's output is replaced before it can reach an error, an
+ * event, a job record or a log.
+ */
+export function redactUrls(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]*[^\s'":]/gi, '<input>');
 }
 
 /** The last n non-empty lines of a log, joined. */

@@ -135,6 +135,13 @@ describe('hostile input and faults (local stack)', function () {
     for (const k of await keysUnder(stack, stack.config.OUTPUT_BUCKET, '')) assert.ok(!(await objectBytes(stack, stack.config.OUTPUT_BUCKET, k)).includes(MARKER), k);
   });
 
+  it('no presigned URL or signature leaks into an event, a job record or a log', async () => {
+    const texts = [await readFile(path.join(file('stack'), 'events.jsonl'), 'utf8'), await readFile(logFile, 'utf8')];
+    for (const k of await keysUnder(stack, stack.config.WORK_BUCKET, 'status/')) texts.push((await objectBytes(stack, stack.config.WORK_BUCKET, k)).toString());
+    assert.ok(texts[0].includes('INPUT_UNREADABLE'), 'refusals were recorded');
+    for (const t of texts) assert.doesNotMatch(t, /X-Amz-Signature|X-Amz-Credential|https?:\/\/127\.0\.0\.1/);
+  });
+
   it('a valid file with garbage appended is transcoded correctly or refused, never half-published', async () => {
     const f = file('garbage.mp4');
     await generateSample({ output: f, durationSec: 3, width: 320, height: 240, fps: 25, audio: true, extraArgs: ['-movflags', '+faststart'] });

@@ -71,3 +71,11 @@ describe('ffmpeg argument builders', () => {
     assert.equal(after(buildPacketProbeArgs({ url: 'http://127.0.0.1/x' }, 2), '-select_streams'), '2');
   });
 });
+
+describe('process output redaction', () => {
+  it('replaces every URL (presigned query included) before it can reach an error or event', async () => {
+    const { redactUrls } = await import('../../src/media/runner.js');
+    const line = "[mov @ 0x1] http://127.0.0.1:4569/ingest/a.mp4?X-Amz-Signature=abc&X-Amz-Credential=k: Invalid data found; file:///etc/passwd too";
+    assert.equal(redactUrls(line), '[mov @ 0x1] <input>: Invalid data found; <input> too');
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * What `GET /jobs/{id}` and `GET /jobs` answer, built from the stored job record
+ * (src/pipeline/jobStore.ts). The record is written SUBMITTED by the submitter and updated by
+ * the event emitter on every state change; while a job is PROGRESSING the segments finished so
+ * far are counted from their result files.
+ */
+import type { JobRecord, JobStatus } from '../pipeline/jobStore.js';
+import type { PublishedOutput } from '../pipeline/steps/publish.js';
+
+export interface JobProgress {
+  /** Segments transcoded so far; null when not known (after a failure). */
+  segmentsDone: number | null;
+  /** Segments of the plan; null until the job is planned. */
+  segmentsTotal: number | null;
+  /** 0-100 from the segments; 100 once COMPLETE; null when not known. */
+  percent: number | null;
+}
+
+export interface JobView {
+  jobId: string;
+  status: JobStatus;
+  source: string;
+  preset: string;
+  clip?: { start: number; end?: number };
+  correlationId?: string;
+  userMetadata: Record<string, string>;
+  submittedAt: string;
+  updatedAt: string;
+  progress: JobProgress;
+  outputs: PublishedOutput[];
+  error: { code: string; message: string } | null;
+}
+
+export type JobSummary = Omit<JobView, 'progress' | 'outputs' | 'userMetadata'>;
+
+/** Error messages may quote a presigned URL (ffmpeg names its input): never hand one out. */
+function redact(e: { code: string; message: string }): { code: string; message: string } {
+  return { code: e.code, message: e.message.replace(/\b(https?|s3):\/\/[^\s"')]+\?[^\s"')]*/gi, '<source URL>') };
+}
+
+/** Progress of a record; `done` is the count of segment results, read only while PROGRESSING. */
+export function progressOf(rec: JobRecord, done?: number): JobProgress {
+  const total = rec.segmentsTotal && rec.segmentsTotal > 0 ? rec.segmentsTotal : null;
+  switch (rec.status) {
+    case 'COMPLETE':
+      return { segmentsDone: total, segmentsTotal: total, percent: 100 };
+    case 'ERROR':
+      return { segmentsDone: null, segmentsTotal: total, percent: null };
+    case 'SUBMITTED':
+      return { segmentsDone: 0, segmentsTotal: total, percent: 0 };
+    case 'PROGRESSING': {
+      const d = done === undefined ? null : total !== null ? Math.min(done, total) : done;
+      // Segments are not the whole job (concat and publish follow): never 100 before COMPLETE.
+      const percent = d !== null && total !== null ? Math.min(99, Math.floor((100 * d) / total)) : null;
+      return { segmentsDone: d, segmentsTotal: total, percent };
+    }
+  }
+}
+
+/** The full view of one job. */
+export function toJobView(rec: JobRecord, done?: number): JobView {
+  return {
+    ...toJobSummary(rec),
+    userMetadata: rec.userMetadata ?? {},
+    progress: progressOf(rec, done),
+    outputs: rec.status === 'COMPLETE' ? (rec.outputs ?? []) : [],
+  };
+}
+
+/** The short form listed by `GET /jobs`. */
+export function toJobSummary(rec: JobRecord): JobSummary {
+  return {
+    jobId: rec.jobId,
+    status: rec.status,
+    source: rec.source,
+    preset: rec.preset,
+    ...(rec.clip ? { clip: rec.clip } : {}),
+    ...(rec.correlationId ? { correlationId: rec.correlationId } : {}),
+    submittedAt: rec.submittedAt,
+    updatedAt: rec.updatedAt,
+    error: rec.status === 'ERROR' ? redact(rec.error ?? { code: 'INTERNAL', message: 'the job failed' }) : null,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The four operations of the HTTP API. Each takes the request (an HTTP API v2 event) and
+ * answers an HTTP API v2 result; errors are thrown as ApiError and turned into JSON answers by
+ * src/api/handler.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Runtime } from '../runtime.js';
+import type { Logger } from '../log.js';
+import { JobId, JobInputSchema, parseInput, type JobInput } from '../pipeline/job.js';
+import { submitJob } from '../pipeline/submit.js';
+import { getJobRecord, listJobRecords, segmentsDone } from '../pipeline/jobStore.js';
+import { thresholdsFromConfig } from '../ecs/decider.js';
+import { PRESETS } from '../media/presets.js';
+import type { S3Location } from '../aws/s3.js';
+import { ApiError } from './errors.js';
+import { jsonResult, readJsonBody, type HttpApiEvent, type HttpApiResult } from './http.js';
+import { CreateJobRequestSchema, CreateUploadRequestSchema, DEFAULT_LIST_LIMIT, ListJobsQuerySchema, parseRequest, type CreateJobRequest } from './schemas.js';
+import { checkSource } from './sourceCheck.js';
+import { callbackUrlProblem, getCallbackPolicy } from './callbackUrl.js';
+import { getApiStarter } from './context.js';
+import { toJobSummary, toJobView } from './jobView.js';
+import { createUploadTicket } from './uploads.js';
+import { formatTimecode } from './timecode.js';
+
+/** One request as an operation sees it. */
+export interface ApiRequest {
+  event: HttpApiEvent;
+  rt: Runtime;
+  log: Logger;
+  requestId: string;
+}
+
+export type Operation = (req: ApiRequest) => Promise<HttpApiResult>;
+
+/** How far a clip's end may pass the container's duration (rounding of container durations). */
+export const CLIP_END_TOLERANCE_SECONDS = 0.05;
+
+/** A new random job id, in the same alphabet and length as an upload's (`j-` + 24 hex). */
+export const newJobId = () => 'j-' + randomBytes(12).toString('hex');
+
+/** The source of a job: an s3:// URI in the ingest bucket (the only bucket the pipeline reads). */
+export function parseSource(uri: string, ingestBucket: string): S3Location {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!m) throw new ApiError('INVALID_REQUEST', `source must be an s3:// URI such as s3://${ingestBucket}/uploads/video.mp4`);
+  const [, bucket, key] = m;
+  if (bucket !== ingestBucket) throw new ApiError('SOURCE_NOT_ALLOWED', `source must be in the ingest bucket (s3://${ingestBucket}/...); s3://${bucket.slice(0, 63)}/ is not readable by the pipeline`);
+  if (Buffer.byteLength(key) > 1024 || /[\u0000-\u001f\u007f]/.test(key)) throw new ApiError('INVALID_REQUEST', 'source key must be at most 1024 bytes without control characters');
+  return { bucket, key };
+}
+
+/** The clip of a request in seconds; INVALID_CLIP when its end is not after its start. */
+export function normalizeClip(clip: CreateJobRequest['clip']): { start: number; end?: number } | undefined {
+  if (!clip || (clip.start === undefined && clip.end === undefined)) return undefined;
+  const start = clip.start ?? 0;
+  if (clip.end !== undefined && !(clip.end > start)) {
+    throw new ApiError('INVALID_CLIP', `clip end (${formatTimecode(clip.end)}) must be after clip start (${formatTimecode(start)})`);
+  }
+  return { start, ...(clip.end !== undefined ? { end: clip.end } : {}) };
+}
+
+/** CLIP_OUT_OF_RANGE when the clip starts at or after the end of the source, or ends past it. */
+export function checkClipInSource(clip: { start: number; end?: number } | undefined, durationSec: number | undefined): void {
+  if (!clip || durationSec === undefined) return;
+  const dur = formatTimecode(durationSec);
+  if (clip.start >= durationSec) throw new ApiError('CLIP_OUT_OF_RANGE', `clip start ${formatTimecode(clip.start)} is at or after the end of the source (${dur})`);
+  if (clip.end !== undefined && clip.end > durationSec + CLIP_END_TOLERANCE_SECONDS) {
+    throw new ApiError('CLIP_OUT_OF_RANGE', `clip end ${formatTimecode(clip.end)} is after the end of the source (${dur})`);
+  }
+}
+
+/** `POST /jobs`: validates, checks the source, records the job and starts its execution. */
+export const createJob: Operation = async ({ event, rt, log }) => {
+  const body = parseRequest(CreateJobRequestSchema, readJsonBody(event));
+  const preset = body.preset ?? rt.config.DEFAULT_PRESET;
+  if (!Object.hasOwn(PRESETS, preset)) throw new ApiError('UNKNOWN_PRESET', `unknown preset "${preset.slice(0, 64)}"; known: ${Object.keys(PRESETS).join(', ')}`);
+  const clip = normalizeClip(body.clip);
+  if (body.callbackUrl !== undefined) {
+    const problem = callbackUrlProblem(body.callbackUrl, getCallbackPolicy());
+    if (problem) throw new ApiError('INVALID_REQUEST', problem);
+  }
+  const source = parseSource(body.source, rt.config.INGEST_BUCKET);
+  const facts = await checkSource(rt, source);
+  checkClipInSource(clip, facts.durationSec);
+
+  const jobId = newJobId();
+  const job: JobInput = parseInput(
+    JobInputSchema,
+    {
+      jobId,
+      source,
+      settings: { preset, segmentSeconds: rt.config.SEGMENT_SECONDS, engine: 'auto', ...(clip ? { clip } : {}) },
+      ...(body.correlationId ? { correlationId: body.correlationId } : {}),
+      userMetadata: { ...(body.userMetadata ?? {}), ...(body.callbackUrl ? { callbackUrl: body.callbackUrl } : {}) },
+      submittedAt: new Date().toISOString(),
+      config: { mapConcurrency: rt.config.MAP_MAX_CONCURRENCY, decider: thresholdsFromConfig(rt.config) },
+    },
+    'job',
+  );
+  await submitJob(rt, getApiStarter(rt), job, log.child({ jobId }));
+  log.info('job created', { jobId, source: `s3://${source.bucket}/${source.key}`, preset, clip, durationSec: facts.durationSec });
+  return jsonResult(202, { jobId, status: 'SUBMITTED' }, { location: `/jobs/${jobId}` });
+};
+
+/** `GET /jobs/{id}`: the job's record, with progress while it runs. */
+export const getJob: Operation = async ({ event, rt, log }) => {
+  const id = event.pathParameters?.id ?? '';
+  if (!JobId.safeParse(id).success) throw new ApiError('INVALID_JOB_ID', 'job ids are 1-80 letters, digits or dashes (e.g. j-0123456789abcdef01234567)');
+  const rec = await getJobRecord(rt, id);
+  if (!rec) throw new ApiError('JOB_NOT_FOUND', `no job ${id}`);
+  let done: number | undefined;
+  if (rec.status === 'PROGRESSING') {
+    done = await segmentsDone(rt, id).catch((err: unknown) => {
+      log.warn('could not count finished segments', { jobId: id, error: err });
+      return undefined;
+    });
+  }
+  return jsonResult(200, toJobView(rec, done));
+};
+
+/** `GET /jobs?limit=N`: the most recent jobs, newest first. */
+export const listJobs: Operation = async ({ event, rt }) => {
+  const q = parseRequest(ListJobsQuerySchema, event.queryStringParameters ?? {});
+  const limit = q.limit ?? DEFAULT_LIST_LIMIT;
+  const recs = await listJobRecords(rt, limit);
+  return jsonResult(200, { jobs: recs.map(toJobSummary), count: recs.length, limit });
+};
+
+/** `POST /uploads`: a presigned PUT URL into the ingest bucket. */
+export const createUpload: Operation = async ({ event, rt, log }) => {
+  const body = parseRequest(CreateUploadRequestSchema, readJsonBody(event));
+  const ticket = await createUploadTicket(rt.s3, rt.config.INGEST_BUCKET, body.filename, body.contentType);
+  log.info('upload URL issued', { key: ticket.key, expiresAt: ticket.expiresAt });
+  return jsonResult(200, ticket);
+};
+
+/** Every operation, by operationId (the OpenAPI document's and the routes' names). */
+export const OPERATIONS = { createJob, getJob, listJobs, createUpload } satisfies Record<string, Operation>;
+export type OperationId = keyof typeof OPERATIONS;

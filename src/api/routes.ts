@@ -1,0 +1,26 @@
+/**
+ * The routes of the HTTP API: one Lambda function per route in the cloud (serverless.yml,
+ * `functions/api/<operationId>.ts`), the same table behind the local server's router.
+ * docs/openapi.json must list exactly these (test/unit/api-openapi.test.ts).
+ */
+import type { OperationId } from './operations.js';
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Path template, API Gateway style: `{name}` is one path segment. */
+  path: string;
+  operationId: OperationId;
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/jobs', operationId: 'createJob' },
+  { method: 'GET', path: '/jobs', operationId: 'listJobs' },
+  { method: 'GET', path: '/jobs/{id}', operationId: 'getJob' },
+  { method: 'POST', path: '/uploads', operationId: 'createUpload' },
+];
+
+/** The API Gateway route key of a route (`POST /jobs`). */
+export const routeKey = (r: Pick<Route, 'method' | 'path'>) => `${r.method} ${r.path}`;
+
+/** The serverless.yml function name of an operation (`apiCreateJob`). */
+export const functionName = (op: OperationId) => `api${op[0].toUpperCase()}${op.slice(1)}`;

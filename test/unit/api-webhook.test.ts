@@ -1,0 +1,129 @@
+/** The webhook notifier against a real local HTTP receiver: delivery, refusals, retries, bounds. */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { deliverWebhook, WebhookRetryableError, MAX_WEBHOOK_RESPONSE_BYTES } from '../../src/api/webhook.js';
+import { handler as webhookNotifier } from '../../functions/webhookNotifier.js';
+import { LOOPBACK_CALLBACKS_ENV, setCallbackPolicy } from '../../src/api/callbackUrl.js';
+import { createLogger, setLogSink } from '../../src/log.js';
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+describe('webhook notifier', function () {
+  this.timeout(20_000);
+  let server: http.Server;
+  let base: string;
+  const received: Received[] = [];
+  const log = createLogger({ test: 'webhook' });
+  const local = { allowLoopback: true };
+  const event = (path: string, extra: Record<string, unknown> = {}) => ({
+    version: '0',
+    id: 'ev-1',
+    'detail-type': 'Transcode Job State Change',
+    detail: { status: 'COMPLETE', jobId: 'j-1', userMetadata: { callbackUrl: `${base}${path}`, ...extra } },
+  });
+
+  before(async () => {
+    setLogSink(() => undefined);
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', headers: req.headers, body });
+        const p = req.url ?? '';
+        if (p === '/ok') res.writeHead(204).end();
+        else if (p === '/redirect') res.writeHead(302, { location: `${base}/ok` }).end();
+        else if (p === '/gone') res.writeHead(410).end('gone');
+        else if (p === '/busy') res.writeHead(503).end('busy');
+        else if (p === '/throttled') res.writeHead(429).end();
+        else if (p === '/slow') setTimeout(() => res.writeHead(200).end(), 3000);
+        else if (p === '/huge') {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          const chunk = Buffer.alloc(64 * 1024, 'x');
+          let sent = 0;
+          const pump = () => {
+            while (sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+            if (sent < 64 * 1024 * 1024) res.once('drain', pump);
+            else res.end();
+          };
+          res.on('close', () => (sent = Infinity));
+          pump();
+        } else res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    setLogSink((l) => process.stdout.write(l + '\n'));
+  });
+  beforeEach(() => (received.length = 0));
+
+  it('POSTs the event as JSON with its ids in headers', async () => {
+    const r = await deliverWebhook(event('/ok'), { policy: local, log });
+    assert.deepEqual(r, { delivered: true, status: 204, url: `${base}/ok` });
+    assert.equal(received.length, 1);
+    assert.equal(received[0].headers['content-type'], 'application/json');
+    assert.equal(received[0].headers['x-transcode-event-id'], 'ev-1');
+    assert.equal(received[0].headers['x-transcode-job-id'], 'j-1');
+    assert.deepEqual(JSON.parse(received[0].body), event('/ok'));
+  });
+
+  it('does not follow redirects and does not retry them', async () => {
+    const r = await deliverWebhook(event('/redirect'), { policy: local, log });
+    assert.equal(r.delivered, false);
+    assert.equal(r.status, 302);
+    assert.deepEqual(received.map((x) => x.path), ['/redirect'], 'the redirect target is never called');
+  });
+
+  it('a 4xx answer is final; 5xx, 429, timeouts and network errors throw a retryable error', async () => {
+    const gone = await deliverWebhook(event('/gone'), { policy: local, log });
+    assert.deepEqual([gone.delivered, gone.status], [false, 410]);
+    await assert.rejects(deliverWebhook(event('/busy'), { policy: local, log }), WebhookRetryableError);
+    await assert.rejects(deliverWebhook(event('/throttled'), { policy: local, log }), WebhookRetryableError);
+    const t0 = Date.now();
+    await assert.rejects(deliverWebhook(event('/slow'), { policy: local, log, timeoutMs: 300 }), (e: Error) => e instanceof WebhookRetryableError && /no answer within 300 ms/.test(e.message));
+    assert.ok(Date.now() - t0 < 2000, 'the timeout cuts the wait');
+    await assert.rejects(deliverWebhook({ ...event('/ok'), detail: { ...event('/ok').detail, userMetadata: { callbackUrl: 'http://127.0.0.1:1/x' } } }, { policy: local, log }), WebhookRetryableError);
+  });
+
+  it('reads a bounded part of the answer', async () => {
+    const t0 = Date.now();
+    const r = await deliverWebhook(event('/huge'), { policy: local, log });
+    assert.equal(r.delivered, true);
+    assert.ok(Date.now() - t0 < 5000, `did not read 64 MiB (${Date.now() - t0} ms; reads at most ${MAX_WEBHOOK_RESPONSE_BYTES} bytes)`);
+  });
+
+  it('sends nothing without a callback URL, to a refused URL, or for an oversized event', async () => {
+    assert.equal((await deliverWebhook({ detail: { jobId: 'j', userMetadata: {} } }, { policy: local, log })).delivered, false);
+    const cloud = await deliverWebhook(event('/ok'), { policy: { allowLoopback: false }, log });
+    assert.equal(cloud.delivered, false);
+    assert.match((cloud as { reason: string }).reason, /https/);
+    const big = await deliverWebhook(event('/ok', { pad: 'x'.repeat(300 * 1024) }), { policy: local, log });
+    assert.equal(big.delivered, false);
+    assert.equal(received.length, 0);
+  });
+
+  it('the Lambda handler: job events only; loopback http only with the local flag', async () => {
+    const prev = process.env[LOOPBACK_CALLBACKS_ENV];
+    try {
+      setCallbackPolicy(undefined);
+      delete process.env[LOOPBACK_CALLBACKS_ENV];
+      assert.equal((await webhookNotifier({ 'detail-type': 'Object Created', detail: {} })).delivered, false);
+      assert.equal((await webhookNotifier(event('/ok'))).delivered, false, 'cloud default: http to loopback refused');
+      assert.equal(received.length, 0);
+      process.env[LOOPBACK_CALLBACKS_ENV] = 'true';
+      assert.equal((await webhookNotifier(event('/ok'))).delivered, true);
+      await assert.rejects(webhookNotifier(event('/busy')), { name: 'WebhookRetryableError' });
+    } finally {
+      if (prev === undefined) delete process.env[LOOPBACK_CALLBACKS_ENV];
+      else process.env[LOOPBACK_CALLBACKS_ENV] = prev;
+    }
+  });
+});
