@@ -2,7 +2,8 @@
  * Packages the service offline (`npm run package`: layer, esbuild bundles, `serverless
  * package` with dummy credentials) once, then checks the generated CloudFormation template:
  * the state machine as deployed, least-privilege roles, private encrypted buckets, the ingest
- * rule, the HTTP API authorizer, runtimes and the layer.
+ * rule, the HTTP API routes and authorizer, the webhook rule, the ECS worker wiring, runtimes
+ * and the layer.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,12 +13,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import aslValidator from 'asl-validator';
 import { parseConfig } from '../src/config.js';
+import { DEFAULT_THRESHOLDS, thresholdsFromConfig } from '../src/ecs/decider.js';
+import { ECS_ATTEMPT_MAX_SECONDS } from '../src/ecs/state.js';
+import { ecsSettingsFromConfig } from '../src/aws/ecs.js';
+import { listFunctions } from '../scripts/build-functions.js';
+import { ROUTES, functionName, routeKey } from '../src/api/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SLS_BIN = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
 const OUT = path.join(ROOT, '.serverless');
 const TEMPLATE = path.join(OUT, 'cloudformation-template-update-stack.json');
 const ASL_FILE = path.join(ROOT, 'statemachines', 'transcode.asl.json');
+const WORKER_DOCKERFILE = path.join(ROOT, 'worker', 'Dockerfile');
 
 // ------------------------------------------------------------------ template model
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -68,6 +75,37 @@ function refName(v: Json): string {
   return JSON.stringify(v);
 }
 
+/** Evaluates a condition of the template (Fn::Equals of literals, Fn::Not), as CloudFormation would. */
+function conditionHolds(t: Template, name: string): boolean {
+  const evalCond = (c: Json): boolean => {
+    if ('Fn::Equals' in c) return JSON.stringify(c['Fn::Equals'][0]) === JSON.stringify(c['Fn::Equals'][1]);
+    if ('Fn::Not' in c) return !evalCond(c['Fn::Not'][0]);
+    if ('Condition' in c) return conditionHolds(t, c.Condition as string);
+    throw new Error(`condition ${name}: cannot evaluate ${JSON.stringify(c)}`);
+  };
+  const c = t.Conditions?.[name];
+  assert.ok(c, `condition ${name} exists`);
+  return evalCond(c);
+}
+
+/**
+ * A function's environment as the handler would see it: Fn::If resolved against the template's
+ * conditions (AWS::NoValue leaves the variable out), references as `resolved-<id>`.
+ */
+function resolvedEnv(t: Template, vars: Record<string, Json>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, raw] of Object.entries(vars)) {
+    let v = raw;
+    if (v && typeof v === 'object' && 'Fn::If' in v) {
+      const [cond, yes, no] = v['Fn::If'] as [string, Json, Json];
+      v = conditionHolds(t, cond) ? yes : no;
+    }
+    if (v && typeof v === 'object' && v.Ref === 'AWS::NoValue') continue;
+    out[k] = typeof v === 'string' || typeof v === 'number' ? String(v) : `resolved-${refName(v)}`;
+  }
+  return out;
+}
+
 function roleStatements(t: Template, roleId: string): Statement[] {
   const role = t.Resources[roleId];
   assert.ok(role && role.Type === 'AWS::IAM::Role', `${roleId} is an IAM role`);
@@ -88,7 +126,7 @@ function grants(t: Template, roleId: string): string[] {
 const logs = (...groups: string[]) => groups.flatMap((g) => [`logs:CreateLogStream ${g}LogGroup`, `logs:PutLogEvents ${g}LogGroup`]);
 
 /** What every role may do: exactly this, nothing wider. */
-function expectedGrants(stateMachineName: string): Record<string, string[]> {
+function expectedGrants(stateMachineName: string, workerFamily: string): Record<string, string[]> {
   const work = 'WorkBucket/jobs/*';
   return {
     ProbeRole: [...logs('Probe'), 's3:GetObject IngestBucket/*', 's3:ListBucket IngestBucket', `s3:PutObject ${work}`],
@@ -100,13 +138,47 @@ function expectedGrants(stateMachineName: string): Record<string, string[]> {
       `s3:PutObject ${work}`,
       `s3:AbortMultipartUpload ${work}`,
     ],
-    WorkReadWriteRole: [...logs('TranscodeSegment', 'Concat'), `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+    WorkReadWriteRole: [...logs('TranscodeSegment'), `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+    // concat also lists the job's pieces (their total size is the scratch space it needs).
+    ConcatRole: [...logs('Concat'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
     PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*'],
-    EmitEventRole: [...logs('EmitEvent'), 'events:PutEvents JobEventBus'],
+    // The emitter records each state change in status/<jobId>.json (creating it when missing).
+    EmitEventRole: [
+      ...logs('EmitEvent'),
+      'events:PutEvents JobEventBus',
+      's3:GetObject WorkBucket/status/*',
+      's3:PutObject WorkBucket/status/*',
+      's3:ListBucket WorkBucket',
+    ],
     CleanupRole: [...logs('Cleanup'), 's3:ListBucket WorkBucket', `s3:DeleteObject ${work}`, 's3:ListBucket OutputBucket', 's3:DeleteObject OutputBucket/*'],
-    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 'states:StartExecution TranscodeStateMachine'],
+    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 's3:PutObject WorkBucket/status/*', 'states:StartExecution TranscodeStateMachine'],
+    EcsSubmitRole: [
+      ...logs('EcsSubmit'),
+      's3:PutObject WorkBucket/jobs/*/ecs/*',
+      `ecs:RunTask arn:ecs:REGION:ACCOUNT:task-definition/${workerFamily}:*`,
+      'iam:PassRole WorkerTaskRole',
+      'iam:PassRole WorkerExecutionRole',
+    ],
+    EcsStatusRole: [
+      ...logs('EcsStatus'),
+      's3:GetObject WorkBucket/jobs/*/ecs/*',
+      'ecs:DescribeTasks arn:ecs:REGION:ACCOUNT:task/${WorkerCluster}/*',
+      'ecs:StopTask arn:ecs:REGION:ACCOUNT:task/${WorkerCluster}/*',
+    ],
+    ApiCreateJobRole: [
+      ...logs('ApiCreateJob'),
+      's3:GetObject IngestBucket/*',
+      's3:ListBucket IngestBucket',
+      's3:PutObject WorkBucket/status/*',
+      'states:StartExecution TranscodeStateMachine',
+    ],
+    ApiJobsReadRole: [...logs('ApiGetJob', 'ApiListJobs'), 's3:GetObject WorkBucket/status/*', 's3:ListBucket WorkBucket'],
+    ApiCreateUploadRole: [...logs('ApiCreateUpload'), 's3:PutObject IngestBucket/uploads/*'],
+    WebhookNotifierRole: [...logs('WebhookNotifier')],
     TranscodeStateMachineRole: [
-      ...['probe', 'plan', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat', 'publish', 'emitEvent', 'cleanup'].map((f) => `lambda:InvokeFunction ${lambdaId(f)}`),
+      ...['probe', 'plan', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat', 'publish', 'emitEvent', 'cleanup', 'ecsSubmit', 'ecsStatus'].map(
+        (f) => `lambda:InvokeFunction ${lambdaId(f)}`,
+      ),
       `states:StartExecution arn:states:REGION:ACCOUNT:stateMachine:${stateMachineName}`,
       `states:DescribeExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}/*`,
       `states:StopExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}/*`,
@@ -117,7 +189,8 @@ function expectedGrants(stateMachineName: string): Record<string, string[]> {
       'ecr:GetAuthorizationToken *',
       ...['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].map((a) => `${a} arn:ecr:REGION:ACCOUNT:repository/media-transcoder-worker`),
     ],
-    WorkerTaskRole: ['s3:GetObject IngestBucket/*', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+    // src/worker/run.ts: split, segments, audio, thumbnails, concat (which lists the pieces).
+    WorkerTaskRole: ['s3:GetObject IngestBucket/*', 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
   };
 }
 
@@ -129,14 +202,27 @@ const FUNCTION_ROLES: Record<string, string> = {
   encodeAudio: 'SourceReaderRole',
   thumbnails: 'SourceReaderRole',
   transcodeSegment: 'WorkReadWriteRole',
-  concat: 'WorkReadWriteRole',
+  concat: 'ConcatRole',
   publish: 'PublishRole',
   emitEvent: 'EmitEventRole',
   cleanup: 'CleanupRole',
+  ecsSubmit: 'EcsSubmitRole',
+  ecsStatus: 'EcsStatusRole',
   ingest: 'IngestRole',
+  apiCreateJob: 'ApiCreateJobRole',
+  apiGetJob: 'ApiJobsReadRole',
+  apiListJobs: 'ApiJobsReadRole',
+  apiCreateUpload: 'ApiCreateUploadRole',
+  webhookNotifier: 'WebhookNotifierRole',
 };
+/** Functions that start executions (and so know the state machine's ARN). */
+const STARTER_FUNCTIONS = ['ingest', 'apiCreateJob'];
+/** The starters also build the execution input's config.decider (src/ecs/decider.ts thresholdsFromConfig). */
+const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS', 'MAX_LAMBDA_KEYFRAME_GAP_SECONDS', 'MAX_LAMBDA_LONG_SIDE', 'MAX_LAMBDA_SHORT_SIDE'];
+/** Functions that run, watch or stop worker tasks (src/aws/ecs.ts ecsSettingsFromConfig). */
+const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus'];
 /** Functions that run ffmpeg or ffprobe, and so carry the layer. */
-const FFMPEG_FUNCTIONS = ['probe', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat'];
+const FFMPEG_FUNCTIONS = ['probe', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat', 'apiCreateJob'];
 const BUCKETS = ['IngestBucket', 'WorkBucket', 'OutputBucket'];
 
 // ------------------------------------------------------------------ ASL helpers
@@ -229,7 +315,9 @@ describe('serverless package (offline CloudFormation)', function () {
     const r = await runCommand(npm, ['run', '--silent', 'package'], 230_000);
     assert.equal(r.code, 0, `npm run package failed:\n${r.output.slice(-4000)}`);
     t = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Template;
-    functions = (await readdir(path.join(ROOT, 'functions'))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+    // functions/<name>.ts and functions/api/<op>.ts (as api<Op>), named as the bundler names them.
+    functions = await listFunctions(ROOT);
+    assert.ok((await readdir(path.join(ROOT, 'functions'))).filter((f) => f.endsWith('.ts')).every((f) => functions.includes(f.slice(0, -3))));
   });
 
   const ofType = (type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
@@ -250,10 +338,10 @@ describe('serverless package (offline CloudFormation)', function () {
       }
     });
 
-    it('each function has the environment src/config.ts needs; only ingest knows the state machine', () => {
+    it('each function has the environment src/config.ts needs; only the starters (ingest, POST /jobs) know the state machine', () => {
       for (const fn of functions) {
         const vars = t.Resources[lambdaId(fn)].Properties.Environment.Variables as Record<string, Json>;
-        const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${refName(v)}`]));
+        const env = resolvedEnv(t, vars);
         const c = parseConfig(env);
         assert.equal(vars.INGEST_BUCKET.Ref, 'IngestBucket', fn);
         assert.equal(vars.WORK_BUCKET.Ref, 'WorkBucket', fn);
@@ -261,9 +349,56 @@ describe('serverless package (offline CloudFormation)', function () {
         assert.equal(vars.EVENT_BUS_NAME.Ref, 'JobEventBus', fn);
         assert.equal(c.SEGMENT_SECONDS, 4, `${fn}: default segmentSeconds`);
         assert.equal(c.MAP_MAX_CONCURRENCY, 50, `${fn}: default mapMaxConcurrency`);
-        if (fn === 'ingest') assert.deepEqual(vars.STATE_MACHINE_ARN, { Ref: 'TranscodeStateMachine' });
+        if (STARTER_FUNCTIONS.includes(fn)) assert.deepEqual(vars.STATE_MACHINE_ARN, { Ref: 'TranscodeStateMachine' }, fn);
         else assert.equal(vars.STATE_MACHINE_ARN, undefined, fn);
       }
+    });
+
+    it('the starters carry all five decider thresholds (defaults as in src/ecs/decider.ts); no other function does', () => {
+      for (const fn of functions) {
+        const vars = t.Resources[lambdaId(fn)].Properties.Environment.Variables as Record<string, Json>;
+        if (!STARTER_FUNCTIONS.includes(fn)) {
+          assert.deepEqual(Object.keys(vars).filter((k) => k.startsWith('MAX_LAMBDA_')), [], fn);
+          continue;
+        }
+        for (const k of DECIDER_VARIABLES) assert.ok(vars[k] !== undefined, `${fn}: ${k}`);
+        assert.deepEqual(
+          Object.keys(vars).filter((k) => k.startsWith('MAX_LAMBDA_')).sort(),
+          [...DECIDER_VARIABLES].sort(),
+          `${fn}: every MAX_LAMBDA_* variable is one src/config.ts reads`,
+        );
+        assert.deepEqual(thresholdsFromConfig(parseConfig(resolvedEnv(t, vars))), DEFAULT_THRESHOLDS, `${fn}: default thresholds`);
+      }
+    });
+
+    it('the ECS functions know the worker cluster, task definition, network and container; no other function does', () => {
+      const td = t.Resources.WorkerTaskDefinition.Properties;
+      for (const fn of functions) {
+        const vars = t.Resources[lambdaId(fn)].Properties.Environment.Variables as Record<string, Json>;
+        if (!ECS_FUNCTIONS.includes(fn)) {
+          assert.deepEqual(Object.keys(vars).filter((k) => k.startsWith('ECS_')), [], fn);
+          continue;
+        }
+        assert.deepEqual(vars.ECS_CLUSTER, { Ref: 'WorkerCluster' }, fn);
+        assert.deepEqual(vars.ECS_TASK_DEFINITION, { Ref: 'WorkerTaskDefinition' }, fn);
+        const c = parseConfig(resolvedEnv(t, vars));
+        const s = ecsSettingsFromConfig(c);
+        assert.ok(s.subnets.length >= 1 && s.subnets.every((x) => x.startsWith('subnet-')), `${fn}: subnets ${s.subnets}`);
+        assert.ok(s.securityGroups.length >= 1 && s.securityGroups.every((x) => x.startsWith('sg-')), `${fn}: security groups ${s.securityGroups}`);
+        assert.equal(s.assignPublicIp, 'DISABLED', `${fn}: default workerAssignPublicIp`);
+        assert.equal(s.capacityProvider, undefined, `${fn}: launch type FARGATE by default (workerCapacityProvider none)`);
+        assert.equal(c.ECS_POLL_SECONDS, 30, `${fn}: default workerPollSeconds`);
+        assert.equal(c.ECS_CONTAINER_NAME, 'encoder', fn);
+        assert.deepEqual(
+          (td.ContainerDefinitions as { Name: string }[]).map((x) => x.Name),
+          [c.ECS_CONTAINER_NAME],
+          `${fn}: the container overrides name the task definition's only container`,
+        );
+      }
+      // The capacity provider is a real variable when the parameter names one.
+      const cp = (t.Resources[lambdaId('ecsSubmit')].Properties.Environment.Variables as Record<string, Json>).ECS_CAPACITY_PROVIDER;
+      assert.deepEqual(cp?.['Fn::If']?.[2], { Ref: 'AWS::NoValue' });
+      assert.equal(conditionHolds(t, cp['Fn::If'][0] as string), false);
     });
 
     it('the ffmpeg layer is on exactly the functions that run ffmpeg or ffprobe', () => {
@@ -352,6 +487,21 @@ describe('serverless package (offline CloudFormation)', function () {
       assert.ok(tasks >= 10);
     });
 
+    it('its role may invoke exactly the functions its Task states name (the ECS submit and status ones included)', () => {
+      const subs = sm().Properties.DefinitionSubstitutions as Record<string, Json>;
+      const def = JSON.parse(sm().Properties.DefinitionString as string) as { States: Record<string, State> };
+      const named = new Set<string>();
+      for (const [, s] of allStates(def.States)) {
+        const m = s.Type === 'Task' ? /^\$\{([A-Za-z0-9]+)\}$/.exec(String(s.Resource)) : null;
+        if (m) named.add(refName(subs[m[1]]));
+      }
+      assert.ok(named.has('EcsSubmitLambdaFunction') && named.has('EcsStatusLambdaFunction'), 'the ECS loop runs the two ECS functions');
+      const invokable = grants(t, 'TranscodeStateMachineRole')
+        .filter((g) => g.startsWith('lambda:InvokeFunction '))
+        .map((g) => g.split(' ')[1]);
+      assert.deepEqual(invokable.sort(), [...named].sort());
+    });
+
     it('passes asl-validator as deployed (after substitution)', async () => {
       const sub = substitute(t, sm().Properties.DefinitionString as string, sm().Properties.DefinitionSubstitutions as Record<string, Json>);
       const r = await aslValidator(JSON.parse(sub) as never);
@@ -390,7 +540,7 @@ describe('serverless package (offline CloudFormation)', function () {
 
     it('each role allows exactly what its functions need', () => {
       const name = t.Resources.TranscodeStateMachine.Properties.StateMachineName as string;
-      const expected = expectedGrants(name);
+      const expected = expectedGrants(name, t.Resources.WorkerTaskDefinition.Properties.Family as string);
       const roles = ofType('AWS::IAM::Role').map(([id]) => id).sort();
       assert.deepEqual(roles, Object.keys(expected).sort(), 'the roles of the stack');
       for (const [role, want] of Object.entries(expected)) assert.deepEqual(grants(t, role), [...want].sort(), role);
@@ -407,7 +557,7 @@ describe('serverless package (offline CloudFormation)', function () {
       }
     });
 
-    it('S3 permissions name only the three buckets; the ingest bucket is read-only', () => {
+    it('S3 permissions name only the three buckets; the ingest bucket is read-only (but for the upload presigner)', () => {
       for (const [id] of ofType('AWS::IAM::Role')) {
         for (const s of roleStatements(t, id)) {
           if (!asArray(s.Action).some((a) => a.startsWith('s3:'))) continue;
@@ -415,7 +565,10 @@ describe('serverless package (offline CloudFormation)', function () {
             const name = refName(r).split('/')[0];
             assert.ok(BUCKETS.includes(name), `${id}: S3 resource ${refName(r)}`);
             if (name === 'IngestBucket') {
-              for (const a of asArray(s.Action)) assert.ok(['s3:GetObject', 's3:ListBucket'].includes(a), `${id}: ${a} on the ingest bucket`);
+              // POST /uploads hands out presigned PUT URLs, which carry the signer's rights: its
+              // role alone may put, and only new uploads under uploads/ (never read or delete).
+              const allowed = id === 'ApiCreateUploadRole' && refName(r) === 'IngestBucket/uploads/*' ? ['s3:PutObject'] : ['s3:GetObject', 's3:ListBucket'];
+              for (const a of asArray(s.Action)) assert.ok(allowed.includes(a), `${id}: ${a} on ${refName(r)}`);
             }
           }
         }
@@ -433,6 +586,33 @@ describe('serverless package (offline CloudFormation)', function () {
       }
       const put = roleStatements(t, 'EmitEventRole').find((s) => asArray(s.Action).includes('events:PutEvents'));
       assert.deepEqual(put?.Condition, { StringEquals: { 'events:source': 'media-transcoder' } });
+    });
+
+    it('ECS actions only in the worker cluster; PassRole only of the worker roles, only to ECS tasks', () => {
+      const cluster = { 'Fn::GetAtt': ['WorkerCluster', 'Arn'] };
+      const family = t.Resources.WorkerTaskDefinition.Properties.Family as string;
+      const passers: string[] = [];
+      for (const [id] of ofType('AWS::IAM::Role')) {
+        for (const s of roleStatements(t, id)) {
+          const actions = asArray(s.Action);
+          if (actions.some((a) => a.startsWith('ecs:'))) {
+            assert.ok(actions.every((a) => ['ecs:RunTask', 'ecs:DescribeTasks', 'ecs:StopTask'].includes(a)), `${id}: ${actions}`);
+            assert.deepEqual(s.Condition, { ArnEquals: { 'ecs:cluster': cluster } }, `${id}: ${actions} conditioned on the worker cluster`);
+            const want = actions.includes('ecs:RunTask') ? [`arn:ecs:REGION:ACCOUNT:task-definition/${family}:*`] : ['arn:ecs:REGION:ACCOUNT:task/${WorkerCluster}/*'];
+            if (actions.includes('ecs:RunTask')) assert.deepEqual(actions, ['ecs:RunTask'], `${id}: RunTask in its own statement`);
+            assert.deepEqual(asArray(s.Resource).map(refName), want, `${id}: ${actions}`);
+          }
+          if (actions.includes('iam:PassRole')) {
+            passers.push(id);
+            assert.deepEqual(actions, ['iam:PassRole'], id);
+            assert.deepEqual(asArray(s.Resource).map(refName).sort(), ['WorkerExecutionRole', 'WorkerTaskRole'], `${id}: exactly the task and execution roles`);
+            assert.deepEqual(s.Condition, { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }, id);
+          }
+        }
+      }
+      assert.deepEqual(passers, ['EcsSubmitRole'], 'only the submit function passes roles');
+      const td = t.Resources.WorkerTaskDefinition.Properties;
+      assert.deepEqual([refName(td.TaskRoleArn), refName(td.ExecutionRoleArn)], ['WorkerTaskRole', 'WorkerExecutionRole'], 'the roles passed are the task definition\'s');
     });
   });
 
@@ -503,6 +683,35 @@ describe('serverless package (offline CloudFormation)', function () {
       assert.equal(left === right, false, 'not created in iam mode');
     });
 
+    it('one route per API operation (src/api/routes.ts, docs/openapi.json), each to its function, all authorized', () => {
+      const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+      assert.deepEqual(routes.map((r) => r.RouteKey).sort(), ROUTES.map(routeKey).sort(), 'the routes of the document, no other');
+      for (const route of ROUTES) {
+        const r = routes.find((x) => x.RouteKey === routeKey(route))!;
+        assert.equal(refName(r.ApiId), 'HttpApi');
+        assert.equal(r.AuthorizationType, 'AWS_IAM', `${routeKey(route)}: default apiAuthMode=iam`);
+        const integrationId = JSON.stringify(r.Target).match(/"Ref":"([A-Za-z0-9]+)"/)?.[1] ?? '';
+        const integration = t.Resources[integrationId]?.Properties;
+        assert.equal(integration?.PayloadFormatVersion, '2.0', routeKey(route));
+        assert.equal(refName(integration.IntegrationUri), lambdaId(functionName(route.operationId)), `${routeKey(route)} -> ${functionName(route.operationId)}`);
+        assert.ok(t.Resources[lambdaId(functionName(route.operationId))].Properties.Timeout < 30, 'under API Gateway\'s 30 s');
+      }
+    });
+
+    it('the webhook notifier is the target of a rule on the job bus, with bounded retries', () => {
+      const rules = ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.Targets as Json[]).some((x) => refName(x.Arn) === 'WebhookNotifierLambdaFunction'));
+      assert.equal(rules.length, 1);
+      const rule = rules[0][1].Properties;
+      assert.equal(refName(rule.EventBusName), 'JobEventBus');
+      assert.deepEqual(rule.EventPattern['detail-type'], ['Transcode Job State Change']);
+      assert.deepEqual(rule.EventPattern.source, ['media-transcoder']);
+      const target = (rule.Targets as Json[]).find((x) => refName(x.Arn) === 'WebhookNotifierLambdaFunction');
+      assert.ok(target.RetryPolicy.MaximumRetryAttempts <= 3, 'EventBridge retries bounded');
+      const conf = ofType('AWS::Lambda::EventInvokeConfig').find(([, c]) => refName(c.Properties.FunctionName) === 'WebhookNotifierLambdaFunction');
+      assert.ok(conf, 'async invoke config');
+      assert.ok(conf[1].Properties.MaximumRetryAttempts <= 2, 'Lambda async retries bounded');
+    });
+
     it('ECS cluster, Fargate task definition, roles and log group for the large-asset worker', () => {
       assert.equal(ofType('AWS::ECS::Cluster').length, 1);
       const td = t.Resources.WorkerTaskDefinition.Properties;
@@ -515,6 +724,32 @@ describe('serverless package (offline CloudFormation)', function () {
       assert.equal(c.LogConfiguration.LogDriver, 'awslogs');
       assert.deepEqual(c.LogConfiguration.Options['awslogs-group'], { Ref: 'WorkerLogGroup' });
       assert.equal(t.Resources.WorkerLogGroup.Type, 'AWS::Logs::LogGroup');
+    });
+
+    it('the worker container runs the image\'s worker entry point (worker/Dockerfile) with the environment it reads', () => {
+      const td = t.Resources.WorkerTaskDefinition.Properties;
+      assert.equal(td.ContainerDefinitions.length, 1);
+      const c = td.ContainerDefinitions[0];
+      assert.equal(c.Name, 'encoder', "ECS_CONTAINER_NAME's default");
+      assert.equal(c.Essential, true);
+      // ENTRYPOINT ["/usr/bin/tini", "--"] and CMD ["node", "/app/main.mjs"] of the runtime stage.
+      const dockerfile = readFileSync(WORKER_DOCKERFILE, 'utf8');
+      const last = (instr: string): string[] => {
+        const all = [...dockerfile.matchAll(new RegExp(`^${instr}\\s+(\\[.*\\])\\s*$`, 'gm'))];
+        assert.ok(all.length, `worker/Dockerfile has an exec-form ${instr}`);
+        return JSON.parse(all[all.length - 1][1]) as string[];
+      };
+      assert.deepEqual(c.EntryPoint, last('ENTRYPOINT'), 'EntryPoint is the image\'s');
+      assert.deepEqual(c.Command, last('CMD'), 'Command runs the bundled worker');
+      assert.ok((c.Command as string[]).some((a) => /main\.mjs$/.test(a)), 'the worker bundle (src/worker/main.ts)');
+      const vars = Object.fromEntries((c.Environment as { Name: string; Value: Json }[]).map((e) => [e.Name, e.Value]));
+      assert.equal(vars.JOB_URI, undefined, 'JOB_URI comes per task (RunTask container override)');
+      assert.deepEqual(vars.AWS_REGION, { Ref: 'AWS::Region' });
+      for (const b of BUCKETS) assert.deepEqual(vars[b.replace('Bucket', '_BUCKET').toUpperCase()], { Ref: b }, b);
+      const cfg = parseConfig(resolvedEnv(t, vars));
+      assert.equal(cfg.SEGMENT_SECONDS, 4);
+      assert.ok(cfg.FFMPEG_TIMEOUT_SECONDS > 840 && cfg.FFMPEG_TIMEOUT_SECONDS < ECS_ATTEMPT_MAX_SECONDS, `one ffmpeg run of the worker (${cfg.FFMPEG_TIMEOUT_SECONDS} s) fits its attempt`);
+      assert.equal(td.Family, 'media-transcoder-dev-worker');
     });
   });
 });
