@@ -51,12 +51,20 @@ export const putJobRecord = (rt: Runtime, rec: JobRecord) => putJson(rt.s3, { bu
 
 /** Reads a job record; undefined when there is none. */
 export async function getJobRecord(rt: Runtime, jobId: string): Promise<JobRecord | undefined> {
-  try {
-    return await getJson<JobRecord>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: recordKey(jobId) });
-  } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404) return undefined;
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getJson<JobRecord>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: recordKey(jobId) });
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404) return undefined;
+      // S3 replaces an object atomically; s3rver (the local stack) rewrites its file in place,
+      // so a read racing the emitter's write can see half a record or a short body: read again.
+      if (attempt < 5) {
+        await new Promise((r) => setTimeout(r, 20 * attempt));
+        continue;
+      }
+      throw err;
+    }
   }
 }
 
