@@ -17,7 +17,8 @@ export async function ensureSpace(dir: string, bytes: number, what: string): Pro
 
 /** Runs `fn` in a fresh scratch folder that is always removed afterwards. */
 export async function withWorkDir<T>(root: string, label: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(root, `mt-${label.replace(/[^A-Za-z0-9-]/g, '_')}-`));
+  // Absolute, because ffmpeg resolves the paths in a concat list against the list's folder.
+  const dir = await mkdtemp(path.join(path.resolve(root), `mt-${label.replace(/[^A-Za-z0-9-]/g, '_')}-`));
   try {
     return await fn(dir);
   } finally {

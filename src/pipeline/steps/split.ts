@@ -26,10 +26,8 @@ export async function splitStep(rt: Runtime, job: Pick<JobInput, 'jobId'>, log: 
       throw new EncoderError('SEGMENT_MISMATCH', `split produced ${files.length} files, the plan has ${m.plan.splitFrames.length + 1}`);
     }
     const used = [...new Set(m.plan.segments.map((s) => s.splitFile))];
-    let bytes = 0;
-    await mapLimit(used, 8, async (f) => {
-      bytes += await uploadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.split(job.jobId, f) }, path.join(dir, files[f]));
-    });
+    const sizes = await mapLimit(used, 8, (f) => uploadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.split(job.jobId, f) }, path.join(dir, files[f])));
+    const bytes = sizes.reduce((a, b) => a + b, 0);
     log.info('split', { files: used.length, bytes, splitMs: run.durationMs });
     return { files: used.length };
   });

@@ -1,0 +1,93 @@
+/**
+ * Child entry point: `child-pipeline.ts <file> <dataDir> <preset>`.
+ *
+ * Runs one job on a fresh local stack (s3rver, the real ASL, the handlers in-process, ffmpeg
+ * as children) and reports its wall time, its CPU (this process plus every ffmpeg/ffprobe
+ * child it waited for) and the handlers' JSON log records, from which the parent derives the
+ * per-step timings. A fresh process per repetition keeps the children CPU counters exact.
+ */
+import '../../src/local/quietWarnings.js';
+import '../../src/local/polyfill.js';
+import { rm } from 'node:fs/promises';
+import childProcess from 'node:child_process';
+import { syncBuiltinESMExports } from 'node:module';
+import { LocalStack } from '../../src/local/stack.js';
+import { setLogSink } from '../../src/log.js';
+import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
+import { runJob } from '../../test/helpers/stack.js';
+import { answer, childrenCpu, cpuDelta, cpuSum, selfCpu, type CpuSeconds } from './proc.js';
+
+/** A handler log record (the fields the breakdown reads). */
+export type LogRecord = Record<string, unknown> & { time: string; msg: string; step?: string };
+
+/** A state change seen by the local stack's progress events, stamped on arrival. */
+export interface StateMark {
+  atMs: number;
+  step: string;
+  segmentsDone: number;
+}
+
+/** What one pipeline repetition reports. */
+export interface PipelineChildResult {
+  status: string;
+  /** Epoch ms when the upload started and when the execution had ended. */
+  startedAtMs: number;
+  endedAtMs: number;
+  wallSec: number;
+  /** ffmpeg/ffprobe children and the Node process (s3rver, SDK, handlers, sharp), job only. */
+  cpu: { ffmpeg: CpuSeconds; node: CpuSeconds; total: CpuSeconds };
+  outputs: { name: string; sizeBytes: number }[];
+  /** Child processes the job started, by executable name (ffmpeg, ffprobe). */
+  processes: Record<string, number>;
+  logs: LogRecord[];
+  states: StateMark[];
+}
+
+const [file, dataDir, preset] = process.argv.slice(2);
+
+// Count the processes the handlers start: each ffmpeg/ffprobe start costs CPU before any
+// media work, and src/media/runner.ts has no hook that reports them. Replacing the builtin's
+// export and syncing it reaches the runner's `import { spawn }` binding.
+const processes: Record<string, number> = {};
+const spawn = childProcess.spawn;
+childProcess.spawn = ((cmd: string, ...rest: never[]) => {
+  const name = cmd.split('/').pop() ?? cmd;
+  processes[name] = (processes[name] ?? 0) + 1;
+  return (spawn as (...a: unknown[]) => unknown)(cmd, ...rest);
+}) as typeof spawn;
+syncBuiltinESMExports();
+
+const logs: LogRecord[] = [];
+// Debug level: the step wrapper (src/pipeline/handler.ts) logs each step's `ms` at debug.
+setLogSink((line) => logs.push(JSON.parse(line) as LogRecord), 'debug');
+
+const stack = await LocalStack.start({ dataDir });
+const states: StateMark[] = [];
+stack.sfn.on('progress', (p: ExecutionProgress) => {
+  const last = states[states.length - 1];
+  if (!last || last.step !== p.step) states.push({ atMs: Date.now(), step: p.step, segmentsDone: p.segmentsDone });
+});
+for (const k of Object.keys(processes)) delete processes[k];
+const self0 = selfCpu();
+const kids0 = childrenCpu();
+const startedAtMs = Date.now();
+// engine=lambda: the fan-out path (Split, Map, Concat) even where the decider would pick ECS.
+const job = await runJob(stack, file, `bench/${startedAtMs}.mp4`, { preset, engine: 'lambda' });
+const endedAtMs = Date.now();
+const ffmpeg = cpuDelta(kids0, childrenCpu());
+const node = cpuDelta(self0, selfCpu());
+await stack.stop();
+await rm(dataDir, { recursive: true, force: true });
+
+const result: PipelineChildResult = {
+  status: job.detail.status,
+  startedAtMs,
+  endedAtMs,
+  wallSec: (endedAtMs - startedAtMs) / 1000,
+  cpu: { ffmpeg, node, total: cpuSum(ffmpeg, node) },
+  outputs: (job.detail.outputs ?? []).map((o) => ({ name: o.name, sizeBytes: o.sizeBytes })),
+  processes,
+  logs: logs.filter((l) => l.jobId === job.jobId || l.level === 'error'),
+  states,
+};
+answer(result);
