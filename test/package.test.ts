@@ -18,6 +18,7 @@ import { ECS_ATTEMPT_MAX_SECONDS } from '../src/ecs/state.js';
 import { ecsSettingsFromConfig } from '../src/aws/ecs.js';
 import { listFunctions } from '../scripts/build-functions.js';
 import { ROUTES, functionName, routeKey } from '../src/api/routes.js';
+import { allStates } from './helpers/asl.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SLS_BIN = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
@@ -227,14 +228,6 @@ const BUCKETS = ['IngestBucket', 'WorkBucket', 'OutputBucket'];
 
 // ------------------------------------------------------------------ ASL helpers
 type State = Json & { Type: string };
-function* allStates(states: Record<string, State>): Generator<[string, State]> {
-  for (const [name, s] of Object.entries(states)) {
-    yield [name, s];
-    for (const b of (s.Branches as { States: Record<string, State> }[] | undefined) ?? []) yield* allStates(b.States);
-    const proc = (s.ItemProcessor ?? s.Iterator) as { States: Record<string, State> } | undefined;
-    if (proc) yield* allStates(proc.States);
-  }
-}
 
 /** Plays CloudFormation's part: fills ${Name} from DefinitionSubstitutions with plausible values. */
 function substitute(t: Template, definitionString: string, subs: Record<string, Json>): string {

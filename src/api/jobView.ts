@@ -4,7 +4,7 @@
  * the event emitter on every state change; while a job is PROGRESSING the segments finished so
  * far are counted from their result files.
  */
-import type { JobRecord, JobStatus } from '../pipeline/jobStore.js';
+import type { JobRecord } from '../pipeline/jobStore.js';
 import type { PublishedOutput } from '../pipeline/steps/publish.js';
 
 export interface JobProgress {
@@ -16,20 +16,12 @@ export interface JobProgress {
   percent: number | null;
 }
 
-export interface JobView {
-  jobId: string;
-  status: JobStatus;
-  source: string;
-  preset: string;
-  clip?: { start: number; end?: number };
-  correlationId?: string;
-  userMetadata: Record<string, string>;
-  submittedAt: string;
-  updatedAt: string;
+/** The record's public fields (not its execution ARN), plus progress, outputs and the error. */
+export type JobView = Pick<JobRecord, 'jobId' | 'status' | 'source' | 'preset' | 'clip' | 'correlationId' | 'userMetadata' | 'submittedAt' | 'updatedAt'> & {
   progress: JobProgress;
   outputs: PublishedOutput[];
   error: { code: string; message: string } | null;
-}
+};
 
 export type JobSummary = Omit<JobView, 'progress' | 'outputs' | 'userMetadata'>;
 

@@ -4,16 +4,7 @@ import aslValidator from 'asl-validator';
 import { ASL_PATH, loadDefinition, localSubstitutions } from '../../src/local/stepFunctions.js';
 import { PERMANENT_ERROR_NAMES } from '../../src/errors.js';
 
-type State = Record<string, unknown> & { Type: string };
-
-function* allStates(states: Record<string, State>): Generator<[string, State]> {
-  for (const [name, s] of Object.entries(states)) {
-    yield [name, s];
-    for (const b of (s.Branches as { States: Record<string, State> }[] | undefined) ?? []) yield* allStates(b.States);
-    const proc = (s.ItemProcessor ?? s.Iterator) as { States: Record<string, State> } | undefined;
-    if (proc) yield* allStates(proc.States);
-  }
-}
+import { allStates, type State } from '../helpers/asl.js';
 
 describe('state machine definition', () => {
   const raw = readFileSync(ASL_PATH, 'utf8');
