@@ -6,7 +6,7 @@
  */
 import '../src/local/quietWarnings.js';
 import '../src/local/polyfill.js';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './cliArgs.js';
 import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -34,7 +34,7 @@ const USAGE = `usage: npm start -- [input] [--out DIR] [--preset NAME] [--segmen
   --verbose           JSON logs to stderr instead of .local-data/logs/`;
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const args = parseCommandLine(USAGE, {
     allowPositionals: true,
     options: {
       out: { type: 'string' },
@@ -47,10 +47,8 @@ async function main(): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
   const say = (s: string) => process.stderr.write(s + '\n');
   const dataDir = path.resolve(values.data!);
   if (values.preset && !PRESETS[values.preset]) {

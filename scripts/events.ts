@@ -7,7 +7,7 @@
  * outputs (COMPLETE) or the progress (PROGRESSING). `--json` prints the raw lines instead.
  */
 import { open, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './cliArgs.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -126,25 +126,17 @@ const USAGE = `usage: npm run events -- [--data DIR] [--json] [--lines N] [--no-
   --no-follow   print and exit instead of waiting for new events`;
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        data: { type: 'string', default: '.local-data' },
-        json: { type: 'boolean', default: false },
-        lines: { type: 'string', default: '10' },
-        'no-follow': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const args = parseCommandLine(USAGE, {
+    options: {
+      data: { type: 'string', default: '.local-data' },
+      json: { type: 'boolean', default: false },
+      lines: { type: 'string', default: '10' },
+      'no-follow': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (typeof args === 'number') return args;
+  const { values } = args;
   const lines = Number(values.lines);
   if (!Number.isInteger(lines) || lines < 0) {
     process.stderr.write('--lines must be a whole number\n');

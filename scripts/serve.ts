@@ -10,7 +10,7 @@
  */
 import '../src/local/quietWarnings.js';
 import '../src/local/polyfill.js';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './cliArgs.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -132,27 +132,19 @@ function port(v: string | undefined, flag: string, def: number): number {
 }
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        address: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string' },
-        's3-port': { type: 'string' },
-        data: { type: 'string', default: '.local-data' },
-        verbose: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const args = parseCommandLine(USAGE, {
+    options: {
+      address: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string' },
+      's3-port': { type: 'string' },
+      data: { type: 'string', default: '.local-data' },
+      verbose: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (typeof args === 'number') return args;
+  const { values } = args;
   let apiPort: number, s3Port: number;
   try {
     apiPort = port(values.port, '--port', 3000);

@@ -67,7 +67,7 @@ export async function checkSource(rt: Runtime, loc: S3Location, timeoutMs = SOUR
     // The object exists (HEAD said so): an HTTP error from S3 here is ours, not the caller's.
     if (/Server returned 5\d\d|Connection refused|Connection reset|timed out/i.test(err.stderrTail)) throw unavailable('the source could not be read right now; retry later', err);
     if (/Server returned 4\d\d/i.test(err.stderrTail)) throw new ApiError('INTERNAL', 'the API could not read the source object', { cause: err });
-    throw new ApiError('SOURCE_UNREADABLE', `the source is not a readable media file: ${lastLines(err.stderrTail.replace(/https?:\/\/\S+/g, '<source>'), 1).slice(0, 300) || 'ffprobe failed'}`, { cause: err });
+    throw new ApiError('SOURCE_UNREADABLE', `the source is not a readable media file: ${lastLines(err.stderrTail, 1).slice(0, 300) || 'ffprobe failed'}`, { cause: err });
   }
   return { sizeBytes: head.size, etag: head.etag, ...parseDurationProbe(stdout) };
 }

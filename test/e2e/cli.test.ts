@@ -57,5 +57,8 @@ describe('npm start (the CLI)', function () {
     await assert.rejects(stat(path.join(dir, 'out-bad')), 'no output folder for a failed job');
     assert.equal((await cli([path.join(dir, 'missing.mp4')])).code, 2);
     assert.equal((await cli([bad, '--preset', 'nope'])).code, 2);
+    const unknown = await cli(['--no-such-flag']);
+    assert.equal(unknown.code, 2, 'an unknown flag is a usage error, not a crash');
+    assert.match(unknown.stderr, /usage: npm start/);
   });
 });
