@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import aslValidator from 'asl-validator';
 import { parseConfig } from '../src/config.js';
-import { DEFAULT_THRESHOLDS, thresholdsFromConfig } from '../src/ecs/decider.js';
+import { DEFAULT_THRESHOLDS, thresholdsFromConfig } from '../src/pipeline/decider.js';
 import { ECS_ATTEMPT_MAX_SECONDS } from '../src/ecs/state.js';
 import { ecsSettingsFromConfig } from '../src/aws/ecs.js';
 import { listFunctions } from '../scripts/build-functions.js';

@@ -10,11 +10,11 @@
  *
  * Run: `node dist/worker/main.mjs` in the image, `node --import tsx src/worker/main.ts` here.
  */
-import '../local/quietWarnings.js';
+import '../util/quietWarnings.js';
 import { parseConfig, type Config } from '../config.js';
-import type { Runtime } from '../runtime.js';
-import { createLogger } from '../log.js';
-import { createS3Client, getJson, parseS3Uri, putJson } from '../aws/s3.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { createLogFactory } from '../log.js';
+import { getJson, parseS3Uri, putJson } from '../aws/s3.js';
 import { PipelineError } from '../errors.js';
 import { parseInput } from '../pipeline/job.js';
 import { EXIT, exitCodeForError } from '../ecs/exitCodes.js';
@@ -22,7 +22,8 @@ import { JobDocumentSchema, type JobDocument, type ResultDocument } from '../ecs
 import { runJobOnOneMachine } from './run.js';
 import { signalDescendants } from './children.js';
 
-const log = createLogger({ service: 'media-transcoder', step: 'worker' });
+// Before the config is read, start-up failures still log as JSON lines.
+let log = createLogFactory().logger({ step: 'worker' });
 const started = Date.now();
 let rt: Runtime | undefined;
 let doc: JobDocument | undefined;
@@ -83,9 +84,10 @@ async function main(): Promise<never> {
   } catch (err) {
     return finish(EXIT.CONFIG_ERROR, describe(err));
   }
-  const jobUri = process.env.JOB_URI;
+  const jobUri = config.JOB_URI;
   if (!jobUri) return finish(EXIT.CONFIG_ERROR, { name: 'ConfigError', code: 'CONFIG', message: 'JOB_URI is not set' });
-  rt = { config, s3: createS3Client(config), events: { put: async () => Promise.reject(new Error('the worker emits no events')) } };
+  rt = createRuntime(config, { events: { put: async () => Promise.reject(new Error('the worker emits no events')) } });
+  log = rt.log.logger({ step: 'worker' });
   try {
     doc = parseInput(JobDocumentSchema, await getJson(rt.s3, parseS3Uri(jobUri)), 'job document');
   } catch (err) {
@@ -99,8 +101,7 @@ async function main(): Promise<never> {
   const jobLog = log.child({ jobId: doc.jobId, attempt: doc.attempt });
   jobLog.info('worker started', { jobUri, pid: process.pid });
   try {
-    const concurrency = process.env.WORKER_CONCURRENCY ? Number(process.env.WORKER_CONCURRENCY) : undefined;
-    timings = await runJobOnOneMachine(rt, doc.jobId, jobLog, { concurrency: concurrency && concurrency > 0 ? concurrency : undefined });
+    timings = await runJobOnOneMachine(rt, doc.jobId, jobLog, { concurrency: config.WORKER_CONCURRENCY });
   } catch (err) {
     return finish(exitCodeForError(err), describe(err));
   }

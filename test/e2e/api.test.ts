@@ -3,7 +3,7 @@
  * exercised over real HTTP (fetch) and real S3 (@aws-sdk/client-s3 against the local endpoint).
  * Every API answer is validated against docs/openapi.json.
  */
-import '../../src/local/quietWarnings.js';
+import '../../src/util/quietWarnings.js';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createWriteStream } from 'node:fs';

@@ -101,7 +101,7 @@ describe('hostile input and faults (local stack)', function () {
   it('a header claiming a 16000x16000 picture is refused before any decode', async () => {
     await expectRefused(async (f) => {
       const small = `${f}.avi`;
-      await runProcess(resolveBinaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=5', '-t', '1', '-c:v', 'mjpeg', '-f', 'avi', small], { timeoutMs: 60_000 });
+      await runProcess(resolveBinaries(process.env).ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=5', '-t', '1', '-c:v', 'mjpeg', '-f', 'avi', small], { timeoutMs: 60_000 });
       const b = await readFile(small);
       // AVI main header and stream format, then every JPEG start-of-frame marker.
       const avih = b.indexOf('avih') + 8;
@@ -123,7 +123,7 @@ describe('hostile input and faults (local stack)', function () {
       const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-f', 'lavfi', '-i', 'sine', '-t', '1', '-map', '0:v'];
       for (let i = 0; i < 40; i++) args.push('-map', '1:a');
       args.push('-c:v', 'libx264', '-c:a', 'aac', '-f', 'mp4', f);
-      await runProcess(resolveBinaries().ffmpeg, args, { timeoutMs: 60_000 });
+      await runProcess(resolveBinaries(process.env).ffmpeg, args, { timeoutMs: 60_000 });
     }, ['INPUT_LIMIT_EXCEEDED']);
     assert.match(d.errorMessage!, /41 streams/);
   });

@@ -19,7 +19,7 @@ import { runJob, objectBytes, keysUnder } from '../helpers/stack.js';
 import { eventSchemaErrors } from '../helpers/eventSchema.js';
 
 const toolchains: { label: string; bins: Binaries }[] = [];
-const resolved = resolveBinaries();
+const resolved = resolveBinaries(process.env);
 toolchains.push({ label: `${resolved.source.ffmpeg} ffmpeg`, bins: resolved });
 const shipped = npmBinaries();
 if (shipped && shipped.ffmpeg !== resolved.ffmpeg) toolchains.push({ label: 'npm-shipped ffmpeg', bins: shipped });
@@ -138,7 +138,7 @@ for (const tc of toolchains) {
           name: 'audio-only file',
           code: 'INPUT_NO_VIDEO',
           make: async (f) => {
-            await runProcess(resolveBinaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=44100', '-t', '3', '-c:a', 'aac', '-f', 'mp4', f], { timeoutMs: 60_000 });
+            await runProcess(resolveBinaries(process.env).ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=44100', '-t', '3', '-c:a', 'aac', '-f', 'mp4', f], { timeoutMs: 60_000 });
           },
         },
       ];

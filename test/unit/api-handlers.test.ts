@@ -3,7 +3,7 @@
  * the local stack cannot produce on demand (S3 failing transiently), and of the read paths.
  * Every answer is checked against docs/openapi.json.
  */
-import '../../src/local/quietWarnings.js';
+import '../../src/util/quietWarnings.js';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import { S3Client, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';

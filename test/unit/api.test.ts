@@ -1,6 +1,6 @@
 /** The HTTP API's pure parts: timecodes, request validation, routing, URL policy, the v2 adapter. */
 import assert from 'node:assert/strict';
-import { parseTime, formatTimecode, TimeParseError } from '../../src/api/timecode.js';
+import { parseTime, formatTimecode, TimeParseError } from '../../src/pipeline/timecode.js';
 import { CreateJobRequestSchema, CreateUploadRequestSchema, ListJobsQuerySchema, parseRequest } from '../../src/api/schemas.js';
 import { ApiError, API_ERRORS, toApiError } from '../../src/api/errors.js';
 import { readJsonBody, MAX_BODY_BYTES } from '../../src/api/http.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_THRESHOLDS, ECS_PIX_FMT_PATTERNS, ECS_VIDEO_CODECS, decideEngine, globMatches, type DeciderProbe, type DeciderThresholds, type Decision } from '../../src/ecs/decider.js';
+import { DEFAULT_THRESHOLDS, ECS_PIX_FMT_PATTERNS, ECS_VIDEO_CODECS, decideEngine, globMatches, type DeciderProbe, type DeciderThresholds, type Decision } from '../../src/pipeline/decider.js';
 import { parseConfig } from '../../src/config.js';
 import { jobForObject } from '../../src/pipeline/ingest.js';
 import { ASL_PATH } from '../../src/local/stepFunctions.js';
