@@ -202,9 +202,11 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
         for (const line of lines) {
           if (!line.trim()) continue;
           try {
-            const rec = JSON.parse(line) as { level?: string; msg?: string } & Record<string, unknown>;
-            const level = (['debug', 'info', 'warn', 'error'].includes(rec.level ?? '') ? rec.level : 'info') as 'info';
-            const { msg, level: _l, ...rest } = rec;
+            // The worker's Powertools lines, re-logged into the local log with the task id.
+            const rec = JSON.parse(line) as { level?: string; message?: string } & Record<string, unknown>;
+            const lv = String(rec.level ?? '').toLowerCase();
+            const level = (['debug', 'info', 'warn', 'error'].includes(lv) ? lv : 'info') as 'info';
+            const { message: msg, level: _l, timestamp: _t, service: _s, sampling_rate: _r, ...rest } = rec;
             this.log[level](String(msg ?? ''), { ...rest, ecsTask: taskId });
             if (t.killOnLog && msg === t.killOnLog) this.inject(t);
           } catch {

@@ -159,6 +159,11 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     return { ...t.progress };
   }
 
+  /** The input an execution was started with. */
+  inputOf(name: string): JobInput | undefined {
+    return this.executions.get(name)?.input;
+  }
+
   /** Executions still running (a test asserts none is left behind). */
   running(): string[] {
     return [...this.executions.entries()].filter(([, t]) => t.progress.status === 'RUNNING').map(([n]) => n);

@@ -8,7 +8,7 @@ import { checkClipInSource, newJobId, normalizeClip, parseSource } from '../../s
 import { matchRoute } from '../../src/api/router.js';
 import { callbackUrlProblem, isNonPublicAddress } from '../../src/api/callbackUrl.js';
 import { contentTypeFor, sanitizeFilename } from '../../src/api/uploads.js';
-import { isLoopbackAddress, toHttpApiEvent } from '../../src/api/server.js';
+import { isLoopbackAddress, toHttpApiEvent } from '../../src/local/apiServer.js';
 import { buildDurationProbeArgs, parseDurationProbe } from '../../src/api/sourceCheck.js';
 import { progressOf, toJobView } from '../../src/api/jobView.js';
 import { buildStreamProbeArgs } from '../../src/media/probe.js';
