@@ -56,9 +56,9 @@ const unconfiguredStarter: ExecutionStarter = {
 function lazyTaskRunner(make: () => TaskRunner): TaskRunner {
   const get = once(make);
   return {
-    runTask: (req) => get().runTask(req),
-    describeTask: (arn) => get().describeTask(arn),
-    stopTask: (arn, reason) => get().stopTask(arn, reason),
+    runTask: async (req) => get().runTask(req),
+    describeTask: async (arn) => get().describeTask(arn),
+    stopTask: async (arn, reason) => get().stopTask(arn, reason),
   };
 }
 
@@ -72,7 +72,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   return {
     config,
     s3,
-    events: parts.events ?? new EventBridgePublisher(config, tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }))),
+    events: parts.events ?? new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }))),
     starter:
       parts.starter ??
       (config.STATE_MACHINE_ARN ? new SfnStarter(config.STATE_MACHINE_ARN, tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))) : unconfiguredStarter),
