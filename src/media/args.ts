@@ -159,8 +159,12 @@ export function buildThumbnailArgs(p: { input: string; videoStream: number; inte
     '-q:v', '4', '-f', 'image2', p.pattern];
 }
 
-/** One full-size frame for the poster, seeking to `atSec` in the input. */
+/**
+ * One full-size frame for the poster, the first frame at or after `atSec`. `atSec` is a
+ * timestamp of the source (`-seek_timestamp 1`: not an offset from the file's start time, so
+ * sources that start at 10 s or 1.4 s, as MPEG-TS does, seek to the same frame).
+ */
 export function buildPosterArgs(p: { input: string; videoStream: number; atSec: number; output: string }): string[] {
-  return [...BASE, ...sourceInput(p.input), '-ss', p.atSec.toFixed(3), '-i', p.input,
+  return [...BASE, ...sourceInput(p.input), '-seek_timestamp', '1', '-ss', p.atSec.toFixed(6), '-i', p.input,
     '-map', `0:${p.videoStream}`, '-frames:v', '1', '-f', 'image2', '-c:v', 'png', p.output];
 }

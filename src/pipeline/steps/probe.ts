@@ -61,7 +61,8 @@ export async function probeStep(rt: Runtime, job: JobInput, log: Logger): Promis
   // Probe task's 300 s with the default of 90 s).
   const pk = await ffprobe(buildPacketProbeArgs({ url }, info.video.index), timeoutMs * 2, 'packets');
   const packets = parsePacketCsv(pk.stdout);
-  checkPacketIndex(info, packets, pk.stderrTail);
+  const check = checkPacketIndex(info, packets, pk.stderrTail);
+  if (check.note) log.warn('header frame count disagrees with the packets', { note: check.note });
   const span = packets.pts.reduce((a, b) => Math.max(a, b), -Infinity) - packets.pts.reduce((a, b) => Math.min(a, b), Infinity);
   checkTimeline((span * info.video.timeBase.num) / info.video.timeBase.den, packets.pts.length, limits);
   const doc: ProbeDocument = { info, packets };
