@@ -114,7 +114,18 @@ for (const tc of toolchains) {
       assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`), []);
     });
 
-    it('a non-zero start time (MPEG-TS, video at 1.48 s, audio earlier) and B-frames', async () => {
+    it('a non-zero start time (Matroska, video at 10 s, audio 21 ms earlier) and B-frames', async () => {
+      const src = file('start.mkv');
+      await ff(['-t', '2', ...lavfiVideo('320x240'), '-t', '2', ...lavfiTone, '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-bf', '2', '-g', '25', '-c:a', 'aac', '-output_ts_offset', '10', src]);
+      assert.equal(Math.round((await streams(src)).find((s) => s.codecType === 'video')!.startTime), 10, 'the fixture starts at 10 s');
+      const { outDir, videos } = await complete(src);
+      await checkContract(src, outDir, videos, true);
+    });
+
+    it('a non-zero start time (MPEG-TS, video at 1.48 s, audio earlier) and B-frames', async function () {
+      // The npm-shipped ffprobe (2023 static build) dies with SIGSEGV on every MPEG-TS file,
+      // whoever wrote it (ffmpeg 5.1 or its own 2018 ffmpeg): measured, see the report.
+      if (tc.bins.source.ffprobe === 'npm') this.skip();
       const src = file('start.ts');
       await ff([...lavfiVideo('320x240'), ...lavfiTone, '-t', '3', '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-bf', '2', '-g', '25', '-c:a', 'aac', '-f', 'mpegts', src]);
       const st = await streams(src);
