@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { SOURCE_FORMATS } from './formats.js';
+import { parseSourceColour, type SourceColour } from './colour.js';
 
 /** A rational number (time bases, frame rates). */
 export interface Rational {
@@ -28,6 +29,8 @@ export interface MediaInfo {
     rotation: number;
     /** Frame count the container header claims, when it has one. */
     headerFrames?: number;
+    /** Colour description: SDR, or PQ/HLG HDR with its metadata (colour.ts). */
+    colour?: SourceColour;
   };
   audio: { index: number; codec: string; channels: number; sampleRate: number } | null;
 }
@@ -91,6 +94,11 @@ const StreamSchema = z.object({
   time_base: z.string().optional(),
   avg_frame_rate: z.string().optional(),
   nb_frames: z.string().optional(),
+  bits_per_raw_sample: z.string().optional(),
+  color_range: z.string().optional(),
+  color_space: z.string().optional(),
+  color_transfer: z.string().optional(),
+  color_primaries: z.string().optional(),
   channels: z.number().optional(),
   sample_rate: z.string().optional(),
   disposition: z.record(z.string(), z.number()).optional(),
@@ -151,6 +159,7 @@ export function parseStreamProbe(json: string): MediaInfo {
       avgFrameRate: fr ? fr.num / fr.den : 0,
       rotation: normalizeRotation(v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? Number(v.tags?.rotate ?? 0)),
       ...(Number.isFinite(nb) && nb > 0 ? { headerFrames: nb } : {}),
+      colour: parseSourceColour(v as Parameters<typeof parseSourceColour>[0]),
     },
     audio: a
       ? { index: a.index, codec: a.codec_name ?? 'unknown', channels: a.channels ?? 0, sampleRate: Number(a.sample_rate ?? 0) }

@@ -41,7 +41,7 @@ export async function concatStep(rt: Runtime, job: { jobId: string }, log: Logge
       const list = path.join(dir, `${r.name}.ffconcat`);
       await writeFile(list, buildConcatList(pieces.map((file, i) => ({ file, durationSec: durations[i] }))));
       const out = path.join(dir, `${r.name}.mp4`);
-      await runProcess(resolveBinaries().ffmpeg, buildConcatArgs({ list, audio, output: out }), { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) =>
+      await runProcess(resolveBinaries().ffmpeg, buildConcatArgs({ list, audio, output: out, preset: m.preset }), { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) =>
         classifyEncodeFailure(e, `concat ${r.name}`),
       );
       const frames = await countVideoPackets(out);
