@@ -194,3 +194,28 @@ export function x265HdrParams(plan: ColourPlan): string[] {
   out.push('repeat-headers=1');
   return out;
 }
+
+/**
+ * ffprobe arguments that decode the first video frame only and print its side data: where
+ * HEVC and AV1 carry HDR10 mastering display and content light (SEI / metadata OBUs). Run by
+ * the probe for PQ sources, whose metadata the HEVC ladder keeps.
+ */
+export function buildFirstFrameSideDataArgs(p: { url: string; videoStream: number; protocols: string; formats: string }): string[] {
+  return ['-v', 'error', '-hide_banner', '-protocol_whitelist', p.protocols, '-format_whitelist', p.formats,
+    '-select_streams', String(p.videoStream), '-read_intervals', '%+#1', '-show_frames', '-show_entries', 'frame=side_data_list', '-print_format', 'json', p.url];
+}
+
+/** The side data of the first frame from buildFirstFrameSideDataArgs' JSON (empty when none). */
+export function parseFrameSideData(json: string): Record<string, unknown>[] {
+  try {
+    const j = JSON.parse(json) as { frames?: { side_data_list?: Record<string, unknown>[] }[] };
+    return j.frames?.[0]?.side_data_list ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** Only the HDR10 metadata of a parsed colour description (to merge frame side data in). */
+export function pickHdrMetadata(c: SourceColour): Pick<SourceColour, 'masteringDisplay' | 'contentLight'> {
+  return { ...(c.masteringDisplay ? { masteringDisplay: c.masteringDisplay } : {}), ...(c.contentLight ? { contentLight: c.contentLight } : {}) };
+}
