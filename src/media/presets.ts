@@ -50,7 +50,11 @@ export interface Preset {
   video: VideoSpec;
   /** Keyframe every this many seconds (closed GOPs, aligned across renditions). */
   gopSeconds: number;
-  audio: { encoder: 'aac'; bitrateKbps: number; channels: number; sampleRate: number };
+  /**
+   * Audio of every track: stereo (`channels`) by default; with `surround`, 5.1 sources keep
+   * their 6 channels at that bitrate (tracks.ts audioLayoutFor).
+   */
+  audio: { encoder: 'aac'; bitrateKbps: number; channels: number; sampleRate: number; surround?: { bitrateKbps: number } };
   renditions: RenditionSpec[];
 }
 
@@ -80,7 +84,7 @@ export const PRESETS: Record<string, Preset> = {
   },
   'hevc-ladder': {
     name: 'hevc-ladder',
-    description: 'HEVC (hvc1) Main, or Main10 keeping HDR10/HLG, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s',
+    description: 'HEVC (hvc1) Main, or Main10 keeping HDR10/HLG, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s (5.1 kept at 384 kb/s)',
     video: {
       codec: 'hevc',
       encoder: 'libx265',
@@ -94,7 +98,7 @@ export const PRESETS: Record<string, Preset> = {
       relativeCost: 2.7,
     },
     gopSeconds: 2,
-    audio: { encoder: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 },
+    audio: { encoder: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000, surround: { bitrateKbps: 384 } },
     // x265 reaches x264's quality about 4 CRF points higher and at ~60% of the bitrate.
     renditions: [
       { name: '1080p', height: 1080, crf: 26, maxBitrateKbps: 4000 },
@@ -104,10 +108,10 @@ export const PRESETS: Record<string, Preset> = {
   },
   'av1-ladder': {
     name: 'av1-ladder',
-    description: 'AV1 (SVT-AV1 preset 8) Main 8-bit, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s; HDR sources tone-mapped to BT.709',
+    description: 'AV1 (SVT-AV1 preset 8) Main 8-bit, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s; HDR sources tone-mapped to BT.709 (5.1 kept at 384 kb/s)',
     video: { codec: 'av1', encoder: 'libsvtav1', speed: '8', profile: 'main', pixFmt: 'yuv420p', bFrames: 0, hdr: 'tonemap', relativeCost: 1.6 },
     gopSeconds: 2,
-    audio: { encoder: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 },
+    audio: { encoder: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000, surround: { bitrateKbps: 384 } },
     // SVT-AV1's CRF scale is 0-63.
     renditions: [
       { name: '1080p', height: 1080, crf: 32, maxBitrateKbps: 3500 },

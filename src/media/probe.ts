@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { SOURCE_FORMATS } from './formats.js';
 import { parseSourceColour, type SourceColour } from './colour.js';
+import { parseTracks, type TrackList } from './tracks.js';
 
 /** A rational number (time bases, frame rates). */
 export interface Rational {
@@ -33,6 +34,8 @@ export interface MediaInfo {
     colour?: SourceColour;
   };
   audio: { index: number; codec: string; channels: number; sampleRate: number } | null;
+  /** Every audio and subtitle track, and the ones that cannot be kept (tracks.ts). */
+  tracks?: TrackList;
 }
 
 /** The source's video packets in decode order: the keyframe index and every timestamp. */
@@ -164,6 +167,7 @@ export function parseStreamProbe(json: string): MediaInfo {
     audio: a
       ? { index: a.index, codec: a.codec_name ?? 'unknown', channels: a.channels ?? 0, sampleRate: Number(a.sample_rate ?? 0) }
       : null,
+    tracks: parseTracks(json),
   };
 }
 
