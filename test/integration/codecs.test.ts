@@ -15,6 +15,7 @@ import { generateSample } from '../../src/media/sample.js';
 import { buildConcatArgs, buildConcatList, buildSegmentEncodeArgs } from '../../src/media/args.js';
 import { getPreset, selectRenditions, type Preset } from '../../src/media/presets.js';
 import { capabilitiesOf, checkCapabilities } from '../../src/media/encoders.js';
+import { codecsString } from '../../src/media/codecs.js';
 import { writeFile } from 'node:fs/promises';
 
 const toolchains: { label: string; bins: Binaries }[] = [];
@@ -49,7 +50,7 @@ async function timeBase(ffprobe: string, file: string): Promise<number> {
 }
 
 async function streamFacts(ffprobe: string, file: string): Promise<Record<string, string>> {
-  const r = await runProcess(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,codec_tag_string,profile,pix_fmt,width,height', '-of', 'default=nw=1', file], { timeoutMs: 60_000, captureStdout: true });
+  const r = await runProcess(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,codec_tag_string,profile,level,pix_fmt,width,height', '-of', 'default=nw=1', file], { timeoutMs: 60_000, captureStdout: true });
   return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
 }
 
@@ -127,6 +128,8 @@ for (const tc of toolchains) {
         await runProcess(tc.bins.ffmpeg, buildConcatArgs({ list, output: mp4, preset }), { timeoutMs: 60_000 });
         const facts = await streamFacts(ffprobe, mp4);
         assert.equal(facts.codec_name, preset.video.codec);
+        const codecs = codecsString({ codec: facts.codec_name, profile: facts.profile, level: Number(facts.level), pixFmt: facts.pix_fmt });
+        assert.match(codecs ?? '', { 'h264': /^avc1\.6400[0-9a-f]{2}$/, hevc: /^hvc1\.1\.6\.L\d+\.B0$/, av1: /^av01\.0\.\d\dM\.08$/ }[preset.video.codec]);
         if (preset.video.codec === 'hevc') {
           assert.equal(facts.codec_tag_string, 'hvc1');
           assert.equal(facts.profile, 'Main');
