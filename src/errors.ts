@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'UNKNOWN_PRESET'
   | 'SEGMENT_MISMATCH'
   | 'ENCODER_FAILED'
+  | 'ENCODER_UNAVAILABLE'
   | 'TIMEOUT'
   | 'CONFIG'
   | 'INTERNAL';
