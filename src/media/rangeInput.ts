@@ -6,18 +6,14 @@
  * the source and no split pass runs before the Map. Pure builders; the runner is elsewhere.
  */
 import type { PacketIndex, Rational } from './probe.js';
-import type { Segment } from './plan.js';
+import type { ReadMode, Segment } from './plan.js';
 import { protocolWhitelist } from './probe.js';
 import { SOURCE_FORMATS, PIECE_FORMATS } from './formats.js';
 import { buildSegmentEncodeArgs, type EncodeOutput } from './args.js';
 import type { Preset } from './presets.js';
 import { isMp4Family } from './indexProbe.js';
 
-/** How the segment workers read the source, and why (recorded in the plan). */
-export interface ReadMode {
-  mode: 'range' | 'split';
-  reason: string;
-}
+export type { ReadMode };
 
 /**
  * Chooses range reads where the container has an index ffmpeg seeks by and that was checked
