@@ -134,3 +134,32 @@ describe('probe from the index: pure parts', () => {
     assert.equal(applyEditList(raw, [{ mediaTime: 0, rate: 2, duration: 300 }], { timescale: 1000, movieScale: 1000, hasCtts: true, mediaDuration: 1000 }).ok, false);
   });
 });
+
+describe('encoder statistics and threads', () => {
+  it('final statistics: frames per output file from ffmpeg 5.1 and 2018 builds', async () => {
+    const { parseFinalStats, videoFramesPerOutput, withFinalStats } = await import('../../src/media/encoderStats.js');
+    const stderr = [
+      'Input file #0 (/t/in.nut):',
+      '  Input stream #0:0 (video): 48 packets read (123 bytes); 48 frames decoded; ',
+      'Output file #0 (/t/720p.nut):',
+      '  Output stream #0:0 (video): 40 frames encoded; 40 packets muxed (54941 bytes); ',
+      '  Total: 40 packets (54941 bytes) muxed',
+      'Output file #1 (/t/480p.nut):',
+      '  Output stream #1:0 (video): 39 frames encoded; 39 packets muxed (23400 bytes); ',
+      'Output file #2 (/t/a.mp4):',
+      '  Output stream #2:0 (audio): 94 frames encoded (96256 samples); 94 packets muxed (1500 bytes); ',
+    ].join('\n');
+    const s = parseFinalStats(stderr);
+    assert.equal(s.length, 3);
+    assert.deepEqual(videoFramesPerOutput(s, 4), [40, 39, undefined, undefined]);
+    assert.deepEqual(withFinalStats(['-hide_banner', '-loglevel', 'error', '-i', 'x']), ['-hide_banner', '-loglevel', 'verbose', '-i', 'x']);
+  });
+
+  it('threads: the share of a worker of the cores split among its encoders, at least one', async () => {
+    const { encoderThreads } = await import('../../src/media/encoderStats.js');
+    assert.equal(encoderThreads({ cores: 2, concurrentWorkers: 2, renditions: 3 }), 1, 'local: one segment per core');
+    assert.equal(encoderThreads({ cores: 6, concurrentWorkers: 1, renditions: 3 }), 2, 'a 10 GB Lambda');
+    assert.equal(encoderThreads({ cores: 16, concurrentWorkers: 2, renditions: 2 }), 4, 'ECS task');
+    assert.equal(encoderThreads({ cores: 2, concurrentWorkers: 1, renditions: 1 }), 2);
+  });
+});
