@@ -9,6 +9,12 @@
  * count, not the picture) and the time to parse it and plan from it; the middle 4 s segment of
  * the 1080p source encoded into every rendition reading the source by range, pinned to one core,
  * with the bytes its ffmpeg read; a 4 s AAC chunk on one core; the encoded bytes per second.
+ *
+ * Times are CPU seconds, not wall: this machine is shared, and under load a pinned process's
+ * wall time says how busy the machine was, not what a dedicated core (a Lambda vCPU) takes.
+ * CPU seconds of one single-threaded process are its wall time on an idle core. Plain ffmpeg's
+ * wall time on idle cores is estimated as its CPU seconds over the cores (perfect scaling,
+ * which favours plain ffmpeg); its measured wall time is reported beside.
  */
 import path from 'node:path';
 import os from 'node:os';
@@ -28,6 +34,7 @@ import { buildRangeSegmentEncodeArgs, rangeFrameSelect, rangeSeekSeconds } from 
 import { finalStatsCollector, withFinalStats } from '../../src/media/encoderStats.js';
 import { RangeServer } from '../../test/helpers/rangeServer.js';
 import { describeSource, runPlain } from './plain.js';
+import { childrenCpu, selfCpu, cpuDelta } from './proc.js';
 import { modelNewPath, newPathTargets, NEW_PATH_ASSUMPTIONS, ASSUMPTION_SOURCES, type NewPathInputs, type NewPathResult } from './newPathModel.js';
 
 const say = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -52,6 +59,20 @@ async function cached(file: string, make: (tmp: string) => Promise<unknown>): Pr
   return file;
 }
 
+/** CPU seconds (user + sys) the children started by `fn` used. */
+async function childCpuOf(fn: () => Promise<unknown>): Promise<number> {
+  const before = childrenCpu();
+  await fn();
+  return cpuDelta(before, childrenCpu()).total;
+}
+
+/** CPU seconds of this process during `fn` (in-process work such as parsing). */
+function selfCpuOf(fn: () => void): number {
+  const before = selfCpu();
+  fn();
+  return cpuDelta(before, selfCpu()).total;
+}
+
 const fileSource = (buf: Buffer): RangeSource => ({ size: buf.length, read: async (a, b) => new Uint8Array(buf.subarray(a, b)) });
 
 /** Measures the model's inputs. `samples` holds the generated sources between runs. */
@@ -68,7 +89,8 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
   await mkdir(work, { recursive: true });
   const plain = await runPlain(source, preset, work);
   const frames = Math.round(source.info.durationSec * fps);
-  notes.push(`plain ffmpeg: ${plain.wallSec.toFixed(2)} s wall for ${frames} frames of 1080p into ${source.renditions.map((r) => r.name).join('/')} on ${os.cpus().length} cores (${plain.cpu.total.toFixed(1)} s CPU)`);
+  const cores = os.cpus().length;
+  notes.push(`plain ffmpeg: ${plain.cpu.total.toFixed(1)} s CPU for ${frames} frames of 1080p into ${source.renditions.map((r) => r.name).join('/')}: ${(plain.cpu.total / cores).toFixed(2)} s on ${cores} idle cores at best (measured wall under this load: ${plain.wallSec.toFixed(2)} s)`);
 
   const server = new RangeServer(path.dirname(hd));
   await server.start();
@@ -76,15 +98,14 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
     say('stream probe and index probe over HTTP ...');
     const url = server.url(path.basename(hd));
     const streamArgs = buildStreamProbeWithHeadArgs({ url }).map((a) => (a === 'error' ? 'verbose' : a));
-    const t0 = performance.now();
-    const streams = await runProcess(bins.ffprobe, streamArgs, { timeoutMs: 120_000, captureStdout: true });
-    const streamProbeSec = (performance.now() - t0) / 1000;
+    let streams!: Awaited<ReturnType<typeof runProcess>>;
+    const streamProbeSec = await childCpuOf(async () => (streams = await runProcess(bins.ffprobe, streamArgs, { timeoutMs: 120_000, captureStdout: true })));
     const streamProbeBytes = Number(/Statistics: (\d+) bytes read/.exec(streams.stderrTail)?.[1] ?? hdBytes);
     const info = parseStreamProbe(streams.stdout);
     const src = httpRangeSource(url, hdBytes);
     const idx = await probeIndex(src, { formatName: info.formatName, streamIndex: info.video.index, streamJson: streams.stdout });
     if (!idx.ok) throw new Error(`the index probe fell back on the generated sample: ${idx.reason}`);
-    notes.push(`1080p 12 s source ${(hdBytes / 1e6).toFixed(1)} MB: stream probe ${streamProbeSec.toFixed(2)} s reading ${(streamProbeBytes / 1e6).toFixed(2)} MB; index probe read ${(src.bytesRead / 1e3).toFixed(0)} kB in ${src.requests} requests (moov ${(idx.moov.size / 1e3).toFixed(1)} kB)`);
+    notes.push(`1080p 12 s source ${(hdBytes / 1e6).toFixed(1)} MB: stream probe ${streamProbeSec.toFixed(2)} s CPU reading ${(streamProbeBytes / 1e6).toFixed(2)} MB; index probe read ${(src.bytesRead / 1e3).toFixed(0)} kB in ${src.requests} requests (moov ${(idx.moov.size / 1e3).toFixed(1)} kB)`);
 
     say('the moov of a 60-minute file ...');
     const tiny10 = await cached(path.join(samples, 'tables-600s-64x36-30fps.mp4'), (f) =>
@@ -96,16 +117,15 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
     if (!moov60.ok) throw new Error(moov60.reason);
     const streams60 = await runProcess(bins.ffprobe, buildStreamProbeWithHeadArgs({ url: tiny60 }), { timeoutMs: 120_000, captureStdout: true });
     const info60 = parseStreamProbe(streams60.stdout);
-    const t1 = performance.now();
-    const r60 = indexFromMoov(moov60.bytes, { streamIndex: info60.video.index, head: parseHeadPackets(streams60.stdout, info60.video.index), fileSize: buf60.length });
-    const parseSec = (performance.now() - t1) / 1000;
+    let r60!: ReturnType<typeof indexFromMoov>;
+    const parseSec = selfCpuOf(() => (r60 = indexFromMoov(moov60.bytes, { streamIndex: info60.video.index, head: parseHeadPackets(streams60.stdout, info60.video.index), fileSize: buf60.length })));
     if (!r60.ok) throw new Error(`60-minute index: ${r60.reason}`);
-    const t2 = performance.now();
-    planSegments(r60.packets, r60.timeBase, { segmentSeconds: NEW_PATH_ASSUMPTIONS.segmentSeconds });
-    const planSec = (performance.now() - t2) / 1000;
+    const packets60 = r60.packets;
+    const tb60 = r60.timeBase;
+    const planSec = selfCpuOf(() => planSegments(packets60, tb60, { segmentSeconds: NEW_PATH_ASSUMPTIONS.segmentSeconds }));
     const docBytes = Buffer.byteLength(JSON.stringify({ info: info60, packets: r60.packets }));
     const dur60 = info60.durationSec;
-    notes.push(`60-minute file (${r60.packets.pts.length} video packets, AAC audio): moov ${(moov60.bytes.length / 1e6).toFixed(2)} MB, parsed into the packet index in ${parseSec.toFixed(2)} s, planned in ${planSec.toFixed(2)} s; probe document ${(docBytes / 1e6).toFixed(1)} MB of JSON`);
+    notes.push(`60-minute file (${r60.packets.pts.length} video packets, AAC audio): moov ${(moov60.bytes.length / 1e6).toFixed(2)} MB, parsed into the packet index in ${parseSec.toFixed(2)} s CPU (mp4box builds every track's sample list), planned in ${planSec.toFixed(2)} s CPU (planSegments); probe document ${(docBytes / 1e6).toFixed(1)} MB of JSON`);
 
     say('the middle 4 s segment by range, every rendition, one core ...');
     const hdIdx = idx.packets;
@@ -122,35 +142,34 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
     const stats = finalStatsCollector();
     let readBytes = 0;
     const t3 = performance.now();
-    await runProcess(pinned ? '/usr/bin/taskset' : bins.ffmpeg, pinned ? ['-c', '0', bins.ffmpeg, ...args] : args, {
-      timeoutMs: 600_000,
-      onStderrLine: (l) => {
-        stats.onLine(l);
-        const m = /Statistics: (\d+) bytes read/.exec(l);
-        if (m) readBytes += Number(m[1]);
-      },
-    });
-    const segSec = (performance.now() - t3) / 1000;
+    const segSec = await childCpuOf(() =>
+      runProcess(pinned ? '/usr/bin/taskset' : bins.ffmpeg, pinned ? ['-c', '0', bins.ffmpeg, ...args] : args, {
+        timeoutMs: 600_000,
+        onStderrLine: (l) => {
+          stats.onLine(l);
+          const m = /Statistics: (\d+) bytes read/.exec(l);
+          if (m) readBytes += Number(m[1]);
+        },
+      }),
+    );
+    const segWall = (performance.now() - t3) / 1000;
     const outBytes = outputs.map((o) => statSync(o.file).size);
     const counts = stats.streams.filter((s) => s.type === 'video').map((s) => s.packetsMuxed);
     if (counts.length !== outputs.length || counts.some((c) => c !== seg.count)) throw new Error(`segment encode gave ${counts.join('/')} frames, planned ${seg.count}`);
     const segDur = (seg.count / fps);
-    notes.push(`segment ${seg.index} (${seg.count} frames) by range into ${outputs.length} renditions on ${pinned ? 'one pinned core' : 'unpinned cores (no taskset)'}, threads 1: ${segSec.toFixed(2)} s; its ffmpeg read ${(readBytes / 1e6).toFixed(2)} MB of the ${(hdBytes / 1e6).toFixed(1)} MB file (moov ${(idx.moov.size / 1e3).toFixed(0)} kB); wrote ${(outBytes.reduce((a, b) => a + b, 0) / 1e6).toFixed(2)} MB`);
+    notes.push(`segment ${seg.index} (${seg.count} frames) by range into ${outputs.length} renditions on ${pinned ? 'one pinned core' : 'unpinned cores (no taskset)'}, threads 1: ${segSec.toFixed(2)} s CPU (${segWall.toFixed(2)} s wall under this load); its ffmpeg read ${(readBytes / 1e6).toFixed(2)} MB of the ${(hdBytes / 1e6).toFixed(1)} MB file (moov ${(idx.moov.size / 1e3).toFixed(0)} kB); wrote ${(outBytes.reduce((a, b) => a + b, 0) / 1e6).toFixed(2)} MB`);
 
     say('a 4 s audio chunk, one core ...');
     const tick = info.video.timeBase.num / info.video.timeBase.den;
     const audioArgs = buildAudioArgs({ input: hd, audioStream: info.audio!.index, startSec: seg.startPts * tick, endSec: seg.startPts * tick + 4, preset, output: path.join(work, 'chunk.m4a') });
-    const t4 = performance.now();
-    await runProcess(pinned ? '/usr/bin/taskset' : bins.ffmpeg, pinned ? ['-c', '0', bins.ffmpeg, ...audioArgs] : audioArgs, { timeoutMs: 120_000 });
-    const audioSec = (performance.now() - t4) / 1000;
-    const t5 = performance.now();
-    await runProcess(bins.ffmpeg, ['-version'], { timeoutMs: 10_000 });
-    const startSec = (performance.now() - t5) / 1000;
+    const audioSec = await childCpuOf(() => runProcess(pinned ? '/usr/bin/taskset' : bins.ffmpeg, pinned ? ['-c', '0', bins.ffmpeg, ...audioArgs] : audioArgs, { timeoutMs: 120_000 }));
+    const startSec = await childCpuOf(() => runProcess(bins.ffmpeg, ['-version'], { timeoutMs: 10_000 }));
+    notes.push(`a 4 s AAC chunk: ${audioSec.toFixed(2)} s CPU; ffmpeg start-up (\`ffmpeg -version\`): ${startSec.toFixed(3)} s CPU`);
 
     const inputs: NewPathInputs = {
       fps,
       sourceBytesPerSec: hdBytes / source.info.durationSec,
-      plainSecPerFrame: plain.wallSec / frames,
+      plainSecPerFrame: plain.cpu.total / cores / frames,
       streamProbeSec,
       streamProbeBytes,
       moovBytesPerSec: moov60.bytes.length / dur60,
@@ -216,7 +235,7 @@ export function renderNewPath(r: NewPathRun, command: string, when: string, load
     'Measured here (inputs of the model):',
     '',
     ...r.notes.map((n) => `- ${n}`),
-    `- plain ffmpeg is extrapolated linearly from its wall time per frame (${f(r.inputs.plainSecPerFrame * 1000, 1)} ms), as the old model does; the segment's encode is rescaled from one core to the function's ${f(a.transcodeMemoryMb / a.lambdaMbPerVcpu)} vCPU linearly`,
+    `- plain ffmpeg is extrapolated linearly from its time per frame on idle cores (${f(r.inputs.plainSecPerFrame * 1000, 1)} ms: CPU seconds over the cores), as the old model extrapolates its wall time; the segment's encode (CPU seconds of one single-threaded process = its time on a dedicated core) is rescaled to the function's ${f(a.transcodeMemoryMb / a.lambdaMbPerVcpu)} vCPU linearly`,
     '',
     'Assumed (not measured here):',
     '',

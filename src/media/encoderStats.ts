@@ -93,11 +93,16 @@ export function countFragmentSamples(fragment: Uint8Array): Map<number, number> 
 /**
  * x264 threads per encoder in one segment process. A worker given `cores` runs
  * `concurrentWorkers` segment processes at once (the local Map runs one per core; a Lambda runs
- * one), each with `renditions` encoders: threads are the worker's share of the cores split
- * among its encoders, at least one. Left to itself x264 starts about 1.5 threads per core for
- * every encoder, which oversubscribes a small machine several times over.
+ * one), each with `renditions` encoders. Left to itself x264 starts about 1.5 threads per core
+ * for every encoder, which oversubscribes a small machine several times over (two segments of
+ * three renditions on two cores: 18+ threads). With a core or less per process: one thread each,
+ * the other processes fill the other cores. With more: the process's cores split among its
+ * encoders, but at least two threads each, because ffmpeg (5.1) drives its encoders from one
+ * thread and a single-threaded x264 encodes synchronously in it, so with one thread each the
+ * encoders would take turns on one core; with frame threads they overlap.
  */
 export function encoderThreads(p: { cores: number; concurrentWorkers: number; renditions: number }): number {
   const perWorker = p.cores / Math.max(1, p.concurrentWorkers);
-  return Math.max(1, Math.round(perWorker / Math.max(1, p.renditions)));
+  if (perWorker < 2) return 1;
+  return Math.max(2, Math.round(perWorker / Math.max(1, p.renditions)));
 }
