@@ -23,7 +23,7 @@ const vfr: Omit<SampleSpec, 'output'> = { durationSec: 6, width: 320, height: 18
 
 interface Fixture {
   name: string;
-  make: (file: string, dir: string) => Promise<void>;
+  make: (file: string, dir: string) => Promise<unknown>;
   /** A reason the index cannot stand in (the packet probe runs), or none when it must. */
   fallback?: RegExp;
 }

@@ -155,7 +155,7 @@ describe('encoder statistics and threads', () => {
     assert.deepEqual(withFinalStats(['-hide_banner', '-loglevel', 'error', '-i', 'x']), ['-hide_banner', '-loglevel', 'verbose', '-i', 'x']);
   });
 
-  it('threads: one per encoder at a core or less per process, else the cores split, at least two of the cores split among its encoders, at least one', async () => {
+  it('threads: one per encoder at a core or less per process, else the cores split among its encoders, at least two', async () => {
     const { encoderThreads } = await import('../../src/media/encoderStats.js');
     assert.equal(encoderThreads({ cores: 2, concurrentWorkers: 2, renditions: 3 }), 1, 'local: one segment per core');
     assert.equal(encoderThreads({ cores: 2, concurrentWorkers: 1, renditions: 3 }), 2, 'a 3008 MB Lambda: the encoders overlap');
