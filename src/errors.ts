@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'ENCODER_FAILED'
   | 'TIMEOUT'
   | 'CONFIG'
+  | 'ENCODER_UNSUPPORTED'
   | 'INTERNAL';
 
 /** Base class: every pipeline error has a code and keeps its cause. */
