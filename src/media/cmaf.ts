@@ -77,7 +77,7 @@ export function buildCmafSegmentArgs(p: Parameters<typeof buildSegmentEncodeArgs
     }
     out.push(args[i]);
   }
-  if (out.includes('nut')) throw new Error('buildCmafSegmentArgs: an output was not converted to fMP4');
+  if (out.some((a, i) => a === '-f' && out[i + 1] === 'nut')) throw new Error('buildCmafSegmentArgs: an output was not converted to fMP4');
   return out;
 }
 

@@ -6,7 +6,7 @@
  */
 import { createFile, MP4BoxBuffer, type Movie } from 'mp4box';
 import { EncoderError } from '../errors.js';
-import { boxBytes, concatBytes, findBox, findBoxes, listBoxes, makeBox } from './isobmff.js';
+import { boxBytes, concatBytes, copyBytes, view, findBox, findBoxes, listBoxes, makeBox } from './isobmff.js';
 
 /** One track of an init segment, as a manifest declares it. */
 export interface InitTrack {
@@ -30,7 +30,7 @@ export function readInit(init: Uint8Array): InitTrack[] {
   let error: string | undefined;
   file.onReady = (m) => (movie = m);
   file.onError = (_m, e) => (error = e);
-  const copy = init.slice().buffer;
+  const copy = copyBytes(init).buffer as ArrayBuffer;
   file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(copy, 0));
   file.flush();
   if (!movie) throw new EncoderError('ENCODER_FAILED', `init segment not readable${error ? `: ${error}` : ''}`);
@@ -50,7 +50,7 @@ export function readInit(init: Uint8Array): InitTrack[] {
 /** A version-0 full box header plus payload. */
 function fullBox(type: string, version: number, flags: number, payload: Uint8Array): Uint8Array {
   const h = new Uint8Array(4);
-  new DataView(h.buffer).setUint32(0, (version << 24) | flags);
+  view(h).setUint32(0, (version << 24) | flags);
   return makeBox(type, h, payload);
 }
 
@@ -63,7 +63,7 @@ function fullBox(type: string, version: number, flags: number, payload: Uint8Arr
  */
 export function withEditList(init: Uint8Array, mediaTime: number): Uint8Array {
   const payload = new Uint8Array(4 + 12);
-  const dv = new DataView(payload.buffer);
+  const dv = view(payload);
   dv.setUint32(0, 1); // entry count
   dv.setUint32(4, 0); // segment_duration 0: the whole (fragmented) media
   dv.setInt32(8, mediaTime);
@@ -86,11 +86,11 @@ function rebuild(buf: Uint8Array, path: string[], fn: (box: Uint8Array) => Uint8
 }
 
 function setTrackId(trak: Uint8Array, id: number): Uint8Array {
-  const t = trak.slice();
+  const t = copyBytes(trak);
   const tkhd = findBox(t, ['tkhd'], 8)!;
   const v = t[tkhd.body];
   // tkhd: version/flags, creation, modification (4 or 8 bytes each), then track_ID.
-  new DataView(t.buffer).setUint32(tkhd.body + 4 + (v === 1 ? 16 : 8), id);
+  view(t).setUint32(tkhd.body + 4 + (v === 1 ? 16 : 8), id);
   return t;
 }
 
@@ -102,15 +102,15 @@ function setTrackId(trak: Uint8Array, id: number): Uint8Array {
  */
 export function composeInit(video: Uint8Array, audio: Uint8Array): Uint8Array {
   const ftyp = findBox(video, ['ftyp']);
-  const mvhd = boxBytes(video, findBox(video, ['moov', 'mvhd'])!).slice();
+  const mvhd = copyBytes(boxBytes(video, findBox(video, ['moov', 'mvhd'])!));
   // next_track_ID is the last field of mvhd.
-  new DataView(mvhd.buffer).setUint32(mvhd.length - 4, 3);
+  view(mvhd).setUint32(mvhd.length - 4, 3);
   const vTrak = findBoxes(video, ['moov', 'trak']);
   const aTrak = findBoxes(audio, ['moov', 'trak']);
   if (vTrak.length !== 1 || aTrak.length !== 1) throw new EncoderError('ENCODER_FAILED', 'composeInit: expected one track in each init');
   const trex = (buf: Uint8Array, id: number) => {
-    const t = boxBytes(buf, findBox(buf, ['moov', 'mvex', 'trex'])!).slice();
-    new DataView(t.buffer).setUint32(12, id);
+    const t = copyBytes(boxBytes(buf, findBox(buf, ['moov', 'mvex', 'trex'])!));
+    view(t).setUint32(12, id);
     return t;
   };
   const moov = makeBox('moov', mvhd, setTrackId(boxBytes(video, vTrak[0]), 1), setTrackId(boxBytes(audio, aTrak[0]), 2), makeBox('mvex', trex(video, 1), trex(audio, 2)));

@@ -26,6 +26,12 @@ const bad = (msg: string): never => {
   throw new EncoderError('ENCODER_FAILED', `malformed MP4 from the encoder: ${msg}`);
 };
 
+/** A private copy of bytes (Node's Buffer.slice() is a view, not a copy). */
+export const copyBytes = (b: Uint8Array): Uint8Array => new Uint8Array(b);
+
+/** A DataView over exactly these bytes (a Uint8Array may be a window on a larger buffer). */
+export const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
 /** The boxes directly inside [from, to) of `buf`. */
 export function listBoxes(buf: Uint8Array, from = 0, to = buf.length): BoxRef[] {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -71,7 +77,7 @@ export const boxBytes = (buf: Uint8Array, b: BoxRef): Uint8Array => buf.subarray
 export function makeBox(type: string, ...parts: Uint8Array[]): Uint8Array {
   const size = 8 + parts.reduce((s, p) => s + p.length, 0);
   const out = new Uint8Array(size);
-  new DataView(out.buffer).setUint32(0, size);
+  view(out).setUint32(0, size);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   let off = 8;
   for (const p of parts) {
@@ -217,18 +223,18 @@ function rewriteMoof(moof: Uint8Array, baseDecodeTime: number, sequence: number 
   const out: Uint8Array[] = [];
   let grow = 0;
   for (const c of children) {
-    const bytes = boxBytes(moof, c).slice();
-    const dv = new DataView(bytes.buffer);
+    const bytes = copyBytes(boxBytes(moof, c));
+    const dv = view(bytes);
     if (c.type === 'mfhd' && sequence !== undefined) dv.setUint32(12, sequence);
     if (c.type === 'traf') {
       const parts: Uint8Array[] = [];
       for (const t of listBoxes(bytes, 8)) {
-        const tb = boxBytes(bytes, t).slice();
-        const tdv = new DataView(tb.buffer);
+        const tb = copyBytes(boxBytes(bytes, t));
+        const tdv = view(tb);
         if (t.type === 'tfhd' && trackId !== undefined) tdv.setUint32(12, trackId);
         if (t.type === 'tfdt') {
           const v1 = new Uint8Array(20);
-          const vdv = new DataView(v1.buffer);
+          const vdv = view(v1);
           vdv.setUint32(0, 20);
           v1.set([0x74, 0x66, 0x64, 0x74], 4);
           vdv.setUint32(8, 0x01000000);
@@ -291,7 +297,7 @@ export function keepSamples(media: Uint8Array, from: number, count: number, defa
   }
   const newFlags = (flags & ~0x4) | (firstFlags ? 0x4 : 0);
   const header = new Uint8Array(8);
-  const hdv = new DataView(header.buffer);
+  const hdv = view(header);
   hdv.setUint32(0, (version << 24) | newFlags);
   hdv.setUint32(4, count);
   const offsetField = flags & 0x1 ? new Uint8Array(4) : new Uint8Array(0);
@@ -303,7 +309,7 @@ export function keepSamples(media: Uint8Array, from: number, count: number, defa
   // past the moof and the mdat header.
   if (flags & 0x1) {
     const t = need(newMoof, ['traf', 'trun'], 8);
-    new DataView(newMoof.buffer).setInt32(t.body + 8, newMoof.length + 8);
+    view(newMoof).setInt32(t.body + 8, newMoof.length + 8);
   }
   const skip = info.samples.slice(0, from).reduce((s, x) => s + x.size, 0);
   const keep = info.samples.slice(from, from + count).reduce((s, x) => s + x.size, 0);

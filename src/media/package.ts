@@ -11,7 +11,7 @@
 import { EncoderError } from '../errors.js';
 import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, type AudioChunk } from './cmaf.js';
 import { composeInit, readInit, withEditList } from './init.js';
-import { concatBytes, keepSamples, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
+import { concatBytes, copyBytes, view, keepSamples, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
 import type { AudioTrackModel, SegmentRef, VideoTrackModel } from './manifests.js';
 
 /** A placed piece: the init its worker wrote, the fragment, and the fragment's facts. */
@@ -131,9 +131,9 @@ function withMovieDuration(init: Uint8Array, duration: number, timescale: number
       const bytes = init.subarray(b.start, b.start + b.size);
       if (b.type !== 'moov') return bytes;
       const children = listBoxes(bytes, 8).map((c) => {
-        const cb = bytes.slice(c.start, c.start + c.size);
+        const cb = copyBytes(bytes.subarray(c.start, c.start + c.size));
         if (c.type === 'mvhd') {
-          const dv = new DataView(cb.buffer);
+          const dv = view(cb);
           const v = cb[8];
           const mvTimescale = dv.getUint32(v === 1 ? 28 : 20);
           const d = Math.round((duration * mvTimescale) / timescale);
@@ -143,10 +143,10 @@ function withMovieDuration(init: Uint8Array, duration: number, timescale: number
         }
         if (c.type === 'mvex') {
           const mehd = new Uint8Array(12);
-          const mdv = new DataView(mehd.buffer);
+          const mdv = view(mehd);
           mdv.setUint32(0, 0x01000000);
           const mvhd = listBoxes(bytes, 8).find((x) => x.type === 'mvhd')!;
-          const mvTimescale = new DataView(bytes.buffer, bytes.byteOffset).getUint32(mvhd.start + (bytes[mvhd.start + 8] === 1 ? 28 : 20));
+          const mvTimescale = view(bytes).getUint32(mvhd.start + (bytes[mvhd.start + 8] === 1 ? 28 : 20));
           mdv.setBigUint64(4, BigInt(Math.round((duration * mvTimescale) / timescale)));
           return makeBox('mvex', makeBox('mehd', mehd), ...listBoxes(cb, 8).filter((x) => x.type !== 'mehd').map((x) => cb.subarray(x.start, x.start + x.size)));
         }
