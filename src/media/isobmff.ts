@@ -329,3 +329,36 @@ export function sampleTimes(f: FragmentInfo): { dts: number[]; pts: number[]; en
   }
   return { dts, pts, end: t };
 }
+
+/**
+ * Rewrites a fragment's composition offsets from signed (trun version 1, first frame at its
+ * decode time) to unsigned (version 0) by adding `delta` to each: the presentation moves `delta`
+ * ticks later, which an edit list of media time `delta` takes back. Same sizes, so only the trun
+ * fields change. Progressive MP4 readers (ffmpeg and the players built on it) apply edit lists
+ * exactly but add their own shift to negative offsets in fragments; MSE players are the other
+ * way round, hence CMAF fragments keep version 1 and progressive files get this form.
+ */
+export function toUnsignedCts(media: Uint8Array, delta: number): Uint8Array {
+  const out = copyBytes(media);
+  const dv = view(out);
+  for (const moof of listBoxes(out).filter((b) => b.type === 'moof')) {
+    for (const traf of listBoxes(out, moof.body, moof.start + moof.size).filter((b) => b.type === 'traf')) {
+      for (const trun of listBoxes(out, traf.body, traf.start + traf.size).filter((b) => b.type === 'trun')) {
+        const flags = dv.getUint32(trun.body) & 0xffffff;
+        if (!(flags & 0x800)) continue;
+        const signed = out[trun.body] === 1;
+        const n = dv.getUint32(trun.body + 4);
+        const per = [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length * 4;
+        const ctsAt = [0x100, 0x200, 0x400].filter((f) => flags & f).length * 4;
+        let q = trun.body + 8 + (flags & 0x1 ? 4 : 0) + (flags & 0x4 ? 4 : 0);
+        for (let i = 0; i < n; i++, q += per) {
+          const c = (signed ? dv.getInt32(q + ctsAt) : dv.getUint32(q + ctsAt)) + delta;
+          if (c < 0) bad(`composition offset ${c - delta} below -${delta}`);
+          dv.setUint32(q + ctsAt, c);
+        }
+        out[trun.body] = 0;
+      }
+    }
+  }
+  return out;
+}

@@ -11,7 +11,7 @@
 import { EncoderError } from '../errors.js';
 import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, type AudioChunk } from './cmaf.js';
 import { composeInit, readInit, withEditList } from './init.js';
-import { concatBytes, copyBytes, view, keepSamples, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
+import { concatBytes, copyBytes, view, keepSamples, toUnsignedCts, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
 import type { AudioTrackModel, SegmentRef, VideoTrackModel } from './manifests.js';
 
 /** A placed piece: the init its worker wrote, the fragment, and the fragment's facts. */
@@ -95,7 +95,8 @@ export function audioTrackModel(id: string, init: Uint8Array, fragments: Uint8Ar
  * A progressive MP4 of one rendition from the streaming pieces, by joining bytes: the composed
  * init (video track 1, audio track 2, moov first) and then, in time order, each video fragment
  * followed by the audio fragments that start before the next video segment, the audio ones
- * re-labelled track 2 and every moof renumbered 1..n. A player reads it as one fragmented MP4.
+ * re-labelled track 2 and every moof renumbered 1..n. Video composition offsets become unsigned
+ * with an edit list (isobmff.toUnsignedCts), the form progressive MP4 readers time exactly. A player reads it as one fragmented MP4.
  * Only moof headers (a few hundred bytes each) are rewritten; mdat bytes are copied as they are.
  * The mvex gets an mehd with the movie's duration so players show it before reading fragments.
  */
@@ -104,7 +105,10 @@ export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: 
   const vInfo = p.videoFragments.map((f) => readFragments(f, vDefaults)[0]);
   const vTimescale = readInit(p.videoInit)[0].timescale;
   const vEnd = sampleTimes(vInfo[vInfo.length - 1]).end;
-  const init = withMovieDuration(p.audioInit ? composeInit(p.videoInit, p.audioInit) : p.videoInit, vEnd, vTimescale);
+  // The largest negative composition offset: added to every offset, taken back by an edit list.
+  const delay = Math.max(0, ...vInfo.flatMap((f) => f.samples.map((s) => -s.cts)));
+  const videoInit = delay ? withEditList(p.videoInit, delay) : p.videoInit;
+  const init = withMovieDuration(p.audioInit ? composeInit(videoInit, p.audioInit) : videoInit, vEnd, vTimescale);
   const out: Uint8Array[] = [init];
   let seq = 1;
   const audio = p.audioFragments ?? [];
@@ -113,7 +117,7 @@ export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: 
   const aStart = audio.map((f) => readFragments(f, aDefaults)[0].baseDecodeTime / aTimescale);
   let a = 0;
   for (let i = 0; i < p.videoFragments.length; i++) {
-    out.push(placeFragment(p.videoFragments[i], { baseDecodeTime: vInfo[i].baseDecodeTime, sequence: seq++, trackId: 1 }));
+    out.push(placeFragment(toUnsignedCts(p.videoFragments[i], delay), { baseDecodeTime: vInfo[i].baseDecodeTime, sequence: seq++, trackId: 1 }));
     const nextVideo = i + 1 < vInfo.length ? vInfo[i + 1].baseDecodeTime / vTimescale : Infinity;
     while (a < audio.length && aStart[a] < nextVideo) {
       out.push(placeFragment(audio[a], { baseDecodeTime: readFragments(audio[a], aDefaults)[0].baseDecodeTime, sequence: seq++, trackId: 2 }));
