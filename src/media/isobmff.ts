@@ -362,3 +362,48 @@ export function toUnsignedCts(media: Uint8Array, delta: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * Sets the duration of the last sample of a single-track, single-fragment piece. An encoder
+ * with passthrough timing gives the last frame its own nominal duration, but on the job's
+ * timeline it lasts until the next segment's first frame (a variable-frame-rate source may
+ * have dropped frames right before a cut): without this the decode timeline would have a gap
+ * or an overlap at every such join. When the trun has no per-sample durations (all equal to
+ * the default), it is rebuilt with them, which grows the moof; its data offset follows.
+ */
+export function setLastSampleDuration(media: Uint8Array, duration: number, defaults: TrackDefaults = { duration: 0, size: 0, flags: 0 }): Uint8Array {
+  const info = readFragments(media, defaults);
+  const boxes = listBoxes(media);
+  const moofRef = boxes.find((b) => b.type === 'moof') ?? bad('no moof');
+  if (info.length !== 1) bad(`expected one fragment, found ${info.length}`);
+  const moof = copyBytes(boxBytes(media, moofRef));
+  const dv = view(moof);
+  const traf = need(moof, ['traf'], 8);
+  const truns = listBoxes(moof, traf.body, traf.start + traf.size).filter((b) => b.type === 'trun');
+  if (truns.length !== 1) bad(`expected one trun, found ${truns.length}`);
+  const trun = truns[0];
+  const flags = dv.getUint32(trun.body) & 0xffffff;
+  const n = dv.getUint32(trun.body + 4);
+  const per = [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length * 4;
+  const first = trun.body + 8 + (flags & 0x1 ? 4 : 0) + (flags & 0x4 ? 4 : 0);
+  const rest = concatBytes(boxes.filter((b) => b !== moofRef).map((b) => boxBytes(media, b)));
+  if (flags & 0x100) {
+    dv.setUint32(first + (n - 1) * per, duration);
+    return concatBytes([moof, rest]);
+  }
+  // Rebuild the trun with a duration field in front of each sample's other fields.
+  const entries: Uint8Array[] = [];
+  const samples = info[0].samples;
+  for (let i = 0; i < n; i++) {
+    const d = new Uint8Array(4);
+    view(d).setUint32(0, i === n - 1 ? duration : samples[i].duration);
+    entries.push(d, moof.subarray(first + i * per, first + (i + 1) * per));
+  }
+  const head = moof.slice(trun.body, first);
+  view(head).setUint32(0, (moof[trun.body] << 24) | flags | 0x100);
+  const newTrun = makeBox('trun', head, ...entries);
+  const trafParts = listBoxes(moof, traf.body, traf.start + traf.size).map((b) => (b === trun || (b.type === 'trun' && b.start === trun.start) ? newTrun : boxBytes(moof, b)));
+  const newMoof = makeBox('moof', ...listBoxes(moof, 8).map((b) => (b.type === 'traf' ? makeBox('traf', ...trafParts) : boxBytes(moof, b))));
+  if (flags & 0x1) shiftTrunOffsets(newMoof, newMoof.length - moof.length);
+  return concatBytes([newMoof, rest]);
+}

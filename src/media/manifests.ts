@@ -76,7 +76,9 @@ export function visibleDurations(t: TrackModel): number[] {
  * a short last segment is covered too).
  */
 export function peakBitrate(t: TrackModel, targetSec: number): number {
-  const d = visibleDurations(t);
+  // Durations floored to the microsecond: a rate computed from a declared (rounded) EXTINF is
+  // then never above the declared peak.
+  const d = visibleDurations(t).map((x) => Math.floor(x * 1e6) / 1e6);
   let peak = 0;
   for (let i = 0; i < d.length; i++) {
     let bytes = 0;

@@ -11,7 +11,7 @@
 import { EncoderError } from '../errors.js';
 import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, type AudioChunk } from './cmaf.js';
 import { composeInit, readInit, withEditList } from './init.js';
-import { concatBytes, copyBytes, view, keepSamples, toUnsignedCts, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
+import { concatBytes, copyBytes, view, keepSamples, toUnsignedCts, setLastSampleDuration, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
 import type { AudioTrackModel, SegmentRef, VideoTrackModel } from './manifests.js';
 
 /** A placed piece: the init its worker wrote, the fragment, and the fragment's facts. */
@@ -27,8 +27,13 @@ export interface Piece {
  */
 export function videoPiece(file: Uint8Array, p: { index: number; startTicks: number; spanTicks: number; count: number; what: string }): Piece {
   const { init, media } = splitInit(file);
-  const fragment = placeFragment(media, { baseDecodeTime: p.startTicks, sequence: p.index + 1 });
-  const frags = readFragments(fragment, trexDefaults(init));
+  const defaults = trexDefaults(init);
+  const placed = placeFragment(media, { baseDecodeTime: p.startTicks, sequence: p.index + 1 });
+  // The last frame lasts until the next segment's first frame (see setLastSampleDuration).
+  const got = readFragments(placed, defaults);
+  const lastDts = got.length === 1 && got[0].samples.length ? sampleTimes(got[0]).dts.at(-1)! : undefined;
+  const fragment = lastDts !== undefined && lastDts < p.startTicks + p.spanTicks ? setLastSampleDuration(placed, p.startTicks + p.spanTicks - lastDts, defaults) : placed;
+  const frags = readFragments(fragment, defaults);
   if (frags.length !== 1) throw new EncoderError('ENCODER_FAILED', `${p.what}: ${frags.length} fragments, expected one`);
   checkVideoFragment(frags[0], { count: p.count, spanTicks: p.spanTicks, what: p.what });
   return { init, fragment, info: frags[0] };

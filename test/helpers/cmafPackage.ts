@@ -33,10 +33,10 @@ export interface BuiltPackage {
 }
 
 /**
- * Packages `src` (a fixture with keyframes at every `segmentSec`) into `dir`, cut into segments
- * at those keyframes, for the given renditions.
+ * Packages `src` into `dir` for the given renditions, cut into segments at every keyframe (or
+ * every `segmentFrames` frames, which must be keyframes).
  */
-export async function buildPackage(src: string, dir: string, p: { segmentFrames: number; renditions: Rendition[]; preset?: Preset; audio?: boolean }): Promise<BuiltPackage> {
+export async function buildPackage(src: string, dir: string, p: { segmentFrames?: number; renditions: Rendition[]; preset?: Preset; audio?: boolean }): Promise<BuiltPackage> {
   const preset = p.preset ?? PRESETS['h264-ladder'];
   const ff = resolveBinaries().ffmpeg;
   const timings: Record<string, number> = {};
@@ -54,10 +54,13 @@ export async function buildPackage(src: string, dir: string, p: { segmentFrames:
   const pts = pkts.map((x) => Number(x.pts)).sort((a, b) => a - b);
   const nFrames = pts.length;
   const lastDur = Number(pkts.find((x) => Number(x.pts) === pts[nFrames - 1])?.duration ?? pts[1] - pts[0]);
+  // Cut at every keyframe (decode order; the fixtures have closed GOPs), or every n frames.
   const splitFrames: number[] = [];
-  for (let i = p.segmentFrames; i < nFrames; i += p.segmentFrames) splitFrames.push(i);
+  if (p.segmentFrames) for (let i = p.segmentFrames; i < nFrames; i += p.segmentFrames) splitFrames.push(i);
+  else pkts.forEach((x, i) => i > 0 && x.flags.includes('K') && splitFrames.push(i));
   const starts = [0, ...splitFrames];
-  const startPts = starts.map((i) => pts[i]);
+  // A segment's first frame in display order: the smallest pts among its packets.
+  const startPts = starts.map((i, s) => Math.min(...pkts.slice(i, starts[s + 1] ?? nFrames).map((x) => Number(x.pts))));
   const endPts = [...startPts.slice(1), pts[nFrames - 1] + lastDur];
   await time('split', () => runProcess(ff, buildSplitArgs({ input: src, videoStream: 0, splitFrames, pattern: path.join(dir, 'work', 'src-%d.nut') }), { timeoutMs: 120_000 }));
 
