@@ -13,9 +13,11 @@ import { npmBinaries, resolveBinaries, setBinaries, type Binaries } from '../../
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
 import { runProcess } from '../../src/media/runner.js';
 import { PRESETS, selectRenditions, type Preset } from '../../src/media/presets.js';
-import { buildAudioChunkArgs, planAudioChunks } from '../../src/media/cmaf.js';
-import { audioPiece } from '../../src/media/package.js';
-import { concatBytes } from '../../src/media/isobmff.js';
+import { buildAudioChunkArgs, fragmentMuxerArgs, planAudioChunks } from '../../src/media/cmaf.js';
+import { audioPiece, videoTrackModel } from '../../src/media/package.js';
+import { concatBytes, splitInit } from '../../src/media/isobmff.js';
+import { readInit } from '../../src/media/init.js';
+import { hlsMasterPlaylist } from '../../src/media/manifests.js';
 import { EncoderError } from '../../src/errors.js';
 import { buildPackage, type BuiltPackage } from '../helpers/cmafPackage.js';
 import { checkContract } from '../helpers/contract.js';
@@ -211,3 +213,30 @@ for (const tc of toolchains) for (const fx of tc.modern ? fixtures : fixtures.sl
     });
   });
 }
+
+describe('codec strings from real init segments (HEVC, AV1, VP9 ladders come next)', function () {
+  this.timeout(120_000);
+  const cases: [string, string[], RegExp][] = [
+    ['libx264', ['-c:v', 'libx264', '-profile:v', 'high'], /^avc1\.6400[0-9a-f]{2}$/],
+    ['libx265', ['-c:v', 'libx265', '-tag:v', 'hvc1', '-x265-params', 'log-level=error'], /^hvc1\.1\.6\.L\d+\.[0-9A-F]+$/],
+    ['libsvtav1', ['-c:v', 'libsvtav1', '-preset', '12'], /^av01\.0\.\d\dM\.08$/],
+    ['libvpx-vp9', ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8'], /^vp09\.00\.\d\d\.08$/],
+  ];
+  for (const [enc, args, re] of cases) {
+    it(`${enc}: the init's codec string is what CODECS declares`, async function () {
+      const encoders = (await runProcess(resolveBinaries().ffmpeg, ['-hide_banner', '-encoders'], { timeoutMs: 30_000, captureStdout: true })).stdout;
+      if (!encoders.includes(` ${enc} `)) this.skip();
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'mt-codec-'));
+      try {
+        const out = path.join(dir, 'c.mp4');
+        await runProcess(resolveBinaries().ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-t', '0.2', '-pix_fmt', 'yuv420p', ...args, ...fragmentMuxerArgs({ negativeCts: false }), out], { timeoutMs: 60_000 });
+        const [track] = readInit(splitInit(await readFile(out)).init);
+        assert.match(track.codec, re);
+        const model = videoTrackModel('v', splitInit(await readFile(out)).init, [splitInit(await readFile(out)).media]);
+        assert.match(hlsMasterPlaylist({ video: [model], audio: [] }), new RegExp(`CODECS="${track.codec.replace(/\./g, '\\.')}",RESOLUTION=320x240`));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
