@@ -8,6 +8,7 @@
  *   with no packet remuxed (`assembleProgressive`).
  * Pure functions over bytes.
  */
+import { createHash } from 'node:crypto';
 import { EncoderError } from '../errors.js';
 import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, type AudioChunk } from './cmaf.js';
 import { composeInit, readInit, withEditList } from './init.js';
@@ -76,24 +77,55 @@ function segmentRef(f: FragmentInfo, bytes: number): SegmentRef {
   return { start: Math.min(...t.pts), duration: t.end - f.baseDecodeTime, bytes };
 }
 
-/** The manifests' model of a video rendition, from its init and its placed fragments. */
-export function videoTrackModel(id: string, init: Uint8Array, fragments: Uint8Array[]): VideoTrackModel {
+/**
+ * What a worker reports of each piece it wrote (small, for its result object), so the package
+ * step builds the manifests without downloading a fragment: timing and size, the sample count
+ * (the frame count check without an ffprobe run) and a digest of the init it wrote.
+ */
+export interface PieceFacts extends SegmentRef {
+  samples: number;
+  initSha256: string;
+}
+
+/** The facts of a placed piece. */
+export function pieceFacts(piece: Piece): PieceFacts {
+  return { ...segmentRef(piece.info, piece.fragment.length), samples: piece.info.samples.length, initSha256: createHash('sha256').update(piece.init).digest('hex') };
+}
+
+/** Facts of fragments read from their bytes (when only the files are at hand). */
+export function fragmentFacts(init: Uint8Array, fragments: Uint8Array[]): PieceFacts[] {
+  const defaults = trexDefaults(init);
+  const initSha256 = createHash('sha256').update(init).digest('hex');
+  return fragments.map((f) => {
+    const info = readFragments(f, defaults)[0];
+    return { ...segmentRef(info, f.length), samples: info.samples.length, initSha256 };
+  });
+}
+
+/** Refuses pieces whose workers wrote different inits (see commonInit), by their digests. */
+function sameInit(id: string, init: Uint8Array, facts: PieceFacts[]): void {
+  const want = createHash('sha256').update(init).digest('hex');
+  const i = facts.findIndex((f) => f.initSha256 !== want);
+  if (i >= 0) throw new EncoderError('SEGMENT_MISMATCH', `${id}: the init segment of piece ${i} differs from the published one (encoder settings differ between workers)`);
+}
+
+const seg = (f: PieceFacts): SegmentRef => ({ start: f.start, duration: f.duration, bytes: f.bytes });
+
+/** The manifests' model of a video rendition, from its init and its pieces' facts. */
+export function videoTrackModel(id: string, init: Uint8Array, facts: PieceFacts[]): VideoTrackModel {
   const tr = readInit(init).find((t) => t.kind === 'video');
   if (!tr) throw new EncoderError('ENCODER_FAILED', `${id}: no video track in the init segment`);
-  const defaults = trexDefaults(init);
-  const infos = fragments.map((f) => readFragments(f, defaults)[0]);
-  const segments = infos.map((f, i) => segmentRef(f, fragments[i].length));
-  const frameRate = Math.max(...infos.map((f, i) => (f.samples.length * tr.timescale) / segments[i].duration));
-  return { id, timescale: tr.timescale, codec: tr.codec, width: tr.width!, height: tr.height!, frameRate, segments };
+  sameInit(id, init, facts);
+  const frameRate = Math.max(...facts.map((f) => (f.samples * tr.timescale) / f.duration));
+  return { id, timescale: tr.timescale, codec: tr.codec, width: tr.width!, height: tr.height!, frameRate, segments: facts.map(seg) };
 }
 
 /** The manifests' model of an audio track (its edit list's priming as the presentation offset). */
-export function audioTrackModel(id: string, init: Uint8Array, fragments: Uint8Array[], p: { language?: string; name?: string } = {}): AudioTrackModel {
+export function audioTrackModel(id: string, init: Uint8Array, facts: PieceFacts[], p: { language?: string; name?: string } = {}): AudioTrackModel {
   const tr = readInit(init).find((t) => t.kind === 'audio');
   if (!tr) throw new EncoderError('ENCODER_FAILED', `${id}: no audio track in the init segment`);
-  const defaults = trexDefaults(init);
-  const segments = fragments.map((f) => segmentRef(readFragments(f, defaults)[0], f.length));
-  return { id, timescale: tr.timescale, codec: tr.codec, sampleRate: tr.sampleRate!, channels: tr.channels!, language: p.language, name: p.name, presentationTimeOffset: AAC_PRIMING, segments };
+  sameInit(id, init, facts);
+  return { id, timescale: tr.timescale, codec: tr.codec, sampleRate: tr.sampleRate!, channels: tr.channels!, language: p.language, name: p.name, presentationTimeOffset: AAC_PRIMING, segments: facts.map(seg) };
 }
 
 /**
@@ -119,13 +151,21 @@ export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: 
   const audio = p.audioFragments ?? [];
   const aTimescale = p.audioInit ? readInit(p.audioInit)[0].timescale : 1;
   const aDefaults = p.audioInit ? trexDefaults(p.audioInit) : undefined;
-  const aStart = audio.map((f) => readFragments(f, aDefaults)[0].baseDecodeTime / aTimescale);
+  const aBase = audio.map((f) => readFragments(f, aDefaults)[0].baseDecodeTime);
+  // Only the moof (a few hundred bytes) is rewritten; the mdat goes out as a view of the input.
+  const push = (fragment: Uint8Array, edit: (moof: Uint8Array) => Uint8Array) => {
+    for (const b of listBoxes(fragment)) {
+      const bytes = fragment.subarray(b.start, b.start + b.size);
+      out.push(b.type === 'moof' ? edit(bytes) : bytes);
+    }
+  };
   let a = 0;
   for (let i = 0; i < p.videoFragments.length; i++) {
-    out.push(placeFragment(toUnsignedCts(p.videoFragments[i], delay), { baseDecodeTime: vInfo[i].baseDecodeTime, sequence: seq++, trackId: 1 }));
+    push(p.videoFragments[i], (moof) => placeFragment(toUnsignedCts(moof, delay), { baseDecodeTime: vInfo[i].baseDecodeTime, sequence: seq++, trackId: 1 }));
     const nextVideo = i + 1 < vInfo.length ? vInfo[i + 1].baseDecodeTime / vTimescale : Infinity;
-    while (a < audio.length && aStart[a] < nextVideo) {
-      out.push(placeFragment(audio[a], { baseDecodeTime: readFragments(audio[a], aDefaults)[0].baseDecodeTime, sequence: seq++, trackId: 2 }));
+    while (a < audio.length && aBase[a] / aTimescale < nextVideo) {
+      const base = aBase[a];
+      push(audio[a], (moof) => placeFragment(moof, { baseDecodeTime: base, sequence: seq++, trackId: 2 }));
       a++;
     }
   }

@@ -14,7 +14,7 @@ import { generateSample, type SampleSpec } from '../../src/media/sample.js';
 import { runProcess } from '../../src/media/runner.js';
 import { PRESETS, selectRenditions, type Preset } from '../../src/media/presets.js';
 import { buildAudioChunkArgs, fragmentMuxerArgs, planAudioChunks } from '../../src/media/cmaf.js';
-import { audioPiece, videoTrackModel } from '../../src/media/package.js';
+import { audioPiece, fragmentFacts, videoTrackModel } from '../../src/media/package.js';
 import { concatBytes, splitInit } from '../../src/media/isobmff.js';
 import { readInit } from '../../src/media/init.js';
 import { hlsMasterPlaylist } from '../../src/media/manifests.js';
@@ -232,7 +232,8 @@ describe('codec strings from real init segments (HEVC, AV1, VP9 ladders come nex
         await runProcess(resolveBinaries().ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-t', '0.2', '-pix_fmt', 'yuv420p', ...args, ...fragmentMuxerArgs({ negativeCts: false }), out], { timeoutMs: 60_000 });
         const [track] = readInit(splitInit(await readFile(out)).init);
         assert.match(track.codec, re);
-        const model = videoTrackModel('v', splitInit(await readFile(out)).init, [splitInit(await readFile(out)).media]);
+        const { init, media } = splitInit(await readFile(out));
+        const model = videoTrackModel('v', init, fragmentFacts(init, [media]));
         assert.match(hlsMasterPlaylist({ video: [model], audio: [] }), new RegExp(`CODECS="${track.codec.replace(/\./g, '\\.')}",RESOLUTION=320x240`));
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { resolveBinaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/runner.js';
 import { buildSplitArgs } from '../../src/media/args.js';
 import { buildAudioChunkArgs, buildCmafSegmentArgs, planAudioChunks, type AudioChunk } from '../../src/media/cmaf.js';
-import { assembleProgressive, audioPiece, audioTrackModel, commonInit, videoPiece, videoTrackModel, type Piece } from '../../src/media/package.js';
+import { assembleProgressive, audioPiece, audioTrackModel, commonInit, pieceFacts, videoPiece, videoTrackModel, type Piece } from '../../src/media/package.js';
 import { dashManifest, hlsPlaylists, packageLayout, type PackageModel } from '../../src/media/manifests.js';
 import { PRESETS, type Preset, type Rendition } from '../../src/media/presets.js';
 import { concatBytes } from '../../src/media/isobmff.js';
@@ -98,13 +98,13 @@ export async function buildPackage(src: string, dir: string, p: { segmentFrames?
     const init = commonInit(workerInits[r.name], r.name);
     await write(packageLayout.init(r.name), init);
     for (const [i, x] of pieces[r.name].entries()) await write(packageLayout.segment(r.name, i), x.fragment);
-    model.video.push(videoTrackModel(r.name, init, pieces[r.name].map((x) => x.fragment)));
+    model.video.push(videoTrackModel(r.name, init, pieces[r.name].map(pieceFacts)));
   }
   if (audioPieces.length) {
     const init = commonInit(audioPieces.map((x) => x.init), 'audio');
     await write(packageLayout.init('audio'), init);
     for (const [i, x] of audioPieces.entries()) await write(packageLayout.segment('audio', i), x.fragment);
-    model.audio.push(audioTrackModel('audio', init, audioPieces.map((x) => x.fragment), { language: 'en', name: 'English' }));
+    model.audio.push(audioTrackModel('audio', init, audioPieces.map(pieceFacts), { language: 'en', name: 'English' }));
   }
   for (const [rel, text] of Object.entries(hlsPlaylists(model))) await write(rel, text);
   await write(packageLayout.dash, dashManifest(model));
