@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'ENCODER_UNAVAILABLE'
   | 'TIMEOUT'
   | 'CONFIG'
+  | 'ENCODER_UNSUPPORTED'
   | 'INTERNAL';
 
 /** Base class: every pipeline error has a code and keeps its cause. */

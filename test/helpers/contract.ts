@@ -35,6 +35,12 @@ export async function checkContract(src: string, outDir: string, outputs: { name
     assert.ok(Math.abs(v.duration - expectedDuration) <= maxGap + 1e-3, `${o.name}: video duration ${v.duration} vs ${expectedDuration}`);
     if (expectAudio) {
       assert.ok(a, `${o.name}: has audio`);
+      // A fragmented MP4 hides the AAC priming with an edit list: ffprobe then reports the
+      // priming packet before zero and counts it in the duration; what plays starts at zero.
+      if (a.startTime < 0 && a.startTime > -2048 / 48000) {
+        a.duration += a.startTime;
+        a.startTime = 0;
+      }
       assert.equal(a.channels, 2);
       assert.ok(Math.abs(a.startTime - v.startTime) < 1e-3, `${o.name}: A/V start offset ${a.startTime - v.startTime}`);
       assert.ok(Math.abs(a.duration - expectedDuration) <= 1024 / 48000 + 1e-3, `${o.name}: audio ${a.duration}s vs video ${expectedDuration}s`);
