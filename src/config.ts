@@ -34,6 +34,11 @@ const ConfigSchema = z.object({
   EVENT_SOURCE: z.string().default('media-transcoder'),
   /** Target segment length in seconds; cuts land on the nearest clean keyframe. */
   SEGMENT_SECONDS: num(4),
+  /**
+   * Segment workers that share one host's cores (1 in Lambda; the local stack runs its whole
+   * Map on one machine): the encoder threads of each are the host's cores divided among them.
+   */
+  SEGMENT_WORKERS_PER_HOST: z.coerce.number().int().positive().default(1),
   /** Map concurrency handed to the state machine (MaxConcurrencyPath). */
   MAP_MAX_CONCURRENCY: z.coerce.number().int().min(0).default(100),
   DEFAULT_PRESET: z.string().default('h264-ladder'),

@@ -135,15 +135,15 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     ProbeRole: [...logs('Probe'), 's3:GetObject IngestBucket/*', 's3:ListBucket IngestBucket', `s3:PutObject ${work}`],
     PlanRole: [...logs('Plan'), `s3:GetObject ${work}`, `s3:PutObject ${work}`],
     SourceReaderRole: [
-      ...logs('Split', 'EncodeAudio', 'Thumbnails'),
+      ...logs('Split', 'Thumbnails'),
       's3:GetObject IngestBucket/*',
       `s3:GetObject ${work}`,
       `s3:PutObject ${work}`,
       `s3:AbortMultipartUpload ${work}`,
     ],
-    WorkReadWriteRole: [...logs('TranscodeSegment'), `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
-    // concat also lists the job's pieces (their total size is the scratch space it needs).
-    ConcatRole: [...logs('Concat'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+    WorkReadWriteRole: [...logs('TranscodeSegment'), 's3:GetObject IngestBucket/*', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+    // assemble lists the segments' results.
+    AssembleRole: [...logs('Assemble'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
     PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*'],
     // The emitter records each state change in status/<jobId>.json (creating it when missing).
     EmitEventRole: [
@@ -179,7 +179,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     ApiCreateUploadRole: [...logs('ApiCreateUpload'), 's3:PutObject IngestBucket/uploads/*'],
     WebhookNotifierRole: [...logs('WebhookNotifier')],
     TranscodeStateMachineRole: [
-      ...['probe', 'plan', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat', 'publish', 'emitEvent', 'cleanup', 'ecsSubmit', 'ecsStatus'].map(
+      ...['probe', 'plan', 'split', 'transcodeSegment', 'thumbnails', 'assemble', 'publish', 'emitEvent', 'cleanup', 'ecsSubmit', 'ecsStatus'].map(
         (f) => `lambda:InvokeFunction ${lambdaId(f)}`,
       ),
       `states:StartExecution arn:states:REGION:ACCOUNT:stateMachine:${stateMachineName}`,
@@ -192,7 +192,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       'ecr:GetAuthorizationToken *',
       ...['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].map((a) => `${a} arn:ecr:REGION:ACCOUNT:repository/media-transcoder-worker`),
     ],
-    // src/worker/run.ts: split, segments, audio, thumbnails, concat (which lists the pieces).
+    // src/worker/run.ts: split, segments with their audio, thumbnails, assemble (which lists the results).
     WorkerTaskRole: ['s3:GetObject IngestBucket/*', 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
   };
 }
@@ -202,10 +202,9 @@ const FUNCTION_ROLES: Record<string, string> = {
   probe: 'ProbeRole',
   plan: 'PlanRole',
   split: 'SourceReaderRole',
-  encodeAudio: 'SourceReaderRole',
   thumbnails: 'SourceReaderRole',
   transcodeSegment: 'WorkReadWriteRole',
-  concat: 'ConcatRole',
+  assemble: 'AssembleRole',
   publish: 'PublishRole',
   emitEvent: 'EmitEventRole',
   cleanup: 'CleanupRole',
@@ -225,7 +224,7 @@ const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS
 /** Functions that run, watch or stop worker tasks (src/aws/ecs.ts ecsSettingsFromConfig). */
 const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus'];
 /** Functions that run ffmpeg or ffprobe, and so carry the layer. */
-const FFMPEG_FUNCTIONS = ['probe', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat', 'apiCreateJob'];
+const FFMPEG_FUNCTIONS = ['probe', 'split', 'transcodeSegment', 'thumbnails', 'apiCreateJob'];
 const BUCKETS = ['IngestBucket', 'WorkBucket', 'OutputBucket'];
 
 // ------------------------------------------------------------------ ASL helpers

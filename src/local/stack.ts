@@ -121,6 +121,8 @@ export class LocalStack extends EventEmitter {
       OUTPUT_BUCKET: buckets.output,
       S3_ENDPOINT: endpoint,
       MAP_MAX_CONCURRENCY: String(opts.mapConcurrency ?? os.cpus().length),
+      // The whole Map runs on this machine: segment encoders share its cores.
+      SEGMENT_WORKERS_PER_HOST: String(opts.mapConcurrency ?? os.cpus().length),
       ...(opts.segmentSeconds ? { SEGMENT_SECONDS: String(opts.segmentSeconds) } : {}),
       WORK_DIR: path.join(opts.dataDir, 'tmp'),
       ...opts.env,

@@ -65,11 +65,18 @@ export function fragmentMuxerArgs(p: { timescale?: number; negativeCts: boolean 
  * output's container swapped for a fragmented MP4 in the source's timescale.
  */
 export function buildCmafSegmentArgs(p: Parameters<typeof buildSegmentEncodeArgs>[0] & { timeBase: Rational }): string[] {
-  const args = buildSegmentEncodeArgs(p);
-  const { timescale } = trackTimescale(p.timeBase);
+  return toCmafOutputs(buildSegmentEncodeArgs(p), p.outputs, p.timeBase);
+}
+
+/**
+ * Swaps each output of a segment encode (NUT pieces: buildSegmentEncodeArgs, or the range read
+ * of rangeInput.ts) for a fragmented MP4 in the source's timescale.
+ */
+export function toCmafOutputs(args: string[], outputs: EncodeOutput[], timeBase: Rational): string[] {
+  const { timescale } = trackTimescale(timeBase);
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const o = p.outputs.find((x: EncodeOutput) => x.file === args[i + 2]);
+    const o = outputs.find((x: EncodeOutput) => x.file === args[i + 2]);
     if (args[i] === '-f' && args[i + 1] === 'nut' && o) {
       out.push(...fragmentMuxerArgs({ timescale, negativeCts: true }), o.file);
       i += 2;
@@ -77,7 +84,7 @@ export function buildCmafSegmentArgs(p: Parameters<typeof buildSegmentEncodeArgs
     }
     out.push(args[i]);
   }
-  if (out.some((a, i) => a === '-f' && out[i + 1] === 'nut')) throw new Error('buildCmafSegmentArgs: an output was not converted to fMP4');
+  if (out.some((a, i) => a === '-f' && out[i + 1] === 'nut')) throw new Error('toCmafOutputs: an output was not converted to fMP4');
   return out;
 }
 
@@ -146,8 +153,12 @@ export function buildAudioChunkArgs(p: { input: string; audioStream: number; pla
     'aresample=async=1:first_pts=0',
     'apad',
   ].join(',');
+  // A chunk far into the source seeks there (through the container's index) instead of
+  // decoding everything before it; -copyts keeps source timestamps, so the atrim below cuts
+  // the same samples either way. One second of slack covers the container's seek granularity.
+  const seek = start > 2 ? ['-ss', f(start - 1)] : [];
   return ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-protocol_whitelist', protocolWhitelist(p.input), '-format_whitelist', SOURCE_FORMATS, '-copyts', '-i', p.input,
+    '-protocol_whitelist', protocolWhitelist(p.input), '-format_whitelist', SOURCE_FORMATS, ...seek, '-copyts', '-i', p.input,
     '-map', `0:${p.audioStream}`, '-vn', '-sn', '-dn', '-af', af, '-t', f(dur),
     '-c:a', p.preset.audio.encoder, '-b:a', `${p.preset.audio.bitrateKbps}k`,
     '-ac', String(p.preset.audio.channels), '-ar', String(rate),

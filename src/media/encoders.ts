@@ -33,6 +33,13 @@ export function parseCapabilityList(stdout: string): Set<string> {
 export interface Capabilities {
   encoders: Set<string>;
   filters: Set<string>;
+  /** The first line of `ffmpeg -version`'s version, e.g. `5.1.8-0+deb12u1` or `N-47683-g0e8eb07980-static`. */
+  version?: string;
+}
+
+/** The version ffmpeg -version names (its first line: `ffmpeg version <v> Copyright ...`). */
+export function parseFfmpegVersion(stdout: string): string {
+  return /^\S+ version (\S+)/.exec(stdout)?.[1] ?? 'unknown';
 }
 
 const cache = new Map<string, Promise<Capabilities>>();
@@ -42,11 +49,12 @@ export function capabilitiesOf(ffmpeg: string, timeoutMs = 30_000): Promise<Capa
   let p = cache.get(ffmpeg);
   if (!p) {
     p = (async () => {
-      const [e, f] = await Promise.all([
+      const [e, f, v] = await Promise.all([
         runProcess(ffmpeg, buildCapabilityArgs('encoders'), { timeoutMs, captureStdout: true }),
         runProcess(ffmpeg, buildCapabilityArgs('filters'), { timeoutMs, captureStdout: true }),
+        runProcess(ffmpeg, ['-hide_banner', '-version'], { timeoutMs, captureStdout: true }),
       ]);
-      return { encoders: parseCapabilityList(e.stdout), filters: parseCapabilityList(f.stdout) };
+      return { encoders: parseCapabilityList(e.stdout), filters: parseCapabilityList(f.stdout), version: parseFfmpegVersion(v.stdout) };
     })();
     p.catch(() => cache.delete(ffmpeg));
     cache.set(ffmpeg, p);

@@ -44,9 +44,15 @@ export interface VideoSpec {
 }
 
 /** A named, data-only preset: adding one is a data change. */
+/** Output formats a job can publish: HLS and DASH manifests over the CMAF pieces, progressive MP4. */
+export const OUTPUT_FORMATS = ['hls', 'dash', 'mp4'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 export interface Preset {
   name: string;
   description: string;
+  /** What a job of this preset publishes unless it names its own `outputs`. */
+  outputs: OutputFormat[];
   video: VideoSpec;
   /** Keyframe every this many seconds (closed GOPs, aligned across renditions). */
   gopSeconds: number;
@@ -64,6 +70,7 @@ const H264: VideoSpec = { codec: 'h264', encoder: 'libx264', speed: 'veryfast', 
 export const PRESETS: Record<string, Preset> = {
   'h264-ladder': {
     name: 'h264-ladder',
+    outputs: ['hls', 'dash', 'mp4'],
     description: 'H.264 High, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s',
     video: H264,
     gopSeconds: 2,
@@ -76,6 +83,7 @@ export const PRESETS: Record<string, Preset> = {
   },
   'h264-single-480p': {
     name: 'h264-single-480p',
+    outputs: ['hls', 'dash', 'mp4'],
     description: 'One 480p H.264 rendition (previews, tests)',
     video: H264,
     gopSeconds: 2,
@@ -84,6 +92,7 @@ export const PRESETS: Record<string, Preset> = {
   },
   'hevc-ladder': {
     name: 'hevc-ladder',
+    outputs: ['hls', 'dash', 'mp4'],
     description: 'HEVC (hvc1) Main, or Main10 keeping HDR10/HLG, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s (5.1 kept at 384 kb/s)',
     video: {
       codec: 'hevc',
@@ -108,6 +117,7 @@ export const PRESETS: Record<string, Preset> = {
   },
   'av1-ladder': {
     name: 'av1-ladder',
+    outputs: ['hls', 'dash', 'mp4'],
     description: 'AV1 (SVT-AV1 preset 8) Main 8-bit, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s; HDR sources tone-mapped to BT.709 (5.1 kept at 384 kb/s)',
     video: { codec: 'av1', encoder: 'libsvtav1', speed: '8', profile: 'main', pixFmt: 'yuv420p', bFrames: 0, hdr: 'tonemap', relativeCost: 1.6 },
     gopSeconds: 2,

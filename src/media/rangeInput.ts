@@ -11,6 +11,7 @@ import { protocolWhitelist } from './probe.js';
 import { SOURCE_FORMATS, PIECE_FORMATS } from './formats.js';
 import { buildSegmentEncodeArgs, type EncodeOutput } from './args.js';
 import type { Preset } from './presets.js';
+import type { ColourPlan } from './colour.js';
 import { isMp4Family } from './indexProbe.js';
 
 export type { ReadMode };
@@ -102,6 +103,7 @@ export function buildRangeSegmentEncodeArgs(p: {
   count: number;
   rotation: number;
   threads?: number;
+  colour?: ColourPlan;
 }): string[] {
   const marker = '\u0000piece';
   const base = buildSegmentEncodeArgs({
@@ -114,6 +116,7 @@ export function buildRangeSegmentEncodeArgs(p: {
     totalFrames: Number.MAX_SAFE_INTEGER,
     rotation: p.rotation,
     threads: p.threads,
+    colour: p.colour,
   });
   const at = base.indexOf(marker);
   const pieceInput = ['-protocol_whitelist', 'file', '-format_whitelist', PIECE_FORMATS, '-noautorotate', '-copyts', '-i', marker];

@@ -17,9 +17,8 @@ export const ClipSchema = z
   .refine((c) => c.end === undefined || c.end > c.start, { message: 'clip end must be after clip start' });
 export type Clip = z.infer<typeof ClipSchema>;
 
-/** Output formats a job can ask for. */
-export const OUTPUT_FORMATS = ['mp4'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS, type OutputFormat } from '../media/presets.js';
+import { OUTPUT_FORMATS, PRESETS } from '../media/presets.js';
 
 /** Bounds of the target segment length (seconds). */
 export const SEGMENT_SECONDS_RANGE = { min: 0.5, max: 600 } as const;
@@ -34,7 +33,8 @@ export const JobSettingsSchema = z.object({
   clip: ClipSchema.optional(),
   /** Where the encode runs: the encoder decider's choice (auto, the default), or forced. */
   engine: z.enum(ENGINE_REQUESTS).default('auto'),
-  outputs: Outputs.default(['mp4']),
+  /** What the job publishes; the preset's outputs when the request names none. */
+  outputs: Outputs,
 });
 export type JobSettings = z.infer<typeof JobSettingsSchema>;
 
@@ -79,16 +79,17 @@ export type JobRequest = z.infer<typeof JobRequestSchema>;
 export function buildJobInput(config: Config, p: { jobId: string; source: { bucket: string; key: string }; request: JobRequest; submittedAt: Date }): JobInput {
   const r = parseInput(JobRequestSchema, p.request, 'job request');
   const clip = r.clip && (r.clip.start !== undefined || r.clip.end !== undefined) ? { start: r.clip.start ?? 0, ...(r.clip.end !== undefined ? { end: r.clip.end } : {}) } : undefined;
+  const preset = r.preset ?? config.DEFAULT_PRESET;
   return parseInput(
     JobInputSchema,
     {
       jobId: p.jobId,
       source: p.source,
       settings: {
-        preset: r.preset ?? config.DEFAULT_PRESET,
+        preset,
         segmentSeconds: r.segmentSeconds ?? config.SEGMENT_SECONDS,
         engine: r.engine ?? 'auto',
-        outputs: r.outputs ?? ['mp4'],
+        outputs: r.outputs ?? (Object.hasOwn(PRESETS, preset) ? PRESETS[preset].outputs : [...OUTPUT_FORMATS]),
         ...(clip ? { clip } : {}),
       },
       ...(r.correlationId ? { correlationId: r.correlationId } : {}),

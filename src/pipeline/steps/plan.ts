@@ -8,6 +8,8 @@ import { planColour } from '../../media/colour.js';
 import { capabilitiesOf, checkCapabilities } from '../../media/encoders.js';
 import { estimateSegmentEncodeSec } from '../../media/cost.js';
 import { keys, type JobInput } from '../job.js';
+import { chooseReadMode, rangeFrameSelect, rangeSeekSeconds } from '../../media/rangeInput.js';
+import { planAudioChunks } from '../../media/cmaf.js';
 import type { Manifest, ProbeDocument } from '../manifest.js';
 
 /** What the state keeps of the plan: counts and the Map's indices. */
@@ -20,6 +22,8 @@ export interface PlanSummary {
   hasAudio: boolean;
   /** Video codec of the outputs (h264, hevc, av1). */
   outputCodec: string;
+  /** `range`: segments read the source through its index; `split`: the Split task runs first. */
+  readMode: 'range' | 'split';
   /**
    * Estimated encode seconds of the longest segment into every rendition on one worker
    * (cost.ts): the encoder decider weighs the encoder's cost with it.
@@ -40,6 +44,20 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
   const ffmpeg = rt.binaries;
   checkCapabilities(preset, await capabilitiesOf(ffmpeg.ffmpeg), colour, `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg})`);
   const plan = planSegments(packets, info.video.timeBase, { segmentSeconds: job.settings.segmentSeconds, clip: job.settings.clip });
+  // Range reads where the container's index was read exactly; the split pass otherwise.
+  const read = chooseReadMode({ formatName: info.formatName, index: probe.index.from === 'moov' ? { ok: true } : { ok: false, reason: probe.index.reason }, timeBase: plan.timeBase });
+  plan.read = read;
+  const assignChunks = (pl: typeof plan) => {
+    const tb = pl.timeBase.num / pl.timeBase.den;
+    const starts = pl.segments.map((x) => (x.startPts - pl.startPts) * tb);
+    return planAudioChunks(starts, pl.durationSec, preset.audio.sampleRate).map((c) => {
+      // The worker of the segment that starts nearest the chunk encodes it.
+      const at = c.from / preset.audio.sampleRate;
+      let segment = 0;
+      for (let i = 0; i < starts.length; i++) if (Math.abs(starts[i] - at) < Math.abs(starts[segment] - at)) segment = i;
+      return { ...c, segment };
+    });
+  };
   const swap = info.video.rotation === 90 || info.video.rotation === 270;
   const renditions = selectRenditions(preset, swap ? info.video.height : info.video.width, swap ? info.video.width : info.video.height);
   const manifest: Manifest = {
@@ -53,6 +71,11 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     audio: info.audio,
     thumbnailIntervalSec: rt.config.THUMBNAIL_INTERVAL_SECONDS,
     colour,
+    outputs: job.settings.outputs ?? preset.outputs,
+    ...(read.mode === 'range' ? { segmentReads: plan.segments.map((seg) => ({ seek: rangeSeekSeconds(packets, seg.startPacket, plan.timeBase, probe.videoDelay), select: rangeFrameSelect(packets, seg).filter })) } : {}),
+    audioChunks: info.audio ? assignChunks(plan) : [],
+    tracks: info.tracks,
+    ffmpegVersion: (await capabilitiesOf(rt.binaries.ffmpeg)).version,
   };
   await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(job.jobId) }, manifest);
   log.info('planned', {
@@ -62,6 +85,8 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     renditions: renditions.map((r) => r.name),
     uncleanKeyframes: plan.uncleanKeyframes,
     colour: colour.mode,
+    read,
+    outputs: manifest.outputs,
   });
   return {
     segmentCount: plan.segments.length,
@@ -71,6 +96,7 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     durationSec: Number(plan.durationSec.toFixed(6)),
     hasAudio: info.audio !== null,
     outputCodec: preset.video.codec,
+    readMode: read.mode,
     segmentEncodeSec: estimateSegmentEncodeSec(plan, renditions, preset),
   };
 }
