@@ -10,6 +10,7 @@ import { estimateSegmentEncodeSec } from '../../media/cost.js';
 import { keys, type JobInput } from '../job.js';
 import { chooseReadMode, rangeFrameSelect, rangeSeekSeconds } from '../../media/rangeInput.js';
 import { planAudioChunks } from '../../media/cmaf.js';
+import { writesCmaf } from '../../media/cmafCheck.js';
 import type { Manifest, ProbeDocument } from '../manifest.js';
 
 /** What the state keeps of the plan: counts and the Map's indices. */
@@ -43,6 +44,10 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
   const colour = planColour(preset.video, info.video.colour);
   const ffmpeg = rt.binaries;
   checkCapabilities(preset, await capabilitiesOf(ffmpeg.ffmpeg), colour, `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg})`);
+  // Every output is made from CMAF pieces: an ffmpeg that cannot write them right is refused
+  // now, before anything is encoded.
+  const cmaf = await writesCmaf(ffmpeg.ffmpeg);
+  if (!cmaf.ok) throw new InputError('ENCODER_UNAVAILABLE', `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg}) cannot write CMAF fragments with source timing; use ffmpeg 5.1 or newer (Debian's, or the production layer): ${cmaf.reason.replace(/^[A-Z_]+: /, '')}`);
   const plan = planSegments(packets, info.video.timeBase, { segmentSeconds: job.settings.segmentSeconds, clip: job.settings.clip });
   // Range reads where the container's index was read exactly; the split pass otherwise.
   const read = chooseReadMode({ formatName: info.formatName, index: probe.index.from === 'moov' ? { ok: true } : { ok: false, reason: probe.index.reason }, timeBase: plan.timeBase });
