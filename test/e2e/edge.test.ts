@@ -110,6 +110,19 @@ for (const tc of toolchains) {
       assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`), []);
     });
 
+    it('a cut download of an MP4 without faststart (the moov, written last, is gone) is INPUT_TRUNCATED', async () => {
+      const whole = file('nofaststart.mp4');
+      await ff([...lavfiVideo('320x240'), '-t', '2', '-c:v', 'libx264', '-g', '25', whole]);
+      const bytes = await readFile(whole);
+      assert.ok(bytes.indexOf('moov', 0, 'latin1') > bytes.indexOf('mdat', 0, 'latin1'), 'moov after mdat');
+      const src = file('nofaststart-cut.mp4');
+      await writeFile(src, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+      const { detail, jobId } = await runJob(stack, src, `uploads/edge-${++n}.mp4`, { preset: 'h264-single-480p' });
+      assert.equal(detail.status, 'ERROR');
+      assert.equal(detail.errorCode, 'INPUT_TRUNCATED', detail.errorMessage);
+      assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`), []);
+    });
+
     it('a non-zero start time (Matroska, video at 10 s, audio 21 ms earlier) and B-frames', async () => {
       const src = file('start.mkv');
       await ff(['-t', '2', ...lavfiVideo('320x240'), '-t', '2', ...lavfiTone, '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-bf', '2', '-g', '25', '-c:a', 'aac', '-output_ts_offset', '10', src]);
