@@ -35,7 +35,7 @@ import { finalStatsCollector, withFinalStats } from '../../src/media/encoderStat
 import { RangeServer } from '../../test/helpers/rangeServer.js';
 import { describeSource, runPlain } from './plain.js';
 import { childrenCpu, selfCpu, cpuDelta } from './proc.js';
-import { modelNewPath, newPathTargets, NEW_PATH_ASSUMPTIONS, ASSUMPTION_SOURCES, type NewPathInputs, type NewPathResult } from './newPathModel.js';
+import { modelNewPath, newPathTargets, scaleCpu, NEW_PATH_ASSUMPTIONS, ASSUMPTION_SOURCES, type NewPathInputs, type NewPathResult } from './newPathModel.js';
 
 const say = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -231,6 +231,18 @@ export function renderNewPath(r: NewPathRun, command: string, when: string, load
     ),
     '',
     table(['target', 'wanted', 'modelled', ''], r.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'met' : '**MISSED**'])),
+    '',
+    'Sensitivity: every CPU figure measured here (plain ffmpeg and the segment alike) scaled by k, for a machine less loaded than this one (contention inflates CPU seconds too, and it flatters the speed-up, because the AWS terms do not inflate):',
+    '',
+    table(
+      ['k', '10-minute: path, s / speed-up', '60-minute: path, s / speed-up', '60 / 10', 'targets'],
+      [1, 0.75, 0.5, 0.25].map((k) => {
+        const t = modelNewPath(scaleCpu(r.inputs, k), 600);
+        const s = modelNewPath(scaleCpu(r.inputs, k), 3600);
+        const tg = newPathTargets(t, s);
+        return [String(k), `${f(t.criticalPathSec, 1)} / ${f(t.speedup, 1)}x`, `${f(s.criticalPathSec, 1)} / ${f(s.speedup, 1)}x`, f(s.criticalPathSec / t.criticalPathSec), tg.map((x) => (x.met ? 'met' : 'MISSED')).join(', ')];
+      }),
+    ),
     '',
     'Measured here (inputs of the model):',
     '',
