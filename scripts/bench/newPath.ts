@@ -125,7 +125,7 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
     const planSec = selfCpuOf(() => planSegments(packets60, tb60, { segmentSeconds: NEW_PATH_ASSUMPTIONS.segmentSeconds }));
     const docBytes = Buffer.byteLength(JSON.stringify({ info: info60, packets: r60.packets }));
     const dur60 = info60.durationSec;
-    notes.push(`60-minute file (${r60.packets.pts.length} video packets, AAC audio): moov ${(moov60.bytes.length / 1e6).toFixed(2)} MB, parsed into the packet index in ${parseSec.toFixed(2)} s CPU (mp4box builds every track's sample list), planned in ${planSec.toFixed(2)} s CPU (planSegments); probe document ${(docBytes / 1e6).toFixed(1)} MB of JSON`);
+    notes.push(`60-minute file (${r60.packets.pts.length} video packets, AAC audio): moov ${(moov60.bytes.length / 1e6).toFixed(2)} MB, parsed into the packet index in ${parseSec.toFixed(2)} s CPU (mp4box, the video track's sample list only), planned in ${planSec.toFixed(2)} s CPU (planSegments); probe document ${(docBytes / 1e6).toFixed(1)} MB of JSON`);
 
     say('the middle 4 s segment by range, every rendition, one core ...');
     const hdIdx = idx.packets;
