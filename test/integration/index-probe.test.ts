@@ -11,7 +11,7 @@ import path from 'node:path';
 import { resolveBinaries, npmBinaries } from '../../src/media/binaries.js';
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
 import { runProcess } from '../../src/media/runner.js';
-import { buildPacketProbeArgs, parsePacketCsv, parseStreamProbe } from '../../src/media/probe.js';
+import { buildPacketProbeArgs, buildStreamProbeArgs, parsePacketCsv, parseStreamProbe } from '../../src/media/probe.js';
 import { planSegments } from '../../src/media/plan.js';
 import { buildStreamProbeWithHeadArgs, httpRangeSource, probeIndex } from '../../src/media/indexProbe.js';
 import { RangeServer } from '../helpers/rangeServer.js';
@@ -121,6 +121,9 @@ for (const { label, ffprobe } of probes) {
           return;
         }
         const info = parseStreamProbe(streams.stdout);
+        // Showing the first packets changes nothing the pipeline reads from the stream probe.
+        const plainProbe = await runProcess(ffprobe, buildStreamProbeArgs({ url }), { timeoutMs: 60_000, captureStdout: true });
+        assert.deepEqual(info, parseStreamProbe(plainProbe.stdout), 'the stream probe with head packets describes the source as before');
         const src = httpRangeSource(url, size);
         const r = await probeIndex(src, { formatName: info.formatName, streamIndex: info.video.index, streamJson: streams.stdout });
         if (fx.fallback) {
