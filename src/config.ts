@@ -5,8 +5,26 @@ import { ConfigError } from './errors.js';
 const num = (def: number) => z.coerce.number().positive().default(def);
 
 /** Every setting the handlers read, with its default. Read once, at cold start. */
+const flag = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false);
+
 const ConfigSchema = z.object({
   AWS_REGION: z.string().default('us-east-1'),
+  /** The `service` field of every log line and the metrics' service dimension. */
+  SERVICE_NAME: z.string().min(1).default('media-transcoder'),
+  /** CloudWatch namespace of the metrics (EMF). */
+  METRICS_NAMESPACE: z.string().min(1).default('MediaTranscoder'),
+  /** DEBUG, INFO (default), WARN or ERROR. */
+  LOG_LEVEL: z.string().optional(),
+  /** Local stack only: callbacks may go to http(s) on loopback. Never set in the cloud. */
+  WEBHOOK_ALLOW_LOOPBACK_HTTP: flag,
+  /** ffmpeg/ffprobe to use instead of the layer's, the system's or the npm-shipped ones. */
+  FFMPEG_PATH: z.string().min(1).optional(),
+  FFPROBE_PATH: z.string().min(1).optional(),
+  /** Where the system's binaries are looked up. */
+  PATH: z.string().optional(),
+  /** The ECS worker: s3:// URI of its job document, and segments encoded at once. */
+  JOB_URI: z.string().min(1).optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().optional(),
   INGEST_BUCKET: z.string().min(1),
   WORK_BUCKET: z.string().min(1),
   OUTPUT_BUCKET: z.string().min(1),

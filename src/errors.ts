@@ -70,7 +70,7 @@ export class ConfigError extends PipelineError {
 }
 
 /** Names of errors the state machine must not retry. */
-export const PERMANENT_ERROR_NAMES = ['InputError', 'ValidationError', 'ConfigError'] as const;
+export const PERMANENT_ERROR_NAMES = ['InputError', 'ValidationError', 'ConfigError', 'EncoderError'] as const;
 
 const CODE_RE = /^([A-Z][A-Z_]+): ([\s\S]*)$/;
 

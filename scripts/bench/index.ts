@@ -8,7 +8,7 @@
  * repetitions, 1,000/5,000/10,000 stand-in segments; quick mode: a 30 s 720p clip, 2
  * repetitions, 1,000 segments.
  */
-import '../../src/local/quietWarnings.js';
+import '../../src/util/quietWarnings.js';
 import '../../src/local/polyfill.js';
 import os from 'node:os';
 import path from 'node:path';

@@ -64,7 +64,7 @@ try {
 
     t0 = performance.now();
     await runProcess(
-      resolveBinaries().ffmpeg,
+      resolveBinaries(process.env).ffmpeg,
       ['-v', 'error', '-y', '-protocol_whitelist', 'file', '-i', p(packageLayout.hlsMedia(id)), '-protocol_whitelist', 'file', '-i', p(packageLayout.hlsMedia('audio')), '-map', '0:v', '-map', '1:a', '-c', 'copy', '-movflags', '+faststart', path.join(dir, 'remux.mp4')],
       { timeoutMs: 600_000 },
     );
@@ -84,7 +84,7 @@ try {
         segments: videoSegs.length,
         segmentBytes: { min: Math.min(...segBytes), max: Math.max(...segBytes) },
         s3MultipartMinPart: 5 * 1024 * 1024,
-        ffmpeg: resolveBinaries().ffmpeg,
+        ffmpeg: resolveBinaries(process.env).ffmpeg,
         ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { msMedian: Number(median(v.ms).toFixed(1)), ms: v.ms.map((x) => Number(x.toFixed(1))), bytes: v.bytes }])),
         packaging: pkg.timings,
       },

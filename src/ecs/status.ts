@@ -23,7 +23,8 @@ async function readResult(rt: Runtime, jobId: string, attempt: number): Promise<
  * reported as a timeout.
  */
 export async function ecsStatusStep(rt: Runtime, runner: TaskRunner, input: z.infer<typeof EcsStatusInputSchema>, log: Logger, now = new Date()): Promise<EcsState> {
-  const { jobId, ecs } = input.job;
+  const { jobId } = input.job;
+  const { ecs } = input;
   const elapsedSec = Math.max(0, Math.round((now.getTime() - Date.parse(ecs.startedAt)) / 1000));
   if (input.stop) {
     const reason = `attempt ${ecs.attempt} still running after ${elapsedSec} s and ${ecs.polls} checks`;

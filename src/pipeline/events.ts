@@ -1,16 +1,14 @@
 import { describeFailure } from '../errors.js';
 import type { EventEntry } from '../aws/events.js';
-import type { PublishedOutput } from './steps/publish.js';
-import type { JobInput } from './job.js';
+import type { PublishedOutput } from './outputs.js';
+import type { EventStatus, JobInput } from './job.js';
 
 /** The detail-type of every job event (consumers' EventBridge rules match it). */
 export const DETAIL_TYPE = 'Transcode Job State Change';
 
-export type JobStatus = 'PROGRESSING' | 'COMPLETE' | 'ERROR';
-
 /** `detail` of a job event, shaped like MediaConvert's so existing consumers read it. */
 export interface JobEventDetail {
-  status: JobStatus;
+  status: EventStatus;
   jobId: string;
   timestamp: number;
   queue: string;
@@ -30,7 +28,7 @@ export interface JobEventDetail {
 
 /** Builds a job event for PutEvents. */
 export function buildJobEvent(p: {
-  status: JobStatus;
+  status: EventStatus;
   job: Pick<JobInput, 'jobId' | 'source' | 'correlationId' | 'userMetadata' | 'submittedAt'>;
   source: string;
   busName: string;

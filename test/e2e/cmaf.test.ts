@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { npmBinaries, resolveBinaries, setBinaries, type Binaries } from '../../src/media/binaries.js';
+import { npmBinaries, resolveBinaries, type Binaries } from '../../src/media/binaries.js';
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
 import { runProcess } from '../../src/media/runner.js';
 import { PRESETS, selectRenditions, type Preset } from '../../src/media/presets.js';
@@ -32,7 +32,7 @@ const preset: Preset = {
 };
 
 const probeJson = async (args: string[]) =>
-  JSON.parse((await runProcess(resolveBinaries().ffprobe, ['-v', 'error', '-protocol_whitelist', 'file', '-print_format', 'json', ...args], { timeoutMs: 120_000, captureStdout: true })).stdout);
+  JSON.parse((await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', '-protocol_whitelist', 'file', '-print_format', 'json', ...args], { timeoutMs: 120_000, captureStdout: true })).stdout);
 
 /** Video frames (display order) of one stream of a playlist or MPD: time, keyframe flag. */
 async function videoFrames(url: string, stream: string): Promise<{ t: number; key: boolean }[]> {
@@ -46,7 +46,7 @@ const PROFILE_IDC: Record<string, number> = { Baseline: 0x42, 'Constrained Basel
 async function pcm(url: string): Promise<{ samples: Float32Array; start: number }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mt-pcm-'));
   const out = path.join(dir, 'a.f32');
-  await runProcess(resolveBinaries().ffmpeg, ['-v', 'error', '-protocol_whitelist', 'file', '-i', url, '-map', '0:a:0', '-ac', '1', '-f', 'f32le', out], { timeoutMs: 120_000 });
+  await runProcess(resolveBinaries(process.env).ffmpeg, ['-v', 'error', '-protocol_whitelist', 'file', '-i', url, '-map', '0:a:0', '-ac', '1', '-f', 'f32le', out], { timeoutMs: 120_000 });
   const b = await readFile(out);
   await rm(dir, { recursive: true, force: true });
   const j = await probeJson(['-select_streams', 'a:0', '-show_entries', 'frame=pts_time', '-read_intervals', '%+#1', url]);
@@ -67,9 +67,9 @@ function compare(ref: Float32Array, x: Float32Array, from: number, to: number) {
   return { maxAbs, snrDb: noise === 0 ? Infinity : 10 * Math.log10(sig / noise) };
 }
 
-const toolchains: { label: string; bins: Binaries; modern: boolean }[] = [{ label: `${resolveBinaries().source.ffmpeg} ffmpeg`, bins: resolveBinaries(), modern: true }];
+const toolchains: { label: string; bins: Binaries; modern: boolean }[] = [{ label: `${resolveBinaries(process.env).source.ffmpeg} ffmpeg`, bins: resolveBinaries(process.env), modern: true }];
 const shipped = npmBinaries();
-if (shipped && shipped.ffmpeg !== resolveBinaries().ffmpeg) toolchains.push({ label: 'npm-shipped ffmpeg', bins: shipped, modern: false });
+if (shipped && shipped.ffmpeg !== resolveBinaries(process.env).ffmpeg) toolchains.push({ label: 'npm-shipped ffmpeg', bins: shipped, modern: false });
 
 const fixtures: { label: string; spec: Omit<SampleSpec, 'output'> }[] = [
   { label: '30 fps, B-frames', spec: { durationSec: 6, width: 320, height: 240, fps: 30, audio: true } },
@@ -86,19 +86,17 @@ for (const tc of toolchains) for (const fx of tc.modern ? fixtures : fixtures.sl
     let refusal: unknown;
 
     before(async () => {
-      setBinaries(tc.bins);
       dir = await mkdtemp(path.join(os.tmpdir(), 'mt-cmaf-'));
       src = path.join(dir, 'src.mp4');
       // 6 s, keyframes every 2 s: three segments cut at the keyframes.
       await generateSample({ output: src, ...fx.spec });
       try {
-        pkg = await buildPackage(src, path.join(dir, 'pkg'), { renditions: selectRenditions(preset, 320, 240), preset });
+        pkg = await buildPackage(src, path.join(dir, 'pkg'), { bins: tc.bins, renditions: selectRenditions(preset, 320, 240), preset });
       } catch (e) {
         refusal = e;
       }
     });
     after(async () => {
-      setBinaries(undefined);
       if (!process.env.KEEP_TEST_FILES) await rm(dir, { recursive: true, force: true });
       else console.log(`kept ${dir}`);
     });
@@ -187,7 +185,7 @@ for (const tc of toolchains) for (const fx of tc.modern ? fixtures : fixtures.sl
       // The same range encoded in one pass, packaged the same way.
       const one = { ...planAudioChunks([0], 6, 48000)[0], to: pkg!.audioChunks.at(-1)!.to };
       const out = path.join(dir, 'single.mp4');
-      await runProcess(resolveBinaries().ffmpeg, buildAudioChunkArgs({ input: src, audioStream: 1, planStartSec: 0, chunk: one, preset, output: out }), { timeoutMs: 120_000 });
+      await runProcess(resolveBinaries(process.env).ffmpeg, buildAudioChunkArgs({ input: src, audioStream: 1, planStartSec: 0, chunk: one, preset, output: out }), { timeoutMs: 120_000 });
       const piece = audioPiece(await readFile(out), one);
       await writeFile(path.join(dir, 'single.m4a'), concatBytes([piece.init, piece.fragment]));
       const single = await pcm(path.join(dir, 'single.m4a'));
@@ -224,12 +222,12 @@ describe('codec strings from real init segments (HEVC, AV1, VP9 ladders come nex
   ];
   for (const [enc, args, re] of cases) {
     it(`${enc}: the init's codec string is what CODECS declares`, async function () {
-      const encoders = (await runProcess(resolveBinaries().ffmpeg, ['-hide_banner', '-encoders'], { timeoutMs: 30_000, captureStdout: true })).stdout;
+      const encoders = (await runProcess(resolveBinaries(process.env).ffmpeg, ['-hide_banner', '-encoders'], { timeoutMs: 30_000, captureStdout: true })).stdout;
       if (!encoders.includes(` ${enc} `)) this.skip();
       const dir = await mkdtemp(path.join(os.tmpdir(), 'mt-codec-'));
       try {
         const out = path.join(dir, 'c.mp4');
-        await runProcess(resolveBinaries().ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-t', '0.2', '-pix_fmt', 'yuv420p', ...args, ...fragmentMuxerArgs({ negativeCts: false }), out], { timeoutMs: 60_000 });
+        await runProcess(resolveBinaries(process.env).ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-t', '0.2', '-pix_fmt', 'yuv420p', ...args, ...fragmentMuxerArgs({ negativeCts: false }), out], { timeoutMs: 60_000 });
         const [track] = readInit(splitInit(await readFile(out)).init);
         assert.match(track.codec, re);
         const { init, media } = splitInit(await readFile(out));

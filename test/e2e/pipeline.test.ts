@@ -1,16 +1,15 @@
 /**
  * The whole pipeline on the local stack, with real ffmpeg, s3rver and the real ASL file,
  * once per available toolchain (the system's ffmpeg and the npm-shipped static builds).
- * Every rendition is checked against the correctness contract in DESIGN.md.
+ * Every rendition is checked against the correctness contract (README, "Outputs and guarantees").
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile, readFile, truncate } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalStack } from '../../src/local/stack.js';
-import { setLogSink } from '../../src/log.js';
-import { resolveBinaries, npmBinaries, setBinaries, type Binaries } from '../../src/media/binaries.js';
+import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/binaries.js';
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
 import { runProcess } from '../../src/media/runner.js';
 import { downloadFile } from '../../src/aws/s3.js';
@@ -19,7 +18,7 @@ import { runJob, objectBytes, keysUnder } from '../helpers/stack.js';
 import { eventSchemaErrors } from '../helpers/eventSchema.js';
 
 const toolchains: { label: string; bins: Binaries }[] = [];
-const resolved = resolveBinaries();
+const resolved = resolveBinaries(process.env);
 toolchains.push({ label: `${resolved.source.ffmpeg} ffmpeg`, bins: resolved });
 const shipped = npmBinaries();
 if (shipped && shipped.ffmpeg !== resolved.ffmpeg) toolchains.push({ label: 'npm-shipped ffmpeg', bins: shipped });
@@ -29,19 +28,18 @@ for (const tc of toolchains) {
     this.timeout(600_000);
     let dir: string;
     let stack: LocalStack;
+    let logStream: WriteStream;
     let n = 0;
     const src = (name: string) => path.join(dir, name);
 
     before(async () => {
-      setBinaries(tc.bins);
       dir = await mkdtemp(path.join(os.tmpdir(), 'mt-e2e-'));
-      const log = createWriteStream(path.join(dir, 'log.jsonl'));
-      setLogSink((l) => log.write(l + '\n'));
-      stack = await LocalStack.start({ dataDir: path.join(dir, 'stack') });
+      logStream = createWriteStream(path.join(dir, 'log.jsonl'));
+      const logSink = (l: string) => logStream.write(l + '\n');
+      stack = await LocalStack.start({ dataDir: path.join(dir, 'stack'), binaries: tc.bins, logSink });
     });
     after(async () => {
       await stack?.stop();
-      setBinaries(undefined);
       if (!process.env.KEEP_TEST_FILES) await rm(dir, { recursive: true, force: true });
     });
 
@@ -79,6 +77,18 @@ for (const tc of toolchains) {
       const { figures, detail } = await transcodeAndCheck({ durationSec: 60, width: 1280, height: 720, fps: 30, audio: true }, {}, ['720p.mp4', '480p.mp4']);
       assert.equal(detail.outputs?.find((o) => o.name === '720p.mp4')?.frames, 1800);
       console.log('      sample:', JSON.stringify(figures));
+      // The local log: Powertools lines, each step's outcome at INFO with the job's id.
+      await new Promise((r) => logStream.write('', r));
+      const lines = (await readFile(path.join(dir, 'log.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const probe = lines.find((l) => l.step === 'probe' && l.message === 'step succeeded' && l.jobId === detail.jobId);
+      assert.ok(probe, 'a probe outcome line for the job');
+      assert.equal(probe.level, 'INFO');
+      assert.equal(probe.service, 'media-transcoder');
+      assert.equal(typeof probe.cold_start, 'boolean');
+      assert.match(String(probe.function_request_id), /^[0-9a-f-]{36}$/);
+      assert.equal(probe.function_name, 'media-transcoder-probe');
+      const metrics = lines.filter((l) => l._aws && l.jobId === undefined && typeof l.SegmentSeconds === 'number');
+      assert.ok(metrics.length >= 1, 'segment seconds as EMF metrics');
     });
 
     const vfrSource = { durationSec: 12, width: 640, height: 360, fps: 30, audio: true, bFrames: 3, variableFrameRate: true, keyframes: [0, 1.3, 2.1, 5.7, 7.2, 9.9, 10.4] };
@@ -138,7 +148,7 @@ for (const tc of toolchains) {
           name: 'audio-only file',
           code: 'INPUT_NO_VIDEO',
           make: async (f) => {
-            await runProcess(resolveBinaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=44100', '-t', '3', '-c:a', 'aac', '-f', 'mp4', f], { timeoutMs: 60_000 });
+            await runProcess(resolveBinaries(process.env).ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=44100', '-t', '3', '-c:a', 'aac', '-f', 'mp4', f], { timeoutMs: 60_000 });
           },
         },
       ];

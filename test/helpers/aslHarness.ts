@@ -5,7 +5,7 @@
  */
 import '../../src/local/polyfill.js';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { LOCAL_TASK_HANDLERS, loadDefinition, localSubstitutions } from '../../src/local/stepFunctions.js';
+import { loadDefinition, localSubstitutions, taskStates } from '../../src/local/stepFunctions.js';
 
 type Json = Record<string, unknown>;
 export type StubHandler = (input: Json) => unknown;
@@ -41,7 +41,7 @@ function defaultStubs(): Record<string, StubHandler> {
     CleanupAfterError: () => ({ deleted: 0 }),
     EcsSubmit: (i) => ({
       taskArn: 'arn:task/1',
-      attempt: (((i.job as Json).ecs as Json | undefined)?.attempt as number | undefined ?? 0) + 1,
+      attempt: ((i.ecs as Json).attempt as number) + 1,
       jobUri: 's3://work/jobs/j-test/ecs/job.json',
       startedAt: '2025-01-01T00:00:00.000Z',
       polls: 0,
@@ -51,8 +51,8 @@ function defaultStubs(): Record<string, StubHandler> {
       retryable: true,
       history: [],
     }),
-    EcsStatus: (i) => ({ ...((i.job as Json).ecs as Json), polls: ++polls, status: 'SUCCEEDED', retryable: false }),
-    EcsStop: (i) => ({ ...((i.job as Json).ecs as Json), status: 'FAILED', retryable: false, error: { Error: 'EcsTimeout', Cause: 'TIMEOUT: stopped' } }),
+    EcsStatus: (i) => ({ ...(i.ecs as Json), polls: ++polls, status: 'SUCCEEDED', retryable: false }),
+    EcsStop: (i) => ({ ...(i.ecs as Json), status: 'FAILED', retryable: false, error: { Error: 'EcsTimeout', Cause: 'TIMEOUT: stopped' } }),
   };
 }
 
@@ -74,16 +74,17 @@ export async function runAsl(input: Json, handlers: Record<string, StubHandler> 
   const stubs = { ...defaultStubs(), ...handlers };
   const calls: AslRun['calls'] = [];
   const local: Record<string, (i: Json) => Promise<unknown>> = {};
-  for (const name of Object.keys(LOCAL_TASK_HANDLERS)) {
+  const names = taskStates(def as { States: Record<string, unknown> }).map((t) => t.name);
+  for (const name of names) {
     local[name] = async (i: Json) => {
       calls.push({ state: name, input: i });
       return stubs[name](i);
     };
   }
-  const zero = Object.fromEntries(Object.keys(LOCAL_TASK_HANDLERS).map((n) => [n, 0]));
+  const zero = Object.fromEntries(names.map((n) => [n, 0]));
   const run = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: local as never, waitTimeOverrides: { EcsWait: 0 }, retryIntervalOverrides: zero },
-    context: { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:test:j-test', Name: 'j-test', StartTime: '2025-01-01T00:00:00.000Z' } } as never,
+    context: { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:test:j-test', Name: 'j-test', StartTime: '2025-01-01T00:00:00.000Z', Input: input } } as never,
   });
   const entered: string[] = [];
   const follow = (async () => {
@@ -107,5 +108,5 @@ export async function runAsl(input: Json, handlers: Record<string, StubHandler> 
 export function engineOf(run: AslRun): 'lambda' | 'ecs' | 'none' {
   const i = run.entered.indexOf('EncoderDecider');
   const next = run.entered[i + 1];
-  return next === 'Split' ? 'lambda' : next === 'EcsSubmit' ? 'ecs' : 'none';
+  return next === 'Split' ? 'lambda' : next === 'EcsStart' ? 'ecs' : 'none';
 }

@@ -7,7 +7,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveBinaries } from '../../src/media/binaries.js';
+import { resolveBinaries, type Binaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/runner.js';
 import { buildSplitArgs } from '../../src/media/args.js';
 import { buildAudioChunkArgs, buildCmafSegmentArgs, planAudioChunks, type AudioChunk } from '../../src/media/cmaf.js';
@@ -16,8 +16,8 @@ import { dashManifest, hlsPlaylists, packageLayout, type PackageModel } from '..
 import { PRESETS, type Preset, type Rendition } from '../../src/media/presets.js';
 import { concatBytes } from '../../src/media/isobmff.js';
 
-const ffprobeJson = async (args: string[]) =>
-  JSON.parse((await runProcess(resolveBinaries().ffprobe, ['-v', 'error', '-print_format', 'json', ...args], { timeoutMs: 120_000, captureStdout: true })).stdout);
+const ffprobeJson = async (ffprobe: string, args: string[]) =>
+  JSON.parse((await runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', ...args], { timeoutMs: 120_000, captureStdout: true })).stdout);
 
 export interface BuiltPackage {
   dir: string;
@@ -34,11 +34,12 @@ export interface BuiltPackage {
 
 /**
  * Packages `src` into `dir` for the given renditions, cut into segments at every keyframe (or
- * every `segmentFrames` frames, which must be keyframes).
+ * every `segmentFrames` frames, which must be keyframes), with `bins` (default: the resolved ones).
  */
-export async function buildPackage(src: string, dir: string, p: { segmentFrames?: number; renditions: Rendition[]; preset?: Preset; audio?: boolean }): Promise<BuiltPackage> {
+export async function buildPackage(src: string, dir: string, p: { bins?: Binaries; segmentFrames?: number; renditions: Rendition[]; preset?: Preset; audio?: boolean }): Promise<BuiltPackage> {
   const preset = p.preset ?? PRESETS['h264-ladder'];
-  const ff = resolveBinaries().ffmpeg;
+  const bins = p.bins ?? resolveBinaries(process.env);
+  const ff = bins.ffmpeg;
   const timings: Record<string, number> = {};
   const time = async <T>(k: string, f: () => Promise<T>) => {
     const t0 = Date.now();
@@ -48,7 +49,7 @@ export async function buildPackage(src: string, dir: string, p: { segmentFrames?
   };
   await mkdir(path.join(dir, 'work'), { recursive: true });
   // The plan: the fixture's frames (decode order = packets) and where segments start.
-  const probe = await ffprobeJson(['-select_streams', 'v:0', '-show_entries', 'stream=time_base:packet=pts,duration,flags', src]);
+  const probe = await ffprobeJson(bins.ffprobe, ['-select_streams', 'v:0', '-show_entries', 'stream=time_base:packet=pts,duration,flags', src]);
   const [num, den] = String(probe.streams[0].time_base).split('/').map(Number);
   const pkts = probe.packets as { pts: number; duration: number; flags: string }[];
   const pts = pkts.map((x) => Number(x.pts)).sort((a, b) => a - b);

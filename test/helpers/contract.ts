@@ -1,5 +1,5 @@
 /**
- * The correctness contract of every output (DESIGN.md), checked frame by frame against the
+ * The correctness contract of every output (README, "Outputs and guarantees"), checked frame by frame against the
  * source: shared by the Lambda path (test/e2e/pipeline.test.ts) and the ECS path
  * (test/e2e/ecs.test.ts), which must produce outputs that pass the same checks.
  */

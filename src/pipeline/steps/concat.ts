@@ -3,7 +3,6 @@ import { writeFile } from 'node:fs/promises';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { downloadFile, putJson, uploadFile } from '../../aws/s3.js';
-import { resolveBinaries } from '../../media/binaries.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
 import { buildConcatArgs, buildConcatList, pieceDurations } from '../../media/args.js';
 import { countVideoPackets, describeOutput } from '../../media/inspect.js';
@@ -30,7 +29,7 @@ export async function concatStep(rt: Runtime, job: { jobId: string }, log: Logge
       audio = path.join(dir, 'audio.m4a');
       await downloadFile(rt.s3, { bucket, key: keys.audio(job.jobId) }, audio);
     }
-    const pieceBytes = (await listKeys(rt.s3, bucket, `${keys.prefix(job.jobId)}pieces/`)).reduce((a, k) => a + k.size, 0);
+    const pieceBytes = (await listKeys(rt.s3, bucket, keys.piecesPrefix(job.jobId))).reduce((a, k) => a + k.size, 0);
     // Pieces and the joined file of the largest rendition are on disk at once.
     await ensureSpace(dir, pieceBytes * 2, 'the concat');
     const results: RenditionResult[] = [];
@@ -41,22 +40,22 @@ export async function concatStep(rt: Runtime, job: { jobId: string }, log: Logge
       const list = path.join(dir, `${r.name}.ffconcat`);
       await writeFile(list, buildConcatList(pieces.map((file, i) => ({ file, durationSec: durations[i] }))));
       const out = path.join(dir, `${r.name}.mp4`);
-      await runProcess(resolveBinaries().ffmpeg, buildConcatArgs({ list, audio, output: out }), { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) =>
+      await runProcess(rt.binaries.ffmpeg, buildConcatArgs({ list, audio, output: out }), { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) =>
         classifyEncodeFailure(e, `concat ${r.name}`),
       );
-      const frames = await countVideoPackets(out);
+      const frames = await countVideoPackets(rt.binaries.ffprobe, out);
       if (frames !== m.plan.frameCount) {
         // Old muxers (the 2018 static build) can size the MP4 edit list short of the last
         // frames when timestamps are off the 1/fps grid; refuse rather than hide frames.
         throw new EncoderError('SEGMENT_MISMATCH', `${r.name}: ${frames} frames would be shown after concat, ${m.plan.frameCount} planned`);
       }
-      const d = await describeOutput(out);
+      const d = await describeOutput(rt.binaries.ffprobe, out);
       const file = `${r.name}.mp4`;
       const sizeBytes = await uploadFile(rt.s3, { bucket, key: keys.staged(job.jobId, file) }, out, 'video/mp4');
       results.push({ name: r.name, file, width: d.width, height: d.height, durationMs: Math.round(d.durationSec * 1000), frames, sizeBytes, videoBitrate: d.bitRate });
       log.info('rendition joined', { rendition: r.name, pieces: pieces.length, sizeBytes, concatMs: Date.now() - started });
     }
-    await putJson(rt.s3, { bucket, key: `${keys.prefix(job.jobId)}renditions.json` }, results);
+    await putJson(rt.s3, { bucket, key: keys.renditions(job.jobId) }, results);
     return { renditions: results };
   });
 }

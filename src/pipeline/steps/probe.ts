@@ -1,7 +1,6 @@
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { headObject, presignGet, putJson } from '../../aws/s3.js';
-import { resolveBinaries } from '../../media/binaries.js';
 import { runProcess, ProcessError, lastLines } from '../../media/runner.js';
 import { buildPacketProbeArgs, buildStreamProbeArgs, checkPacketIndex, parsePacketCsv, parseStreamProbe } from '../../media/probe.js';
 import { InputError, TransientError } from '../../errors.js';
@@ -27,9 +26,9 @@ export interface ProbeSummary {
   maxKeyframeGapSec: number;
 }
 
-async function ffprobe(args: string[], timeoutMs: number, what: string) {
+async function ffprobe(bin: string, args: string[], timeoutMs: number, what: string) {
   try {
-    return await runProcess(resolveBinaries().ffprobe, args, { timeoutMs, captureStdout: true });
+    return await runProcess(bin, args, { timeoutMs, captureStdout: true });
   } catch (err) {
     if (err instanceof ProcessError && err.timedOut) throw new TransientError('TIMEOUT', `ffprobe timed out reading the ${what}`, { cause: err });
     if (err instanceof ProcessError && FORMAT_REFUSED_RE.test(err.stderrTail)) {
@@ -53,13 +52,13 @@ export async function probeStep(rt: Runtime, job: JobInput, log: Logger): Promis
   checkSize(head.size, limits);
   const url = await presignGet(rt.s3, job.source);
   const timeoutMs = rt.config.FFPROBE_TIMEOUT_SECONDS * 1000;
-  const streams = await ffprobe(buildStreamProbeArgs({ url }), timeoutMs, 'streams');
+  const streams = await ffprobe(rt.binaries.ffprobe, buildStreamProbeArgs({ url }), timeoutMs, 'streams');
   const info = parseStreamProbe(streams.stdout);
   info.sizeBytes = head.size;
   checkMediaLimits(info, limits);
   // Reading every packet takes longer than the header: twice the budget (both stay inside the
   // Probe task's 300 s with the default of 90 s).
-  const pk = await ffprobe(buildPacketProbeArgs({ url }, info.video.index), timeoutMs * 2, 'packets');
+  const pk = await ffprobe(rt.binaries.ffprobe, buildPacketProbeArgs({ url }, info.video.index), timeoutMs * 2, 'packets');
   const packets = parsePacketCsv(pk.stdout);
   checkPacketIndex(info, packets, pk.stderrTail);
   const span = packets.pts.reduce((a, b) => Math.max(a, b), -Infinity) - packets.pts.reduce((a, b) => Math.min(a, b), Infinity);

@@ -4,19 +4,8 @@ import { copyObject, getJson, listKeys, s3Uri } from '../../aws/s3.js';
 import { mapLimit } from '../../util/mapLimit.js';
 import { keys } from '../job.js';
 import type { RenditionResult } from '../manifest.js';
+import type { PublishedOutput } from '../outputs.js';
 
-/** One published file, as the COMPLETE event lists it. */
-export interface PublishedOutput {
-  type: 'video' | 'poster' | 'sprite' | 'vtt';
-  name: string;
-  uri: string;
-  sizeBytes: number;
-  rendition?: string;
-  durationMs?: number;
-  width?: number;
-  height?: number;
-  frames?: number;
-}
 
 const TYPES: Record<string, { type: PublishedOutput['type']; contentType: string }> = {
   mp4: { type: 'video', contentType: 'video/mp4' },
@@ -28,7 +17,7 @@ const TYPES: Record<string, { type: PublishedOutput['type']; contentType: string
 export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ outputs: PublishedOutput[] }> {
   const work = rt.config.WORK_BUCKET;
   const staged = await listKeys(rt.s3, work, keys.stagedPrefix(job.jobId));
-  const renditions = await getJson<RenditionResult[]>(rt.s3, { bucket: work, key: `${keys.prefix(job.jobId)}renditions.json` });
+  const renditions = await getJson<RenditionResult[]>(rt.s3, { bucket: work, key: keys.renditions(job.jobId) });
   const outputs = await mapLimit(staged, 8, async (o) => {
     const name = o.key.slice(keys.stagedPrefix(job.jobId).length);
     const ext = name.split('.').pop() ?? '';

@@ -3,12 +3,11 @@ import os from 'node:os';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { downloadFile, putJson, uploadFile } from '../../aws/s3.js';
-import { resolveBinaries } from '../../media/binaries.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
 import { buildSegmentEncodeArgs } from '../../media/args.js';
 import { countVideoPackets } from '../../media/inspect.js';
 import { EncoderError, ValidationError } from '../../errors.js';
-import { keys, type SegmentTask } from '../job.js';
+import { keys } from '../job.js';
 import { readManifest } from '../manifest.js';
 import { ensureSpace, withWorkDir } from '../workdir.js';
 import { stat } from 'node:fs/promises';
@@ -17,6 +16,8 @@ import { stat } from 'node:fs/promises';
 export interface SegmentResult {
   index: number;
   frames: number;
+  /** Seconds of media this segment covers. */
+  durationSec: number;
   encodeMs: number;
   totalMs: number;
 }
@@ -25,7 +26,7 @@ export interface SegmentResult {
  * Transcodes one segment into every rendition: one decode, one encoder per rendition. Each
  * piece is checked to hold exactly the planned number of frames before it is uploaded.
  */
-export async function transcodeSegmentStep(rt: Runtime, task: SegmentTask, log: Logger, opts: { threads?: number } = {}): Promise<SegmentResult> {
+export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; index: number }, log: Logger, opts: { threads?: number } = {}): Promise<SegmentResult> {
   const started = Date.now();
   const m = await readManifest(rt, task.jobId);
   const seg = m.plan.segments[task.index];
@@ -46,17 +47,18 @@ export async function transcodeSegmentStep(rt: Runtime, task: SegmentTask, log: 
       rotation: m.video.rotation,
       threads: opts.threads,
     });
-    const run = await runProcess(resolveBinaries().ffmpeg, args, { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) =>
+    const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) =>
       classifyEncodeFailure(e, `segment ${task.index}`),
     );
     for (const o of outputs) {
-      const frames = await countVideoPackets(o.file);
+      const frames = await countVideoPackets(rt.binaries.ffprobe, o.file);
       if (frames !== seg.count) {
         throw new EncoderError('SEGMENT_MISMATCH', `segment ${task.index} ${o.rendition.name}: ${frames} frames encoded, ${seg.count} planned`);
       }
       await uploadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.piece(task.jobId, o.rendition.name, task.index) }, o.file);
     }
-    const result: SegmentResult = { index: task.index, frames: seg.count, encodeMs: run.durationMs, totalMs: Date.now() - started };
+    const tick = m.plan.timeBase.num / m.plan.timeBase.den;
+    const result: SegmentResult = { index: task.index, frames: seg.count, durationSec: Number(((seg.endPts - seg.startPts) * tick).toFixed(6)), encodeMs: run.durationMs, totalMs: Date.now() - started };
     await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.segmentResult(task.jobId, task.index) }, result);
     log.info('segment done', { ...result, host: os.hostname() });
     return result;

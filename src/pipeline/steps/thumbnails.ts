@@ -3,7 +3,6 @@ import { readdir, writeFile } from 'node:fs/promises';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { presignGet, uploadFile } from '../../aws/s3.js';
-import { resolveBinaries } from '../../media/binaries.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
 import { buildPosterArgs, buildThumbnailArgs } from '../../media/args.js';
 import { buildSpriteVtt, composeSprite, makePoster, makeTile } from '../../media/sprite.js';
@@ -21,7 +20,7 @@ export async function thumbnailsStep(rt: Runtime, job: { jobId: string }, log: L
   const interval = m.thumbnailIntervalSec;
   const url = await presignGet(rt.s3, m.source);
   const timeoutMs = rt.config.FFMPEG_TIMEOUT_SECONDS * 1000;
-  const ffmpeg = resolveBinaries().ffmpeg;
+  const ffmpeg = rt.binaries.ffmpeg;
   return withWorkDir(rt.config.WORK_DIR, `${job.jobId}-thumbs`, async (dir) => {
     const started = Date.now();
     await runProcess(ffmpeg, buildThumbnailArgs({ input: url, videoStream: m.video.index, intervalSec: interval, width: LAYOUT.tileWidth, height: LAYOUT.tileHeight, pattern: path.join(dir, 'tile_%05d.jpg') }), {
