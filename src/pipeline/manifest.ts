@@ -1,6 +1,7 @@
 import type { MediaInfo, PacketIndex } from '../media/probe.js';
 import type { Plan } from '../media/plan.js';
 import type { Preset, Rendition } from '../media/presets.js';
+import type { ColourPlan } from '../media/colour.js';
 import type { Runtime } from '../runtime.js';
 import { getJson } from '../aws/s3.js';
 import { keys } from './job.js';
@@ -23,6 +24,8 @@ export interface Manifest {
   video: MediaInfo['video'];
   audio: MediaInfo['audio'];
   thumbnailIntervalSec: number;
+  /** SDR, tone-mapped HDR or kept HDR (colour.ts); absent in manifests of older planners: SDR. */
+  colour?: ColourPlan;
 }
 
 /** One rendition as produced by Concat. */

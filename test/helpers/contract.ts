@@ -8,7 +8,7 @@ import path from 'node:path';
 import { frameTimes, keyframeTimes, psnrPerFrame, streams, topLevelBoxes } from './media.js';
 
 /** Checks one job's renditions against its source; returns the measured figures. */
-export async function checkContract(src: string, outDir: string, outputs: { name: string; width?: number; height?: number }[], expectAudio: boolean) {
+export async function checkContract(src: string, outDir: string, outputs: { name: string; width?: number; height?: number }[], expectAudio: boolean, opts: { codec?: string } = {}) {
   const srcTimes = await frameTimes(src);
   const gaps = srcTimes.slice(1).map((t, i) => t - srcTimes[i]);
   const maxGap = Math.max(...gaps);
@@ -30,7 +30,7 @@ export async function checkContract(src: string, outDir: string, outputs: { name
     const st = await streams(file);
     const v = st.find((s) => s.codecType === 'video')!;
     const a = st.find((s) => s.codecType === 'audio');
-    assert.equal(v.codec, 'h264');
+    assert.equal(v.codec, opts.codec ?? 'h264');
     assert.deepEqual([v.width, v.height], [o.width, o.height]);
     assert.ok(Math.abs(v.duration - expectedDuration) <= maxGap + 1e-3, `${o.name}: video duration ${v.duration} vs ${expectedDuration}`);
     if (expectAudio) {

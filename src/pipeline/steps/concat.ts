@@ -40,7 +40,7 @@ export async function concatStep(rt: Runtime, job: { jobId: string }, log: Logge
       const list = path.join(dir, `${r.name}.ffconcat`);
       await writeFile(list, buildConcatList(pieces.map((file, i) => ({ file, durationSec: durations[i] }))));
       const out = path.join(dir, `${r.name}.mp4`);
-      await runProcess(rt.binaries.ffmpeg, buildConcatArgs({ list, audio, output: out }), { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) =>
+      await runProcess(rt.binaries.ffmpeg, buildConcatArgs({ list, audio, output: out, preset: m.preset }), { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) =>
         classifyEncodeFailure(e, `concat ${r.name}`),
       );
       const frames = await countVideoPackets(rt.binaries.ffprobe, out);

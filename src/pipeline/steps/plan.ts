@@ -4,6 +4,9 @@ import { getJson, putJson } from '../../aws/s3.js';
 import { planSegments } from '../../media/plan.js';
 import { getPreset, selectRenditions } from '../../media/presets.js';
 import { InputError } from '../../errors.js';
+import { planColour } from '../../media/colour.js';
+import { capabilitiesOf, checkCapabilities } from '../../media/encoders.js';
+import { estimateSegmentEncodeSec } from '../../media/cost.js';
 import { keys, type JobInput } from '../job.js';
 import type { Manifest, ProbeDocument } from '../manifest.js';
 
@@ -15,6 +18,13 @@ export interface PlanSummary {
   frameCount: number;
   durationSec: number;
   hasAudio: boolean;
+  /** Video codec of the outputs (h264, hevc, av1). */
+  outputCodec: string;
+  /**
+   * Estimated encode seconds of the longest segment into every rendition on one worker
+   * (cost.ts): the encoder decider weighs the encoder's cost with it.
+   */
+  segmentEncodeSec: number;
 }
 
 /** Cuts the source into segments at clean keyframes and writes the manifest. */
@@ -25,6 +35,10 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
   if (job.settings.clip && info.durationSec > 0 && job.settings.clip.start >= info.durationSec) {
     throw new InputError('INVALID_CLIP', `clip start ${job.settings.clip.start}s is beyond the end of the source (${info.durationSec}s)`);
   }
+  // Fail here, before anything is encoded, when this ffmpeg cannot serve the preset.
+  const colour = planColour(preset.video, info.video.colour);
+  const ffmpeg = rt.binaries;
+  checkCapabilities(preset, await capabilitiesOf(ffmpeg.ffmpeg), colour, `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg})`);
   const plan = planSegments(packets, info.video.timeBase, { segmentSeconds: job.settings.segmentSeconds, clip: job.settings.clip });
   const swap = info.video.rotation === 90 || info.video.rotation === 270;
   const renditions = selectRenditions(preset, swap ? info.video.height : info.video.width, swap ? info.video.width : info.video.height);
@@ -38,6 +52,7 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     video: info.video,
     audio: info.audio,
     thumbnailIntervalSec: rt.config.THUMBNAIL_INTERVAL_SECONDS,
+    colour,
   };
   await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(job.jobId) }, manifest);
   log.info('planned', {
@@ -46,6 +61,7 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     durationSec: plan.durationSec,
     renditions: renditions.map((r) => r.name),
     uncleanKeyframes: plan.uncleanKeyframes,
+    colour: colour.mode,
   });
   return {
     segmentCount: plan.segments.length,
@@ -54,5 +70,7 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     frameCount: plan.frameCount,
     durationSec: Number(plan.durationSec.toFixed(6)),
     hasAudio: info.audio !== null,
+    outputCodec: preset.video.codec,
+    segmentEncodeSec: estimateSegmentEncodeSec(plan, renditions, preset),
   };
 }

@@ -2,9 +2,10 @@ import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { headObject, presignGet, putJson } from '../../aws/s3.js';
 import { runProcess, ProcessError, lastLines } from '../../media/runner.js';
-import { buildPacketProbeArgs, buildStreamProbeArgs, checkPacketIndex, parsePacketCsv, parseStreamProbe } from '../../media/probe.js';
+import { buildFirstFrameSideDataArgs, hdrTransfer, parseFrameSideData, parseSourceColour, pickHdrMetadata } from '../../media/colour.js';
+import { protocolWhitelist, buildPacketProbeArgs, buildStreamProbeArgs, checkPacketIndex, parsePacketCsv, parseStreamProbe } from '../../media/probe.js';
 import { InputError, TransientError } from '../../errors.js';
-import { FORMAT_REFUSED_RE } from '../../media/formats.js';
+import { FORMAT_REFUSED_RE, SOURCE_FORMATS } from '../../media/formats.js';
 import { checkMediaLimits, checkSize, checkTimeline } from '../../media/limits.js';
 import { limitsOf } from '../../config.js';
 import { keys, type JobInput } from '../job.js';
@@ -56,11 +57,18 @@ export async function probeStep(rt: Runtime, job: JobInput, log: Logger): Promis
   const info = parseStreamProbe(streams.stdout);
   info.sizeBytes = head.size;
   checkMediaLimits(info, limits);
+  // PQ (HDR10) sources: mastering display and content light usually ride in the bitstream
+  // (HEVC SEI), which only a decoded frame reports; one frame is decoded for them.
+  if (info.video.colour && hdrTransfer(info.video.colour) === 'pq' && !info.video.colour.masteringDisplay) {
+    const sd = await ffprobe(rt.binaries.ffprobe, buildFirstFrameSideDataArgs({ url, videoStream: info.video.index, protocols: protocolWhitelist(url), formats: SOURCE_FORMATS }), timeoutMs, 'HDR metadata');
+    info.video.colour = { ...info.video.colour, ...pickHdrMetadata(parseSourceColour({}, parseFrameSideData(sd.stdout))) };
+  }
   // Reading every packet takes longer than the header: twice the budget (both stay inside the
   // Probe task's 300 s with the default of 90 s).
   const pk = await ffprobe(rt.binaries.ffprobe, buildPacketProbeArgs({ url }, info.video.index), timeoutMs * 2, 'packets');
   const packets = parsePacketCsv(pk.stdout);
-  checkPacketIndex(info, packets, pk.stderrTail);
+  const check = checkPacketIndex(info, packets, pk.stderrTail);
+  if (check.note) log.warn('header frame count disagrees with the packets', { note: check.note });
   const span = packets.pts.reduce((a, b) => Math.max(a, b), -Infinity) - packets.pts.reduce((a, b) => Math.min(a, b), Infinity);
   checkTimeline((span * info.video.timeBase.num) / info.video.timeBase.den, packets.pts.length, limits);
   const doc: ProbeDocument = { info, packets };

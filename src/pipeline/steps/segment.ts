@@ -46,6 +46,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       totalFrames: seg.endPacket - seg.startPacket,
       rotation: m.video.rotation,
       threads: opts.threads,
+      colour: m.colour,
     });
     const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) =>
       classifyEncodeFailure(e, `segment ${task.index}`),
