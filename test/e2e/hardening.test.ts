@@ -1,0 +1,78 @@
+/**
+ * Issue 13, what a stranger can send the local service: `startServe` (what `npm run serve`
+ * runs) in-process on free ports, exercised over raw HTTP, so each request is exactly the bytes
+ * an attacker or a careless client would send.
+ */
+import '../../src/util/quietWarnings.js';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startServe, type Serve } from '../../scripts/serve.js';
+import { generateSample } from '../../src/media/sample.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Json = any;
+
+/** One raw HTTP exchange (no SDK, no signing: what curl sends). */
+function raw(url: string, method: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: { ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('hardening: hostile requests to the local service (issue 13)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let serve: Serve;
+  const src = () => path.join(dir, 'tiny.mp4');
+
+  before(async function () {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mt-hard-'));
+    const log = createWriteStream(path.join(dir, 'log.jsonl'));
+    await generateSample({ output: src(), durationSec: 2, width: 160, height: 120, fps: 25, audio: true });
+    serve = await startServe({ logSink: (l) => log.write(l + '\n'), dataDir: path.join(dir, 'data'), apiPort: 0, s3Port: 0, segmentSeconds: 1, webhookRetryDelaysMs: [50, 50] });
+  });
+
+  after(async () => {
+    await serve?.close();
+    if (!process.env.KEEP_TEST_FILES && dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an unauthenticated PUT with a 250-byte key segment gets an S3 error; S3, the API and a running job go on', async () => {
+    const s3 = serve.s3Endpoint;
+    // A job running while the hostile PUT arrives.
+    const ingest = serve.stack.waitForIngest('uploads/running.mp4');
+    const put = await raw(`${s3}/ingest/uploads/running.mp4`, 'PUT', await readFile(src()));
+    assert.equal(put.status, 200, put.text);
+    const ing = await ingest;
+    assert.ok(ing.started);
+
+    const long = `${s3}/ingest/k/${'x'.repeat(246)}.mp4`;
+    const hostile = await raw(long, 'PUT', await readFile(src()));
+    assert.equal(hostile.status, 400, hostile.text);
+    assert.match(hostile.text, /<Code>KeyTooLongError<\/Code>/);
+    // The object cannot exist, so reading it is an ordinary 404, never a 5xx.
+    assert.equal((await raw(long, 'HEAD')).status, 404);
+    assert.match((await raw(long, 'GET')).text, /<Code>NoSuchKey<\/Code>/);
+    // Multipart parts go through the same guard.
+    assert.equal((await raw(`${long}?uploads`, 'POST')).status, 400);
+
+    // Still serving: S3 round trip, the API, and the job that was running.
+    const ok = await raw(`${s3}/ingest/library/after.txt`, 'PUT', 'still here');
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal((await raw(`${s3}/ingest/library/after.txt`, 'GET')).text, 'still here');
+    const list = await raw(`${serve.apiUrl}/jobs?limit=5`, 'GET');
+    assert.equal(list.status, 200, list.text);
+    const final = await serve.stack.waitForFinalEvent(ing.jobId);
+    assert.equal((final?.detail as Json).status, 'COMPLETE', JSON.stringify(final?.detail));
+  });
+});
