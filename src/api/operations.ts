@@ -45,6 +45,9 @@ export function parseSource(uri: string, ingestBucket: string): S3Location {
   const [, bucket, key] = m;
   if (bucket !== ingestBucket) throw new ApiError('SOURCE_NOT_ALLOWED', `source must be in the ingest bucket (s3://${ingestBucket}/...); s3://${bucket.slice(0, 63)}/ is not readable by the pipeline`);
   if (Buffer.byteLength(key) > 1024 || /[\u0000-\u001f\u007f]/.test(key)) throw new ApiError('INVALID_REQUEST', 'source key must be at most 1024 bytes without control characters');
+  // S3 stores such keys, but URL handling on the way (HTTP clients, ffmpeg, the local S3) may
+  // resolve `.` and `..` to another key: they are never read, so asking is a caller error.
+  if (key.split('/').some((seg) => seg === '.' || seg === '..')) throw new ApiError('INVALID_REQUEST', 'source key must not have . or .. segments');
   return { bucket, key };
 }
 

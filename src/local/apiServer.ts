@@ -6,6 +6,7 @@
  * answers only requests whose Host is a loopback name (no DNS-rebinding from a browser page).
  */
 import http from 'node:http';
+import { isUtf8 } from 'node:buffer';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -48,7 +49,10 @@ export function toHttpApiEvent(p: { method: string; url: string; headers: http.I
   const query: Record<string, string> = {};
   for (const [k, v] of u.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const now = p.now ?? new Date();
-  const text = p.body.length === 0 || TEXT_TYPE.test(headers['content-type'] ?? '');
+  // A text body is handed over as a string: bytes that are not UTF-8 would be replaced by
+  // U+FFFD on the way and the handler could not refuse them (400 INVALID_JSON), so such a body
+  // goes as base64, as API Gateway hands over any body it does not treat as text.
+  const text = p.body.length === 0 || (TEXT_TYPE.test(headers['content-type'] ?? '') && isUtf8(p.body));
   return {
     version: '2.0',
     routeKey: '$default',

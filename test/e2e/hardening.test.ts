@@ -75,4 +75,29 @@ describe('hardening: hostile requests to the local service (issue 13)', function
     const final = await serve.stack.waitForFinalEvent(ing.jobId);
     assert.equal((final?.detail as Json).status, 'COMPLETE', JSON.stringify(final?.detail));
   });
+  it('POST /jobs: a request that can never succeed gets a 4xx with a clear code, never a 5xx', async () => {
+    const post = async (body: Buffer | string) => {
+      const r = await raw(`${serve.apiUrl}/jobs`, 'POST', body, { 'content-type': 'application/json' });
+      return { status: r.status, body: JSON.parse(r.text) as Json };
+    };
+    // A key with `..` segments (was 500).
+    for (const source of ['s3://ingest/a/../library/x.mp4', 's3://ingest/./x.mp4', 's3://ingest/..']) {
+      const r = await post(JSON.stringify({ source }));
+      assert.equal(r.status, 400, `${source}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.code, 'INVALID_REQUEST');
+      assert.match(r.body.message, /\.\./);
+    }
+    // A 1,000-byte key (was 503 "retry later"): no such object can exist, so it is not found.
+    const longKey = `k/${'x'.repeat(998)}`;
+    assert.equal(Buffer.byteLength(longKey), 1000);
+    const long = await post(JSON.stringify({ source: `s3://ingest/${longKey}` }));
+    assert.equal(long.status, 404, JSON.stringify(long.body));
+    assert.equal(long.body.code, 'SOURCE_NOT_FOUND');
+    // Invalid UTF-8 inside a JSON string (was silently replaced by U+FFFD).
+    const bad = Buffer.concat([Buffer.from('{"source":"s3://ingest/'), Buffer.from([0xff, 0xfe]), Buffer.from('.mp4"}')]);
+    const utf = await post(bad);
+    assert.equal(utf.status, 400, JSON.stringify(utf.body));
+    assert.equal(utf.body.code, 'INVALID_JSON');
+    assert.match(utf.body.message, /UTF-8/);
+  });
 });
