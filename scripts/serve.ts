@@ -24,6 +24,7 @@ import { DETAIL_TYPE } from '../src/pipeline/events.js';
 import { EVENT_FUNCTIONS } from '../src/local/functions.js';
 import type { DeliveredEvent } from '../src/local/eventBus.js';
 import { formatEvent } from './events.js';
+import { ListenError } from '../src/errors.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -170,7 +171,9 @@ async function main(): Promise<number> {
       onEvent: values.quiet ? undefined : (ev) => process.stdout.write(formatEvent(ev) + '\n'),
     });
   } catch (err) {
-    process.stderr.write(`could not start: ${(err as Error).message}\n`);
+    // One line, no stack: what could not start and why (whatever had started is stopped).
+    const hint = err instanceof ListenError ? ` (choose another with ${err.endpoint === 'HTTP API' ? '--port' : '--s3-port'}; 0 = any free port)` : '';
+    process.stderr.write(`could not start: ${(err as Error).message}${hint}\n`);
     return 1;
   }
   const c = serve.stack.config;

@@ -18,6 +18,7 @@ import { matchRoute } from '../api/router.js';
 import { routeKey } from '../api/routes.js';
 import type { OperationId } from '../api/operations.js';
 import { API_FUNCTIONS } from './functions.js';
+import { listenOn } from './listen.js';
 
 /** What answers one route: the route's function, invoked with the local runtime. */
 export type HttpHandler = (event: HttpApiEvent) => Promise<HttpApiResult>;
@@ -160,13 +161,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 3000, address, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const port = opts.port ?? 3000;
+  await listenOn(server, () => server.listen(port, address), { endpoint: 'HTTP API', address, port });
   const info = server.address() as AddressInfo;
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   return {

@@ -16,6 +16,9 @@ import { LocalStepFunctions, loadDefinition, localSubstitutions, localTaskHandle
 import { DETAIL_TYPE } from '../pipeline/events.js';
 import { LocalEcsRunner, type KillHook } from './ecsRunner.js';
 import { EVENT_FUNCTIONS } from './functions.js';
+import { ListenError } from '../errors.js';
+import { listenReason } from './listen.js';
+import type http from 'node:http';
 import { refuseDotSegments, refuseUnstorableKeys, type KoaMiddleware, type ResourcePaths } from './s3Guards.js';
 
 /** Credentials s3rver accepts out of the box. */
@@ -90,8 +93,27 @@ export class LocalStack extends EventEmitter {
     // s3rver joins keys into filesystem paths as they are: keys it cannot store safely (a `..`
     // segment, a segment too long for a file name) are refused before it touches the disk
     // (src/local/s3Guards.ts). After s3rver's logger and XML encoder, so refusals are S3 XML.
-    const koa = server as unknown as { middleware: KoaMiddleware[]; store: ResourcePaths; on(ev: 'error', fn: (err: unknown) => void): unknown };
+    const koa = server as unknown as {
+      middleware: KoaMiddleware[];
+      store: ResourcePaths;
+      on(ev: 'error', fn: (err: unknown) => void): unknown;
+      /** With a callback: listens and returns the server; without: run()'s promise form. */
+      listen: (port: number, host: string, options: object, cb?: () => void) => http.Server | Promise<http.Server>;
+    };
     koa.middleware.splice(2, 0, refuseDotSegments, refuseUnstorableKeys(koa.store));
+    // s3rver's own listen leaves the http server's `error` event unhandled: a taken port would
+    // crash the process with a stack trace. The same listen, with the error turned into a
+    // ListenError (src/local/listen.ts).
+    const s3rverListen = koa.listen.bind(server) as (port: number, host: string, options: object, cb: () => void) => http.Server;
+    koa.listen = (port, host, options) =>
+      new Promise((resolve, reject) => {
+        const srv = s3rverListen(port, host, options, () => {
+          srv.off('error', onError);
+          resolve(srv);
+        });
+        const onError = (err: NodeJS.ErrnoException) => reject(new ListenError('S3 endpoint', host, port, listenReason(err), { cause: err }));
+        srv.once('error', onError);
+      });
     const info = await server.run();
     const endpoint = `http://${address}:${info.port}`;
     const config = parseConfig({
