@@ -12,6 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServe, type Serve } from '../../scripts/serve.js';
 import { generateSample } from '../../src/media/sample.js';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { listKeys } from '../../src/aws/s3.js';
+import { EVENT_FUNCTIONS } from '../../src/local/functions.js';
+import type { IngestResult } from '../../src/pipeline/steps/ingest.js';
+import { eventSchemaErrors } from '../helpers/eventSchema.js';
+import { objectBytes } from '../helpers/stack.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -99,5 +105,61 @@ describe('hardening: hostile requests to the local service (issue 13)', function
     assert.equal(utf.status, 400, JSON.stringify(utf.body));
     assert.equal(utf.body.code, 'INVALID_JSON');
     assert.match(utf.body.message, /UTF-8/);
+  });
+  it('an upload with unusable x-amz-meta settings becomes a job in ERROR with exactly one ERROR event naming the setting; nothing runs', async () => {
+    const stack = serve.stack;
+    const bytes = await readFile(src());
+    const cases: { meta: Record<string, string>; code: string; message: RegExp; correlationId?: string }[] = [
+      { meta: { 'segment-seconds': '-1' }, code: 'INVALID_REQUEST', message: /segment-seconds/ },
+      { meta: { 'segment-seconds': '1e9' }, code: 'INVALID_REQUEST', message: /segment-seconds/ },
+      { meta: { 'segment-seconds': 'abc', 'correlation-id': 'order-7' }, code: 'INVALID_REQUEST', message: /segment-seconds/, correlationId: 'order-7' },
+      { meta: { 'segment-seconds': '1000' }, code: 'INVALID_REQUEST', message: /segment-seconds: .*600/ },
+      { meta: { 'correlation-id': 'c'.repeat(300) }, code: 'INVALID_REQUEST', message: /correlation-id: 300 characters, at most 256 \(not echoed\)/ },
+      { meta: { engine: 'warp' }, code: 'INVALID_REQUEST', message: /engine/ },
+      { meta: { preset: 'nope' }, code: 'UNKNOWN_PRESET', message: /preset: unknown preset "nope"/ },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const key = `uploads/bad-meta/${i}.mp4`;
+      const what = JSON.stringify(c.meta).slice(0, 80);
+      const ingested = stack.waitForIngest(key);
+      await stack.s3.send(new PutObjectCommand({ Bucket: 'ingest', Key: key, Body: bytes, Metadata: c.meta }));
+      const ing = (await ingested) as Extract<IngestResult, { errorCode: string }>;
+      assert.equal(ing.started, false, what);
+      assert.equal(ing.errorCode, c.code, what);
+      const jobId = ing.jobId;
+      assert.match(jobId, /^j-[0-9a-f]{24}$/);
+
+      const events = stack.jobEvents(jobId);
+      assert.equal(events.length, 1, `${what}: exactly one event`);
+      const d = events[0].detail as Json;
+      assert.equal(d.status, 'ERROR');
+      assert.equal(d.errorCode, c.code);
+      assert.match(d.errorMessage, c.message);
+      assert.equal(d.source, `s3://ingest/${key}`);
+      assert.equal(d.correlationId, c.correlationId, `${what}: correlation id echoed only when valid`);
+      assert.deepEqual(eventSchemaErrors(events[0]), [], what);
+
+      const view = await raw(`${serve.apiUrl}/jobs/${jobId}`, 'GET');
+      assert.equal(view.status, 200, view.text);
+      const v = JSON.parse(view.text) as Json;
+      assert.equal(v.status, 'ERROR');
+      assert.equal(v.error.code, c.code);
+
+      // Nothing ran, nothing was published, the source is as uploaded.
+      await assert.rejects(stack.sfn.wait(jobId), /no execution/);
+      assert.deepEqual(await listKeys(stack.s3, 'output', `${jobId}/`), []);
+      assert.deepEqual(await listKeys(stack.s3, 'work', `jobs/${jobId}/`), []);
+      assert.ok((await objectBytes(stack, 'ingest', key)).equals(bytes), 'source untouched');
+
+      // The same upload delivered again: still one event.
+      const again = (await EVENT_FUNCTIONS.ingest.invoke(stack.rt, {
+        version: '0',
+        'detail-type': 'Object Created',
+        source: 'aws.s3',
+        detail: { bucket: { name: 'ingest' }, object: { key, size: bytes.length } },
+      })) as IngestResult;
+      assert.equal(again.started, false);
+      assert.equal(stack.jobEvents(jobId).length, 1, `${what}: a duplicate delivery emits nothing`);
+    }
   });
 });
