@@ -20,10 +20,15 @@ import { resolveBinaries, type Binaries } from './media/binaries.js';
 import type { ExecutionStarter, TaskRunner } from './ports.js';
 import { once } from './util/once.js';
 
+/** Resolves a host name to every address it has (default: the system's, dns.lookup with all). */
+export type HostResolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
 /** Which callback URLs a job may name (src/api/callbackUrl.ts checks them). */
 export interface CallbackPolicy {
-  /** Local stack only: allow http(s) to 127.0.0.1, [::1] and localhost. */
+  /** Local stack only: allow http(s) to hosts that resolve to loopback only (127.0.0.0/8, ::1). */
   allowLoopback: boolean;
+  /** How host names are resolved before they are checked (tests inject a fake). */
+  resolve?: HostResolver;
 }
 
 /** Everything a handler uses. */
