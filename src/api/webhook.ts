@@ -5,6 +5,11 @@
  * - The URL is checked again before every delivery (src/api/callbackUrl.ts): https only in the
  *   cloud; http to loopback only when the local flag says so; the host is resolved, every
  *   address checked, and the connection pinned to the checked address (no second resolution).
+ * - Signed per the Standard Webhooks specification (the `standardwebhooks` package):
+ *   `webhook-id` (the event id: the same on a retried delivery, so receivers de-duplicate on
+ *   it), `webhook-timestamp` (seconds) and `webhook-signature` (`v1,<HMAC-SHA256 base64>` of
+ *   `id.timestamp.body` with the WEBHOOK_SECRET). A receiver verifies with the package's
+ *   `new Webhook(secret).verify(body, headers)`.
  * - A time limit on the whole exchange, redirects never followed (a 3xx is a refusal), the
  *   request body bounded, and at most a few KiB of the answer read.
  * - Retry policy: 2xx delivered; a 3xx or a 4xx other than 408/429 is final (logged, not
@@ -13,7 +18,9 @@
  *   retries (at most 2, serverless.yml) after EventBridge's delivery; locally, the serve stack
  *   retries at most twice with a backoff. No loop of our own: no retry storm.
  */
+import { randomUUID } from 'node:crypto';
 import { fetch, type Response } from 'undici';
+import { Webhook } from 'standardwebhooks';
 import type { Logger } from '../log.js';
 import { resolveCallbackTarget, type CallbackPolicy } from './callbackUrl.js';
 import { pinnedDispatcher } from './pinnedDispatcher.js';
@@ -62,7 +69,16 @@ async function readBounded(res: Response, max: number): Promise<string> {
 /** Delivers one job event to its callback URL (see the module comment for the policy). */
 export async function deliverWebhook(
   event: EventLike,
-  opts: { policy: CallbackPolicy; log: Logger; timeoutMs?: number; /** undici's fetch (tests wrap it). */ fetchImpl?: typeof fetch },
+  opts: {
+    policy: CallbackPolicy;
+    log: Logger;
+    /** The signing secret (`whsec_...`), asked for only when a delivery is about to be sent. */
+    secret: () => Promise<string>;
+    timeoutMs?: number;
+    /** undici's fetch (tests wrap it). */
+    fetchImpl?: typeof fetch;
+    now?: () => Date;
+  },
 ): Promise<WebhookOutcome> {
   const { log } = opts;
   const raw = event.detail?.userMetadata?.callbackUrl;
@@ -81,11 +97,19 @@ export async function deliverWebhook(
     log.warn('webhook not sent: event too large', { jobId: event.detail?.jobId, bytes: Buffer.byteLength(body) });
     return { delivered: false, reason: 'event larger than the webhook body limit', url: raw };
   }
+  const signer = new Webhook(await opts.secret());
+  const webhookId = event.id ?? randomUUID();
+  const signedAt = (opts.now ?? (() => new Date()))();
+  const signature = {
+    'webhook-id': webhookId,
+    'webhook-timestamp': String(Math.floor(signedAt.getTime() / 1000)),
+    'webhook-signature': signer.sign(webhookId, signedAt, body),
+  };
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   const dispatcher = pinnedDispatcher(resolved.target, timeoutMs);
   try {
-    return await send(raw, body, event, { ...opts, timeoutMs, dispatcher, started, address: resolved.target.address });
+    return await send(raw, body, event, { ...opts, timeoutMs, dispatcher, started, address: resolved.target.address, signature });
   } finally {
     // destroy, not close: the answer was read (or cancelled) already; nothing may linger.
     await dispatcher.destroy().catch(() => undefined);
@@ -97,7 +121,7 @@ async function send(
   raw: string,
   body: string,
   event: EventLike,
-  opts: { log: Logger; timeoutMs: number; fetchImpl?: typeof fetch; dispatcher: ReturnType<typeof pinnedDispatcher>; started: number; address: string },
+  opts: { log: Logger; timeoutMs: number; fetchImpl?: typeof fetch; dispatcher: ReturnType<typeof pinnedDispatcher>; started: number; address: string; signature: Record<string, string> },
 ): Promise<WebhookOutcome> {
   const { log, started } = opts;
   let res: Response;
@@ -110,6 +134,7 @@ async function send(
       headers: {
         'content-type': 'application/json',
         'user-agent': WEBHOOK_USER_AGENT,
+        ...opts.signature,
         ...(event.id ? { 'x-transcode-event-id': event.id } : {}),
         ...(event.detail?.jobId ? { 'x-transcode-job-id': event.detail.jobId } : {}),
       },

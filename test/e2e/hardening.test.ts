@@ -18,6 +18,8 @@ import { EVENT_FUNCTIONS } from '../../src/local/functions.js';
 import type { IngestResult } from '../../src/pipeline/steps/ingest.js';
 import { eventSchemaErrors } from '../helpers/eventSchema.js';
 import { objectBytes } from '../helpers/stack.js';
+import { Webhook } from 'standardwebhooks';
+import type { AddressInfo } from 'node:net';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -160,6 +162,43 @@ describe('hardening: hostile requests to the local service (issue 13)', function
       })) as IngestResult;
       assert.equal(again.started, false);
       assert.equal(stack.jobEvents(jobId).length, 1, `${what}: a duplicate delivery emits nothing`);
+    }
+  });
+  it('npm run serve signs webhook deliveries (generated whsec_ secret); a receiver verifies each with standardwebhooks', async () => {
+    assert.equal(serve.webhookSecretGenerated, true);
+    assert.match(serve.webhookSecret, /^whsec_[A-Za-z0-9+/]+=*$/);
+    const got: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        got.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      assert.equal((await raw(`${serve.s3Endpoint}/ingest/library/tiny`, 'PUT', await readFile(src()))).status, 200);
+      const created = await raw(`${serve.apiUrl}/jobs`, 'POST', JSON.stringify({ source: 's3://ingest/library/tiny', callbackUrl: url }), { 'content-type': 'application/json' });
+      assert.equal(created.status, 202, created.text);
+      const { jobId } = JSON.parse(created.text) as { jobId: string };
+      await serve.stack.waitForFinalEvent(jobId);
+      for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(
+        got.map((g) => (JSON.parse(g.body) as Json).detail.status),
+        ['PROGRESSING', 'COMPLETE'],
+      );
+      const wh = new Webhook(serve.webhookSecret);
+      for (const g of got) {
+        const h = { 'webhook-id': String(g.headers['webhook-id']), 'webhook-timestamp': String(g.headers['webhook-timestamp']), 'webhook-signature': String(g.headers['webhook-signature']) };
+        const ev = wh.verify(g.body, h) as Json;
+        assert.equal(ev.id, h['webhook-id']);
+        assert.equal(ev.detail.jobId, jobId);
+      }
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise((r) => receiver.close(r));
     }
   });
 });

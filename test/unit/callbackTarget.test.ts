@@ -64,6 +64,7 @@ const FORBIDDEN: Record<string, string> = {
 describe('callback targets: resolve, check every address, pin the connection', function () {
   this.timeout(20_000);
   const cloud = (resolve: HostResolver) => ({ allowLoopback: false, resolve });
+  const secret = async () => `whsec_${Buffer.from('a test secret, 32 bytes long!!!!').toString('base64')}`;
 
   it('cloud: a name resolving to any forbidden range is refused, naming the address', async () => {
     for (const [what, ip] of Object.entries(FORBIDDEN)) {
@@ -136,7 +137,7 @@ describe('callback targets: resolve, check every address, pin the connection', f
       let n = 0;
       const resolve = fakeResolver({ 'hooks.example.test': () => (n++ === 0 ? ['127.0.0.1'] : ['10.255.255.1']) });
       hosts.length = 0;
-      const r = await deliverWebhook(ev(`http://hooks.example.test:${port}/h`), { policy: { allowLoopback: true, resolve }, log: silentLogger, timeoutMs: 3000 });
+      const r = await deliverWebhook(ev(`http://hooks.example.test:${port}/h`), { policy: { allowLoopback: true, resolve }, log: silentLogger, secret, timeoutMs: 3000 });
       assert.equal(r.delivered, true, JSON.stringify(r));
       assert.deepEqual(resolve.calls, ['hooks.example.test'], 'resolved exactly once');
       assert.deepEqual(hosts, [`hooks.example.test:${port}`], 'the receiver on the checked address got it, with the name as Host');
@@ -147,6 +148,7 @@ describe('callback targets: resolve, check every address, pin the connection', f
       const r = await deliverWebhook(ev('https://hooks.example.com/h'), {
         policy: cloud(fakeResolver({ 'hooks.example.com': ['169.254.169.254'] })),
         log: silentLogger,
+        secret,
         fetchImpl: (async () => {
           fetched++;
           throw new Error('must not fetch');
@@ -159,7 +161,7 @@ describe('callback targets: resolve, check every address, pin the connection', f
 
     it('a resolver failing for now is retried later (WebhookRetryableError)', async () => {
       const policy = { allowLoopback: false, resolve: async () => Promise.reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })) };
-      await assert.rejects(deliverWebhook(ev('https://hooks.example.com/h'), { policy, log: silentLogger }), WebhookRetryableError);
+      await assert.rejects(deliverWebhook(ev('https://hooks.example.com/h'), { policy, log: silentLogger, secret }), WebhookRetryableError);
     });
   });
 
