@@ -8,6 +8,12 @@
  * with an S3 error before s3rver touches the disk.
  */
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** The part of a Koa context the guards use. */
 export interface KoaContext {
@@ -54,8 +60,12 @@ export interface ResourcePaths {
 /** s3rver's resources of one object; `metadata.json` gives the longest file name. */
 const RESOURCES = ['object', 'object.md5', 'metadata.json'];
 
+/** s3rver's own file-name marker: a key segment holding it could collide with another key's files. */
+const S3RVER_MARKER = '._S3rver_';
+
 /** Whether every file s3rver would write for `bucket/key` has a name and a path the filesystem accepts. */
 export function isStorableKey(store: ResourcePaths, bucket: string, key: string): boolean {
+  if (key.includes(S3RVER_MARKER)) return false;
   return RESOURCES.every((r) => {
     const p = store.getResourcePath(bucket, key, r);
     return Buffer.byteLength(p) <= PATH_MAX && p.split('/').every((seg) => Buffer.byteLength(seg) <= NAME_MAX);
@@ -74,6 +84,50 @@ export function refuseUnstorableKeys(store: ResourcePaths): KoaMiddleware {
     const key = rest.join('/');
     if (!bucket || !key || isStorableKey(store, bucket, key)) return next();
     if (ctx.method === 'GET' || ctx.method === 'HEAD') throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+    if (key.includes(S3RVER_MARKER)) throw new S3Error('InvalidArgument', `Keys containing ${S3RVER_MARKER} are refused by the local S3 (its own file names).`);
     throw new S3Error('KeyTooLongError', `Your key is too long for the local S3 (each key segment at most ${NAME_MAX - 22} bytes).`);
+  };
+}
+
+/** The write operations of s3rver's filesystem store that guardStoreWrites replaces. */
+export interface S3rverStore extends ResourcePaths {
+  putObject(object: { bucket: string; key: string; metadata: unknown; content: Readable | Buffer }): Promise<{ size: number; md5: string }>;
+  putPart(bucket: string, uploadId: string, partNumber: number, content: Readable): Promise<{ size: number; md5: string }>;
+  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+}
+
+/** Writes a body to a file through stream.pipeline (every error rejects), counting bytes and MD5. */
+async function writeCounted(content: Readable | Buffer, file: string): Promise<{ size: number; md5: string }> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const md5 = createHash('md5');
+  let size = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      md5.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  await pipeline(Buffer.isBuffer(content) ? Readable.from([content]) : content, count, createWriteStream(file));
+  return { size, md5: md5.digest('hex') };
+}
+
+/**
+ * s3rver's putObject and putPart pipe the body into a file write stream without an `error`
+ * listener (any write error, EISDIR, ENOSPC, EACCES, kills the process) and resolve before the
+ * file is flushed. The same two writes, same files, with stream.pipeline: an error becomes a
+ * rejected promise, which s3rver answers as `500 InternalError` for that one request.
+ */
+export function guardStoreWrites(store: S3rverStore): void {
+  store.putObject = async (object) => {
+    const r = await writeCounted(object.content, store.getResourcePath(object.bucket, object.key, 'object'));
+    await store.putMetadata(object.bucket, object.key, object.metadata, r.md5);
+    return r;
+  };
+  store.putPart = async (bucket, uploadId, partNumber, content) => {
+    const file = path.join(store.getResourcePath(bucket, '', 'uploads'), uploadId, String(partNumber));
+    const r = await writeCounted(content, file);
+    await writeFile(`${file}.md5`, r.md5);
+    return r;
   };
 }

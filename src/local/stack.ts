@@ -19,7 +19,7 @@ import { EVENT_FUNCTIONS } from './functions.js';
 import { ListenError } from '../errors.js';
 import { listenReason } from './listen.js';
 import type http from 'node:http';
-import { refuseDotSegments, refuseUnstorableKeys, type KoaMiddleware, type ResourcePaths } from './s3Guards.js';
+import { guardStoreWrites, refuseDotSegments, refuseUnstorableKeys, type KoaMiddleware, type S3rverStore } from './s3Guards.js';
 
 /** Credentials s3rver accepts out of the box. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -95,12 +95,13 @@ export class LocalStack extends EventEmitter {
     // (src/local/s3Guards.ts). After s3rver's logger and XML encoder, so refusals are S3 XML.
     const koa = server as unknown as {
       middleware: KoaMiddleware[];
-      store: ResourcePaths;
+      store: S3rverStore;
       on(ev: 'error', fn: (err: unknown) => void): unknown;
       /** With a callback: listens and returns the server; without: run()'s promise form. */
       listen: (port: number, host: string, options: object, cb?: () => void) => http.Server | Promise<http.Server>;
     };
     koa.middleware.splice(2, 0, refuseDotSegments, refuseUnstorableKeys(koa.store));
+    guardStoreWrites(koa.store);
     // s3rver's own listen leaves the http server's `error` event unhandled: a taken port would
     // crash the process with a stack trace. The same listen, with the error turned into a
     // ListenError (src/local/listen.ts).

@@ -71,6 +71,10 @@ describe('hardening: hostile requests to the local service (issue 13)', function
     // The object cannot exist, so reading it is an ordinary 404, never a 5xx.
     assert.equal((await raw(long, 'HEAD')).status, 404);
     assert.match((await raw(long, 'GET')).text, /<Code>NoSuchKey<\/Code>/);
+    // A key naming s3rver's own files (a second PUT of `library/x` would then write into a
+    // directory) is refused too.
+    const marker = await raw(`${s3}/ingest/library/x._S3rver_object/y`, 'PUT', 'x');
+    assert.equal(marker.status, 400, marker.text);
     // Multipart parts go through the same guard.
     assert.equal((await raw(`${long}?uploads`, 'POST')).status, 400);
 
