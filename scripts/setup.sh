@@ -16,4 +16,5 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: please install ${missing[*]} (Debian: apt-get install ${missing[*]})"
   fi
 fi
-npm ci --no-audit --no-fund
+# npm's own messages are silent by default (.npmrc, so `npm start -- --json` prints only JSON).
+npm ci --no-audit --no-fund --loglevel=warn

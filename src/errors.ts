@@ -92,3 +92,21 @@ export function describeFailure(error: string | undefined, cause: unknown): { co
   if (error === 'States.Timeout') return { code: 'TIMEOUT', message: message || 'A step timed out' };
   return { code: 'INTERNAL', message: message || error || 'Unknown failure' };
 }
+
+/**
+ * Local stack only: an endpoint could not listen (the port is taken, the address is not on
+ * this machine). `npm run serve` prints its message as one line and exits 1.
+ */
+export class ListenError extends Error {
+  override name = 'ListenError';
+  constructor(
+    /** Which endpoint: `S3 endpoint`, `HTTP API`. */
+    readonly endpoint: string,
+    readonly address: string,
+    readonly port: number,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the ${endpoint} cannot listen on ${address}:${port}: ${reason}`, options);
+  }
+}

@@ -177,7 +177,8 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     ],
     ApiJobsReadRole: [...logs('ApiGetJob', 'ApiListJobs'), 's3:GetObject WorkBucket/status/*', 's3:ListBucket WorkBucket'],
     ApiCreateUploadRole: [...logs('ApiCreateUpload'), 's3:PutObject IngestBucket/uploads/*'],
-    WebhookNotifierRole: [...logs('WebhookNotifier')],
+    // The signing secret: exactly its SSM parameter (docs/DEPLOY.md).
+    WebhookNotifierRole: [...logs('WebhookNotifier'), 'ssm:GetParameter arn:ssm:REGION:ACCOUNT:parameter/media-transcoder/dev/webhook-secret'],
     TranscodeStateMachineRole: [
       ...['probe', 'plan', 'split', 'transcodeSegment', 'thumbnails', 'assemble', 'publish', 'emitEvent', 'cleanup', 'ecsSubmit', 'ecsStatus'].map(
         (f) => `lambda:InvokeFunction ${lambdaId(f)}`,

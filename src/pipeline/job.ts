@@ -142,8 +142,26 @@ export function requestFromMetadata(meta: Record<string, string>): JobRequest {
     req.clip = { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
   }
   if (meta['correlation-id'] !== undefined) req.correlationId = meta['correlation-id'];
-  if (problems.length) throw new ValidationError(`upload metadata: ${problems.join('; ')}`);
+  // Validated here too (buildJobInput validates again), so a refusal names the metadata the
+  // uploader set (`segment-seconds`), not the request field it maps to (`segmentSeconds`).
+  const checked = JobRequestSchema.safeParse(req);
+  if (!checked.success) {
+    for (const i of checked.error.issues) {
+      const field = i.path[0] === 'clip' ? `clip.${String(i.path[1] ?? 'start')}` : String(i.path[0] ?? '');
+      const name = Object.entries(UPLOAD_METADATA).find(([, f]) => f === field)?.[0] ?? field;
+      // An over-long correlation id is never echoed (not even cut: a cut id could name another job).
+      const why = name === 'correlation-id' && meta[name].length > CORRELATION_ID_MAX ? `${meta[name].length} characters, at most ${CORRELATION_ID_MAX} (not echoed)` : i.message;
+      problems.push(`${name}: ${why}`);
+    }
+  }
+  if (problems.length) throw new ValidationError(`upload metadata (x-amz-meta-*): ${problems.join('; ')}`);
   return req as JobRequest;
+}
+
+/** The correlation id of an upload's metadata when it is one a job may carry; undefined otherwise. */
+export function usableCorrelationId(meta: Record<string, string>): string | undefined {
+  const v = meta['correlation-id'];
+  return JobRequestSchema.shape.correlationId.safeParse(v).success ? v : undefined;
 }
 
 /** A job's status: SUBMITTED until its execution emits PROGRESSING, then one final status. */
