@@ -19,6 +19,9 @@ export const ecsKeys = {
   result: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/result.json`,
 };
 
+/** Which ffmpeg produced the outputs (src/media/binaries.ts EncoderInfo). */
+export const EncoderInfoSchema = z.object({ ffmpegVersion: z.string() });
+
 /** `{Error, Cause}` as a Catch puts it in `$.error`; EmitError turns it into the ERROR event. */
 export const StateErrorSchema = z.object({ Error: z.string(), Cause: z.string() });
 
@@ -47,6 +50,8 @@ export const EcsStateSchema = z.object({
   error: StateErrorSchema.optional(),
   /** One line per earlier failed attempt. */
   history: z.array(z.string()).max(20).default([]),
+  /** The worker's ffmpeg, from its result document (the job's COMPLETE event names it). */
+  encoder: EncoderInfoSchema.optional(),
 });
 export type EcsState = z.infer<typeof EcsStateSchema>;
 
@@ -84,4 +89,6 @@ export interface ResultDocument {
   error?: { name: string; code: string; message: string };
   timings: Record<string, number>;
   finishedAt: string;
+  /** The worker's ffmpeg. */
+  encoder?: { ffmpegVersion: string };
 }

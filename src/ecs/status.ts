@@ -56,10 +56,16 @@ export async function ecsStatusStep(rt: Runtime, runner: TaskRunner, input: z.in
     ...(o.reason ? { reason: o.reason } : {}),
   };
   if (o.status !== 'FAILED') {
-    if (o.status === 'SUCCEEDED') log.info('ecs task succeeded', { taskArn: ecs.taskArn, attempt: ecs.attempt, elapsedSec, polls: next.polls });
+    if (o.status === 'SUCCEEDED') {
+      // The worker's result names its ffmpeg; the COMPLETE event carries it.
+      const result = await readResult(rt, jobId, ecs.attempt);
+      if (result?.encoder) next.encoder = result.encoder;
+      log.info('ecs task succeeded', { taskArn: ecs.taskArn, attempt: ecs.attempt, elapsedSec, polls: next.polls });
+    }
     return next;
   }
   const result = await readResult(rt, jobId, ecs.attempt);
+  if (result?.encoder) next.encoder = result.encoder;
   const line = `attempt ${ecs.attempt}: ${result?.error ? `${result.error.code}: ${result.error.message}` : o.reason}`;
   next.history = [...ecs.history, line].slice(-20);
   const earlier = ecs.history.length ? ` (earlier: ${ecs.history.join('; ')})` : '';

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -75,4 +76,42 @@ export function resolveBinaries(env: NodeJS.ProcessEnv = process.env): Binaries 
   const b = { ffmpeg: f.path, ffprobe: p.path, source: { ffmpeg: f.source, ffprobe: p.source } };
   if (env === process.env) cached = b;
   return b;
+}
+
+/** Which ffmpeg produced a job's outputs, as the job's COMPLETE and ERROR events say it. */
+export interface EncoderInfo {
+  /** The version `ffmpeg -version` prints, e.g. "5.1.8-0+deb12u1" or "N-47683-g0e8eb07980-static". */
+  ffmpegVersion: string;
+}
+
+/** `ffmpeg -version`'s first line to the version token; undefined when it is not ffmpeg's banner. */
+export function parseFfmpegVersion(firstLine: string): string | undefined {
+  return /^ffmpeg version (\S+)/.exec(firstLine.trim())?.[1];
+}
+
+// Per binary path: tests swap toolchains in one process (setBinaries), production has one.
+const versions = new Map<string, Promise<string>>();
+
+/**
+ * The version of the ffmpeg in use, asked once per process (and binary). Never rejects: a
+ * binary that cannot say its version is reported as "unknown (...)", since the event that
+ * carries it must still go out.
+ */
+export function ffmpegVersion(ffmpeg = resolveBinaries().ffmpeg): Promise<string> {
+  let v = versions.get(ffmpeg);
+  if (!v) {
+    v = new Promise<string>((resolve) => {
+      execFile(ffmpeg, ['-hide_banner', '-version'], { timeout: 10_000 }, (err, stdout) => {
+        const found = parseFfmpegVersion(String(stdout).split('\n')[0] ?? '');
+        resolve(found ?? `unknown (${err ? err.message.split('\n')[0] : 'unrecognised -version output'})`);
+      });
+    });
+    versions.set(ffmpeg, v);
+  }
+  return v;
+}
+
+/** What the job events report about the encoder in use. */
+export async function encoderInfo(): Promise<EncoderInfo> {
+  return { ffmpegVersion: await ffmpegVersion() };
 }

@@ -20,6 +20,7 @@ import { parseInput } from '../pipeline/job.js';
 import { EXIT, exitCodeForError } from '../ecs/exitCodes.js';
 import { JobDocumentSchema, type JobDocument, type ResultDocument } from '../ecs/state.js';
 import { runJobOnOneMachine } from './run.js';
+import { encoderInfo } from '../media/binaries.js';
 import { signalDescendants } from './children.js';
 
 const log = createLogger({ service: 'media-transcoder', step: 'worker' });
@@ -58,6 +59,8 @@ function finish(code: number, error?: { name: string; code: string; message: str
         ...(error ? { error } : {}),
         timings: { ...timings, totalMs: Date.now() - started },
         finishedAt: new Date().toISOString(),
+        // Asked at most once per process; a hung ffmpeg cannot hold the exit (raced below too).
+        ...(await Promise.race([encoderInfo().then((encoder) => ({ encoder })), sleep(3000).then(() => ({}))])),
       };
       await Promise.race([putJson(rt.s3, parseS3Uri(doc.resultUri), result).catch(() => undefined), sleep(5000)]);
     }

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { downloadFile, putJson, uploadFile } from '../../aws/s3.js';
-import { resolveBinaries } from '../../media/binaries.js';
+import { encoderInfo, resolveBinaries, type EncoderInfo } from '../../media/binaries.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
 import { buildConcatArgs, buildConcatList, pieceDurations } from '../../media/args.js';
 import { countVideoPackets, describeOutput } from '../../media/inspect.js';
@@ -18,7 +18,7 @@ import { listKeys } from '../../aws/s3.js';
  * Joins each rendition's pieces by stream copy, muxes the audio in, checks the frame count
  * and stages the MP4 under the job's work prefix (published only when everything succeeded).
  */
-export async function concatStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ renditions: RenditionResult[] }> {
+export async function concatStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ renditions: RenditionResult[]; encoder: EncoderInfo }> {
   const m = await readManifest(rt, job.jobId);
   const bucket = rt.config.WORK_BUCKET;
   const segs = m.plan.segments;
@@ -57,6 +57,7 @@ export async function concatStep(rt: Runtime, job: { jobId: string }, log: Logge
       log.info('rendition joined', { rendition: r.name, pieces: pieces.length, sizeBytes, concatMs: Date.now() - started });
     }
     await putJson(rt.s3, { bucket, key: `${keys.prefix(job.jobId)}renditions.json` }, results);
-    return { renditions: results };
+    // The job's COMPLETE event names the ffmpeg that produced its outputs.
+    return { renditions: results, encoder: await encoderInfo() };
   });
 }

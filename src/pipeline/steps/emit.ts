@@ -5,12 +5,16 @@ import { buildJobEvent, type JobStatus } from '../events.js';
 import { getJobRecord, newRecord, putJobRecord } from '../jobStore.js';
 import type { JobInput } from '../job.js';
 import type { PublishedOutput } from './publish.js';
+import type { EncoderInfo } from '../../media/binaries.js';
 
 /** The state as the emitter sees it: the job input plus what the steps added. */
 export type EmitState = JobInput & {
   plan?: { segmentCount?: number };
   published?: { outputs?: PublishedOutput[] };
   error?: { Error?: string; Cause?: unknown };
+  probe?: { encoder?: EncoderInfo };
+  concat?: { encoder?: EncoderInfo };
+  ecs?: { encoder?: EncoderInfo };
 };
 
 /**
@@ -40,6 +44,8 @@ export async function emitJobEventStep(
     startTime: input.startTime,
     outputs: state.published?.outputs,
     error: state.error,
+    // The ffmpeg that produced the outputs (concat on Lambda, the ECS worker), else the probe's.
+    encoder: state.concat?.encoder ?? state.ecs?.encoder ?? state.probe?.encoder,
     ...(input.status === 'PROGRESSING' ? { progress: { step: 'TRANSCODING', segmentsTotal: state.plan?.segmentCount ?? 0 } } : {}),
   });
   await rt.events.put(entry);

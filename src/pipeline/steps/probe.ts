@@ -1,7 +1,7 @@
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { headObject, presignGet, putJson } from '../../aws/s3.js';
-import { resolveBinaries } from '../../media/binaries.js';
+import { encoderInfo, resolveBinaries, type EncoderInfo } from '../../media/binaries.js';
 import { runProcess, ProcessError, lastLines } from '../../media/runner.js';
 import { buildPacketProbeArgs, buildStreamProbeArgs, checkPacketIndex, parsePacketCsv, parseStreamProbe } from '../../media/probe.js';
 import { InputError, TransientError } from '../../errors.js';
@@ -25,6 +25,8 @@ export interface ProbeSummary {
   frameCount: number;
   keyframeCount: number;
   maxKeyframeGapSec: number;
+  /** The ffmpeg build of this deployment: an ERROR event after the probe names it. */
+  encoder: EncoderInfo;
 }
 
 async function ffprobe(args: string[], timeoutMs: number, what: string) {
@@ -86,6 +88,7 @@ export async function probeStep(rt: Runtime, job: JobInput, log: Logger): Promis
     frameCount: packets.pts.length,
     keyframeCount: packets.keyframes.length,
     maxKeyframeGapSec: Number(maxGap.toFixed(3)),
+    encoder: await encoderInfo(),
   };
   log.info('probed', { summary, probeMs: streams.durationMs + pk.durationMs });
   return summary;
