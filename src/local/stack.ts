@@ -14,7 +14,7 @@ import type { IngestResult } from '../pipeline/steps/ingest.js';
 import { LocalEventBus, type DeliveredEvent } from './eventBus.js';
 import { LocalStepFunctions, loadDefinition, localSubstitutions } from './stepFunctions.js';
 import { DETAIL_TYPE } from '../pipeline/events.js';
-import { LocalEcsRunner, type KillHook } from './ecsRunner.js';
+import { LocalEcsRunner, type KillHook, type LocalEcsRunnerOptions } from './ecsRunner.js';
 import { setTaskRunner } from '../ecs/taskRunner.js';
 
 interface KoaContext {
@@ -59,7 +59,7 @@ export interface LocalStackOptions {
    * The local ECS worker: the polling wait (ms, replaces the ASL's EcsWait seconds; default
    * 500) and an optional fault injection that SIGKILLs chosen attempts (src/local/ecsRunner.ts).
    */
-  ecs?: { pollMs?: number; killAttempt?: KillHook };
+  ecs?: { pollMs?: number; killAttempt?: KillHook; bundle?: LocalEcsRunnerOptions['bundle'] };
 }
 
 /**
@@ -131,6 +131,7 @@ export class LocalStack extends EventEmitter {
         ...opts.env,
       },
       killAttempt: opts.ecs?.killAttempt,
+      ...(opts.ecs?.bundle ? { bundle: opts.ecs.bundle } : {}),
     });
     setTaskRunner(ecs);
     const sfn = new LocalStepFunctions(loadDefinition(localSubstitutions(buckets.work)), undefined, undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
