@@ -12,7 +12,7 @@ import { createLogger } from '../log.js';
 import { handler as ingestHandler, setStarter } from '../../functions/ingest.js';
 import type { IngestResult } from '../pipeline/steps/ingest.js';
 import { LocalEventBus, type DeliveredEvent } from './eventBus.js';
-import { LocalStepFunctions, loadDefinition, localSubstitutions } from './stepFunctions.js';
+import { LOCAL_TASK_HANDLERS, LocalStepFunctions, loadDefinition, localSubstitutions } from './stepFunctions.js';
 import { DETAIL_TYPE } from '../pipeline/events.js';
 import { LocalEcsRunner, type KillHook, type LocalEcsRunnerOptions } from './ecsRunner.js';
 import { setTaskRunner } from '../ecs/taskRunner.js';
@@ -60,6 +60,11 @@ export interface LocalStackOptions {
    * 500) and an optional fault injection that SIGKILLs chosen attempts (src/local/ecsRunner.ts).
    */
   ecs?: { pollMs?: number; killAttempt?: KillHook; bundle?: LocalEcsRunnerOptions['bundle'] };
+  /**
+   * Task handlers by state name instead of the in-process ones (LOCAL_TASK_HANDLERS), e.g. the
+   * packaged zips run by src/local/packagedHandlers.ts; states left out keep the in-process one.
+   */
+  taskHandlers?: Record<string, (input: never) => Promise<unknown>>;
 }
 
 /**
@@ -134,7 +139,8 @@ export class LocalStack extends EventEmitter {
       ...(opts.ecs?.bundle ? { bundle: opts.ecs.bundle } : {}),
     });
     setTaskRunner(ecs);
-    const sfn = new LocalStepFunctions(loadDefinition(localSubstitutions(buckets.work)), undefined, undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
+    const handlers = opts.taskHandlers ? { ...LOCAL_TASK_HANDLERS, ...opts.taskHandlers } : undefined;
+    const sfn = new LocalStepFunctions(loadDefinition(localSubstitutions(buckets.work)), handlers, undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
     setStarter(sfn);
     const stack = new LocalStack(config, endpoint, s3, bus, sfn, server, new Set());
     stack.ecs = ecs;
