@@ -181,7 +181,8 @@ describe('hostile input and faults (local stack)', function () {
     // Kill the first ffmpeg that encodes segment 1, as a crashed Lambda would die.
     const timer = setInterval(() => {
       if (killed) return;
-      execFile('pgrep', ['-f', '--', '-seg1-.*in\\.nut'], (err, out) => {
+      // Only this test's encoders: the machine may run other stacks' ffmpeg at the same time.
+      execFile('pgrep', ['-f', '--', `${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/.*-seg1-.*in\\.nut`], (err, out) => {
         const pid = Number(out.trim().split('\n')[0]);
         if (!err && pid && !killed) {
           killed = true;
