@@ -1,6 +1,13 @@
-import { stepHandler } from '../src/pipeline/handler.js';
-import { EmitInputSchema } from '../src/pipeline/job.js';
-import { emitJobEventStep, type EmitState } from '../src/pipeline/steps/emit.js';
+import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
+import { EmitInputSchema, emitJobEventStep } from '../src/pipeline/steps/emit.js';
+import { METRIC } from '../src/metrics.js';
 
 /** Emits one `Transcode Job State Change` event (PROGRESSING, COMPLETE or ERROR) and records the status. */
-export const handler = stepHandler('emitEvent', EmitInputSchema, (rt, input, log) => emitJobEventStep(rt, { ...input, job: input.job as EmitState }, log));
+export const definition = defineFunction('emitEvent', EmitInputSchema, async (input, { rt, log, metrics }) => {
+  const r = await emitJobEventStep(rt, input, log);
+  if (input.status === 'COMPLETE') metrics.add(METRIC.jobsCompleted, 1);
+  if (input.status === 'ERROR') metrics.add(METRIC.jobsFailed, 1);
+  return r;
+});
+
+export const handler = lambdaHandler(definition);

@@ -1,6 +1,8 @@
-import { stepHandler } from '../src/pipeline/handler.js';
-import { JobInputSchema } from '../src/pipeline/job.js';
+import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
+import { taskInput } from '../src/pipeline/job.js';
 import { thumbnailsStep } from '../src/pipeline/steps/thumbnails.js';
 
 /** Thumbnails: poster, sprite sheet and WebVTT index. */
-export const handler = stepHandler('thumbnails', JobInputSchema.passthrough(), thumbnailsStep);
+export const definition = defineFunction('thumbnails', taskInput({}), ({ job }, { rt, log }) => thumbnailsStep(rt, job, log));
+
+export const handler = lambdaHandler(definition);

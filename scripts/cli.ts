@@ -4,7 +4,7 @@
  * Runs one job end to end on the local stack: the file is uploaded to the local ingest
  * bucket, whose object-created event starts the state machine, exactly as in the cloud.
  */
-import '../src/local/quietWarnings.js';
+import '../src/util/quietWarnings.js';
 import '../src/local/polyfill.js';
 import { parseCommandLine } from './cliArgs.js';
 import { createWriteStream, existsSync, statSync } from 'node:fs';
@@ -13,13 +13,14 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { LocalStack } from '../src/local/stack.js';
-import { setLogSink } from '../src/log.js';
+import type { LogSink } from '../src/log.js';
 import { downloadFile, listKeys } from '../src/aws/s3.js';
 import { isVideoKey } from '../src/pipeline/ingest.js';
 import { PRESETS } from '../src/media/presets.js';
 import { generateSample } from '../src/media/sample.js';
 import { resolveBinaries } from '../src/media/binaries.js';
-import { ENGINE_REQUESTS } from '../src/ecs/decider.js';
+import { ENGINE_REQUESTS } from '../src/pipeline/decider.js';
+import { SEGMENT_SECONDS_RANGE } from '../src/pipeline/job.js';
 import type { ExecutionProgress } from '../src/local/stepFunctions.js';
 import type { JobEventDetail } from '../src/pipeline/events.js';
 
@@ -60,8 +61,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const segSec = values['segment-seconds'] !== undefined ? Number(values['segment-seconds']) : undefined;
-  if (segSec !== undefined && !(segSec >= 0.5 && segSec <= 600)) {
-    say('--segment-seconds must be a number from 0.5 to 600');
+  if (segSec !== undefined && !(segSec >= SEGMENT_SECONDS_RANGE.min && segSec <= SEGMENT_SECONDS_RANGE.max)) {
+    say(`--segment-seconds must be a number from ${SEGMENT_SECONDS_RANGE.min} to ${SEGMENT_SECONDS_RANGE.max}`);
     return 2;
   }
 
@@ -69,7 +70,7 @@ async function main(): Promise<number> {
   if (!input) {
     input = path.join(dataDir, 'samples', 'sample-60s-1280x720.mp4');
     if (!existsSync(input)) {
-      say(`no input given: generating a 60 s 1280x720 sample with ffmpeg (${resolveBinaries().ffmpeg}) ...`);
+      say(`no input given: generating a 60 s 1280x720 sample with ffmpeg (${resolveBinaries(process.env).ffmpeg}) ...`);
       await mkdir(path.dirname(input), { recursive: true });
       await generateSample({ output: input, durationSec: 60, width: 1280, height: 720, fps: 30, audio: true });
     }
@@ -80,14 +81,15 @@ async function main(): Promise<number> {
   }
 
   const logFile = path.join(dataDir, 'logs', `${new Date().toISOString().slice(0, 10)}.jsonl`);
+  let logSink: LogSink;
   if (!values.verbose) {
     await mkdir(path.dirname(logFile), { recursive: true });
     const stream = createWriteStream(logFile, { flags: 'a' });
-    setLogSink((line) => stream.write(line + '\n'));
-  } else setLogSink((line) => process.stderr.write(line + '\n'));
+    logSink = (line) => stream.write(line + '\n');
+  } else logSink = (line) => process.stderr.write(line + '\n');
 
   const started = Date.now();
-  const stack = await LocalStack.start({ dataDir });
+  const stack = await LocalStack.start({ dataDir, logSink });
   try {
     const base = path.basename(input).replace(/[^A-Za-z0-9._-]/g, '_');
     const key = `uploads/${Date.now()}-${base}${isVideoKey(base) ? '' : '.mp4'}`;
@@ -131,7 +133,12 @@ async function main(): Promise<number> {
       const out = path.resolve(values.out ?? path.join('output', jobId));
       await mkdir(out, { recursive: true });
       const objs = await listKeys(stack.s3, stack.config.OUTPUT_BUCKET, `${jobId}/`);
-      for (const o of objs) await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.key }, path.join(out, path.basename(o.key)));
+      // The package keeps its layout (hls/, dash/, cmaf/<rendition>/, mp4/): manifests name pieces by relative URL.
+      for (const o of objs) {
+        const file = path.join(out, o.key.slice(`${jobId}/`.length));
+        await mkdir(path.dirname(file), { recursive: true });
+        await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.key }, file);
+      }
       if (values.json) process.stdout.write(JSON.stringify(final) + '\n');
       else {
         process.stdout.write(`COMPLETE in ${seconds} s: ${objs.length} files in ${out}\n`);
@@ -139,7 +146,8 @@ async function main(): Promise<number> {
           const dims = o.width ? ` ${o.width}x${o.height}` : '';
           const dur = o.durationMs ? ` ${(o.durationMs / 1000).toFixed(3)} s` : '';
           const frames = o.frames ? ` ${o.frames} frames` : '';
-          process.stdout.write(`  ${o.name.padEnd(16)}${dims}${dur}${frames} ${(o.sizeBytes / 1e6).toFixed(2)} MB\n`);
+          const files = o.files ? ` ${o.files} files` : '';
+          process.stdout.write(`  ${o.name.padEnd(22)}${dims}${dur}${frames}${files} ${(o.sizeBytes / 1e6).toFixed(2)} MB\n`);
         }
       }
       return 0;

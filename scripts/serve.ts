@@ -8,7 +8,7 @@
  * events with a callback URL are POSTed to it (the webhook notifier; loopback http allowed).
  * Runs until SIGINT or SIGTERM.
  */
-import '../src/local/quietWarnings.js';
+import '../src/util/quietWarnings.js';
 import '../src/local/polyfill.js';
 import { parseCommandLine } from './cliArgs.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -16,13 +16,12 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStack } from '../src/local/stack.js';
-import { createLogger, setLogSink, type Logger } from '../src/log.js';
-import { startApiServer, isLoopbackAddress, type ApiServer } from '../src/api/server.js';
-import { setApiStarter } from '../src/api/context.js';
-import { setCallbackPolicy } from '../src/api/callbackUrl.js';
+import type { LogSink } from '../src/log.js';
+import { startApiServer, isLoopbackAddress, type ApiServer } from '../src/local/apiServer.js';
 import { ROUTES } from '../src/api/routes.js';
-import { deliverWebhook, WebhookRetryableError } from '../src/api/webhook.js';
+import { WebhookRetryableError } from '../src/api/webhook.js';
 import { DETAIL_TYPE } from '../src/pipeline/events.js';
+import { EVENT_FUNCTIONS } from '../src/local/functions.js';
 import type { DeliveredEvent } from '../src/local/eventBus.js';
 import { formatEvent } from './events.js';
 
@@ -41,6 +40,8 @@ export interface ServeOptions {
   webhookRetryDelaysMs?: number[];
   /** Called with each job event as it is delivered (the CLI prints it). */
   onEvent?: (ev: DeliveredEvent) => void;
+  /** Where log lines go (default stdout). */
+  logSink?: LogSink;
 }
 
 export interface Serve {
@@ -57,32 +58,28 @@ export interface Serve {
 export async function startServe(opts: ServeOptions): Promise<Serve> {
   const address = opts.address ?? '127.0.0.1';
   if (!isLoopbackAddress(address)) throw new Error(`--address must be a loopback address (127.0.0.1, ::1, localhost): the local endpoints have no authentication; got ${address}`);
-  const log: Logger = createLogger({ service: 'media-transcoder', step: 'serve' });
-  const stack = await LocalStack.start({ dataDir: opts.dataDir, address, s3Port: opts.s3Port ?? 4569, env: opts.env, segmentSeconds: opts.segmentSeconds });
-  setApiStarter(stack.sfn);
-  setCallbackPolicy({ allowLoopback: true });
+  const stack = await LocalStack.start({ dataDir: opts.dataDir, address, s3Port: opts.s3Port ?? 4569, env: opts.env, segmentSeconds: opts.segmentSeconds, logSink: opts.logSink });
+  const log = stack.rt.log.logger({ step: 'serve' });
   let api: ApiServer;
   try {
-    api = await startApiServer({ address, port: opts.apiPort ?? 3000 });
+    api = await startApiServer({ rt: stack.rt, address, port: opts.apiPort ?? 3000 });
   } catch (err) {
-    setApiStarter(undefined);
-    setCallbackPolicy(undefined);
     await stack.stop();
     throw err;
   }
 
-  // The webhook notifier, subscribed to the local bus as the EventBridge rule is in the cloud.
+  // The webhook notifier function, subscribed to the local bus as the EventBridge rule is in the
+  // cloud, retried as Lambda retries an async invocation (at most twice).
   const delays = opts.webhookRetryDelaysMs ?? [1000, 2000];
   const inflight = new Set<Promise<unknown>>();
   let closing = false;
   const notify = async (ev: DeliveredEvent) => {
-    const wlog = log.child({ step: 'webhookNotifier', jobId: (ev.detail as { jobId?: string }).jobId });
     for (let attempt = 0; ; attempt++) {
       try {
-        return await deliverWebhook(ev as never, { policy: { allowLoopback: true }, log: wlog });
+        return await EVENT_FUNCTIONS.webhookNotifier.invoke(stack.rt, ev);
       } catch (err) {
         if (!(err instanceof WebhookRetryableError) || attempt >= delays.length || closing) {
-          wlog.warn('webhook given up', { error: err, attempts: attempt + 1 });
+          log.warn('webhook given up', { jobId: (ev.detail as { jobId?: string }).jobId, error: err, attempts: attempt + 1 });
           return undefined;
         }
         await new Promise((r) => setTimeout(r, delays[attempt]));
@@ -109,8 +106,6 @@ export async function startServe(opts: ServeOptions): Promise<Serve> {
       await api.close();
       unsubscribe();
       await Promise.allSettled([...inflight]);
-      setApiStarter(undefined);
-      setCallbackPolicy(undefined);
       await stack.stop();
     },
   };
@@ -156,11 +151,12 @@ async function main(): Promise<number> {
   const dataDir = path.resolve(values.data!);
   const logFile = path.join(dataDir, 'logs', `${new Date().toISOString().slice(0, 10)}.jsonl`);
   let logStream: WriteStream | undefined;
-  if (values.verbose) setLogSink((line) => process.stderr.write(line + '\n'));
+  let logSink: LogSink;
+  if (values.verbose) logSink = (line) => process.stderr.write(line + '\n');
   else {
     await mkdir(path.dirname(logFile), { recursive: true });
     logStream = createWriteStream(logFile, { flags: 'a' });
-    setLogSink((line) => logStream!.write(line + '\n'));
+    logSink = (line) => logStream!.write(line + '\n');
   }
 
   let serve: Serve;
@@ -170,6 +166,7 @@ async function main(): Promise<number> {
       address: values.address,
       apiPort,
       s3Port,
+      logSink,
       onEvent: values.quiet ? undefined : (ev) => process.stdout.write(formatEvent(ev) + '\n'),
     });
   } catch (err) {

@@ -5,8 +5,26 @@ import { ConfigError } from './errors.js';
 const num = (def: number) => z.coerce.number().positive().default(def);
 
 /** Every setting the handlers read, with its default. Read once, at cold start. */
+const flag = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false);
+
 const ConfigSchema = z.object({
   AWS_REGION: z.string().default('us-east-1'),
+  /** The `service` field of every log line and the metrics' service dimension. */
+  SERVICE_NAME: z.string().min(1).default('media-transcoder'),
+  /** CloudWatch namespace of the metrics (EMF). */
+  METRICS_NAMESPACE: z.string().min(1).default('MediaTranscoder'),
+  /** DEBUG, INFO (default), WARN or ERROR. */
+  LOG_LEVEL: z.string().optional(),
+  /** Local stack only: callbacks may go to http(s) on loopback. Never set in the cloud. */
+  WEBHOOK_ALLOW_LOOPBACK_HTTP: flag,
+  /** ffmpeg/ffprobe to use instead of the layer's, the system's or the npm-shipped ones. */
+  FFMPEG_PATH: z.string().min(1).optional(),
+  FFPROBE_PATH: z.string().min(1).optional(),
+  /** Where the system's binaries are looked up. */
+  PATH: z.string().optional(),
+  /** The ECS worker: s3:// URI of its job document, and segments encoded at once. */
+  JOB_URI: z.string().min(1).optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().optional(),
   INGEST_BUCKET: z.string().min(1),
   WORK_BUCKET: z.string().min(1),
   OUTPUT_BUCKET: z.string().min(1),
@@ -16,6 +34,11 @@ const ConfigSchema = z.object({
   EVENT_SOURCE: z.string().default('media-transcoder'),
   /** Target segment length in seconds; cuts land on the nearest clean keyframe. */
   SEGMENT_SECONDS: num(4),
+  /**
+   * Segment workers that share one host's cores (1 in Lambda; the local stack runs its whole
+   * Map on one machine): the encoder threads of each are the host's cores divided among them.
+   */
+  SEGMENT_WORKERS_PER_HOST: z.coerce.number().int().positive().default(1),
   /** Map concurrency handed to the state machine (MaxConcurrencyPath). */
   MAP_MAX_CONCURRENCY: z.coerce.number().int().min(0).default(100),
   DEFAULT_PRESET: z.string().default('h264-ladder'),

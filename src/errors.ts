@@ -21,8 +21,10 @@ export type ErrorCode =
   | 'UNKNOWN_PRESET'
   | 'SEGMENT_MISMATCH'
   | 'ENCODER_FAILED'
+  | 'ENCODER_UNAVAILABLE'
   | 'TIMEOUT'
   | 'CONFIG'
+  | 'ENCODER_UNSUPPORTED'
   | 'INTERNAL';
 
 /** Base class: every pipeline error has a code and keeps its cause. */
@@ -69,7 +71,7 @@ export class ConfigError extends PipelineError {
 }
 
 /** Names of errors the state machine must not retry. */
-export const PERMANENT_ERROR_NAMES = ['InputError', 'ValidationError', 'ConfigError'] as const;
+export const PERMANENT_ERROR_NAMES = ['InputError', 'ValidationError', 'ConfigError', 'EncoderError'] as const;
 
 const CODE_RE = /^([A-Z][A-Z_]+): ([\s\S]*)$/;
 

@@ -1,21 +1,27 @@
 /**
- * Structured JSON logs: one line per record, with the job id on every line of a job.
- * The sink is replaceable so the local CLI can send logs to a file and keep stderr for progress.
+ * Structured JSON logs through Powertools for AWS Lambda (Logger): level, service, timestamp,
+ * the Lambda context (function_request_id, cold_start, function name and memory) and the job id
+ * on every line of a job. In AWS the lines go to stdout (CloudWatch); the local stack passes a
+ * sink (a file, or stderr) so the same code writes to its local log and stdout stays free.
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+import { Logger as PowertoolsLogger, type LogItem } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 
-type Sink = (line: string) => void;
-let sink: Sink = (line) => process.stdout.write(line + '\n');
-let minLevel: LogLevel = (process.env.LOG_LEVEL as LogLevel) in ORDER ? (process.env.LOG_LEVEL as LogLevel) : 'info';
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
-/** Redirects every logger's output (the local stack writes to a file). */
-export function setLogSink(next: Sink, level?: LogLevel): void {
-  sink = next;
-  if (level) minLevel = level;
+/** Where log lines go when not to stdout. */
+export type LogSink = (line: string) => void;
+
+/** The Lambda context fields the logger reads (a subset of aws-lambda's Context). */
+export interface InvocationContext {
+  awsRequestId: string;
+  functionName: string;
+  functionVersion?: string;
+  invokedFunctionArn?: string;
+  memoryLimitInMB?: string | number;
 }
 
-/** A logger bound to fixed fields (service, jobId, step). */
+/** A logger bound to fixed fields; `child` adds more. */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -24,24 +30,91 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
+/**
+ * Powertools' Logger with two local needs: lines written to a sink, and the cold-start flag
+ * decided by the caller (Powertools keeps it per logger instance; a logger is made per
+ * invocation here so concurrent local invocations never share keys).
+ */
+class SinkLogger extends PowertoolsLogger {
+  constructor(
+    options: ConstructorOptions,
+    private readonly sink: LogSink | undefined,
+    private readonly coldStartValue: boolean,
+  ) {
+    super(options);
+  }
+
+  override getColdStart(): boolean {
+    return this.coldStartValue;
+  }
+
+  protected override printLog(logLevel: number, log: LogItem): void {
+    if (!this.sink) return super.printLog(logLevel, log);
+    log.prepareForPrint();
+    this.sink(JSON.stringify(log.getAttributes()));
+  }
+
+  protected override createLogger(options?: ConstructorOptions): PowertoolsLogger {
+    return new SinkLogger(options ?? {}, this.sink, this.coldStartValue);
+  }
+}
+
 function errorFields(v: unknown): unknown {
   if (v instanceof Error) return { name: v.name, message: v.message, ...(v.cause ? { cause: errorFields(v.cause) } : {}) };
   return v;
 }
 
-/** Creates a logger; every record carries `bound`. */
-export function createLogger(bound: Record<string, unknown> = {}): Logger {
-  const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[level] < ORDER[minLevel]) return;
-    const rec: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...bound };
-    if (fields) for (const [k, v] of Object.entries(fields)) rec[k] = errorFields(v);
-    sink(JSON.stringify(rec));
-  };
+function plain(fields?: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (fields) for (const [k, v] of Object.entries(fields)) out[k] = errorFields(v);
+  return out;
+}
+
+function wrap(pt: PowertoolsLogger): Logger {
   return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-    child: (f) => createLogger({ ...bound, ...f }),
+    debug: (m, f) => pt.debug(m, plain(f)),
+    info: (m, f) => pt.info(m, plain(f)),
+    warn: (m, f) => pt.warn(m, plain(f)),
+    error: (m, f) => pt.error(m, plain(f)),
+    child: (f) => wrap(pt.createChild({ persistentKeys: plain(f) as never })),
   };
 }
+
+/** How a runtime logs: service name, level and destination. */
+export interface LogOptions {
+  serviceName?: string;
+  level?: LogLevel;
+  /** Undefined: stdout (Lambda, ECS). */
+  sink?: LogSink;
+}
+
+/** The log factory a runtime holds. */
+export interface LogFactory {
+  /** A logger outside any invocation (start-up, the local stack, scripts). */
+  logger(fields?: Record<string, unknown>): Logger;
+  /** A logger for one invocation: the Lambda context's fields plus `fields` on every line. */
+  forInvocation(ctx: InvocationContext, coldStart: boolean, fields?: Record<string, unknown>): Logger;
+}
+
+/** Builds the log factory of a runtime. */
+export function createLogFactory(opts: LogOptions = {}): LogFactory {
+  const base = (fields: Record<string, unknown> | undefined, coldStart: boolean) =>
+    new SinkLogger({ serviceName: opts.serviceName ?? 'media-transcoder', logLevel: opts.level ?? 'INFO', persistentKeys: plain(fields) as never }, opts.sink, coldStart);
+  return {
+    logger: (fields) => wrap(base(fields, false)),
+    forInvocation(ctx, coldStart, fields) {
+      const pt = base(fields, coldStart);
+      pt.addContext({ ...ctx, functionVersion: ctx.functionVersion ?? '$LATEST', invokedFunctionArn: ctx.invokedFunctionArn ?? '', memoryLimitInMB: String(ctx.memoryLimitInMB ?? '') } as never);
+      return wrap(pt);
+    },
+  };
+}
+
+/** Parses LOG_LEVEL (case-insensitive); INFO when unset or unknown. */
+export function logLevelOf(v: string | undefined): LogLevel {
+  const u = (v ?? '').toUpperCase();
+  return u === 'DEBUG' || u === 'INFO' || u === 'WARN' || u === 'ERROR' ? u : 'INFO';
+}
+
+/** A logger that drops everything (pure unit tests). */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };

@@ -1,30 +1,93 @@
+/**
+ * The composition root: everything a handler uses, built once per process (at cold start in
+ * AWS, by the local stack when it starts) and passed down. Nothing is set into module slots:
+ * the local stack and the tests build their own runtime with their own parts.
+ */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { parseConfig, type Config } from './config.js';
 import { createS3Client } from './aws/s3.js';
 import { EventBridgePublisher, type EventPublisher } from './aws/events.js';
+import { SfnStarter } from './aws/stepFunctions.js';
+import { EcsTaskRunner } from './aws/ecs.js';
+import { ConfigError } from './errors.js';
+import { createLogFactory, logLevelOf, type LogFactory, type LogSink } from './log.js';
+import { createMetricsFactory, type MetricsFactory } from './metrics.js';
+import { resolveBinaries, type Binaries } from './media/binaries.js';
+import type { ExecutionStarter, TaskRunner } from './ports.js';
+import { once } from './util/once.js';
 
-/**
- * The clients and config every handler uses, built once per process (cold start) and
- * replaceable: the local stack and the tests inject their own.
- */
+/** Which callback URLs a job may name (src/api/callbackUrl.ts checks them). */
+export interface CallbackPolicy {
+  /** Local stack only: allow http(s) to 127.0.0.1, [::1] and localhost. */
+  allowLoopback: boolean;
+}
+
+/** Everything a handler uses. */
 export interface Runtime {
   config: Config;
   s3: S3Client;
   events: EventPublisher;
+  /** Starts executions of the state machine (ingest, POST /jobs). */
+  starter: ExecutionStarter;
+  /** Runs the ECS worker (the ECS submit/status functions). */
+  tasks: TaskRunner;
+  callbacks: CallbackPolicy;
+  /** The ffmpeg and ffprobe this process runs (resolved on first use: functions without the layer never ask). */
+  binaries: Binaries;
+  log: LogFactory;
+  metrics: MetricsFactory;
+  /** Functions that have been invoked in this process (the cold-start flag of the logs). */
+  warm: Set<string>;
 }
 
-let current: Runtime | undefined;
+/** Parts a caller may supply instead of the cloud defaults. */
+export type RuntimeParts = Partial<Omit<Runtime, 'config' | 'log' | 'metrics' | 'warm'>> & { logSink?: LogSink };
 
-/** Returns the process runtime, building it from the environment on first use. */
-export function getRuntime(): Runtime {
-  if (!current) {
-    const config = parseConfig(process.env);
-    current = { config, s3: createS3Client(config), events: new EventBridgePublisher(config) };
-  }
-  return current;
+/** A starter for functions that have none configured: fails loudly when used. */
+const unconfiguredStarter: ExecutionStarter = {
+  start: () => Promise.reject(new ConfigError('STATE_MACHINE_ARN is not set')),
+};
+
+/** Defers building a task runner (only the ECS functions have its settings). */
+function lazyTaskRunner(make: () => TaskRunner): TaskRunner {
+  const get = once(make);
+  return {
+    runTask: async (req) => get().runTask(req),
+    describeTask: async (arn) => get().describeTask(arn),
+    stopTask: async (arn, reason) => get().stopTask(arn, reason),
+  };
 }
 
-/** Installs a runtime (local stack, tests). */
-export function setRuntime(rt: Runtime | undefined): void {
-  current = rt;
+/**
+ * Builds a runtime from a validated config. Each AWS client is built once, with the config's
+ * region, and traced (Powertools Tracer; a no-op outside Lambda).
+ */
+export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
+  const tracer = new Tracer({ serviceName: config.SERVICE_NAME });
+  const s3 = parts.s3 ?? tracer.captureAWSv3Client(createS3Client(config));
+  // Resolved on first use: only the functions that carry the ffmpeg layer have ffmpeg at all.
+  const binaries = parts.binaries ? () => parts.binaries! : once(() => resolveBinaries(config));
+  return {
+    config,
+    s3,
+    events: parts.events ?? new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }))),
+    starter:
+      parts.starter ??
+      (config.STATE_MACHINE_ARN ? new SfnStarter(config.STATE_MACHINE_ARN, tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))) : unconfiguredStarter),
+    tasks: parts.tasks ?? lazyTaskRunner(() => EcsTaskRunner.fromConfig(config, tracer.captureAWSv3Client(new ECSClient({ region: config.AWS_REGION })))),
+    callbacks: parts.callbacks ?? { allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK_HTTP },
+    get binaries() {
+      return binaries();
+    },
+    log: createLogFactory({ serviceName: config.SERVICE_NAME, level: logLevelOf(config.LOG_LEVEL), sink: parts.logSink }),
+    metrics: createMetricsFactory({ namespace: config.METRICS_NAMESPACE, serviceName: config.SERVICE_NAME, sink: parts.logSink }),
+    warm: new Set(),
+  };
 }
+
+/** The runtime of a deployed function or the ECS worker: built from the environment on first use. */
+export const cloudRuntime = once(() => createRuntime(parseConfig(process.env)));

@@ -1,5 +1,8 @@
-import { httpHandler } from '../../src/api/handler.js';
+import { httpFunction } from '../../src/api/handler.js';
+import { lambdaHandler } from '../../src/pipeline/handler.js';
 import { createUpload } from '../../src/api/operations.js';
 
 /** `POST /uploads`: a presigned PUT URL into the ingest bucket (`uploads/<uuid>/<name>`). */
-export const handler = httpHandler('createUpload', createUpload);
+export const definition = httpFunction('createUpload', createUpload);
+
+export const handler = lambdaHandler(definition);

@@ -6,9 +6,9 @@
  * the orchestration: state transitions, the Map over N segment indices, event logs, progress
  * tracking. Runs in a fresh process so its peak RSS belongs to this N alone.
  */
-import '../../src/local/quietWarnings.js';
+import '../../src/util/quietWarnings.js';
 import '../../src/local/polyfill.js';
-import { LOCAL_TASK_HANDLERS, LocalStepFunctions, loadDefinition, localSubstitutions } from '../../src/local/stepFunctions.js';
+import { LocalStepFunctions, loadDefinition, localSubstitutions, taskStates } from '../../src/local/stepFunctions.js';
 import type { JobInput } from '../../src/pipeline/job.js';
 import { answer } from './proc.js';
 
@@ -45,8 +45,9 @@ let planned = 0;
 let transcoded = 0;
 const noop = async () => ({});
 const handlers: Record<string, (input: never) => Promise<unknown>> = {
-  ...Object.fromEntries(Object.keys(LOCAL_TASK_HANDLERS).map((name) => [name, noop])),
+  ...Object.fromEntries(taskStates(loadDefinition(localSubstitutions('work')) as { States: Record<string, unknown> }).map((t) => [t.name, noop])),
   Plan: async () => ({ segmentCount: planned, indices: Array.from({ length: planned }, (_, i) => i) }),
+  Publish: async () => ({ outputs: [] }),
   // One macrotask of "work": with a handler that resolves in the same microtask run,
   // aws-local-stepfunctions 3.0.0 closes the Parallel branch's event log before forwarding
   // the Map's iteration events and drops about half of them (progress would undercount).

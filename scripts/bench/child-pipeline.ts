@@ -6,13 +6,12 @@
  * child it waited for) and the handlers' JSON log records, from which the parent derives the
  * per-step timings. A fresh process per repetition keeps the children CPU counters exact.
  */
-import '../../src/local/quietWarnings.js';
+import '../../src/util/quietWarnings.js';
 import '../../src/local/polyfill.js';
 import { rm } from 'node:fs/promises';
 import childProcess from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
 import { LocalStack } from '../../src/local/stack.js';
-import { setLogSink } from '../../src/log.js';
 import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
 import { runJob } from '../../test/helpers/stack.js';
 import { answer, childrenCpu, cpuDelta, cpuSum, selfCpu, type CpuSeconds } from './proc.js';
@@ -58,10 +57,13 @@ childProcess.spawn = ((cmd: string, ...rest: never[]) => {
 syncBuiltinESMExports();
 
 const logs: LogRecord[] = [];
-// Debug level: the step wrapper (src/pipeline/handler.ts) logs each step's `ms` at debug.
-setLogSink((line) => logs.push(JSON.parse(line) as LogRecord), 'debug');
+// Powertools' field names (message, timestamp, level in capitals) mapped to the bench's.
+const logSink = (line: string) => {
+  const r = JSON.parse(line) as Record<string, unknown>;
+  logs.push({ ...r, msg: String(r.message ?? ''), time: String(r.timestamp ?? ''), level: String(r.level ?? '').toLowerCase() } as LogRecord);
+};
 
-const stack = await LocalStack.start({ dataDir });
+const stack = await LocalStack.start({ dataDir, logSink });
 const states: StateMark[] = [];
 stack.sfn.on('progress', (p: ExecutionProgress) => {
   const last = states[states.length - 1];

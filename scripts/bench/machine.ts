@@ -20,7 +20,7 @@ export const loadAverage = (): [number, number, number] => os.loadavg().map((x) 
 
 /** Collects the machine and toolchain facts. */
 export async function machineInfo(): Promise<MachineInfo> {
-  const b = resolveBinaries();
+  const b = resolveBinaries(process.env);
   const v = await runProcess(b.ffmpeg, ['-hide_banner', '-version'], { timeoutMs: 10_000, captureStdout: true });
   const cpuModel = os.cpus()[0]?.model ?? /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
   return {

@@ -35,7 +35,7 @@ export async function measureOneCore(source: Source, preset: Preset, segmentSeco
   const { plan, pieces } = await splitSource(source, segmentSeconds, path.join(dir, 'pieces'));
   const splitBytes = (await Promise.all(pieces.map((p) => stat(p)))).reduce((a, st) => a + st.size, 0);
   const pinned = existsSync('/usr/bin/taskset');
-  const ffmpeg = resolveBinaries().ffmpeg;
+  const ffmpeg = resolveBinaries(process.env).ffmpeg;
   const run = async (args: string[]) => (await runAccounted(pinned ? '/usr/bin/taskset' : ffmpeg, pinned ? ['-c', '0', ffmpeg, ...args] : args)).wallMs / 1000;
 
   // The segment with the most frames: the one that would set the Map's critical path.

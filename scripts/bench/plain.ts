@@ -23,7 +23,7 @@ export interface Source {
 
 /** Probes a local file the way the Probe step does and resolves its renditions. */
 export async function describeSource(file: string, label: string, preset: Preset): Promise<Source> {
-  const r = await runProcess(resolveBinaries().ffprobe, buildStreamProbeArgs({ url: file }), { timeoutMs: 120_000, captureStdout: true });
+  const r = await runProcess(resolveBinaries(process.env).ffprobe, buildStreamProbeArgs({ url: file }), { timeoutMs: 120_000, captureStdout: true });
   const info = parseStreamProbe(r.stdout);
   const swap = info.video.rotation === 90 || info.video.rotation === 270;
   const w = swap ? info.video.height : info.video.width;
@@ -33,7 +33,7 @@ export async function describeSource(file: string, label: string, preset: Preset
 
 /** Every video packet's timestamps and keyframe flag (the Probe step's second pass). */
 export async function probePackets(source: Source): Promise<PacketIndex> {
-  const r = await runProcess(resolveBinaries().ffprobe, buildPacketProbeArgs({ url: source.file }, source.info.video.index), { timeoutMs: 600_000, captureStdout: true });
+  const r = await runProcess(resolveBinaries(process.env).ffprobe, buildPacketProbeArgs({ url: source.file }, source.info.video.index), { timeoutMs: 600_000, captureStdout: true });
   return parsePacketCsv(r.stdout);
 }
 
@@ -81,7 +81,7 @@ export interface PlainRun {
 /** Runs the plain transcode once, measuring wall time and ffmpeg's CPU seconds. */
 export async function runPlain(source: Source, preset: Preset, outDir: string): Promise<PlainRun> {
   const { args, outputs } = buildPlainArgs(source, preset, outDir);
-  const r = await runAccounted(resolveBinaries().ffmpeg, args);
+  const r = await runAccounted(resolveBinaries(process.env).ffmpeg, args);
   const outputBytes = outputs.reduce((a, f) => a + statSync(f).size, 0);
   await Promise.all(outputs.map((f) => rm(f, { force: true })));
   return { wallSec: r.wallMs / 1000, cpu: r.treeCpu, outputBytes };

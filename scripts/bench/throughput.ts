@@ -91,7 +91,7 @@ export async function splitSource(source: Source, segmentSeconds: number, dir: s
   const plan = planSegments(packets, source.info.video.timeBase, { segmentSeconds });
   await mkdir(dir, { recursive: true });
   const args = buildSplitArgs({ input: source.file, videoStream: source.info.video.index, splitFrames: plan.splitFrames, pattern: path.join(dir, 'split_%05d.nut') });
-  await runAccounted(resolveBinaries().ffmpeg, args);
+  await runAccounted(resolveBinaries(process.env).ffmpeg, args);
   const pieces = (await readdir(dir)).filter((f) => f.startsWith('split_')).sort().map((f) => path.join(dir, f));
   return { plan, pieces, args };
 }
@@ -105,7 +105,7 @@ export async function measureThroughput(source: Source, segmentSeconds: number, 
   const dir = path.resolve(workDir, 'throughput');
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const ffmpeg = resolveBinaries().ffmpeg;
+  const ffmpeg = resolveBinaries(process.env).ffmpeg;
   const piecesDir = path.join(dir, 'pieces');
   // The first split also warms the page cache: ffmpeg and the copies then all read from memory.
   const { plan, pieces, args: splitArgs } = await splitSource(source, segmentSeconds, piecesDir);
@@ -139,7 +139,7 @@ export async function measureThroughput(source: Source, segmentSeconds: number, 
     const r = await runAccounted(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-version']);
     startups.push(r.wallMs / 1000);
     cpu.ffmpeg.push(r.treeCpu.total);
-    cpu.ffprobe.push((await runAccounted(resolveBinaries().ffprobe, ['-hide_banner', '-loglevel', 'error', '-version'])).treeCpu.total);
+    cpu.ffprobe.push((await runAccounted(resolveBinaries(process.env).ffprobe, ['-hide_banner', '-loglevel', 'error', '-version'])).treeCpu.total);
   }
   const startup = median(startups);
   const result: ThroughputResult = {

@@ -9,25 +9,8 @@ import net from 'node:net';
 
 export const MAX_CALLBACK_URL_LENGTH = 2048;
 
-/** The environment flag the webhook notifier reads; `npm run serve` passes the option directly. */
-export const LOOPBACK_CALLBACKS_ENV = 'WEBHOOK_ALLOW_LOOPBACK_HTTP';
-
-export interface CallbackPolicy {
-  /** Local stack only: allow http(s) to 127.0.0.1, [::1] and localhost. */
-  allowLoopback: boolean;
-}
-
-let injected: CallbackPolicy | undefined;
-
-/** Overrides the policy (the local serve stack allows loopback callbacks); undefined restores it. */
-export function setCallbackPolicy(p: CallbackPolicy | undefined): void {
-  injected = p;
-}
-
-/** The policy: the injected one, else the environment flag (never set in the cloud). */
-export function getCallbackPolicy(env: NodeJS.ProcessEnv = process.env): CallbackPolicy {
-  return injected ?? { allowLoopback: ['1', 'true'].includes(String(env[LOOPBACK_CALLBACKS_ENV] ?? '').toLowerCase()) };
-}
+export type { CallbackPolicy } from '../runtime.js';
+import type { CallbackPolicy } from '../runtime.js';
 
 const isLoopbackName = (host: string) => host === 'localhost' || host.endsWith('.localhost');
 

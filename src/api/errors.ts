@@ -2,7 +2,7 @@
  * Errors of the HTTP API. Every error answer is a JSON body `{"code", "message"}` with the
  * status of its code (docs/API.md lists them; docs/openapi.json has the same table).
  */
-import { PipelineError, TransientError } from '../errors.js';
+import { PipelineError, TransientError, ValidationError } from '../errors.js';
 
 /** Every code the API answers with, and its HTTP status. */
 export const API_ERRORS = {
@@ -71,6 +71,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof TransientError || isTransientAwsError(err)) {
     return new ApiError('SERVICE_UNAVAILABLE', 'the service is temporarily unavailable; retry later', { cause: err, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
   }
+  if (err instanceof ValidationError) return new ApiError('INVALID_REQUEST', err.message.replace(/^INVALID_REQUEST: /, ''), { cause: err });
   if (err instanceof PipelineError && err.code === 'UNKNOWN_PRESET') return new ApiError('UNKNOWN_PRESET', err.message.replace(/^UNKNOWN_PRESET: /, ''), { cause: err });
   return new ApiError('INTERNAL', 'internal error', { cause: err });
 }

@@ -5,7 +5,7 @@
  * far are counted from their result files.
  */
 import type { JobRecord } from '../pipeline/jobStore.js';
-import type { PublishedOutput } from '../pipeline/steps/publish.js';
+import type { PublishedOutput } from '../pipeline/outputs.js';
 
 export interface JobProgress {
   /** Segments transcoded so far; null when not known (after a failure). */

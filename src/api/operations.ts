@@ -6,21 +6,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime.js';
 import type { Logger } from '../log.js';
-import { JobId, JobInputSchema, parseInput, type JobInput } from '../pipeline/job.js';
+import { JobId, buildJobInput } from '../pipeline/job.js';
 import { submitJob } from '../pipeline/submit.js';
 import { getJobRecord, listJobRecords, segmentsDone } from '../pipeline/jobStore.js';
-import { thresholdsFromConfig } from '../ecs/decider.js';
+import type { MetricsRecorder } from '../metrics.js';
 import { PRESETS } from '../media/presets.js';
 import type { S3Location } from '../aws/s3.js';
 import { ApiError } from './errors.js';
 import { jsonResult, readJsonBody, type HttpApiEvent, type HttpApiResult } from './http.js';
 import { CreateJobRequestSchema, CreateUploadRequestSchema, DEFAULT_LIST_LIMIT, ListJobsQuerySchema, parseRequest, type CreateJobRequest } from './schemas.js';
 import { checkSource } from './sourceCheck.js';
-import { callbackUrlProblem, getCallbackPolicy } from './callbackUrl.js';
-import { getApiStarter } from './context.js';
+import { callbackUrlProblem } from './callbackUrl.js';
 import { toJobSummary, toJobView } from './jobView.js';
 import { createUploadTicket } from './uploads.js';
-import { formatTimecode } from './timecode.js';
+import { formatTimecode } from '../pipeline/timecode.js';
 
 /** One request as an operation sees it. */
 export interface ApiRequest {
@@ -28,6 +27,7 @@ export interface ApiRequest {
   rt: Runtime;
   log: Logger;
   requestId: string;
+  metrics?: MetricsRecorder;
 }
 
 export type Operation = (req: ApiRequest) => Promise<HttpApiResult>;
@@ -69,13 +69,13 @@ export function checkClipInSource(clip: { start: number; end?: number } | undefi
 }
 
 /** `POST /jobs`: validates, checks the source, records the job and starts its execution. */
-export const createJob: Operation = async ({ event, rt, log }) => {
+export const createJob: Operation = async ({ event, rt, log, metrics }) => {
   const body = parseRequest(CreateJobRequestSchema, readJsonBody(event));
   const preset = body.preset ?? rt.config.DEFAULT_PRESET;
   if (!Object.hasOwn(PRESETS, preset)) throw new ApiError('UNKNOWN_PRESET', `unknown preset "${preset.slice(0, 64)}"; known: ${Object.keys(PRESETS).join(', ')}`);
   const clip = normalizeClip(body.clip);
   if (body.callbackUrl !== undefined) {
-    const problem = callbackUrlProblem(body.callbackUrl, getCallbackPolicy());
+    const problem = callbackUrlProblem(body.callbackUrl, rt.callbacks);
     if (problem) throw new ApiError('INVALID_REQUEST', problem);
   }
   const source = parseSource(body.source, rt.config.INGEST_BUCKET);
@@ -83,20 +83,21 @@ export const createJob: Operation = async ({ event, rt, log }) => {
   checkClipInSource(clip, facts.durationSec);
 
   const jobId = newJobId();
-  const job: JobInput = parseInput(
-    JobInputSchema,
-    {
-      jobId,
-      source,
-      settings: { preset, segmentSeconds: rt.config.SEGMENT_SECONDS, engine: 'auto', ...(clip ? { clip } : {}) },
+  const job = buildJobInput(rt.config, {
+    jobId,
+    source,
+    request: {
+      preset,
+      ...(body.segmentSeconds !== undefined ? { segmentSeconds: body.segmentSeconds } : {}),
+      ...(body.engine ? { engine: body.engine } : {}),
+      ...(body.outputs ? { outputs: body.outputs } : {}),
+      ...(clip ? { clip } : {}),
       ...(body.correlationId ? { correlationId: body.correlationId } : {}),
       userMetadata: { ...(body.userMetadata ?? {}), ...(body.callbackUrl ? { callbackUrl: body.callbackUrl } : {}) },
-      submittedAt: new Date().toISOString(),
-      config: { mapConcurrency: rt.config.MAP_MAX_CONCURRENCY, decider: thresholdsFromConfig(rt.config) },
     },
-    'job',
-  );
-  await submitJob(rt, getApiStarter(rt), job, log.child({ jobId }));
+    submittedAt: new Date(),
+  });
+  await submitJob(rt, job, log.child({ jobId }), metrics);
   log.info('job created', { jobId, source: `s3://${source.bucket}/${source.key}`, preset, clip, durationSec: facts.durationSec });
   return jsonResult(202, { jobId, status: 'SUBMITTED' }, { location: `/jobs/${jobId}` });
 };

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { ApiError } from './errors.js';
-import { parseTime } from './timecode.js';
+import { parseTime } from '../pipeline/timecode.js';
+import { JobRequestSchema } from '../pipeline/job.js';
 
 /** A clip time: seconds (number or decimal string) or `HH:MM:SS.mmm`, parsed to seconds. */
 export const TimeSchema = z.union([z.number(), z.string().max(32)]).transform((v, ctx) => {
@@ -23,6 +24,10 @@ export const CreateJobRequestSchema = z.strictObject({
   /** `s3://<ingest bucket>/<key>` */
   source: z.string().min(1).max(1100),
   preset: z.string().min(1).max(64).optional(),
+  /** The same fields, validated the same way, as upload metadata (src/pipeline/job.ts). */
+  segmentSeconds: JobRequestSchema.shape.segmentSeconds,
+  engine: JobRequestSchema.shape.engine,
+  outputs: JobRequestSchema.shape.outputs,
   clip: z.strictObject({ start: TimeSchema.optional(), end: TimeSchema.optional() }).optional(),
   correlationId: z.string().min(1).max(256).optional(),
   userMetadata: z

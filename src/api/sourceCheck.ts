@@ -9,7 +9,6 @@ import { headObject, presignGet, type S3Location } from '../aws/s3.js';
 import { InputError } from '../errors.js';
 import { protocolWhitelist } from '../media/probe.js';
 import { FORMAT_REFUSED_RE, SOURCE_FORMATS } from '../media/formats.js';
-import { resolveBinaries } from '../media/binaries.js';
 import { runProcess, ProcessError, lastLines } from '../media/runner.js';
 import { ApiError, RETRY_AFTER_SECONDS } from './errors.js';
 
@@ -57,7 +56,7 @@ export async function checkSource(rt: Runtime, loc: S3Location, timeoutMs = SOUR
   const url = await presignGet(rt.s3, loc, 300);
   let stdout: string;
   try {
-    stdout = (await runProcess(resolveBinaries().ffprobe, buildDurationProbeArgs(url), { timeoutMs, captureStdout: true })).stdout;
+    stdout = (await runProcess(rt.binaries.ffprobe, buildDurationProbeArgs(url), { timeoutMs, captureStdout: true })).stdout;
   } catch (err) {
     if (!(err instanceof ProcessError)) throw err;
     if (err.timedOut) throw unavailable('reading the source took too long; retry later', err);

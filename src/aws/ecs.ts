@@ -81,11 +81,11 @@ export function buildRunTaskInput(s: EcsSettings, req: TaskRequest): RunTaskComm
 export class EcsTaskRunner implements TaskRunner {
   constructor(
     readonly settings: EcsSettings,
-    private readonly client: ECSClient = new ECSClient({}),
+    private readonly client: ECSClient,
   ) {}
 
-  static fromConfig(config: Config, client?: ECSClient): EcsTaskRunner {
-    return new EcsTaskRunner(ecsSettingsFromConfig(config), client ?? new ECSClient({ region: config.AWS_REGION }));
+  static fromConfig(config: Config, client: ECSClient): EcsTaskRunner {
+    return new EcsTaskRunner(ecsSettingsFromConfig(config), client);
   }
 
   async runTask(req: TaskRequest): Promise<{ taskArn: string }> {

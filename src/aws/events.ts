@@ -1,5 +1,4 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { Config } from '../config.js';
 import { TransientError } from '../errors.js';
 
 /** One event as PutEvents takes it. */
@@ -19,10 +18,8 @@ export interface EventPublisher {
 
 /** PutEvents; a partial failure is thrown so the state machine retries. */
 export class EventBridgePublisher implements EventPublisher {
-  constructor(
-    config: Pick<Config, 'AWS_REGION'>,
-    private readonly client = new EventBridgeClient({ region: config.AWS_REGION }),
-  ) {}
+  /** The client is the runtime's (built once, with the config's region, traced). */
+  constructor(private readonly client: EventBridgeClient) {}
 
   async put(entry: EventEntry): Promise<void> {
     const r = await this.client.send(new PutEventsCommand({ Entries: [entry] }));

@@ -6,7 +6,7 @@ import type { JobInput } from '../pipeline/job.js';
 export class SfnStarter implements ExecutionStarter {
   constructor(
     private readonly stateMachineArn: string,
-    private readonly client: SFNClient = new SFNClient({}),
+    private readonly client: SFNClient,
   ) {}
 
   async start(name: string, input: JobInput): Promise<{ executionArn: string; alreadyStarted: boolean }> {

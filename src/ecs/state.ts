@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JobId, JobInputSchema } from '../pipeline/job.js';
+import { JobId, JobInputSchema, StateErrorSchema, keys, taskInput } from '../pipeline/job.js';
 
 /**
  * The ECS path's data: `$.ecs` in the state (returned by the submit and status handlers, read
@@ -14,16 +14,9 @@ export const ECS_ATTEMPT_MAX_POLLS = 1000;
 /** Tasks run per job at most, first run included (the ASL's `EcsCheck` has the same literal). */
 export const ECS_MAX_ATTEMPTS = 3;
 
-export const ecsKeys = {
-  job: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/job.json`,
-  result: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/result.json`,
-};
+/** The ECS path's keys (in the one table, src/pipeline/job.ts). */
+export const ecsKeys = { job: keys.ecsJob, result: keys.ecsResult };
 
-/** Which ffmpeg produced the outputs (src/media/binaries.ts EncoderInfo). */
-export const EncoderInfoSchema = z.object({ ffmpegVersion: z.string() });
-
-/** `{Error, Cause}` as a Catch puts it in `$.error`; EmitError turns it into the ERROR event. */
-export const StateErrorSchema = z.object({ Error: z.string(), Cause: z.string() });
 
 /** `$.ecs`: one attempt's task and the counters the loop's Choice compares. */
 export const EcsStateSchema = z.object({
@@ -50,21 +43,19 @@ export const EcsStateSchema = z.object({
   error: StateErrorSchema.optional(),
   /** One line per earlier failed attempt. */
   history: z.array(z.string()).max(20).default([]),
-  /** The worker's ffmpeg, from its result document (the job's COMPLETE event names it). */
-  encoder: EncoderInfoSchema.optional(),
 });
 export type EcsState = z.infer<typeof EcsStateSchema>;
 
-/** Input of the submit handler: the whole state (`$.ecs` present when re-running). */
-export const EcsSubmitInputSchema = z.object({
-  job: JobInputSchema.extend({ ecs: EcsStateSchema.optional() }).passthrough(),
+/**
+ * Input of the submit handler: the job and `$.ecs` (`EcsStart` sets attempt 0 before the first
+ * run; a re-run carries the failed attempt's state).
+ */
+export const EcsSubmitInputSchema = taskInput({
+  ecs: z.object({ attempt: z.number().int().min(0), history: z.array(z.string()).max(20).default([]) }).passthrough(),
 });
 
 /** Input of the status handler; `stop: true` stops the task (the loop gave up on it). */
-export const EcsStatusInputSchema = z.object({
-  job: z.object({ jobId: JobId, ecs: EcsStateSchema }).passthrough(),
-  stop: z.boolean().optional(),
-});
+export const EcsStatusInputSchema = taskInput({ ecs: EcsStateSchema, stop: z.boolean().optional() });
 
 /** The job document the submit handler writes and the worker reads (JOB_URI points at it). */
 export const JobDocumentSchema = z.object({
@@ -89,6 +80,4 @@ export interface ResultDocument {
   error?: { name: string; code: string; message: string };
   timings: Record<string, number>;
   finishedAt: string;
-  /** The worker's ffmpeg. */
-  encoder?: { ffmpegVersion: string };
 }

@@ -23,7 +23,8 @@ async function readResult(rt: Runtime, jobId: string, attempt: number): Promise<
  * reported as a timeout.
  */
 export async function ecsStatusStep(rt: Runtime, runner: TaskRunner, input: z.infer<typeof EcsStatusInputSchema>, log: Logger, now = new Date()): Promise<EcsState> {
-  const { jobId, ecs } = input.job;
+  const { jobId } = input.job;
+  const { ecs } = input;
   const elapsedSec = Math.max(0, Math.round((now.getTime() - Date.parse(ecs.startedAt)) / 1000));
   if (input.stop) {
     const reason = `attempt ${ecs.attempt} still running after ${elapsedSec} s and ${ecs.polls} checks`;
@@ -56,16 +57,10 @@ export async function ecsStatusStep(rt: Runtime, runner: TaskRunner, input: z.in
     ...(o.reason ? { reason: o.reason } : {}),
   };
   if (o.status !== 'FAILED') {
-    if (o.status === 'SUCCEEDED') {
-      // The worker's result names its ffmpeg; the COMPLETE event carries it.
-      const result = await readResult(rt, jobId, ecs.attempt);
-      if (result?.encoder) next.encoder = result.encoder;
-      log.info('ecs task succeeded', { taskArn: ecs.taskArn, attempt: ecs.attempt, elapsedSec, polls: next.polls });
-    }
+    if (o.status === 'SUCCEEDED') log.info('ecs task succeeded', { taskArn: ecs.taskArn, attempt: ecs.attempt, elapsedSec, polls: next.polls });
     return next;
   }
   const result = await readResult(rt, jobId, ecs.attempt);
-  if (result?.encoder) next.encoder = result.encoder;
   const line = `attempt ${ecs.attempt}: ${result?.error ? `${result.error.code}: ${result.error.message}` : o.reason}`;
   next.history = [...ecs.history, line].slice(-20);
   const earlier = ecs.history.length ? ` (earlier: ${ecs.history.join('; ')})` : '';

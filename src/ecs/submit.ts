@@ -4,7 +4,6 @@ import type { Runtime } from '../runtime.js';
 import type { Logger } from '../log.js';
 import { putJson, s3Uri } from '../aws/s3.js';
 import { ValidationError } from '../errors.js';
-import { JobInputSchema } from '../pipeline/job.js';
 import type { TaskRunner } from './port.js';
 import { ECS_ATTEMPT_MAX_SECONDS, ecsKeys, type EcsState, type EcsSubmitInputSchema, type JobDocument } from './state.js';
 
@@ -22,9 +21,9 @@ export function clientTokenFor(jobId: string, submittedAt: string, attempt: numb
  * re-run (`$.ecs` present) is the next attempt; the counters start again.
  */
 export async function ecsSubmitStep(rt: Runtime, runner: TaskRunner, input: z.infer<typeof EcsSubmitInputSchema>, log: Logger, now = new Date()): Promise<EcsState> {
-  const prev = input.job.ecs;
-  const job = JobInputSchema.parse(input.job);
-  const attempt = (prev?.attempt ?? 0) + 1;
+  const prev = input.ecs;
+  const job = input.job;
+  const attempt = prev.attempt + 1;
   if (attempt > HARD_ATTEMPT_LIMIT) throw new ValidationError(`ECS attempt ${attempt} exceeds the hard limit of ${HARD_ATTEMPT_LIMIT}`);
   const bucket = rt.config.WORK_BUCKET;
   const jobLoc = { bucket, key: ecsKeys.job(job.jobId, attempt) };
@@ -50,6 +49,6 @@ export async function ecsSubmitStep(rt: Runtime, runner: TaskRunner, input: z.in
     waitSeconds: rt.config.ECS_POLL_SECONDS,
     status: 'RUNNING',
     retryable: true,
-    history: prev?.history ?? [],
+    history: prev.history ?? [],
   };
 }

@@ -3,8 +3,8 @@ import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, type Logger } from '../log.js';
-import { resolveBinaries } from '../media/binaries.js';
+import type { Logger } from '../log.js';
+import type { Binaries } from '../media/binaries.js';
 import type { TaskDescription, TaskRequest, TaskRunner } from '../ecs/port.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,7 +33,9 @@ export interface LocalEcsRunnerOptions {
   killAttempt?: KillHook;
   /** Grace between SIGTERM and SIGKILL on StopTask (ECS: the container's stopTimeout, 30 s). */
   stopTimeoutMs?: number;
-  log?: Logger;
+  /** The ffmpeg and ffprobe the worker runs (FFMPEG_PATH/FFPROBE_PATH of the container). */
+  binaries: Binaries;
+  log: Logger;
 }
 
 /** One local task: a child process playing the container. */
@@ -94,7 +96,7 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
   constructor(private readonly opts: LocalEcsRunnerOptions) {
     super();
     this.killAttempt = opts.killAttempt ?? killHookFromEnv(process.env);
-    this.log = opts.log ?? createLogger({ service: 'media-transcoder', step: 'local-ecs' });
+    this.log = opts.log;
   }
 
   private record(ev: LocalTaskEvent) {
@@ -107,7 +109,7 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
     if (existing) return { taskArn: existing };
     const id = `${Date.now().toString(16)}${(++this.seq).toString(16).padStart(4, '0')}`;
     const arn = `arn:aws:ecs:us-east-1:000000000000:task/media-transcoder-local/${id}`;
-    const bins = resolveBinaries();
+    const bins = this.opts.binaries;
     const b = this.opts.bundle;
     const [cmd, args, cwd] = b ? [b.node ?? process.execPath, [b.file], path.dirname(b.file)] : [process.execPath, ['--import', 'tsx', this.opts.entry ?? WORKER_ENTRY], ROOT];
     const child = spawn(cmd, args, {
@@ -210,9 +212,11 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
         for (const line of lines) {
           if (!line.trim()) continue;
           try {
-            const rec = JSON.parse(line) as { level?: string; msg?: string } & Record<string, unknown>;
-            const level = (['debug', 'info', 'warn', 'error'].includes(rec.level ?? '') ? rec.level : 'info') as 'info';
-            const { msg, level: _l, ...rest } = rec;
+            // The worker's Powertools lines, re-logged into the local log with the task id.
+            const rec = JSON.parse(line) as { level?: string; message?: string } & Record<string, unknown>;
+            const lv = String(rec.level ?? '').toLowerCase();
+            const level = (['debug', 'info', 'warn', 'error'].includes(lv) ? lv : 'info') as 'info';
+            const { message: msg, level: _l, timestamp: _t, service: _s, sampling_rate: _r, ...rest } = rec;
             this.log[level](String(msg ?? ''), { ...rest, ecsTask: taskId });
             if (t.killOnLog && msg === t.killOnLog) this.inject(t);
           } catch {

@@ -16,6 +16,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { EventPublisher } from '../aws/events.js';
+import { TASK_FUNCTIONS } from './functions.js';
+import type { TaskHandler } from './stepFunctions.js';
 
 /** One packaged function: its unzipped folder and the handler setting of serverless.yml. */
 export interface PackagedFunction {
@@ -23,6 +25,8 @@ export interface PackagedFunction {
   root: string;
   /** serverless.yml's `handler`, e.g. `dist/lambda/probe/index.handler`. */
   handler: string;
+  /** This function's changes to the shared environment (undefined removes a variable). */
+  env?: Record<string, string | undefined>;
 }
 
 /** How packaged handlers are run. */
@@ -45,13 +49,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 const [file, exportName, eventFile, resultFile] = process.argv.slice(2);
 const report = (r) => writeFileSync(resultFile, JSON.stringify(r));
-let mod;
-try {
-  mod = await import(pathToFileURL(file).href);
-} catch (err) {
+const mod = await import(pathToFileURL(file).href).catch((err) => {
   report({ ok: false, errorType: 'Runtime.ImportModuleError', errorMessage: String(err && err.message || err) });
   process.exit(0);
-}
+});
 if (typeof mod[exportName] !== 'function') {
   report({ ok: false, errorType: 'Runtime.HandlerNotFound', errorMessage: file + ' does not export ' + exportName });
   process.exit(0);
@@ -78,8 +79,6 @@ export class PackagedInvocationError extends Error {
     this.name = errorType;
   }
 }
-
-type Handler = (input: never) => Promise<unknown>;
 
 /** Invokes one packaged function once with `event`. */
 export async function invokePackaged(fn: PackagedFunction, event: unknown, opts: PackagedRunOptions): Promise<unknown> {
@@ -123,33 +122,19 @@ export async function invokePackaged(fn: PackagedFunction, event: unknown, opts:
 }
 
 /**
- * The Task states of an ASL file and the function each invokes, from its `${XFunctionArn}`
- * placeholders (ProbeFunctionArn -> probe, EmitEventFunctionArn -> emitEvent): the same keys
- * serverless.yml uses for the functions.
+ * The `taskHandlers` LocalStack.start takes: by function name (src/local/functions.ts, the
+ * names serverless.yml uses), each running that function's packaged zip. Functions without a
+ * zip in `functions` keep the in-process handler.
  */
-export function taskFunctions(aslText: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (states: Record<string, { Type: string; Resource?: string; Branches?: { States: never }[]; ItemProcessor?: { States: never }; Iterator?: { States: never } }>) => {
-    for (const [name, s] of Object.entries(states)) {
-      const m = s.Type === 'Task' && s.Resource ? /^\$\{([A-Za-z0-9]+)FunctionArn\}$/.exec(s.Resource) : null;
-      if (m) out[name] = m[1][0].toLowerCase() + m[1].slice(1);
-      for (const b of s.Branches ?? []) walk(b.States);
-      const proc = s.ItemProcessor ?? s.Iterator;
-      if (proc) walk(proc.States);
-    }
-  };
-  walk((JSON.parse(aslText) as { States: never }).States);
-  return out;
-}
-
-/** The handler map LocalStepFunctions takes (by state name), each Task running its packaged function. */
-export function packagedTaskHandlers(aslText: string, functions: Record<string, PackagedFunction>, opts: PackagedRunOptions): Record<string, Handler> {
-  const handlers: Record<string, Handler> = {};
-  for (const [state, fnName] of Object.entries(taskFunctions(aslText))) {
-    const fn = functions[fnName];
+export function packagedTaskHandlers(functions: Record<string, PackagedFunction>, opts: PackagedRunOptions): Record<string, TaskHandler> {
+  const handlers: Record<string, TaskHandler> = {};
+  for (const { name } of TASK_FUNCTIONS) {
+    const fn = functions[name];
     if (!fn) continue;
-    handlers[state] = (input: never) =>
-      invokePackaged(fn, input, { ...opts, env: { ...opts.env, AWS_LAMBDA_FUNCTION_NAME: fnName }, scratch: path.join(opts.scratch, fnName) });
+    handlers[name] = (input: unknown) => {
+      const env = Object.fromEntries(Object.entries({ ...opts.env, ...fn.env, AWS_LAMBDA_FUNCTION_NAME: name }).filter((e): e is [string, string] => e[1] !== undefined));
+      return invokePackaged(fn, input, { ...opts, env, scratch: path.join(opts.scratch, name) });
+    };
   }
   return handlers;
 }

@@ -6,16 +6,16 @@ import { mkdir } from 'node:fs/promises';
 import S3rver from 's3rver';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { parseConfig, type Config } from '../config.js';
-import { setRuntime, type Runtime } from '../runtime.js';
+import { createRuntime, type CallbackPolicy, type Runtime } from '../runtime.js';
 import { createS3Client } from '../aws/s3.js';
-import { createLogger } from '../log.js';
-import { handler as ingestHandler, setStarter } from '../../functions/ingest.js';
+import { createLogFactory, logLevelOf, type LogSink } from '../log.js';
+import { resolveBinaries, type Binaries } from '../media/binaries.js';
 import type { IngestResult } from '../pipeline/steps/ingest.js';
 import { LocalEventBus, type DeliveredEvent } from './eventBus.js';
-import { LOCAL_TASK_HANDLERS, LocalStepFunctions, loadDefinition, localSubstitutions } from './stepFunctions.js';
+import { LocalStepFunctions, loadDefinition, localSubstitutions, localTaskHandlers, type TaskHandler } from './stepFunctions.js';
 import { DETAIL_TYPE } from '../pipeline/events.js';
 import { LocalEcsRunner, type KillHook, type LocalEcsRunnerOptions } from './ecsRunner.js';
-import { setTaskRunner } from '../ecs/taskRunner.js';
+import { EVENT_FUNCTIONS } from './functions.js';
 
 interface KoaContext {
   path: string;
@@ -61,10 +61,17 @@ export interface LocalStackOptions {
    */
   ecs?: { pollMs?: number; killAttempt?: KillHook; bundle?: LocalEcsRunnerOptions['bundle'] };
   /**
-   * Task handlers by state name instead of the in-process ones (LOCAL_TASK_HANDLERS), e.g. the
-   * packaged zips run by src/local/packagedHandlers.ts; states left out keep the in-process one.
+   * Task handlers by function name (`probe`, `transcodeSegment`, ...: src/local/functions.ts)
+   * instead of the in-process definitions, e.g. the packaged zips run by
+   * src/local/packagedHandlers.ts; functions left out keep the in-process one.
    */
-  taskHandlers?: Record<string, (input: never) => Promise<unknown>>;
+  taskHandlers?: Record<string, TaskHandler>;
+  /** Where log lines go (default: stdout). */
+  logSink?: LogSink;
+  /** The ffmpeg and ffprobe to run (default: resolved from the environment). */
+  binaries?: Binaries;
+  /** Callback URLs allowed (default: loopback http allowed, the local stack's listeners). */
+  callbacks?: CallbackPolicy;
 }
 
 /**
@@ -74,21 +81,28 @@ export interface LocalStackOptions {
  */
 export class LocalStack extends EventEmitter {
   private constructor(
-    readonly config: Config,
+    /** The runtime every local function runs with (the composition root of the local stack). */
+    readonly rt: Runtime,
     readonly endpoint: string,
-    readonly s3: S3Client,
     readonly bus: LocalEventBus,
     readonly sfn: LocalStepFunctions,
+    /** The ECS stand-in: worker tasks as child processes. */
+    readonly ecs: LocalEcsRunner,
     private readonly server: S3rver,
     private readonly pending: Set<Promise<unknown>>,
   ) {
     super();
   }
 
-  /** The ECS stand-in: worker tasks as child processes (set by start). */
-  ecs!: LocalEcsRunner;
+  get config(): Config {
+    return this.rt.config;
+  }
 
-  /** Starts s3rver, installs the local runtime and wires the ingest trigger. */
+  get s3(): S3Client {
+    return this.rt.s3;
+  }
+
+  /** Starts s3rver, builds the local runtime and wires the ingest trigger. */
   static async start(opts: LocalStackOptions): Promise<LocalStack> {
     const buckets = opts.buckets ?? { ingest: 'ingest', work: 'work', output: 'output' };
     const address = opts.address ?? '127.0.0.1';
@@ -113,6 +127,8 @@ export class LocalStack extends EventEmitter {
       OUTPUT_BUCKET: buckets.output,
       S3_ENDPOINT: endpoint,
       MAP_MAX_CONCURRENCY: String(opts.mapConcurrency ?? os.cpus().length),
+      // The whole Map runs on this machine: segment encoders share its cores.
+      SEGMENT_WORKERS_PER_HOST: String(opts.mapConcurrency ?? os.cpus().length),
       ...(opts.segmentSeconds ? { SEGMENT_SECONDS: String(opts.segmentSeconds) } : {}),
       WORK_DIR: path.join(opts.dataDir, 'tmp'),
       ...opts.env,
@@ -120,8 +136,8 @@ export class LocalStack extends EventEmitter {
     await mkdir(config.WORK_DIR, { recursive: true });
     const s3 = createS3Client(config, LOCAL_CREDENTIALS);
     const bus = new LocalEventBus(path.join(opts.dataDir, 'events.jsonl'));
-    const rt: Runtime = { config, s3, events: bus };
-    setRuntime(rt);
+    const binaries = opts.binaries ?? resolveBinaries(config);
+    const log = createLogFactory({ serviceName: config.SERVICE_NAME, level: logLevelOf(config.LOG_LEVEL), sink: opts.logSink });
     // The worker container's environment: the handlers' config, S3 through s3rver.
     const ecs = new LocalEcsRunner({
       env: {
@@ -135,15 +151,18 @@ export class LocalStack extends EventEmitter {
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         ...opts.env,
       },
+      binaries,
       killAttempt: opts.ecs?.killAttempt,
       ...(opts.ecs?.bundle ? { bundle: opts.ecs.bundle } : {}),
+      log: log.logger({ step: 'local-ecs' }),
     });
-    setTaskRunner(ecs);
-    const handlers = opts.taskHandlers ? { ...LOCAL_TASK_HANDLERS, ...opts.taskHandlers } : undefined;
-    const sfn = new LocalStepFunctions(loadDefinition(localSubstitutions(buckets.work)), handlers, undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
-    setStarter(sfn);
-    const stack = new LocalStack(config, endpoint, s3, bus, sfn, server, new Set());
-    stack.ecs = ecs;
+    const definition = loadDefinition(localSubstitutions(buckets.work));
+    // The handlers need the runtime and the runtime needs the runner as its starter: the
+    // handlers read it when a Task runs, after both exist.
+    let rt: Runtime | undefined;
+    const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!, undefined, opts.taskHandlers), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
+    rt = createRuntime(config, { s3, events: bus, starter: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
+    const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, new Set());
     server.on('event', (e) => stack.onS3Event(e));
     return stack;
   }
@@ -161,10 +180,10 @@ export class LocalStack extends EventEmitter {
           object: { key: r.s3.object.key, size: r.s3.object.size, etag: r.s3.object.eTag?.replace(/"/g, ''), sequencer: r.s3.object.sequencer },
         },
       };
-      const p = (ingestHandler(event) as Promise<IngestResult>).then(
+      const p = (EVENT_FUNCTIONS.ingest.invoke(this.rt, event) as Promise<IngestResult>).then(
         (result) => this.emit('ingested', { key: r.s3.object.key, bucket: r.s3.bucket.name, result }),
         (error: unknown) => {
-          createLogger({ service: 'media-transcoder', step: 'ingest' }).error('ingest failed', { key: r.s3.object.key, error });
+          // The function logged the failure; the upload is reported to waiters.
           this.emit('ingested', { key: r.s3.object.key, bucket: r.s3.bucket.name, error });
         },
       );
@@ -202,13 +221,10 @@ export class LocalStack extends EventEmitter {
     return this.bus.history.filter((ev) => ev['detail-type'] === DETAIL_TYPE && (ev.detail as { jobId?: string }).jobId === jobId);
   }
 
-  /** Waits for in-flight triggers, closes s3rver and uninstalls the runtime. */
+  /** Waits for in-flight triggers, stops the worker tasks and closes s3rver. */
   async stop(): Promise<void> {
     await Promise.allSettled([...this.pending]);
     await this.ecs.stopAll();
-    setTaskRunner(undefined);
     await this.server.close();
-    setStarter(undefined);
-    setRuntime(undefined);
   }
 }

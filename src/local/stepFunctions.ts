@@ -3,43 +3,65 @@ import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { JobInput, } from '../pipeline/job.js';
-import type { ExecutionStarter } from '../pipeline/ingest.js';
-import { handler as probe } from '../../functions/probe.js';
-import { handler as plan } from '../../functions/plan.js';
-import { handler as split } from '../../functions/split.js';
-import { handler as transcodeSegment } from '../../functions/transcodeSegment.js';
-import { handler as encodeAudio } from '../../functions/encodeAudio.js';
-import { handler as thumbnails } from '../../functions/thumbnails.js';
-import { handler as concat } from '../../functions/concat.js';
-import { handler as publish } from '../../functions/publish.js';
-import { handler as emitEvent } from '../../functions/emitEvent.js';
-import { handler as cleanup } from '../../functions/cleanup.js';
-import { handler as ecsSubmit } from '../../functions/ecsSubmit.js';
-import { handler as ecsStatus } from '../../functions/ecsStatus.js';
+import type { ExecutionStarter } from '../ports.js';
+import type { Runtime } from '../runtime.js';
+import { TASK_FUNCTIONS, placeholderOf } from './functions.js';
 
 export const ASL_PATH = new URL('../../statemachines/transcode.asl.json', import.meta.url);
 
 type Handler = (input: never) => Promise<unknown>;
 
-/** The Lambda handler behind each Task state, keyed by state name as aws-local-stepfunctions wants. */
-export const LOCAL_TASK_HANDLERS: Record<string, Handler> = {
-  Probe: probe,
-  Plan: plan,
-  Split: split,
-  TranscodeSegment: transcodeSegment,
-  EncodeAudio: encodeAudio,
-  Thumbnails: thumbnails,
-  Concat: concat,
-  Publish: publish,
-  EmitProgressing: emitEvent,
-  EmitComplete: emitEvent,
-  EmitError: emitEvent,
-  Cleanup: cleanup,
-  CleanupAfterError: cleanup,
-  EcsSubmit: ecsSubmit,
-  EcsStatus: ecsStatus,
-  EcsStop: ecsStatus,
-};
+/** A function's Task handler: the Task's input in, its result out (or a thrown error, by name). */
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+
+/** Every Task state of a definition (Parallel branches and Map processors included). */
+export function taskStates(def: { States: Record<string, unknown> }): { name: string; resource: string; state: Record<string, unknown> }[] {
+  const out: { name: string; resource: string; state: Record<string, unknown> }[] = [];
+  const walk = (states: Record<string, unknown>) => {
+    for (const [name, raw] of Object.entries(states)) {
+      const st = raw as Record<string, unknown> & { Type: string; Resource?: string; Branches?: { States: Record<string, unknown> }[]; ItemProcessor?: { States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> } };
+      if (st.Type === 'Task') out.push({ name, resource: String(st.Resource ?? ''), state: st });
+      for (const b of st.Branches ?? []) walk(b.States);
+      const inner = st.ItemProcessor ?? st.Iterator;
+      if (inner) walk(inner.States);
+    }
+  };
+  walk(def.States);
+  return out;
+}
+
+/** The raw ASL text (placeholders unresolved). */
+export const readDefinitionText = (file: URL | string = ASL_PATH) => readFileSync(file, 'utf8');
+
+/** The `${Name}` placeholders an ASL text uses. */
+export const placeholdersIn = (text: string) => [...new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]))].sort();
+
+/** The ARN the local stack gives a function (well-formed, never called). */
+export const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:media-transcoder-local-${name}`;
+
+/** Placeholder values for the local stack, derived from the function list. */
+export function localSubstitutions(workBucket: string): Record<string, string> {
+  return { ...Object.fromEntries(TASK_FUNCTIONS.map((f) => [placeholderOf(f.name), localFunctionArn(f.name)])), WorkBucketName: workBucket };
+}
+
+/**
+ * The handler of each Task state, keyed by state name as aws-local-stepfunctions wants: each
+ * Task's resolved Resource names the function (by its local ARN), whose definition is invoked
+ * with the local runtime, unless `overrides` has a handler for that function's name (e.g. its
+ * packaged zip, src/local/packagedHandlers.ts). A Task naming no known function is an error
+ * here, not at run time.
+ */
+export function localTaskHandlers(definition: Record<string, unknown>, rt: () => Runtime, functions = TASK_FUNCTIONS, overrides: Record<string, TaskHandler> = {}): Record<string, Handler> {
+  const byArn = new Map(functions.map((f) => [localFunctionArn(f.name), f]));
+  const out: Record<string, Handler> = {};
+  for (const t of taskStates(definition as { States: Record<string, unknown> })) {
+    const f = byArn.get(t.resource);
+    if (!f) throw new Error(`Task ${t.name}: no local function for resource ${t.resource}`);
+    const override = overrides[f.name];
+    out[t.name] = (override ?? ((input: unknown) => f.invoke(rt(), input))) as Handler;
+  }
+  return out;
+}
 
 /**
  * Reads the ASL file and resolves its `${Name}` placeholders, as serverless-step-functions
@@ -51,26 +73,6 @@ export function loadDefinition(values: Record<string, string>, file: URL | strin
     return values[name];
   });
   return JSON.parse(text) as Record<string, unknown>;
-}
-
-/** Placeholder values for the local stack: well-formed ARNs that are never called. */
-export function localSubstitutions(workBucket: string): Record<string, string> {
-  const fn = (n: string) => `arn:aws:lambda:us-east-1:000000000000:function:media-transcoder-local-${n}`;
-  return {
-    ProbeFunctionArn: fn('probe'),
-    PlanFunctionArn: fn('plan'),
-    SplitFunctionArn: fn('split'),
-    TranscodeSegmentFunctionArn: fn('transcodeSegment'),
-    EncodeAudioFunctionArn: fn('encodeAudio'),
-    ThumbnailsFunctionArn: fn('thumbnails'),
-    ConcatFunctionArn: fn('concat'),
-    PublishFunctionArn: fn('publish'),
-    EmitEventFunctionArn: fn('emitEvent'),
-    CleanupFunctionArn: fn('cleanup'),
-    EcsSubmitFunctionArn: fn('ecsSubmit'),
-    EcsStatusFunctionArn: fn('ecsStatus'),
-    WorkBucketName: workBucket,
-  };
 }
 
 /** Progress of an execution, from the runner's event log. */
@@ -100,7 +102,7 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
 
   constructor(
     definition: Record<string, unknown>,
-    private readonly handlers: Record<string, Handler> = LOCAL_TASK_HANDLERS,
+    private readonly handlers: Record<string, Handler>,
     private readonly retryIntervalOverrides?: Record<string, number>,
     /** Milliseconds per Wait state name (the local stack shortens the ECS polling wait). */
     private readonly waitTimeOverrides?: Record<string, number>,
@@ -161,6 +163,11 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     if (!t) throw new Error(`no execution ${name}`);
     await t.result.catch(() => undefined);
     return { ...t.progress };
+  }
+
+  /** The input an execution was started with. */
+  inputOf(name: string): JobInput | undefined {
+    return this.executions.get(name)?.input;
   }
 
   /** Executions still running (a test asserts none is left behind). */

@@ -1,13 +1,12 @@
-import { resolveBinaries } from './binaries.js';
 import { runProcess } from './runner.js';
 
 /**
  * Counts the video frames a player will show, without decoding: packets, less those the
  * container marks discarded (flag D, outside an MP4 edit list).
  */
-export async function countVideoPackets(file: string, timeoutMs = 60_000): Promise<number> {
+export async function countVideoPackets(ffprobe: string, file: string, timeoutMs = 60_000): Promise<number> {
   const r = await runProcess(
-    resolveBinaries().ffprobe,
+    ffprobe,
     ['-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', 'nut,mov,mp4,m4a,3gp,3g2,mj2', '-select_streams', 'v:0', '-show_entries', 'packet=flags', '-of', 'csv=p=0', file],
     { timeoutMs, captureStdout: true },
   );
@@ -15,9 +14,9 @@ export async function countVideoPackets(file: string, timeoutMs = 60_000): Promi
 }
 
 /** Duration, size and stream facts of a finished output. */
-export async function describeOutput(file: string, timeoutMs = 60_000): Promise<{ durationSec: number; width: number; height: number; bitRate: number }> {
+export async function describeOutput(ffprobe: string, file: string, timeoutMs = 60_000): Promise<{ durationSec: number; width: number; height: number; bitRate: number }> {
   const r = await runProcess(
-    resolveBinaries().ffprobe,
+    ffprobe,
     ['-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', 'mov,mp4,m4a,3gp,3g2,mj2', '-print_format', 'json', '-show_format', '-show_streams', file],
     { timeoutMs, captureStdout: true },
   );

@@ -18,6 +18,16 @@ export interface Segment {
   endPts: number;
 }
 
+/**
+ * How the segment workers read the source, and why: `range` (each reads its own packets from
+ * the source through the container's index, no split pass) or `split` (the source is cut into
+ * pieces first). Chosen by chooseReadMode (rangeInput.ts).
+ */
+export interface ReadMode {
+  mode: 'range' | 'split';
+  reason: string;
+}
+
 /** The cut plan of a job. */
 export interface Plan {
   timeBase: Rational;
@@ -30,6 +40,8 @@ export interface Plan {
   durationSec: number;
   /** Keyframes that could not be cut at (open GOP). */
   uncleanKeyframes: number;
+  /** How the segments read the source (set by the Plan step; absent means split). */
+  read?: ReadMode;
 }
 
 /** A clip in seconds from the start of the video, end exclusive. */

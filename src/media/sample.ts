@@ -55,5 +55,5 @@ export function buildSampleArgs(s: SampleSpec): string[] {
 
 /** Writes a sample file with ffmpeg. */
 export async function generateSample(s: SampleSpec): Promise<void> {
-  await runProcess(resolveBinaries().ffmpeg, buildSampleArgs(s), { timeoutMs: 600_000 });
+  await runProcess(resolveBinaries(process.env).ffmpeg, buildSampleArgs(s), { timeoutMs: 600_000 });
 }

@@ -1,27 +1,62 @@
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { getRuntime, type Runtime } from '../runtime.js';
-import { createLogger, type Logger } from '../log.js';
+import { cloudRuntime, type Runtime } from '../runtime.js';
+import type { InvocationContext, Logger } from '../log.js';
+import type { MetricsRecorder } from '../metrics.js';
 import { parseInput } from './job.js';
 
+/** What a function's body gets besides its validated input. */
+export interface Invocation {
+  rt: Runtime;
+  log: Logger;
+  metrics: MetricsRecorder;
+  requestId: string;
+}
+
 /**
- * Wraps a pipeline step as a Lambda handler: validates the input, binds a logger to the job
- * id and step, logs the outcome with its duration, and rethrows errors unchanged (their
- * `name` is what the state machine's Retry and Catch match).
+ * One Lambda function's code, independent of where it runs: `invoke` takes the runtime it runs
+ * in (the cloud's, built at cold start, or the local stack's) and the event.
  */
-export function stepHandler<S extends z.ZodTypeAny, R>(step: string, schema: S, fn: (rt: Runtime, input: z.infer<S>, log: Logger) => Promise<R>) {
-  return async (event: unknown): Promise<R> => {
-    const rt = getRuntime();
-    const input = parseInput(schema, event, `${step} input`);
-    const jobId = (input as { jobId?: string; job?: { jobId?: string } }).jobId ?? (input as { job?: { jobId?: string } }).job?.jobId;
-    const log = createLogger({ service: 'media-transcoder', step, jobId });
-    const started = Date.now();
-    try {
-      const out = await fn(rt, input, log);
-      log.debug('step succeeded', { ms: Date.now() - started });
-      return out;
-    } catch (err) {
-      log.error('step failed', { ms: Date.now() - started, error: err });
-      throw err;
-    }
+export interface FunctionDefinition<R = unknown> {
+  /** The function's name in serverless.yml; its ASL placeholder is `<Name>FunctionArn`. */
+  readonly name: string;
+  invoke(rt: Runtime, event: unknown, ctx?: Partial<InvocationContext>): Promise<R>;
+}
+
+/**
+ * Defines a function: validates the input against `schema` (a ValidationError, never retried,
+ * otherwise), gives the body a logger carrying the Lambda context, the step and the job id,
+ * logs the outcome at info with its duration, publishes the invocation's metrics, and rethrows
+ * errors unchanged (their `name` is what the state machine's Retry and Catch match).
+ */
+export function defineFunction<S extends z.ZodTypeAny, R>(name: string, schema: S, body: (input: z.infer<S>, inv: Invocation) => Promise<R>): FunctionDefinition<R> {
+  return {
+    name,
+    async invoke(rt, event, ctx) {
+      const cold = !rt.warm.has(name);
+      rt.warm.add(name);
+      const requestId = ctx?.awsRequestId ?? randomUUID();
+      const context: InvocationContext = { functionName: `${rt.config.SERVICE_NAME}-${name}`, ...ctx, awsRequestId: requestId };
+      const jobId = (event as { job?: { jobId?: unknown } } | undefined)?.job?.jobId;
+      const log = rt.log.forInvocation(context, cold, { step: name, ...(typeof jobId === 'string' ? { jobId } : {}) });
+      const metrics = rt.metrics.forInvocation(name);
+      const started = Date.now();
+      try {
+        const input = parseInput(schema, event, `${name} input`);
+        const out = await body(input, { rt, log, metrics, requestId });
+        log.info('step succeeded', { ms: Date.now() - started });
+        return out;
+      } catch (err) {
+        log.error('step failed', { ms: Date.now() - started, error: err });
+        throw err;
+      } finally {
+        metrics.flush();
+      }
+    },
   };
+}
+
+/** The Lambda entry point of a definition: the cloud runtime, built once per process. */
+export function lambdaHandler<R>(def: FunctionDefinition<R>): (event: unknown, context?: InvocationContext) => Promise<R> {
+  return (event, context) => def.invoke(cloudRuntime(), event, context);
 }

@@ -1,6 +1,13 @@
+/**
+ * The job contract: what a user may ask for (JobRequest), the state machine's input built from
+ * it (JobInput, one builder for every starter), the envelope every Task receives, the job's
+ * status, and where its data lives in S3 (`keys`, the one table of keys).
+ */
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { DeciderThresholdsSchema, ENGINE_REQUESTS } from '../ecs/decider.js';
+import type { Config } from '../config.js';
+import { DeciderThresholdsSchema, ENGINE_REQUESTS, thresholdsFromConfig } from './decider.js';
+import { parseTime } from './timecode.js';
 
 /** Job ids name S3 prefixes and executions: a closed alphabet, never a user's key. */
 export const JobId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,79}$/, 'job id must be 1-80 letters, digits or dashes');
@@ -8,22 +15,37 @@ export const JobId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,79}$/, 'job id
 export const ClipSchema = z
   .object({ start: z.number().min(0), end: z.number().positive().optional() })
   .refine((c) => c.end === undefined || c.end > c.start, { message: 'clip end must be after clip start' });
+export type Clip = z.infer<typeof ClipSchema>;
 
-/** Settings a user may give a job. */
+export { OUTPUT_FORMATS, type OutputFormat } from '../media/presets.js';
+import { OUTPUT_FORMATS, PRESETS } from '../media/presets.js';
+
+/** Bounds of the target segment length (seconds). */
+export const SEGMENT_SECONDS_RANGE = { min: 0.5, max: 600 } as const;
+
+const SegmentSeconds = z.number().min(SEGMENT_SECONDS_RANGE.min).max(SEGMENT_SECONDS_RANGE.max);
+const Outputs = z.array(z.enum(OUTPUT_FORMATS)).min(1).max(OUTPUT_FORMATS.length).refine((o) => new Set(o).size === o.length, 'outputs must not repeat a format');
+
+/** Settings of a job as the state machine sees them (every default filled in). */
 export const JobSettingsSchema = z.object({
   preset: z.string().min(1).max(64),
-  segmentSeconds: z.number().min(0.5).max(600),
+  segmentSeconds: SegmentSeconds,
   clip: ClipSchema.optional(),
   /** Where the encode runs: the encoder decider's choice (auto, the default), or forced. */
-  engine: z.enum(ENGINE_REQUESTS).optional(),
+  engine: z.enum(ENGINE_REQUESTS).default('auto'),
+  /** What the job publishes; the preset's outputs when the request names none. */
+  outputs: Outputs,
 });
+export type JobSettings = z.infer<typeof JobSettingsSchema>;
+
+export const CORRELATION_ID_MAX = 256;
 
 /** The state machine's input: everything a step needs to find the job's data. */
 export const JobInputSchema = z.object({
   jobId: JobId,
   source: z.object({ bucket: z.string().min(1), key: z.string().min(1) }),
   settings: JobSettingsSchema,
-  correlationId: z.string().max(256).optional(),
+  correlationId: z.string().max(CORRELATION_ID_MAX).optional(),
   userMetadata: z.record(z.string(), z.string()).optional(),
   submittedAt: z.string(),
   config: z.object({
@@ -34,16 +56,117 @@ export const JobInputSchema = z.object({
 });
 export type JobInput = z.infer<typeof JobInputSchema>;
 
-/** Input of the event emitter: the state plus what to say. */
-export const EmitInputSchema = z.object({
-  status: z.enum(['PROGRESSING', 'COMPLETE', 'ERROR']),
-  job: JobInputSchema.passthrough(),
-  executionArn: z.string().optional(),
-  startTime: z.string().optional(),
+/**
+ * What a user may set on a job, the same for every way in (POST /jobs, upload metadata, the
+ * CLI): anything left out takes the deployment's default.
+ */
+export const JobRequestSchema = z.object({
+  preset: z.string().min(1).max(64).optional(),
+  segmentSeconds: SegmentSeconds.optional(),
+  engine: z.enum(ENGINE_REQUESTS).optional(),
+  outputs: Outputs.optional(),
+  clip: z.object({ start: z.number().min(0).optional(), end: z.number().positive().optional() }).optional(),
+  correlationId: z.string().min(1).max(CORRELATION_ID_MAX).optional(),
+  userMetadata: z.record(z.string(), z.string()).optional(),
 });
+export type JobRequest = z.infer<typeof JobRequestSchema>;
+
+/**
+ * Builds the execution input of a job: the request validated, the deployment's defaults and
+ * decider thresholds filled in. The one builder both starters (API and ingest) use, so what
+ * one can set the other can.
+ */
+export function buildJobInput(config: Config, p: { jobId: string; source: { bucket: string; key: string }; request: JobRequest; submittedAt: Date }): JobInput {
+  const r = parseInput(JobRequestSchema, p.request, 'job request');
+  const clip = r.clip && (r.clip.start !== undefined || r.clip.end !== undefined) ? { start: r.clip.start ?? 0, ...(r.clip.end !== undefined ? { end: r.clip.end } : {}) } : undefined;
+  const preset = r.preset ?? config.DEFAULT_PRESET;
+  return parseInput(
+    JobInputSchema,
+    {
+      jobId: p.jobId,
+      source: p.source,
+      settings: {
+        preset,
+        segmentSeconds: r.segmentSeconds ?? config.SEGMENT_SECONDS,
+        engine: r.engine ?? 'auto',
+        outputs: r.outputs ?? (Object.hasOwn(PRESETS, preset) ? PRESETS[preset].outputs : [...OUTPUT_FORMATS]),
+        ...(clip ? { clip } : {}),
+      },
+      ...(r.correlationId ? { correlationId: r.correlationId } : {}),
+      userMetadata: r.userMetadata ?? {},
+      submittedAt: p.submittedAt.toISOString(),
+      config: { mapConcurrency: config.MAP_MAX_CONCURRENCY, decider: thresholdsFromConfig(config) },
+    },
+    'job',
+  );
+}
+
+/** The S3 user metadata (x-amz-meta-*) an upload may carry, and the request field each sets. */
+export const UPLOAD_METADATA = {
+  preset: 'preset',
+  'segment-seconds': 'segmentSeconds',
+  engine: 'engine',
+  outputs: 'outputs',
+  'clip-start': 'clip.start',
+  'clip-end': 'clip.end',
+  'correlation-id': 'correlationId',
+} as const;
+
+/**
+ * The job request an upload's metadata asks for. Strings are converted (numbers, timecodes,
+ * comma lists); the result is validated by buildJobInput like any other request, so a value
+ * the API would refuse is refused here too.
+ */
+export function requestFromMetadata(meta: Record<string, string>): JobRequest {
+  const req: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const time = (name: string, v: string) => {
+    try {
+      return parseTime(v);
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  if (meta.preset !== undefined) req.preset = meta.preset;
+  if (meta['segment-seconds'] !== undefined) {
+    const n = /^\s*\d+(\.\d+)?\s*$/.test(meta['segment-seconds']) ? Number(meta['segment-seconds']) : NaN;
+    if (Number.isNaN(n)) problems.push(`segment-seconds: "${meta['segment-seconds'].slice(0, 32)}" is not a number of seconds`);
+    else req.segmentSeconds = n;
+  }
+  if (meta.engine !== undefined) req.engine = meta.engine;
+  if (meta.outputs !== undefined) req.outputs = meta.outputs.split(',').map((s) => s.trim()).filter(Boolean);
+  if (meta['clip-start'] !== undefined || meta['clip-end'] !== undefined) {
+    const start = meta['clip-start'] !== undefined ? time('clip-start', meta['clip-start']) : undefined;
+    const end = meta['clip-end'] !== undefined ? time('clip-end', meta['clip-end']) : undefined;
+    req.clip = { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
+  }
+  if (meta['correlation-id'] !== undefined) req.correlationId = meta['correlation-id'];
+  if (problems.length) throw new ValidationError(`upload metadata: ${problems.join('; ')}`);
+  return req as JobRequest;
+}
+
+/** A job's status: SUBMITTED until its execution emits PROGRESSING, then one final status. */
+export const JOB_STATUSES = ['SUBMITTED', 'PROGRESSING', 'COMPLETE', 'ERROR'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+/** The statuses a job event can carry (SUBMITTED is never an event). */
+export type EventStatus = Exclude<JobStatus, 'SUBMITTED'>;
+/** Statuses after which nothing changes. */
+export const FINAL_STATUSES: readonly JobStatus[] = ['COMPLETE', 'ERROR'];
+
+/** `{Error, Cause}` as a Catch puts it in `$.error`. */
+export const StateErrorSchema = z.object({ Error: z.string(), Cause: z.string() });
+export type StateError = z.infer<typeof StateErrorSchema>;
+
+/**
+ * The envelope every Task receives: the job (the execution input, `$$.Execution.Input`) plus
+ * what that Task needs of the state, by name (statemachines/transcode.asl.json `Parameters`).
+ */
+export const taskInput = <T extends z.ZodRawShape>(extra: T) => z.object({ job: JobInputSchema, ...extra });
+export type TaskInput<T = object> = { job: JobInput } & T;
 
 /** Input of one Map iteration. */
-export const SegmentTaskSchema = z.object({ jobId: JobId, index: z.number().int().min(0) });
+export const SegmentTaskSchema = taskInput({ index: z.number().int().min(0) });
 export type SegmentTask = z.infer<typeof SegmentTaskSchema>;
 
 /** Parses a handler's input against a schema; a ValidationError (never retried) otherwise. */
@@ -56,17 +179,33 @@ export function parseInput<T extends z.ZodTypeAny>(schema: T, input: unknown, wh
   return r.data;
 }
 
-/** Where a job's data lives in the work and output buckets. Keys derive from the job id only. */
+const pad = (n: number) => String(n).padStart(5, '0');
+
+/**
+ * Every S3 key the pipeline uses, in the work and output buckets. Keys derive from the job id
+ * only (never from a user's object key).
+ */
 export const keys = {
+  /** The job's work prefix: deleted by Cleanup. */
   prefix: (jobId: string) => `jobs/${jobId}/`,
   probe: (jobId: string) => `jobs/${jobId}/probe.json`,
   manifest: (jobId: string) => `jobs/${jobId}/manifest.json`,
-  split: (jobId: string, file: number) => `jobs/${jobId}/split/${String(file).padStart(5, '0')}.nut`,
-  piece: (jobId: string, rendition: string, seg: number) => `jobs/${jobId}/pieces/${rendition}/${String(seg).padStart(5, '0')}.nut`,
-  segmentResult: (jobId: string, seg: number) => `jobs/${jobId}/segments/${String(seg).padStart(5, '0')}.json`,
+  split: (jobId: string, file: number) => `jobs/${jobId}/split/${pad(file)}.nut`,
+  piece: (jobId: string, rendition: string, seg: number) => `jobs/${jobId}/pieces/${rendition}/${pad(seg)}.nut`,
+  piecesPrefix: (jobId: string) => `jobs/${jobId}/pieces/`,
+  segmentResult: (jobId: string, seg: number) => `jobs/${jobId}/segments/${pad(seg)}.json`,
+  segmentResultsPrefix: (jobId: string) => `jobs/${jobId}/segments/`,
   audio: (jobId: string) => `jobs/${jobId}/audio.m4a`,
+  renditions: (jobId: string) => `jobs/${jobId}/renditions.json`,
+  ecsJob: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/job.json`,
+  ecsResult: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/result.json`,
   staged: (jobId: string, name: string) => `jobs/${jobId}/out/${name}`,
   stagedPrefix: (jobId: string) => `jobs/${jobId}/out/`,
+  /** Job records: outside the work prefix (they outlive the job), expired by the lifecycle rule. */
+  record: (jobId: string) => `status/${jobId}.json`,
+  recordsPrefix: () => 'status/',
+  /** The Distributed Map's ResultWriter prefix (the ASL names it literally). */
+  mapResultsPrefix: () => 'map-results',
   output: (jobId: string, name: string) => `${jobId}/${name}`,
   outputPrefix: (jobId: string) => `${jobId}/`,
 };

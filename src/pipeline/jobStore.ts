@@ -1,10 +1,7 @@
 import type { Runtime } from '../runtime.js';
 import { getJson, listKeys, putJson } from '../aws/s3.js';
-import type { PublishedOutput } from './steps/publish.js';
-import type { JobInput } from './job.js';
-
-/** A job's status as `GET /jobs/{id}` reports it. */
-export type JobStatus = 'SUBMITTED' | 'PROGRESSING' | 'COMPLETE' | 'ERROR';
+import type { PublishedOutput } from './outputs.js';
+import { keys, type JobInput, type JobStatus } from './job.js';
 
 /** The stored record of a job (one small JSON object per job in the work bucket). */
 export interface JobRecord {
@@ -28,7 +25,7 @@ export interface JobRecord {
  * is deleted when the job ends) and expired by the bucket's lifecycle rule. The submitter
  * writes SUBMITTED; the event emitter, the one place every state change passes, writes the rest.
  */
-const recordKey = (jobId: string) => `status/${jobId}.json`;
+const recordKey = keys.record;
 
 /** The initial record of a job. */
 export function newRecord(job: JobInput, executionArn?: string): JobRecord {
@@ -70,12 +67,12 @@ export async function getJobRecord(rt: Runtime, jobId: string): Promise<JobRecor
 
 /** Segments finished so far (each writes its result file). */
 export async function segmentsDone(rt: Runtime, jobId: string): Promise<number> {
-  return (await listKeys(rt.s3, rt.config.WORK_BUCKET, `jobs/${jobId}/segments/`)).length;
+  return (await listKeys(rt.s3, rt.config.WORK_BUCKET, keys.segmentResultsPrefix(jobId))).length;
 }
 
 /** The most recent job records, newest first. */
 export async function listJobRecords(rt: Runtime, limit: number): Promise<JobRecord[]> {
-  const keys = await listKeys(rt.s3, rt.config.WORK_BUCKET, 'status/');
-  const recs = await Promise.all(keys.map((k) => getJson<JobRecord>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: k.key })));
+  const found = await listKeys(rt.s3, rt.config.WORK_BUCKET, keys.recordsPrefix());
+  const recs = await Promise.all(found.map((k) => getJson<JobRecord>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: k.key })));
   return recs.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt)).slice(0, limit);
 }

@@ -10,25 +10,17 @@
  *
  * Run: `node dist/worker/main.mjs` in the image, `node --import tsx src/worker/main.ts` here.
  */
-import '../local/quietWarnings.js';
+import '../util/quietWarnings.js';
 import { parseConfig, type Config } from '../config.js';
-import type { Runtime } from '../runtime.js';
-import { createLogger } from '../log.js';
-import { createS3Client, getJson, parseS3Uri, putJson } from '../aws/s3.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { createLogFactory } from '../log.js';
+import { getJson, parseS3Uri, putJson } from '../aws/s3.js';
 import { PipelineError } from '../errors.js';
 import { parseInput } from '../pipeline/job.js';
 import { EXIT, exitCodeForError } from '../ecs/exitCodes.js';
 import { JobDocumentSchema, type JobDocument, type ResultDocument } from '../ecs/state.js';
 import { runJobOnOneMachine } from './run.js';
-import { encoderInfo } from '../media/binaries.js';
 import { signalDescendants } from './children.js';
-
-const log = createLogger({ service: 'media-transcoder', step: 'worker' });
-const started = Date.now();
-let rt: Runtime | undefined;
-let doc: JobDocument | undefined;
-let finishing: Promise<never> | undefined;
-let timings: Record<string, number> = {};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,74 +32,88 @@ function describe(err: unknown): { name: string; code: string; message: string }
 }
 
 /**
- * Ends the process once: kills any ffmpeg still running, writes the result document (best
- * effort, a few seconds at most), exits with `code`. The first caller wins.
+ * Runs the worker once. Its state (the runtime, the job document, the end in progress) lives
+ * in this call, not in module slots.
  */
-function finish(code: number, error?: { name: string; code: string; message: string }): Promise<never> {
-  finishing ??= (async () => {
-    if (signalDescendants('SIGTERM') > 0) {
-      await sleep(1500);
+function runWorker(env: NodeJS.ProcessEnv): void {
+  // Before the config is read, start-up failures still log as JSON lines.
+  let log = createLogFactory().logger({ step: 'worker' });
+  const started = Date.now();
+  let rt: Runtime | undefined;
+  let doc: JobDocument | undefined;
+  let finishing: Promise<never> | undefined;
+  let timings: Record<string, number> = {};
+
+  /**
+   * Ends the process once: kills any ffmpeg still running, writes the result document (best
+   * effort, a few seconds at most), exits with `code`. The first caller wins.
+   */
+  function finish(code: number, error?: { name: string; code: string; message: string }): Promise<never> {
+    finishing ??= (async () => {
+      if (signalDescendants('SIGTERM') > 0) {
+        await sleep(1500);
+        signalDescendants('SIGKILL');
+      }
+      if (rt && doc) {
+        const result: ResultDocument = {
+          version: 1,
+          jobId: doc.jobId,
+          attempt: doc.attempt,
+          ok: code === EXIT.OK,
+          exitCode: code,
+          ...(error ? { error } : {}),
+          timings: { ...timings, totalMs: Date.now() - started },
+          finishedAt: new Date().toISOString(),
+        };
+        await Promise.race([putJson(rt.s3, parseS3Uri(doc.resultUri), result).catch(() => undefined), sleep(5000)]);
+      }
+      if (code === EXIT.OK) log.info('worker done', { exitCode: code, ms: Date.now() - started, timings });
+      else log.error('worker failed', { exitCode: code, error, ms: Date.now() - started });
+      // A step still running may have started another ffmpeg meanwhile: none outlives the worker.
       signalDescendants('SIGKILL');
+      process.exit(code);
+    })();
+    return finishing;
+  }
+
+  process.on('SIGTERM', () => {
+    log.warn('SIGTERM: stopping ffmpeg and exiting');
+    void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was terminated (SIGTERM) before it finished' });
+  });
+  process.on('SIGINT', () => void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was interrupted (SIGINT)' }));
+
+  async function main(): Promise<never> {
+    let config: Config;
+    try {
+      config = parseConfig(env);
+    } catch (err) {
+      return finish(EXIT.CONFIG_ERROR, describe(err));
     }
-    if (rt && doc) {
-      const result: ResultDocument = {
-        version: 1,
-        jobId: doc.jobId,
-        attempt: doc.attempt,
-        ok: code === EXIT.OK,
-        exitCode: code,
-        ...(error ? { error } : {}),
-        timings: { ...timings, totalMs: Date.now() - started },
-        finishedAt: new Date().toISOString(),
-        // Asked at most once per process; a hung ffmpeg cannot hold the exit (raced below too).
-        ...(await Promise.race([encoderInfo().then((encoder) => ({ encoder })), sleep(3000).then(() => ({}))])),
-      };
-      await Promise.race([putJson(rt.s3, parseS3Uri(doc.resultUri), result).catch(() => undefined), sleep(5000)]);
+    const jobUri = config.JOB_URI;
+    if (!jobUri) return finish(EXIT.CONFIG_ERROR, { name: 'ConfigError', code: 'CONFIG', message: 'JOB_URI is not set' });
+    rt = createRuntime(config, { events: { put: async () => Promise.reject(new Error('the worker emits no events')) } });
+    log = rt.log.logger({ step: 'worker' });
+    try {
+      doc = parseInput(JobDocumentSchema, await getJson(rt.s3, parseS3Uri(jobUri)), 'job document');
+    } catch (err) {
+      return finish(exitCodeForError(err), describe(err));
     }
-    if (code === EXIT.OK) log.info('worker done', { exitCode: code, ms: Date.now() - started, timings });
-    else log.error('worker failed', { exitCode: code, error, ms: Date.now() - started });
-    // A step still running may have started another ffmpeg meanwhile: none outlives the worker.
-    signalDescendants('SIGKILL');
-    process.exit(code);
-  })();
-  return finishing;
+    const deadline = setTimeout(
+      () => void finish(EXIT.DEADLINE, { name: 'TransientError', code: 'TIMEOUT', message: `the worker ran longer than ${doc!.maxSeconds} s` }),
+      doc.maxSeconds * 1000,
+    );
+    deadline.unref();
+    const jobLog = log.child({ jobId: doc.jobId, attempt: doc.attempt });
+    jobLog.info('worker started', { jobUri, pid: process.pid });
+    try {
+      timings = await runJobOnOneMachine(rt, doc.jobId, jobLog, { concurrency: config.WORKER_CONCURRENCY });
+    } catch (err) {
+      return finish(exitCodeForError(err), describe(err));
+    }
+    return finish(EXIT.OK);
+  }
+
+  void main().catch((err: unknown) => finish(EXIT.FAILED, describe(err)));
 }
 
-process.on('SIGTERM', () => {
-  log.warn('SIGTERM: stopping ffmpeg and exiting');
-  void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was terminated (SIGTERM) before it finished' });
-});
-process.on('SIGINT', () => void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was interrupted (SIGINT)' }));
-
-async function main(): Promise<never> {
-  let config: Config;
-  try {
-    config = parseConfig(process.env);
-  } catch (err) {
-    return finish(EXIT.CONFIG_ERROR, describe(err));
-  }
-  const jobUri = process.env.JOB_URI;
-  if (!jobUri) return finish(EXIT.CONFIG_ERROR, { name: 'ConfigError', code: 'CONFIG', message: 'JOB_URI is not set' });
-  rt = { config, s3: createS3Client(config), events: { put: async () => Promise.reject(new Error('the worker emits no events')) } };
-  try {
-    doc = parseInput(JobDocumentSchema, await getJson(rt.s3, parseS3Uri(jobUri)), 'job document');
-  } catch (err) {
-    return finish(exitCodeForError(err), describe(err));
-  }
-  const deadline = setTimeout(
-    () => void finish(EXIT.DEADLINE, { name: 'TransientError', code: 'TIMEOUT', message: `the worker ran longer than ${doc!.maxSeconds} s` }),
-    doc.maxSeconds * 1000,
-  );
-  deadline.unref();
-  const jobLog = log.child({ jobId: doc.jobId, attempt: doc.attempt });
-  jobLog.info('worker started', { jobUri, pid: process.pid });
-  try {
-    const concurrency = process.env.WORKER_CONCURRENCY ? Number(process.env.WORKER_CONCURRENCY) : undefined;
-    timings = await runJobOnOneMachine(rt, doc.jobId, jobLog, { concurrency: concurrency && concurrency > 0 ? concurrency : undefined });
-  } catch (err) {
-    return finish(exitCodeForError(err), describe(err));
-  }
-  return finish(EXIT.OK);
-}
-
-void main().catch((err: unknown) => finish(EXIT.FAILED, describe(err)));
+runWorker(process.env);

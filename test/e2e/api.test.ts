@@ -3,7 +3,7 @@
  * exercised over real HTTP (fetch) and real S3 (@aws-sdk/client-s3 against the local endpoint).
  * Every API answer is validated against docs/openapi.json.
  */
-import '../../src/local/quietWarnings.js';
+import '../../src/util/quietWarnings.js';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createWriteStream } from 'node:fs';
@@ -13,11 +13,10 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { S3Client, PutObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startServe, type Serve } from '../../scripts/serve.js';
-import { setLogSink } from '../../src/log.js';
 import { generateSample } from '../../src/media/sample.js';
 import { downloadFile, listKeys } from '../../src/aws/s3.js';
 import { jobIdFor } from '../../src/pipeline/ingest.js';
-import { setApiStarter } from '../../src/api/context.js';
+import { requestFromMetadata } from '../../src/pipeline/job.js';
 import { matchRoute } from '../../src/api/router.js';
 import { MAX_BODY_BYTES } from '../../src/api/http.js';
 import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
@@ -95,7 +94,7 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     this.timeout(120_000);
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-api-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
-    setLogSink((l) => log.write(l + '\n'));
+    const logSink = (l: string) => log.write(l + '\n');
     // Keyframes every 2 s (the default GOP), so the clip start 12.345 is not on a keyframe.
     await Promise.all([
       generateSample({ output: longSrc(), durationSec: 20, width: 320, height: 240, fps: 25, audio: true }),
@@ -111,7 +110,7 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     callbackBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    serve = await startServe({ dataDir: path.join(dir, 'data'), apiPort: 0, s3Port: 0, segmentSeconds: 4, webhookRetryDelaysMs: [100, 200] });
+    serve = await startServe({ logSink, dataDir: path.join(dir, 'data'), apiPort: 0, s3Port: 0, segmentSeconds: 4, webhookRetryDelaysMs: [100, 200] });
     serve.stack.sfn.on('progress', (p: ExecutionProgress) => executions.add(p.jobId));
     s3 = new S3Client({
       endpoint: serve.s3Endpoint,
@@ -156,6 +155,29 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     const list = await api('GET', '/jobs?limit=1');
     assert.equal(list.status, 200);
     assert.deepEqual(list.body.jobs.map((j: Json) => j.jobId), [jobId], 'the newest job first');
+  });
+
+  it('one job contract: an upload with metadata and POST /jobs with the same settings start identical executions', async () => {
+    const key = 'uploads/e2e/contract.mp4';
+    const ingested = serve.stack.waitForIngest(key);
+    const meta = { preset: 'h264-single-480p', 'segment-seconds': '1.5', engine: 'lambda', outputs: 'mp4', 'clip-start': '00:00:00.500', 'clip-end': '2.5', 'correlation-id': 'same-1' };
+    await s3.send(new PutObjectCommand({ Bucket: 'ingest', Key: key, Body: await readFile(shortSrc()), Metadata: meta }));
+    const ing = await ingested;
+    assert.ok(ing.started, 'the upload started a job');
+    const r = await api('POST', '/jobs', {
+      json: { source: `s3://ingest/${key}`, preset: 'h264-single-480p', segmentSeconds: 1.5, engine: 'lambda', outputs: ['mp4'], clip: { start: '00:00:00.500', end: 2.5 }, correlationId: 'same-1' },
+    });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const viaUpload = serve.stack.sfn.inputOf(ing.jobId)!;
+    const viaApi = serve.stack.sfn.inputOf(r.body.jobId)!;
+    const strip = (j: Json) => ({ ...j, jobId: undefined, submittedAt: undefined });
+    assert.deepEqual(strip(viaApi), strip(viaUpload));
+    assert.deepEqual(viaApi.settings, { preset: 'h264-single-480p', segmentSeconds: 1.5, engine: 'lambda', outputs: ['mp4'], clip: { start: 0.5, end: 2.5 } });
+    await untilDone(ing.jobId);
+    await untilDone(r.body.jobId);
+    // What one way refuses, the other refuses too: a segment length out of range.
+    assert.equal((await api('POST', '/jobs', { json: { source: `s3://ingest/${key}`, segmentSeconds: 1e9 } })).status, 400);
+    assert.throws(() => requestFromMetadata({ 'segment-seconds': 'abc' }), /segment-seconds/);
   });
 
   it('the same bytes PUT twice to the same key (same ETag) start one job', async () => {
@@ -267,16 +289,17 @@ describe('HTTP API on the local stack (npm run serve)', function () {
       await refused('GET', '/jobs?limit=1000', {}, 400, 'INVALID_REQUEST');
     });
     it('Step Functions unavailable -> 503 SERVICE_UNAVAILABLE with Retry-After, no record', async () => {
-      setApiStarter({
+      // The runtime's starter, swapped for this test: StartExecution throttled.
+      serve.stack.rt.starter = {
         start: async () => {
           throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
         },
-      });
+      };
       try {
         const r = await refused('POST', '/jobs', { json: { source: src } }, 503, 'SERVICE_UNAVAILABLE');
         assert.ok(Number(r.headers.get('retry-after')) > 0, 'Retry-After');
       } finally {
-        setApiStarter(serve.stack.sfn);
+        serve.stack.rt.starter = serve.stack.sfn;
       }
     });
     it('a request for a host that is not loopback (DNS rebinding) -> 403 FORBIDDEN_HOST', async () => {

@@ -14,7 +14,6 @@ import path from 'node:path';
 import { LocalStack, LOCAL_CREDENTIALS } from '../../src/local/stack.js';
 import type { KillHook, LocalTaskEvent } from '../../src/local/ecsRunner.js';
 import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
-import { setLogSink } from '../../src/log.js';
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
 import { downloadFile, putJson } from '../../src/aws/s3.js';
 import { descendants } from '../../src/worker/children.js';
@@ -61,8 +60,9 @@ describe('ECS worker on the local stack', function () {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-ecs-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
-    setLogSink((l) => log.write(l + '\n'));
+    const logSink = (l: string) => log.write(l + '\n');
     stack = await LocalStack.start({
+      logSink,
       dataDir: path.join(dir, 'stack'),
       // The decider's duration threshold lowered so a few seconds of video is "long".
       env: { MAX_LAMBDA_DURATION_SECONDS: '6' },
@@ -222,7 +222,9 @@ describe('ECS worker on the local stack', function () {
           },
         });
         let stdout = '';
+        // Powertools writes ERROR lines to stderr (both reach CloudWatch); read both.
         child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stdout += d));
         child.on('close', (code) => resolve({ code, stdout }));
       });
     const noUri = await worker({});
@@ -243,7 +245,9 @@ describe('ECS worker on the local stack', function () {
         const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/cli.ts'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' } });
         let stdout = '';
         let stderr = '';
+        // Powertools writes ERROR lines to stderr (both reach CloudWatch); read both.
         child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stdout += d));
         child.stderr.on('data', (d) => (stderr += d));
         child.on('close', (code) => resolve({ code, stdout, stderr }));
       });

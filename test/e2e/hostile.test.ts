@@ -14,11 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { LocalStack } from '../../src/local/stack.js';
-import { setLogSink } from '../../src/log.js';
 import { resolveBinaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/runner.js';
 import { generateSample } from '../../src/media/sample.js';
-import { handler as ingest } from '../../functions/ingest.js';
+import { definition as ingest } from '../../functions/ingest.js';
 import { frameTimes } from '../helpers/media.js';
 import { keysUnder, objectBytes, runJob } from '../helpers/stack.js';
 
@@ -40,7 +39,7 @@ describe('hostile input and faults (local stack)', function () {
     await writeFile(file('secret.txt'), `${MARKER}\n`.repeat(100));
     logFile = file('log.jsonl');
     const log = createWriteStream(logFile);
-    setLogSink((l) => log.write(l + '\n'), 'debug');
+    const logSink = (l: string) => log.write(l + '\n');
     // A loopback server standing for an internal address: no request may ever reach it.
     server = http.createServer((req, res) => {
       hits++;
@@ -48,7 +47,7 @@ describe('hostile input and faults (local stack)', function () {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     port = (server.address() as { port: number }).port;
-    stack = await LocalStack.start({ dataDir: file('stack') });
+    stack = await LocalStack.start({ dataDir: file('stack'), logSink });
   });
   after(async () => {
     await stack?.stop();
@@ -101,7 +100,7 @@ describe('hostile input and faults (local stack)', function () {
   it('a header claiming a 16000x16000 picture is refused before any decode', async () => {
     await expectRefused(async (f) => {
       const small = `${f}.avi`;
-      await runProcess(resolveBinaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=5', '-t', '1', '-c:v', 'mjpeg', '-f', 'avi', small], { timeoutMs: 60_000 });
+      await runProcess(resolveBinaries(process.env).ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=5', '-t', '1', '-c:v', 'mjpeg', '-f', 'avi', small], { timeoutMs: 60_000 });
       const b = await readFile(small);
       // AVI main header and stream format, then every JPEG start-of-frame marker.
       const avih = b.indexOf('avih') + 8;
@@ -123,7 +122,7 @@ describe('hostile input and faults (local stack)', function () {
       const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-f', 'lavfi', '-i', 'sine', '-t', '1', '-map', '0:v'];
       for (let i = 0; i < 40; i++) args.push('-map', '1:a');
       args.push('-c:v', 'libx264', '-c:a', 'aac', '-f', 'mp4', f);
-      await runProcess(resolveBinaries().ffmpeg, args, { timeoutMs: 60_000 });
+      await runProcess(resolveBinaries(process.env).ffmpeg, args, { timeoutMs: 60_000 });
     }, ['INPUT_LIMIT_EXCEEDED']);
     assert.match(d.errorMessage!, /41 streams/);
   });
@@ -233,7 +232,7 @@ describe('hostile input and faults (local stack)', function () {
     await generateSample({ output: f, durationSec: 2, width: 160, height: 120, fps: 10, audio: false });
     const { jobId } = await runJob(stack, f, 'uploads/twice.mp4', { preset: 'h264-single-480p' });
     const head = await stack.s3.send(new (await import('@aws-sdk/client-s3')).HeadObjectCommand({ Bucket: stack.config.INGEST_BUCKET, Key: 'uploads/twice.mp4' }));
-    const again = (await ingest({
+    const again = (await ingest.invoke(stack.rt, {
       'detail-type': 'Object Created',
       source: 'aws.s3',
       detail: { bucket: { name: stack.config.INGEST_BUCKET }, object: { key: 'uploads/twice.mp4', etag: head.ETag!.replace(/"/g, ''), size: head.ContentLength } },

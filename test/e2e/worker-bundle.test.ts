@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildWorker, type BuiltWorker } from '../../scripts/build-worker.js';
 import { LocalStack } from '../../src/local/stack.js';
-import { setLogSink } from '../../src/log.js';
 import { generateSample } from '../../src/media/sample.js';
-import { ffmpegVersion, resolveBinaries } from '../../src/media/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
+import { encoderInfo } from '../../src/media/encoders.js';
 import { node22, runAndCheck } from '../helpers/deployed.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -35,8 +35,7 @@ describe('the built ECS worker bundle on the local stack (Node 22)', function ()
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-worker-bundle-'));
     worker = await buildWorker({ out: path.join(dir, 'app') });
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
-    setLogSink((l) => log.write(l + '\n'));
-    stack = await LocalStack.start({ dataDir: path.join(dir, 'stack'), ecs: { pollMs: 200, bundle: { file: worker.file, node } } });
+    stack = await LocalStack.start({ dataDir: path.join(dir, 'stack'), ecs: { pollMs: 200, bundle: { file: worker.file, node } }, logSink: (l) => log.write(l + '\n') });
   });
   after(async () => {
     await stack?.stop();
@@ -59,7 +58,7 @@ describe('the built ECS worker bundle on the local stack (Node 22)', function ()
     const tasks = stack!.ecs.history.filter((e) => e.jobId === r.jobId);
     assert.deepEqual(tasks.map((e) => [e.type, e.exitCode]), [['started', undefined], ['stopped', 0]], 'one worker task, exit 0');
     assert.deepEqual(tasks[0].command, [node, worker.file], 'the task ran the built bundle with Node 22, not the TypeScript source');
-    assert.deepEqual(r.detail.encoder, { ffmpegVersion: await ffmpegVersion(resolveBinaries().ffmpeg) }, 'COMPLETE names the worker\'s ffmpeg');
+    assert.deepEqual(r.detail.encoder, await encoderInfo(resolveBinaries(process.env).ffmpeg), 'COMPLETE names the worker\'s ffmpeg');
     console.log('      worker bundle:', JSON.stringify(r.figures));
   });
 });

@@ -5,7 +5,7 @@
  */
 import '../../src/local/polyfill.js';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { LOCAL_TASK_HANDLERS, loadDefinition, localSubstitutions } from '../../src/local/stepFunctions.js';
+import { loadDefinition, localSubstitutions, taskStates } from '../../src/local/stepFunctions.js';
 
 type Json = Record<string, unknown>;
 export type StubHandler = (input: Json) => unknown;
@@ -15,7 +15,7 @@ export function jobInput(over: { engine?: string; decider?: Json | null } = {}):
   return {
     jobId: 'j-test',
     source: { bucket: 'ingest', key: 'uploads/a.mp4' },
-    settings: { preset: 'h264-single-480p', segmentSeconds: 4, ...(over.engine !== undefined ? { engine: over.engine } : {}) },
+    settings: { preset: 'h264-single-480p', segmentSeconds: 4, outputs: ['hls', 'dash', 'mp4'], ...(over.engine !== undefined ? { engine: over.engine } : {}) },
     userMetadata: {},
     submittedAt: '2025-01-01T00:00:00.000Z',
     config: { mapConcurrency: 1, ...(over.decider ? { decider: over.decider } : {}) },
@@ -27,13 +27,12 @@ function defaultStubs(): Record<string, StubHandler> {
   let polls = 0;
   return {
     Probe: () => ({ sizeBytes: 1000, durationSec: 10, maxKeyframeGapSec: 2, width: 640, height: 360, pixFmt: 'yuv420p', videoCodec: 'h264' }),
-    Plan: () => ({ segmentCount: 1, indices: [0], renditions: ['360p'], frameCount: 250, durationSec: 10, hasAudio: false }),
+    Plan: () => ({ segmentCount: 1, indices: [0], renditions: ['360p'], frameCount: 250, durationSec: 10, hasAudio: false, readMode: 'split' }),
     Split: () => ({ files: 1 }),
     TranscodeSegment: (i) => ({ index: i.index }),
-    EncodeAudio: () => ({ audio: false }),
     Thumbnails: () => ({ tiles: 1 }),
-    Concat: () => ({ renditions: ['360p'] }),
-    Publish: () => ({ outputs: [] }),
+    Assemble: () => ({ renditions: ['360p'] }),
+    Publish: () => ({ outputs: [], encoder: { ffmpegVersion: '5.1.8-0+deb12u1' } }),
     EmitProgressing: (i) => ({ emitted: i.status }),
     EmitComplete: (i) => ({ emitted: i.status }),
     EmitError: (i) => ({ emitted: i.status }),
@@ -41,7 +40,7 @@ function defaultStubs(): Record<string, StubHandler> {
     CleanupAfterError: () => ({ deleted: 0 }),
     EcsSubmit: (i) => ({
       taskArn: 'arn:task/1',
-      attempt: (((i.job as Json).ecs as Json | undefined)?.attempt as number | undefined ?? 0) + 1,
+      attempt: ((i.ecs as Json).attempt as number) + 1,
       jobUri: 's3://work/jobs/j-test/ecs/job.json',
       startedAt: '2025-01-01T00:00:00.000Z',
       polls: 0,
@@ -51,8 +50,8 @@ function defaultStubs(): Record<string, StubHandler> {
       retryable: true,
       history: [],
     }),
-    EcsStatus: (i) => ({ ...((i.job as Json).ecs as Json), polls: ++polls, status: 'SUCCEEDED', retryable: false }),
-    EcsStop: (i) => ({ ...((i.job as Json).ecs as Json), status: 'FAILED', retryable: false, error: { Error: 'EcsTimeout', Cause: 'TIMEOUT: stopped' } }),
+    EcsStatus: (i) => ({ ...(i.ecs as Json), polls: ++polls, status: 'SUCCEEDED', retryable: false }),
+    EcsStop: (i) => ({ ...(i.ecs as Json), status: 'FAILED', retryable: false, error: { Error: 'EcsTimeout', Cause: 'TIMEOUT: stopped' } }),
   };
 }
 
@@ -74,16 +73,17 @@ export async function runAsl(input: Json, handlers: Record<string, StubHandler> 
   const stubs = { ...defaultStubs(), ...handlers };
   const calls: AslRun['calls'] = [];
   const local: Record<string, (i: Json) => Promise<unknown>> = {};
-  for (const name of Object.keys(LOCAL_TASK_HANDLERS)) {
+  const names = taskStates(def as { States: Record<string, unknown> }).map((t) => t.name);
+  for (const name of names) {
     local[name] = async (i: Json) => {
       calls.push({ state: name, input: i });
       return stubs[name](i);
     };
   }
-  const zero = Object.fromEntries(Object.keys(LOCAL_TASK_HANDLERS).map((n) => [n, 0]));
+  const zero = Object.fromEntries(names.map((n) => [n, 0]));
   const run = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: local as never, waitTimeOverrides: { EcsWait: 0 }, retryIntervalOverrides: zero },
-    context: { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:test:j-test', Name: 'j-test', StartTime: '2025-01-01T00:00:00.000Z' } } as never,
+    context: { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:test:j-test', Name: 'j-test', StartTime: '2025-01-01T00:00:00.000Z', Input: input } } as never,
   });
   const entered: string[] = [];
   const follow = (async () => {
@@ -107,5 +107,5 @@ export async function runAsl(input: Json, handlers: Record<string, StubHandler> 
 export function engineOf(run: AslRun): 'lambda' | 'ecs' | 'none' {
   const i = run.entered.indexOf('EncoderDecider');
   const next = run.entered[i + 1];
-  return next === 'Split' ? 'lambda' : next === 'EcsSubmit' ? 'ecs' : 'none';
+  return next === 'ReadMode' ? 'lambda' : next === 'EcsStart' ? 'ecs' : 'none';
 }

@@ -1,6 +1,6 @@
 /**
  * Shared by the tests that run what deploys (test/e2e/worker-bundle.test.ts,
- * test/e2e/packaged-handlers.test.ts, test/e2e/ffmpeg-layer.test.ts): the Node 22 that Lambda's
+ * test/e2e/packaged-handlers.test.ts): the Node 22 that Lambda's
  * nodejs22.x and the worker image run, and one job run on the local stack with its outputs
  * downloaded and checked against the contract.
  */
@@ -10,8 +10,9 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { LocalStack } from '../../src/local/stack.js';
-import { downloadFile } from '../../src/aws/s3.js';
-import { checkContract } from './contract.js';
+import { downloadFile, listKeys } from '../../src/aws/s3.js';
+import { checkContract, checkStreaming } from './contract.js';
+import { eventSchemaErrors } from './eventSchema.js';
 import { keysUnder, objectBytes, runJob } from './stack.js';
 
 /**
@@ -30,25 +31,31 @@ export function node22(): string | undefined {
 
 /**
  * Uploads `file`, waits for the job's one final event, checks the invariants every job keeps
- * (source untouched, work prefix cleaned) and, when it completed, downloads the renditions and
- * checks them frame by frame against the source (test/helpers/contract.ts).
+ * (source untouched, work prefix cleaned, events match the schema) and, when it completed,
+ * downloads every published file and checks the progressive MP4s frame by frame against the
+ * source and every HLS variant and DASH representation through its manifest
+ * (test/helpers/contract.ts).
  */
 export async function runAndCheck(stack: LocalStack, file: string, key: string, outDir: string, meta: Record<string, string>, expectAudio = true) {
   const before = await readFile(file);
   const r = await runJob(stack, file, key, meta);
   const finals = r.events.filter((e) => ['COMPLETE', 'ERROR'].includes((e.detail as { status: string }).status));
   assert.equal(finals.length, 1, 'exactly one final event');
+  for (const e of r.events) assert.deepEqual(eventSchemaErrors(e), [], 'event matches docs/schemas/job-event.schema.json');
   assert.deepEqual(await objectBytes(stack, stack.config.INGEST_BUCKET, key), before, 'source untouched');
   assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${r.jobId}/`), [], 'work prefix cleaned');
   if (r.detail.status !== 'COMPLETE') return { ...r, figures: undefined };
-  await mkdir(outDir, { recursive: true });
-  for (const o of r.detail.outputs ?? []) {
-    const local = path.join(outDir, o.name);
-    await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.uri.replace(`s3://${stack.config.OUTPUT_BUCKET}/`, '') }, local);
-    assert.equal((await stat(local)).size, o.sizeBytes, `${o.name}: size in the event`);
+  for (const o of await listKeys(stack.s3, stack.config.OUTPUT_BUCKET, `${r.jobId}/`)) {
+    const local = path.join(outDir, o.key.slice(r.jobId.length + 1));
+    await mkdir(path.dirname(local), { recursive: true });
+    await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.key }, local);
   }
-  const videos = (r.detail.outputs ?? []).filter((o) => o.type === 'video');
+  const outputs = r.detail.outputs ?? [];
+  for (const o of outputs) if (!o.name.endsWith('/')) assert.equal((await stat(path.join(outDir, o.name))).size, o.sizeBytes, `${o.name}: size in the event`);
+  const videos = outputs.filter((o) => o.type === 'video');
   assert.ok(videos.length >= 1, 'at least one rendition');
-  assert.deepEqual((r.detail.outputs ?? []).filter((o) => o.type !== 'video').map((o) => o.name).sort(), ['poster.jpg', 'sprite.jpg', 'thumbnails.vtt']);
+  for (const x of ['hls/master.m3u8', 'dash/manifest.mpd', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt']) assert.ok(outputs.some((o) => o.name === x), x);
+  const renditions = videos.map((o) => path.basename(o.name, '.mp4'));
+  await checkStreaming(file, outDir, renditions, expectAudio);
   return { ...r, figures: await checkContract(file, outDir, videos, expectAudio) };
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolveBinaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/runner.js';
 
-const probe = async (args: string[]) => (await runProcess(resolveBinaries().ffprobe, ['-v', 'error', ...args], { timeoutMs: 300_000, captureStdout: true })).stdout;
+const probe = async (args: string[]) => (await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', ...args], { timeoutMs: 300_000, captureStdout: true })).stdout;
 
 /** Presentation times (s) of every decoded frame of the first video stream, in display order. */
 export async function frameTimes(file: string): Promise<number[]> {
@@ -62,7 +62,7 @@ export async function streams(file: string): Promise<StreamFacts[]> {
 export async function psnrPerFrame(file: string, reference: string, width: number, height: number): Promise<number[]> {
   const graph = `[0:v]setpts=PTS-STARTPTS[a];[1:v]setpts=PTS-STARTPTS,scale=${width}:${height},format=yuv420p[b];[a][b]psnr=stats_file=-`;
   const r = await runProcess(
-    resolveBinaries().ffmpeg,
+    resolveBinaries(process.env).ffmpeg,
     ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', file, '-i', reference, '-lavfi', graph, '-f', 'null', '-'],
     { timeoutMs: 300_000, captureStdout: true },
   );

@@ -1,4 +1,4 @@
-import '../../src/local/quietWarnings.js';
+import '../../src/util/quietWarnings.js';
 import { createReadStream, statSync } from 'node:fs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { LocalStack } from '../../src/local/stack.js';

@@ -3,18 +3,17 @@
  * the local stack cannot produce on demand (S3 failing transiently), and of the read paths.
  * Every answer is checked against docs/openapi.json.
  */
-import '../../src/local/quietWarnings.js';
+import '../../src/util/quietWarnings.js';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import { S3Client, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { setRuntime } from '../../src/runtime.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { parseConfig } from '../../src/config.js';
-import { setLogSink } from '../../src/log.js';
-import { setApiStarter } from '../../src/api/context.js';
-import { handler as getJob } from '../../functions/api/getJob.js';
-import { handler as listJobs } from '../../functions/api/listJobs.js';
-import { handler as createJob } from '../../functions/api/createJob.js';
-import { handler as createUpload } from '../../functions/api/createUpload.js';
+import { definition as getJob } from '../../functions/api/getJob.js';
+import { definition as listJobs } from '../../functions/api/listJobs.js';
+import { definition as createJob } from '../../functions/api/createJob.js';
+import { definition as createUpload } from '../../functions/api/createUpload.js';
+import type { FunctionDefinition } from '../../src/pipeline/handler.js';
 import type { HttpApiEvent, HttpApiResult } from '../../src/api/http.js';
 import type { JobRecord } from '../../src/pipeline/jobStore.js';
 import { responseValidator } from '../helpers/openapi.js';
@@ -43,8 +42,8 @@ describe('API handlers (mocked S3)', () => {
   const mock = mockClient(s3);
   const v = responseValidator();
   const starts: string[] = [];
-  const call = async (h: (e: HttpApiEvent) => Promise<HttpApiResult>, method: string, template: string, e: HttpApiEvent) => {
-    const res = await h(e);
+  const call = async (h: FunctionDefinition<HttpApiResult>, method: string, template: string, e: HttpApiEvent) => {
+    const res = await h.invoke(rt, e);
     const json = JSON.parse(res.body) as Record<string, unknown>;
     v.check(method, template, res.statusCode, json);
     assert.equal(res.headers['x-request-id'], 'req-1');
@@ -63,22 +62,18 @@ describe('API handlers (mocked S3)', () => {
     segmentsTotal: 5,
   };
 
-  before(() => {
-    setLogSink(() => undefined);
-    setRuntime({ config: parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' }), s3, events: { put: async () => undefined } });
-    setApiStarter({
+  const rt: Runtime = createRuntime(parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' }), {
+    s3,
+    events: { put: async () => undefined },
+    starter: {
       start: async (name) => {
         starts.push(name);
         return { executionArn: `arn:${name}`, alreadyStarted: false };
       },
-    });
+    },
+    logSink: () => undefined,
   });
-  after(() => {
-    setRuntime(undefined);
-    setApiStarter(undefined);
-    mock.restore();
-    setLogSink((l) => process.stdout.write(l + '\n'));
-  });
+  after(() => mock.restore());
   beforeEach(() => mock.reset());
 
   it('GET /jobs/{id}: the record with progress counted from segment results', async () => {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ROUTES, routeKey } from '../../src/api/routes.js';
 import { OPERATIONS } from '../../src/api/operations.js';
 import { API_ERRORS } from '../../src/api/errors.js';
-import { LOCAL_API_HANDLERS } from '../../src/api/server.js';
+import { API_FUNCTIONS } from '../../src/local/functions.js';
 import { PRESETS } from '../../src/media/presets.js';
 import { documentedRoutes, loadOpenApi, responseValidator } from '../helpers/openapi.js';
 import * as createJobFn from '../../functions/api/createJob.js';
@@ -17,7 +17,7 @@ import * as getJobFn from '../../functions/api/getJob.js';
 import * as listJobsFn from '../../functions/api/listJobs.js';
 import * as createUploadFn from '../../functions/api/createUpload.js';
 
-const MODULES: Record<string, { handler?: unknown }> = { createJob: createJobFn, getJob: getJobFn, listJobs: listJobsFn, createUpload: createUploadFn };
+const MODULES: Record<string, { handler?: unknown; definition?: unknown }> = { createJob: createJobFn, getJob: getJobFn, listJobs: listJobsFn, createUpload: createUploadFn };
 
 describe('API: docs/openapi.json matches the handlers', () => {
   const doc = loadOpenApi();
@@ -35,14 +35,14 @@ describe('API: docs/openapi.json matches the handlers', () => {
 
   it('every route has its operation, its local handler and its Lambda module (functions/api/<operationId>.ts)', () => {
     assert.deepEqual(Object.keys(OPERATIONS).sort(), ROUTES.map((r) => r.operationId).sort());
-    assert.deepEqual(Object.keys(LOCAL_API_HANDLERS).sort(), ROUTES.map((r) => r.operationId).sort());
+    assert.deepEqual(Object.keys(API_FUNCTIONS).sort(), ROUTES.map((r) => r.operationId).sort());
     for (const r of ROUTES) {
       const file = fileURLToPath(new URL(`../../functions/api/${r.operationId}.ts`, import.meta.url));
       assert.ok(existsSync(file), file);
       const mod = MODULES[r.operationId];
       assert.ok(mod, `${r.operationId}: imported above`);
       assert.equal(typeof mod.handler, 'function', `${r.operationId}: exports handler`);
-      assert.equal(mod.handler, LOCAL_API_HANDLERS[r.operationId], `${r.operationId}: the local server runs the Lambda's handler`);
+      assert.equal(mod.definition, API_FUNCTIONS[r.operationId], `${r.operationId}: the local server runs the Lambda's function`);
     }
   });
 

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deliverWebhook, WebhookRetryableError, MAX_WEBHOOK_RESPONSE_BYTES } from '../../src/api/webhook.js';
-import { handler as webhookNotifier } from '../../functions/webhookNotifier.js';
-import { LOOPBACK_CALLBACKS_ENV, setCallbackPolicy } from '../../src/api/callbackUrl.js';
-import { createLogger, setLogSink } from '../../src/log.js';
+import { definition as webhookNotifier } from '../../functions/webhookNotifier.js';
+import { silentLogger } from '../../src/log.js';
+import { createRuntime } from '../../src/runtime.js';
+import { parseConfig } from '../../src/config.js';
 
 interface Received {
   path: string;
@@ -18,7 +19,7 @@ describe('webhook notifier', function () {
   let server: http.Server;
   let base: string;
   const received: Received[] = [];
-  const log = createLogger({ test: 'webhook' });
+  const log = silentLogger;
   const local = { allowLoopback: true };
   const event = (path: string, extra: Record<string, unknown> = {}) => ({
     version: '0',
@@ -28,7 +29,6 @@ describe('webhook notifier', function () {
   });
 
   before(async () => {
-    setLogSink(() => undefined);
     server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -61,7 +61,6 @@ describe('webhook notifier', function () {
   after(async () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
-    setLogSink((l) => process.stdout.write(l + '\n'));
   });
   beforeEach(() => (received.length = 0));
 
@@ -110,20 +109,14 @@ describe('webhook notifier', function () {
     assert.equal(received.length, 0);
   });
 
-  it('the Lambda handler: job events only; loopback http only with the local flag', async () => {
-    const prev = process.env[LOOPBACK_CALLBACKS_ENV];
-    try {
-      setCallbackPolicy(undefined);
-      delete process.env[LOOPBACK_CALLBACKS_ENV];
-      assert.equal((await webhookNotifier({ 'detail-type': 'Object Created', detail: {} })).delivered, false);
-      assert.equal((await webhookNotifier(event('/ok'))).delivered, false, 'cloud default: http to loopback refused');
-      assert.equal(received.length, 0);
-      process.env[LOOPBACK_CALLBACKS_ENV] = 'true';
-      assert.equal((await webhookNotifier(event('/ok'))).delivered, true);
-      await assert.rejects(webhookNotifier(event('/busy')), { name: 'WebhookRetryableError' });
-    } finally {
-      if (prev === undefined) delete process.env[LOOPBACK_CALLBACKS_ENV];
-      else process.env[LOOPBACK_CALLBACKS_ENV] = prev;
-    }
+  it('the Lambda function: job events only; loopback http only with the local flag (WEBHOOK_ALLOW_LOOPBACK_HTTP)', async () => {
+    const buckets = { INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' };
+    const cloud = createRuntime(parseConfig(buckets), { logSink: () => undefined });
+    const local = createRuntime(parseConfig({ ...buckets, WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true' }), { logSink: () => undefined });
+    assert.equal((await webhookNotifier.invoke(cloud, { 'detail-type': 'Object Created', detail: {} })).delivered, false);
+    assert.equal((await webhookNotifier.invoke(cloud, event('/ok'))).delivered, false, 'cloud default: http to loopback refused');
+    assert.equal(received.length, 0);
+    assert.equal((await webhookNotifier.invoke(local, event('/ok'))).delivered, true);
+    await assert.rejects(webhookNotifier.invoke(local, event('/busy')), { name: 'WebhookRetryableError' });
   });
 });

@@ -1,6 +1,6 @@
 /** The HTTP API's pure parts: timecodes, request validation, routing, URL policy, the v2 adapter. */
 import assert from 'node:assert/strict';
-import { parseTime, formatTimecode, TimeParseError } from '../../src/api/timecode.js';
+import { parseTime, formatTimecode, TimeParseError } from '../../src/pipeline/timecode.js';
 import { CreateJobRequestSchema, CreateUploadRequestSchema, ListJobsQuerySchema, parseRequest } from '../../src/api/schemas.js';
 import { ApiError, API_ERRORS, toApiError } from '../../src/api/errors.js';
 import { readJsonBody, MAX_BODY_BYTES } from '../../src/api/http.js';
@@ -8,7 +8,7 @@ import { checkClipInSource, newJobId, normalizeClip, parseSource } from '../../s
 import { matchRoute } from '../../src/api/router.js';
 import { callbackUrlProblem, isNonPublicAddress } from '../../src/api/callbackUrl.js';
 import { contentTypeFor, sanitizeFilename } from '../../src/api/uploads.js';
-import { isLoopbackAddress, toHttpApiEvent } from '../../src/api/server.js';
+import { isLoopbackAddress, toHttpApiEvent } from '../../src/local/apiServer.js';
 import { buildDurationProbeArgs, parseDurationProbe } from '../../src/api/sourceCheck.js';
 import { progressOf, toJobView } from '../../src/api/jobView.js';
 import { buildStreamProbeArgs } from '../../src/media/probe.js';

@@ -1,11 +1,11 @@
 /**
- * The encoder decider: the pure function (src/ecs/decider.ts) on both sides of every threshold,
+ * The encoder decider: the pure function (src/pipeline/decider.ts) on both sides of every threshold,
  * and the state machine's EncoderDecider Choice, run in aws-local-stepfunctions with stub
  * handlers, taking the branch the function computes for every one of those sources.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_THRESHOLDS, ECS_PIX_FMT_PATTERNS, ECS_VIDEO_CODECS, decideEngine, globMatches, type DeciderProbe, type DeciderThresholds, type Decision } from '../../src/ecs/decider.js';
+import { DEFAULT_THRESHOLDS, ECS_PIX_FMT_PATTERNS, ECS_VIDEO_CODECS, decideEngine, globMatches, type DeciderProbe, type DeciderThresholds, type Decision } from '../../src/pipeline/decider.js';
 import { parseConfig } from '../../src/config.js';
 import { jobForObject } from '../../src/pipeline/ingest.js';
 import { ASL_PATH } from '../../src/local/stepFunctions.js';
@@ -107,7 +107,7 @@ describe('encoder decider (pure function)', () => {
 describe('encoder decider (the ASL Choice, run in aws-local-stepfunctions)', function () {
   this.timeout(60_000);
 
-  it('lists the same pixel formats and codecs as src/ecs/decider.ts', () => {
+  it('lists the same pixel formats and codecs as src/pipeline/decider.ts', () => {
     const def = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as { States: Record<string, { Choices: Record<string, unknown>[] }> };
     const rules = def.States.EncoderDecider.Choices;
     const patterns = rules.flatMap((r) => ((r.Or as { Variable: string; StringMatches?: string }[] | undefined) ?? []).filter((x) => x.Variable === '$.probe.pixFmt').map((x) => x.StringMatches));

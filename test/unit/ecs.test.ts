@@ -17,9 +17,10 @@ import { ecsSubmitStep, clientTokenFor } from '../../src/ecs/submit.js';
 import { ecsStatusStep } from '../../src/ecs/status.js';
 import { ECS_ATTEMPT_MAX_POLLS, ECS_ATTEMPT_MAX_SECONDS, ECS_MAX_ATTEMPTS, JobDocumentSchema, type EcsState } from '../../src/ecs/state.js';
 import { planWorker } from '../../src/worker/run.js';
+import { JobInputSchema } from '../../src/pipeline/job.js';
 import { parseConfig } from '../../src/config.js';
 import type { Logger } from '../../src/log.js';
-import type { Runtime } from '../../src/runtime.js';
+import { createRuntime } from '../../src/runtime.js';
 import { ConfigError, EncoderError, InputError, TransientError, ValidationError } from '../../src/errors.js';
 import { ASL_PATH } from '../../src/local/stepFunctions.js';
 import { jobInput, runAsl } from '../helpers/aslHarness.js';
@@ -212,7 +213,7 @@ function fakeRuntime(env: Record<string, string> = {}) {
     return { Body: { transformToString: async () => body } };
   });
   const config = parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output', ECS_POLL_SECONDS: '20', ...env });
-  const rt: Runtime = { config, s3, events: { put: async () => undefined } };
+  const rt = createRuntime(config, { s3, events: { put: async () => undefined } });
   return { rt, objects };
 }
 
@@ -234,13 +235,13 @@ class FakeRunner implements TaskRunner {
 }
 
 describe('ECS submit and status steps', () => {
-  const job = jobInput() as unknown as Parameters<typeof ecsSubmitStep>[2]['job'];
+  const job = JobInputSchema.parse(jobInput());
   const now = new Date('2025-01-01T01:00:00.000Z');
 
   it('submit writes the job document to the work bucket and runs a task with only its URI', async () => {
     const { rt, objects } = fakeRuntime();
     const runner = new FakeRunner();
-    const state = await ecsSubmitStep(rt, runner, { job: { ...job, probe: { big: true } } as never }, noLog, now);
+    const state = await ecsSubmitStep(rt, runner, { job: { ...job, probe: { big: true } } as never, ecs: { attempt: 0, history: [] } }, noLog, now);
     const key = 'jobs/j-test/ecs/attempt-1/job.json';
     const doc = JobDocumentSchema.parse(JSON.parse(objects.get(key)!));
     assert.equal(doc.attempt, 1);
@@ -262,7 +263,7 @@ describe('ECS submit and status steps', () => {
       history: [],
     });
     // A re-run is the next attempt, with a new token and the history kept.
-    const again = await ecsSubmitStep(rt, runner, { job: { ...job, ecs: { ...state, status: 'FAILED', history: ['attempt 1: exit code 137'] } } as never }, noLog, now);
+    const again = await ecsSubmitStep(rt, runner, { job, ecs: { ...state, status: 'FAILED', history: ['attempt 1: exit code 137'] } }, noLog, now);
     assert.equal(again.attempt, 2);
     assert.deepEqual(again.history, ['attempt 1: exit code 137']);
     assert.notEqual(runner.requests[1].clientToken, runner.requests[0].clientToken);
@@ -284,7 +285,7 @@ describe('ECS submit and status steps', () => {
 
   it('status: RUNNING counts the check and the elapsed seconds', async () => {
     const { rt } = fakeRuntime();
-    const r = await ecsStatusStep(rt, new FakeRunner(), { job: { jobId: 'j-test', ecs } }, noLog, now);
+    const r = await ecsStatusStep(rt, new FakeRunner(), { job, ecs }, noLog, now);
     assert.equal(r.status, 'RUNNING');
     assert.equal(r.polls, 5);
     assert.equal(r.elapsedSec, 120);
@@ -297,7 +298,7 @@ describe('ECS submit and status steps', () => {
     objects.set('jobs/j-test/ecs/attempt-2/result.json', JSON.stringify({ ok: false, exitCode: 2, error: { name: 'InputError', code: 'INPUT_TRUNCATED', message: 'the file ends early' } }));
     const runner = new FakeRunner();
     runner.desc = { taskArn: ARN, lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', containers: [{ name: 'encoder', exitCode: 2 }] };
-    const r = await ecsStatusStep(rt, runner, { job: { jobId: 'j-test', ecs } }, noLog, now);
+    const r = await ecsStatusStep(rt, runner, { job, ecs }, noLog, now);
     assert.equal(r.status, 'FAILED');
     assert.equal(r.retryable, false);
     assert.equal(r.exitCode, 2);
@@ -310,7 +311,7 @@ describe('ECS submit and status steps', () => {
     const { rt } = fakeRuntime();
     const runner = new FakeRunner();
     runner.desc = { taskArn: ARN, lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', containers: [{ name: 'encoder', exitCode: 137 }] };
-    const r = await ecsStatusStep(rt, runner, { job: { jobId: 'j-test', ecs } }, noLog, now);
+    const r = await ecsStatusStep(rt, runner, { job, ecs }, noLog, now);
     assert.equal(r.status, 'FAILED');
     assert.equal(r.retryable, true);
     assert.equal(r.error?.Error, 'EcsTaskFailed');
@@ -320,7 +321,7 @@ describe('ECS submit and status steps', () => {
   it('status with stop: StopTask, and a TIMEOUT error', async () => {
     const { rt } = fakeRuntime();
     const runner = new FakeRunner();
-    const r = await ecsStatusStep(rt, runner, { job: { jobId: 'j-test', ecs }, stop: true }, noLog, now);
+    const r = await ecsStatusStep(rt, runner, { job, ecs, stop: true }, noLog, now);
     assert.equal(runner.stopped.length, 1);
     assert.equal(runner.stopped[0].taskArn, ARN);
     assert.equal(r.status, 'FAILED');
@@ -334,7 +335,7 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
   this.timeout(60_000);
   const forced = () => jobInput({ engine: 'ecs' });
   type J = Record<string, unknown>;
-  const ecsOf = (i: J) => (i.job as J).ecs as J;
+  const ecsOf = (i: J) => i.ecs as J;
 
   it('the Choice literals match src/ecs/state.ts', () => {
     const text = JSON.stringify(JSON.parse(readFileSync(ASL_PATH, 'utf8')).States.EcsCheck);
@@ -352,7 +353,7 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
     assert.equal(run.count('EcsSubmit'), 1);
     assert.deepEqual(run.entered.slice(run.entered.lastIndexOf('EcsCheck') + 1), ['Publish', 'EmitComplete', 'Cleanup', 'Done']);
     assert.equal(run.count('Split'), 0);
-    assert.equal(run.count('Concat'), 0);
+    assert.equal(run.count('Assemble'), 0);
   });
 
   it('a re-runnable failure is re-run; after 3 attempts the error goes to one ERROR event', async () => {
@@ -365,7 +366,7 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
     assert.equal(run.count('EmitComplete'), 0);
     assert.equal(run.count('Publish'), 0);
     const emitted = run.calls.find((c) => c.state === 'EmitError')!.input;
-    assert.deepEqual((emitted.job as J).error, err);
+    assert.deepEqual(emitted.error, err);
     assert.deepEqual(run.entered.slice(-4), ['EcsFailed', 'EmitError', 'CleanupAfterError', 'Failed']);
   });
 
@@ -374,7 +375,7 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
     const run = await runAsl(forced(), { EcsStatus: (i) => ({ ...ecsOf(i), polls: 1, status: 'FAILED', retryable: false, error: err }) });
     assert.equal(run.count('EcsSubmit'), 1);
     assert.equal(run.count('EmitError'), 1);
-    assert.deepEqual((run.calls.find((c) => c.state === 'EmitError')!.input.job as J).error, err);
+    assert.deepEqual(run.calls.find((c) => c.state === 'EmitError')!.input.error, err);
   });
 
   it('bounded in time: still RUNNING after the attempt limit stops the task and ends in ERROR (TIMEOUT)', async () => {
@@ -384,7 +385,7 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
     assert.equal(run.count('EcsStop'), 1);
     assert.equal(run.count('EcsSubmit'), 1, 'a timed-out attempt is not re-run');
     assert.equal(run.count('EmitError'), 1);
-    assert.match(String(((run.calls.find((c) => c.state === 'EmitError')!.input.job as J).error as J).Cause), /^TIMEOUT/);
+    assert.match(String((run.calls.find((c) => c.state === 'EmitError')!.input.error as J).Cause), /^TIMEOUT/);
   });
 
   it('bounded in checks: 1000 checks at most per attempt', async () => {
@@ -420,7 +421,7 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
     });
     assert.equal(n, capacity.MaxAttempts + 1);
     assert.equal(run.count('EmitError'), 1);
-    assert.equal(((run.calls.find((c) => c.state === 'EmitError')!.input.job as J).error as J).Error, 'EcsCapacityError');
+    assert.equal((run.calls.find((c) => c.state === 'EmitError')!.input.error as J).Error, 'EcsCapacityError');
   });
 
   it('a permanent error from submit (bad ECS settings) is not retried', async () => {

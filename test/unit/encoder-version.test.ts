@@ -1,21 +1,22 @@
 import assert from 'node:assert/strict';
-import { ffmpegVersion, npmBinaries, parseFfmpegVersion, resolveBinaries } from '../../src/media/binaries.js';
+import { npmBinaries, resolveBinaries } from '../../src/media/binaries.js';
+import { encoderInfo, parseFfmpegVersion } from '../../src/media/encoders.js';
 
 describe('ffmpeg version in job events', () => {
   it('reads the version token of Debian, git and release banners', () => {
     assert.equal(parseFfmpegVersion('ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers'), '5.1.9-0+deb12u1');
     assert.equal(parseFfmpegVersion('ffmpeg version N-47683-g0e8eb07980-static https://johnvansickle.com/ffmpeg/  Copyright'), 'N-47683-g0e8eb07980-static');
-    assert.equal(parseFfmpegVersion('ffprobe version 7.0 Copyright'), undefined);
+    assert.equal(parseFfmpegVersion('not a banner'), 'unknown');
   });
 
-  it('asks the ffmpeg in use, and each toolchain separately', async () => {
-    const sys = await ffmpegVersion(resolveBinaries().ffmpeg);
+  it('asks the ffmpeg in use, and each toolchain separately (the cached capability listing)', async () => {
+    const sys = (await encoderInfo(resolveBinaries(process.env).ffmpeg)).ffmpegVersion;
     assert.match(sys, /^[\w.+~-]+$/, sys);
     const npm = npmBinaries();
-    if (npm) assert.equal(await ffmpegVersion(npm.ffmpeg), 'N-47683-g0e8eb07980-static');
+    if (npm) assert.deepEqual(await encoderInfo(npm.ffmpeg), { ffmpegVersion: 'N-47683-g0e8eb07980-static' });
   });
 
   it('a binary that cannot run is "unknown", never a failed event', async () => {
-    assert.match(await ffmpegVersion('/nonexistent/ffmpeg'), /^unknown \(/);
+    assert.match((await encoderInfo('/nonexistent/ffmpeg')).ffmpegVersion, /^unknown \(/);
   });
 });

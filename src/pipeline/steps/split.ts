@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { presignGet, uploadFile } from '../../aws/s3.js';
-import { resolveBinaries } from '../../media/binaries.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
 import { buildSplitArgs } from '../../media/args.js';
 import { EncoderError } from '../../errors.js';
@@ -20,7 +19,7 @@ export async function splitStep(rt: Runtime, job: Pick<JobInput, 'jobId'>, log: 
     // The pieces hold the source's video packets: about the source's size.
     await ensureSpace(dir, m.sourceBytes * 1.05, 'the split');
     const args = buildSplitArgs({ input: url, videoStream: m.video.index, splitFrames: m.plan.splitFrames, pattern: path.join(dir, 'split_%05d.nut') });
-    const run = await runProcess(resolveBinaries().ffmpeg, args, { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) => classifyEncodeFailure(e, 'split'));
+    const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) => classifyEncodeFailure(e, 'split'));
     const files = (await readdir(dir)).filter((f) => f.startsWith('split_')).sort();
     if (files.length !== m.plan.splitFrames.length + 1) {
       throw new EncoderError('SEGMENT_MISMATCH', `split produced ${files.length} files, the plan has ${m.plan.splitFrames.length + 1}`);

@@ -9,20 +9,24 @@ import http from 'node:http';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type Logger } from '../log.js';
-import { ApiError, toApiError } from './errors.js';
-import { errorResult, jsonResult, MAX_BODY_BYTES, type HttpApiEvent, type HttpApiResult } from './http.js';
-import { matchRoute } from './router.js';
-import { routeKey } from './routes.js';
-import type { OperationId } from './operations.js';
-import type { HttpHandler } from './handler.js';
-import { handler as createJob } from '../../functions/api/createJob.js';
-import { handler as getJob } from '../../functions/api/getJob.js';
-import { handler as listJobs } from '../../functions/api/listJobs.js';
-import { handler as createUpload } from '../../functions/api/createUpload.js';
+import type { Logger } from '../log.js';
+import type { Runtime } from '../runtime.js';
+import { ApiError, toApiError } from '../api/errors.js';
+import { errorResult, jsonResult, MAX_BODY_BYTES, type HttpApiEvent, type HttpApiResult } from '../api/http.js';
+import { matchRoute } from '../api/router.js';
+import { routeKey } from '../api/routes.js';
+import type { OperationId } from '../api/operations.js';
+import { API_FUNCTIONS } from './functions.js';
 
-/** The handler module of each route's Lambda function. */
-export const LOCAL_API_HANDLERS: Record<OperationId, HttpHandler> = { createJob, getJob, listJobs, createUpload };
+/** What answers one route: the route's function, invoked with the local runtime. */
+export type HttpHandler = (event: HttpApiEvent) => Promise<HttpApiResult>;
+
+/** The handler of each route: the same function definitions the cloud's Lambdas run. */
+export function localApiHandlers(rt: Runtime): Record<OperationId, HttpHandler> {
+  const out = {} as Record<OperationId, HttpHandler>;
+  for (const [op, def] of Object.entries(API_FUNCTIONS) as [OperationId, (typeof API_FUNCTIONS)[OperationId]][]) out[op] = (event) => def.invoke(rt, event);
+  return out;
+}
 
 /** Bodies that API Gateway hands over as text; anything else is base64 (isBase64Encoded). */
 const TEXT_TYPE = /^(text\/|application\/(json|[a-z0-9.+-]*\+json|xml|x-www-form-urlencoded|javascript)\b)/i;
@@ -67,7 +71,7 @@ export function toHttpApiEvent(p: { method: string; url: string; headers: http.I
 }
 
 /** Routes an event to its handler, as API Gateway does (route key and path parameters filled in). */
-export async function dispatch(event: HttpApiEvent, handlers: Record<OperationId, HttpHandler> = LOCAL_API_HANDLERS): Promise<HttpApiResult> {
+export async function dispatch(event: HttpApiEvent, handlers: Record<OperationId, HttpHandler>): Promise<HttpApiResult> {
   let match;
   try {
     match = matchRoute(event.requestContext.http.method, event.rawPath);
@@ -108,6 +112,9 @@ export interface ApiServerOptions {
   address?: string;
   /** 0 picks a free port. Default 3000. */
   port?: number;
+  /** The runtime the route functions run with (the local stack's). */
+  rt: Runtime;
+  /** Replaces the route functions (tests). */
   handlers?: Record<OperationId, HttpHandler>;
   log?: Logger;
 }
@@ -120,11 +127,11 @@ export interface ApiServer {
 }
 
 /** Starts the local HTTP API. */
-export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const address = opts.address ?? '127.0.0.1';
   if (!isLoopbackAddress(address)) throw new Error(`the local API has no authentication and only listens on loopback (127.0.0.1, ::1, localhost); refused address ${address}`);
-  const handlers = opts.handlers ?? LOCAL_API_HANDLERS;
-  const log = opts.log ?? createLogger({ service: 'media-transcoder', step: 'api-server' });
+  const handlers = opts.handlers ?? localApiHandlers(opts.rt);
+  const log = opts.log ?? opts.rt.log.logger({ step: 'api-server' });
   const server = http.createServer(async (req, res) => {
     try {
       const hostname = (() => {
