@@ -222,3 +222,20 @@ export function newPathTargets(ten: NewPathResult, sixty: NewPathResult): { name
     { name: 'critical path 60 min / 10 min', target: '<= 1.5', measured: fx(ratio), met: ratio <= 1.5 },
   ];
 }
+
+/**
+ * The inputs with every CPU figure measured here multiplied by `k` (plain ffmpeg's and the
+ * segment's alike): how the result moves if this shared machine's contention inflated them.
+ */
+export function scaleCpu(m: NewPathInputs, k: number): NewPathInputs {
+  return {
+    ...m,
+    plainSecPerFrame: m.plainSecPerFrame * k,
+    streamProbeSec: m.streamProbeSec * k,
+    moovParseSecPerSourceSec: m.moovParseSecPerSourceSec * k,
+    planSecPerSourceSec: m.planSecPerSourceSec * k,
+    segmentOneCoreSec: m.segmentOneCoreSec * k,
+    audioChunkOneCoreSec: m.audioChunkOneCoreSec * k,
+    ffmpegStartSec: m.ffmpegStartSec * k,
+  };
+}

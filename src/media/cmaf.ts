@@ -14,6 +14,7 @@
  * chunk is encoded with pre-roll and look-ahead; the extra packets are dropped by bytes
  * (isobmff.keepSamples), so joined chunks decode like one encode (proved in test/e2e/cmaf.test.ts).
  */
+import { mp4VideoTagArgs } from './codecs.js';
 import { EncoderError } from '../errors.js';
 import type { Preset } from './presets.js';
 import type { Rational } from './probe.js';
@@ -65,20 +66,21 @@ export function fragmentMuxerArgs(p: { timescale?: number; negativeCts: boolean 
  * output's container swapped for a fragmented MP4 in the source's timescale.
  */
 export function buildCmafSegmentArgs(p: Parameters<typeof buildSegmentEncodeArgs>[0] & { timeBase: Rational }): string[] {
-  return toCmafOutputs(buildSegmentEncodeArgs(p), p.outputs, p.timeBase);
+  return toCmafOutputs(buildSegmentEncodeArgs(p), p.outputs, p.timeBase, p.preset);
 }
 
 /**
  * Swaps each output of a segment encode (NUT pieces: buildSegmentEncodeArgs, or the range read
  * of rangeInput.ts) for a fragmented MP4 in the source's timescale.
  */
-export function toCmafOutputs(args: string[], outputs: EncodeOutput[], timeBase: Rational): string[] {
+export function toCmafOutputs(args: string[], outputs: EncodeOutput[], timeBase: Rational, preset?: Preset): string[] {
   const { timescale } = trackTimescale(timeBase);
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const o = outputs.find((x: EncodeOutput) => x.file === args[i + 2]);
     if (args[i] === '-f' && args[i + 1] === 'nut' && o) {
-      out.push(...fragmentMuxerArgs({ timescale, negativeCts: true }), o.file);
+      // HEVC in MP4 as `hvc1` (parameter sets in the init, what Apple's players require).
+      out.push(...(preset ? mp4VideoTagArgs(preset) : []), ...fragmentMuxerArgs({ timescale, negativeCts: true }), o.file);
       i += 2;
       continue;
     }

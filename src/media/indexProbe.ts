@@ -117,8 +117,24 @@ export async function locateMoov(src: RangeSource): Promise<MoovLocation> {
     if (type === 'moov') {
       if (size > MAX_MOOV_BYTES) return { ok: false, reason: `the moov is ${size} bytes` };
       if (off + size > src.size) return { ok: false, reason: 'the moov runs past the end of the file (truncated)' };
-      const bytes = await get(off, size);
-      return bytes ? { ok: true, offset: off, bytes: bytes.slice() } : { ok: false, reason: 'the moov could not be read' };
+      const bytes = (await get(off, size))?.slice();
+      if (!bytes) return { ok: false, reason: 'the moov could not be read' };
+      // A moov at the start says nothing about the data after it: a box that runs past the end
+      // of the file (the mdat of an upload cut short) means truncated, whichever track it hits.
+      for (let next = off + size, boxes2 = 0; next + 8 <= src.size && boxes2 < 1000; boxes2++) {
+        const nh = await get(next, 8);
+        if (!nh) break;
+        let nsize = new DataView(nh.buffer, nh.byteOffset, 8).getUint32(0);
+        if (nsize === 1) {
+          const n16 = await get(next, 16);
+          if (!n16) break;
+          nsize = Number(new DataView(n16.buffer, n16.byteOffset, 16).getBigUint64(8));
+        } else if (nsize === 0) break;
+        if (nsize < 8) return { ok: false, reason: `box at ${next} has an invalid size ${nsize}` };
+        if (next + nsize > src.size) return { ok: false, reason: `truncated: a box at ${next} runs ${next + nsize - src.size} bytes past the end of the file` };
+        next += nsize;
+      }
+      return { ok: true, offset: off, bytes };
     }
     if (type === 'moof') return { ok: false, reason: 'fragmented MP4 (a moof before any moov)' };
     off += size;

@@ -55,6 +55,30 @@ export function rangeSeekSeconds(idx: PacketIndex, startPacket: number, timeBase
   return `${sign}${Math.floor(a / 1e6)}.${String(a % 1e6).padStart(6, '0')}`;
 }
 
+/**
+ * What a segment worker needs to read its segment by range, computed by the Plan step from the
+ * packet index (the worker then needs neither the index nor a split piece): the `-ss` and the
+ * frame selection. Stored with the segment in the job manifest.
+ */
+export interface RangeRead {
+  seek?: string;
+  select: string;
+}
+
+/** RangeRead of every segment of a plan. `videoDelay`: the stream probe's has_b_frames > 0. */
+export function planRangeReads(idx: PacketIndex, segments: Segment[], timeBase: Rational, videoDelay: boolean): RangeRead[] {
+  return segments.map((seg) => ({ seek: rangeSeekSeconds(idx, seg.startPacket, timeBase, videoDelay), select: rangeFrameSelect(idx, seg).filter }));
+}
+
+/**
+ * Whether ffmpeg will apply its B-frame seek heuristic: any stream of the stream probe's JSON
+ * with has_b_frames > 0 (fftools checks every input stream's video_delay).
+ */
+export function hasVideoDelay(streamJson: string): boolean {
+  const j = JSON.parse(streamJson) as { streams?: { has_b_frames?: number }[] };
+  return (j.streams ?? []).some((st) => (st.has_b_frames ?? 0) > 0);
+}
+
 /** Input options of a range read: what ffmpeg may open, where it starts, timestamps kept. */
 export function buildRangeInputArgs(p: { url: string; seek?: string }): string[] {
   return [

@@ -7,7 +7,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveBinaries } from '../../src/media/binaries.js';
+import { resolveBinaries, type Binaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/runner.js';
 import { buildSplitArgs } from '../../src/media/args.js';
 import { buildAudioChunkArgs, buildCmafSegmentArgs, planAudioChunks, type AudioChunk } from '../../src/media/cmaf.js';
@@ -16,8 +16,8 @@ import { dashManifest, hlsPlaylists, packageLayout, type PackageModel } from '..
 import { PRESETS, type Preset, type Rendition } from '../../src/media/presets.js';
 import { concatBytes } from '../../src/media/isobmff.js';
 
-const ffprobeJson = async (args: string[]) =>
-  JSON.parse((await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', '-print_format', 'json', ...args], { timeoutMs: 120_000, captureStdout: true })).stdout);
+const ffprobeJson = async (ffprobe: string, args: string[]) =>
+  JSON.parse((await runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', ...args], { timeoutMs: 120_000, captureStdout: true })).stdout);
 
 export interface BuiltPackage {
   dir: string;
@@ -28,17 +28,22 @@ export interface BuiltPackage {
   audioChunks: AudioChunk[];
   /** Segment start times (s, from the first frame) and the frame time base. */
   segmentStartsSec: number[];
+  /** Source time (s) of the package's first frame. */
+  planStartSec: number;
   timeBase: { num: number; den: number };
   timings: Record<string, number>;
 }
 
 /**
  * Packages `src` into `dir` for the given renditions, cut into segments at every keyframe (or
- * every `segmentFrames` frames, which must be keyframes).
+ * every `segmentFrames` frames, which must be keyframes), with `bins` (default: the resolved ones).
+ * `clipSkip`: a clip that starts that many frames (display order) into the first segment, as
+ * the planner's `skip` of a frame-accurate clip start.
  */
-export async function buildPackage(src: string, dir: string, p: { segmentFrames?: number; renditions: Rendition[]; preset?: Preset; audio?: boolean; ffmpeg?: string }): Promise<BuiltPackage> {
+export async function buildPackage(src: string, dir: string, p: { bins?: Binaries; segmentFrames?: number; clipSkip?: number; renditions: Rendition[]; preset?: Preset; audio?: boolean }): Promise<BuiltPackage> {
   const preset = p.preset ?? PRESETS['h264-ladder'];
-  const ff = p.ffmpeg ?? resolveBinaries(process.env).ffmpeg;
+  const bins = p.bins ?? resolveBinaries(process.env);
+  const ff = bins.ffmpeg;
   const timings: Record<string, number> = {};
   const time = async <T>(k: string, f: () => Promise<T>) => {
     const t0 = Date.now();
@@ -48,7 +53,7 @@ export async function buildPackage(src: string, dir: string, p: { segmentFrames?
   };
   await mkdir(path.join(dir, 'work'), { recursive: true });
   // The plan: the fixture's frames (decode order = packets) and where segments start.
-  const probe = await ffprobeJson(['-select_streams', 'v:0', '-show_entries', 'stream=time_base:packet=pts,duration,flags', src]);
+  const probe = await ffprobeJson(bins.ffprobe, ['-select_streams', 'v:0', '-show_entries', 'stream=time_base:packet=pts,duration,flags', src]);
   const [num, den] = String(probe.streams[0].time_base).split('/').map(Number);
   const pkts = probe.packets as { pts: number; duration: number; flags: string }[];
   const pts = pkts.map((x) => Number(x.pts)).sort((a, b) => a - b);
@@ -60,15 +65,18 @@ export async function buildPackage(src: string, dir: string, p: { segmentFrames?
   else pkts.forEach((x, i) => i > 0 && x.flags.includes('K') && splitFrames.push(i));
   const starts = [0, ...splitFrames];
   // A segment's first frame in display order: the smallest pts among its packets.
-  const startPts = starts.map((i, s) => Math.min(...pkts.slice(i, starts[s + 1] ?? nFrames).map((x) => Number(x.pts))));
+  const skip = p.clipSkip ?? 0;
+  const segPts = (s: number) => pkts.slice(starts[s], starts[s + 1] ?? nFrames).map((x) => Number(x.pts)).sort((a, b) => a - b);
+  const startPts = starts.map((_, s) => segPts(s)[s === 0 ? skip : 0]);
   const endPts = [...startPts.slice(1), pts[nFrames - 1] + lastDur];
   await time('split', () => runProcess(ff, buildSplitArgs({ input: src, videoStream: 0, splitFrames, pattern: path.join(dir, 'work', 'src-%d.nut') }), { timeoutMs: 120_000 }));
 
   const pieces: Record<string, Piece[]> = Object.fromEntries(p.renditions.map((r) => [r.name, []]));
   for (let s = 0; s < starts.length; s++) {
-    const count = (starts[s + 1] ?? nFrames) - starts[s];
+    const total = (starts[s + 1] ?? nFrames) - starts[s];
+    const count = s === 0 ? total - skip : total;
     const outputs = p.renditions.map((r) => ({ rendition: r, file: path.join(dir, 'work', `${r.name}-${s}.mp4`) }));
-    const args = buildCmafSegmentArgs({ input: path.join(dir, 'work', `src-${s}.nut`), preset, outputs, skip: 0, count, totalFrames: count, rotation: 0, timeBase: { num, den } });
+    const args = buildCmafSegmentArgs({ input: path.join(dir, 'work', `src-${s}.nut`), preset, outputs, skip: s === 0 ? skip : 0, count, totalFrames: total, rotation: 0, timeBase: { num, den } });
     await time('segments', () => runProcess(ff, args, { timeoutMs: 300_000 }));
     for (const o of outputs) {
       pieces[o.rendition.name].push(
@@ -77,12 +85,13 @@ export async function buildPackage(src: string, dir: string, p: { segmentFrames?
     }
   }
   const durationSec = ((endPts[endPts.length - 1] - startPts[0]) * num) / den;
+  const planStartSec = (startPts[0] * num) / den;
   const segmentStartsSec = startPts.map((x) => ((x - startPts[0]) * num) / den);
   const audioChunks = p.audio === false ? [] : planAudioChunks(segmentStartsSec, durationSec, preset.audio.sampleRate);
   const audioPieces: Piece[] = [];
   for (const c of audioChunks) {
     const out = path.join(dir, 'work', `audio-${c.index}.mp4`);
-    const args = buildAudioChunkArgs({ input: src, audioStream: 1, planStartSec: (startPts[0] * num) / den, chunk: c, preset, output: out });
+    const args = buildAudioChunkArgs({ input: src, audioStream: 1, planStartSec, chunk: c, preset, output: out });
     await time('audio', () => runProcess(ff, args, { timeoutMs: 120_000 }));
     audioPieces.push(audioPiece(await readFile(out), c));
   }
@@ -119,5 +128,5 @@ export async function buildPackage(src: string, dir: string, p: { segmentFrames?
     );
     await write(packageLayout.progressive(r.name), concatBytes(parts));
   }
-  return { dir, model, renditions: p.renditions, workerInits, audioChunks, segmentStartsSec, timeBase: { num, den }, timings };
+  return { dir, model, renditions: p.renditions, workerInits, audioChunks, segmentStartsSec, planStartSec, timeBase: { num, den }, timings };
 }

@@ -86,13 +86,35 @@ export async function checkStreaming(src: string, outDir: string, renditions: st
     reads.push([`HLS ${r}`, path.join(outDir, 'hls', `${r}.m3u8`), 'v:0']);
     reads.push([`DASH ${r}`, path.join(outDir, 'dash', 'manifest.mpd'), `v:${i}`]);
   });
-  for (const [what, url, stream] of reads) {
-    const f = await streamFrames(url, stream);
-    assert.equal(f.length, srcT.length, `${what}: frame count`);
-    const got = rel(f.map((x) => x.t));
-    const worst = Math.max(...got.map((t, i) => Math.abs(t - (srcT[i] - srcT[0]))));
-    assert.ok(worst < 1e-4, `${what}: every frame at its source time (worst drift ${worst}s)`);
-    keySets.push(got.filter((_, i) => f[i].key));
+  // ffmpeg's HLS and DASH demuxers re-derive decode times per fragment from signed composition
+  // offsets, so for variable frame rate with B-frames they show a fragment up to its reorder
+  // delay off (players use tfdt + offset: exact). So: through the manifest, the frame count and
+  // keyframes; and the bytes the manifest names, joined as a player's buffer joins them (init,
+  // then every fragment in order), read as one stream: every frame at its source time.
+  const { writeFile: write, mkdtemp, rm: remove } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'mt-joined-'));
+  try {
+    for (const [what, url, stream] of reads) {
+      const f = await streamFrames(url, stream);
+      assert.equal(f.length, srcT.length, `${what}: frame count through the manifest`);
+      assert.equal(f.filter((x) => x.key).length, f.length && (await streamFrames(path.join(outDir, 'hls', `${what.split(' ')[1]}.m3u8`), 'v:0')).filter((x) => x.key).length, `${what}: keyframes`);
+    }
+    for (const r of renditions) {
+      const pl = await readFile(path.join(outDir, 'hls', `${r}.m3u8`), 'utf8');
+      const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(pl)![1];
+      const segs = [...pl.matchAll(/#EXTINF:[\d.]+,\n([^\n]+)/g)].map((m) => m[1]);
+      const joined = path.join(tmp, `${r}.mp4`);
+      await write(joined, Buffer.concat(await Promise.all([init, ...segs].map((x) => readFile(path.join(outDir, 'hls', x))))));
+      const f = await streamFrames(joined, 'v:0');
+      assert.equal(f.length, srcT.length, `${r}: frames in the fragments the manifest names`);
+      const got = rel(f.map((x) => x.t));
+      const worst = Math.max(...got.map((t, i) => Math.abs(t - (srcT[i] - srcT[0]))));
+      assert.ok(worst < 1e-4, `${r}: every frame of the fragments at its source time, no gap or duplicate at a join (worst drift ${worst}s)`);
+      keySets.push(got.filter((_, i) => f[i].key));
+    }
+  } finally {
+    await remove(tmp, { recursive: true, force: true });
   }
   for (const k of keySets) assert.deepEqual(k, keySets[0], 'keyframes aligned across variants');
   for (const r of renditions) {

@@ -15,7 +15,7 @@ import { runProcess } from '../../src/media/runner.js';
 import { buildPacketProbeArgs, parsePacketCsv, type PacketIndex } from '../../src/media/probe.js';
 import { planSegments, type Plan, type ClipRange } from '../../src/media/plan.js';
 import { buildSplitArgs } from '../../src/media/args.js';
-import { buildRangeInputArgs, rangeSeekSeconds, rangeFrameSelect } from '../../src/media/rangeInput.js';
+import { buildRangeInputArgs, planRangeReads, rangeFrameSelect } from '../../src/media/rangeInput.js';
 import { RangeServer } from '../helpers/rangeServer.js';
 
 const system = resolveBinaries(process.env);
@@ -114,6 +114,7 @@ for (const tc of toolchains) {
         await runProcess('mkdir', ['-p', pieces], { timeoutMs: 5000 });
         await runProcess(tc.bins.ffmpeg, buildSplitArgs({ input: file, videoStream: 0, splitFrames: plan.splitFrames, pattern: path.join(pieces, 'split_%05d.nut') }), { timeoutMs: 120_000 });
         const files = (await readdir(pieces)).sort();
+        const rangeReads = planRangeReads(idx, plan.segments, plan.timeBase, delay);
         const reads: number[] = [];
         const sent: number[] = [];
         for (const seg of plan.segments) {
@@ -122,9 +123,9 @@ for (const tc of toolchains) {
           assert.equal(want.length, seg.count, `segment ${seg.index}: the split piece has the planned frames`);
           const name = fx.name;
           server.take(name);
-          const input = buildRangeInputArgs({ url: server.url(name), seek: rangeSeekSeconds(idx, seg.startPacket, plan.timeBase, delay) });
+          const input = buildRangeInputArgs({ url: server.url(name), seek: rangeReads[seg.index].seek });
           const read = { bytes: 0 };
-          const got = await frames(tc.bins.ffmpeg, input, '0:0', rangeFrameSelect(idx, seg).filter, seg.count, true, plan.timeBase, read);
+          const got = await frames(tc.bins.ffmpeg, input, '0:0', rangeReads[seg.index].select, seg.count, true, plan.timeBase, read);
           reads.push(read.bytes);
           sent.push(server.take(name).bytes);
           const what = `segment ${seg.index} (packets ${seg.startPacket}-${seg.endPacket}, skip ${seg.skip}, count ${seg.count})`;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildRangeInputArgs, buildRangeSegmentEncodeArgs, chooseReadMode, DTS_HEURISTIC_US, rangeFrameSelect, rangeSeekSeconds } from '../../src/media/rangeInput.js';
+import { buildRangeInputArgs, buildRangeSegmentEncodeArgs, chooseReadMode, DTS_HEURISTIC_US, hasVideoDelay, planRangeReads, rangeFrameSelect, rangeSeekSeconds } from '../../src/media/rangeInput.js';
 import { applyEditList } from '../../src/media/mp4index.js';
 import { buildStreamProbeWithHeadArgs, locateMoov, parseHeadPackets, type RangeSource } from '../../src/media/indexProbe.js';
 import { getPreset, selectRenditions } from '../../src/media/presets.js';
@@ -40,6 +40,20 @@ describe('range reads: argument builders', () => {
     assert.deepEqual([sel.firstPts, sel.lastPts], [1, 8]);
     assert.equal(sel.filter, 'select=between(pts\\,1\\,8)');
     assert.throws(() => rangeFrameSelect(idx, { startPacket: 0, endPacket: 10, startPts: 1, count: 10 }));
+  });
+
+  it('the plan range reads: one seek and selection per segment; the B-frame heuristic from the stream probe', () => {
+    const idx: PacketIndex = { pts: [0, 1, 2, 3, 4, 5], dts: [-1, 0, 1, 2, 3, 4], duration: [], keyframes: [0, 3] };
+    const segs = [
+      { index: 0, splitFile: 0, startPacket: 0, endPacket: 3, skip: 0, count: 3, startPts: 0, endPts: 3 },
+      { index: 1, splitFile: 1, startPacket: 3, endPacket: 6, skip: 0, count: 3, startPts: 3, endPts: 6 },
+    ];
+    assert.deepEqual(planRangeReads(idx, segs, { num: 1, den: 10 }, false), [
+      { seek: undefined, select: 'select=between(pts\\,0\\,2)' },
+      { seek: '0.200000', select: 'select=between(pts\\,3\\,5)' },
+    ]);
+    assert.equal(hasVideoDelay(JSON.stringify({ streams: [{ has_b_frames: 0 }, { has_b_frames: 2 }] })), true);
+    assert.equal(hasVideoDelay(JSON.stringify({ streams: [{ codec_type: 'audio' }] })), false);
   });
 
   it('segment encode by range: the split encode with the source as input, its stream, a frame limit per output', () => {
@@ -103,6 +117,9 @@ describe('probe from the index: pure parts', () => {
     assert.equal(none.ok, false);
     const cut = await locateMoov(source(Buffer.concat([box('ftyp', 16), box('moov', 100)]).subarray(0, 60)));
     assert.match((cut as { reason: string }).reason, /truncated/);
+    // faststart: the moov is whole, the mdat after it is cut short.
+    const cutData = await locateMoov(source(Buffer.concat([box('ftyp', 16), box('moov', 100), box('mdat', 5000)]).subarray(0, 3000)));
+    assert.match((cutData as { reason: string }).reason, /truncated: a box at 132/);
   });
 
   it('head packets: only the video stream, as the packet CSV would read them', () => {

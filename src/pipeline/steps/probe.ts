@@ -43,6 +43,11 @@ async function ffprobe(bin: string, args: string[], timeoutMs: number, what: str
     if (err instanceof ProcessError && FORMAT_REFUSED_RE.test(err.stderrTail)) {
       throw new InputError('INPUT_UNSUPPORTED', 'the container format is not accepted (playlists, concat lists, image sequences and other formats that reference other files are refused)', { cause: err });
     }
+    // An MP4/MOV whose index (moov, written last unless faststart) is missing: a cut download
+    // or an upload that stopped, not an unreadable format.
+    if (err instanceof ProcessError && /moov atom not found/i.test(err.stderrTail)) {
+      throw new InputError('INPUT_TRUNCATED', 'the file is truncated: its MP4 index (moov atom), which is written at the end, is missing', { cause: err });
+    }
     if (err instanceof ProcessError) {
       throw new InputError('INPUT_UNREADABLE', `not a readable media file: ${lastLines(err.stderrTail, 2) || err.message}`, { cause: err });
     }

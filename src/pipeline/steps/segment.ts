@@ -43,7 +43,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     let args: string[];
     const read = m.segmentReads?.[task.index];
     if (m.plan.read?.mode === 'range' && read) {
-      args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url, seek: read.seek, videoStream: m.video.index, select: read.select, count: seg.count }), outputs, tb);
+      args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url, seek: read.seek, videoStream: m.video.index, select: read.select, count: seg.count }), outputs, tb, m.preset);
     } else {
       const input = path.join(dir, 'in.nut');
       await downloadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.split(task.jobId, seg.splitFile) }, input);
