@@ -20,3 +20,18 @@ describe('ffmpeg version in job events', () => {
     assert.match((await encoderInfo('/nonexistent/ffmpeg')).ffmpegVersion, /^unknown \(/);
   });
 });
+
+describe('the encoder version through the state machine (real ASL, stub handlers)', () => {
+  for (const engine of ['lambda', 'ecs']) {
+    it(`${engine} path: EmitComplete gets the encoder Publish reports`, async () => {
+      const { jobInput, runAsl } = await import('../helpers/aslHarness.js');
+      const encoder = { ffmpegVersion: '5.1.8-0+deb12u1' };
+      const run = await runAsl(jobInput({ engine }), { Publish: () => ({ outputs: [], encoder }) });
+      assert.equal(run.status, 'SUCCEEDED', String(run.error));
+      const emit = run.calls.find((c) => c.state === 'EmitComplete');
+      assert.deepEqual(emit?.input.encoder, encoder);
+      const { EmitInputSchema } = await import('../../src/pipeline/steps/emit.js');
+      assert.deepEqual(EmitInputSchema.parse(emit!.input).encoder, encoder, 'the emitter accepts it');
+    });
+  }
+});
