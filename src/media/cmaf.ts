@@ -79,10 +79,8 @@ export function toCmafOutputs(args: string[], outputs: EncodeOutput[], timeBase:
   for (let i = 0; i < args.length; i++) {
     const o = outputs.find((x: EncodeOutput) => x.file === args[i + 2]);
     if (args[i] === '-f' && args[i + 1] === 'nut' && o) {
-      // HEVC in MP4 as `hvc1` (parameter sets in the init, what Apple's players require). The
-      // rotation is applied by the filters (rotationFilter): a display matrix the source's
-      // track carries (a range read sees it) must not reach the output, or it turns twice.
-      out.push(...(preset ? mp4VideoTagArgs(preset) : []), '-metadata:s:v:0', 'rotate=0', ...fragmentMuxerArgs({ timescale, negativeCts: true }), o.file);
+      // HEVC in MP4 as `hvc1` (parameter sets in the init, what Apple's players require).
+      out.push(...(preset ? mp4VideoTagArgs(preset) : []), ...fragmentMuxerArgs({ timescale, negativeCts: true }), o.file);
       i += 2;
       continue;
     }

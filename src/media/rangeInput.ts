@@ -80,11 +80,14 @@ export function hasVideoDelay(streamJson: string): boolean {
 }
 
 /** Input options of a range read: what ffmpeg may open, where it starts, timestamps kept. */
-export function buildRangeInputArgs(p: { url: string; seek?: string }): string[] {
+export function buildRangeInputArgs(p: { url: string; seek?: string; autorotate?: boolean }): string[] {
   return [
     '-protocol_whitelist', protocolWhitelist(p.url),
     '-format_whitelist', SOURCE_FORMATS,
-    '-noautorotate',
+    // With autorotate ffmpeg turns the picture and does not copy the source's display matrix to
+    // the outputs; with -noautorotate (and a rotation filter) the matrix would be copied and the
+    // picture turned twice by players.
+    ...(p.autorotate ? [] : ['-noautorotate']),
     ...(p.seek !== undefined ? ['-seek_timestamp', '1', '-noaccurate_seek', '-ss', p.seek] : []),
     '-copyts',
     '-i', p.url,
@@ -138,7 +141,8 @@ export function buildRangeSegmentEncodeArgs(p: {
     count: p.count,
     // More frames follow the segment in the source: the frame selection is always there.
     totalFrames: Number.MAX_SAFE_INTEGER,
-    rotation: p.rotation,
+    // A rotated source is turned by ffmpeg's autorotate (see buildRangeInputArgs), not by a filter.
+    rotation: 0,
     threads: p.threads,
     colour: p.colour,
   });
@@ -149,7 +153,7 @@ export function buildRangeSegmentEncodeArgs(p: {
   if (base.slice(start, at + 1).join('\u0001') !== pieceInput.join('\u0001') || !base.some((a) => a.startsWith(bySeq))) {
     throw new Error('buildSegmentEncodeArgs changed its input or frame selection: update buildRangeSegmentEncodeArgs');
   }
-  const args = [...base.slice(0, start), ...buildRangeInputArgs({ url: p.url, seek: p.seek }), ...base.slice(at + 1)];
+  const args = [...base.slice(0, start), ...buildRangeInputArgs({ url: p.url, seek: p.seek, autorotate: p.rotation !== 0 }), ...base.slice(at + 1)];
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
