@@ -15,12 +15,12 @@ import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Packages left out of the bundle and copied next to it (native code). */
-const EXTERNAL = ['sharp'];
+export const EXTERNAL = ['sharp'];
 
 /**
  * Platform packages a native package loads at run time. Lambda (nodejs22.x, x86_64) is
@@ -38,6 +38,29 @@ const OTHER_PLATFORM = /^@img\/sharp-(?!linux-x64$|libvips-linux-x64$)/;
  */
 const PREFIX_ONLY_BUILTINS = ['node:sqlite', 'node:sea', 'node:test', 'node:test/reporters'];
 const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...PREFIX_ONLY_BUILTINS]);
+
+/**
+ * The esbuild options every deployable bundle shares (the Lambda handlers here, the ECS worker in
+ * scripts/build-worker.ts): one ESM file for Node 22, native packages left outside.
+ */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  external: EXTERNAL,
+  // Error class names are what the state machine's Retry/Catch (and the worker's exit codes)
+  // match: keep every name.
+  keepNames: true,
+  minify: false,
+  sourcemap: false,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+  // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
+  banner: { js: "import { createRequire as __mtCreateRequire } from 'node:module';\nconst require = __mtCreateRequire(import.meta.url);" },
+} satisfies BuildOptions;
 
 interface Options {
   out: string;
@@ -80,7 +103,7 @@ export async function listFunctions(root = ROOT): Promise<string[]> {
 const packageName = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
 
 /** A package and everything it needs at run time, as installed in node_modules. */
-async function runtimeClosure(name: string, seen = new Set<string>()): Promise<Set<string>> {
+export async function runtimeClosure(name: string, seen = new Set<string>()): Promise<Set<string>> {
   if (seen.has(name)) return seen;
   const dir = path.join(ROOT, 'node_modules', name);
   if (!existsSync(path.join(dir, 'package.json'))) throw new Error(`${name} is not installed in node_modules (run npm install)`);
@@ -108,7 +131,7 @@ async function runtimeClosure(name: string, seen = new Set<string>()): Promise<S
 }
 
 /** Bare package names a bundle still imports at run time (its externals), built-ins excluded. */
-function externalImports(meta: Metafile, outFile: string): string[] {
+export function externalImports(meta: Metafile, outFile: string): string[] {
   const out = meta.outputs[outFile];
   if (!out) throw new Error(`esbuild did not report ${outFile}`);
   const names = out.imports.filter((i) => i.external && !BUILTINS.has(i.path) && !i.path.startsWith('.')).map((i) => packageName(i.path));
@@ -144,22 +167,8 @@ export async function buildFunctions(opts: Options): Promise<BuiltFunction[]> {
     outdir: opts.out,
     entryNames: '[name]/index',
     outExtension: { '.js': '.mjs' },
-    bundle: true,
     splitting: false,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    external: EXTERNAL,
-    // Error class names are what the state machine's Retry/Catch match: keep every name.
-    keepNames: true,
-    minify: false,
-    sourcemap: false,
-    legalComments: 'none',
-    metafile: true,
-    logLevel: 'warning',
-    // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
-    banner: { js: "import { createRequire as __mtCreateRequire } from 'node:module';\nconst require = __mtCreateRequire(import.meta.url);" },
+    ...BUNDLE_OPTIONS,
   });
 
   const built: BuiltFunction[] = [];

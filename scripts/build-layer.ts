@@ -3,14 +3,20 @@
  *
  *   layers/ffmpeg/bin/ffmpeg
  *   layers/ffmpeg/bin/ffprobe
+ *   layers/ffmpeg/ffmpeg/...          (--debian only) the real binaries and their libraries
  *   layers/ffmpeg/ffmpeg-layer.json   where the binaries came from, their sha256, their version
  *
  * `serverless package` zips that folder as the layer (see `layers.ffmpeg` in serverless.yml).
  * Lambda mounts layers at /opt, so the binaries land at /opt/bin/ffmpeg and /opt/bin/ffprobe,
  * which is where src/media/binaries.ts looks first.
  *
- * Sources (static Linux x86-64 builds only; the checksum is required for anything you give):
- *   (default)                                   the static builds shipped in npm packages:
+ * Sources (Linux x86-64 only; the checksum is required for anything you give):
+ *   --debian                                    production (`npm run package` uses it): this
+ *                                               Debian system's ffmpeg (apt) with its library
+ *                                               closure and loader, trimmed to fit Lambda
+ *                                               (scripts/debian-ffmpeg-layer.ts)
+ *   (no source flag)                            local fallback only: the 2018 static builds
+ *                                               shipped in npm packages:
  *                                               node_modules/@ffmpeg-installer/linux-x64/ffmpeg and
  *                                               node_modules/@ffprobe-installer/linux-x64/ffprobe
  *   --archive <path|url> --sha256 <hex>         a .tar/.tar.gz/.tgz/.tar.xz/.zip static build that
@@ -30,6 +36,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { stageDebianFfmpeg } from './debian-ffmpeg-layer.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,7 +46,7 @@ const NPM_FFPROBE = path.join(ROOT, 'node_modules', '@ffprobe-installer', 'linux
 /** Lambda's limit for a function and all its layers, unzipped. */
 const LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024;
 
-type Source = { kind: 'npm' } | { kind: 'archive'; from: string; sha256: string } | { kind: 'files'; ffmpeg: string; ffmpegSha256: string; ffprobe: string; ffprobeSha256: string };
+type Source = { kind: 'npm' } | { kind: 'debian' } | { kind: 'archive'; from: string; sha256: string } | { kind: 'files'; ffmpeg: string; ffmpegSha256: string; ffprobe: string; ffprobeSha256: string };
 
 export interface LayerOptions {
   out: string;
@@ -52,20 +59,25 @@ export interface LayerInfo {
   source: string;
   builtAt: string;
   binaries: Record<'ffmpeg' | 'ffprobe', { from: string; sha256: string; bytes: number; version: string }>;
+  /** --debian: the shared libraries staged with them (stubs stand in for unused ones). */
+  closure?: { totalBytes: number; untrimmedBytes: number; real: string[]; stubbed: string[] };
 }
 
-const USAGE = `usage: tsx scripts/build-layer.ts [--if-missing] [--out layers/ffmpeg]
+const USAGE = `usage: tsx scripts/build-layer.ts [--if-missing] [--out layers/ffmpeg] [--debian]
          [--archive <path|url> --sha256 <hex>]
          [--ffmpeg <path|url> --ffmpeg-sha256 <hex> --ffprobe <path|url> --ffprobe-sha256 <hex>]
-With no source flag the static builds shipped in node_modules/@ffmpeg-installer and @ffprobe-installer are used.`;
+--debian (production) stages this Debian system's ffmpeg with its libraries. With no source flag the
+2018 static builds shipped in node_modules/@ffmpeg-installer and @ffprobe-installer are used (local fallback).`;
 
 export function parseLayerArgs(argv: string[]): LayerOptions {
   const flags: Record<string, string> = {};
   let ifMissing = false;
+  let debian = false;
   let out = DEFAULT_LAYER_DIR;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--if-missing') ifMissing = true;
+    else if (a === '--debian') debian = true;
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -83,7 +95,10 @@ export function parseLayerArgs(argv: string[]): LayerOptions {
     return v.toLowerCase();
   };
   let source: Source;
-  if (flags.archive) {
+  if (debian) {
+    if (Object.keys(flags).length) throw new Error('--debian takes no other source flag');
+    source = { kind: 'debian' };
+  } else if (flags.archive) {
     if (flags.ffmpeg || flags.ffprobe) throw new Error('give either --archive or --ffmpeg/--ffprobe, not both');
     source = { kind: 'archive', from: flags.archive, sha256: hex('sha256') };
   } else if (flags.ffmpeg || flags.ffprobe) {
@@ -168,10 +183,45 @@ export function layerIsStaged(dir = DEFAULT_LAYER_DIR): boolean {
   return ['bin/ffmpeg', 'bin/ffprobe', 'ffmpeg-layer.json'].every((f) => existsSync(path.join(dir, f)));
 }
 
+/** The `source` label ffmpeg-layer.json records for a --debian layer. */
+export const DEBIAN_SOURCE_LABEL = 'debian: /usr/bin/ffmpeg + /usr/bin/ffprobe with their shared libraries';
+
+/** Stages Debian's ffmpeg (scripts/debian-ffmpeg-layer.ts) and describes it. */
+async function buildDebianLayer(out: string): Promise<LayerInfo> {
+  await rm(out, { recursive: true, force: true });
+  const staged = await stageDebianFfmpeg(out);
+  const binaries = {} as LayerInfo['binaries'];
+  for (const name of ['ffmpeg', 'ffprobe'] as const) {
+    const file = path.join(out, 'ffmpeg', 'libexec', name);
+    binaries[name] = { from: `/usr/bin/${name}`, sha256: await sha256File(file), bytes: (await stat(file)).size, version: await versionOf(path.join(out, 'bin', name)) };
+  }
+  if (staged.totalBytes > LAMBDA_UNZIPPED_LIMIT * 0.8) {
+    console.warn(`warning: the layer is ${(staged.totalBytes / 1048576).toFixed(0)} MiB unzipped; Lambda allows 250 MiB for a function and its layers together`);
+  }
+  return {
+    source: DEBIAN_SOURCE_LABEL,
+    builtAt: new Date().toISOString(),
+    binaries,
+    closure: {
+      totalBytes: staged.totalBytes,
+      untrimmedBytes: staged.untrimmedBytes,
+      real: staged.libs.filter((l) => l.kind === 'real').map((l) => l.soname),
+      stubbed: staged.libs.filter((l) => l.kind === 'stub').map((l) => l.soname),
+    },
+  };
+}
+
 /** Stages the layer; returns its description (read back when --if-missing kept it). */
 export async function buildLayer(opts: LayerOptions): Promise<{ info: LayerInfo; reused: boolean }> {
   if (opts.ifMissing && layerIsStaged(opts.out)) {
-    return { info: JSON.parse(await readFile(path.join(opts.out, 'ffmpeg-layer.json'), 'utf8')) as LayerInfo, reused: true };
+    const info = JSON.parse(await readFile(path.join(opts.out, 'ffmpeg-layer.json'), 'utf8')) as LayerInfo;
+    // A staged npm fallback is never kept when Debian's (production) build was asked for.
+    if (opts.source.kind !== 'debian' || info.source === DEBIAN_SOURCE_LABEL) return { info, reused: true };
+  }
+  if (opts.source.kind === 'debian') {
+    const info = await buildDebianLayer(opts.out);
+    await writeFile(path.join(opts.out, 'ffmpeg-layer.json'), JSON.stringify(info, null, 2) + '\n');
+    return { info, reused: false };
   }
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'mt-layer-'));
   try {

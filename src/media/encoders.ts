@@ -62,6 +62,25 @@ export function capabilitiesOf(ffmpeg: string, timeoutMs = 30_000): Promise<Capa
   return p;
 }
 
+/** Which ffmpeg produced a job's outputs, as the job's COMPLETE (and ERROR) events name it. */
+export interface EncoderInfo {
+  /** The version `ffmpeg -version` prints, e.g. "5.1.8-0+deb12u1" or "N-47683-g0e8eb07980-static". */
+  ffmpegVersion: string;
+}
+
+/**
+ * The version of `ffmpeg` for job events, from the same cached listing the Plan checks
+ * (capabilitiesOf: once per binary). Never rejects: a binary that cannot say its version is
+ * "unknown (...)", since the event that carries it must still go out.
+ */
+export async function encoderInfo(ffmpeg: string): Promise<EncoderInfo> {
+  try {
+    return { ffmpegVersion: (await capabilitiesOf(ffmpeg)).version ?? 'unknown' };
+  } catch (err) {
+    return { ffmpegVersion: `unknown (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})` };
+  }
+}
+
 /** What a preset needs from ffmpeg for a source: its encoders and, to tone-map, zscale and tonemap. */
 export function requirements(preset: Preset, colour: ColourPlan = { mode: 'sdr' }): { encoders: string[]; filters: string[] } {
   return {

@@ -2,6 +2,7 @@ import { describeFailure } from '../errors.js';
 import type { EventEntry } from '../aws/events.js';
 import type { PublishedOutput } from './outputs.js';
 import type { EventStatus, JobInput } from './job.js';
+import type { EncoderInfo } from '../media/encoders.js';
 
 /** The detail-type of every job event (consumers' EventBridge rules match it). */
 export const DETAIL_TYPE = 'Transcode Job State Change';
@@ -26,6 +27,8 @@ export interface JobEventDetail {
   errorCode?: string;
   errorMessage?: string;
   progress?: { step: string; segmentsDone?: number; segmentsTotal?: number };
+  /** COMPLETE (and ERROR once the source was probed): the ffmpeg build that did the work. */
+  encoder?: EncoderInfo;
 }
 
 /** Builds a job event for PutEvents. */
@@ -40,6 +43,7 @@ export function buildJobEvent(p: {
   outputs?: PublishedOutput[];
   error?: { Error?: string; Cause?: unknown };
   progress?: JobEventDetail['progress'];
+  encoder?: EncoderInfo;
 }): EventEntry {
   const now = p.now ?? new Date();
   const detail: JobEventDetail = {
@@ -77,6 +81,7 @@ export function buildJobEvent(p: {
     detail.errorMessage = f.message;
   }
   if (p.progress) detail.progress = p.progress;
+  if (p.encoder && p.status !== 'PROGRESSING') detail.encoder = p.encoder;
   return {
     Source: p.source,
     DetailType: DETAIL_TYPE,

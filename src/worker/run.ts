@@ -3,6 +3,9 @@ import type { Runtime } from '../runtime.js';
 import type { Logger } from '../log.js';
 import { mapLimit } from '../util/mapLimit.js';
 import { readManifest } from '../pipeline/manifest.js';
+import { keys } from '../pipeline/job.js';
+import { putJson } from '../aws/s3.js';
+import { encoderInfo } from '../media/encoders.js';
 import { splitStep } from '../pipeline/steps/split.js';
 import { transcodeSegmentStep } from '../pipeline/steps/segment.js';
 import { thumbnailsStep } from '../pipeline/steps/thumbnails.js';
@@ -41,6 +44,13 @@ export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger
   };
   const job = { jobId };
   const m = await readManifest(rt, jobId);
+  // The manifest names the ffmpeg that encodes the job (the COMPLETE event reports it): the Plan
+  // wrote the Lambda layer's; this machine's may be another build.
+  const { ffmpegVersion } = await encoderInfo(rt.binaries.ffmpeg);
+  if (m.ffmpegVersion !== ffmpegVersion) {
+    await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(jobId) }, { ...m, ffmpegVersion });
+    log.info('encoder', { ffmpegVersion, planned: m.ffmpegVersion });
+  }
   // The split pass only where the source cannot be read by range (the plan says which).
   if (m.plan.read?.mode !== 'range') await timed('split', () => splitStep(rt, job, log.child({ step: 'split' })));
   const cores = opts.cores ?? os.availableParallelism();

@@ -181,8 +181,8 @@ describe('hostile input and faults (local stack)', function () {
     // Kill the first ffmpeg that encodes segment 1, as a crashed Lambda would die.
     const timer = setInterval(() => {
       if (killed) return;
-      // Only this test's stack (its scratch folder): never another ffmpeg on the machine.
-      execFile('pgrep', ['-f', '--', `${dir}/[^ ]*-seg1-[^ ]*/[0-9]+p\\.mp4`], (err, out) => {
+      // Only this test's stack (its scratch folder, regex-escaped): never another ffmpeg on the machine.
+      execFile('pgrep', ['-f', '--', `${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^ ]*-seg1-[^ ]*/[0-9]+p\\.mp4`], (err, out) => {
         const pid = Number(out.trim().split('\n')[0]);
         if (!err && pid && !killed) {
           killed = true;

@@ -32,7 +32,7 @@ function defaultStubs(): Record<string, StubHandler> {
     TranscodeSegment: (i) => ({ index: i.index }),
     Thumbnails: () => ({ tiles: 1 }),
     Assemble: () => ({ renditions: ['360p'] }),
-    Publish: () => ({ outputs: [] }),
+    Publish: () => ({ outputs: [], encoder: { ffmpegVersion: '5.1.8-0+deb12u1' } }),
     EmitProgressing: (i) => ({ emitted: i.status }),
     EmitComplete: (i) => ({ emitted: i.status }),
     EmitError: (i) => ({ emitted: i.status }),

@@ -50,10 +50,18 @@ describe('job event JSON Schema', () => {
 
   it('accepts what the emitter builds for every status', async () => {
     const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
-    const complete = buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [{ type: 'video', name: 'a.mp4', uri: 's3://o/j-1/a.mp4', sizeBytes: 1, durationMs: 1, width: 2, height: 2, frames: 1 }] });
-    const error = buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', error: { Error: 'InputError', Cause: 'INPUT_EMPTY: empty' } });
+    const encoder = { ffmpegVersion: '5.1.9-0+deb12u1' };
+    const complete = buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', encoder, outputs: [{ type: 'video', name: 'a.mp4', uri: 's3://o/j-1/a.mp4', sizeBytes: 1, durationMs: 1, width: 2, height: 2, frames: 1 }] });
+    const error = buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', encoder, error: { Error: 'InputError', Cause: 'INPUT_EMPTY: empty' } });
     const progressing = buildJobEvent({ status: 'PROGRESSING', job, source: 's', busName: 'b', progress: { step: 'TRANSCODING', segmentsTotal: 3 } });
     for (const e of [complete, error, progressing]) assert.deepEqual(eventSchemaErrors(deliver(e)), []);
+    assert.deepEqual(JSON.parse(complete.Detail).encoder, encoder, 'COMPLETE names the ffmpeg version');
+  });
+
+  it('rejects a COMPLETE that does not name the ffmpeg version that produced it', async () => {
+    const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [] }));
+    assert.notDeepEqual(eventSchemaErrors(complete), []);
   });
 
   it('rejects an ERROR without a code and a COMPLETE carrying an error', async () => {
@@ -61,7 +69,7 @@ describe('job event JSON Schema', () => {
     const error = deliver(buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', error: { Error: 'X', Cause: 'INPUT_EMPTY: empty' } }));
     delete (error.detail as Record<string, unknown>).errorCode;
     assert.notDeepEqual(eventSchemaErrors(error), []);
-    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [] }));
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' } }));
     (complete.detail as Record<string, unknown>).errorCode = 'INTERNAL';
     assert.notDeepEqual(eventSchemaErrors(complete), []);
   });

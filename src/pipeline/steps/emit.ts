@@ -6,10 +6,12 @@ import { buildJobEvent } from '../events.js';
 import { getJobRecord, newRecord, putJobRecord } from '../jobStore.js';
 import { StateErrorSchema, taskInput, type EventStatus } from '../job.js';
 import type { PublishedOutput } from '../outputs.js';
+import { readManifest } from '../manifest.js';
 
 /**
  * Input of the event emitter: the job, the status to announce, and what that status reports
- * (the segment count with PROGRESSING, the outputs with COMPLETE, the error with ERROR).
+ * (the segment count with PROGRESSING, the outputs and the ffmpeg that made them with COMPLETE,
+ * the error with ERROR).
  */
 export const EmitInputSchema = taskInput({
   status: z.enum(['PROGRESSING', 'COMPLETE', 'ERROR']),
@@ -18,8 +20,19 @@ export const EmitInputSchema = taskInput({
   segmentsTotal: z.number().int().min(0).optional(),
   outputs: z.array(z.custom<PublishedOutput>((v) => typeof v === 'object' && v !== null)).optional(),
   error: StateErrorSchema.partial().extend({ Cause: z.unknown().optional() }).optional(),
+  /** COMPLETE: the ffmpeg that produced the outputs (Publish reports it from the manifest). */
+  encoder: z.object({ ffmpegVersion: z.string().min(1) }).optional(),
 });
 export type EmitInput = z.infer<typeof EmitInputSchema>;
+
+/**
+ * An ERROR after the Plan names the ffmpeg the job was planned for (the manifest's); before the
+ * Plan, or if the manifest cannot be read, the event goes out without it.
+ */
+async function plannedEncoder(rt: Runtime, jobId: string): Promise<{ ffmpegVersion: string } | undefined> {
+  const v = await readManifest(rt, jobId).then((m) => m.ffmpegVersion).catch(() => undefined);
+  return v ? { ffmpegVersion: v } : undefined;
+}
 
 /**
  * Records the job's new status, then puts its `Transcode Job State Change` event. The record
@@ -44,6 +57,7 @@ export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logge
     startTime: input.startTime,
     outputs: input.outputs,
     error: input.error,
+    encoder: input.encoder ?? (input.status === 'ERROR' ? await plannedEncoder(rt, job.jobId) : undefined),
     ...(input.status === 'PROGRESSING' ? { progress: { step: 'TRANSCODING', segmentsTotal: input.segmentsTotal ?? 0 } } : {}),
   });
   await rt.events.put(entry);

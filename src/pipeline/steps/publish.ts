@@ -5,6 +5,7 @@ import { mapLimit } from '../../util/mapLimit.js';
 import { keys } from '../job.js';
 import { readManifest, type RenditionResult } from '../manifest.js';
 import type { PublishedOutput } from '../outputs.js';
+import type { EncoderInfo } from '../../media/encoders.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   mp4: 'video/mp4',
@@ -29,9 +30,10 @@ const ORDER: PublishedOutput['type'][] = ['hls', 'dash', 'video', 'cmaf', 'poste
 /**
  * Copies the staged outputs the job asked for to the output bucket (server-side copies, many at
  * once): outputs appear only once all of them exist. Lists them manifests first, each track's
- * fragments as one folder entry.
+ * fragments as one folder entry. Also names the ffmpeg that encoded them (the manifest's, which
+ * the ECS worker sets to its own), for the COMPLETE event.
  */
-export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ outputs: PublishedOutput[] }> {
+export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ outputs: PublishedOutput[]; encoder: EncoderInfo }> {
   const work = rt.config.WORK_BUCKET;
   const m = await readManifest(rt, job.jobId);
   const outputs = new Set<string>(m.outputs);
@@ -70,5 +72,7 @@ export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logg
   const rank = (o: PublishedOutput) => ORDER.indexOf(o.type) * 10 + (o.name.endsWith('master.m3u8') ? 0 : 1);
   listed.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
   log.info('published', { files: staged.length, outputs: listed.length, bytes: staged.reduce((a, o) => a + o.size, 0) });
-  return { outputs: listed };
+  // The Plan records it (capabilitiesOf); Publish has no ffmpeg of its own to ask.
+  const encoder: EncoderInfo = { ffmpegVersion: m.ffmpegVersion ?? 'unknown (not recorded by the plan)' };
+  return { outputs: listed, encoder };
 }
