@@ -21,6 +21,8 @@ import { createMetricsFactory, type MetricsFactory } from './metrics.js';
 import { resolveBinaries, type Binaries } from './media/binaries.js';
 import type { ExecutionStarter, TaskRunner } from './ports.js';
 import { once } from './util/once.js';
+import { capabilitiesOf, type Capabilities } from './media/encoders.js';
+import { writesCmaf } from './media/cmafCheck.js';
 
 /** Resolves a host name to every address it has (default: the system's, dns.lookup with all). */
 export type HostResolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
@@ -47,6 +49,10 @@ export interface Runtime {
   webhookSecret: () => Promise<string>;
   /** The ffmpeg and ffprobe this process runs (resolved on first use: functions without the layer never ask). */
   binaries: Binaries;
+  /** Encoders, filters and version of that ffmpeg: listed once per process (a failed listing is asked again). */
+  ffmpegCapabilities(): Promise<Capabilities>;
+  /** Whether that ffmpeg writes CMAF fragments with source timing right: checked once per process. */
+  cmafSupport(): Promise<{ ok: true } | { ok: false; reason: string }>;
   log: LogFactory;
   metrics: MetricsFactory;
   /** Functions that have been invoked in this process (the cold-start flag of the logs). */
@@ -60,6 +66,18 @@ export type RuntimeParts = Partial<Omit<Runtime, 'config' | 'log' | 'metrics' | 
 const unconfiguredStarter: ExecutionStarter = {
   start: () => Promise.reject(new ConfigError('STATE_MACHINE_ARN is not set')),
 };
+
+/** Memoizes an async result; a rejection is not kept (the next call asks again). */
+function retryingOnce<T>(make: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= make().catch((err: unknown) => {
+      p = undefined;
+      throw err;
+    });
+    return p;
+  };
+}
 
 /** Defers building a task runner (only the ECS functions have its settings). */
 function lazyTaskRunner(make: () => TaskRunner): TaskRunner {
@@ -119,6 +137,8 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     get binaries() {
       return binaries();
     },
+    ffmpegCapabilities: retryingOnce(() => capabilitiesOf(binaries().ffmpeg)),
+    cmafSupport: once(() => writesCmaf(binaries().ffmpeg)),
     log: createLogFactory({ serviceName: config.SERVICE_NAME, level: logLevelOf(config.LOG_LEVEL), sink: parts.logSink }),
     metrics: createMetricsFactory({ namespace: config.METRICS_NAMESPACE, serviceName: config.SERVICE_NAME, sink: parts.logSink }),
     warm: new Set(),

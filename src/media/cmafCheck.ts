@@ -3,7 +3,7 @@
  * and the pipeline's own fragment options, checked by the same rules as every real piece
  * (package.ts videoPiece). The npm-shipped 2018 build fails it (its muxer stretches the first
  * frame of a fragment written with signed composition offsets); Debian's 5.1 passes. Checked
- * once per binary, at planning, so a job fails before anything is encoded rather than half-way.
+ * once per process (the runtime memoizes it), at planning, so a job fails before anything is encoded rather than half-way.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,8 +13,6 @@ import { fragmentMuxerArgs } from './cmaf.js';
 import { videoPiece } from './package.js';
 
 const FRAMES = 12;
-const checked = new Map<string, Promise<{ ok: true } | { ok: false; reason: string }>>();
-
 /** Encodes FRAMES frames at 25 fps (time base 1/25) with B-frames into one fragment and checks it. */
 async function check(ffmpeg: string): Promise<{ ok: true } | { ok: false; reason: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mt-cmafcheck-'));
@@ -36,12 +34,7 @@ async function check(ffmpeg: string): Promise<{ ok: true } | { ok: false; reason
   }
 }
 
-/** The check's outcome for one binary (cached: the answer cannot change while it runs). */
+/** The check's outcome for one binary (the runtime asks once per process: `cmafSupport`). */
 export function writesCmaf(ffmpeg: string): Promise<{ ok: true } | { ok: false; reason: string }> {
-  let p = checked.get(ffmpeg);
-  if (!p) {
-    p = check(ffmpeg);
-    checked.set(ffmpeg, p);
-  }
-  return p;
+  return check(ffmpeg);
 }

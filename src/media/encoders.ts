@@ -42,24 +42,17 @@ export function parseFfmpegVersion(stdout: string): string {
   return /^\S+ version (\S+)/.exec(stdout)?.[1] ?? 'unknown';
 }
 
-const cache = new Map<string, Promise<Capabilities>>();
-
-/** Lists the encoders and filters of `ffmpeg` once per binary path (a failed listing is not cached). */
-export function capabilitiesOf(ffmpeg: string, timeoutMs = 30_000): Promise<Capabilities> {
-  let p = cache.get(ffmpeg);
-  if (!p) {
-    p = (async () => {
-      const [e, f, v] = await Promise.all([
-        runProcess(ffmpeg, buildCapabilityArgs('encoders'), { timeoutMs, captureStdout: true }),
-        runProcess(ffmpeg, buildCapabilityArgs('filters'), { timeoutMs, captureStdout: true }),
-        runProcess(ffmpeg, ['-hide_banner', '-version'], { timeoutMs, captureStdout: true }),
-      ]);
-      return { encoders: parseCapabilityList(e.stdout), filters: parseCapabilityList(f.stdout), version: parseFfmpegVersion(v.stdout) };
-    })();
-    p.catch(() => cache.delete(ffmpeg));
-    cache.set(ffmpeg, p);
-  }
-  return p;
+/**
+ * Lists the encoders, filters and version of `ffmpeg`. Not cached here: the runtime asks once per
+ * process (src/runtime.ts `ffmpegCapabilities`), so no module keeps state.
+ */
+export async function capabilitiesOf(ffmpeg: string, timeoutMs = 30_000): Promise<Capabilities> {
+  const [e, f, v] = await Promise.all([
+    runProcess(ffmpeg, buildCapabilityArgs('encoders'), { timeoutMs, captureStdout: true }),
+    runProcess(ffmpeg, buildCapabilityArgs('filters'), { timeoutMs, captureStdout: true }),
+    runProcess(ffmpeg, ['-hide_banner', '-version'], { timeoutMs, captureStdout: true }),
+  ]);
+  return { encoders: parseCapabilityList(e.stdout), filters: parseCapabilityList(f.stdout), version: parseFfmpegVersion(v.stdout) };
 }
 
 /** Which ffmpeg produced a job's outputs, as the job's COMPLETE (and ERROR) events name it. */
@@ -69,8 +62,7 @@ export interface EncoderInfo {
 }
 
 /**
- * The version of `ffmpeg` for job events, from the same cached listing the Plan checks
- * (capabilitiesOf: once per binary). Never rejects: a binary that cannot say its version is
+ * The version of `ffmpeg` for job events, from the same listing the Plan checks. Never rejects: a binary that cannot say its version is
  * "unknown (...)", since the event that carries it must still go out.
  */
 export async function encoderInfo(ffmpeg: string): Promise<EncoderInfo> {

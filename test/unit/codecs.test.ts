@@ -106,12 +106,13 @@ describe('encoder availability (encoders.ts)', () => {
     assert.throws(() => checkCapabilities(getPreset('h264-ladder'), caps, tonemap), /needs the filter zscale, tonemap to tone-map/);
   });
 
-  it('lists the real binary once per path (cached)', async function () {
+  it('lists the real binary once per runtime (the runtime memoizes it)', async function () {
     this.timeout(30_000);
-    const { resolveBinaries } = await import('../../src/media/binaries.js');
-    const ff = resolveBinaries(process.env).ffmpeg;
-    const a = capabilitiesOf(ff);
-    assert.equal(capabilitiesOf(ff), a, 'the same promise');
+    const { createRuntime } = await import('../../src/runtime.js');
+    const { parseConfig } = await import('../../src/config.js');
+    const rt = createRuntime(parseConfig({ ...process.env, INGEST_BUCKET: 'i', WORK_BUCKET: 'w', OUTPUT_BUCKET: 'o' }), { logSink: () => undefined });
+    const a = rt.ffmpegCapabilities();
+    assert.equal(rt.ffmpegCapabilities(), a, 'the same promise');
     const caps = await a;
     assert.ok(caps.encoders.has('libx264') && caps.encoders.has('aac'));
     assert.ok(caps.filters.has('scale'));

@@ -67,13 +67,13 @@ describe('runtime (composition root)', () => {
     assert.equal(lines.at(-1)!.message, 'step failed');
   });
 
-  it('no module-level mutable state: no top-level let/var in src/ or functions/', () => {
+  it('no module-level mutable state: no top-level let/var, and no module-level Map (a cache belongs to the runtime), in src/ or functions/', () => {
     const offenders: string[] = [];
     const walk = (dir: string) => {
       for (const f of readdirSync(dir)) {
         const p = path.join(dir, f);
         if (statSync(p).isDirectory()) walk(p);
-        else if (p.endsWith('.ts')) readFileSync(p, 'utf8').split('\n').forEach((line, i) => /^(export )?(let|var) /.test(line) && offenders.push(`${path.relative(ROOT, p)}:${i + 1}`));
+        else if (p.endsWith('.ts')) readFileSync(p, 'utf8').split('\n').forEach((line, i) => /^(export )?((let|var) |const \w+ = new (Map|WeakMap)\b)/.test(line) && offenders.push(`${path.relative(ROOT, p)}:${i + 1}`));
       }
     };
     walk(path.join(ROOT, 'src'));

@@ -5,12 +5,11 @@ import { planSegments } from '../../media/plan.js';
 import { getPreset, selectRenditions } from '../../media/presets.js';
 import { InputError } from '../../errors.js';
 import { planColour } from '../../media/colour.js';
-import { capabilitiesOf, checkCapabilities } from '../../media/encoders.js';
+import { checkCapabilities } from '../../media/encoders.js';
 import { estimateSegmentEncodeSec } from '../../media/cost.js';
 import { keys, type JobInput } from '../job.js';
 import { chooseReadMode, rangeFrameSelect, rangeSeekSeconds } from '../../media/rangeInput.js';
 import { planAudioChunks } from '../../media/cmaf.js';
-import { writesCmaf } from '../../media/cmafCheck.js';
 import type { Manifest, ProbeDocument } from '../manifest.js';
 
 /** What the state keeps of the plan: counts and the Map's indices. */
@@ -43,10 +42,10 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
   // Fail here, before anything is encoded, when this ffmpeg cannot serve the preset.
   const colour = planColour(preset.video, info.video.colour);
   const ffmpeg = rt.binaries;
-  checkCapabilities(preset, await capabilitiesOf(ffmpeg.ffmpeg), colour, `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg})`);
+  checkCapabilities(preset, await rt.ffmpegCapabilities(), colour, `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg})`);
   // Every output is made from CMAF pieces: an ffmpeg that cannot write them right is refused
   // now, before anything is encoded.
-  const cmaf = await writesCmaf(ffmpeg.ffmpeg);
+  const cmaf = await rt.cmafSupport();
   if (!cmaf.ok) throw new InputError('ENCODER_UNAVAILABLE', `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg}) cannot write CMAF fragments with source timing; use ffmpeg 5.1 or newer (Debian's, or the production layer): ${cmaf.reason.replace(/^[A-Z_]+: /, '')}`);
   const plan = planSegments(packets, info.video.timeBase, { segmentSeconds: job.settings.segmentSeconds, clip: job.settings.clip });
   // Range reads where the container's index was read exactly; the split pass otherwise.
@@ -80,7 +79,7 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     ...(read.mode === 'range' ? { segmentReads: plan.segments.map((seg) => ({ seek: rangeSeekSeconds(packets, seg.startPacket, plan.timeBase, probe.videoDelay), select: rangeFrameSelect(packets, seg).filter })) } : {}),
     audioChunks: info.audio ? assignChunks(plan) : [],
     tracks: info.tracks,
-    ffmpegVersion: (await capabilitiesOf(rt.binaries.ffmpeg)).version,
+    ffmpegVersion: (await rt.ffmpegCapabilities()).version,
   };
   await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(job.jobId) }, manifest);
   log.info('planned', {
