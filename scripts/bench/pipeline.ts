@@ -98,7 +98,8 @@ export function breakdown(r: PipelineChildResult): StepBreakdown {
     probeSec: dur(probe),
     planSec: dur(one('plan')),
     eventsSec: dur(one('emitEvent')),
-    splitSec: dur(one('split')),
+    // No split when the segments read the source by range (MP4/MOV).
+    splitSec: dur(spansOf(logs, 'split')),
     audioSec: dur(audio),
     thumbnailsSec: dur(thumbs),
     // The package step (manifests and progressive MP4s by byte join) in place of concat.
