@@ -10,6 +10,8 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { parseConfig, type Config } from './config.js';
 import { createS3Client } from './aws/s3.js';
+import { createDynamoClient } from './aws/dynamodb.js';
+import { JobStore } from './pipeline/jobStore.js';
 import { EventBridgePublisher, type EventPublisher } from './aws/events.js';
 import { SfnStarter } from './aws/stepFunctions.js';
 import { EcsTaskRunner } from './aws/ecs.js';
@@ -31,6 +33,8 @@ export interface Runtime {
   config: Config;
   s3: S3Client;
   events: EventPublisher;
+  /** The job records (DynamoDB). */
+  jobs: JobStore;
   /** Starts executions of the state machine (ingest, POST /jobs). */
   starter: ExecutionStarter;
   /** Runs the ECS worker (the ECS submit/status functions). */
@@ -73,6 +77,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     config,
     s3,
     events: parts.events ?? new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }))),
+    jobs: parts.jobs ?? new JobStore(createDynamoClient(config, undefined, (c) => tracer.captureAWSv3Client(c)), config.JOBS_TABLE),
     starter:
       parts.starter ??
       (config.STATE_MACHINE_ARN ? new SfnStarter(config.STATE_MACHINE_ARN, tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))) : unconfiguredStarter),

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import aslValidator from 'asl-validator';
 import { parseConfig } from '../src/config.js';
+import { jobsTableDefinition } from '../src/pipeline/jobStore.js';
 import { DEFAULT_THRESHOLDS, thresholdsFromConfig } from '../src/pipeline/decider.js';
 import { ECS_ATTEMPT_MAX_SECONDS } from '../src/ecs/state.js';
 import { ecsSettingsFromConfig } from '../src/aws/ecs.js';
@@ -145,16 +146,10 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     // concat also lists the job's pieces (their total size is the scratch space it needs).
     ConcatRole: [...logs('Concat'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
     PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*'],
-    // The emitter records each state change in status/<jobId>.json (creating it when missing).
-    EmitEventRole: [
-      ...logs('EmitEvent'),
-      'events:PutEvents JobEventBus',
-      's3:GetObject WorkBucket/status/*',
-      's3:PutObject WorkBucket/status/*',
-      's3:ListBucket WorkBucket',
-    ],
+    // The emitter moves the job's record forward (a conditional UpdateItem, creating it when missing).
+    EmitEventRole: [...logs('EmitEvent'), 'events:PutEvents JobEventBus', 'dynamodb:UpdateItem JobsTable'],
     CleanupRole: [...logs('Cleanup'), 's3:ListBucket WorkBucket', `s3:DeleteObject ${work}`, 's3:ListBucket OutputBucket', 's3:DeleteObject OutputBucket/*'],
-    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 's3:PutObject WorkBucket/status/*', 'states:StartExecution TranscodeStateMachine'],
+    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 'dynamodb:PutItem JobsTable', 'states:StartExecution TranscodeStateMachine'],
     EcsSubmitRole: [
       ...logs('EcsSubmit'),
       's3:PutObject WorkBucket/jobs/*/ecs/*',
@@ -172,10 +167,11 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       ...logs('ApiCreateJob'),
       's3:GetObject IngestBucket/*',
       's3:ListBucket IngestBucket',
-      's3:PutObject WorkBucket/status/*',
+      'dynamodb:PutItem JobsTable',
       'states:StartExecution TranscodeStateMachine',
     ],
-    ApiJobsReadRole: [...logs('ApiGetJob', 'ApiListJobs'), 's3:GetObject WorkBucket/status/*', 's3:ListBucket WorkBucket'],
+    // One GetItem per job; listing queries the indexes (never a Scan).
+    ApiJobsReadRole: [...logs('ApiGetJob', 'ApiListJobs'), 'dynamodb:GetItem JobsTable', 'dynamodb:Query JobsTable/index/*'],
     ApiCreateUploadRole: [...logs('ApiCreateUpload'), 's3:PutObject IngestBucket/uploads/*'],
     WebhookNotifierRole: [...logs('WebhookNotifier')],
     TranscodeStateMachineRole: [
@@ -659,6 +655,25 @@ describe('serverless package (offline CloudFormation)', function () {
     it('job events go to the stack event bus consumers attach rules to', () => {
       assert.equal(t.Resources.JobEventBus.Type, 'AWS::Events::EventBus');
       assert.deepEqual(t.Outputs.JobEventBusName.Value, { Ref: 'JobEventBus' });
+    });
+  });
+
+  describe('job records', () => {
+    it('an on-demand, encrypted DynamoDB table with the keys and indexes src/pipeline/jobStore.ts uses; every function knows its name', () => {
+      const tables = ofType('AWS::DynamoDB::Table');
+      assert.deepEqual(tables.map(([id]) => id), ['JobsTable']);
+      const p = t.Resources.JobsTable.Properties as Record<string, Json>;
+      const want = jobsTableDefinition('x');
+      assert.equal(p.BillingMode, 'PAY_PER_REQUEST');
+      assert.deepEqual(p.SSESpecification, { SSEEnabled: true });
+      const sortBy = <T extends Record<string, unknown>>(a: T[], k: string) => [...a].sort((x, y) => String(x[k]).localeCompare(String(y[k])));
+      assert.deepEqual(sortBy(p.AttributeDefinitions as never[], 'AttributeName'), sortBy(want.AttributeDefinitions as never[], 'AttributeName'));
+      assert.deepEqual(p.KeySchema, want.KeySchema);
+      assert.deepEqual(sortBy(p.GlobalSecondaryIndexes as never[], 'IndexName'), sortBy(want.GlobalSecondaryIndexes as never[], 'IndexName'));
+      for (const [id, r] of ofType('AWS::Lambda::Function')) {
+        const env = (r.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+        assert.deepEqual(env.JOBS_TABLE, { Ref: 'JobsTable' }, id);
+      }
     });
   });
 

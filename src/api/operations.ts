@@ -8,7 +8,6 @@ import type { Runtime } from '../runtime.js';
 import type { Logger } from '../log.js';
 import { JobId, buildJobInput } from '../pipeline/job.js';
 import { submitJob } from '../pipeline/submit.js';
-import { getJobRecord, listJobRecords, segmentsDone } from '../pipeline/jobStore.js';
 import type { MetricsRecorder } from '../metrics.js';
 import { PRESETS } from '../media/presets.js';
 import type { S3Location } from '../aws/s3.js';
@@ -106,24 +105,20 @@ export const createJob: Operation = async ({ event, rt, log, metrics }) => {
 export const getJob: Operation = async ({ event, rt, log }) => {
   const id = event.pathParameters?.id ?? '';
   if (!JobId.safeParse(id).success) throw new ApiError('INVALID_JOB_ID', 'job ids are 1-80 letters, digits or dashes (e.g. j-0123456789abcdef01234567)');
-  const rec = await getJobRecord(rt, id);
+  const rec = await rt.jobs.get(id);
   if (!rec) throw new ApiError('JOB_NOT_FOUND', `no job ${id}`);
-  let done: number | undefined;
-  if (rec.status === 'PROGRESSING') {
-    done = await segmentsDone(rt, id).catch((err: unknown) => {
-      log.warn('could not count finished segments', { jobId: id, error: err });
-      return undefined;
-    });
-  }
-  return jsonResult(200, toJobView(rec, done));
+  return jsonResult(200, toJobView(rec));
 };
 
-/** `GET /jobs?limit=N`: the most recent jobs, newest first. */
+/**
+ * `GET /jobs?limit=N&status=S&nextToken=T`: one page of jobs, newest first (one indexed Query,
+ * src/pipeline/jobStore.ts); `nextToken` in the answer fetches the next page.
+ */
 export const listJobs: Operation = async ({ event, rt }) => {
   const q = parseRequest(ListJobsQuerySchema, event.queryStringParameters ?? {});
   const limit = q.limit ?? DEFAULT_LIST_LIMIT;
-  const recs = await listJobRecords(rt, limit);
-  return jsonResult(200, { jobs: recs.map(toJobSummary), count: recs.length, limit });
+  const page = await rt.jobs.list({ limit, ...(q.status ? { status: q.status } : {}), ...(q.nextToken ? { nextToken: q.nextToken } : {}) });
+  return jsonResult(200, { jobs: page.records.map(toJobSummary), count: page.records.length, limit, ...(q.status ? { status: q.status } : {}), nextToken: page.nextToken ?? null });
 };
 
 /** `POST /uploads`: a presigned PUT URL into the ingest bucket. */

@@ -16,6 +16,8 @@ import { LocalStepFunctions, loadDefinition, localSubstitutions, localTaskHandle
 import { DETAIL_TYPE } from '../pipeline/events.js';
 import { LocalEcsRunner, type KillHook } from './ecsRunner.js';
 import { EVENT_FUNCTIONS } from './functions.js';
+import { startJobsDb, type LocalJobsDb } from './jobsDb.js';
+import { JobStore } from '../pipeline/jobStore.js';
 
 interface KoaContext {
   path: string;
@@ -83,6 +85,8 @@ export class LocalStack extends EventEmitter {
     /** The ECS stand-in: worker tasks as child processes. */
     readonly ecs: LocalEcsRunner,
     private readonly server: S3rver,
+    /** dynalite: the job records' table, on LevelDB under the data folder. */
+    private readonly db: LocalJobsDb,
     private readonly pending: Set<Promise<unknown>>,
   ) {
     super();
@@ -113,6 +117,9 @@ export class LocalStack extends EventEmitter {
     (server as unknown as { middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[] }).middleware.unshift(refuseDotSegments);
     const info = await server.run();
     const endpoint = `http://${address}:${info.port}`;
+    // Job records outlive the process (LevelDB on disk): a restarted stack reads them.
+    const tableName = opts.env?.JOBS_TABLE ?? 'jobs';
+    const db = await startJobsDb({ tableName, path: path.join(opts.dataDir, 'db'), address });
     const config = parseConfig({
       ...process.env,
       AWS_REGION: 'us-east-1',
@@ -120,6 +127,8 @@ export class LocalStack extends EventEmitter {
       WORK_BUCKET: buckets.work,
       OUTPUT_BUCKET: buckets.output,
       S3_ENDPOINT: endpoint,
+      JOBS_TABLE: tableName,
+      DYNAMODB_ENDPOINT: db.endpoint,
       MAP_MAX_CONCURRENCY: String(opts.mapConcurrency ?? os.cpus().length),
       ...(opts.segmentSeconds ? { SEGMENT_SECONDS: String(opts.segmentSeconds) } : {}),
       WORK_DIR: path.join(opts.dataDir, 'tmp'),
@@ -152,8 +161,8 @@ export class LocalStack extends EventEmitter {
     // handlers read it when a Task runs, after both exist.
     let rt: Runtime | undefined;
     const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
-    rt = createRuntime(config, { s3, events: bus, starter: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
-    const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, new Set());
+    rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), events: bus, starter: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
+    const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, db, new Set());
     server.on('event', (e) => stack.onS3Event(e));
     return stack;
   }
@@ -217,5 +226,6 @@ export class LocalStack extends EventEmitter {
     await Promise.allSettled([...this.pending]);
     await this.ecs.stopAll();
     await this.server.close();
+    await this.db.close();
   }
 }

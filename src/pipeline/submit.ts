@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { MetricsRecorder } from '../metrics.js';
 import { METRIC } from '../metrics.js';
 import type { JobInput } from './job.js';
-import { newRecord, putJobRecord } from './jobStore.js';
+import { newRecord } from './jobStore.js';
 
 /**
  * Submits a job: starts the execution named after the job id (Step Functions refuses a second
@@ -12,7 +12,7 @@ import { newRecord, putJobRecord } from './jobStore.js';
 export async function submitJob(rt: Runtime, job: JobInput, log: Logger, metrics?: MetricsRecorder): Promise<{ executionArn: string; alreadyStarted: boolean }> {
   const r = await rt.starter.start(job.jobId, job);
   if (!r.alreadyStarted) {
-    await putJobRecord(rt, newRecord(job, r.executionArn));
+    await rt.jobs.create(newRecord(job, r.executionArn));
     metrics?.add(METRIC.jobsStarted, 1);
   }
   log.info(r.alreadyStarted ? 'duplicate submit: job already started' : 'job submitted', { jobId: job.jobId, executionArn: r.executionArn });

@@ -3,7 +3,7 @@ import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { describeFailure } from '../../errors.js';
 import { buildJobEvent } from '../events.js';
-import { getJobRecord, newRecord, putJobRecord } from '../jobStore.js';
+import { newRecord } from '../jobStore.js';
 import { StateErrorSchema, taskInput, type EventStatus } from '../job.js';
 import type { PublishedOutput } from '../outputs.js';
 
@@ -25,15 +25,21 @@ export type EmitInput = z.infer<typeof EmitInputSchema>;
  * Records the job's new status, then puts its `Transcode Job State Change` event. The record
  * goes first so a consumer reacting to the event reads the same status from `GET /jobs/{id}`.
  */
-export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logger): Promise<{ emitted: EventStatus }> {
+export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logger): Promise<{ emitted: EventStatus | null }> {
   const { job } = input;
-  const rec = (await getJobRecord(rt, job.jobId)) ?? newRecord(job, input.executionArn);
-  rec.status = input.status;
-  rec.updatedAt = new Date().toISOString();
-  if (input.segmentsTotal !== undefined) rec.segmentsTotal = input.segmentsTotal;
-  if (input.status === 'COMPLETE') rec.outputs = input.outputs ?? [];
-  if (input.status === 'ERROR') rec.error = describeFailure(input.error?.Error, input.error?.Cause);
-  await putJobRecord(rt, rec);
+  const error = input.status === 'ERROR' ? describeFailure(input.error?.Error, input.error?.Cause) : undefined;
+  // Conditional: a job's state only moves forward. A refused write means the job already
+  // ended (cancelled, or this is a late ERROR after COMPLETE): its one final event is out.
+  const rec = await rt.jobs.advance(newRecord(job, input.executionArn), input.status, {
+    ...(input.segmentsTotal !== undefined ? { segmentsTotal: input.segmentsTotal } : {}),
+    ...(input.status === 'COMPLETE' ? { outputs: input.outputs ?? [], percent: 100 } : {}),
+    ...(error ? { error } : {}),
+    ...(input.status === 'PROGRESSING' ? { phase: 'TRANSCODING', percent: 0 } : {}),
+  });
+  if (!rec) {
+    log.warn('status not recorded: the job has already ended; no event', { status: input.status });
+    return { emitted: null };
+  }
 
   const entry = buildJobEvent({
     status: input.status,
