@@ -13,13 +13,13 @@ import { createS3Client } from './aws/s3.js';
 import { createDynamoClient } from './aws/dynamodb.js';
 import { JobStore } from './pipeline/jobStore.js';
 import { EventBridgePublisher, type EventPublisher } from './aws/events.js';
-import { SfnStarter } from './aws/stepFunctions.js';
+import { SfnStarter, SfnStopper } from './aws/stepFunctions.js';
 import { EcsTaskRunner } from './aws/ecs.js';
 import { ConfigError } from './errors.js';
 import { createLogFactory, logLevelOf, type LogFactory, type LogSink } from './log.js';
 import { createMetricsFactory, type MetricsFactory } from './metrics.js';
 import { resolveBinaries, type Binaries } from './media/binaries.js';
-import type { ExecutionStarter, TaskRunner } from './ports.js';
+import type { ExecutionStarter, ExecutionStopper, TaskRunner } from './ports.js';
 import { once } from './util/once.js';
 
 /** Which callback URLs a job may name (src/api/callbackUrl.ts checks them). */
@@ -37,6 +37,8 @@ export interface Runtime {
   jobs: JobStore;
   /** Starts executions of the state machine (ingest, POST /jobs). */
   starter: ExecutionStarter;
+  /** Stops executions (DELETE /jobs/{id}). */
+  stopper: ExecutionStopper;
   /** Runs the ECS worker (the ECS submit/status functions). */
   tasks: TaskRunner;
   callbacks: CallbackPolicy;
@@ -81,6 +83,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     starter:
       parts.starter ??
       (config.STATE_MACHINE_ARN ? new SfnStarter(config.STATE_MACHINE_ARN, tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))) : unconfiguredStarter),
+    stopper: parts.stopper ?? new SfnStopper(tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))),
     tasks: parts.tasks ?? lazyTaskRunner(() => EcsTaskRunner.fromConfig(config, tracer.captureAWSv3Client(new ECSClient({ region: config.AWS_REGION })))),
     callbacks: parts.callbacks ?? { allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK_HTTP },
     binaries: parts.binaries ?? resolveBinaries(config),

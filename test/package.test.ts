@@ -142,7 +142,15 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       `s3:PutObject ${work}`,
       `s3:AbortMultipartUpload ${work}`,
     ],
-    WorkReadWriteRole: [...logs('TranscodeSegment'), `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+    // transcodeSegment also counts its segment on the job record and may announce a STATUS_UPDATE.
+    WorkReadWriteRole: [
+      ...logs('TranscodeSegment'),
+      `s3:GetObject ${work}`,
+      `s3:PutObject ${work}`,
+      `s3:AbortMultipartUpload ${work}`,
+      'dynamodb:UpdateItem JobsTable',
+      'events:PutEvents JobEventBus',
+    ],
     // concat also lists the job's pieces (their total size is the scratch space it needs).
     ConcatRole: [...logs('Concat'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
     PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*'],
@@ -156,6 +164,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       `ecs:RunTask arn:ecs:REGION:ACCOUNT:task-definition/${workerFamily}:*`,
       'iam:PassRole WorkerTaskRole',
       'iam:PassRole WorkerExecutionRole',
+      'dynamodb:UpdateItem JobsTable',
     ],
     EcsStatusRole: [
       ...logs('EcsStatus'),
@@ -172,6 +181,19 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     ],
     // One GetItem per job; listing queries the indexes (never a Scan).
     ApiJobsReadRole: [...logs('ApiGetJob', 'ApiListJobs'), 'dynamodb:GetItem JobsTable', 'dynamodb:Query JobsTable/index/*'],
+    // Cancel: the record, the execution, the job's worker task, its files, its one CANCELED event.
+    ApiCancelJobRole: [
+      ...logs('ApiCancelJob'),
+      'dynamodb:GetItem JobsTable',
+      'dynamodb:UpdateItem JobsTable',
+      `states:StopExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}:*`,
+      'ecs:StopTask arn:ecs:REGION:ACCOUNT:task/${WorkerCluster}/*',
+      's3:ListBucket WorkBucket',
+      's3:DeleteObject WorkBucket/jobs/*',
+      's3:ListBucket OutputBucket',
+      's3:DeleteObject OutputBucket/*',
+      'events:PutEvents JobEventBus',
+    ],
     ApiCreateUploadRole: [...logs('ApiCreateUpload'), 's3:PutObject IngestBucket/uploads/*'],
     WebhookNotifierRole: [...logs('WebhookNotifier')],
     TranscodeStateMachineRole: [
@@ -211,6 +233,7 @@ const FUNCTION_ROLES: Record<string, string> = {
   apiCreateJob: 'ApiCreateJobRole',
   apiGetJob: 'ApiJobsReadRole',
   apiListJobs: 'ApiJobsReadRole',
+  apiCancelJob: 'ApiCancelJobRole',
   apiCreateUpload: 'ApiCreateUploadRole',
   webhookNotifier: 'WebhookNotifierRole',
 };
@@ -219,7 +242,7 @@ const STARTER_FUNCTIONS = ['ingest', 'apiCreateJob'];
 /** The starters also build the execution input's config.decider (src/pipeline/decider.ts thresholdsFromConfig). */
 const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS', 'MAX_LAMBDA_KEYFRAME_GAP_SECONDS', 'MAX_LAMBDA_LONG_SIDE', 'MAX_LAMBDA_SHORT_SIDE'];
 /** Functions that run, watch or stop worker tasks (src/aws/ecs.ts ecsSettingsFromConfig). */
-const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus'];
+const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus', 'apiCancelJob'];
 /** Functions that run ffmpeg or ffprobe, and so carry the layer. */
 const FFMPEG_FUNCTIONS = ['probe', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat', 'apiCreateJob'];
 const BUCKETS = ['IngestBucket', 'WorkBucket', 'OutputBucket'];

@@ -6,6 +6,7 @@
  */
 import type { JobRecord } from '../pipeline/jobStore.js';
 import type { PublishedOutput } from '../pipeline/outputs.js';
+import { percentOf } from '../pipeline/progress.js';
 
 export interface JobProgress {
   /** Segments transcoded so far; null when not known (after a failure). */
@@ -51,8 +52,6 @@ export function progressOf(rec: JobRecord): JobProgress {
   }
 }
 
-/** Percent of a job from its segments: segments are not the whole job (concat and publish follow), so never 100 before COMPLETE. */
-export const percentOf = (done: number, total: number) => Math.min(99, Math.floor((100 * done) / total));
 
 /** The full view of one job. */
 export function toJobView(rec: JobRecord): JobView {

@@ -18,6 +18,7 @@ import { LocalEcsRunner, type KillHook } from './ecsRunner.js';
 import { EVENT_FUNCTIONS } from './functions.js';
 import { startJobsDb, type LocalJobsDb } from './jobsDb.js';
 import { JobStore } from '../pipeline/jobStore.js';
+import { FINAL_STATUSES, type JobStatus } from '../pipeline/job.js';
 
 interface KoaContext {
   path: string;
@@ -161,7 +162,7 @@ export class LocalStack extends EventEmitter {
     // handlers read it when a Task runs, after both exist.
     let rt: Runtime | undefined;
     const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
-    rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), events: bus, starter: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
+    rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), events: bus, starter: sfn, stopper: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
     const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, db, new Set());
     server.on('event', (e) => stack.onS3Event(e));
     return stack;
@@ -210,10 +211,10 @@ export class LocalStack extends EventEmitter {
     });
   }
 
-  /** Resolves with the job's final event (COMPLETE or ERROR), once the execution has ended. */
+  /** Resolves with the job's final event (COMPLETE, ERROR or CANCELED), once the execution has ended. */
   async waitForFinalEvent(jobId: string): Promise<DeliveredEvent | undefined> {
     await this.sfn.wait(jobId);
-    return this.jobEvents(jobId).find((ev) => ['COMPLETE', 'ERROR'].includes((ev.detail as { status?: string }).status ?? ''));
+    return this.jobEvents(jobId).find((ev) => FINAL_STATUSES.includes((ev.detail as { status?: JobStatus }).status!));
   }
 
   /** Every job event of a job delivered so far. */

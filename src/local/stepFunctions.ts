@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { JobInput, } from '../pipeline/job.js';
-import type { ExecutionStarter } from '../ports.js';
+import type { ExecutionStarter, ExecutionStopper } from '../ports.js';
 import type { Runtime } from '../runtime.js';
 import { TASK_FUNCTIONS, placeholderOf } from './functions.js';
 
@@ -76,7 +76,7 @@ export interface ExecutionProgress {
   step: string;
   segmentsDone: number;
   segmentsTotal: number;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 }
 
 interface Tracked {
@@ -84,25 +84,46 @@ interface Tracked {
   input: JobInput;
   result: Promise<unknown>;
   progress: ExecutionProgress;
+  abort: () => void;
+  aborted: boolean;
 }
 
 /**
  * Step Functions on one machine: runs the ASL file with aws-local-stepfunctions, the task
  * handlers mapped in by state name. Execution names are unique, like the real service.
  */
-export class LocalStepFunctions extends EventEmitter implements ExecutionStarter {
+export class LocalStepFunctions extends EventEmitter implements ExecutionStarter, ExecutionStopper {
   private readonly machine: StateMachine;
   private readonly executions = new Map<string, Tracked>();
+  /** Task handler calls still running, by job id (a stopped execution's last Tasks finish in-process). */
+  private readonly inflight = new Map<string, Set<Promise<unknown>>>();
+  private readonly handlers: Record<string, Handler>;
 
   constructor(
     definition: Record<string, unknown>,
-    private readonly handlers: Record<string, Handler>,
+    handlers: Record<string, Handler>,
     private readonly retryIntervalOverrides?: Record<string, number>,
     /** Milliseconds per Wait state name (the local stack shortens the ECS polling wait). */
     private readonly waitTimeOverrides?: Record<string, number>,
   ) {
     super();
     this.machine = new StateMachine(definition as never);
+    this.handlers = Object.fromEntries(
+      Object.entries(handlers).map(([name, h]) => [
+        name,
+        ((input: { job?: { jobId?: string } }) => {
+          const p = h(input as never);
+          const id = input?.job?.jobId;
+          if (id) {
+            const set = this.inflight.get(id) ?? new Set();
+            this.inflight.set(id, set);
+            set.add(p);
+            void p.catch(() => undefined).finally(() => set.delete(p));
+          }
+          return p;
+        }) as Handler,
+      ]),
+    );
   }
 
   async start(name: string, input: JobInput): Promise<{ executionArn: string; alreadyStarted: boolean }> {
@@ -119,17 +140,31 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
       context: { Execution: { Id: arn, Name: name, StartTime: startTime, Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' } } as never,
     });
     const progress: ExecutionProgress = { jobId: input.jobId, executionArn: arn, step: 'Probe', segmentsDone: 0, segmentsTotal: 0, status: 'RUNNING' };
-    const tracked: Tracked = { arn, input, result: run.result, progress };
+    const tracked: Tracked = { arn, input, result: run.result, progress, abort: run.abort, aborted: false };
     this.executions.set(name, tracked);
     void this.follow(run.eventLogs, tracked);
     run.result.then(
       () => this.finish(tracked, 'SUCCEEDED'),
-      (err: unknown) => this.finish(tracked, 'FAILED', err),
+      (err: unknown) => this.finish(tracked, tracked.aborted ? 'ABORTED' : 'FAILED', err),
     );
     return { executionArn: arn, alreadyStarted: false };
   }
 
-  private finish(t: Tracked, status: 'SUCCEEDED' | 'FAILED', err?: unknown) {
+  /**
+   * Stops an execution, as StopExecution does: the runner moves to no further state and no
+   * Catch runs. A Task handler already running finishes in-process (its result is dropped).
+   */
+  async stop(executionArn: string): Promise<void> {
+    const t = [...this.executions.values()].find((e) => e.arn === executionArn);
+    if (!t || t.progress.status !== 'RUNNING') return;
+    t.aborted = true;
+    t.abort();
+    // As in AWS, a Task already running finishes; here the stop returns once they have, so the
+    // caller's cleanup runs after the last write of the job's work files.
+    await Promise.allSettled([...(this.inflight.get(t.input.jobId) ?? [])]);
+  }
+
+  private finish(t: Tracked, status: 'SUCCEEDED' | 'FAILED' | 'ABORTED', err?: unknown) {
     t.progress.status = status;
     this.emit('progress', { ...t.progress });
     this.emit('finished', { ...t.progress, error: err });

@@ -23,7 +23,10 @@ export interface JobEventDetail {
   outputs?: PublishedOutput[];
   errorCode?: string;
   errorMessage?: string;
-  progress?: { step: string; segmentsDone?: number; segmentsTotal?: number };
+  progress?: { step: string; segmentsDone?: number; segmentsTotal?: number; engine?: 'lambda' | 'ecs' };
+  /** STATUS_UPDATE (MediaConvert's fields). */
+  jobPercentComplete?: number;
+  currentPhase?: 'PROBING' | 'TRANSCODING' | 'UPLOADING';
 }
 
 /** Builds a job event for PutEvents. */
@@ -38,6 +41,7 @@ export function buildJobEvent(p: {
   outputs?: PublishedOutput[];
   error?: { Error?: string; Cause?: unknown };
   progress?: JobEventDetail['progress'];
+  statusUpdate?: Pick<Required<JobEventDetail>, 'jobPercentComplete' | 'currentPhase'>;
 }): EventEntry {
   const now = p.now ?? new Date();
   const detail: JobEventDetail = {
@@ -48,7 +52,7 @@ export function buildJobEvent(p: {
     source: `s3://${p.job.source.bucket}/${p.job.source.key}`,
     ...(p.job.correlationId ? { correlationId: p.job.correlationId } : {}),
     userMetadata: p.job.userMetadata ?? {},
-    timing: { submitTime: p.job.submittedAt, ...(p.startTime ? { startTime: p.startTime } : {}), ...(p.status !== 'PROGRESSING' ? { finishTime: now.toISOString() } : {}) },
+    timing: { submitTime: p.job.submittedAt, ...(p.startTime ? { startTime: p.startTime } : {}), ...(p.status !== 'PROGRESSING' && p.status !== 'STATUS_UPDATE' ? { finishTime: now.toISOString() } : {}) },
   };
   if (p.status === 'COMPLETE') {
     const videos = (p.outputs ?? []).filter((o) => o.type === 'video');
@@ -69,6 +73,7 @@ export function buildJobEvent(p: {
     detail.errorCode = f.code;
     detail.errorMessage = f.message;
   }
+  if (p.statusUpdate) Object.assign(detail, p.statusUpdate);
   if (p.progress) detail.progress = p.progress;
   return {
     Source: p.source,

@@ -151,8 +151,8 @@ export function requestFromMetadata(meta: Record<string, string>): JobRequest {
  */
 export const JOB_STATUSES = ['SUBMITTED', 'PROGRESSING', 'COMPLETE', 'ERROR', 'CANCELED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
-/** The statuses a job event can carry (SUBMITTED is never an event). */
-export type EventStatus = Exclude<JobStatus, 'SUBMITTED'>;
+/** The statuses a job event can carry (SUBMITTED is never an event; STATUS_UPDATE reports progress). */
+export type EventStatus = Exclude<JobStatus, 'SUBMITTED'> | 'STATUS_UPDATE';
 /** Statuses after which nothing changes. */
 export const FINAL_STATUSES: readonly JobStatus[] = ['COMPLETE', 'ERROR', 'CANCELED'];
 

@@ -244,9 +244,10 @@ export class JobStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { jobId },
-          UpdateExpression: 'SET progressStep = :step, progressAt = :now, percent = :pct, phase = :phase, #updatedAt = :iso',
-          ConditionExpression: '#status = :p AND (attribute_not_exists(progressStep) OR progressStep < :step OR progressAt <= :before)',
-          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
+          // Every name through a placeholder: `percent` and `status` are DynamoDB reserved words.
+          UpdateExpression: 'SET #step = :step, #at = :now, #percent = :pct, #phase = :phase, #updatedAt = :iso',
+          ConditionExpression: '#status = :p AND (attribute_not_exists(#step) OR #step < :step OR #at <= :before)',
+          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#step': 'progressStep', '#at': 'progressAt', '#percent': 'percent', '#phase': 'phase' },
           ExpressionAttributeValues: { ':step': p.step, ':now': p.nowMs, ':before': p.nowMs - p.minIntervalMs, ':pct': p.percent, ':phase': p.phase, ':iso': new Date(p.nowMs).toISOString(), ':p': 'PROGRESSING' },
         }),
       );
@@ -264,9 +265,9 @@ export class JobStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { jobId },
-          UpdateExpression: taskArn ? 'SET taskArn = :t' : 'REMOVE taskArn',
+          UpdateExpression: taskArn ? 'SET #task = :t' : 'REMOVE #task',
           ConditionExpression: 'attribute_exists(jobId) AND #rank < :final',
-          ExpressionAttributeNames: { '#rank': 'rank' },
+          ExpressionAttributeNames: { '#rank': 'rank', '#task': 'taskArn' },
           ExpressionAttributeValues: { ':final': 2, ...(taskArn ? { ':t': taskArn } : {}) },
         }),
       );

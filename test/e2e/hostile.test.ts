@@ -136,7 +136,7 @@ describe('hostile input and faults (local stack)', function () {
 
   it('no presigned URL or signature leaks into an event, a job record or a log', async () => {
     const texts = [await readFile(path.join(file('stack'), 'events.jsonl'), 'utf8'), await readFile(logFile, 'utf8')];
-    for (const k of await keysUnder(stack, stack.config.WORK_BUCKET, 'status/')) texts.push((await objectBytes(stack, stack.config.WORK_BUCKET, k)).toString());
+    texts.push(JSON.stringify((await stack.rt.jobs.list({ limit: 100 })).records));
     assert.ok(texts[0].includes('INPUT_UNREADABLE'), 'refusals were recorded');
     for (const t of texts) assert.doesNotMatch(t, /X-Amz-Signature|X-Amz-Credential|https?:\/\/127\.0\.0\.1/);
   });

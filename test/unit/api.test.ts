@@ -192,8 +192,9 @@ describe('API: routing and the local adapter', () => {
     refused(() => matchRoute('GET', '/jobs/'), 'NOT_FOUND', 404);
     refused(() => matchRoute('GET', '/jobs/a/b'), 'NOT_FOUND');
     refused(() => matchRoute('GET', '/'), 'NOT_FOUND');
-    const e = refused(() => matchRoute('DELETE', '/jobs/j-1'), 'METHOD_NOT_ALLOWED', 405);
-    assert.equal(e.headers.allow, 'GET');
+    assert.equal(matchRoute('DELETE', '/jobs/j-1').route.operationId, 'cancelJob');
+    const e = refused(() => matchRoute('PUT', '/jobs/j-1'), 'METHOD_NOT_ALLOWED', 405);
+    assert.equal(e.headers.allow, 'GET, DELETE');
     refused(() => matchRoute('GET', '/uploads'), 'METHOD_NOT_ALLOWED');
   });
 
