@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'ENCODER_FAILED'
   | 'TIMEOUT'
   | 'CONFIG'
+  /** The local stack's process died while the job ran (recovered at the next start). */
+  | 'INTERRUPTED'
   | 'INTERNAL';
 
 /** Base class: every pipeline error has a code and keeps its cause. */

@@ -157,7 +157,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     // The emitter moves the job's record forward (a conditional UpdateItem, creating it when missing).
     EmitEventRole: [...logs('EmitEvent'), 'events:PutEvents JobEventBus', 'dynamodb:UpdateItem JobsTable'],
     CleanupRole: [...logs('Cleanup'), 's3:ListBucket WorkBucket', `s3:DeleteObject ${work}`, 's3:ListBucket OutputBucket', 's3:DeleteObject OutputBucket/*'],
-    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 'dynamodb:PutItem JobsTable', 'states:StartExecution TranscodeStateMachine'],
+    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable', 'states:StartExecution TranscodeStateMachine'],
     EcsSubmitRole: [
       ...logs('EcsSubmit'),
       's3:PutObject WorkBucket/jobs/*/ecs/*',
@@ -176,7 +176,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       ...logs('ApiCreateJob'),
       's3:GetObject IngestBucket/*',
       's3:ListBucket IngestBucket',
-      'dynamodb:PutItem JobsTable',
+      'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable',
       'states:StartExecution TranscodeStateMachine',
     ],
     // One GetItem per job; listing queries the indexes (never a Scan).

@@ -17,6 +17,9 @@ import { DETAIL_TYPE } from '../pipeline/events.js';
 import { LocalEcsRunner, type KillHook } from './ecsRunner.js';
 import { EVENT_FUNCTIONS } from './functions.js';
 import { startJobsDb, type LocalJobsDb } from './jobsDb.js';
+import { recoverInterruptedJobs, type RecoveryReport } from './recovery.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { JobStore } from '../pipeline/jobStore.js';
 import { FINAL_STATUSES, type JobStatus } from '../pipeline/job.js';
 
@@ -89,6 +92,9 @@ export class LocalStack extends EventEmitter {
     /** dynalite: the job records' table, on LevelDB under the data folder. */
     private readonly db: LocalJobsDb,
     private readonly pending: Set<Promise<unknown>>,
+    /** What the start found left by a dead process (src/local/recovery.ts). */
+    readonly recovery: RecoveryReport,
+    private readonly watchdog: ChildProcess,
   ) {
     super();
   }
@@ -163,7 +169,12 @@ export class LocalStack extends EventEmitter {
     let rt: Runtime | undefined;
     const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
     rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), events: bus, starter: sfn, stopper: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
-    const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, db, new Set());
+    // Before any new job: end the jobs a killed process left running, reclaim its scratch space.
+    const recovery = await recoverInterruptedJobs(rt, log.logger({ step: 'recovery' }));
+    // ffmpeg children must not outlive this process, even after kill -9 (src/local/watchdog.mjs).
+    const watchdog = spawn(process.execPath, [fileURLToPath(new URL('./watchdog.mjs', import.meta.url)), String(process.pid)], { detached: true, stdio: 'ignore' });
+    watchdog.unref();
+    const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, db, new Set(), recovery, watchdog);
     server.on('event', (e) => stack.onS3Event(e));
     return stack;
   }
@@ -228,5 +239,6 @@ export class LocalStack extends EventEmitter {
     await this.ecs.stopAll();
     await this.server.close();
     await this.db.close();
+    this.watchdog.kill('SIGTERM');
   }
 }

@@ -51,3 +51,19 @@ export async function reportSegmentDone(rt: Runtime, job: JobInput, index: numbe
     return { announced: false };
   }
 }
+
+/**
+ * Seconds left from the segment rate so far: `msSoFar` since the first segment started, `done`
+ * of `total` finished. Undefined until one segment has finished (no rate yet). Concat and
+ * publish follow the segments; they are not in this estimate.
+ */
+export function etaSeconds(done: number, total: number, msSoFar: number): number | undefined {
+  if (done < 1 || total < 1 || msSoFar <= 0) return undefined;
+  return Math.max(0, Math.round(((total - Math.min(done, total)) * msSoFar) / done / 1000));
+}
+
+/** The CLI's progress text of the transcoding step: `segments 3/10  30%  ETA 12s`. */
+export function describeProgress(done: number, total: number, msSoFar: number): string {
+  const eta = etaSeconds(done, total, msSoFar);
+  return `segments ${done}/${total}  ${percentOf(done, total)}%${eta !== undefined ? `  ETA ${eta}s` : ''}`;
+}

@@ -9,7 +9,7 @@ import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { parseConfig } from '../../src/config.js';
 import { JobStore, newRecord } from '../../src/pipeline/jobStore.js';
 import { startJobsDb, type LocalJobsDb } from '../../src/local/jobsDb.js';
-import { reportSegmentDone } from '../../src/pipeline/progress.js';
+import { describeProgress, etaSeconds, reportSegmentDone } from '../../src/pipeline/progress.js';
 import { buildJobInput, type JobInput } from '../../src/pipeline/job.js';
 import type { EventEntry } from '../../src/aws/events.js';
 import { eventSchemaErrors } from '../helpers/eventSchema.js';
@@ -61,5 +61,14 @@ describe('progress: STATUS_UPDATE events from segment completions', () => {
     await rt.jobs.advance(newRecord(j), 'COMPLETE', { outputs: [] });
     assert.equal((await reportSegmentDone(rt, j, 3, log, 'lambda', t0 + 200_000)).announced, false, 'nothing after COMPLETE');
     assert.equal(details(j.jobId).length, 4);
+  });
+});
+
+describe('progress: the CLI line (percent and ETA)', () => {
+  it('percent from segments, never 100 before COMPLETE; ETA from the rate so far', () => {
+    assert.equal(describeProgress(0, 10, 5_000), 'segments 0/10  0%');
+    assert.equal(describeProgress(3, 10, 6_000), 'segments 3/10  30%  ETA 14s');
+    assert.equal(describeProgress(10, 10, 9_000), 'segments 10/10  99%  ETA 0s');
+    assert.equal(etaSeconds(1, 4, 0), undefined);
   });
 });
