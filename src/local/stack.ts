@@ -70,6 +70,12 @@ export interface LocalStackOptions {
   logSink?: LogSink;
   /** The ffmpeg and ffprobe to run (default: resolved from the environment). */
   binaries?: Binaries;
+  /**
+   * Lambda timeouts (ms) by function name, e.g. `{ transcodeSegment: 1 }`: the function's
+   * invocation fails with `Sandbox.Timedout` as in AWS. Default: none (the Tasks' own
+   * TimeoutSeconds still apply).
+   */
+  functionTimeoutsMs?: Record<string, number>;
   /** Callback URLs allowed (default: loopback http allowed, the local stack's listeners). */
   callbacks?: CallbackPolicy;
 }
@@ -167,7 +173,7 @@ export class LocalStack extends EventEmitter {
     // The handlers need the runtime and the runtime needs the runner as its starter: the
     // handlers read it when a Task runs, after both exist.
     let rt: Runtime | undefined;
-    const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
+    const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!, undefined, opts.functionTimeoutsMs), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
     rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), events: bus, starter: sfn, stopper: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
     // Before any new job: end the jobs a killed process left running, reclaim its scratch space.
     const recovery = await recoverInterruptedJobs(rt, log.logger({ step: 'recovery' }));

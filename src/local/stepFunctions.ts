@@ -46,15 +46,37 @@ export function localSubstitutions(workBucket: string): Record<string, string> {
  * Task's resolved Resource names the function (by its local ARN), whose definition is invoked
  * with the local runtime. A Task naming no known function is an error here, not at run time.
  */
-export function localTaskHandlers(definition: Record<string, unknown>, rt: () => Runtime, functions = TASK_FUNCTIONS): Record<string, Handler> {
+export function localTaskHandlers(definition: Record<string, unknown>, rt: () => Runtime, functions = TASK_FUNCTIONS, timeoutsMs: Record<string, number> = {}): Record<string, Handler> {
   const byArn = new Map(functions.map((f) => [localFunctionArn(f.name), f]));
   const out: Record<string, Handler> = {};
   for (const t of taskStates(definition as { States: Record<string, unknown> })) {
     const f = byArn.get(t.resource);
     if (!f) throw new Error(`Task ${t.name}: no local function for resource ${t.resource}`);
-    out[t.name] = ((input: unknown) => f.invoke(rt(), input)) as Handler;
+    const ms = timeoutsMs[f.name];
+    out[t.name] = (ms ? (input: unknown) => withFunctionTimeout(f.invoke(rt(), input), ms) : (input: unknown) => f.invoke(rt(), input)) as Handler;
   }
   return out;
+}
+
+/**
+ * A function's timeout as Lambda reports it: the invocation fails with `Sandbox.Timedout` (the
+ * error name the state machine's Retry and the ECS fallback match). The local stack sets one
+ * only when asked (LocalStackOptions.functionTimeoutsMs, e.g. a tiny one to force a timeout).
+ */
+export function withFunctionTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`), { name: 'Sandbox.Timedout' })), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }
 
 /**

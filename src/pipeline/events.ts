@@ -6,6 +6,14 @@ import type { EventStatus, JobInput } from './job.js';
 /** The detail-type of every job event (consumers' EventBridge rules match it). */
 export const DETAIL_TYPE = 'Transcode Job State Change';
 
+/** COMPLETE: which engine encoded the segments; after a fallback, from what and why. */
+export interface EngineReport {
+  segments: 'lambda' | 'ecs';
+  fallbackFrom?: 'lambda';
+  /** The error that sent the job to ECS (Sandbox.Timedout, Runtime.OutOfMemory, ...). */
+  reason?: string;
+}
+
 /** `detail` of a job event, shaped like MediaConvert's so existing consumers read it. */
 export interface JobEventDetail {
   status: EventStatus;
@@ -24,6 +32,7 @@ export interface JobEventDetail {
   errorCode?: string;
   errorMessage?: string;
   progress?: { step: string; segmentsDone?: number; segmentsTotal?: number; engine?: 'lambda' | 'ecs' };
+  engine?: EngineReport;
   /** STATUS_UPDATE (MediaConvert's fields). */
   jobPercentComplete?: number;
   currentPhase?: 'PROBING' | 'TRANSCODING' | 'UPLOADING';
@@ -42,6 +51,7 @@ export function buildJobEvent(p: {
   error?: { Error?: string; Cause?: unknown };
   progress?: JobEventDetail['progress'];
   statusUpdate?: Pick<Required<JobEventDetail>, 'jobPercentComplete' | 'currentPhase'>;
+  engine?: EngineReport;
 }): EventEntry {
   const now = p.now ?? new Date();
   const detail: JobEventDetail = {
@@ -74,6 +84,7 @@ export function buildJobEvent(p: {
     detail.errorMessage = f.message;
   }
   if (p.statusUpdate) Object.assign(detail, p.statusUpdate);
+  if (p.engine) detail.engine = p.engine;
   if (p.progress) detail.progress = p.progress;
   return {
     Source: p.source,

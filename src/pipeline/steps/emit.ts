@@ -6,6 +6,7 @@ import { buildJobEvent } from '../events.js';
 import { newRecord } from '../jobStore.js';
 import { StateErrorSchema, taskInput, type EventStatus } from '../job.js';
 import type { PublishedOutput } from '../outputs.js';
+import type { EngineReport } from '../events.js';
 
 /**
  * Input of the event emitter: the job, the status to announce, and what that status reports
@@ -18,7 +19,16 @@ export const EmitInputSchema = taskInput({
   segmentsTotal: z.number().int().min(0).optional(),
   outputs: z.array(z.custom<PublishedOutput>((v) => typeof v === 'object' && v !== null)).optional(),
   error: StateErrorSchema.partial().extend({ Cause: z.unknown().optional() }).optional(),
+  /** COMPLETE: the execution's state ($), to report which engine encoded the segments. */
+  run: z.object({ ecs: z.object({ attempt: z.number() }).passthrough().optional(), fallback: StateErrorSchema.partial().passthrough().optional() }).passthrough().optional(),
 });
+
+/** Which engine encoded the segments: the Lambda fan-out, the ECS worker, or the worker after the fan-out failed. */
+export function engineReport(run: EmitInput['run']): EngineReport | undefined {
+  if (!run) return undefined;
+  if (run.fallback) return { segments: 'ecs', fallbackFrom: 'lambda', reason: run.fallback.Error ?? 'unknown' };
+  return { segments: run.ecs ? 'ecs' : 'lambda' };
+}
 export type EmitInput = z.infer<typeof EmitInputSchema>;
 
 /**
@@ -50,6 +60,7 @@ export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logge
     startTime: input.startTime,
     outputs: input.outputs,
     error: input.error,
+    ...(input.status === 'COMPLETE' && engineReport(input.run) ? { engine: engineReport(input.run) } : {}),
     ...(input.status === 'PROGRESSING' ? { progress: { step: 'TRANSCODING', segmentsTotal: input.segmentsTotal ?? 0 } } : {}),
   });
   await rt.events.put(entry);
