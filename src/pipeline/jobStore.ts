@@ -100,6 +100,9 @@ const CursorSchema = z.strictObject({ jobId: z.string().max(80), listKey: z.stri
 
 const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
+/** The fields that make a record when the emitter runs before the submitter. */
+const IDENTITY = ['source', 'preset', 'clip', 'correlationId', 'userMetadata', 'submittedAt', 'executionArn'] as const;
+
 /** Item attributes that are storage, not record. */
 const INTERNAL = ['listPk', 'listKey', 'rank', 'doneSet', 'progressStep', 'progressAt'] as const;
 
@@ -144,11 +147,9 @@ export class JobStore {
     const names: Record<string, string> = { '#status': 'status', '#rank': 'rank', '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':status': status, ':rank': STATUS_RANK[status], ':now': new Date().toISOString() };
     const sets = ['#status = :status', '#rank = :rank', '#updatedAt = :now'];
-    const base: Record<string, unknown> = { ...initial, listPk: LIST_PK, listKey: `${initial.submittedAt}#${initial.jobId}` };
-    delete base.jobId;
-    delete base.status;
-    delete base.updatedAt;
-    for (const k of Object.keys(change)) delete base[k];
+    // Only the job's identity fields: counters, progress and outcomes are never copied back.
+    const base: Record<string, unknown> = { listPk: LIST_PK, listKey: `${initial.submittedAt}#${initial.jobId}` };
+    for (const k of IDENTITY) if (initial[k] !== undefined && !(k in change)) base[k] = initial[k];
     let i = 0;
     for (const [k, v] of Object.entries(change)) {
       if (v === undefined) continue;
