@@ -3,7 +3,7 @@
 // to set it for its children, so this watches instead: every POLL_MS it notes the service's
 // descendants (ffmpeg, ffprobe, local ECS workers) from /proc; once the service is gone it
 // SIGKILLs each of them still running (same pid and start time, so a reused pid is spared),
-// plus any ffmpeg/ffprobe left in the service's process group started after the last look.
+// plus any orphaned ffmpeg/ffprobe in the service's process group started after the last look.
 // Plain JavaScript on purpose: it runs with `node` alone, without the TypeScript loader.
 // Usage: node watchdog.mjs <service pid>
 import { readdirSync, readFileSync } from 'node:fs';
@@ -67,8 +67,11 @@ const timer = setInterval(() => {
   }
   clearInterval(timer);
   for (const [pid, start] of state.known) if (procs.get(pid)?.start === start) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  // Started after the last look: orphans now (re-parented away from any node process), so an
+  // ffmpeg of another live node process sharing the group (a parent test runner) is spared.
   for (const [pid, p] of procs) {
-    if (serviceGroup !== undefined && p.pgid === serviceGroup && (p.comm === 'ffmpeg' || p.comm === 'ffprobe')) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    const orphan = procs.get(p.ppid)?.comm !== 'node';
+    if (serviceGroup !== undefined && p.pgid === serviceGroup && orphan && (p.comm === 'ffmpeg' || p.comm === 'ffprobe')) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   }
   process.exit(0);
 }, POLL_MS);
