@@ -16,7 +16,7 @@ export const definition = defineFunction('webhookNotifier', z.unknown(), async (
     elog.warn('ignored: not a job event', { detailType: ev['detail-type'] });
     return { delivered: false, reason: 'not a job event' };
   }
-  return deliverWebhook(ev as Parameters<typeof deliverWebhook>[0], { policy: rt.callbacks, log: elog });
+  return deliverWebhook(ev as Parameters<typeof deliverWebhook>[0], { policy: rt.callbacks, log: elog, secret: () => rt.webhookSecret() });
 });
 
 export const handler = lambdaHandler(definition);

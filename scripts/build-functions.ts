@@ -31,7 +31,13 @@ const LAMBDA_PLATFORM_PACKAGES: Record<string, string[]> = {
 };
 const OTHER_PLATFORM = /^@img\/sharp-(?!linux-x64$|libvips-linux-x64$)/;
 
-const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+/**
+ * Node's built-ins. `builtinModules` of the Node that builds (20) lacks the `node:`-only ones of
+ * the Lambda runtime (nodejs22.x): undici probes `node:sqlite` lazily (inside try/catch) for
+ * its optional cache store.
+ */
+const PREFIX_ONLY_BUILTINS = ['node:sqlite', 'node:sea', 'node:test', 'node:test/reporters'];
+const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...PREFIX_ONLY_BUILTINS]);
 
 interface Options {
   out: string;

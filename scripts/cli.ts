@@ -136,7 +136,12 @@ async function main(): Promise<number> {
       const out = path.resolve(values.out ?? path.join('output', jobId));
       await mkdir(out, { recursive: true });
       const objs = await listKeys(stack.s3, stack.config.OUTPUT_BUCKET, `${jobId}/`);
-      for (const o of objs) await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.key }, path.join(out, path.basename(o.key)));
+      // The package keeps its layout (hls/, dash/, cmaf/<rendition>/, mp4/): manifests name pieces by relative URL.
+      for (const o of objs) {
+        const file = path.join(out, o.key.slice(`${jobId}/`.length));
+        await mkdir(path.dirname(file), { recursive: true });
+        await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.key }, file);
+      }
       if (values.json) process.stdout.write(JSON.stringify(final) + '\n');
       else {
         process.stdout.write(`COMPLETE in ${seconds} s: ${objs.length} files in ${out}\n`);
@@ -144,7 +149,8 @@ async function main(): Promise<number> {
           const dims = o.width ? ` ${o.width}x${o.height}` : '';
           const dur = o.durationMs ? ` ${(o.durationMs / 1000).toFixed(3)} s` : '';
           const frames = o.frames ? ` ${o.frames} frames` : '';
-          process.stdout.write(`  ${o.name.padEnd(16)}${dims}${dur}${frames} ${(o.sizeBytes / 1e6).toFixed(2)} MB\n`);
+          const files = o.files ? ` ${o.files} files` : '';
+          process.stdout.write(`  ${o.name.padEnd(22)}${dims}${dur}${frames}${files} ${(o.sizeBytes / 1e6).toFixed(2)} MB\n`);
         }
       }
       return 0;

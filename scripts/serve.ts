@@ -14,6 +14,7 @@ import { parseCommandLine } from './cliArgs.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { LocalStack } from '../src/local/stack.js';
 import type { LogSink } from '../src/log.js';
@@ -24,6 +25,7 @@ import { DETAIL_TYPE } from '../src/pipeline/events.js';
 import { EVENT_FUNCTIONS } from '../src/local/functions.js';
 import type { DeliveredEvent } from '../src/local/eventBus.js';
 import { formatEvent } from './events.js';
+import { ListenError } from '../src/errors.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -50,6 +52,10 @@ export interface Serve {
   apiUrl: string;
   s3Endpoint: string;
   eventLog: string;
+  /** The secret webhook deliveries are signed with (`whsec_...`). */
+  webhookSecret: string;
+  /** Whether it was generated for this run (WEBHOOK_SECRET was not set). */
+  webhookSecretGenerated: boolean;
   /** Stops the API, waits for in-flight webhooks and triggers, stops the stack. */
   close(): Promise<void>;
 }
@@ -58,7 +64,12 @@ export interface Serve {
 export async function startServe(opts: ServeOptions): Promise<Serve> {
   const address = opts.address ?? '127.0.0.1';
   if (!isLoopbackAddress(address)) throw new Error(`--address must be a loopback address (127.0.0.1, ::1, localhost): the local endpoints have no authentication; got ${address}`);
-  const stack = await LocalStack.start({ dataDir: opts.dataDir, address, s3Port: opts.s3Port ?? 4569, env: opts.env, segmentSeconds: opts.segmentSeconds, logSink: opts.logSink });
+  // Webhooks are signed (Standard Webhooks): the secret from the environment, or a new one
+  // for this run, printed so a receiver can verify.
+  const given = opts.env?.WEBHOOK_SECRET ?? process.env.WEBHOOK_SECRET;
+  const webhookSecret = given ?? `whsec_${randomBytes(32).toString('base64')}`;
+  const env = { ...opts.env, WEBHOOK_SECRET: webhookSecret };
+  const stack = await LocalStack.start({ dataDir: opts.dataDir, address, s3Port: opts.s3Port ?? 4569, env, segmentSeconds: opts.segmentSeconds, logSink: opts.logSink });
   const log = stack.rt.log.logger({ step: 'serve' });
   let api: ApiServer;
   try {
@@ -101,6 +112,8 @@ export async function startServe(opts: ServeOptions): Promise<Serve> {
     apiUrl: api.url,
     s3Endpoint: stack.endpoint,
     eventLog: stack.bus.logFile,
+    webhookSecret,
+    webhookSecretGenerated: given === undefined,
     async close() {
       closing = true;
       await api.close();
@@ -170,7 +183,9 @@ async function main(): Promise<number> {
       onEvent: values.quiet ? undefined : (ev) => process.stdout.write(formatEvent(ev) + '\n'),
     });
   } catch (err) {
-    process.stderr.write(`could not start: ${(err as Error).message}\n`);
+    // One line, no stack: what could not start and why (whatever had started is stopped).
+    const hint = err instanceof ListenError ? ` (choose another with ${err.endpoint === 'HTTP API' ? '--port' : '--s3-port'}; 0 = any free port)` : '';
+    process.stderr.write(`could not start: ${(err as Error).message}${hint}\n`);
     return 1;
   }
   const c = serve.stack.config;
@@ -185,6 +200,7 @@ async function main(): Promise<number> {
   for (const r of ROUTES) out(`                  ${r.method.padEnd(5)} ${r.path}`);
   out(`  event log     ${serve.eventLog}   (npm run events -- --data ${values.data})`);
   out(`  logs          ${values.verbose ? 'stderr' : logFile}`);
+  out(`  webhooks      signed (Standard Webhooks) with ${serve.webhookSecretGenerated ? `${serve.webhookSecret}   (generated for this run; set WEBHOOK_SECRET to keep one)` : 'WEBHOOK_SECRET from the environment'}`);
   out('');
   out(`  start a job:  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${serve.s3Endpoint} --region us-east-1 s3 cp video.mp4 s3://${c.INGEST_BUCKET}/uploads/video.mp4`);
   out(`            or: curl -s -X POST ${serve.apiUrl}/jobs -H 'content-type: application/json' -d '{"source":"s3://${c.INGEST_BUCKET}/uploads/video.mp4","clip":{"start":"00:00:01.000","end":5}}'`);

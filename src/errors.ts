@@ -21,10 +21,12 @@ export type ErrorCode =
   | 'UNKNOWN_PRESET'
   | 'SEGMENT_MISMATCH'
   | 'ENCODER_FAILED'
+  | 'ENCODER_UNAVAILABLE'
   | 'TIMEOUT'
   | 'CONFIG'
   /** The local stack's process died while the job ran (recovered at the next start). */
   | 'INTERRUPTED'
+  | 'ENCODER_UNSUPPORTED'
   | 'INTERNAL';
 
 /** Base class: every pipeline error has a code and keeps its cause. */
@@ -91,4 +93,22 @@ export function describeFailure(error: string | undefined, cause: unknown): { co
   if (m) return { code: m[1], message: m[2] };
   if (error === 'States.Timeout') return { code: 'TIMEOUT', message: message || 'A step timed out' };
   return { code: 'INTERNAL', message: message || error || 'Unknown failure' };
+}
+
+/**
+ * Local stack only: an endpoint could not listen (the port is taken, the address is not on
+ * this machine). `npm run serve` prints its message as one line and exits 1.
+ */
+export class ListenError extends Error {
+  override name = 'ListenError';
+  constructor(
+    /** Which endpoint: `S3 endpoint`, `HTTP API`. */
+    readonly endpoint: string,
+    readonly address: string,
+    readonly port: number,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the ${endpoint} cannot listen on ${address}:${port}: ${reason}`, options);
+  }
 }

@@ -7,14 +7,16 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { parseConfig, type Config } from './config.js';
+import { parseConfig, WEBHOOK_SECRET_RE, type Config } from './config.js';
 import { createS3Client } from './aws/s3.js';
 import { createDynamoClient } from './aws/dynamodb.js';
 import { JobStore } from './pipeline/jobStore.js';
 import { EventBridgePublisher, type EventPublisher } from './aws/events.js';
 import { SfnStarter, SfnStopper } from './aws/stepFunctions.js';
 import { EcsTaskRunner } from './aws/ecs.js';
+import { getSecureString } from './aws/ssm.js';
 import { ConfigError } from './errors.js';
 import { createLogFactory, logLevelOf, type LogFactory, type LogSink } from './log.js';
 import { createMetricsFactory, type MetricsFactory } from './metrics.js';
@@ -22,10 +24,15 @@ import { resolveBinaries, type Binaries } from './media/binaries.js';
 import type { ExecutionStarter, ExecutionStopper, TaskRunner } from './ports.js';
 import { once } from './util/once.js';
 
+/** Resolves a host name to every address it has (default: the system's, dns.lookup with all). */
+export type HostResolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
 /** Which callback URLs a job may name (src/api/callbackUrl.ts checks them). */
 export interface CallbackPolicy {
-  /** Local stack only: allow http(s) to 127.0.0.1, [::1] and localhost. */
+  /** Local stack only: allow http(s) to hosts that resolve to loopback only (127.0.0.0/8, ::1). */
   allowLoopback: boolean;
+  /** How host names are resolved before they are checked (tests inject a fake). */
+  resolve?: HostResolver;
 }
 
 /** Everything a handler uses. */
@@ -42,6 +49,8 @@ export interface Runtime {
   /** Runs the ECS worker (the ECS submit/status functions). */
   tasks: TaskRunner;
   callbacks: CallbackPolicy;
+  /** The webhook signing secret (`whsec_...`); ConfigError when none is configured. */
+  webhookSecret: () => Promise<string>;
   /** The ffmpeg and ffprobe this process runs. */
   binaries: Binaries;
   log: LogFactory;
@@ -69,6 +78,32 @@ function lazyTaskRunner(make: () => TaskRunner): TaskRunner {
 }
 
 /**
+ * Where the webhook signing secret comes from: WEBHOOK_SECRET itself (local), or the SSM
+ * SecureString WEBHOOK_SECRET_PARAMETER names (AWS), read on first use and kept for the life of
+ * the process (a failed read is tried again on the next delivery).
+ */
+function webhookSecretSource(config: Config, ssm: () => SSMClient): () => Promise<string> {
+  const direct = config.WEBHOOK_SECRET;
+  if (direct) return async () => direct;
+  const name = config.WEBHOOK_SECRET_PARAMETER;
+  if (!name) return () => Promise.reject(new ConfigError('WEBHOOK_SECRET or WEBHOOK_SECRET_PARAMETER must be set: webhook deliveries are signed'));
+  let read: Promise<string> | undefined;
+  return () => {
+    read ??= getSecureString(ssm(), name).then(
+      (v) => {
+        if (!WEBHOOK_SECRET_RE.test(v)) throw new ConfigError(`SSM parameter ${name} is not a whsec_ secret`);
+        return v;
+      },
+      (err: unknown) => {
+        read = undefined;
+        throw err;
+      },
+    );
+    return read;
+  };
+}
+
+/**
  * Builds a runtime from a validated config. Each AWS client is built once, with the config's
  * region, and traced (Powertools Tracer; a no-op outside Lambda).
  */
@@ -86,6 +121,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     stopper: parts.stopper ?? new SfnStopper(tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))),
     tasks: parts.tasks ?? lazyTaskRunner(() => EcsTaskRunner.fromConfig(config, tracer.captureAWSv3Client(new ECSClient({ region: config.AWS_REGION })))),
     callbacks: parts.callbacks ?? { allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK_HTTP },
+    webhookSecret: parts.webhookSecret ?? webhookSecretSource(config, () => tracer.captureAWSv3Client(new SSMClient({ region: config.AWS_REGION }))),
     binaries: parts.binaries ?? resolveBinaries(config),
     log: createLogFactory({ serviceName: config.SERVICE_NAME, level: logLevelOf(config.LOG_LEVEL), sink: parts.logSink }),
     metrics: createMetricsFactory({ namespace: config.METRICS_NAMESPACE, serviceName: config.SERVICE_NAME, sink: parts.logSink }),

@@ -136,7 +136,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     ProbeRole: [...logs('Probe'), 's3:GetObject IngestBucket/*', 's3:ListBucket IngestBucket', `s3:PutObject ${work}`],
     PlanRole: [...logs('Plan'), `s3:GetObject ${work}`, `s3:PutObject ${work}`],
     SourceReaderRole: [
-      ...logs('Split', 'EncodeAudio', 'Thumbnails'),
+      ...logs('Split', 'Thumbnails'),
       's3:GetObject IngestBucket/*',
       `s3:GetObject ${work}`,
       `s3:PutObject ${work}`,
@@ -145,14 +145,15 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     // transcodeSegment also counts its segment on the job record and may announce a STATUS_UPDATE.
     WorkReadWriteRole: [
       ...logs('TranscodeSegment'),
+      's3:GetObject IngestBucket/*',
       `s3:GetObject ${work}`,
       `s3:PutObject ${work}`,
       `s3:AbortMultipartUpload ${work}`,
       'dynamodb:UpdateItem JobsTable',
       'events:PutEvents JobEventBus',
     ],
-    // concat also lists the job's pieces (their total size is the scratch space it needs).
-    ConcatRole: [...logs('Concat'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+    // assemble lists the segments' results.
+    AssembleRole: [...logs('Assemble'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
     PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*'],
     // The emitter moves the job's record forward (a conditional UpdateItem, creating it when missing).
     EmitEventRole: [...logs('EmitEvent'), 'events:PutEvents JobEventBus', 'dynamodb:UpdateItem JobsTable'],
@@ -195,9 +196,10 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       'events:PutEvents JobEventBus',
     ],
     ApiCreateUploadRole: [...logs('ApiCreateUpload'), 's3:PutObject IngestBucket/uploads/*'],
-    WebhookNotifierRole: [...logs('WebhookNotifier')],
+    // The signing secret: exactly its SSM parameter (docs/DEPLOY.md).
+    WebhookNotifierRole: [...logs('WebhookNotifier'), 'ssm:GetParameter arn:ssm:REGION:ACCOUNT:parameter/media-transcoder/dev/webhook-secret'],
     TranscodeStateMachineRole: [
-      ...['probe', 'plan', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat', 'publish', 'emitEvent', 'cleanup', 'ecsSubmit', 'ecsStatus'].map(
+      ...['probe', 'plan', 'split', 'transcodeSegment', 'thumbnails', 'assemble', 'publish', 'emitEvent', 'cleanup', 'ecsSubmit', 'ecsStatus'].map(
         (f) => `lambda:InvokeFunction ${lambdaId(f)}`,
       ),
       `states:StartExecution arn:states:REGION:ACCOUNT:stateMachine:${stateMachineName}`,
@@ -210,7 +212,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       'ecr:GetAuthorizationToken *',
       ...['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].map((a) => `${a} arn:ecr:REGION:ACCOUNT:repository/media-transcoder-worker`),
     ],
-    // src/worker/run.ts: split, segments, audio, thumbnails, concat (which lists the pieces).
+    // src/worker/run.ts: split, segments with their audio, thumbnails, assemble (which lists the results).
     WorkerTaskRole: ['s3:GetObject IngestBucket/*', 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
   };
 }
@@ -220,10 +222,9 @@ const FUNCTION_ROLES: Record<string, string> = {
   probe: 'ProbeRole',
   plan: 'PlanRole',
   split: 'SourceReaderRole',
-  encodeAudio: 'SourceReaderRole',
   thumbnails: 'SourceReaderRole',
   transcodeSegment: 'WorkReadWriteRole',
-  concat: 'ConcatRole',
+  assemble: 'AssembleRole',
   publish: 'PublishRole',
   emitEvent: 'EmitEventRole',
   cleanup: 'CleanupRole',
@@ -244,7 +245,7 @@ const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS
 /** Functions that run, watch or stop worker tasks (src/aws/ecs.ts ecsSettingsFromConfig). */
 const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus', 'apiCancelJob'];
 /** Functions that run ffmpeg or ffprobe, and so carry the layer. */
-const FFMPEG_FUNCTIONS = ['probe', 'split', 'transcodeSegment', 'encodeAudio', 'thumbnails', 'concat', 'apiCreateJob'];
+const FFMPEG_FUNCTIONS = ['probe', 'split', 'transcodeSegment', 'thumbnails', 'apiCreateJob'];
 const BUCKETS = ['IngestBucket', 'WorkBucket', 'OutputBucket'];
 
 // ------------------------------------------------------------------ ASL helpers

@@ -1,12 +1,13 @@
 /**
- * `npm run bench [-- --quick] [--reps N] [file ...]`
+ * `npm run bench [-- --quick] [--reps N] [file ...]`, `npm run bench -- --model`
  *
  * Measures the pipeline against one plain ffmpeg process doing the same transcode, breaks the
  * pipeline down by step, models the cloud critical path, measures the orchestration overhead
  * per segment and the split/concat throughput. Writes bench-results/<timestamp>.json and this
  * mode's section of docs/BENCHMARKS.md. Full mode: a generated 120 s 1080p source, 3
  * repetitions, 1,000/5,000/10,000 stand-in segments; quick mode: a 30 s 720p clip, 2
- * repetitions, 1,000 segments.
+ * repetitions, 1,000 segments. `--model`: only the new path's model (newPath.ts), its own
+ * doc section.
  */
 import '../../src/util/quietWarnings.js';
 import '../../src/local/polyfill.js';
@@ -26,6 +27,7 @@ import { measureOneCore } from './oneCore.js';
 import { loadAverage, machineInfo } from './machine.js';
 import { writeDoc } from './report.js';
 import { median } from './stats.js';
+import { renderNewPath, runNewPathModel, writeNewPathDoc } from './newPath.js';
 import type { OrchestrationResult } from './child-orchestration.js';
 import type { BenchResult, Comparison, SourceResult, TargetCheck } from './types.js';
 
@@ -173,11 +175,13 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       quick: { type: 'boolean', default: false },
+      model: { type: 'boolean', default: false },
       reps: { type: 'string' },
       preset: { type: 'string', default: 'h264-ladder' },
       'segment-seconds': { type: 'string', default: '4' },
     },
   });
+  if (values.model) return modelOnly(getPreset(values.preset!));
   const mode = values.quick ? 'quick' : 'full';
   const cfg = MODES[mode];
   const reps = values.reps ? Number(values.reps) : cfg.reps;
@@ -238,6 +242,22 @@ async function main(): Promise<void> {
   writeDoc(DOC, result, DOC_HEADER);
   say(`done in ${(result.runSec / 60).toFixed(1)} min: ${path.relative(ROOT, json)}, ${path.relative(ROOT, DOC)}`);
   for (const t of result.targets) say(`  ${t.met === null ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`);
+}
+
+/** `--model`: measure the new path's inputs, model 10 and 60 minutes, print and document. */
+async function modelOnly(preset: Preset): Promise<void> {
+  const argv = process.argv.slice(2);
+  const command = `npm run bench -- ${argv.join(' ')}`;
+  const load = loadAverage();
+  const startedAt = new Date().toISOString();
+  const work = path.join(RESULTS, 'work-model');
+  const r = await runNewPathModel(path.join(RESULTS, 'samples'), work, preset);
+  const md = renderNewPath(r, command, startedAt, load);
+  await mkdir(RESULTS, { recursive: true });
+  await writeFile(path.join(RESULTS, `model-${startedAt.replace(/[:.]/g, '-')}.json`), JSON.stringify({ command, startedAt, load, ...r }, null, 2) + '\n');
+  await writeNewPathDoc(DOC, md);
+  process.stdout.write(md + '\n');
+  for (const t of r.targets) say(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`);
 }
 
 main().catch((err: unknown) => {

@@ -89,6 +89,7 @@ export function breakdown(r: PipelineChildResult): StepBreakdown {
   const probe = one('probe');
   const segs = one('transcodeSegment');
   const segDone = logs.filter((l) => l.msg === 'segment done');
+  // Audio is encoded in chunks inside the segment workers now: no whole-range audio step.
   const audio = spansOf(logs, 'encodeAudio');
   const thumbs = one('thumbnails');
   const mapSpanSec = sec(Math.max(...segs.map((s) => s.end)) - Math.min(...segs.map((s) => s.start)));
@@ -100,7 +101,8 @@ export function breakdown(r: PipelineChildResult): StepBreakdown {
     splitSec: dur(one('split')),
     audioSec: dur(audio),
     thumbnailsSec: dur(thumbs),
-    concatSec: dur(one('concat')),
+    // The package step (manifests and progressive MP4s by byte join) in place of concat.
+    concatSec: dur(one('assemble')),
     publishSec: dur(one('publish')),
     cleanupSec: dur(one('cleanup')),
   };
@@ -120,7 +122,7 @@ export function breakdown(r: PipelineChildResult): StepBreakdown {
     criticalPathSec,
     wallSec: r.wallSec,
     orchestrationSec: r.wallSec - criticalPathSec,
-    bytes: { splitFiles: num(logs, 'split', 'files'), videoOutputs: num(logs, 'rendition joined', 'sizeBytes') },
+    bytes: { splitFiles: num(logs, 'split', 'files'), videoOutputs: num(logs, 'rendition assembled', 'sizeBytes') },
   };
 }
 

@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { buildPacketProbeArgs, buildStreamProbeArgs, parsePacketCsv, parseStreamProbe, type MediaInfo, type PacketIndex } from '../../src/media/probe.js';
 import { rotationFilter } from '../../src/media/args.js';
+import { mp4VideoTagArgs, videoEncoderArgs } from '../../src/media/codecs.js';
 import { resolveBinaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/runner.js';
 import { selectRenditions, type Preset, type Rendition } from '../../src/media/presets.js';
@@ -45,7 +46,6 @@ export async function probePackets(source: Source): Promise<PacketIndex> {
  */
 export function buildPlainArgs(source: Source, preset: Preset, outDir: string): { args: string[]; outputs: string[] } {
   const n = source.renditions.length;
-  const g = preset.gopSeconds;
   const split = n > 1 ? `split=${n}${source.renditions.map((_, i) => `[s${i}]`).join('')}` : 'null[s0]';
   const pre = [...rotationFilter(source.info.video.rotation), split].join(',');
   const graph = [`[0:${source.info.video.index}]${pre}`, ...source.renditions.map((r, i) => `[s${i}]scale=${r.width}:${r.outHeight},format=${preset.video.pixFmt}[v${i}]`)].join(';');
@@ -53,13 +53,14 @@ export function buildPlainArgs(source: Source, preset: Preset, outDir: string): 
   source.renditions.forEach((_, i) => args.push('-map', `[v${i}]`));
   const audio = source.info.audio;
   if (audio) args.push('-map', `0:${audio.index}`);
-  args.push(
-    '-vsync', 'passthrough', '-enc_time_base:v', '-1',
-    '-c:v', preset.video.encoder, '-preset', preset.video.speed, '-profile:v', preset.video.profile,
-    '-bf', String(preset.video.bFrames), '-g', '100000', '-keyint_min', '1', '-sc_threshold', '0',
-    '-force_key_frames:v', `expr:if(isnan(prev_forced_t),1,gte(floor(t/${g}),floor(prev_forced_t/${g})+1))`,
-  );
-  source.renditions.forEach((r, i) => args.push(`-crf:v:${i}`, String(r.crf), `-maxrate:v:${i}`, `${r.maxBitrateKbps}k`, `-bufsize:v:${i}`, `${r.maxBitrateKbps * 2}k`));
+  args.push('-vsync', 'passthrough', '-enc_time_base:v', '-1');
+  // The pipeline's own encoder options (codecs.ts), each given to its output stream: the same
+  // settings for x264, x265 and SVT-AV1, so the plain run is a fair baseline for every preset.
+  source.renditions.forEach((r, i) => {
+    const a = videoEncoderArgs(preset, r);
+    for (let k = 0; k + 1 < a.length; k += 2) args.push(`${a[k].split(':')[0]}:v:${i}`, a[k + 1]);
+  });
+  args.push(...mp4VideoTagArgs(preset));
   if (audio) {
     args.push('-af', 'aresample=async=1:first_pts=0', '-c:a', preset.audio.encoder, '-b:a', `${preset.audio.bitrateKbps}k`,
       '-ac', String(preset.audio.channels), '-ar', String(preset.audio.sampleRate));

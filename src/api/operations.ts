@@ -12,11 +12,11 @@ import { cancelJob as cancel } from '../pipeline/cancel.js';
 import type { MetricsRecorder } from '../metrics.js';
 import { PRESETS } from '../media/presets.js';
 import type { S3Location } from '../aws/s3.js';
-import { ApiError } from './errors.js';
+import { ApiError, RETRY_AFTER_SECONDS } from './errors.js';
 import { jsonResult, readJsonBody, type HttpApiEvent, type HttpApiResult } from './http.js';
 import { CreateJobRequestSchema, CreateUploadRequestSchema, DEFAULT_LIST_LIMIT, ListJobsQuerySchema, parseRequest, type CreateJobRequest } from './schemas.js';
 import { checkSource } from './sourceCheck.js';
-import { callbackUrlProblem } from './callbackUrl.js';
+import { resolveCallbackTarget } from './callbackUrl.js';
 import { toJobSummary, toJobView } from './jobView.js';
 import { createUploadTicket } from './uploads.js';
 import { formatTimecode } from '../pipeline/timecode.js';
@@ -45,6 +45,9 @@ export function parseSource(uri: string, ingestBucket: string): S3Location {
   const [, bucket, key] = m;
   if (bucket !== ingestBucket) throw new ApiError('SOURCE_NOT_ALLOWED', `source must be in the ingest bucket (s3://${ingestBucket}/...); s3://${bucket.slice(0, 63)}/ is not readable by the pipeline`);
   if (Buffer.byteLength(key) > 1024 || /[\u0000-\u001f\u007f]/.test(key)) throw new ApiError('INVALID_REQUEST', 'source key must be at most 1024 bytes without control characters');
+  // S3 stores such keys, but URL handling on the way (HTTP clients, ffmpeg, the local S3) may
+  // resolve `.` and `..` to another key: they are never read, so asking is a caller error.
+  if (key.split('/').some((seg) => seg === '.' || seg === '..')) throw new ApiError('INVALID_REQUEST', 'source key must not have . or .. segments');
   return { bucket, key };
 }
 
@@ -75,8 +78,11 @@ export const createJob: Operation = async ({ event, rt, log, metrics }) => {
   if (!Object.hasOwn(PRESETS, preset)) throw new ApiError('UNKNOWN_PRESET', `unknown preset "${preset.slice(0, 64)}"; known: ${Object.keys(PRESETS).join(', ')}`);
   const clip = normalizeClip(body.clip);
   if (body.callbackUrl !== undefined) {
-    const problem = callbackUrlProblem(body.callbackUrl, rt.callbacks);
-    if (problem) throw new ApiError('INVALID_REQUEST', problem);
+    // Resolved and checked now (and again before each delivery): a name that resolves to a
+    // private or metadata address is refused here, not only when the job ends.
+    const r = await resolveCallbackTarget(body.callbackUrl, rt.callbacks);
+    if (!r.ok && r.transient) throw new ApiError('SERVICE_UNAVAILABLE', `${r.problem}; retry later`, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+    if (!r.ok) throw new ApiError('INVALID_REQUEST', r.problem);
   }
   const source = parseSource(body.source, rt.config.INGEST_BUCKET);
   const facts = await checkSource(rt, source);

@@ -49,6 +49,11 @@ export async function checkSource(rt: Runtime, loc: S3Location, timeoutMs = SOUR
     head = await headObject(rt.s3, loc);
   } catch (err) {
     if (err instanceof InputError && err.code === 'INPUT_NOT_FOUND') throw new ApiError('SOURCE_NOT_FOUND', `the source object s3://${loc.bucket}/${loc.key} does not exist`, { cause: err });
+    // S3 refusing the request itself (400: a key it will not take) will refuse it every time:
+    // the caller's error, never a 5xx. (403 is the pipeline's permissions: stays a 500.)
+    if ((err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 400) {
+      throw new ApiError('INVALID_REQUEST', `the storage refuses the source key (${(err as Error).name})`, { cause: err });
+    }
     throw err;
   }
   if (head.size === 0) throw new ApiError('SOURCE_EMPTY', 'the source object is empty (0 bytes)');

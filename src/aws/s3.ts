@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   S3Client,
   GetObjectCommand,
@@ -98,6 +98,48 @@ export async function uploadFile(s3: S3Client, loc: S3Location, file: string, co
       queueSize: 4,
       partSize: 16 * 1024 * 1024,
     }).done();
+  } catch (err) {
+    return wrapS3Error(err, `PUT ${s3Uri(loc)}`);
+  }
+  return size;
+}
+
+/** Writes bytes (small objects: pieces, manifests). */
+export async function putBytes(s3: S3Client, loc: S3Location, body: Uint8Array | string, contentType?: string): Promise<number> {
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: body, ContentType: contentType }));
+  } catch (err) {
+    wrapS3Error(err, `PUT ${s3Uri(loc)}`);
+  }
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+}
+
+/** Reads an object's bytes. */
+export async function getBytes(s3: S3Client, loc: S3Location): Promise<Uint8Array> {
+  try {
+    const r = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
+    return await r.Body!.transformToByteArray();
+  } catch (err) {
+    return wrapS3Error(err, `GET ${s3Uri(loc)}`);
+  }
+}
+
+/**
+ * Uploads a sequence of byte parts as one object without holding them all at once (a
+ * multipart upload when large); returns the size. The parts are produced as they are sent.
+ */
+export async function uploadParts(s3: S3Client, loc: S3Location, parts: AsyncIterable<Uint8Array>, contentType?: string): Promise<number> {
+  let size = 0;
+  const body = Readable.from(
+    (async function* () {
+      for await (const p of parts) {
+        size += p.length;
+        yield p;
+      }
+    })(),
+  );
+  try {
+    await new Upload({ client: s3, params: { Bucket: loc.bucket, Key: loc.key, Body: body, ContentType: contentType }, queueSize: 4, partSize: 8 * 1024 * 1024 }).done();
   } catch (err) {
     return wrapS3Error(err, `PUT ${s3Uri(loc)}`);
   }

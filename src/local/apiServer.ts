@@ -6,6 +6,7 @@
  * answers only requests whose Host is a loopback name (no DNS-rebinding from a browser page).
  */
 import http from 'node:http';
+import { isUtf8 } from 'node:buffer';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,7 @@ import { matchRoute } from '../api/router.js';
 import { routeKey } from '../api/routes.js';
 import type { OperationId } from '../api/operations.js';
 import { API_FUNCTIONS } from './functions.js';
+import { listenOn } from './listen.js';
 
 /** What answers one route: the route's function, invoked with the local runtime. */
 export type HttpHandler = (event: HttpApiEvent) => Promise<HttpApiResult>;
@@ -48,7 +50,10 @@ export function toHttpApiEvent(p: { method: string; url: string; headers: http.I
   const query: Record<string, string> = {};
   for (const [k, v] of u.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const now = p.now ?? new Date();
-  const text = p.body.length === 0 || TEXT_TYPE.test(headers['content-type'] ?? '');
+  // A text body is handed over as a string: bytes that are not UTF-8 would be replaced by
+  // U+FFFD on the way and the handler could not refuse them (400 INVALID_JSON), so such a body
+  // goes as base64, as API Gateway hands over any body it does not treat as text.
+  const text = p.body.length === 0 || (TEXT_TYPE.test(headers['content-type'] ?? '') && isUtf8(p.body));
   return {
     version: '2.0',
     routeKey: '$default',
@@ -156,13 +161,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 3000, address, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const port = opts.port ?? 3000;
+  await listenOn(server, () => server.listen(port, address), { endpoint: 'HTTP API', address, port });
   const info = server.address() as AddressInfo;
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   return {

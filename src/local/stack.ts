@@ -22,28 +22,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { JobStore } from '../pipeline/jobStore.js';
 import { FINAL_STATUSES, type JobStatus } from '../pipeline/job.js';
-
-interface KoaContext {
-  path: string;
-  status: number;
-  body: unknown;
-}
-
-/** Koa middleware: 400 for any request path with a `.` or `..` segment, raw or percent-encoded. */
-async function refuseDotSegments(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
-  let p = ctx.path;
-  try {
-    p = decodeURIComponent(p);
-  } catch {
-    /* keep raw */
-  }
-  if (p.split('/').some((seg) => seg === '..' || seg === '.')) {
-    ctx.status = 400;
-    ctx.body = 'keys with . or .. segments are refused by the local stack';
-    return;
-  }
-  await next();
-}
+import { ListenError } from '../errors.js';
+import { listenReason } from './listen.js';
+import type http from 'node:http';
+import { guardStoreWrites, refuseDotSegments, refuseUnstorableKeys, type KoaMiddleware, type S3rverStore } from './s3Guards.js';
 
 /** Credentials s3rver accepts out of the box. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -125,9 +107,31 @@ export class LocalStack extends EventEmitter {
       directory: path.join(opts.dataDir, 's3'),
       configureBuckets: Object.values(buckets).map((name) => ({ name })),
     });
-    // s3rver joins keys into filesystem paths as they are: a key with a `..` segment would
-    // read or write outside its folder. S3 itself allows such keys; this local stand-in refuses them.
-    (server as unknown as { middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[] }).middleware.unshift(refuseDotSegments);
+    // s3rver joins keys into filesystem paths as they are: keys it cannot store safely (a `..`
+    // segment, a segment too long for a file name) are refused before it touches the disk
+    // (src/local/s3Guards.ts). After s3rver's logger and XML encoder, so refusals are S3 XML.
+    const koa = server as unknown as {
+      middleware: KoaMiddleware[];
+      store: S3rverStore;
+      on(ev: 'error', fn: (err: unknown) => void): unknown;
+      /** With a callback: listens and returns the server; without: run()'s promise form. */
+      listen: (port: number, host: string, options: object, cb?: () => void) => http.Server | Promise<http.Server>;
+    };
+    koa.middleware.splice(2, 0, refuseDotSegments, refuseUnstorableKeys(koa.store));
+    guardStoreWrites(koa.store);
+    // s3rver's own listen leaves the http server's `error` event unhandled: a taken port would
+    // crash the process with a stack trace. The same listen, with the error turned into a
+    // ListenError (src/local/listen.ts).
+    const s3rverListen = koa.listen.bind(server) as (port: number, host: string, options: object, cb: () => void) => http.Server;
+    koa.listen = (port, host, options) =>
+      new Promise((resolve, reject) => {
+        const srv = s3rverListen(port, host, options, () => {
+          srv.off('error', onError);
+          resolve(srv);
+        });
+        const onError = (err: NodeJS.ErrnoException) => reject(new ListenError('S3 endpoint', host, port, listenReason(err), { cause: err }));
+        srv.once('error', onError);
+      });
     const info = await server.run();
     const endpoint = `http://${address}:${info.port}`;
     // Job records outlive the process (LevelDB on disk): a restarted stack reads them.
@@ -143,6 +147,8 @@ export class LocalStack extends EventEmitter {
       JOBS_TABLE: tableName,
       DYNAMODB_ENDPOINT: db.endpoint,
       MAP_MAX_CONCURRENCY: String(opts.mapConcurrency ?? os.cpus().length),
+      // The whole Map runs on this machine: segment encoders share its cores.
+      SEGMENT_WORKERS_PER_HOST: String(opts.mapConcurrency ?? os.cpus().length),
       ...(opts.segmentSeconds ? { SEGMENT_SECONDS: String(opts.segmentSeconds) } : {}),
       WORK_DIR: path.join(opts.dataDir, 'tmp'),
       ...opts.env,
@@ -152,6 +158,10 @@ export class LocalStack extends EventEmitter {
     const bus = new LocalEventBus(path.join(opts.dataDir, 'events.jsonl'));
     const binaries = opts.binaries ?? resolveBinaries(config);
     const log = createLogFactory({ serviceName: config.SERVICE_NAME, level: logLevelOf(config.LOG_LEVEL), sink: opts.logSink });
+    // Koa's own handler prints request errors to stderr; they belong in the log, and an error
+    // of one request never stops the local S3.
+    const s3log = log.logger({ step: 'local-s3' });
+    koa.on('error', (err) => s3log.warn('local S3 request failed', { error: err }));
     // The worker container's environment: the handlers' config, S3 through s3rver.
     const ecs = new LocalEcsRunner({
       env: {

@@ -4,6 +4,8 @@
  */
 import type { Preset, Rendition } from './presets.js';
 import { protocolWhitelist } from './probe.js';
+import { videoEncoderArgs, outputFormat, mp4VideoTagArgs } from './codecs.js';
+import { colourFilters, type ColourPlan } from './colour.js';
 import { AUDIO_FORMATS, CONCAT_FORMATS, PIECE_FORMATS, SOURCE_FORMATS } from './formats.js';
 
 /** Input options every source read gets: what it may open, and as what. */
@@ -55,25 +57,20 @@ export function buildSegmentEncodeArgs(p: {
   totalFrames: number;
   rotation: number;
   threads?: number;
+  /** What happens to an HDR source (colour.ts planColour); SDR when absent. */
+  colour?: ColourPlan;
 }): string[] {
-  const g = p.preset.gopSeconds;
+  const colour = p.colour ?? { mode: 'sdr' };
+  const { pixFmt } = outputFormat(p.preset, colour);
   const args = [...BASE, '-protocol_whitelist', 'file', '-format_whitelist', PIECE_FORMATS, '-noautorotate', '-copyts', '-i', p.input, '-vsync', 'passthrough'];
   const trim = p.skip > 0 || p.count < p.totalFrames ? [`select=between(n\\,${p.skip}\\,${p.skip + p.count - 1})`] : [];
   for (const o of p.outputs) {
     const r = o.rendition;
-    const vf = [...trim, ...rotationFilter(p.rotation), `scale=${r.width}:${r.outHeight}`, `format=${p.preset.video.pixFmt}`].join(',');
+    const vf = [...trim, ...rotationFilter(p.rotation), ...colourFilters(colour, { width: r.width, height: r.outHeight }, pixFmt, pixFmt)].join(',');
     args.push(
       '-map', '0:v:0', '-an', '-sn', '-dn',
       '-vf', vf,
-      '-c:v', p.preset.video.encoder,
-      '-preset', p.preset.video.speed,
-      '-profile:v', p.preset.video.profile,
-      '-crf', String(r.crf),
-      '-maxrate', `${r.maxBitrateKbps}k`,
-      '-bufsize', `${r.maxBitrateKbps * 2}k`,
-      '-bf', String(p.preset.video.bFrames),
-      '-g', '100000', '-keyint_min', '1', '-sc_threshold', '0',
-      '-force_key_frames', `expr:if(isnan(prev_forced_t),1,gte(floor(t/${g}),floor(prev_forced_t/${g})+1))`,
+      ...videoEncoderArgs(p.preset, r, colour),
       ...(p.threads ? ['-threads', String(p.threads)] : []),
       '-enc_time_base', '-1',
       '-f', 'nut', o.file,
@@ -139,12 +136,12 @@ export function pieceDurations(startPts: number[], tick: number): number[] {
 }
 
 /** Joins the pieces of one rendition by stream copy and muxes the audio in: MP4, faststart. */
-export function buildConcatArgs(p: { list: string; audio?: string; output: string }): string[] {
+export function buildConcatArgs(p: { list: string; audio?: string; output: string; preset?: Preset }): string[] {
   const args = [...BASE, '-protocol_whitelist', 'file', '-format_whitelist', CONCAT_FORMATS, '-f', 'concat', '-safe', '0', '-i', p.list];
   if (p.audio) args.push('-protocol_whitelist', 'file', '-format_whitelist', AUDIO_FORMATS, '-i', p.audio);
   args.push('-map', '0:v:0');
   if (p.audio) args.push('-map', '1:a:0');
-  args.push('-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', p.output);
+  args.push('-c', 'copy', ...(p.preset ? mp4VideoTagArgs(p.preset) : []), '-movflags', '+faststart', '-f', 'mp4', p.output);
   return args;
 }
 
@@ -159,8 +156,12 @@ export function buildThumbnailArgs(p: { input: string; videoStream: number; inte
     '-q:v', '4', '-f', 'image2', p.pattern];
 }
 
-/** One full-size frame for the poster, seeking to `atSec` in the input. */
+/**
+ * One full-size frame for the poster, the first frame at or after `atSec`. `atSec` is a
+ * timestamp of the source (`-seek_timestamp 1`: not an offset from the file's start time, so
+ * sources that start at 10 s or 1.4 s, as MPEG-TS does, seek to the same frame).
+ */
 export function buildPosterArgs(p: { input: string; videoStream: number; atSec: number; output: string }): string[] {
-  return [...BASE, ...sourceInput(p.input), '-ss', p.atSec.toFixed(3), '-i', p.input,
+  return [...BASE, ...sourceInput(p.input), '-seek_timestamp', '1', '-ss', p.atSec.toFixed(6), '-i', p.input,
     '-map', `0:${p.videoStream}`, '-frames:v', '1', '-f', 'image2', '-c:v', 'png', p.output];
 }

@@ -18,6 +18,16 @@ export interface Segment {
   endPts: number;
 }
 
+/**
+ * How the segment workers read the source, and why: `range` (each reads its own packets from
+ * the source through the container's index, no split pass) or `split` (the source is cut into
+ * pieces first). Chosen by chooseReadMode (rangeInput.ts).
+ */
+export interface ReadMode {
+  mode: 'range' | 'split';
+  reason: string;
+}
+
 /** The cut plan of a job. */
 export interface Plan {
   timeBase: Rational;
@@ -30,6 +40,8 @@ export interface Plan {
   durationSec: number;
   /** Keyframes that could not be cut at (open GOP). */
   uncleanKeyframes: number;
+  /** How the segments read the source (set by the Plan step; absent means split). */
+  read?: ReadMode;
 }
 
 /** A clip in seconds from the start of the video, end exclusive. */
@@ -128,7 +140,8 @@ export function planSegments(idx: PacketIndex, timeBase: Rational, opts: PlanOpt
     if (lastKept - idx.pts[pick] < target * 0.5) break; // keep the tail in the last segment
     cuts.push(pick);
     cur = idx.pts[pick];
-    j = cands.indexOf(pick) + 1;
+    // pick is cands[j - 1] or cands[j] (not indexOf: that made planning O(segments x packets)).
+    j = (pick === cands[j] ? j : j - 1) + 1;
   }
 
   const lastDur = idx.duration[lastKeptIdx] > 0 ? idx.duration[lastKeptIdx] : typicalFrameTicks(idx, startPacket, endPacket);
@@ -136,11 +149,15 @@ export function planSegments(idx: PacketIndex, timeBase: Rational, opts: PlanOpt
   const bounds = [startPacket, ...cuts, endPacket];
   const splitFrames = bounds.filter((b) => b > 0 && b < n);
   const segments: Segment[] = [];
+  let k0 = 0; // kept is ascending: the segment's kept packets are the run from k0
   for (let s = 0; s + 1 < bounds.length; s++) {
     const a = bounds[s];
     const b = bounds[s + 1];
     const pts = idx.pts.slice(a, b).sort((x, y) => x - y);
-    const keptHere = new Set(kept.filter((i) => i >= a && i < b).map((i) => idx.pts[i]));
+    while (k0 < kept.length && kept[k0] < a) k0++;
+    let k1 = k0;
+    while (k1 < kept.length && kept[k1] < b) k1++;
+    const keptHere = new Set(kept.slice(k0, k1).map((i) => idx.pts[i]));
     // Kept frames are contiguous in display order (discarded ones sit at the timeline's ends).
     const skip = pts.findIndex((p) => keptHere.has(p));
     const count = keptHere.size;

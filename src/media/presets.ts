@@ -8,23 +8,71 @@ export interface RenditionSpec {
   maxBitrateKbps: number;
 }
 
+/** Video codecs the presets produce (the CODECS family of the outputs). */
+export type VideoCodec = 'h264' | 'hevc' | 'av1';
+
+/** ffmpeg encoders the presets use; each is checked against the resolved ffmpeg at planning. */
+export type VideoEncoder = 'libx264' | 'libx265' | 'libsvtav1';
+
+/**
+ * The video half of a preset: data only. The arguments are built from it in codecs.ts.
+ */
+export interface VideoSpec {
+  codec: VideoCodec;
+  encoder: VideoEncoder;
+  /** The encoder's speed preset: an x264/x265 preset name, or an SVT-AV1 preset number. */
+  speed: string;
+  /** Profile of 8-bit (SDR) output: `high` (H.264), `main` (HEVC, AV1). */
+  profile: string;
+  /** Pixel format of 8-bit (SDR) output. */
+  pixFmt: string;
+  bFrames: number;
+  /**
+   * What an HDR (PQ or HLG) source gets: `tonemap`, 8-bit BT.709 SDR really tone-mapped
+   * (colour.ts); or `keep`, 10-bit at `hdrPixFmt`/`hdrProfile` with the source's colour
+   * signalling and HDR10 metadata.
+   */
+  hdr: 'tonemap' | 'keep';
+  hdrPixFmt?: string;
+  hdrProfile?: string;
+  /**
+   * Encode cost per output pixel relative to x264 `veryfast` (= 1), used by the encoder
+   * decider's estimate (cost.ts). Measured on this project's 2-core test machine with
+   * ffmpeg 5.1 on a 720p testsrc2 clip (docs/OUTPUTS.md); real footage widens the gap.
+   */
+  relativeCost: number;
+}
+
 /** A named, data-only preset: adding one is a data change. */
+/** Output formats a job can publish: HLS and DASH manifests over the CMAF pieces, progressive MP4. */
+export const OUTPUT_FORMATS = ['hls', 'dash', 'mp4'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 export interface Preset {
   name: string;
   description: string;
-  video: { encoder: 'libx264'; speed: string; profile: string; pixFmt: string; bFrames: number };
+  /** What a job of this preset publishes unless it names its own `outputs`. */
+  outputs: OutputFormat[];
+  video: VideoSpec;
   /** Keyframe every this many seconds (closed GOPs, aligned across renditions). */
   gopSeconds: number;
-  audio: { encoder: 'aac'; bitrateKbps: number; channels: number; sampleRate: number };
+  /**
+   * Audio of every track: stereo (`channels`) by default; with `surround`, 5.1 sources keep
+   * their 6 channels at that bitrate (tracks.ts audioLayoutFor).
+   */
+  audio: { encoder: 'aac'; bitrateKbps: number; channels: number; sampleRate: number; surround?: { bitrateKbps: number } };
   renditions: RenditionSpec[];
 }
+
+const H264: VideoSpec = { codec: 'h264', encoder: 'libx264', speed: 'veryfast', profile: 'high', pixFmt: 'yuv420p', bFrames: 3, hdr: 'tonemap', relativeCost: 1 };
 
 /** The presets shipped with the service. */
 export const PRESETS: Record<string, Preset> = {
   'h264-ladder': {
     name: 'h264-ladder',
+    outputs: ['hls', 'dash', 'mp4'],
     description: 'H.264 High, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s',
-    video: { encoder: 'libx264', speed: 'veryfast', profile: 'high', pixFmt: 'yuv420p', bFrames: 3 },
+    video: H264,
     gopSeconds: 2,
     audio: { encoder: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 },
     renditions: [
@@ -35,11 +83,51 @@ export const PRESETS: Record<string, Preset> = {
   },
   'h264-single-480p': {
     name: 'h264-single-480p',
+    outputs: ['hls', 'dash', 'mp4'],
     description: 'One 480p H.264 rendition (previews, tests)',
-    video: { encoder: 'libx264', speed: 'veryfast', profile: 'high', pixFmt: 'yuv420p', bFrames: 3 },
+    video: H264,
     gopSeconds: 2,
     audio: { encoder: 'aac', bitrateKbps: 96, channels: 2, sampleRate: 48000 },
     renditions: [{ name: '480p', height: 480, crf: 24, maxBitrateKbps: 1500 }],
+  },
+  'hevc-ladder': {
+    name: 'hevc-ladder',
+    outputs: ['hls', 'dash', 'mp4'],
+    description: 'HEVC (hvc1) Main, or Main10 keeping HDR10/HLG, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s (5.1 kept at 384 kb/s)',
+    video: {
+      codec: 'hevc',
+      encoder: 'libx265',
+      speed: 'faster',
+      profile: 'main',
+      pixFmt: 'yuv420p',
+      bFrames: 3,
+      hdr: 'keep',
+      hdrPixFmt: 'yuv420p10le',
+      hdrProfile: 'main10',
+      relativeCost: 2.7,
+    },
+    gopSeconds: 2,
+    audio: { encoder: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000, surround: { bitrateKbps: 384 } },
+    // x265 reaches x264's quality about 4 CRF points higher and at ~60% of the bitrate.
+    renditions: [
+      { name: '1080p', height: 1080, crf: 26, maxBitrateKbps: 4000 },
+      { name: '720p', height: 720, crf: 27, maxBitrateKbps: 2300 },
+      { name: '480p', height: 480, crf: 28, maxBitrateKbps: 1000 },
+    ],
+  },
+  'av1-ladder': {
+    name: 'av1-ladder',
+    outputs: ['hls', 'dash', 'mp4'],
+    description: 'AV1 (SVT-AV1 preset 8) Main 8-bit, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s; HDR sources tone-mapped to BT.709 (5.1 kept at 384 kb/s)',
+    video: { codec: 'av1', encoder: 'libsvtav1', speed: '8', profile: 'main', pixFmt: 'yuv420p', bFrames: 0, hdr: 'tonemap', relativeCost: 1.6 },
+    gopSeconds: 2,
+    audio: { encoder: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000, surround: { bitrateKbps: 384 } },
+    // SVT-AV1's CRF scale is 0-63.
+    renditions: [
+      { name: '1080p', height: 1080, crf: 32, maxBitrateKbps: 3500 },
+      { name: '720p', height: 720, crf: 33, maxBitrateKbps: 2000 },
+      { name: '480p', height: 480, crf: 34, maxBitrateKbps: 900 },
+    ],
   },
 };
 

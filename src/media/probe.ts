@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { SOURCE_FORMATS } from './formats.js';
+import { parseSourceColour, type SourceColour } from './colour.js';
+import { parseTracks, type TrackList } from './tracks.js';
 
 /** A rational number (time bases, frame rates). */
 export interface Rational {
@@ -28,8 +30,12 @@ export interface MediaInfo {
     rotation: number;
     /** Frame count the container header claims, when it has one. */
     headerFrames?: number;
+    /** Colour description: SDR, or PQ/HLG HDR with its metadata (colour.ts). */
+    colour?: SourceColour;
   };
   audio: { index: number; codec: string; channels: number; sampleRate: number } | null;
+  /** Every audio and subtitle track, and the ones that cannot be kept (tracks.ts). */
+  tracks?: TrackList;
 }
 
 /** The source's video packets in decode order: the keyframe index and every timestamp. */
@@ -62,10 +68,15 @@ export function buildStreamProbeArgs(input: ProbeInput): string[] {
   return ['-v', 'error', '-hide_banner', '-protocol_whitelist', protocolWhitelist(input.url), '-format_whitelist', SOURCE_FORMATS, '-print_format', 'json', '-show_format', '-show_streams', input.url];
 }
 
-/** Arguments of the packet probe of one stream: pts,dts,duration,flags per line, no decoding. */
+/**
+ * Arguments of the packet probe of one stream: pts,dts,duration,flags per line, no decoding.
+ * Log level `warning`, not `error`: a packet cut short by the end of the file ("Packet
+ * corrupt") is only a warning, and it is what tells a cut download from a header that merely
+ * miscounts (checkPacketIndex).
+ */
 export function buildPacketProbeArgs(input: ProbeInput, streamIndex: number): string[] {
   return [
-    '-v', 'error', '-hide_banner',
+    '-v', 'warning', '-hide_banner',
     '-protocol_whitelist', protocolWhitelist(input.url),
     '-format_whitelist', SOURCE_FORMATS,
     '-select_streams', String(streamIndex),
@@ -86,6 +97,11 @@ const StreamSchema = z.object({
   time_base: z.string().optional(),
   avg_frame_rate: z.string().optional(),
   nb_frames: z.string().optional(),
+  bits_per_raw_sample: z.string().optional(),
+  color_range: z.string().optional(),
+  color_space: z.string().optional(),
+  color_transfer: z.string().optional(),
+  color_primaries: z.string().optional(),
   channels: z.number().optional(),
   sample_rate: z.string().optional(),
   disposition: z.record(z.string(), z.number()).optional(),
@@ -146,10 +162,12 @@ export function parseStreamProbe(json: string): MediaInfo {
       avgFrameRate: fr ? fr.num / fr.den : 0,
       rotation: normalizeRotation(v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? Number(v.tags?.rotate ?? 0)),
       ...(Number.isFinite(nb) && nb > 0 ? { headerFrames: nb } : {}),
+      colour: parseSourceColour(v as Parameters<typeof parseSourceColour>[0]),
     },
     audio: a
       ? { index: a.index, codec: a.codec_name ?? 'unknown', channels: a.channels ?? 0, sampleRate: Number(a.sample_rate ?? 0) }
       : null,
+    tracks: parseTracks(json),
   };
 }
 
@@ -178,16 +196,29 @@ export function parsePacketCsv(csv: string): PacketIndex {
 }
 
 /**
- * Checks that the packet index is complete and usable. A header that promises more frames
- * than could be read, or ffprobe's "partial file", means the file was cut short.
+ * Checks that the packet index is complete and usable.
+ *
+ * Truncated means the data ends mid-stream: the demuxer says so ("partial file": an MP4 sample
+ * table pointing past the end; a missing moov), or the header promises more frames than can be
+ * read *and* the last packet was cut short by the end of the file ("Packet corrupt": a cut
+ * download of an AVI, whose index at the end is gone). A header frame count that merely
+ * disagrees with packets that all demux cleanly (AVI writers that count frames they never
+ * wrote, e.g. a header saying 300 for 295) is not truncation: ffmpeg and every player read
+ * those files without a warning, so the frames that exist are transcoded. Returns a note for
+ * the log in that case.
  */
-export function checkPacketIndex(info: MediaInfo, idx: PacketIndex, stderr: string): void {
+export function checkPacketIndex(info: MediaInfo, idx: PacketIndex, stderr: string): { note?: string } {
   if (idx.pts.length === 0) throw new InputError('INPUT_NO_FRAMES', 'the video stream has no readable frames');
   if (/partial file|Invalid NAL unit size|moov atom not found/i.test(stderr)) {
     throw new InputError('INPUT_TRUNCATED', 'the file is truncated: ffprobe could not read all of it');
   }
+  let note: string | undefined;
   if (info.video.headerFrames && idx.pts.length < info.video.headerFrames) {
-    throw new InputError('INPUT_TRUNCATED', `the file is truncated: the header lists ${info.video.headerFrames} video frames, only ${idx.pts.length} can be read`);
+    if (/Packet corrupt|truncat|End of file/i.test(stderr)) {
+      throw new InputError('INPUT_TRUNCATED', `the file is truncated: the header lists ${info.video.headerFrames} video frames, only ${idx.pts.length} can be read and the last is cut short`);
+    }
+    note = `the header lists ${info.video.headerFrames} video frames, ${idx.pts.length} demux cleanly: using those`;
   }
   if (idx.keyframes.length === 0) throw new InputError('INPUT_UNSUPPORTED', 'the video stream has no keyframe');
+  return note ? { note } : {};
 }

@@ -14,7 +14,13 @@ import { z } from 'zod';
  *     (a pixel count cannot be computed in a Choice state: it has no arithmetic).
  *  5. a high-bit-depth (10/12/14/16-bit) or 4:4:4 pixel format -> ECS.
  *  6. a video codec in ECS_VIDEO_CODECS -> ECS.
- *  7. otherwise Lambda.
+ *  7. the encoder's cost: the plan's estimate of the slowest segment's encode time
+ *     (`$.plan.segmentEncodeSec`, src/media/cost.ts: frames x output pixels x the preset's
+ *     relative cost, so an AV1 ladder weighs more than H.264 of the same source) above
+ *     `maxLambdaSegmentEncodeSec` -> ECS. Only when that threshold is in the input: the ASL
+ *     Choice does not have this rule yet (docs/OUTPUTS.md, "Encoder cost"), and without the
+ *     threshold both agree.
+ *  8. otherwise Lambda.
  * Every comparison is "strictly greater than": a source exactly at a threshold stays on Lambda.
  */
 
@@ -30,6 +36,8 @@ export const DeciderThresholdsSchema = z.object({
   maxLambdaKeyframeGapSec: z.number().positive(),
   maxLambdaLongSide: z.number().int().positive(),
   maxLambdaShortSide: z.number().int().positive(),
+  /** Estimated encode seconds of one segment above which the job goes to ECS (rule 7; optional). */
+  maxLambdaSegmentEncodeSec: z.number().positive().optional(),
 });
 export type DeciderThresholds = z.infer<typeof DeciderThresholdsSchema>;
 
@@ -69,9 +77,10 @@ export interface DeciderProbe {
   videoCodec: string;
 }
 
-/** The state the decider reads: $.probe, $.settings.engine, $.config.decider. */
+/** The state the decider reads: $.probe, $.plan.segmentEncodeSec, $.settings.engine, $.config.decider. */
 export interface DeciderInput {
   probe: DeciderProbe;
+  plan?: { segmentEncodeSec?: number };
   settings: { engine?: string };
   config: { decider?: DeciderThresholds };
 }
@@ -79,7 +88,7 @@ export interface DeciderInput {
 export interface Decision {
   engine: Engine;
   /** Which rule decided, for logs and tests. */
-  rule: 'forced' | 'no-thresholds' | 'size' | 'duration' | 'keyframe-gap' | 'long-side' | 'short-side' | 'pix-fmt' | 'codec' | 'default';
+  rule: 'forced' | 'no-thresholds' | 'size' | 'duration' | 'keyframe-gap' | 'long-side' | 'short-side' | 'pix-fmt' | 'codec' | 'encoder-cost' | 'default';
 }
 
 /** StringMatches semantics: `*` matches any run of characters, everything else literally. */
@@ -103,6 +112,8 @@ export function decideEngine(input: DeciderInput): Decision {
   if (p.width > t.maxLambdaShortSide && p.height > t.maxLambdaShortSide) return { engine: 'ecs', rule: 'short-side' };
   if (ECS_PIX_FMT_PATTERNS.some((g) => globMatches(g, p.pixFmt))) return { engine: 'ecs', rule: 'pix-fmt' };
   if ((ECS_VIDEO_CODECS as readonly string[]).includes(p.videoCodec)) return { engine: 'ecs', rule: 'codec' };
+  const cost = input.plan?.segmentEncodeSec;
+  if (t.maxLambdaSegmentEncodeSec !== undefined && cost !== undefined && cost > t.maxLambdaSegmentEncodeSec) return { engine: 'ecs', rule: 'encoder-cost' };
   return { engine: 'lambda', rule: 'default' };
 }
 

@@ -25,7 +25,9 @@ export interface JobEventDetail {
   userMetadata: Record<string, string>;
   timing: { submitTime: string; startTime?: string; finishTime?: string };
   outputGroupDetails?: {
-    type: 'FILE_GROUP';
+    type: 'HLS_GROUP' | 'DASH_ISO_GROUP' | 'FILE_GROUP';
+    /** The master playlist or MPD of a streaming group. */
+    playlistFilePaths?: string[];
     outputDetails: { outputFilePaths: string[]; durationInMs?: number; videoDetails?: { widthInPx: number; heightInPx: number } }[];
   }[];
   outputs?: PublishedOutput[];
@@ -65,18 +67,23 @@ export function buildJobEvent(p: {
     timing: { submitTime: p.job.submittedAt, ...(p.startTime ? { startTime: p.startTime } : {}), ...(p.status !== 'PROGRESSING' && p.status !== 'STATUS_UPDATE' ? { finishTime: now.toISOString() } : {}) },
   };
   if (p.status === 'COMPLETE') {
-    const videos = (p.outputs ?? []).filter((o) => o.type === 'video');
-    detail.outputGroupDetails = [
-      {
-        type: 'FILE_GROUP',
-        outputDetails: videos.map((v) => ({
-          outputFilePaths: [v.uri],
-          durationInMs: v.durationMs,
-          ...(v.width && v.height ? { videoDetails: { widthInPx: v.width, heightInPx: v.height } } : {}),
-        })),
-      },
-    ];
-    detail.outputs = p.outputs ?? [];
+    const outputs = p.outputs ?? [];
+    const details = (list: PublishedOutput[], paths: (o: PublishedOutput) => string[]) =>
+      list.map((v) => ({
+        outputFilePaths: paths(v),
+        ...(v.durationMs !== undefined ? { durationInMs: v.durationMs } : {}),
+        ...(v.width && v.height ? { videoDetails: { widthInPx: v.width, heightInPx: v.height } } : {}),
+      }));
+    const tracks = outputs.filter((o) => o.type === 'cmaf' && o.rendition);
+    const groups: NonNullable<JobEventDetail['outputGroupDetails']> = [];
+    const master = outputs.find((o) => o.type === 'hls' && o.name.endsWith('master.m3u8'));
+    if (master) groups.push({ type: 'HLS_GROUP', playlistFilePaths: [master.uri], outputDetails: details(tracks, (t) => [outputs.find((o) => o.type === 'hls' && o.name === `hls/${t.rendition}.m3u8`)?.uri ?? t.uri]) });
+    const mpd = outputs.find((o) => o.type === 'dash');
+    if (mpd) groups.push({ type: 'DASH_ISO_GROUP', playlistFilePaths: [mpd.uri], outputDetails: details(tracks, (t) => [t.uri]) });
+    const videos = outputs.filter((o) => o.type === 'video');
+    if (videos.length || groups.length === 0) groups.push({ type: 'FILE_GROUP', outputDetails: details(videos, (v) => [v.uri]) });
+    detail.outputGroupDetails = groups;
+    detail.outputs = outputs;
   }
   if (p.status === 'ERROR') {
     const f = describeFailure(p.error?.Error, p.error?.Cause);

@@ -32,6 +32,12 @@ export const isVideoKey = (key: string) => VIDEO_SUFFIXES.some((s) => key.toLowe
 /** Builds the execution input of a job for an uploaded object and the settings its metadata asks for. */
 export function jobForObject(config: Config, event: ObjectCreatedEvent, request: JobRequest, now = new Date()): JobInput {
   const { bucket, object } = event.detail;
+  return buildJobInput(config, { jobId: jobIdForObject(event), source: { bucket: bucket.name, key: object.key }, request, submittedAt: now });
+}
+
+/** The job id of an uploaded object version (the same whether its settings are usable or not). */
+export function jobIdForObject(event: ObjectCreatedEvent): string {
+  const { bucket, object } = event.detail;
   const version = object['version-id'] ?? object.etag ?? object.sequencer ?? String(object.size ?? '');
-  return buildJobInput(config, { jobId: jobIdFor(bucket.name, object.key, version), source: { bucket: bucket.name, key: object.key }, request, submittedAt: now });
+  return jobIdFor(bucket.name, object.key, version);
 }

@@ -17,9 +17,8 @@ export const ClipSchema = z
   .refine((c) => c.end === undefined || c.end > c.start, { message: 'clip end must be after clip start' });
 export type Clip = z.infer<typeof ClipSchema>;
 
-/** Output formats a job can ask for. */
-export const OUTPUT_FORMATS = ['mp4'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS, type OutputFormat } from '../media/presets.js';
+import { OUTPUT_FORMATS, PRESETS } from '../media/presets.js';
 
 /** Bounds of the target segment length (seconds). */
 export const SEGMENT_SECONDS_RANGE = { min: 0.5, max: 600 } as const;
@@ -34,7 +33,8 @@ export const JobSettingsSchema = z.object({
   clip: ClipSchema.optional(),
   /** Where the encode runs: the encoder decider's choice (auto, the default), or forced. */
   engine: z.enum(ENGINE_REQUESTS).default('auto'),
-  outputs: Outputs.default(['mp4']),
+  /** What the job publishes; the preset's outputs when the request names none. */
+  outputs: Outputs,
 });
 export type JobSettings = z.infer<typeof JobSettingsSchema>;
 
@@ -79,16 +79,17 @@ export type JobRequest = z.infer<typeof JobRequestSchema>;
 export function buildJobInput(config: Config, p: { jobId: string; source: { bucket: string; key: string }; request: JobRequest; submittedAt: Date }): JobInput {
   const r = parseInput(JobRequestSchema, p.request, 'job request');
   const clip = r.clip && (r.clip.start !== undefined || r.clip.end !== undefined) ? { start: r.clip.start ?? 0, ...(r.clip.end !== undefined ? { end: r.clip.end } : {}) } : undefined;
+  const preset = r.preset ?? config.DEFAULT_PRESET;
   return parseInput(
     JobInputSchema,
     {
       jobId: p.jobId,
       source: p.source,
       settings: {
-        preset: r.preset ?? config.DEFAULT_PRESET,
+        preset,
         segmentSeconds: r.segmentSeconds ?? config.SEGMENT_SECONDS,
         engine: r.engine ?? 'auto',
-        outputs: r.outputs ?? ['mp4'],
+        outputs: r.outputs ?? (Object.hasOwn(PRESETS, preset) ? PRESETS[preset].outputs : [...OUTPUT_FORMATS]),
         ...(clip ? { clip } : {}),
       },
       ...(r.correlationId ? { correlationId: r.correlationId } : {}),
@@ -141,8 +142,26 @@ export function requestFromMetadata(meta: Record<string, string>): JobRequest {
     req.clip = { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
   }
   if (meta['correlation-id'] !== undefined) req.correlationId = meta['correlation-id'];
-  if (problems.length) throw new ValidationError(`upload metadata: ${problems.join('; ')}`);
+  // Validated here too (buildJobInput validates again), so a refusal names the metadata the
+  // uploader set (`segment-seconds`), not the request field it maps to (`segmentSeconds`).
+  const checked = JobRequestSchema.safeParse(req);
+  if (!checked.success) {
+    for (const i of checked.error.issues) {
+      const field = i.path[0] === 'clip' ? `clip.${String(i.path[1] ?? 'start')}` : String(i.path[0] ?? '');
+      const name = Object.entries(UPLOAD_METADATA).find(([, f]) => f === field)?.[0] ?? field;
+      // An over-long correlation id is never echoed (not even cut: a cut id could name another job).
+      const why = name === 'correlation-id' && meta[name].length > CORRELATION_ID_MAX ? `${meta[name].length} characters, at most ${CORRELATION_ID_MAX} (not echoed)` : i.message;
+      problems.push(`${name}: ${why}`);
+    }
+  }
+  if (problems.length) throw new ValidationError(`upload metadata (x-amz-meta-*): ${problems.join('; ')}`);
   return req as JobRequest;
+}
+
+/** The correlation id of an upload's metadata when it is one a job may carry; undefined otherwise. */
+export function usableCorrelationId(meta: Record<string, string>): string | undefined {
+  const v = meta['correlation-id'];
+  return JobRequestSchema.shape.correlationId.safeParse(v).success ? v : undefined;
 }
 
 /**

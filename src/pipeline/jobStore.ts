@@ -139,6 +139,27 @@ export class JobStore {
   }
 
   /**
+   * Records a job that ends where it starts (an upload refused for its settings: ERROR, never
+   * run); false (and nothing written) when the job has a record already, so a duplicate
+   * delivery announces nothing.
+   */
+  async createFinal(rec: JobRecord): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...rec, rank: STATUS_RANK[rec.status], listPk: LIST_PK, listKey: `${rec.submittedAt}#${rec.jobId}` },
+          ConditionExpression: 'attribute_not_exists(jobId)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
    * Moves a job to `status`, creating the record from `initial` when there is none. Applied
    * only when it moves the job forward, or repeats its current status (a retried emitter
    * announces again what it failed to announce): the new record, or undefined when refused.

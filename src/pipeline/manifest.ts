@@ -1,7 +1,11 @@
 import type { MediaInfo, PacketIndex } from '../media/probe.js';
 import type { Plan } from '../media/plan.js';
 import type { Preset, Rendition } from '../media/presets.js';
+import type { ColourPlan } from '../media/colour.js';
 import type { Runtime } from '../runtime.js';
+import type { AudioChunk } from '../media/cmaf.js';
+import type { PieceFacts } from '../media/package.js';
+import type { OutputFormat } from './job.js';
 import { getJson } from '../aws/s3.js';
 import { keys } from './job.js';
 
@@ -9,6 +13,10 @@ import { keys } from './job.js';
 export interface ProbeDocument {
   info: MediaInfo;
   packets: PacketIndex;
+  /** Where the packet index came from: the moov's sample tables (bytes read) or every packet. */
+  index: { from: 'moov'; bytesRead: number; moovBytes: number; ms: number } | { from: 'packets'; reason: string; ms: number };
+  /** The video stream has B-frames (ffmpeg's seek by dts moves back for them). */
+  videoDelay: boolean;
 }
 
 /** Everything the workers need, written once by Plan; the Map gets only indices. */
@@ -23,18 +31,46 @@ export interface Manifest {
   video: MediaInfo['video'];
   audio: MediaInfo['audio'];
   thumbnailIntervalSec: number;
+  /** SDR, tone-mapped HDR or kept HDR (colour.ts); absent in manifests of older planners: SDR. */
+  colour?: ColourPlan;
+  /** The formats the job publishes (the CMAF pieces are made for any of them). */
+  outputs: OutputFormat[];
+  /** How segment i reads the source by range (plan.read.mode `range`): seek and frame selection. */
+  segmentReads?: { seek?: string; select: string }[];
+  /** The audio track's chunks, each encoded by the worker of segment `segment`. */
+  audioChunks: (AudioChunk & { segment: number })[];
+  /** Every audio and subtitle track of the source (the probe's list). */
+  tracks?: MediaInfo['tracks'];
+  /** The ffmpeg that encodes this job (its version is named in the COMPLETE event). */
+  ffmpegVersion?: string;
 }
 
-/** One rendition as produced by Concat. */
+/** What one segment worker reports of its pieces (the package step builds manifests from it). */
+export interface SegmentResult {
+  index: number;
+  frames: number;
+  /** Seconds of media this segment covers. */
+  durationSec: number;
+  /** Per rendition, and `audio` for the chunks this worker encoded. */
+  pieces: Record<string, PieceFacts[]>;
+  encodeMs: number;
+  totalMs: number;
+}
+
+/** One rendition as the package step made it (the COMPLETE event's figures). */
 export interface RenditionResult {
   name: string;
-  file: string;
+  /** The progressive MP4's name under the output prefix (when mp4 is an output). */
+  file?: string;
   width: number;
   height: number;
   durationMs: number;
   frames: number;
-  sizeBytes: number;
-  videoBitrate: number;
+  /** The progressive MP4's size. */
+  sizeBytes?: number;
+  codec: string;
+  peakBitrate: number;
+  averageBitrate: number;
 }
 
 /** Reads the manifest of a job. */

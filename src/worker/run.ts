@@ -5,9 +5,8 @@ import { mapLimit } from '../util/mapLimit.js';
 import { readManifest } from '../pipeline/manifest.js';
 import { splitStep } from '../pipeline/steps/split.js';
 import { transcodeSegmentStep } from '../pipeline/steps/segment.js';
-import { encodeAudioStep } from '../pipeline/steps/audio.js';
 import { thumbnailsStep } from '../pipeline/steps/thumbnails.js';
-import { concatStep } from '../pipeline/steps/concat.js';
+import { assembleStep } from '../pipeline/steps/assemble.js';
 
 /** How the worker spreads one job over the machine's cores. */
 export interface WorkerPlan {
@@ -24,8 +23,9 @@ export function planWorker(cores: number, segments: number, requested?: number):
 }
 
 /**
- * The whole job's encode on one machine, with the Lambda path's steps: split, then every
- * segment (up to one per core at a time), the audio and the thumbnails together, then concat.
+ * The whole job's encode on one machine, with the Lambda path's steps: split (only where the
+ * source cannot be read by range), then every segment (up to one per core at a time, each with
+ * its audio chunks) and the thumbnails together, then the package (manifests, MP4 downloads).
  * It writes the same pieces, staged outputs and renditions.json as the Lambda path, so Publish,
  * EmitComplete and Cleanup are shared.
  */
@@ -40,8 +40,9 @@ export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger
     }
   };
   const job = { jobId };
-  await timed('split', () => splitStep(rt, job, log.child({ step: 'split' })));
   const m = await readManifest(rt, jobId);
+  // The split pass only where the source cannot be read by range (the plan says which).
+  if (m.plan.read?.mode !== 'range') await timed('split', () => splitStep(rt, job, log.child({ step: 'split' })));
   const cores = opts.cores ?? os.availableParallelism();
   const plan = planWorker(cores, m.plan.segments.length, opts.concurrency);
   log.info('encoding', { segments: m.plan.segments.length, cores, ...plan });
@@ -49,10 +50,9 @@ export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger
   await timed('encode', () =>
     Promise.all([
       mapLimit(m.plan.segments, plan.concurrency, (s) => transcodeSegmentStep(rt, { jobId, index: s.index }, segLog, { threads: plan.threads })),
-      encodeAudioStep(rt, job, log.child({ step: 'encodeAudio' })),
       thumbnailsStep(rt, job, log.child({ step: 'thumbnails' })),
     ]),
   );
-  await timed('concat', () => concatStep(rt, job, log.child({ step: 'concat' })));
+  await timed('assemble', () => assembleStep(rt, job, log.child({ step: 'assemble' })));
   return timings;
 }

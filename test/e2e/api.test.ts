@@ -303,7 +303,10 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     const frameDur = src[1] - src[0];
     const expected = kept[kept.length - 1] - kept[0] + frameDur;
     assert.ok(Math.abs(v.duration - expected) <= frameDur + 1e-3, `video duration ${v.duration} vs ${expected}`);
-    assert.ok(Math.abs(a.duration - v.duration) <= 1024 / 48000 + 1e-3, `audio ${a.duration}s within one AAC frame of video ${v.duration}s`);
+    // The MP4 hides the AAC priming packet with an edit list; ffprobe shows it before zero and
+    // counts it in the duration (test/helpers/contract.ts does the same): what plays is the rest.
+    const audioDur = a.startTime < 0 && a.startTime > -2048 / 48000 ? a.duration + a.startTime : a.duration;
+    assert.ok(Math.abs(audioDur - v.duration) <= 1024 / 48000 + 1e-3, `audio ${audioDur}s within one AAC frame of video ${v.duration}s`);
     assert.equal(video.frames, kept.length, 'the output record counts the same frames');
 
     // The webhook notifier POSTed the job's events to the callback URL, echoing what was sent.

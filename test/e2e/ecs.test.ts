@@ -19,8 +19,8 @@ import { downloadFile, putJson } from '../../src/aws/s3.js';
 import { descendants } from '../../src/worker/children.js';
 import { EXIT } from '../../src/ecs/exitCodes.js';
 import { ECS_MAX_ATTEMPTS } from '../../src/ecs/state.js';
-import { checkContract } from '../helpers/contract.js';
-import { runJob, objectBytes, keysUnder } from '../helpers/stack.js';
+import { checkContract, checkStreaming } from '../helpers/contract.js';
+import { runJob, objectBytes, keysUnder, downloadOutputs } from '../helpers/stack.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FINAL = ['COMPLETE', 'ERROR'];
@@ -105,13 +105,13 @@ describe('ECS worker on the local stack', function () {
     if (r.detail.status !== 'COMPLETE') return { ...r, figures: undefined };
     const outDir = path.join(dir, `out-${n}`);
     await mkdir(outDir, { recursive: true });
-    for (const o of r.detail.outputs ?? []) {
-      await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.uri.replace(`s3://${stack.config.OUTPUT_BUCKET}/`, '') }, path.join(outDir, o.name));
-      assert.equal((await stat(path.join(outDir, o.name))).size, o.sizeBytes, `${o.name}: size in the event`);
-    }
+    await downloadOutputs(stack, r.jobId, outDir);
+    for (const o of r.detail.outputs ?? []) if (!o.name.endsWith('/')) assert.equal((await stat(path.join(outDir, o.name))).size, o.sizeBytes, `${o.name}: size in the event`);
     const videos = (r.detail.outputs ?? []).filter((o) => o.type === 'video');
     assert.equal(videos.length, 1);
-    assert.deepEqual((r.detail.outputs ?? []).filter((o) => o.type !== 'video').map((o) => o.name).sort(), ['poster.jpg', 'sprite.jpg', 'thumbnails.vtt']);
+    // The same package as the Lambda path: manifests, CMAF folders, the download, thumbnails.
+    assert.deepEqual((r.detail.outputs ?? []).map((o) => o.name).filter((x) => !x.startsWith('mp4/')).sort(), ['cmaf/240p/', ...(expectAudio ? ['cmaf/audio/'] : []), 'dash/manifest.mpd', 'hls/240p.m3u8', ...(expectAudio ? ['hls/audio.m3u8'] : []), 'hls/master.m3u8', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt'].sort());
+    await checkStreaming(file, outDir, [videos[0].rendition!], expectAudio);
     return { ...r, figures: await checkContract(file, outDir, videos, expectAudio) };
   }
 
@@ -259,7 +259,7 @@ describe('ECS worker on the local stack', function () {
     assert.match(r.stderr, /EcsSubmit/);
     assert.match(r.stderr, /EcsWorker/);
     assert.doesNotMatch(r.stderr, /\bSplit\b/);
-    assert.deepEqual((await readdir(out)).sort(), ['240p.mp4', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt']);
+    assert.deepEqual((await readdir(out)).sort(), ['cmaf', 'dash', 'hls', 'mp4', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt']);
     const bad = await cli([input, '--engine', 'gpu']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--engine must be one of auto, lambda, ecs/);

@@ -12,8 +12,8 @@ import { LocalStack } from '../../src/local/stack.js';
 import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/binaries.js';
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
 import { runProcess } from '../../src/media/runner.js';
-import { downloadFile } from '../../src/aws/s3.js';
-import { checkContract } from '../helpers/contract.js';
+import { downloadFile, listKeys } from '../../src/aws/s3.js';
+import { checkContract, checkStreaming } from '../helpers/contract.js';
 import { runJob, objectBytes, keysUnder } from '../helpers/stack.js';
 import { eventSchemaErrors } from '../helpers/eventSchema.js';
 
@@ -62,79 +62,82 @@ for (const tc of toolchains) {
       assert.equal(new Set(updates.map((p) => Math.floor(p / 10))).size, updates.length, `one per step: ${updates.join(',')}`);
       assert.ok(updates.every((p) => p >= 10 && p <= 99));
       const videos = (detail.outputs ?? []).filter((o) => o.type === 'video');
-      assert.deepEqual(videos.map((o) => o.name).sort(), [...expectOutputs].sort());
-      assert.deepEqual((detail.outputs ?? []).map((o) => o.name).filter((x) => !x.endsWith('.mp4')).sort(), ['poster.jpg', 'sprite.jpg', 'thumbnails.vtt']);
+      assert.deepEqual(videos.map((o) => o.name).sort(), expectOutputs.map((r) => `mp4/${r}.mp4`).sort());
+      const hasAudio = spec.audio !== false && spec.audio !== undefined;
+      const names = (detail.outputs ?? []).map((o) => o.name);
+      // Manifests first, then the downloads, the CMAF folders, the pictures.
+      assert.deepEqual(names.slice(0, 2), ['hls/master.m3u8', ...(expectOutputs.length ? [`hls/${[...expectOutputs].sort()[0]}.m3u8`] : [])]);
+      assert.deepEqual(names.filter((x) => x.startsWith('cmaf/')).sort(), [...(hasAudio ? ['cmaf/audio/'] : []), ...expectOutputs.map((r) => `cmaf/${r}/`)].sort());
+      assert.ok(names.includes('dash/manifest.mpd'));
+      for (const x of ['poster.jpg', 'sprite.jpg', 'thumbnails.vtt']) assert.ok(names.includes(x), x);
       const outDir = src(`out-${n}`);
-      await mkdir(outDir, { recursive: true });
-      for (const o of detail.outputs ?? []) {
-        const objKey = o.uri.replace(`s3://${stack.config.OUTPUT_BUCKET}/`, '');
-        await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: objKey }, path.join(outDir, o.name));
-        assert.equal((await readFile(path.join(outDir, o.name))).length, o.sizeBytes, `${o.name}: size in the event`);
+      for (const o of await listKeys(stack.s3, stack.config.OUTPUT_BUCKET, `${jobId}/`)) {
+        const f = path.join(outDir, o.key.slice(jobId.length + 1));
+        await mkdir(path.dirname(f), { recursive: true });
+        await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.key }, f);
       }
+      for (const o of detail.outputs ?? []) if (!o.name.endsWith('/')) assert.equal((await readFile(path.join(outDir, o.name))).length, o.sizeBytes, `${o.name}: size in the event`);
       assert.deepEqual(await objectBytes(stack, stack.config.INGEST_BUCKET, key), before, 'source untouched');
       assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${jobId}/`), [], 'work prefix cleaned');
       const vtt = await readFile(path.join(outDir, 'thumbnails.vtt'), 'utf8');
       assert.match(vtt, /^WEBVTT\n\n00:00:00\.000 --> /);
-      return { figures: await checkContract(file, outDir, videos, spec.audio !== false && spec.audio !== undefined), detail };
+      await checkStreaming(file, outDir, expectOutputs, hasAudio);
+      return { figures: await checkContract(file, outDir, videos, hasAudio), detail };
     }
 
-    it('the generated sample (60 s 1280x720 with sound): every rendition meets the contract', async () => {
-      const { figures, detail } = await transcodeAndCheck({ durationSec: 60, width: 1280, height: 720, fps: 30, audio: true }, {}, ['720p.mp4', '480p.mp4']);
-      assert.equal(detail.outputs?.find((o) => o.name === '720p.mp4')?.frames, 1800);
-      console.log('      sample:', JSON.stringify(figures));
-      // The local log: Powertools lines, each step's outcome at INFO with the job's id.
-      await new Promise((r) => logStream.write('', r));
-      const lines = (await readFile(path.join(dir, 'log.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-      const probe = lines.find((l) => l.step === 'probe' && l.message === 'step succeeded' && l.jobId === detail.jobId);
-      assert.ok(probe, 'a probe outcome line for the job');
-      assert.equal(probe.level, 'INFO');
-      assert.equal(probe.service, 'media-transcoder');
-      assert.equal(typeof probe.cold_start, 'boolean');
-      assert.match(String(probe.function_request_id), /^[0-9a-f-]{36}$/);
-      assert.equal(probe.function_name, 'media-transcoder-probe');
-      const metrics = lines.filter((l) => l._aws && l.jobId === undefined && typeof l.SegmentSeconds === 'number');
-      assert.ok(metrics.length >= 1, 'segment seconds as EMF metrics');
-    });
+    // Every output is made from CMAF fragments; an ffmpeg that cannot write them with source
+    // timing (the npm-shipped 2018 build) is refused at planning, before anything is encoded.
+    if (tc.bins.source.ffmpeg === 'npm') {
+      it('an ffmpeg that cannot write CMAF right: one ERROR (ENCODER_UNAVAILABLE) at Plan, nothing encoded or published', async () => {
+        const file = src(`in-${++n}.mp4`);
+        await generateSample({ durationSec: 3, width: 320, height: 240, fps: 25, audio: true, output: file });
+        const { jobId, detail, events } = await runJob(stack, file, `uploads/${n}-old.mp4`, { preset: 'h264-single-480p' });
+        assert.equal(detail.status, 'ERROR');
+        assert.equal(detail.errorCode, 'ENCODER_UNAVAILABLE');
+        assert.match(detail.errorMessage!, /cannot write CMAF fragments.*ffmpeg 5\.1 or newer/);
+        assert.equal(events.filter((e) => (e.detail as { status: string }).status === 'PROGRESSING').length, 0, 'refused before PROGRESSING');
+        assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`), []);
+        assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${jobId}/`), []);
+      });
+    } else {
+      it('the generated sample (60 s 1280x720 with sound): every rendition meets the contract', async () => {
+        const { figures, detail } = await transcodeAndCheck({ durationSec: 60, width: 1280, height: 720, fps: 30, audio: true }, {}, ['720p', '480p']);
+        assert.equal(detail.outputs?.find((o) => o.name === 'mp4/720p.mp4')?.frames, 1800);
+        console.log('      sample:', JSON.stringify(figures));
+        // The local log: Powertools lines, each step's outcome at INFO with the job's id.
+        await new Promise((r) => logStream.write('', r));
+        const lines = (await readFile(path.join(dir, 'log.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        const probe = lines.find((l) => l.step === 'probe' && l.message === 'step succeeded' && l.jobId === detail.jobId);
+        assert.ok(probe, 'a probe outcome line for the job');
+        assert.equal(probe.level, 'INFO');
+        assert.equal(probe.service, 'media-transcoder');
+        assert.equal(typeof probe.cold_start, 'boolean');
+        assert.match(String(probe.function_request_id), /^[0-9a-f-]{36}$/);
+        assert.equal(probe.function_name, 'media-transcoder-probe');
+        const metrics = lines.filter((l) => l._aws && l.jobId === undefined && typeof l.SegmentSeconds === 'number');
+        assert.ok(metrics.length >= 1, 'segment seconds as EMF metrics');
+      });
 
-    const vfrSource = { durationSec: 12, width: 640, height: 360, fps: 30, audio: true, bFrames: 3, variableFrameRate: true, keyframes: [0, 1.3, 2.1, 5.7, 7.2, 9.9, 10.4] };
+      const vfrSource = { durationSec: 12, width: 640, height: 360, fps: 30, audio: true, bFrames: 3, variableFrameRate: true, keyframes: [0, 1.3, 2.1, 5.7, 7.2, 9.9, 10.4] };
 
-    it('B-frames, irregular keyframes and variable frame rate: exact frames and timestamps', async () => {
-      const { figures } = await transcodeAndCheck(vfrSource, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['360p.mp4']);
-      console.log('      vfr:', JSON.stringify(figures));
-    });
+      it('B-frames, irregular keyframes and variable frame rate: exact frames and timestamps', async () => {
+        const { figures } = await transcodeAndCheck(vfrSource, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['360p']);
+        console.log('      vfr:', JSON.stringify(figures));
+      });
 
-    it('variable frame rate off the 1/fps grid (phone-like timestamps): exact, or refused by an old muxer, never silently wrong', async () => {
-      const spec = { ...vfrSource, offGrid: true };
-      if (tc.bins.source.ffmpeg !== 'npm') {
-        const { figures } = await transcodeAndCheck(spec, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['360p.mp4']);
+      it('variable frame rate off the 1/fps grid (phone-like timestamps): exact frames and timestamps', async () => {
+        const { figures } = await transcodeAndCheck({ ...vfrSource, offGrid: true }, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['360p']);
         console.log('      off-grid vfr:', JSON.stringify(figures));
-        return;
-      }
-      // The 2018 static build's MP4 muxer sizes the edit list short of the last frames here.
-      const file = src(`in-${++n}.mp4`);
-      await generateSample({ ...spec, output: file });
-      const { detail } = await runJob(stack, file, `uploads/${n}-offgrid.mp4`, { 'segment-seconds': '2', preset: 'h264-single-480p' });
-      if (detail.status === 'ERROR') {
-        assert.equal(detail.errorCode, 'SEGMENT_MISMATCH');
-        assert.match(detail.errorMessage!, /frames would be shown after concat/);
-      } else {
-        const outDir = src(`out-${n}`);
-        await mkdir(outDir, { recursive: true });
-        const v = detail.outputs!.find((o) => o.type === 'video')!;
-        await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: v.uri.replace(`s3://${stack.config.OUTPUT_BUCKET}/`, '') }, path.join(outDir, v.name));
-        await checkContract(file, outDir, [v], true);
-      }
-    });
+      });
 
-    it('a length that is not a whole number of segments, mono sound', async () => {
-      await transcodeAndCheck({ durationSec: 10.5, width: 640, height: 360, fps: 25, audio: { channels: 1 }, keyframes: Array.from({ length: 11 }, (_, i) => i) }, { 'segment-seconds': '4', preset: 'h264-single-480p' }, [
-        '360p.mp4',
-      ]);
-    });
+      it('a length that is not a whole number of segments, mono sound', async () => {
+        await transcodeAndCheck({ durationSec: 10.5, width: 640, height: 360, fps: 25, audio: { channels: 1 }, keyframes: Array.from({ length: 11 }, (_, i) => i) }, { 'segment-seconds': '4', preset: 'h264-single-480p' }, ['360p']);
+      });
 
-    it('a source with no audio', async () => {
-      await transcodeAndCheck({ durationSec: 8, width: 640, height: 360, fps: 24, audio: false }, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['360p.mp4']);
-    });
+      it('a source with no audio', async () => {
+        await transcodeAndCheck({ durationSec: 8, width: 640, height: 360, fps: 24, audio: false }, { 'segment-seconds': '2', preset: 'h264-single-480p' }, ['360p']);
+      });
+    }
 
     describe('bad input ends in one ERROR event and loses nothing', () => {
       const cases: { name: string; code: string; make: (file: string) => Promise<void> }[] = [

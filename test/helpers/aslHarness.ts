@@ -15,7 +15,7 @@ export function jobInput(over: { engine?: string; decider?: Json | null } = {}):
   return {
     jobId: 'j-test',
     source: { bucket: 'ingest', key: 'uploads/a.mp4' },
-    settings: { preset: 'h264-single-480p', segmentSeconds: 4, ...(over.engine !== undefined ? { engine: over.engine } : {}) },
+    settings: { preset: 'h264-single-480p', segmentSeconds: 4, outputs: ['hls', 'dash', 'mp4'], ...(over.engine !== undefined ? { engine: over.engine } : {}) },
     userMetadata: {},
     submittedAt: '2025-01-01T00:00:00.000Z',
     config: { mapConcurrency: 1, ...(over.decider ? { decider: over.decider } : {}) },
@@ -27,12 +27,11 @@ function defaultStubs(): Record<string, StubHandler> {
   let polls = 0;
   return {
     Probe: () => ({ sizeBytes: 1000, durationSec: 10, maxKeyframeGapSec: 2, width: 640, height: 360, pixFmt: 'yuv420p', videoCodec: 'h264' }),
-    Plan: () => ({ segmentCount: 1, indices: [0], renditions: ['360p'], frameCount: 250, durationSec: 10, hasAudio: false }),
+    Plan: () => ({ segmentCount: 1, indices: [0], renditions: ['360p'], frameCount: 250, durationSec: 10, hasAudio: false, readMode: 'split' }),
     Split: () => ({ files: 1 }),
     TranscodeSegment: (i) => ({ index: i.index }),
-    EncodeAudio: () => ({ audio: false }),
     Thumbnails: () => ({ tiles: 1 }),
-    Concat: () => ({ renditions: ['360p'] }),
+    Assemble: () => ({ renditions: ['360p'] }),
     Publish: () => ({ outputs: [] }),
     EmitProgressing: (i) => ({ emitted: i.status }),
     EmitComplete: (i) => ({ emitted: i.status }),
@@ -108,5 +107,5 @@ export async function runAsl(input: Json, handlers: Record<string, StubHandler> 
 export function engineOf(run: AslRun): 'lambda' | 'ecs' | 'none' {
   const i = run.entered.indexOf('EncoderDecider');
   const next = run.entered[i + 1];
-  return next === 'Split' ? 'lambda' : next === 'EcsStart' ? 'ecs' : 'none';
+  return next === 'ReadMode' ? 'lambda' : next === 'EcsStart' ? 'ecs' : 'none';
 }

@@ -30,3 +30,19 @@ export async function objectBytes(stack: LocalStack, bucket: string, key: string
 
 /** Keys under a prefix. */
 export const keysUnder = async (stack: LocalStack, bucket: string, prefix: string) => (await listKeys(stack.s3, bucket, prefix)).map((k) => k.key);
+
+/** Downloads every object of a job's output prefix into `dir`, keeping the package's layout. */
+export async function downloadOutputs(stack: LocalStack, jobId: string, dir: string): Promise<string[]> {
+  const { mkdir } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const { downloadFile } = await import('../../src/aws/s3.js');
+  const names: string[] = [];
+  for (const o of await listKeys(stack.s3, stack.config.OUTPUT_BUCKET, `${jobId}/`)) {
+    const name = o.key.slice(jobId.length + 1);
+    const f = path.join(dir, name);
+    await mkdir(path.dirname(f), { recursive: true });
+    await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.key }, f);
+    names.push(name);
+  }
+  return names.sort();
+}

@@ -6,7 +6,7 @@ import { ApiError, API_ERRORS, toApiError } from '../../src/api/errors.js';
 import { readJsonBody, MAX_BODY_BYTES } from '../../src/api/http.js';
 import { checkClipInSource, newJobId, normalizeClip, parseSource } from '../../src/api/operations.js';
 import { matchRoute } from '../../src/api/router.js';
-import { callbackUrlProblem, isNonPublicAddress } from '../../src/api/callbackUrl.js';
+import { callbackUrlProblem, isNonPublicAddress, resolveCallbackTarget } from '../../src/api/callbackUrl.js';
 import { contentTypeFor, sanitizeFilename } from '../../src/api/uploads.js';
 import { isLoopbackAddress, toHttpApiEvent } from '../../src/local/apiServer.js';
 import { buildDurationProbeArgs, parseDurationProbe } from '../../src/api/sourceCheck.js';
@@ -255,9 +255,12 @@ describe('API: callback URLs', () => {
       assert.ok(callbackUrlProblem(bad, cloud), bad.slice(0, 60));
     }
   });
-  it('local: also http(s) to 127.0.0.1, [::1] and localhost; still not other private hosts', () => {
+  it('local: also http(s) to 127.0.0.1, [::1] and localhost; still not other private hosts', async () => {
     for (const ok of ['http://127.0.0.1:8080/h', 'http://localhost:9/h', 'http://[::1]:9/h', 'https://hooks.example.com/']) assert.equal(callbackUrlProblem(ok, local), undefined, ok);
-    for (const bad of ['http://192.168.1.1/h', 'http://hooks.example.com/', 'file:///etc/passwd']) assert.ok(callbackUrlProblem(bad, local), bad);
+    for (const bad of ['http://192.168.1.1/h', 'file:///etc/passwd']) assert.ok(callbackUrlProblem(bad, local), bad);
+    // http:// to a name: decided by what it resolves to (loopback only).
+    const publicName = await resolveCallbackTarget('http://hooks.example.com/', { ...local, resolve: async () => [{ address: '93.184.216.34', family: 4 }] });
+    assert.equal(publicName.ok, false);
   });
   it('classifies address literals', () => {
     for (const ip of ['0.0.0.0', '10.1.1.1', '100.64.0.1', '127.0.0.1', '169.254.1.1', '172.16.0.1', '172.31.255.255', '192.168.0.1', '224.0.0.1', '::', '::1', 'fe80::1', 'fc00::1']) assert.ok(isNonPublicAddress(ip), ip);

@@ -33,7 +33,7 @@ describe('state machine definition', () => {
   });
 
   it('every top-level work state is caught and leads to the ERROR event', () => {
-    for (const name of ['Probe', 'Plan', 'EmitProgressing', 'Split', 'Encode', 'Concat', 'Publish', 'EmitComplete', 'EcsSubmit', 'EcsStatus', 'EcsStop']) {
+    for (const name of ['Probe', 'Plan', 'EmitProgressing', 'Split', 'Encode', 'Assemble', 'Publish', 'EmitComplete', 'EcsSubmit', 'EcsStatus', 'EcsStop']) {
       const c = def.States[name].Catch as { ErrorEquals: string[]; Next: string }[];
       // States.ALL must be the last catcher (ASL); only Encode has one before it, the ECS fallback.
       assert.deepEqual(c?.at(-1), { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'EmitError' }, name);

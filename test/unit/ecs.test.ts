@@ -357,7 +357,7 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
     assert.equal(run.count('EcsSubmit'), 1);
     assert.deepEqual(run.entered.slice(run.entered.lastIndexOf('EcsCheck') + 1), ['Publish', 'EmitComplete', 'Cleanup', 'Done']);
     assert.equal(run.count('Split'), 0);
-    assert.equal(run.count('Concat'), 0);
+    assert.equal(run.count('Assemble'), 0);
   });
 
   it('a re-runnable failure is re-run; after 3 attempts the error goes to one ERROR event', async () => {

@@ -41,9 +41,13 @@ describe('probe parsing', () => {
     assert.equal(normalizeRotation(180), 180);
   });
 
-  it('fewer packets than the header promises is INPUT_TRUNCATED; none is INPUT_NO_FRAMES', () => {
+  it('fewer packets than the header promises: INPUT_TRUNCATED when the last is cut short, accepted when all demux cleanly; none is INPUT_NO_FRAMES', () => {
     const info = parseStreamProbe(JSON.stringify({ streams: [{ index: 0, codec_type: 'video', codec_name: 'h264', width: 2, height: 2, time_base: '1/30', nb_frames: '10' }] }));
-    assert.throws(() => checkPacketIndex(info, parsePacketCsv('0,0,1,K\n1,1,1,_\n'), ''), code('INPUT_TRUNCATED'));
+    const cut = '[avi @ 0x1] Packet corrupt (stream = 0, dts = 1).\n';
+    assert.throws(() => checkPacketIndex(info, parsePacketCsv('0,0,1,K\n1,1,1,_\n'), cut), code('INPUT_TRUNCATED'));
+    assert.throws(() => checkPacketIndex(info, parsePacketCsv('0,0,1,K\n1,1,1,_\n'), '[mov,mp4 @ 0x1] stream 0, offset 0x30: partial file\n'), code('INPUT_TRUNCATED'));
+    assert.match(checkPacketIndex(info, parsePacketCsv('0,0,1,K\n1,1,1,_\n'), '').note ?? '', /header lists 10 video frames, 2 demux cleanly/);
+    assert.deepEqual(checkPacketIndex(info, parsePacketCsv(Array.from({ length: 10 }, (_, i) => `${i},${i},1,${i ? '_' : 'K'}`).join('\n')), ''), {});
     assert.throws(() => checkPacketIndex(info, parsePacketCsv(''), ''), code('INPUT_NO_FRAMES'));
   });
 });

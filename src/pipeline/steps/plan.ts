@@ -4,7 +4,13 @@ import { getJson, putJson } from '../../aws/s3.js';
 import { planSegments } from '../../media/plan.js';
 import { getPreset, selectRenditions } from '../../media/presets.js';
 import { InputError } from '../../errors.js';
+import { planColour } from '../../media/colour.js';
+import { capabilitiesOf, checkCapabilities } from '../../media/encoders.js';
+import { estimateSegmentEncodeSec } from '../../media/cost.js';
 import { keys, type JobInput } from '../job.js';
+import { chooseReadMode, rangeFrameSelect, rangeSeekSeconds } from '../../media/rangeInput.js';
+import { planAudioChunks } from '../../media/cmaf.js';
+import { writesCmaf } from '../../media/cmafCheck.js';
 import type { Manifest, ProbeDocument } from '../manifest.js';
 
 /** What the state keeps of the plan: counts and the Map's indices. */
@@ -15,6 +21,15 @@ export interface PlanSummary {
   frameCount: number;
   durationSec: number;
   hasAudio: boolean;
+  /** Video codec of the outputs (h264, hevc, av1). */
+  outputCodec: string;
+  /** `range`: segments read the source through its index; `split`: the Split task runs first. */
+  readMode: 'range' | 'split';
+  /**
+   * Estimated encode seconds of the longest segment into every rendition on one worker
+   * (cost.ts): the encoder decider weighs the encoder's cost with it.
+   */
+  segmentEncodeSec: number;
 }
 
 /** Cuts the source into segments at clean keyframes and writes the manifest. */
@@ -25,7 +40,29 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
   if (job.settings.clip && info.durationSec > 0 && job.settings.clip.start >= info.durationSec) {
     throw new InputError('INVALID_CLIP', `clip start ${job.settings.clip.start}s is beyond the end of the source (${info.durationSec}s)`);
   }
+  // Fail here, before anything is encoded, when this ffmpeg cannot serve the preset.
+  const colour = planColour(preset.video, info.video.colour);
+  const ffmpeg = rt.binaries;
+  checkCapabilities(preset, await capabilitiesOf(ffmpeg.ffmpeg), colour, `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg})`);
+  // Every output is made from CMAF pieces: an ffmpeg that cannot write them right is refused
+  // now, before anything is encoded.
+  const cmaf = await writesCmaf(ffmpeg.ffmpeg);
+  if (!cmaf.ok) throw new InputError('ENCODER_UNAVAILABLE', `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg}) cannot write CMAF fragments with source timing; use ffmpeg 5.1 or newer (Debian's, or the production layer): ${cmaf.reason.replace(/^[A-Z_]+: /, '')}`);
   const plan = planSegments(packets, info.video.timeBase, { segmentSeconds: job.settings.segmentSeconds, clip: job.settings.clip });
+  // Range reads where the container's index was read exactly; the split pass otherwise.
+  const read = chooseReadMode({ formatName: info.formatName, index: probe.index.from === 'moov' ? { ok: true } : { ok: false, reason: probe.index.reason }, timeBase: plan.timeBase });
+  plan.read = read;
+  const assignChunks = (pl: typeof plan) => {
+    const tb = pl.timeBase.num / pl.timeBase.den;
+    const starts = pl.segments.map((x) => (x.startPts - pl.startPts) * tb);
+    return planAudioChunks(starts, pl.durationSec, preset.audio.sampleRate).map((c) => {
+      // The worker of the segment that starts nearest the chunk encodes it.
+      const at = c.from / preset.audio.sampleRate;
+      let segment = 0;
+      for (let i = 0; i < starts.length; i++) if (Math.abs(starts[i] - at) < Math.abs(starts[segment] - at)) segment = i;
+      return { ...c, segment };
+    });
+  };
   const swap = info.video.rotation === 90 || info.video.rotation === 270;
   const renditions = selectRenditions(preset, swap ? info.video.height : info.video.width, swap ? info.video.width : info.video.height);
   const manifest: Manifest = {
@@ -38,6 +75,12 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     video: info.video,
     audio: info.audio,
     thumbnailIntervalSec: rt.config.THUMBNAIL_INTERVAL_SECONDS,
+    colour,
+    outputs: job.settings.outputs ?? preset.outputs,
+    ...(read.mode === 'range' ? { segmentReads: plan.segments.map((seg) => ({ seek: rangeSeekSeconds(packets, seg.startPacket, plan.timeBase, probe.videoDelay), select: rangeFrameSelect(packets, seg).filter })) } : {}),
+    audioChunks: info.audio ? assignChunks(plan) : [],
+    tracks: info.tracks,
+    ffmpegVersion: (await capabilitiesOf(rt.binaries.ffmpeg)).version,
   };
   await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(job.jobId) }, manifest);
   log.info('planned', {
@@ -46,6 +89,9 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     durationSec: plan.durationSec,
     renditions: renditions.map((r) => r.name),
     uncleanKeyframes: plan.uncleanKeyframes,
+    colour: colour.mode,
+    read,
+    outputs: manifest.outputs,
   });
   return {
     segmentCount: plan.segments.length,
@@ -54,5 +100,8 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     frameCount: plan.frameCount,
     durationSec: Number(plan.durationSec.toFixed(6)),
     hasAudio: info.audio !== null,
+    outputCodec: preset.video.codec,
+    readMode: read.mode,
+    segmentEncodeSec: estimateSegmentEncodeSec(plan, renditions, preset),
   };
 }

@@ -2,13 +2,22 @@ import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { headObject, presignGet, putJson } from '../../aws/s3.js';
 import { runProcess, ProcessError, lastLines } from '../../media/runner.js';
-import { buildPacketProbeArgs, buildStreamProbeArgs, checkPacketIndex, parsePacketCsv, parseStreamProbe } from '../../media/probe.js';
+import { buildFirstFrameSideDataArgs, hdrTransfer, parseFrameSideData, parseSourceColour, pickHdrMetadata } from '../../media/colour.js';
+import { protocolWhitelist, buildPacketProbeArgs, buildStreamProbeArgs, checkPacketIndex, parsePacketCsv, parseStreamProbe } from '../../media/probe.js';
 import { InputError, TransientError } from '../../errors.js';
-import { FORMAT_REFUSED_RE } from '../../media/formats.js';
+import { FORMAT_REFUSED_RE, SOURCE_FORMATS } from '../../media/formats.js';
 import { checkMediaLimits, checkSize, checkTimeline } from '../../media/limits.js';
 import { limitsOf } from '../../config.js';
 import { keys, type JobInput } from '../job.js';
 import type { ProbeDocument } from '../manifest.js';
+import type { PacketIndex } from '../../media/probe.js';
+import { buildStreamProbeWithHeadArgs, httpRangeSource, probeIndex, type IndexProbeResult } from '../../media/indexProbe.js';
+
+/** Whether the video stream has a decoding delay (B-frames: ffprobe's has_b_frames), which moves ffmpeg's seeks. */
+function hasVideoDelay(streamJson: string, index: number): boolean {
+  const j = JSON.parse(streamJson) as { streams?: { index?: number; has_b_frames?: number }[] };
+  return (j.streams?.find((x) => x.index === index)?.has_b_frames ?? 0) > 0;
+}
 
 /** The small summary kept in the state (the decider and the events read it). */
 export interface ProbeSummary {
@@ -34,6 +43,11 @@ async function ffprobe(bin: string, args: string[], timeoutMs: number, what: str
     if (err instanceof ProcessError && FORMAT_REFUSED_RE.test(err.stderrTail)) {
       throw new InputError('INPUT_UNSUPPORTED', 'the container format is not accepted (playlists, concat lists, image sequences and other formats that reference other files are refused)', { cause: err });
     }
+    // An MP4/MOV whose index (moov, written last unless faststart) is missing: a cut download
+    // or an upload that stopped, not an unreadable format.
+    if (err instanceof ProcessError && /moov atom not found/i.test(err.stderrTail)) {
+      throw new InputError('INPUT_TRUNCATED', 'the file is truncated: its MP4 index (moov atom), which is written at the end, is missing', { cause: err });
+    }
     if (err instanceof ProcessError) {
       throw new InputError('INPUT_UNREADABLE', `not a readable media file: ${lastLines(err.stderrTail, 2) || err.message}`, { cause: err });
     }
@@ -52,18 +66,43 @@ export async function probeStep(rt: Runtime, job: JobInput, log: Logger): Promis
   checkSize(head.size, limits);
   const url = await presignGet(rt.s3, job.source);
   const timeoutMs = rt.config.FFPROBE_TIMEOUT_SECONDS * 1000;
-  const streams = await ffprobe(rt.binaries.ffprobe, buildStreamProbeArgs({ url }), timeoutMs, 'streams');
+  // The stream probe also shows the first packets: the check the index probe compares against.
+  const streams = await ffprobe(rt.binaries.ffprobe, buildStreamProbeWithHeadArgs({ url }), timeoutMs, 'streams');
   const info = parseStreamProbe(streams.stdout);
   info.sizeBytes = head.size;
   checkMediaLimits(info, limits);
-  // Reading every packet takes longer than the header: twice the budget (both stay inside the
-  // Probe task's 300 s with the default of 90 s).
-  const pk = await ffprobe(rt.binaries.ffprobe, buildPacketProbeArgs({ url }, info.video.index), timeoutMs * 2, 'packets');
-  const packets = parsePacketCsv(pk.stdout);
-  checkPacketIndex(info, packets, pk.stderrTail);
+  // PQ (HDR10) sources: mastering display and content light usually ride in the bitstream
+  // (HEVC SEI), which only a decoded frame reports; one frame is decoded for them.
+  if (info.video.colour && hdrTransfer(info.video.colour) === 'pq' && !info.video.colour.masteringDisplay) {
+    const sd = await ffprobe(rt.binaries.ffprobe, buildFirstFrameSideDataArgs({ url, videoStream: info.video.index, protocols: protocolWhitelist(url), formats: SOURCE_FORMATS }), timeoutMs, 'HDR metadata');
+    info.video.colour = { ...info.video.colour, ...pickHdrMetadata(parseSourceColour({}, parseFrameSideData(sd.stdout))) };
+  }
+  // MP4/MOV: the packet index from the moov's sample tables, by range requests (about the
+  // moov's bytes). Anything else, or an index this code cannot reproduce exactly, falls back
+  // to ffprobe reading every packet (twice the budget; both stay inside the Probe task's 300 s).
+  const started = Date.now();
+  const source = httpRangeSource(url, head.size);
+  const indexed = await probeIndex(source, { formatName: info.formatName, streamIndex: info.video.index, streamJson: streams.stdout }).catch(
+    (err: unknown): IndexProbeResult => ({ ok: false, reason: `index read failed: ${(err as Error).message}` }),
+  );
+  let packets: PacketIndex;
+  let index: ProbeDocument['index'];
+  let stderrTail = '';
+  if (indexed.ok) {
+    packets = indexed.packets;
+    index = { from: 'moov', bytesRead: source.bytesRead, moovBytes: indexed.moov.size, ms: Date.now() - started };
+  } else {
+    const pk = await ffprobe(rt.binaries.ffprobe, buildPacketProbeArgs({ url }, info.video.index), timeoutMs * 2, 'packets');
+    packets = parsePacketCsv(pk.stdout);
+    stderrTail = pk.stderrTail;
+    index = { from: 'packets', reason: indexed.reason, ms: Date.now() - started };
+  }
+  const check = checkPacketIndex(info, packets, stderrTail);
+  if (check.note) log.warn('header frame count disagrees with the packets', { note: check.note });
   const span = packets.pts.reduce((a, b) => Math.max(a, b), -Infinity) - packets.pts.reduce((a, b) => Math.min(a, b), Infinity);
   checkTimeline((span * info.video.timeBase.num) / info.video.timeBase.den, packets.pts.length, limits);
-  const doc: ProbeDocument = { info, packets };
+  const videoDelay = hasVideoDelay(streams.stdout, info.video.index);
+  const doc: ProbeDocument = { info, packets, index, videoDelay };
   await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.probe(job.jobId) }, doc);
 
   const tick = info.video.timeBase.num / info.video.timeBase.den;
@@ -86,6 +125,6 @@ export async function probeStep(rt: Runtime, job: JobInput, log: Logger): Promis
     keyframeCount: packets.keyframes.length,
     maxKeyframeGapSec: Number(maxGap.toFixed(3)),
   };
-  log.info('probed', { summary, probeMs: streams.durationMs + pk.durationMs });
+  log.info('probed', { summary, index, probeMs: streams.durationMs + index.ms });
   return summary;
 }

@@ -1,66 +1,95 @@
 import path from 'node:path';
 import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
-import { downloadFile, putJson, uploadFile } from '../../aws/s3.js';
+import { downloadFile, presignGet, putBytes, putJson } from '../../aws/s3.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
-import { buildSegmentEncodeArgs } from '../../media/args.js';
-import { countVideoPackets } from '../../media/inspect.js';
-import { EncoderError, ValidationError } from '../../errors.js';
+import { buildRangeSegmentEncodeArgs } from '../../media/rangeInput.js';
+import { buildAudioChunkArgs, buildCmafSegmentArgs, toCmafOutputs } from '../../media/cmaf.js';
+import { audioPiece, pieceFacts, videoPiece, type PieceFacts } from '../../media/package.js';
+import { packageLayout } from '../../media/manifests.js';
+import { encoderThreads } from '../../media/encoderStats.js';
+import { ValidationError } from '../../errors.js';
+import { mapLimit } from '../../util/mapLimit.js';
 import { keys } from '../job.js';
-import { readManifest } from '../manifest.js';
+import { readManifest, type Manifest, type SegmentResult } from '../manifest.js';
 import { ensureSpace, withWorkDir } from '../workdir.js';
-import { stat } from 'node:fs/promises';
 
-/** Timing of one segment, written to S3 (the Map returns nothing inline). */
-export interface SegmentResult {
-  index: number;
-  frames: number;
-  /** Seconds of media this segment covers. */
-  durationSec: number;
-  encodeMs: number;
-  totalMs: number;
-}
+export type { SegmentResult } from '../manifest.js';
+
+/** The package's pieces are staged under the job's out/ prefix (published when all succeeded). */
+const staged = (m: Manifest, rel: string) => keys.staged(m.jobId, rel);
 
 /**
- * Transcodes one segment into every rendition: one decode, one encoder per rendition. Each
- * piece is checked to hold exactly the planned number of frames before it is uploaded.
+ * Transcodes one segment into every rendition as CMAF fragments (one decode, one encoder per
+ * rendition), and encodes the audio chunks assigned to it. The source is read by range through
+ * its index (no split pass) when the plan says so, else from the split piece. Each fragment is
+ * placed on the track's timeline and checked (frame count, keyframe first, exact span) from its
+ * own sample table before it is uploaded; the facts the manifests need go to the result.
  */
 export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; index: number }, log: Logger, opts: { threads?: number } = {}): Promise<SegmentResult> {
   const started = Date.now();
   const m = await readManifest(rt, task.jobId);
   const seg = m.plan.segments[task.index];
   if (!seg) throw new ValidationError(`segment ${task.index} is not in the plan (${m.plan.segments.length} segments)`);
+  const tb = m.plan.timeBase;
+  const timeoutMs = rt.config.FFMPEG_TIMEOUT_SECONDS * 1000;
+  const threads = opts.threads ?? encoderThreads({ cores: os.availableParallelism(), concurrentWorkers: rt.config.SEGMENT_WORKERS_PER_HOST, renditions: m.renditions.length });
+  const url = await presignGet(rt.s3, m.source);
   return withWorkDir(rt.config.WORK_DIR, `${task.jobId}-seg${task.index}`, async (dir) => {
-    const input = path.join(dir, 'in.nut');
-    await downloadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.split(task.jobId, seg.splitFile) }, input);
-    // Renditions are smaller than the source piece except for intra-only sources; allow 2x each.
-    await ensureSpace(dir, (await stat(input)).size * 2 * m.renditions.length, `segment ${task.index}`);
-    const outputs = m.renditions.map((r) => ({ rendition: r, file: path.join(dir, `${r.name}.nut`) }));
-    const args = buildSegmentEncodeArgs({
-      input,
-      preset: m.preset,
-      outputs,
-      skip: seg.skip,
-      count: seg.count,
-      totalFrames: seg.endPacket - seg.startPacket,
-      rotation: m.video.rotation,
-      threads: opts.threads,
-    });
-    const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs: rt.config.FFMPEG_TIMEOUT_SECONDS * 1000 }).catch((e) =>
-      classifyEncodeFailure(e, `segment ${task.index}`),
-    );
-    for (const o of outputs) {
-      const frames = await countVideoPackets(rt.binaries.ffprobe, o.file);
-      if (frames !== seg.count) {
-        throw new EncoderError('SEGMENT_MISMATCH', `segment ${task.index} ${o.rendition.name}: ${frames} frames encoded, ${seg.count} planned`);
-      }
-      await uploadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.piece(task.jobId, o.rendition.name, task.index) }, o.file);
+    const outputs = m.renditions.map((r) => ({ rendition: r, file: path.join(dir, `${r.name}.mp4`) }));
+    const common = { preset: m.preset, outputs, rotation: m.video.rotation, threads, colour: m.colour };
+    let args: string[];
+    const read = m.segmentReads?.[task.index];
+    if (m.plan.read?.mode === 'range' && read) {
+      args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url, seek: read.seek, videoStream: m.video.index, select: read.select, count: seg.count }), outputs, tb, m.preset);
+    } else {
+      const input = path.join(dir, 'in.nut');
+      await downloadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.split(task.jobId, seg.splitFile) }, input);
+      args = buildCmafSegmentArgs({ ...common, input, skip: seg.skip, count: seg.count, totalFrames: seg.endPacket - seg.startPacket, timeBase: tb });
     }
-    const tick = m.plan.timeBase.num / m.plan.timeBase.den;
-    const result: SegmentResult = { index: task.index, frames: seg.count, durationSec: Number(((seg.endPts - seg.startPts) * tick).toFixed(6)), encodeMs: run.durationMs, totalMs: Date.now() - started };
+    // Renditions are smaller than the source's share except for intra-only sources.
+    await ensureSpace(dir, (m.sourceBytes / Math.max(1, m.plan.segments.length)) * 2 * m.renditions.length, `segment ${task.index}`);
+    const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index}`));
+    const pieces: Record<string, PieceFacts[]> = {};
+    for (const o of outputs) {
+      const piece = videoPiece(await readFile(o.file), {
+        index: task.index,
+        startTicks: (seg.startPts - m.plan.startPts) * tb.num,
+        spanTicks: (seg.endPts - seg.startPts) * tb.num,
+        count: seg.count,
+        what: `segment ${task.index} ${o.rendition.name}`,
+      });
+      await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.segment(o.rendition.name, task.index)) }, piece.fragment, 'video/iso.segment');
+      // Every worker writes the same init; the first one's is kept (the package step checks
+      // every worker's digest against it).
+      if (task.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init(o.rendition.name)) }, piece.init, 'video/mp4');
+      pieces[o.rendition.name] = [pieceFacts(piece)];
+    }
+    // The audio chunks of this segment: each its own encode with pre-roll (gapless joins).
+    const chunks = m.audio ? m.audioChunks.filter((c) => c.segment === task.index) : [];
+    const tick = tb.num / tb.den;
+    pieces.audio = await mapLimit(chunks, 2, async (c) => {
+      const out = path.join(dir, `audio-${c.index}.mp4`);
+      await runProcess(rt.binaries.ffmpeg, buildAudioChunkArgs({ input: url, audioStream: m.audio!.index, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, output: out }), { timeoutMs }).catch((e) =>
+        classifyEncodeFailure(e, `audio chunk ${c.index}`),
+      );
+      const piece = audioPiece(await readFile(out), c);
+      await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.segment('audio', c.index)) }, piece.fragment, 'audio/iso.segment');
+      if (c.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init('audio')) }, piece.init, 'audio/mp4');
+      return { ...pieceFacts(piece), chunk: c.index } as PieceFacts;
+    });
+    const result: SegmentResult = {
+      index: task.index,
+      frames: seg.count,
+      durationSec: Number(((seg.endPts - seg.startPts) * tick).toFixed(6)),
+      pieces,
+      encodeMs: run.durationMs,
+      totalMs: Date.now() - started,
+    };
     await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.segmentResult(task.jobId, task.index) }, result);
-    log.info('segment done', { ...result, host: os.hostname() });
+    log.info('segment done', { index: task.index, frames: seg.count, read: m.plan.read?.mode ?? 'split', audioChunks: chunks.length, encodeMs: run.durationMs, totalMs: result.totalMs, threads, host: os.hostname() });
     return result;
   });
 }

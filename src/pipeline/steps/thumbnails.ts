@@ -5,6 +5,9 @@ import type { Logger } from '../../log.js';
 import { presignGet, uploadFile } from '../../aws/s3.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
 import { buildPosterArgs, buildThumbnailArgs } from '../../media/args.js';
+import { posterFramePts, posterSeekSec } from '../../media/poster.js';
+import { EncoderError } from '../../errors.js';
+import { existsSync } from 'node:fs';
 import { buildSpriteVtt, composeSprite, makePoster, makeTile } from '../../media/sprite.js';
 import { keys } from '../job.js';
 import { readManifest } from '../manifest.js';
@@ -27,9 +30,11 @@ export async function thumbnailsStep(rt: Runtime, job: { jobId: string }, log: L
       timeoutMs,
     }).catch((e) => classifyEncodeFailure(e, 'thumbnails'));
     const frame = path.join(dir, 'poster.png');
-    await runProcess(ffmpeg, buildPosterArgs({ input: url, videoStream: m.video.index, atSec: startSec + Math.min(m.plan.durationSec * 0.1, 10), output: frame }), { timeoutMs }).catch((e) =>
+    await runProcess(ffmpeg, buildPosterArgs({ input: url, videoStream: m.video.index, atSec: posterSeekSec(posterFramePts(m.plan), m.plan.timeBase), output: frame }), { timeoutMs }).catch((e) =>
       classifyEncodeFailure(e, 'poster'),
     );
+    // ffmpeg exits 0 when a seek finds no frame: say so instead of failing later as INTERNAL.
+    if (!existsSync(frame)) throw new EncoderError('ENCODER_FAILED', 'poster: no frame decoded at the poster time');
     // A clip's sprite covers the clip only; a video shorter than one interval gets one tile.
     const all = (await readdir(dir)).filter((f) => f.startsWith('tile_')).sort();
     const first = Math.floor(startSec / interval);

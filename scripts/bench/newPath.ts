@@ -1,0 +1,269 @@
+/**
+ * `npm run bench -- --model`: measures on this machine what the new path's model needs
+ * (newPathModel.ts) and models 10- and 60-minute 1080p sources at Map concurrency 1,000.
+ *
+ * Measured: plain ffmpeg's wall time per frame (the full ladder, one process, this machine's
+ * cores) on a generated 12 s 1080p source; the stream probe and the index probe of that source
+ * over a local HTTP server (bytes counted); the moov of a 60-minute file (a real one: a 10-minute
+ * tiny-picture encode stream-copied six times, since the sample tables depend on the sample
+ * count, not the picture) and the time to parse it and plan from it; the middle 4 s segment of
+ * the 1080p source encoded into every rendition reading the source by range, pinned to one core,
+ * with the bytes its ffmpeg read; a 4 s AAC chunk on one core; the encoded bytes per second.
+ *
+ * Times are CPU seconds, not wall: this machine is shared, and under load a pinned process's
+ * wall time says how busy the machine was, not what a dedicated core (a Lambda vCPU) takes.
+ * CPU seconds of one single-threaded process are its wall time on an idle core. Plain ffmpeg's
+ * wall time on idle cores is estimated as its CPU seconds over the cores (perfect scaling,
+ * which favours plain ffmpeg); its measured wall time is reported beside.
+ */
+import path from 'node:path';
+import os from 'node:os';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { generateSample } from '../../src/media/sample.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
+import { runProcess } from '../../src/media/runner.js';
+import { parseStreamProbe } from '../../src/media/probe.js';
+import { planSegments } from '../../src/media/plan.js';
+import { buildAudioArgs } from '../../src/media/args.js';
+import type { Preset } from '../../src/media/presets.js';
+import { buildStreamProbeWithHeadArgs, httpRangeSource, locateMoov, parseHeadPackets, probeIndex, type RangeSource } from '../../src/media/indexProbe.js';
+import { indexFromMoov } from '../../src/media/mp4index.js';
+import { buildRangeSegmentEncodeArgs, rangeFrameSelect, rangeSeekSeconds } from '../../src/media/rangeInput.js';
+import { finalStatsCollector, withFinalStats } from '../../src/media/encoderStats.js';
+import { RangeServer } from '../../test/helpers/rangeServer.js';
+import { describeSource, runPlain } from './plain.js';
+import { childrenCpu, selfCpu, cpuDelta } from './proc.js';
+import { modelNewPath, newPathTargets, scaleCpu, NEW_PATH_ASSUMPTIONS, ASSUMPTION_SOURCES, type NewPathInputs, type NewPathResult } from './newPathModel.js';
+
+const say = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+/** Everything `--model` measured and modelled, written to bench-results and the doc. */
+export interface NewPathRun {
+  inputs: NewPathInputs;
+  notes: string[];
+  tenMinutes: NewPathResult;
+  sixtyMinutes: NewPathResult;
+  targets: { name: string; target: string; measured: string; met: boolean }[];
+}
+
+async function cached(file: string, make: (tmp: string) => Promise<unknown>): Promise<string> {
+  if (!existsSync(file)) {
+    say(`generating ${path.basename(file)} ...`);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.part${path.extname(file)}`;
+    await make(tmp);
+    await rename(tmp, file);
+  }
+  return file;
+}
+
+/** CPU seconds (user + sys) the children started by `fn` used. */
+async function childCpuOf(fn: () => Promise<unknown>): Promise<number> {
+  const before = childrenCpu();
+  await fn();
+  return cpuDelta(before, childrenCpu()).total;
+}
+
+/** CPU seconds of this process during `fn` (in-process work such as parsing). */
+function selfCpuOf(fn: () => void): number {
+  const before = selfCpu();
+  fn();
+  return cpuDelta(before, selfCpu()).total;
+}
+
+const fileSource = (buf: Buffer): RangeSource => ({ size: buf.length, read: async (a, b) => new Uint8Array(buf.subarray(a, b)) });
+
+/** Measures the model's inputs. `samples` holds the generated sources between runs. */
+export async function measureNewPath(samples: string, work: string, preset: Preset): Promise<{ inputs: NewPathInputs; notes: string[] }> {
+  const bins = resolveBinaries(process.env);
+  const ffmpeg = (args: string[]) => runProcess(bins.ffmpeg, ['-v', 'error', '-y', ...args], { timeoutMs: 1_800_000 });
+  const notes: string[] = [];
+  const fps = 30;
+  const hd = await cached(path.join(samples, 'sample-12s-1920x1080-30fps.mp4'), (f) => generateSample({ output: f, durationSec: 12, width: 1920, height: 1080, fps, audio: true }));
+  const source = await describeSource(hd, '1080p 12 s', preset);
+  const hdBytes = statSync(hd).size;
+
+  say('plain ffmpeg on the 12 s 1080p source ...');
+  await mkdir(work, { recursive: true });
+  const plain = await runPlain(source, preset, work);
+  const frames = Math.round(source.info.durationSec * fps);
+  const cores = os.cpus().length;
+  notes.push(`plain ffmpeg: ${plain.cpu.total.toFixed(1)} s CPU for ${frames} frames of 1080p into ${source.renditions.map((r) => r.name).join('/')}: ${(plain.cpu.total / cores).toFixed(2)} s on ${cores} idle cores at best (measured wall under this load: ${plain.wallSec.toFixed(2)} s)`);
+
+  const server = new RangeServer(path.dirname(hd));
+  await server.start();
+  try {
+    say('stream probe and index probe over HTTP ...');
+    const url = server.url(path.basename(hd));
+    const streamArgs = buildStreamProbeWithHeadArgs({ url }).map((a) => (a === 'error' ? 'verbose' : a));
+    let streams!: Awaited<ReturnType<typeof runProcess>>;
+    const streamProbeSec = await childCpuOf(async () => (streams = await runProcess(bins.ffprobe, streamArgs, { timeoutMs: 120_000, captureStdout: true })));
+    const streamProbeBytes = Number(/Statistics: (\d+) bytes read/.exec(streams.stderrTail)?.[1] ?? hdBytes);
+    const info = parseStreamProbe(streams.stdout);
+    const src = httpRangeSource(url, hdBytes);
+    const idx = await probeIndex(src, { formatName: info.formatName, streamIndex: info.video.index, streamJson: streams.stdout });
+    if (!idx.ok) throw new Error(`the index probe fell back on the generated sample: ${idx.reason}`);
+    notes.push(`1080p 12 s source ${(hdBytes / 1e6).toFixed(1)} MB: stream probe ${streamProbeSec.toFixed(2)} s CPU reading ${(streamProbeBytes / 1e6).toFixed(2)} MB; index probe read ${(src.bytesRead / 1e3).toFixed(0)} kB in ${src.requests} requests (moov ${(idx.moov.size / 1e3).toFixed(1)} kB)`);
+
+    say('the moov of a 60-minute file ...');
+    const tiny10 = await cached(path.join(samples, 'tables-600s-64x36-30fps.mp4'), (f) =>
+      ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=64x36:rate=${fps}`, '-f', 'lavfi', '-i', 'sine=sample_rate=48000', '-t', '600', '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', String(preset.video.bFrames), '-g', String(2 * fps), '-c:a', 'aac', '-b:a', '32k', f]),
+    );
+    const tiny60 = await cached(path.join(samples, 'tables-3600s-64x36-30fps.mp4'), (f) => ffmpeg(['-stream_loop', '5', '-i', tiny10, '-c', 'copy', f]));
+    const buf60 = await readFile(tiny60);
+    const moov60 = await locateMoov(fileSource(buf60));
+    if (!moov60.ok) throw new Error(moov60.reason);
+    const streams60 = await runProcess(bins.ffprobe, buildStreamProbeWithHeadArgs({ url: tiny60 }), { timeoutMs: 120_000, captureStdout: true });
+    const info60 = parseStreamProbe(streams60.stdout);
+    let r60!: ReturnType<typeof indexFromMoov>;
+    const parseSec = selfCpuOf(() => (r60 = indexFromMoov(moov60.bytes, { streamIndex: info60.video.index, head: parseHeadPackets(streams60.stdout, info60.video.index), fileSize: buf60.length })));
+    if (!r60.ok) throw new Error(`60-minute index: ${r60.reason}`);
+    const packets60 = r60.packets;
+    const tb60 = r60.timeBase;
+    const planSec = selfCpuOf(() => planSegments(packets60, tb60, { segmentSeconds: NEW_PATH_ASSUMPTIONS.segmentSeconds }));
+    const docBytes = Buffer.byteLength(JSON.stringify({ info: info60, packets: r60.packets }));
+    const dur60 = info60.durationSec;
+    notes.push(`60-minute file (${r60.packets.pts.length} video packets, AAC audio): moov ${(moov60.bytes.length / 1e6).toFixed(2)} MB, parsed into the packet index in ${parseSec.toFixed(2)} s CPU (mp4box, the video track's sample list only), planned in ${planSec.toFixed(2)} s CPU (planSegments); probe document ${(docBytes / 1e6).toFixed(1)} MB of JSON`);
+
+    say('the middle 4 s segment by range, every rendition, one core ...');
+    const hdIdx = idx.packets;
+    const plan = planSegments(hdIdx, info.video.timeBase, { segmentSeconds: NEW_PATH_ASSUMPTIONS.segmentSeconds });
+    const seg = plan.segments[Math.floor(plan.segments.length / 2)];
+    const sel = rangeFrameSelect(hdIdx, seg);
+    const hasB = (JSON.parse(streams.stdout) as { streams: { index: number; has_b_frames?: number }[] }).streams.find((s) => s.index === info.video.index)?.has_b_frames ?? 0;
+    const outputs = source.renditions.map((r) => ({ rendition: r, file: path.join(work, `seg_${r.name}.nut`) }));
+    const args = withFinalStats(buildRangeSegmentEncodeArgs({
+      url, seek: rangeSeekSeconds(hdIdx, seg.startPacket, info.video.timeBase, hasB > 0), videoStream: info.video.index,
+      select: sel.filter, preset, outputs, count: seg.count, rotation: info.video.rotation, threads: 1,
+    }));
+    const pinned = existsSync('/usr/bin/taskset');
+    const stats = finalStatsCollector();
+    let readBytes = 0;
+    const t3 = performance.now();
+    const segSec = await childCpuOf(() =>
+      runProcess(pinned ? '/usr/bin/taskset' : bins.ffmpeg, pinned ? ['-c', '0', bins.ffmpeg, ...args] : args, {
+        timeoutMs: 600_000,
+        onStderrLine: (l) => {
+          stats.onLine(l);
+          const m = /Statistics: (\d+) bytes read/.exec(l);
+          if (m) readBytes += Number(m[1]);
+        },
+      }),
+    );
+    const segWall = (performance.now() - t3) / 1000;
+    const outBytes = outputs.map((o) => statSync(o.file).size);
+    const counts = stats.streams.filter((s) => s.type === 'video').map((s) => s.packetsMuxed);
+    if (counts.length !== outputs.length || counts.some((c) => c !== seg.count)) throw new Error(`segment encode gave ${counts.join('/')} frames, planned ${seg.count}`);
+    const segDur = (seg.count / fps);
+    notes.push(`segment ${seg.index} (${seg.count} frames) by range into ${outputs.length} renditions on ${pinned ? 'one pinned core' : 'unpinned cores (no taskset)'}, threads 1: ${segSec.toFixed(2)} s CPU (${segWall.toFixed(2)} s wall under this load); its ffmpeg read ${(readBytes / 1e6).toFixed(2)} MB of the ${(hdBytes / 1e6).toFixed(1)} MB file (moov ${(idx.moov.size / 1e3).toFixed(0)} kB); wrote ${(outBytes.reduce((a, b) => a + b, 0) / 1e6).toFixed(2)} MB`);
+
+    say('a 4 s audio chunk, one core ...');
+    const tick = info.video.timeBase.num / info.video.timeBase.den;
+    const audioArgs = buildAudioArgs({ input: hd, audioStream: info.audio!.index, startSec: seg.startPts * tick, endSec: seg.startPts * tick + 4, preset, output: path.join(work, 'chunk.m4a') });
+    const audioSec = await childCpuOf(() => runProcess(pinned ? '/usr/bin/taskset' : bins.ffmpeg, pinned ? ['-c', '0', bins.ffmpeg, ...audioArgs] : audioArgs, { timeoutMs: 120_000 }));
+    const startSec = await childCpuOf(() => runProcess(bins.ffmpeg, ['-version'], { timeoutMs: 10_000 }));
+    notes.push(`a 4 s AAC chunk: ${audioSec.toFixed(2)} s CPU; ffmpeg start-up (\`ffmpeg -version\`): ${startSec.toFixed(3)} s CPU`);
+
+    const inputs: NewPathInputs = {
+      fps,
+      sourceBytesPerSec: hdBytes / source.info.durationSec,
+      plainSecPerFrame: plain.cpu.total / cores / frames,
+      streamProbeSec,
+      streamProbeBytes,
+      moovBytesPerSec: moov60.bytes.length / dur60,
+      moovParseSecPerSourceSec: parseSec / dur60,
+      planSecPerSourceSec: planSec / dur60,
+      probeDocBytesPerSec: docBytes / dur60,
+      segmentFrames: seg.count,
+      segmentOneCoreSec: segSec,
+      segmentReadBytesBesidesMoov: Math.max(0, readBytes - idx.moov.size),
+      outputBytesPerSec: outBytes.reduce((a, b) => a + b, 0) / segDur,
+      largestRenditionBytesPerSec: Math.max(...outBytes) / segDur,
+      renditions: outputs.length,
+      audioChunkOneCoreSec: audioSec,
+      ffmpegStartSec: startSec,
+    };
+    await rm(work, { recursive: true, force: true });
+    return { inputs, notes };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Measures, models both lengths and checks the targets. */
+export async function runNewPathModel(samples: string, work: string, preset: Preset): Promise<NewPathRun> {
+  const { inputs, notes } = await measureNewPath(samples, work, preset);
+  const tenMinutes = modelNewPath(inputs, 600);
+  const sixtyMinutes = modelNewPath(inputs, 3600);
+  return { inputs, notes, tenMinutes, sixtyMinutes, targets: newPathTargets(tenMinutes, sixtyMinutes) };
+}
+
+const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const table = (head: string[], rows: (string | number)[][]) =>
+  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+/** The markdown section of `--model` (also printed). */
+export function renderNewPath(r: NewPathRun, command: string, when: string, load: number[]): string {
+  const a = NEW_PATH_ASSUMPTIONS;
+  const ten = r.tenMinutes;
+  const sixty = r.sixtyMinutes;
+  return [
+    `### The new path, modelled (issue 11): \`${command}\``,
+    '',
+    `Run ${when}, load average ${load.map((x) => x.toFixed(2)).join(' ')} (the machine is shared: every time below is one run, not a median).`,
+    'No split, probe from the index, every segment worker reads its own range of the source and writes CMAF fragments and its audio chunk; manifests by a small step; MP4 downloads assembled by byte joins in parallel (UploadPart per group of fragments). Map concurrency ' + a.mapConcurrency + '.',
+    '',
+    table(
+      ['term', '10-minute 1080p, s', '60-minute 1080p, s', 'how (60-minute figures)'],
+      ten.terms.map((t, i) => [t.name, f(t.sec), f(sixty.terms[i].sec), sixty.terms[i].how]),
+    ),
+    '',
+    table(
+      ['', '10-minute 1080p', '60-minute 1080p'],
+      [
+        ['segments (waves at concurrency ' + a.mapConcurrency + ')', `${ten.segments} (${ten.waves})`, `${sixty.segments} (${sixty.waves})`],
+        ['**modelled critical path, s**', f(ten.criticalPathSec), f(sixty.criticalPathSec)],
+        ['plain ffmpeg, one process, this machine, s', f(ten.plainSec, 0), f(sixty.plainSec, 0)],
+        ['**speed-up over plain**', `${f(ten.speedup, 1)}x`, `${f(sixty.speedup, 1)}x`],
+      ],
+    ),
+    '',
+    table(['target', 'wanted', 'modelled', ''], r.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'met' : '**MISSED**'])),
+    '',
+    'Sensitivity: every CPU figure measured here (plain ffmpeg and the segment alike) scaled by k, for a machine less loaded than this one (contention inflates CPU seconds too, and it flatters the speed-up, because the AWS terms do not inflate):',
+    '',
+    table(
+      ['k', '10-minute: path, s / speed-up', '60-minute: path, s / speed-up', '60 / 10', 'targets'],
+      [1, 0.75, 0.5, 0.25].map((k) => {
+        const t = modelNewPath(scaleCpu(r.inputs, k), 600);
+        const s = modelNewPath(scaleCpu(r.inputs, k), 3600);
+        const tg = newPathTargets(t, s);
+        return [String(k), `${f(t.criticalPathSec, 1)} / ${f(t.speedup, 1)}x`, `${f(s.criticalPathSec, 1)} / ${f(s.speedup, 1)}x`, f(s.criticalPathSec / t.criticalPathSec), tg.map((x) => (x.met ? 'met' : 'MISSED')).join(', ')];
+      }),
+    ),
+    '',
+    'Measured here (inputs of the model):',
+    '',
+    ...r.notes.map((n) => `- ${n}`),
+    `- plain ffmpeg is extrapolated linearly from its time per frame on idle cores (${f(r.inputs.plainSecPerFrame * 1000, 1)} ms: CPU seconds over the cores), as the old model extrapolates its wall time; the segment's encode (CPU seconds of one single-threaded process = its time on a dedicated core) is rescaled to the function's ${f(a.transcodeMemoryMb / a.lambdaMbPerVcpu)} vCPU linearly`,
+    '',
+    'Assumed (not measured here):',
+    '',
+    ...(Object.keys(a) as (keyof typeof a)[]).map((k) => `- \`${k}\` = ${a[k]}: ${ASSUMPTION_SOURCES[k]}`),
+    '',
+  ].join('\n');
+}
+
+/** Writes the `bench:model` section of the doc (other sections kept). */
+export async function writeNewPathDoc(doc: string, markdown: string): Promise<void> {
+  const start = '<!-- bench:model:start -->';
+  const end = '<!-- bench:model:end -->';
+  const block = `${start}\n${markdown}\n${end}`;
+  let text = existsSync(doc) ? await readFile(doc, 'utf8') : '# Benchmarks\n';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  await writeFile(doc, text);
+}

@@ -1,0 +1,229 @@
+/**
+ * HLS and DASH manifests generated from the real CMAF pieces (pure). Every figure a manifest
+ * declares comes from the pieces themselves: durations from the fragments' sample tables,
+ * bandwidth measured from their sizes, codecs and sizes from the init segments. Both manifests
+ * reference the same init and fragment files (layout in `packageLayout`).
+ */
+
+/** One fragment of a track, in track ticks of the media timeline (tfdt-based, no edit list). */
+export interface SegmentRef {
+  /** Earliest presentation time (tfdt + first composition offset). */
+  start: number;
+  duration: number;
+  /** moof+mdat bytes. */
+  bytes: number;
+}
+
+/** What both manifests need of one track. */
+export interface TrackModel {
+  /** Representation id / rendition name: also its folder under cmaf/. */
+  id: string;
+  timescale: number;
+  /** RFC 6381 codec string from the init segment. */
+  codec: string;
+  segments: SegmentRef[];
+  /** Media time presented at the start (an audio edit list's priming), ticks. */
+  presentationTimeOffset?: number;
+}
+
+export interface VideoTrackModel extends TrackModel {
+  width: number;
+  height: number;
+  /** Highest frame rate over the segments (frames / segment duration). */
+  frameRate: number;
+}
+
+export interface AudioTrackModel extends TrackModel {
+  sampleRate: number;
+  channels: number;
+  /** BCP 47 language tag when known. */
+  language?: string;
+  /** Human-readable name for the HLS NAME attribute. */
+  name?: string;
+}
+
+export interface PackageModel {
+  video: VideoTrackModel[];
+  audio: AudioTrackModel[];
+}
+
+/**
+ * Where the pieces of a job's package live under its output prefix. Manifests name pieces by
+ * relative URL, so the package can be moved or served from any origin as one folder.
+ */
+export const packageLayout = {
+  hlsMaster: 'hls/master.m3u8',
+  hlsMedia: (id: string) => `hls/${id}.m3u8`,
+  dash: 'dash/manifest.mpd',
+  init: (id: string) => `cmaf/${id}/init.mp4`,
+  segment: (id: string, index: number) => `cmaf/${id}/seg-${String(index).padStart(5, '0')}.m4s`,
+  /** Progressive download of a rendition (video + audio), assembled from the same pieces. */
+  progressive: (id: string) => `mp4/${id}.mp4`,
+};
+
+/** From a manifest's folder (hls/, dash/) to a piece. */
+const fromManifest = (p: string) => `../${p}`;
+
+/** The presented part of each segment (the offset trims the start of the first ones), seconds. */
+export function visibleDurations(t: TrackModel): number[] {
+  const pto = t.presentationTimeOffset ?? 0;
+  return t.segments.map((s) => Math.max(0, s.start + s.duration - Math.max(s.start, pto)) / t.timescale);
+}
+
+/**
+ * Peak segment bit rate (HLS): the highest rate of any run of consecutive segments whose
+ * duration is 0.5 to 1.5 times the target, and never below any single segment's own rate (so
+ * a short last segment is covered too).
+ */
+export function peakBitrate(t: TrackModel, targetSec: number): number {
+  // Durations floored to the microsecond: a rate computed from a declared (rounded) EXTINF is
+  // then never above the declared peak.
+  const d = visibleDurations(t).map((x) => Math.floor(x * 1e6) / 1e6);
+  let peak = 0;
+  for (let i = 0; i < d.length; i++) {
+    let bytes = 0;
+    let dur = 0;
+    for (let j = i; j < d.length; j++) {
+      bytes += t.segments[j].bytes;
+      dur += d[j];
+      if (dur > 1.5 * targetSec) break;
+      if (dur > 0 && (j === i || dur >= 0.5 * targetSec)) peak = Math.max(peak, (bytes * 8) / dur);
+    }
+  }
+  return Math.ceil(peak);
+}
+
+/** Average bit rate over the whole track. */
+export function averageBitrate(t: TrackModel): number {
+  const dur = visibleDurations(t).reduce((a, b) => a + b, 0);
+  return dur > 0 ? Math.ceil((t.segments.reduce((s, x) => s + x.bytes, 0) * 8) / dur) : 0;
+}
+
+/**
+ * DASH @bandwidth: the smallest constant rate at which a client that buffered @minBufferTime
+ * never stalls (every segment fully arrived by its presentation start + minBufferTime), and at
+ * least the peak segment bit rate. ffmpeg's DASH muxer declares its rate target instead.
+ */
+export function dashBandwidth(t: TrackModel, minBufferSec: number, targetSec: number): number {
+  const d = visibleDurations(t);
+  let need = 0;
+  let bytes = 0;
+  let start = 0;
+  for (let i = 0; i < d.length; i++) {
+    bytes += t.segments[i].bytes;
+    need = Math.max(need, (bytes * 8) / (start + minBufferSec));
+    start += d[i];
+  }
+  return Math.max(Math.ceil(need), peakBitrate(t, targetSec));
+}
+
+const sec = (x: number) => x.toFixed(6);
+const targetDuration = (tracks: TrackModel[]) => Math.max(1, ...tracks.flatMap((t) => visibleDurations(t).map((d) => Math.ceil(d - 1e-6))));
+
+/** An HLS media playlist (VOD, fMP4) of one track. */
+export function hlsMediaPlaylist(t: TrackModel, target: number): string {
+  const d = visibleDurations(t);
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-INDEPENDENT-SEGMENTS', `#EXT-X-MAP:URI="${fromManifest(packageLayout.init(t.id))}"`];
+  d.forEach((x, i) => lines.push(`#EXTINF:${sec(x)},`, fromManifest(packageLayout.segment(t.id, i))));
+  lines.push('#EXT-X-ENDLIST');
+  return lines.join('\n') + '\n';
+}
+
+const quoted = (s: string) => s.replace(/["\n\r]/g, '');
+
+/** The HLS master playlist: one variant per video rendition, all sharing the audio group. */
+export function hlsMasterPlaylist(m: PackageModel): string {
+  const target = targetDuration([...m.video, ...m.audio]);
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  m.audio.forEach((a, i) => {
+    const attrs = ['TYPE=AUDIO', 'GROUP-ID="audio"', `NAME="${quoted(a.name ?? a.language ?? `Audio ${i + 1}`)}"`];
+    if (a.language) attrs.push(`LANGUAGE="${quoted(a.language)}"`);
+    attrs.push(`DEFAULT=${i === 0 ? 'YES' : 'NO'}`, 'AUTOSELECT=YES', `CHANNELS="${a.channels}"`, `URI="${a.id}.m3u8"`);
+    lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
+  });
+  // A variant plays with any rendition of its audio group: the worst case is declared.
+  const audioPeak = Math.max(0, ...m.audio.map((a) => peakBitrate(a, target)));
+  const audioAvg = Math.max(0, ...m.audio.map((a) => averageBitrate(a)));
+  const audioCodec = m.audio[0]?.codec;
+  for (const v of m.video) {
+    const attrs = [
+      `BANDWIDTH=${peakBitrate(v, target) + audioPeak}`,
+      `AVERAGE-BANDWIDTH=${averageBitrate(v) + audioAvg}`,
+      `CODECS="${[v.codec, ...(audioCodec ? [audioCodec] : [])].join(',')}"`,
+      `RESOLUTION=${v.width}x${v.height}`,
+      `FRAME-RATE=${v.frameRate.toFixed(3)}`,
+    ];
+    if (m.audio.length) attrs.push('AUDIO="audio"');
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, `${v.id}.m3u8`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Every playlist of the HLS package, keyed by its path under the package. */
+export function hlsPlaylists(m: PackageModel): Record<string, string> {
+  const target = targetDuration([...m.video, ...m.audio]);
+  const out: Record<string, string> = { [packageLayout.hlsMaster]: hlsMasterPlaylist(m) };
+  for (const t of [...m.video, ...m.audio]) out[packageLayout.hlsMedia(t.id)] = hlsMediaPlaylist(t, target);
+  return out;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+const isoDuration = (s: number) => `PT${s.toFixed(3)}S`;
+
+/** SegmentTimeline entries: runs of equal durations folded into @r. */
+function timeline(t: TrackModel): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < t.segments.length) {
+    const s = t.segments[i];
+    let r = 0;
+    while (i + r + 1 < t.segments.length && t.segments[i + r + 1].duration === s.duration && t.segments[i + r + 1].start === t.segments[i + r].start + s.duration) r++;
+    out.push(`<S t="${s.start}" d="${s.duration}"${r ? ` r="${r}"` : ''}/>`);
+    i += r + 1;
+  }
+  return out;
+}
+
+function segmentTemplate(t: TrackModel, indent: string): string[] {
+  const pto = t.presentationTimeOffset ? ` presentationTimeOffset="${t.presentationTimeOffset}"` : '';
+  return [
+    `${indent}<SegmentTemplate timescale="${t.timescale}"${pto} initialization="${fromManifest('cmaf/$RepresentationID$/init.mp4')}" media="${fromManifest('cmaf/$RepresentationID$/seg-$Number%05d$.m4s')}" startNumber="0">`,
+    `${indent}  <SegmentTimeline>`,
+    ...timeline(t).map((l) => `${indent}    ${l}`),
+    `${indent}  </SegmentTimeline>`,
+    `${indent}</SegmentTemplate>`,
+  ];
+}
+
+/** The DASH MPD (static, ISO BMFF live profile: SegmentTemplate with a SegmentTimeline). */
+export function dashManifest(m: PackageModel): string {
+  const all = [...m.video, ...m.audio];
+  const target = targetDuration(all);
+  const duration = Math.max(...m.video.map((v) => visibleDurations(v).reduce((a, b) => a + b, 0)));
+  const minBuffer = target;
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" mediaPresentationDuration="${isoDuration(duration)}" minBufferTime="${isoDuration(minBuffer)}">`,
+    '  <Period id="0" start="PT0S">',
+  ];
+  if (m.video.length) {
+    const maxW = Math.max(...m.video.map((v) => v.width));
+    const maxH = Math.max(...m.video.map((v) => v.height));
+    lines.push(`    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="${maxW}" maxHeight="${maxH}">`);
+    for (const v of m.video) {
+      lines.push(`      <Representation id="${esc(v.id)}" bandwidth="${dashBandwidth(v, minBuffer, target)}" codecs="${esc(v.codec)}" width="${v.width}" height="${v.height}" frameRate="${Math.round(v.frameRate * 1000)}/1000">`);
+      lines.push(...segmentTemplate(v, '        '), '      </Representation>');
+    }
+    lines.push('    </AdaptationSet>');
+  }
+  m.audio.forEach((a, i) => {
+    const lang = a.language ? ` lang="${esc(a.language)}"` : '';
+    lines.push(`    <AdaptationSet id="${i + 1}" contentType="audio" mimeType="audio/mp4"${lang} segmentAlignment="true" startWithSAP="1">`);
+    if (i === 0) lines.push('      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="main"/>');
+    lines.push(`      <Representation id="${esc(a.id)}" bandwidth="${dashBandwidth(a, minBuffer, target)}" codecs="${esc(a.codec)}" audioSamplingRate="${a.sampleRate}">`);
+    lines.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`);
+    lines.push(...segmentTemplate(a, '        '), '      </Representation>', '    </AdaptationSet>');
+  });
+  lines.push('  </Period>', '</MPD>');
+  return lines.join('\n') + '\n';
+}

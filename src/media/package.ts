@@ -1,0 +1,207 @@
+/**
+ * From encoder outputs to the pieces of a streaming package and back to one progressive MP4:
+ * - a segment worker turns each rendition's fMP4 into (init, fragment) placed on the job's
+ *   timeline and checked against the plan (`videoPiece`), and each audio chunk into its kept
+ *   packets (`audioPiece`);
+ * - a package step reads the pieces' facts into the manifests' model (`trackModel`);
+ * - a progressive MP4 is the composed two-track init followed by the fragments, interleaved,
+ *   with no packet remuxed (`assembleProgressive`).
+ * Pure functions over bytes.
+ */
+import { createHash } from 'node:crypto';
+import { EncoderError } from '../errors.js';
+import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, type AudioChunk } from './cmaf.js';
+import { composeInit, readInit, withEditList } from './init.js';
+import { concatBytes, copyBytes, view, keepSamples, toUnsignedCts, setLastSampleDuration, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
+import type { AudioTrackModel, SegmentRef, VideoTrackModel } from './manifests.js';
+
+/** A placed piece: the init its worker wrote, the fragment, and the fragment's facts. */
+export interface Piece {
+  init: Uint8Array;
+  fragment: Uint8Array;
+  info: FragmentInfo;
+}
+
+/**
+ * One rendition's piece of one segment: split ffmpeg's fMP4, set tfdt to the segment's first
+ * frame (source ticks from the plan's first frame) and the sequence number, and check it.
+ */
+export function videoPiece(file: Uint8Array, p: { index: number; startTicks: number; spanTicks: number; count: number; what: string }): Piece {
+  const { init, media } = splitInit(file);
+  const defaults = trexDefaults(init);
+  const placed = placeFragment(media, { baseDecodeTime: p.startTicks, sequence: p.index + 1 });
+  // The last frame lasts until the next segment's first frame (see setLastSampleDuration).
+  const got = readFragments(placed, defaults);
+  const lastDts = got.length === 1 && got[0].samples.length ? sampleTimes(got[0]).dts.at(-1)! : undefined;
+  const fragment = lastDts !== undefined && lastDts < p.startTicks + p.spanTicks ? setLastSampleDuration(placed, p.startTicks + p.spanTicks - lastDts, defaults) : placed;
+  const frags = readFragments(fragment, defaults);
+  if (frags.length !== 1) throw new EncoderError('ENCODER_FAILED', `${p.what}: ${frags.length} fragments, expected one`);
+  checkVideoFragment(frags[0], { count: p.count, spanTicks: p.spanTicks, what: p.what });
+  return { init, fragment, info: frags[0] };
+}
+
+/**
+ * One audio chunk's piece: keep the packets that present the chunk (the pre-roll and
+ * look-ahead dropped by bytes), at their decode time on the track, with the priming edit list
+ * in the init (identical for every chunk).
+ */
+export function audioPiece(file: Uint8Array, chunk: AudioChunk): Piece {
+  const { init, media } = splitInit(file);
+  const w = audioChunkWindow(chunk);
+  const defaults = trexDefaults(init);
+  const all = readFragments(media, defaults);
+  if (all.length !== 1) throw new EncoderError('ENCODER_FAILED', `audio chunk ${chunk.index}: ${all.length} fragments, expected one`);
+  if (all[0].samples.length < w.keepFrom + w.keepCount) {
+    throw new EncoderError('SEGMENT_MISMATCH', `audio chunk ${chunk.index}: ${all[0].samples.length} packets, need ${w.keepFrom + w.keepCount}`);
+  }
+  const kept = keepSamples(media, w.keepFrom, w.keepCount, defaults);
+  const fragment = placeFragment(kept, { baseDecodeTime: w.baseDecodeTime, sequence: chunk.index + 1 });
+  return { init: withEditList(init, AAC_PRIMING), fragment, info: readFragments(fragment, defaults)[0] };
+}
+
+/** Bytes equal. */
+export const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The one init of a track: every worker's must be byte-identical (same encoder, same settings),
+ * else fragments would play behind a decoder configuration they were not encoded for.
+ */
+export function commonInit(inits: Uint8Array[], what: string): Uint8Array {
+  const i = inits.findIndex((x) => !sameBytes(x, inits[0]));
+  if (i >= 0) throw new EncoderError('SEGMENT_MISMATCH', `${what}: the init segment of piece ${i} differs from piece 0 (encoder settings differ between workers)`);
+  return inits[0];
+}
+
+function segmentRef(f: FragmentInfo, bytes: number): SegmentRef {
+  const t = sampleTimes(f);
+  return { start: Math.min(...t.pts), duration: t.end - f.baseDecodeTime, bytes };
+}
+
+/**
+ * What a worker reports of each piece it wrote (small, for its result object), so the package
+ * step builds the manifests without downloading a fragment: timing and size, the sample count
+ * (the frame count check without an ffprobe run) and a digest of the init it wrote.
+ */
+export interface PieceFacts extends SegmentRef {
+  samples: number;
+  initSha256: string;
+}
+
+/** The facts of a placed piece. */
+export function pieceFacts(piece: Piece): PieceFacts {
+  return { ...segmentRef(piece.info, piece.fragment.length), samples: piece.info.samples.length, initSha256: createHash('sha256').update(piece.init).digest('hex') };
+}
+
+/** Facts of fragments read from their bytes (when only the files are at hand). */
+export function fragmentFacts(init: Uint8Array, fragments: Uint8Array[]): PieceFacts[] {
+  const defaults = trexDefaults(init);
+  const initSha256 = createHash('sha256').update(init).digest('hex');
+  return fragments.map((f) => {
+    const info = readFragments(f, defaults)[0];
+    return { ...segmentRef(info, f.length), samples: info.samples.length, initSha256 };
+  });
+}
+
+/** Refuses pieces whose workers wrote different inits (see commonInit), by their digests. */
+function sameInit(id: string, init: Uint8Array, facts: PieceFacts[]): void {
+  const want = createHash('sha256').update(init).digest('hex');
+  const i = facts.findIndex((f) => f.initSha256 !== want);
+  if (i >= 0) throw new EncoderError('SEGMENT_MISMATCH', `${id}: the init segment of piece ${i} differs from the published one (encoder settings differ between workers)`);
+}
+
+const seg = (f: PieceFacts): SegmentRef => ({ start: f.start, duration: f.duration, bytes: f.bytes });
+
+/** The manifests' model of a video rendition, from its init and its pieces' facts. */
+export function videoTrackModel(id: string, init: Uint8Array, facts: PieceFacts[]): VideoTrackModel {
+  const tr = readInit(init).find((t) => t.kind === 'video');
+  if (!tr) throw new EncoderError('ENCODER_FAILED', `${id}: no video track in the init segment`);
+  sameInit(id, init, facts);
+  const frameRate = Math.max(...facts.map((f) => (f.samples * tr.timescale) / f.duration));
+  return { id, timescale: tr.timescale, codec: tr.codec, width: tr.width!, height: tr.height!, frameRate, segments: facts.map(seg) };
+}
+
+/** The manifests' model of an audio track (its edit list's priming as the presentation offset). */
+export function audioTrackModel(id: string, init: Uint8Array, facts: PieceFacts[], p: { language?: string; name?: string } = {}): AudioTrackModel {
+  const tr = readInit(init).find((t) => t.kind === 'audio');
+  if (!tr) throw new EncoderError('ENCODER_FAILED', `${id}: no audio track in the init segment`);
+  sameInit(id, init, facts);
+  return { id, timescale: tr.timescale, codec: tr.codec, sampleRate: tr.sampleRate!, channels: tr.channels!, language: p.language, name: p.name, presentationTimeOffset: AAC_PRIMING, segments: facts.map(seg) };
+}
+
+/**
+ * A progressive MP4 of one rendition from the streaming pieces, by joining bytes: the composed
+ * init (video track 1, audio track 2, moov first) and then, in time order, each video fragment
+ * followed by the audio fragments that start before the next video segment, the audio ones
+ * re-labelled track 2 and every moof renumbered 1..n. Video composition offsets become unsigned
+ * with an edit list (isobmff.toUnsignedCts), the form progressive MP4 readers time exactly. A player reads it as one fragmented MP4.
+ * Only moof headers (a few hundred bytes each) are rewritten; mdat bytes are copied as they are.
+ * The mvex gets an mehd with the movie's duration so players show it before reading fragments.
+ */
+export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: Uint8Array[]; audioInit?: Uint8Array; audioFragments?: Uint8Array[] }): Uint8Array[] {
+  const vDefaults = trexDefaults(p.videoInit);
+  const vInfo = p.videoFragments.map((f) => readFragments(f, vDefaults)[0]);
+  const vTimescale = readInit(p.videoInit)[0].timescale;
+  const vEnd = sampleTimes(vInfo[vInfo.length - 1]).end;
+  // The largest negative composition offset: added to every offset, taken back by an edit list.
+  const delay = Math.max(0, ...vInfo.flatMap((f) => f.samples.map((s) => -s.cts)));
+  const videoInit = delay ? withEditList(p.videoInit, delay) : p.videoInit;
+  const init = withMovieDuration(p.audioInit ? composeInit(videoInit, p.audioInit) : videoInit, vEnd, vTimescale);
+  const out: Uint8Array[] = [init];
+  let seq = 1;
+  const audio = p.audioFragments ?? [];
+  const aTimescale = p.audioInit ? readInit(p.audioInit)[0].timescale : 1;
+  const aDefaults = p.audioInit ? trexDefaults(p.audioInit) : undefined;
+  const aBase = audio.map((f) => readFragments(f, aDefaults)[0].baseDecodeTime);
+  // Only the moof (a few hundred bytes) is rewritten; the mdat goes out as a view of the input.
+  const push = (fragment: Uint8Array, edit: (moof: Uint8Array) => Uint8Array) => {
+    for (const b of listBoxes(fragment)) {
+      const bytes = fragment.subarray(b.start, b.start + b.size);
+      out.push(b.type === 'moof' ? edit(bytes) : bytes);
+    }
+  };
+  let a = 0;
+  for (let i = 0; i < p.videoFragments.length; i++) {
+    push(p.videoFragments[i], (moof) => placeFragment(toUnsignedCts(moof, delay), { baseDecodeTime: vInfo[i].baseDecodeTime, sequence: seq++, trackId: 1 }));
+    const nextVideo = i + 1 < vInfo.length ? vInfo[i + 1].baseDecodeTime / vTimescale : Infinity;
+    while (a < audio.length && aBase[a] / aTimescale < nextVideo) {
+      const base = aBase[a];
+      push(audio[a], (moof) => placeFragment(moof, { baseDecodeTime: base, sequence: seq++, trackId: 2 }));
+      a++;
+    }
+  }
+  return out;
+}
+
+/** Sets mvhd's duration and adds an mehd (fragment duration) so the duration is known up front. */
+function withMovieDuration(init: Uint8Array, duration: number, timescale: number): Uint8Array {
+  const top = listBoxes(init);
+  return concatBytes(
+    top.map((b) => {
+      const bytes = init.subarray(b.start, b.start + b.size);
+      if (b.type !== 'moov') return bytes;
+      const children = listBoxes(bytes, 8).map((c) => {
+        const cb = copyBytes(bytes.subarray(c.start, c.start + c.size));
+        if (c.type === 'mvhd') {
+          const dv = view(cb);
+          const v = cb[8];
+          const mvTimescale = dv.getUint32(v === 1 ? 28 : 20);
+          const d = Math.round((duration * mvTimescale) / timescale);
+          if (v === 1) dv.setBigUint64(32, BigInt(d));
+          else dv.setUint32(24, d);
+          return cb;
+        }
+        if (c.type === 'mvex') {
+          const mehd = new Uint8Array(12);
+          const mdv = view(mehd);
+          mdv.setUint32(0, 0x01000000);
+          const mvhd = listBoxes(bytes, 8).find((x) => x.type === 'mvhd')!;
+          const mvTimescale = view(bytes).getUint32(mvhd.start + (bytes[mvhd.start + 8] === 1 ? 28 : 20));
+          mdv.setBigUint64(4, BigInt(Math.round((duration * mvTimescale) / timescale)));
+          return makeBox('mvex', makeBox('mehd', mehd), ...listBoxes(cb, 8).filter((x) => x.type !== 'mehd').map((x) => cb.subarray(x.start, x.start + x.size)));
+        }
+        return cb;
+      });
+      return makeBox('moov', ...children);
+    }),
+  );
+}

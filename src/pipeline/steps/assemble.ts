@@ -1,0 +1,75 @@
+import type { Runtime } from '../../runtime.js';
+import type { Logger } from '../../log.js';
+import { getBytes, getJson, listKeys, putBytes, putJson, uploadParts } from '../../aws/s3.js';
+import { audioTrackModel, assembleProgressive, videoTrackModel, type PieceFacts } from '../../media/package.js';
+import { averageBitrate, dashManifest, hlsPlaylists, packageLayout, peakBitrate, type PackageModel } from '../../media/manifests.js';
+import { EncoderError } from '../../errors.js';
+import { mapLimit } from '../../util/mapLimit.js';
+import { keys } from '../job.js';
+import { readManifest, type Manifest, type RenditionResult, type SegmentResult } from '../manifest.js';
+
+const staged = (m: Manifest, rel: string) => ({ key: keys.staged(m.jobId, rel) });
+
+/** Reads every segment's result (the facts of its pieces), in segment order; all must be there. */
+async function segmentResults(rt: Runtime, m: Manifest): Promise<SegmentResult[]> {
+  const found = await listKeys(rt.s3, rt.config.WORK_BUCKET, keys.segmentResultsPrefix(m.jobId));
+  const results = await mapLimit(found, 32, (k) => getJson<SegmentResult>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: k.key }));
+  results.sort((a, b) => a.index - b.index);
+  if (results.length !== m.plan.segments.length || results.some((r, i) => r.index !== i)) {
+    throw new EncoderError('SEGMENT_MISMATCH', `${results.length} segment results for ${m.plan.segments.length} planned segments`);
+  }
+  return results;
+}
+
+/**
+ * The package of a job from its pieces: HLS and DASH manifests written from the pieces' facts
+ * (no fragment read), and each progressive MP4 rendition joined from the same fragments behind
+ * one composed init (bytes joined, moof headers rewritten; no packet remux), renditions in
+ * parallel. Everything is staged under the job's out/ prefix; Publish copies what the job asked for.
+ */
+export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ renditions: RenditionResult[] }> {
+  const started = Date.now();
+  const m = await readManifest(rt, job.jobId);
+  const bucket = rt.config.WORK_BUCKET;
+  const results = await segmentResults(rt, m);
+  const initOf = (id: string) => getBytes(rt.s3, { bucket, ...staged(m, packageLayout.init(id)) });
+  const model: PackageModel = { video: [], audio: [] };
+  const videoInits = await Promise.all(m.renditions.map((r) => initOf(r.name)));
+  m.renditions.forEach((r, i) => model.video.push(videoTrackModel(r.name, videoInits[i], results.map((s) => s.pieces[r.name][0]))));
+  const audioFacts = results.flatMap((s) => (s.pieces.audio ?? []) as (PieceFacts & { chunk: number })[]).sort((a, b) => a.chunk - b.chunk);
+  const audioInit = m.audio && audioFacts.length ? await initOf('audio') : undefined;
+  if (audioInit) {
+    // One audio track for now (the source's first); its language and title when the container has them.
+    const t = m.tracks?.audio.find((a) => a.index === m.audio!.index);
+    const language = t && t.language !== 'und' ? t.language : undefined;
+    model.audio.push(audioTrackModel('audio', audioInit, audioFacts, { language, name: t?.title ?? language ?? 'Audio' }));
+  }
+
+  const want = new Set(m.outputs);
+  const writes: Promise<unknown>[] = [];
+  if (want.has('hls')) for (const [rel, text] of Object.entries(hlsPlaylists(model))) writes.push(putBytes(rt.s3, { bucket, ...staged(m, rel) }, text, 'application/vnd.apple.mpegurl'));
+  if (want.has('dash')) writes.push(putBytes(rt.s3, { bucket, ...staged(m, packageLayout.dash) }, dashManifest(model), 'application/dash+xml'));
+  await Promise.all(writes);
+  const manifestsMs = Date.now() - started;
+
+  const frames = m.plan.frameCount;
+  const durationMs = Math.round(m.plan.durationSec * 1000);
+  const renditions = await mapLimit(m.renditions, m.renditions.length, async (r, i): Promise<RenditionResult> => {
+    const track = model.video[i];
+    const base = { name: r.name, width: track.width, height: track.height, durationMs, frames, codec: track.codec, peakBitrate: peakBitrate(track, m.preset.gopSeconds), averageBitrate: averageBitrate(track) };
+    if (!want.has('mp4')) return base;
+    const t0 = Date.now();
+    const fragmentsOf = (id: string, n: number) => mapLimit(Array.from({ length: n }, (_, k) => k), 16, (k) => getBytes(rt.s3, { bucket, ...staged(m, packageLayout.segment(id, k)) }));
+    const [videoFragments, audioFragments] = await Promise.all([fragmentsOf(r.name, results.length), audioInit ? fragmentsOf('audio', audioFacts.length) : Promise.resolve([])]);
+    const parts = assembleProgressive({ videoInit: videoInits[i], videoFragments, ...(audioInit ? { audioInit, audioFragments } : {}) });
+    const file = packageLayout.progressive(r.name);
+    const sizeBytes = await uploadParts(rt.s3, { bucket, ...staged(m, file) }, (async function* () {
+      yield* parts;
+    })(), 'video/mp4');
+    log.info('rendition assembled', { rendition: r.name, fragments: videoFragments.length + audioFragments.length, sizeBytes, assembleMs: Date.now() - t0 });
+    return { ...base, file, sizeBytes };
+  });
+  await putJson(rt.s3, { bucket, key: keys.renditions(m.jobId) }, renditions);
+  log.info('package assembled', { outputs: m.outputs, renditions: renditions.length, segments: results.length, audioChunks: audioFacts.length, manifestsMs, totalMs: Date.now() - started });
+  return { renditions };
+}

@@ -1,0 +1,70 @@
+/**
+ * A local HTTP server for files with Range support that counts what it sends: the stand-in
+ * for a presigned S3 GET when measuring what a probe or a segment worker reads.
+ */
+import { createServer, type Server } from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+/** Bytes sent and requests answered, per file name. */
+export interface RangeCounts {
+  bytes: number;
+  requests: number;
+}
+
+export class RangeServer {
+  private server?: Server;
+  readonly counts = new Map<string, RangeCounts>();
+  constructor(private readonly dir: string) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const name = path.basename(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+      const file = path.join(this.dir, name);
+      let size: number;
+      try {
+        size = statSync(file).size;
+      } catch {
+        res.writeHead(404).end();
+        return;
+      }
+      const c = this.counts.get(name) ?? { bytes: 0, requests: 0 };
+      this.counts.set(name, c);
+      c.requests++;
+      const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+      const start = m ? Number(m[1]) : 0;
+      const end = m && m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
+      if (start >= size) {
+        res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+        return;
+      }
+      res.writeHead(m ? 206 : 200, {
+        'accept-ranges': 'bytes',
+        'content-length': String(end - start + 1),
+        ...(m ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
+      });
+      if (req.method === 'HEAD') return void res.end();
+      // Small chunks with backpressure: what is counted is close to what the client took.
+      const stream = createReadStream(file, { start, end, highWaterMark: 16 * 1024 });
+      stream.on('data', (d) => (c.bytes += d.length));
+      stream.pipe(res);
+      res.on('close', () => stream.destroy());
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+  }
+
+  url(name: string): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/${encodeURIComponent(name)}`;
+  }
+
+  take(name: string): RangeCounts {
+    const c = this.counts.get(name) ?? { bytes: 0, requests: 0 };
+    this.counts.delete(name);
+    return c;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
