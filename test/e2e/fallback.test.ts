@@ -13,10 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { LocalStack } from '../../src/local/stack.js';
 import { generateSample } from '../../src/media/sample.js';
-import { downloadFile } from '../../src/aws/s3.js';
 import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
-import { checkContract } from '../helpers/contract.js';
-import { runJob, keysUnder } from '../helpers/stack.js';
+import { checkContract, checkStreaming } from '../helpers/contract.js';
+import { runJob, keysUnder, downloadOutputs } from '../helpers/stack.js';
 import { eventSchemaErrors } from '../helpers/eventSchema.js';
 
 describe('fallback to ECS when a segment function times out', function () {
@@ -53,11 +52,13 @@ describe('fallback to ECS when a segment function times out', function () {
     assert.equal(stack.ecs.history.filter((e) => e.jobId === r.jobId && e.type === 'started').length, 1, 'one worker task');
     for (const e of r.events) assert.deepEqual(eventSchemaErrors(e), [], 'docs/schemas/job-event.schema.json');
     assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${r.jobId}/`), [], 'work prefix cleaned');
+    // The worker stages the same package: read it through the manifests and as MP4.
     const outDir = path.join(dir, 'out');
     await mkdir(outDir, { recursive: true });
+    await downloadOutputs(stack, r.jobId, outDir);
     const videos = (r.detail.outputs ?? []).filter((o) => o.type === 'video');
-    for (const o of videos) await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.uri.replace(`s3://${stack.config.OUTPUT_BUCKET}/`, '') }, path.join(outDir, o.name));
-    assert.equal(videos.length, 1);
+    assert.deepEqual(videos.map((o) => o.name), ['mp4/120p.mp4']);
+    await checkStreaming(file, outDir, ['120p'], true);
     await checkContract(file, outDir, videos, true);
   });
 });
