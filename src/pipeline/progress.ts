@@ -16,7 +16,7 @@ export const PROGRESS_STEP_PERCENT = 10;
 /** ...or per this many milliseconds. */
 export const PROGRESS_MIN_INTERVAL_MS = 60_000;
 
-/** Percent of a job from its segments: never 100 before COMPLETE (concat and publish follow). */
+/** Percent of a job from its segments: never 100 before COMPLETE (assemble and publish follow). */
 export const percentOf = (done: number, total: number) => Math.min(99, Math.floor((100 * done) / total));
 
 /**
@@ -54,7 +54,7 @@ export async function reportSegmentDone(rt: Runtime, job: JobInput, index: numbe
 
 /**
  * Seconds left from the segment rate so far: `msSoFar` since the first segment started, `done`
- * of `total` finished. Undefined until one segment has finished (no rate yet). Concat and
+ * of `total` finished. Undefined until one segment has finished (no rate yet). Assemble and
  * publish follow the segments; they are not in this estimate.
  */
 export function etaSeconds(done: number, total: number, msSoFar: number): number | undefined {
