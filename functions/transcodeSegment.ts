@@ -2,11 +2,14 @@ import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
 import { SegmentTaskSchema } from '../src/pipeline/job.js';
 import { transcodeSegmentStep } from '../src/pipeline/steps/segment.js';
 import { METRIC } from '../src/metrics.js';
+import { reportSegmentDone } from '../src/pipeline/progress.js';
 
 /** One Map iteration: one segment into every rendition. */
 export const definition = defineFunction('transcodeSegment', SegmentTaskSchema, async (task, { rt, log, metrics }) => {
   const r = await transcodeSegmentStep(rt, { jobId: task.job.jobId, index: task.index }, log);
   metrics.add(METRIC.segmentSeconds, r.durationSec);
+  // After the result is written: the record counts it, and maybe a STATUS_UPDATE goes out.
+  await reportSegmentDone(rt, task.job, task.index, log);
   return r;
 });
 

@@ -21,6 +21,7 @@ import { generateSample } from '../src/media/sample.js';
 import { resolveBinaries } from '../src/media/binaries.js';
 import { ENGINE_REQUESTS } from '../src/pipeline/decider.js';
 import { SEGMENT_SECONDS_RANGE } from '../src/pipeline/job.js';
+import { describeProgress } from '../src/pipeline/progress.js';
 import type { ExecutionProgress } from '../src/local/stepFunctions.js';
 import type { JobEventDetail } from '../src/pipeline/events.js';
 
@@ -112,11 +113,13 @@ async function main(): Promise<number> {
     say(`job ${jobId}: ${input} -> s3://${stack.config.INGEST_BUCKET}/${key} (logs: ${values.verbose ? 'stderr' : logFile})`);
     const tty = process.stderr.isTTY;
     let last = '';
+    let segmentsStarted: number | undefined;
     stack.sfn.on('progress', (p: ExecutionProgress) => {
       if (p.jobId !== jobId) return;
+      if (p.step === 'TranscodeSegments' && segmentsStarted === undefined) segmentsStarted = Date.now();
       // The ECS polling loop (EcsWait/EcsStatus/EcsCheck) shows as one step.
       const ecs = /^Ecs(Wait|Status|Check)$/.test(p.step);
-      const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${ecs ? 'EcsWorker (one task encodes everything)' : p.step}${p.segmentsTotal && !ecs ? `  segments ${p.segmentsDone}/${p.segmentsTotal}` : ''}`;
+      const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${ecs ? 'EcsWorker (one task encodes everything)' : p.step}${p.segmentsTotal && !ecs ? `  ${describeProgress(p.segmentsDone, p.segmentsTotal, Date.now() - (segmentsStarted ?? Date.now()))}` : ''}`;
       if (line.replace(/^\[[^\]]*\] /, '') === last) return;
       last = line.replace(/^\[[^\]]*\] /, '');
       process.stderr.write(tty ? `\r\x1b[2K${line}` : line + '\n');

@@ -4,7 +4,7 @@
  * Follows the local event log (<data>/events.jsonl, one delivered EventBridge event per line)
  * as events arrive, like `tail -f`: first the last N events (default 10), then each new one.
  * One line per event: time, job id, status, then the error code and message (ERROR), the
- * outputs (COMPLETE) or the progress (PROGRESSING). `--json` prints the raw lines instead.
+ * outputs (COMPLETE) or the progress (PROGRESSING, STATUS_UPDATE with its percent). `--json` prints the raw lines instead.
  */
 import { open, stat } from 'node:fs/promises';
 import { parseCommandLine } from './cliArgs.js';
@@ -22,6 +22,7 @@ interface EventLine {
     correlationId?: string;
     outputs?: { name?: string; uri?: string; type?: string }[];
     progress?: { step?: string; segmentsDone?: number; segmentsTotal?: number };
+    jobPercentComplete?: number;
   };
 }
 
@@ -44,7 +45,7 @@ export function formatEvent(ev: EventLine | string): string {
     parts.push(`${outs.length} outputs: ${(videos.length ? videos : outs).map((o) => o.uri ?? o.name).join(' ')}${videos.length && outs.length > videos.length ? ` (+${outs.length - videos.length} more)` : ''}`);
   } else if (d.progress) {
     const p = d.progress;
-    parts.push([p.step, p.segmentsTotal ? `segments ${p.segmentsDone ?? 0}/${p.segmentsTotal}` : ''].filter(Boolean).join('  '));
+    parts.push([p.step, p.segmentsTotal ? `segments ${p.segmentsDone ?? 0}/${p.segmentsTotal}` : '', d.jobPercentComplete !== undefined ? `${d.jobPercentComplete}%` : ''].filter(Boolean).join('  '));
   }
   if (d.correlationId) parts.push(`[${d.correlationId}]`);
   return parts.join('  ').trimEnd();

@@ -193,6 +193,9 @@ async function main(): Promise<number> {
   out(`media-transcoder local stack (data: ${dataDir})`);
   out(`  S3 endpoint   ${serve.s3Endpoint}   (path-style; access key S3RVER, secret S3RVER, region us-east-1)`);
   out(`  buckets       ingest=${c.INGEST_BUCKET}  work=${c.WORK_BUCKET}  output=${c.OUTPUT_BUCKET}`);
+  out(`  job records   ${c.DYNAMODB_ENDPOINT}   (DynamoDB API: dynalite on LevelDB, table ${c.JOBS_TABLE})`);
+  const rec = serve.stack.recovery;
+  if (rec.interrupted.length) out(`  recovered     ${rec.interrupted.length} job(s) left running by a killed process ended as ERROR INTERRUPTED: ${rec.interrupted.join(', ')}`);
   out(`  HTTP API      ${serve.apiUrl}   (loopback only, no credentials)`);
   for (const r of ROUTES) out(`                  ${r.method.padEnd(5)} ${r.path}`);
   out(`  event log     ${serve.eventLog}   (npm run events -- --data ${values.data})`);

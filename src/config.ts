@@ -41,6 +41,10 @@ const ConfigSchema = z.object({
   INGEST_BUCKET: z.string().min(1),
   WORK_BUCKET: z.string().min(1),
   OUTPUT_BUCKET: z.string().min(1),
+  /** The DynamoDB table of job records (serverless.yml JobsTable; the local stack makes its own). */
+  JOBS_TABLE: z.string().min(3).max(255).default('media-transcoder-jobs'),
+  /** Set only for the local stack (dynalite on loopback). */
+  DYNAMODB_ENDPOINT: z.string().url().optional(),
   /** Set only for the local stack (s3rver) or another S3-compatible endpoint. */
   S3_ENDPOINT: z.string().url().optional(),
   EVENT_BUS_NAME: z.string().default('default'),

@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'ENCODER_UNAVAILABLE'
   | 'TIMEOUT'
   | 'CONFIG'
+  /** The local stack's process died while the job ran (recovered at the next start). */
+  | 'INTERRUPTED'
   | 'ENCODER_UNSUPPORTED'
   | 'INTERNAL';
 

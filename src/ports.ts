@@ -11,6 +11,12 @@ export interface ExecutionStarter {
   start(name: string, input: JobInput): Promise<{ executionArn: string; alreadyStarted: boolean }>;
 }
 
+/** Stops executions of the state machine: Step Functions StopExecution in the cloud, the local runner's abort here. */
+export interface ExecutionStopper {
+  /** Stops the execution; a finished or unknown execution is not an error. */
+  stop(executionArn: string, cause: string): Promise<void>;
+}
+
 /** What one RunTask needs. The job travels as an S3 pointer (overrides are capped at 8 KiB). */
 export interface TaskRequest {
   jobId: string;

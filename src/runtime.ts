@@ -11,15 +11,17 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { parseConfig, WEBHOOK_SECRET_RE, type Config } from './config.js';
 import { createS3Client } from './aws/s3.js';
+import { createDynamoClient } from './aws/dynamodb.js';
+import { JobStore } from './pipeline/jobStore.js';
 import { EventBridgePublisher, type EventPublisher } from './aws/events.js';
-import { SfnStarter } from './aws/stepFunctions.js';
+import { SfnStarter, SfnStopper } from './aws/stepFunctions.js';
 import { EcsTaskRunner } from './aws/ecs.js';
 import { getSecureString } from './aws/ssm.js';
 import { ConfigError } from './errors.js';
 import { createLogFactory, logLevelOf, type LogFactory, type LogSink } from './log.js';
 import { createMetricsFactory, type MetricsFactory } from './metrics.js';
 import { resolveBinaries, type Binaries } from './media/binaries.js';
-import type { ExecutionStarter, TaskRunner } from './ports.js';
+import type { ExecutionStarter, ExecutionStopper, TaskRunner } from './ports.js';
 import { once } from './util/once.js';
 import { capabilitiesOf, type Capabilities } from './media/encoders.js';
 import { writesCmaf } from './media/cmafCheck.js';
@@ -40,8 +42,12 @@ export interface Runtime {
   config: Config;
   s3: S3Client;
   events: EventPublisher;
+  /** The job records (DynamoDB). */
+  jobs: JobStore;
   /** Starts executions of the state machine (ingest, POST /jobs). */
   starter: ExecutionStarter;
+  /** Stops executions (DELETE /jobs/{id}). */
+  stopper: ExecutionStopper;
   /** Runs the ECS worker (the ECS submit/status functions). */
   tasks: TaskRunner;
   callbacks: CallbackPolicy;
@@ -128,9 +134,11 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     config,
     s3,
     events: parts.events ?? new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }))),
+    jobs: parts.jobs ?? new JobStore(createDynamoClient(config, undefined, (c) => tracer.captureAWSv3Client(c)), config.JOBS_TABLE),
     starter:
       parts.starter ??
       (config.STATE_MACHINE_ARN ? new SfnStarter(config.STATE_MACHINE_ARN, tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))) : unconfiguredStarter),
+    stopper: parts.stopper ?? new SfnStopper(tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))),
     tasks: parts.tasks ?? lazyTaskRunner(() => EcsTaskRunner.fromConfig(config, tracer.captureAWSv3Client(new ECSClient({ region: config.AWS_REGION })))),
     callbacks: parts.callbacks ?? { allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK_HTTP },
     webhookSecret: parts.webhookSecret ?? webhookSecretSource(config, () => tracer.captureAWSv3Client(new SSMClient({ region: config.AWS_REGION }))),

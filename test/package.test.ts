@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import aslValidator from 'asl-validator';
 import { parseConfig } from '../src/config.js';
+import { jobsTableDefinition } from '../src/pipeline/jobStore.js';
 import { DEFAULT_THRESHOLDS, thresholdsFromConfig } from '../src/pipeline/decider.js';
 import { ECS_ATTEMPT_MAX_SECONDS } from '../src/ecs/state.js';
 import { ecsSettingsFromConfig } from '../src/aws/ecs.js';
@@ -142,26 +143,30 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       `s3:PutObject ${work}`,
       `s3:AbortMultipartUpload ${work}`,
     ],
-    WorkReadWriteRole: [...logs('TranscodeSegment'), 's3:GetObject IngestBucket/*', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+    // transcodeSegment also counts its segment on the job record and may announce a STATUS_UPDATE.
+    WorkReadWriteRole: [
+      ...logs('TranscodeSegment'),
+      's3:GetObject IngestBucket/*',
+      `s3:GetObject ${work}`,
+      `s3:PutObject ${work}`,
+      `s3:AbortMultipartUpload ${work}`,
+      'dynamodb:UpdateItem JobsTable',
+      'events:PutEvents JobEventBus',
+    ],
     // assemble lists the segments' results.
     AssembleRole: [...logs('Assemble'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
     PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*'],
-    // The emitter records each state change in status/<jobId>.json (creating it when missing).
-    EmitEventRole: [
-      ...logs('EmitEvent'),
-      'events:PutEvents JobEventBus',
-      's3:GetObject WorkBucket/status/*',
-      's3:PutObject WorkBucket/status/*',
-      's3:ListBucket WorkBucket',
-    ],
+    // The emitter moves the job's record forward (a conditional UpdateItem, creating it when missing).
+    EmitEventRole: [...logs('EmitEvent'), 'events:PutEvents JobEventBus', 'dynamodb:UpdateItem JobsTable'],
     CleanupRole: [...logs('Cleanup'), 's3:ListBucket WorkBucket', `s3:DeleteObject ${work}`, 's3:ListBucket OutputBucket', 's3:DeleteObject OutputBucket/*'],
-    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 's3:PutObject WorkBucket/status/*', 'states:StartExecution TranscodeStateMachine'],
+    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable', 'states:StartExecution TranscodeStateMachine'],
     EcsSubmitRole: [
       ...logs('EcsSubmit'),
       's3:PutObject WorkBucket/jobs/*/ecs/*',
       `ecs:RunTask arn:ecs:REGION:ACCOUNT:task-definition/${workerFamily}:*`,
       'iam:PassRole WorkerTaskRole',
       'iam:PassRole WorkerExecutionRole',
+      'dynamodb:UpdateItem JobsTable',
     ],
     EcsStatusRole: [
       ...logs('EcsStatus'),
@@ -173,10 +178,24 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       ...logs('ApiCreateJob'),
       's3:GetObject IngestBucket/*',
       's3:ListBucket IngestBucket',
-      's3:PutObject WorkBucket/status/*',
+      'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable',
       'states:StartExecution TranscodeStateMachine',
     ],
-    ApiJobsReadRole: [...logs('ApiGetJob', 'ApiListJobs'), 's3:GetObject WorkBucket/status/*', 's3:ListBucket WorkBucket'],
+    // One GetItem per job; listing queries the indexes (never a Scan).
+    ApiJobsReadRole: [...logs('ApiGetJob', 'ApiListJobs'), 'dynamodb:GetItem JobsTable', 'dynamodb:Query JobsTable/index/*'],
+    // Cancel: the record, the execution, the job's worker task, its files, its one CANCELED event.
+    ApiCancelJobRole: [
+      ...logs('ApiCancelJob'),
+      'dynamodb:GetItem JobsTable',
+      'dynamodb:UpdateItem JobsTable',
+      `states:StopExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}:*`,
+      'ecs:StopTask arn:ecs:REGION:ACCOUNT:task/${WorkerCluster}/*',
+      's3:ListBucket WorkBucket',
+      's3:DeleteObject WorkBucket/jobs/*',
+      's3:ListBucket OutputBucket',
+      's3:DeleteObject OutputBucket/*',
+      'events:PutEvents JobEventBus',
+    ],
     ApiCreateUploadRole: [...logs('ApiCreateUpload'), 's3:PutObject IngestBucket/uploads/*'],
     // The signing secret: exactly its SSM parameter (docs/DEPLOY.md).
     WebhookNotifierRole: [...logs('WebhookNotifier'), 'ssm:GetParameter arn:ssm:REGION:ACCOUNT:parameter/media-transcoder/dev/webhook-secret'],
@@ -216,6 +235,7 @@ const FUNCTION_ROLES: Record<string, string> = {
   apiCreateJob: 'ApiCreateJobRole',
   apiGetJob: 'ApiJobsReadRole',
   apiListJobs: 'ApiJobsReadRole',
+  apiCancelJob: 'ApiCancelJobRole',
   apiCreateUpload: 'ApiCreateUploadRole',
   webhookNotifier: 'WebhookNotifierRole',
 };
@@ -224,7 +244,7 @@ const STARTER_FUNCTIONS = ['ingest', 'apiCreateJob'];
 /** The starters also build the execution input's config.decider (src/pipeline/decider.ts thresholdsFromConfig). */
 const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS', 'MAX_LAMBDA_KEYFRAME_GAP_SECONDS', 'MAX_LAMBDA_LONG_SIDE', 'MAX_LAMBDA_SHORT_SIDE'];
 /** Functions that run, watch or stop worker tasks (src/aws/ecs.ts ecsSettingsFromConfig). */
-const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus'];
+const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus', 'apiCancelJob'];
 /** Functions that run ffmpeg or ffprobe, and so carry the layer. */
 const FFMPEG_FUNCTIONS = ['probe', 'plan', 'split', 'transcodeSegment', 'thumbnails', 'apiCreateJob'];
 const BUCKETS = ['IngestBucket', 'WorkBucket', 'OutputBucket'];
@@ -660,6 +680,25 @@ describe('serverless package (offline CloudFormation)', function () {
     it('job events go to the stack event bus consumers attach rules to', () => {
       assert.equal(t.Resources.JobEventBus.Type, 'AWS::Events::EventBus');
       assert.deepEqual(t.Outputs.JobEventBusName.Value, { Ref: 'JobEventBus' });
+    });
+  });
+
+  describe('job records', () => {
+    it('an on-demand, encrypted DynamoDB table with the keys and indexes src/pipeline/jobStore.ts uses; every function knows its name', () => {
+      const tables = ofType('AWS::DynamoDB::Table');
+      assert.deepEqual(tables.map(([id]) => id), ['JobsTable']);
+      const p = t.Resources.JobsTable.Properties as Record<string, Json>;
+      const want = jobsTableDefinition('x');
+      assert.equal(p.BillingMode, 'PAY_PER_REQUEST');
+      assert.deepEqual(p.SSESpecification, { SSEEnabled: true });
+      const sortBy = <T extends Record<string, unknown>>(a: T[], k: string) => [...a].sort((x, y) => String(x[k]).localeCompare(String(y[k])));
+      assert.deepEqual(sortBy(p.AttributeDefinitions as never[], 'AttributeName'), sortBy(want.AttributeDefinitions as never[], 'AttributeName'));
+      assert.deepEqual(p.KeySchema, want.KeySchema);
+      assert.deepEqual(sortBy(p.GlobalSecondaryIndexes as never[], 'IndexName'), sortBy(want.GlobalSecondaryIndexes as never[], 'IndexName'));
+      for (const [id, r] of ofType('AWS::Lambda::Function')) {
+        const env = (r.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+        assert.deepEqual(env.JOBS_TABLE, { Ref: 'JobsTable' }, id);
+      }
     });
   });
 

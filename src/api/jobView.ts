@@ -1,11 +1,12 @@
 /**
  * What `GET /jobs/{id}` and `GET /jobs` answer, built from the stored job record
  * (src/pipeline/jobStore.ts). The record is written SUBMITTED by the submitter and updated by
- * the event emitter on every state change; while a job is PROGRESSING the segments finished so
- * far are counted from their result files.
+ * the event emitter on every state change; while a job is PROGRESSING each segment function
+ * adds its index to the record when its result is written.
  */
 import type { JobRecord } from '../pipeline/jobStore.js';
 import type { PublishedOutput } from '../pipeline/outputs.js';
+import { percentOf } from '../pipeline/progress.js';
 
 export interface JobProgress {
   /** Segments transcoded so far; null when not known (after a failure). */
@@ -14,6 +15,8 @@ export interface JobProgress {
   segmentsTotal: number | null;
   /** 0-100 from the segments; 100 once COMPLETE; null when not known. */
   percent: number | null;
+  /** What the job is doing (TRANSCODING while segments run); null when not running. */
+  phase: string | null;
 }
 
 /** The record's public fields (not its execution ARN), plus progress, outputs and the error. */
@@ -30,31 +33,32 @@ function redact(e: { code: string; message: string }): { code: string; message: 
   return { code: e.code, message: e.message.replace(/\b(https?|s3):\/\/[^\s"')]+\?[^\s"')]*/gi, '<source URL>') };
 }
 
-/** Progress of a record; `done` is the count of segment results, read only while PROGRESSING. */
-export function progressOf(rec: JobRecord, done?: number): JobProgress {
+/** Progress of a record (segments done are counted on the record by the segment functions). */
+export function progressOf(rec: JobRecord): JobProgress {
   const total = rec.segmentsTotal && rec.segmentsTotal > 0 ? rec.segmentsTotal : null;
   switch (rec.status) {
     case 'COMPLETE':
-      return { segmentsDone: total, segmentsTotal: total, percent: 100 };
+      return { segmentsDone: total, segmentsTotal: total, percent: 100, phase: null };
     case 'ERROR':
-      return { segmentsDone: null, segmentsTotal: total, percent: null };
+    case 'CANCELED':
+      return { segmentsDone: rec.segmentsDone ?? null, segmentsTotal: total, percent: null, phase: null };
     case 'SUBMITTED':
-      return { segmentsDone: 0, segmentsTotal: total, percent: 0 };
+      return { segmentsDone: 0, segmentsTotal: total, percent: 0, phase: null };
     case 'PROGRESSING': {
-      const d = done === undefined ? null : total !== null ? Math.min(done, total) : done;
-      // Segments are not the whole job (concat and publish follow): never 100 before COMPLETE.
-      const percent = d !== null && total !== null ? Math.min(99, Math.floor((100 * d) / total)) : null;
-      return { segmentsDone: d, segmentsTotal: total, percent };
+      const done = rec.segmentsDone ?? 0;
+      const d = total !== null ? Math.min(done, total) : done;
+      return { segmentsDone: d, segmentsTotal: total, percent: total !== null ? percentOf(d, total) : 0, phase: rec.phase ?? 'TRANSCODING' };
     }
   }
 }
 
+
 /** The full view of one job. */
-export function toJobView(rec: JobRecord, done?: number): JobView {
+export function toJobView(rec: JobRecord): JobView {
   return {
     ...toJobSummary(rec),
     userMetadata: rec.userMetadata ?? {},
-    progress: progressOf(rec, done),
+    progress: progressOf(rec),
     outputs: rec.status === 'COMPLETE' ? (rec.outputs ?? []) : [],
   };
 }

@@ -8,7 +8,7 @@ import type { Runtime } from '../runtime.js';
 import type { Logger } from '../log.js';
 import { JobId, buildJobInput } from '../pipeline/job.js';
 import { submitJob } from '../pipeline/submit.js';
-import { getJobRecord, listJobRecords, segmentsDone } from '../pipeline/jobStore.js';
+import { cancelJob as cancel } from '../pipeline/cancel.js';
 import type { MetricsRecorder } from '../metrics.js';
 import { PRESETS } from '../media/presets.js';
 import type { S3Location } from '../aws/s3.js';
@@ -112,24 +112,33 @@ export const createJob: Operation = async ({ event, rt, log, metrics }) => {
 export const getJob: Operation = async ({ event, rt, log }) => {
   const id = event.pathParameters?.id ?? '';
   if (!JobId.safeParse(id).success) throw new ApiError('INVALID_JOB_ID', 'job ids are 1-80 letters, digits or dashes (e.g. j-0123456789abcdef01234567)');
-  const rec = await getJobRecord(rt, id);
+  const rec = await rt.jobs.get(id);
   if (!rec) throw new ApiError('JOB_NOT_FOUND', `no job ${id}`);
-  let done: number | undefined;
-  if (rec.status === 'PROGRESSING') {
-    done = await segmentsDone(rt, id).catch((err: unknown) => {
-      log.warn('could not count finished segments', { jobId: id, error: err });
-      return undefined;
-    });
-  }
-  return jsonResult(200, toJobView(rec, done));
+  return jsonResult(200, toJobView(rec));
 };
 
-/** `GET /jobs?limit=N`: the most recent jobs, newest first. */
+/**
+ * `GET /jobs?limit=N&status=S&nextToken=T`: one page of jobs, newest first (one indexed Query,
+ * src/pipeline/jobStore.ts); `nextToken` in the answer fetches the next page.
+ */
 export const listJobs: Operation = async ({ event, rt }) => {
   const q = parseRequest(ListJobsQuerySchema, event.queryStringParameters ?? {});
   const limit = q.limit ?? DEFAULT_LIST_LIMIT;
-  const recs = await listJobRecords(rt, limit);
-  return jsonResult(200, { jobs: recs.map(toJobSummary), count: recs.length, limit });
+  const page = await rt.jobs.list({ limit, ...(q.status ? { status: q.status } : {}), ...(q.nextToken ? { nextToken: q.nextToken } : {}) });
+  return jsonResult(200, { jobs: page.records.map(toJobSummary), count: page.records.length, limit, ...(q.status ? { status: q.status } : {}), nextToken: page.nextToken ?? null });
+};
+
+/**
+ * `DELETE /jobs/{id}`: cancels a job that has not ended (src/pipeline/cancel.ts) and answers
+ * its record, now CANCELED; 409 JOB_ALREADY_FINAL for a job that has ended.
+ */
+export const cancelJob: Operation = async ({ event, rt, log }) => {
+  const id = event.pathParameters?.id ?? '';
+  if (!JobId.safeParse(id).success) throw new ApiError('INVALID_JOB_ID', 'job ids are 1-80 letters, digits or dashes (e.g. j-0123456789abcdef01234567)');
+  const r = await cancel(rt, id, log.child({ jobId: id }));
+  if (r.outcome === 'missing') throw new ApiError('JOB_NOT_FOUND', `no job ${id}`);
+  if (r.outcome === 'final') throw new ApiError('JOB_ALREADY_FINAL', `job ${id} has already ended (${r.record.status}); only a job that is SUBMITTED or PROGRESSING can be canceled`);
+  return jsonResult(200, toJobView(r.record));
 };
 
 /** `POST /uploads`: a presigned PUT URL into the ingest bucket. */
@@ -141,5 +150,5 @@ export const createUpload: Operation = async ({ event, rt, log }) => {
 };
 
 /** Every operation, by operationId (the OpenAPI document's and the routes' names). */
-export const OPERATIONS = { createJob, getJob, listJobs, createUpload } satisfies Record<string, Operation>;
+export const OPERATIONS = { createJob, getJob, listJobs, cancelJob, createUpload } satisfies Record<string, Operation>;
 export type OperationId = keyof typeof OPERATIONS;

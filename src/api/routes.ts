@@ -6,7 +6,7 @@
 import type { OperationId } from './operations.js';
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Path template, API Gateway style: `{name}` is one path segment. */
   path: string;
   operationId: OperationId;
@@ -16,6 +16,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/jobs', operationId: 'createJob' },
   { method: 'GET', path: '/jobs', operationId: 'listJobs' },
   { method: 'GET', path: '/jobs/{id}', operationId: 'getJob' },
+  { method: 'DELETE', path: '/jobs/{id}', operationId: 'cancelJob' },
   { method: 'POST', path: '/uploads', operationId: 'createUpload' },
 ];
 

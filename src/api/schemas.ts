@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ApiError } from './errors.js';
 import { parseTime } from '../pipeline/timecode.js';
-import { JobRequestSchema } from '../pipeline/job.js';
+import { JOB_STATUSES, JobRequestSchema } from '../pipeline/job.js';
 
 /** A clip time: seconds (number or decimal string) or `HH:MM:SS.mmm`, parsed to seconds. */
 export const TimeSchema = z.union([z.number(), z.string().max(32)]).transform((v, ctx) => {
@@ -58,6 +58,10 @@ export const ListJobsQuerySchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1).max(MAX_LIST_LIMIT, `limit is at most ${MAX_LIST_LIMIT}`))
     .optional(),
+  /** Only jobs of this status (the byStatus index). */
+  status: z.enum(JOB_STATUSES, { message: `status is one of ${JOB_STATUSES.join(', ')}` }).optional(),
+  /** The `nextToken` of the previous page. */
+  nextToken: z.string().min(1).max(1024).optional(),
 });
 
 /** Issues as one readable line: `clip.start: must not be negative; preset: ...`. */

@@ -1,5 +1,6 @@
-import { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand, StopExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
 import type { ExecutionStarter } from '../pipeline/ingest.js';
+import type { ExecutionStopper } from '../ports.js';
 import type { JobInput } from '../pipeline/job.js';
 
 /** StartExecution on the deployed state machine; a duplicate name means "already started". */
@@ -18,6 +19,24 @@ export class SfnStarter implements ExecutionStarter {
         return { executionArn: `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, alreadyStarted: true };
       }
       throw err;
+    }
+  }
+}
+
+/**
+ * StopExecution: Step Functions ends the execution at once (status ABORTED); no Catch runs, so
+ * the caller (cancel) does the cleanup and announces the end. A Lambda already running finishes
+ * its invocation, but its result goes nowhere.
+ */
+export class SfnStopper implements ExecutionStopper {
+  constructor(private readonly client: SFNClient) {}
+
+  async stop(executionArn: string, cause: string): Promise<void> {
+    try {
+      await this.client.send(new StopExecutionCommand({ executionArn, error: 'JobCanceled', cause: cause.slice(0, 32_000) }));
+    } catch (err) {
+      // Unknown execution: nothing runs. (Stopping a finished execution succeeds as a no-op.)
+      if (!(err instanceof ExecutionDoesNotExist)) throw err;
     }
   }
 }

@@ -39,6 +39,8 @@ export async function ecsSubmitStep(rt: Runtime, runner: TaskRunner, input: z.in
   const jobUri = s3Uri(jobLoc);
   const { taskArn } = await runner.runTask({ jobId: job.jobId, attempt, jobUri, clientToken: clientTokenFor(job.jobId, job.submittedAt, attempt) });
   log.info('ecs task started', { taskArn, attempt, jobUri });
+  // Cancel (DELETE /jobs/{id}) stops the job's running task: it finds it on the record.
+  await rt.jobs.setTask(job.jobId, taskArn).catch((err: unknown) => log.warn('could not record the task on the job record', { taskArn, error: err }));
   return {
     taskArn,
     attempt,

@@ -21,6 +21,7 @@ import { definition as webhookNotifier } from '../../functions/webhookNotifier.j
 import { definition as apiCreateJob } from '../../functions/api/createJob.js';
 import { definition as apiGetJob } from '../../functions/api/getJob.js';
 import { definition as apiListJobs } from '../../functions/api/listJobs.js';
+import { definition as apiCancelJob } from '../../functions/api/cancelJob.js';
 import { definition as apiCreateUpload } from '../../functions/api/createUpload.js';
 import type { OperationId } from '../api/operations.js';
 import type { HttpApiResult } from '../api/http.js';
@@ -33,6 +34,7 @@ export const API_FUNCTIONS: Record<OperationId, FunctionDefinition<HttpApiResult
   createJob: apiCreateJob,
   getJob: apiGetJob,
   listJobs: apiListJobs,
+  cancelJob: apiCancelJob,
   createUpload: apiCreateUpload,
 };
 

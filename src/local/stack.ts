@@ -16,6 +16,12 @@ import { LocalStepFunctions, loadDefinition, localSubstitutions, localTaskHandle
 import { DETAIL_TYPE } from '../pipeline/events.js';
 import { LocalEcsRunner, type KillHook, type LocalEcsRunnerOptions } from './ecsRunner.js';
 import { EVENT_FUNCTIONS } from './functions.js';
+import { startJobsDb, type LocalJobsDb } from './jobsDb.js';
+import { recoverInterruptedJobs, type RecoveryReport } from './recovery.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { JobStore } from '../pipeline/jobStore.js';
+import { FINAL_STATUSES, type JobStatus } from '../pipeline/job.js';
 import { ListenError } from '../errors.js';
 import { listenReason } from './listen.js';
 import type http from 'node:http';
@@ -52,6 +58,12 @@ export interface LocalStackOptions {
   logSink?: LogSink;
   /** The ffmpeg and ffprobe to run (default: resolved from the environment). */
   binaries?: Binaries;
+  /**
+   * Lambda timeouts (ms) by function name, e.g. `{ transcodeSegment: 1 }`: the function's
+   * invocation fails with `Sandbox.Timedout` as in AWS. Default: none (the Tasks' own
+   * TimeoutSeconds still apply).
+   */
+  functionTimeoutsMs?: Record<string, number>;
   /** Callback URLs allowed (default: loopback http allowed, the local stack's listeners). */
   callbacks?: CallbackPolicy;
 }
@@ -71,7 +83,12 @@ export class LocalStack extends EventEmitter {
     /** The ECS stand-in: worker tasks as child processes. */
     readonly ecs: LocalEcsRunner,
     private readonly server: S3rver,
+    /** dynalite: the job records' table, on LevelDB under the data folder. */
+    private readonly db: LocalJobsDb,
     private readonly pending: Set<Promise<unknown>>,
+    /** What the start found left by a dead process (src/local/recovery.ts). */
+    readonly recovery: RecoveryReport,
+    private readonly watchdog: ChildProcess,
   ) {
     super();
   }
@@ -123,6 +140,9 @@ export class LocalStack extends EventEmitter {
       });
     const info = await server.run();
     const endpoint = `http://${address}:${info.port}`;
+    // Job records outlive the process (LevelDB on disk): a restarted stack reads them.
+    const tableName = opts.env?.JOBS_TABLE ?? 'jobs';
+    const db = await startJobsDb({ tableName, path: path.join(opts.dataDir, 'db'), address });
     const config = parseConfig({
       ...process.env,
       AWS_REGION: 'us-east-1',
@@ -130,6 +150,8 @@ export class LocalStack extends EventEmitter {
       WORK_BUCKET: buckets.work,
       OUTPUT_BUCKET: buckets.output,
       S3_ENDPOINT: endpoint,
+      JOBS_TABLE: tableName,
+      DYNAMODB_ENDPOINT: db.endpoint,
       MAP_MAX_CONCURRENCY: String(opts.mapConcurrency ?? os.cpus().length),
       // The whole Map runs on this machine: segment encoders share its cores.
       SEGMENT_WORKERS_PER_HOST: String(opts.mapConcurrency ?? os.cpus().length),
@@ -168,9 +190,14 @@ export class LocalStack extends EventEmitter {
     // The handlers need the runtime and the runtime needs the runner as its starter: the
     // handlers read it when a Task runs, after both exist.
     let rt: Runtime | undefined;
-    const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!, undefined, opts.taskHandlers), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
-    rt = createRuntime(config, { s3, events: bus, starter: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
-    const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, new Set());
+    const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!, undefined, opts.taskHandlers, opts.functionTimeoutsMs), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
+    rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), events: bus, starter: sfn, stopper: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
+    // Before any new job: end the jobs a killed process left running, reclaim its scratch space.
+    const recovery = await recoverInterruptedJobs(rt, log.logger({ step: 'recovery' }));
+    // ffmpeg children must not outlive this process, even after kill -9 (src/local/watchdog.mjs).
+    const watchdog = spawn(process.execPath, [fileURLToPath(new URL('./watchdog.mjs', import.meta.url)), String(process.pid)], { detached: true, stdio: 'ignore' });
+    watchdog.unref();
+    const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, db, new Set(), recovery, watchdog);
     server.on('event', (e) => stack.onS3Event(e));
     return stack;
   }
@@ -218,10 +245,10 @@ export class LocalStack extends EventEmitter {
     });
   }
 
-  /** Resolves with the job's final event (COMPLETE or ERROR), once the execution has ended. */
+  /** Resolves with the job's final event (COMPLETE, ERROR or CANCELED), once the execution has ended. */
   async waitForFinalEvent(jobId: string): Promise<DeliveredEvent | undefined> {
     await this.sfn.wait(jobId);
-    return this.jobEvents(jobId).find((ev) => ['COMPLETE', 'ERROR'].includes((ev.detail as { status?: string }).status ?? ''));
+    return this.jobEvents(jobId).find((ev) => FINAL_STATUSES.includes((ev.detail as { status?: JobStatus }).status!));
   }
 
   /** Every job event of a job delivered so far. */
@@ -234,5 +261,7 @@ export class LocalStack extends EventEmitter {
     await Promise.allSettled([...this.pending]);
     await this.ecs.stopAll();
     await this.server.close();
+    await this.db.close();
+    this.watchdog.kill('SIGTERM');
   }
 }

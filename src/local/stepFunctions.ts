@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { JobInput, } from '../pipeline/job.js';
-import type { ExecutionStarter } from '../ports.js';
+import type { ExecutionStarter, ExecutionStopper } from '../ports.js';
 import type { Runtime } from '../runtime.js';
 import { TASK_FUNCTIONS, placeholderOf } from './functions.js';
 
@@ -51,16 +51,39 @@ export function localSubstitutions(workBucket: string): Record<string, string> {
  * packaged zip, src/local/packagedHandlers.ts). A Task naming no known function is an error
  * here, not at run time.
  */
-export function localTaskHandlers(definition: Record<string, unknown>, rt: () => Runtime, functions = TASK_FUNCTIONS, overrides: Record<string, TaskHandler> = {}): Record<string, Handler> {
+export function localTaskHandlers(definition: Record<string, unknown>, rt: () => Runtime, functions = TASK_FUNCTIONS, overrides: Record<string, TaskHandler> = {}, timeoutsMs: Record<string, number> = {}): Record<string, Handler> {
   const byArn = new Map(functions.map((f) => [localFunctionArn(f.name), f]));
   const out: Record<string, Handler> = {};
   for (const t of taskStates(definition as { States: Record<string, unknown> })) {
     const f = byArn.get(t.resource);
     if (!f) throw new Error(`Task ${t.name}: no local function for resource ${t.resource}`);
     const override = overrides[f.name];
-    out[t.name] = (override ?? ((input: unknown) => f.invoke(rt(), input))) as Handler;
+    const ms = timeoutsMs[f.name];
+    const invoke = (input: unknown) => f.invoke(rt(), input);
+    out[t.name] = (override ?? (ms ? (input: unknown) => withFunctionTimeout(invoke(input), ms) : invoke)) as Handler;
   }
   return out;
+}
+
+/**
+ * A function's timeout as Lambda reports it: the invocation fails with `Sandbox.Timedout` (the
+ * error name the state machine's Retry and the ECS fallback match). The local stack sets one
+ * only when asked (LocalStackOptions.functionTimeoutsMs, e.g. a tiny one to force a timeout).
+ */
+export function withFunctionTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`), { name: 'Sandbox.Timedout' })), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }
 
 /**
@@ -82,7 +105,7 @@ export interface ExecutionProgress {
   step: string;
   segmentsDone: number;
   segmentsTotal: number;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 }
 
 interface Tracked {
@@ -90,25 +113,46 @@ interface Tracked {
   input: JobInput;
   result: Promise<unknown>;
   progress: ExecutionProgress;
+  abort: () => void;
+  aborted: boolean;
 }
 
 /**
  * Step Functions on one machine: runs the ASL file with aws-local-stepfunctions, the task
  * handlers mapped in by state name. Execution names are unique, like the real service.
  */
-export class LocalStepFunctions extends EventEmitter implements ExecutionStarter {
+export class LocalStepFunctions extends EventEmitter implements ExecutionStarter, ExecutionStopper {
   private readonly machine: StateMachine;
   private readonly executions = new Map<string, Tracked>();
+  /** Task handler calls still running, by job id (a stopped execution's last Tasks finish in-process). */
+  private readonly inflight = new Map<string, Set<Promise<unknown>>>();
+  private readonly handlers: Record<string, Handler>;
 
   constructor(
     definition: Record<string, unknown>,
-    private readonly handlers: Record<string, Handler>,
+    handlers: Record<string, Handler>,
     private readonly retryIntervalOverrides?: Record<string, number>,
     /** Milliseconds per Wait state name (the local stack shortens the ECS polling wait). */
     private readonly waitTimeOverrides?: Record<string, number>,
   ) {
     super();
     this.machine = new StateMachine(definition as never);
+    this.handlers = Object.fromEntries(
+      Object.entries(handlers).map(([name, h]) => [
+        name,
+        ((input: { job?: { jobId?: string } }) => {
+          const p = h(input as never);
+          const id = input?.job?.jobId;
+          if (id) {
+            const set = this.inflight.get(id) ?? new Set();
+            this.inflight.set(id, set);
+            set.add(p);
+            void p.catch(() => undefined).finally(() => set.delete(p));
+          }
+          return p;
+        }) as Handler,
+      ]),
+    );
   }
 
   async start(name: string, input: JobInput): Promise<{ executionArn: string; alreadyStarted: boolean }> {
@@ -125,17 +169,31 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
       context: { Execution: { Id: arn, Name: name, StartTime: startTime, Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' } } as never,
     });
     const progress: ExecutionProgress = { jobId: input.jobId, executionArn: arn, step: 'Probe', segmentsDone: 0, segmentsTotal: 0, status: 'RUNNING' };
-    const tracked: Tracked = { arn, input, result: run.result, progress };
+    const tracked: Tracked = { arn, input, result: run.result, progress, abort: run.abort, aborted: false };
     this.executions.set(name, tracked);
     void this.follow(run.eventLogs, tracked);
     run.result.then(
       () => this.finish(tracked, 'SUCCEEDED'),
-      (err: unknown) => this.finish(tracked, 'FAILED', err),
+      (err: unknown) => this.finish(tracked, tracked.aborted ? 'ABORTED' : 'FAILED', err),
     );
     return { executionArn: arn, alreadyStarted: false };
   }
 
-  private finish(t: Tracked, status: 'SUCCEEDED' | 'FAILED', err?: unknown) {
+  /**
+   * Stops an execution, as StopExecution does: the runner moves to no further state and no
+   * Catch runs. A Task handler already running finishes in-process (its result is dropped).
+   */
+  async stop(executionArn: string): Promise<void> {
+    const t = [...this.executions.values()].find((e) => e.arn === executionArn);
+    if (!t || t.progress.status !== 'RUNNING') return;
+    t.aborted = true;
+    t.abort();
+    // As in AWS, a Task already running finishes; here the stop returns once they have, so the
+    // caller's cleanup runs after the last write of the job's work files.
+    await Promise.allSettled([...(this.inflight.get(t.input.jobId) ?? [])]);
+  }
+
+  private finish(t: Tracked, status: 'SUCCEEDED' | 'FAILED' | 'ABORTED', err?: unknown) {
     t.progress.status = status;
     this.emit('progress', { ...t.progress });
     this.emit('finished', { ...t.progress, error: err });

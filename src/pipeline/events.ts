@@ -7,6 +7,14 @@ import type { EncoderInfo } from '../media/encoders.js';
 /** The detail-type of every job event (consumers' EventBridge rules match it). */
 export const DETAIL_TYPE = 'Transcode Job State Change';
 
+/** COMPLETE: which engine encoded the segments; after a fallback, from what and why. */
+export interface EngineReport {
+  segments: 'lambda' | 'ecs';
+  fallbackFrom?: 'lambda';
+  /** The error that sent the job to ECS (Sandbox.Timedout, Runtime.OutOfMemory, ...). */
+  reason?: string;
+}
+
 /** `detail` of a job event, shaped like MediaConvert's so existing consumers read it. */
 export interface JobEventDetail {
   status: EventStatus;
@@ -26,7 +34,11 @@ export interface JobEventDetail {
   outputs?: PublishedOutput[];
   errorCode?: string;
   errorMessage?: string;
-  progress?: { step: string; segmentsDone?: number; segmentsTotal?: number };
+  progress?: { step: string; segmentsDone?: number; segmentsTotal?: number; engine?: 'lambda' | 'ecs' };
+  engine?: EngineReport;
+  /** STATUS_UPDATE (MediaConvert's fields). */
+  jobPercentComplete?: number;
+  currentPhase?: 'PROBING' | 'TRANSCODING' | 'UPLOADING';
   /** COMPLETE (and ERROR once the source was probed): the ffmpeg build that did the work. */
   encoder?: EncoderInfo;
 }
@@ -44,6 +56,8 @@ export function buildJobEvent(p: {
   error?: { Error?: string; Cause?: unknown };
   progress?: JobEventDetail['progress'];
   encoder?: EncoderInfo;
+  statusUpdate?: Pick<Required<JobEventDetail>, 'jobPercentComplete' | 'currentPhase'>;
+  engine?: EngineReport;
 }): EventEntry {
   const now = p.now ?? new Date();
   const detail: JobEventDetail = {
@@ -54,7 +68,7 @@ export function buildJobEvent(p: {
     source: `s3://${p.job.source.bucket}/${p.job.source.key}`,
     ...(p.job.correlationId ? { correlationId: p.job.correlationId } : {}),
     userMetadata: p.job.userMetadata ?? {},
-    timing: { submitTime: p.job.submittedAt, ...(p.startTime ? { startTime: p.startTime } : {}), ...(p.status !== 'PROGRESSING' ? { finishTime: now.toISOString() } : {}) },
+    timing: { submitTime: p.job.submittedAt, ...(p.startTime ? { startTime: p.startTime } : {}), ...(p.status !== 'PROGRESSING' && p.status !== 'STATUS_UPDATE' ? { finishTime: now.toISOString() } : {}) },
   };
   if (p.status === 'COMPLETE') {
     const outputs = p.outputs ?? [];
@@ -80,6 +94,8 @@ export function buildJobEvent(p: {
     detail.errorCode = f.code;
     detail.errorMessage = f.message;
   }
+  if (p.statusUpdate) Object.assign(detail, p.statusUpdate);
+  if (p.engine) detail.engine = p.engine;
   if (p.progress) detail.progress = p.progress;
   if (p.encoder && p.status !== 'PROGRESSING') detail.encoder = p.encoder;
   return {

@@ -164,13 +164,16 @@ export function usableCorrelationId(meta: Record<string, string>): string | unde
   return JobRequestSchema.shape.correlationId.safeParse(v).success ? v : undefined;
 }
 
-/** A job's status: SUBMITTED until its execution emits PROGRESSING, then one final status. */
-export const JOB_STATUSES = ['SUBMITTED', 'PROGRESSING', 'COMPLETE', 'ERROR'] as const;
+/**
+ * A job's status: SUBMITTED until its execution emits PROGRESSING, then one final status
+ * (COMPLETE, ERROR, or CANCELED by `DELETE /jobs/{id}`).
+ */
+export const JOB_STATUSES = ['SUBMITTED', 'PROGRESSING', 'COMPLETE', 'ERROR', 'CANCELED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
-/** The statuses a job event can carry (SUBMITTED is never an event). */
-export type EventStatus = Exclude<JobStatus, 'SUBMITTED'>;
+/** The statuses a job event can carry (SUBMITTED is never an event; STATUS_UPDATE reports progress). */
+export type EventStatus = Exclude<JobStatus, 'SUBMITTED'> | 'STATUS_UPDATE';
 /** Statuses after which nothing changes. */
-export const FINAL_STATUSES: readonly JobStatus[] = ['COMPLETE', 'ERROR'];
+export const FINAL_STATUSES: readonly JobStatus[] = ['COMPLETE', 'ERROR', 'CANCELED'];
 
 /** `{Error, Cause}` as a Catch puts it in `$.error`. */
 export const StateErrorSchema = z.object({ Error: z.string(), Cause: z.string() });
@@ -219,9 +222,6 @@ export const keys = {
   ecsResult: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/result.json`,
   staged: (jobId: string, name: string) => `jobs/${jobId}/out/${name}`,
   stagedPrefix: (jobId: string) => `jobs/${jobId}/out/`,
-  /** Job records: outside the work prefix (they outlive the job), expired by the lifecycle rule. */
-  record: (jobId: string) => `status/${jobId}.json`,
-  recordsPrefix: () => 'status/',
   /** The Distributed Map's ResultWriter prefix (the ASL names it literally). */
   mapResultsPrefix: () => 'map-results',
   output: (jobId: string, name: string) => `${jobId}/${name}`,

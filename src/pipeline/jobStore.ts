@@ -1,9 +1,24 @@
-import type { Runtime } from '../runtime.js';
-import { getJson, listKeys, putJson } from '../aws/s3.js';
+/**
+ * Job records in DynamoDB (in AWS the stack's on-demand JobsTable; on the local stack dynalite,
+ * the DynamoDB API on LevelDB). One item per job, keyed by job id, with two indexes:
+ *
+ * - `byTime`: every job under one partition (`listPk` = "JOB"), sorted by `listKey`
+ *   (`<submittedAt>#<jobId>`): `GET /jobs` newest first, one Query per page;
+ * - `byStatus`: partition `status`, same sort key: `GET /jobs?status=ERROR`.
+ *
+ * A job's state only moves forward: every status write is conditional on the stored rank
+ * (SUBMITTED 0 < PROGRESSING 1 < COMPLETE, ERROR, CANCELED 2), so nothing follows a final
+ * status and two different final statuses can never both be written. DynamoDB writes and reads
+ * one item atomically: a reader never sees half a record.
+ */
+import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
 import type { PublishedOutput } from './outputs.js';
-import { keys, type JobInput, type JobStatus } from './job.js';
+import type { JobInput, JobStatus } from './job.js';
 
-/** The stored record of a job (one small JSON object per job in the work bucket). */
+/** The stored record of a job, as the API and the pipeline read it. */
 export interface JobRecord {
   jobId: string;
   status: JobStatus;
@@ -16,16 +31,43 @@ export interface JobRecord {
   updatedAt: string;
   executionArn?: string;
   segmentsTotal?: number;
+  /** Segments whose result is written (each index counted once, however often retried). */
+  segmentsDone?: number;
+  /** 0-100, as last announced by a STATUS_UPDATE event. */
+  percent?: number;
+  /** The phase last announced (TRANSCODING, ...). */
+  phase?: string;
+  /** The running ECS task of the job, while one runs (cancel stops it). */
+  taskArn?: string;
   outputs?: PublishedOutput[];
   error?: { code: string; message: string };
 }
 
-/**
- * Job records live under `status/` in the work bucket, outside the job's work prefix (which
- * is deleted when the job ends) and expired by the bucket's lifecycle rule. The submitter
- * writes SUBMITTED; the event emitter, the one place every state change passes, writes the rest.
- */
-const recordKey = keys.record;
+/** The order of statuses: a write is applied only when it moves the job forward. */
+export const STATUS_RANK: Record<JobStatus, number> = { SUBMITTED: 0, PROGRESSING: 1, COMPLETE: 2, ERROR: 2, CANCELED: 2 };
+
+/** Index and key attribute names (serverless.yml JobsTable declares the same; test/package.test.ts checks). */
+export const JOBS_INDEX = { byTime: 'byTime', byStatus: 'byStatus' } as const;
+const LIST_PK = 'JOB';
+
+/** The table as CreateTable takes it: the local stack creates it, serverless.yml declares the same. */
+export function jobsTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'jobId', AttributeType: 'S' },
+      { AttributeName: 'listPk', AttributeType: 'S' },
+      { AttributeName: 'listKey', AttributeType: 'S' },
+      { AttributeName: 'status', AttributeType: 'S' },
+    ],
+    KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      { IndexName: JOBS_INDEX.byTime, KeySchema: [{ AttributeName: 'listPk', KeyType: 'HASH' }, { AttributeName: 'listKey', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+      { IndexName: JOBS_INDEX.byStatus, KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'listKey', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+    ],
+  };
+}
 
 /** The initial record of a job. */
 export function newRecord(job: JobInput, executionArn?: string): JobRecord {
@@ -43,36 +85,235 @@ export function newRecord(job: JobInput, executionArn?: string): JobRecord {
   };
 }
 
-/** Writes a job record. */
-export const putJobRecord = (rt: Runtime, rec: JobRecord) => putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: recordKey(rec.jobId) }, rec);
+/** Fields a status change may set besides the status. */
+export type RecordChange = Partial<Pick<JobRecord, 'segmentsTotal' | 'outputs' | 'error' | 'executionArn' | 'percent' | 'phase'>>;
 
-/** Reads a job record; undefined when there is none. */
-export async function getJobRecord(rt: Runtime, jobId: string): Promise<JobRecord | undefined> {
-  for (let attempt = 1; ; attempt++) {
+/** One page of `GET /jobs`. */
+export interface JobPage {
+  records: JobRecord[];
+  /** Opaque cursor of the next page; absent on the last page. */
+  nextToken?: string;
+}
+
+/** A cursor names the last item of a page (the index's keys); anything else is refused. */
+const CursorSchema = z.strictObject({ jobId: z.string().max(80), listKey: z.string().max(200), listPk: z.literal(LIST_PK).optional(), status: z.string().max(20).optional() });
+
+const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/** The fields that make a record when the emitter runs before the submitter. */
+const IDENTITY = ['source', 'preset', 'clip', 'correlationId', 'userMetadata', 'submittedAt', 'executionArn'] as const;
+
+/** Item attributes that are storage, not record. */
+const INTERNAL = ['listPk', 'listKey', 'rank', 'doneSet', 'progressStep', 'progressAt'] as const;
+
+function toRecord(item: Record<string, unknown>): JobRecord {
+  const rec: Record<string, unknown> = { ...item };
+  const done = item.doneSet instanceof Set ? item.doneSet.size : undefined;
+  for (const k of INTERNAL) delete rec[k];
+  if (done !== undefined) rec.segmentsDone = done;
+  return rec as unknown as JobRecord;
+}
+
+/** The job records' table. */
+export class JobStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  /** Records a new job as SUBMITTED; false (and nothing written) when the job has a record already. */
+  async create(rec: JobRecord): Promise<boolean> {
     try {
-      return await getJson<JobRecord>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: recordKey(jobId) });
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...rec, status: 'SUBMITTED', rank: STATUS_RANK.SUBMITTED, listPk: LIST_PK, listKey: `${rec.submittedAt}#${rec.jobId}` },
+          ConditionExpression: 'attribute_not_exists(jobId)',
+        }),
+      );
+      return true;
     } catch (err) {
-      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404) return undefined;
-      // S3 replaces an object atomically; s3rver (the local stack) rewrites its file in place,
-      // so a read racing the emitter's write can see half a record or a short body: read again.
-      if (attempt < 5) {
-        await new Promise((r) => setTimeout(r, 20 * attempt));
-        continue;
-      }
+      if (isConditionFailure(err)) return false;
       throw err;
+    }
+  }
+
+  /**
+   * Records a job that ends where it starts (an upload refused for its settings: ERROR, never
+   * run); false (and nothing written) when the job has a record already, so a duplicate
+   * delivery announces nothing.
+   */
+  async createFinal(rec: JobRecord): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...rec, rank: STATUS_RANK[rec.status], listPk: LIST_PK, listKey: `${rec.submittedAt}#${rec.jobId}` },
+          ConditionExpression: 'attribute_not_exists(jobId)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Moves a job to `status`, creating the record from `initial` when there is none. Applied
+   * only when it moves the job forward, or repeats its current status (a retried emitter
+   * announces again what it failed to announce): the new record, or undefined when refused.
+   */
+  async advance(initial: JobRecord, status: JobStatus, change: RecordChange = {}): Promise<JobRecord | undefined> {
+    const names: Record<string, string> = { '#status': 'status', '#rank': 'rank', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':status': status, ':rank': STATUS_RANK[status], ':now': new Date().toISOString() };
+    const sets = ['#status = :status', '#rank = :rank', '#updatedAt = :now'];
+    // Only the job's identity fields: counters, progress and outcomes are never copied back.
+    const base: Record<string, unknown> = { listPk: LIST_PK, listKey: `${initial.submittedAt}#${initial.jobId}` };
+    for (const k of IDENTITY) if (initial[k] !== undefined && !(k in change)) base[k] = initial[k];
+    let i = 0;
+    for (const [k, v] of Object.entries(change)) {
+      if (v === undefined) continue;
+      names[`#c${i}`] = k;
+      values[`:c${i}`] = v;
+      sets.push(`#c${i} = :c${i}`);
+      i++;
+    }
+    // The record's own fields are set only when it is created here (the emitter ran first).
+    for (const [k, v] of Object.entries(base)) {
+      if (v === undefined) continue;
+      names[`#b${i}`] = k;
+      values[`:b${i}`] = v;
+      sets.push(`#b${i} = if_not_exists(#b${i}, :b${i})`);
+      i++;
+    }
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { jobId: initial.jobId },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(jobId) OR #rank < :rank OR #status = :status',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(r.Attributes ?? {});
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** A job's record (a strongly consistent read); undefined when there is none. */
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    const r = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { jobId }, ConsistentRead: true }));
+    return r.Item ? toRecord(r.Item) : undefined;
+  }
+
+  /** One page of records, newest first, optionally of one status. */
+  async list(p: { limit: number; status?: JobStatus; nextToken?: string }): Promise<JobPage> {
+    const start = p.nextToken !== undefined ? decodeCursor(p.nextToken, p.status) : undefined;
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        ...(p.status
+          ? { IndexName: JOBS_INDEX.byStatus, KeyConditionExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':s': p.status } }
+          : { IndexName: JOBS_INDEX.byTime, KeyConditionExpression: 'listPk = :p', ExpressionAttributeValues: { ':p': LIST_PK } }),
+        ScanIndexForward: false,
+        Limit: p.limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const records = (r.Items ?? []).map(toRecord);
+    return { records, ...(r.LastEvaluatedKey && records.length === p.limit ? { nextToken: encodeCursor(r.LastEvaluatedKey) } : {}) };
+  }
+
+  /**
+   * Counts segment `index` as done (a set: a retried segment counts once) while the job is
+   * PROGRESSING; the segments done and planned, or undefined when the job is no longer running.
+   */
+  async segmentDone(jobId: string, index: number): Promise<{ done: number; total?: number; record: JobRecord } | undefined> {
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { jobId },
+          UpdateExpression: 'ADD doneSet :i',
+          ConditionExpression: '#status = :p',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':i': new Set([index]), ':p': 'PROGRESSING' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const record = toRecord(r.Attributes ?? {});
+      return { done: record.segmentsDone ?? 0, total: record.segmentsTotal, record };
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Claims the right to announce progress step `step` (a tenth) at `nowMs`: granted to exactly
+   * one caller per step, or once more when `minIntervalMs` has passed since the last claim
+   * (concurrent segment functions race here; the conditional write picks the one emitter).
+   */
+  async claimProgress(jobId: string, p: { step: number; percent: number; phase: string; nowMs: number; minIntervalMs: number }): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { jobId },
+          // Every name through a placeholder: `percent` and `status` are DynamoDB reserved words.
+          UpdateExpression: 'SET #step = :step, #at = :now, #percent = :pct, #phase = :phase, #updatedAt = :iso',
+          ConditionExpression: '#status = :p AND (attribute_not_exists(#step) OR #step < :step OR #at <= :before)',
+          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#step': 'progressStep', '#at': 'progressAt', '#percent': 'percent', '#phase': 'phase' },
+          ExpressionAttributeValues: { ':step': p.step, ':now': p.nowMs, ':before': p.nowMs - p.minIntervalMs, ':pct': p.percent, ':phase': p.phase, ':iso': new Date(p.nowMs).toISOString(), ':p': 'PROGRESSING' },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Remembers (or forgets, with undefined) the job's running ECS task while it is not final. */
+  async setTask(jobId: string, taskArn: string | undefined): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { jobId },
+          UpdateExpression: taskArn ? 'SET #task = :t' : 'REMOVE #task',
+          ConditionExpression: 'attribute_exists(jobId) AND #rank < :final',
+          ExpressionAttributeNames: { '#rank': 'rank', '#task': 'taskArn' },
+          ExpressionAttributeValues: { ':final': 2, ...(taskArn ? { ':t': taskArn } : {}) },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
     }
   }
 }
 
-/** Segments finished so far (each writes its result file). */
-export async function segmentsDone(rt: Runtime, jobId: string): Promise<number> {
-  return (await listKeys(rt.s3, rt.config.WORK_BUCKET, keys.segmentResultsPrefix(jobId))).length;
-}
+/** A page's last key as an opaque token (base64url JSON). */
+export const encodeCursor = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key)).toString('base64url');
 
-/** The most recent job records, newest first. */
-export async function listJobRecords(rt: Runtime, limit: number): Promise<JobRecord[]> {
-  const found = await listKeys(rt.s3, rt.config.WORK_BUCKET, keys.recordsPrefix());
-  const recs = await Promise.all(found.map((k) => getJson<JobRecord>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: k.key })));
-  return recs.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt)).slice(0, limit);
+/** A token back to the key it was made from; ValidationError (400) for anything else. */
+export function decodeCursor(token: string, status?: JobStatus): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw new ValidationError('nextToken is not a token this API gave out');
+  }
+  const r = CursorSchema.safeParse(parsed);
+  // A token is only good for the listing that made it: same index, same status.
+  if (!r.success || (status ? r.data.status !== status || r.data.listPk !== undefined : r.data.listPk !== LIST_PK || r.data.status !== undefined)) {
+    throw new ValidationError('nextToken is not a token of this listing (same status filter)');
+  }
+  return r.data;
 }

@@ -73,7 +73,18 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     }
   }
 
-  const recordCount = async () => (await listKeys(serve.stack.s3, 'work', 'status/')).length;
+  /** Every job record, through the listing's pages. */
+  async function allRecords() {
+    const out = [];
+    let token: string | undefined;
+    do {
+      const page = await serve.stack.rt.jobs.list({ limit: 100, ...(token ? { nextToken: token } : {}) });
+      out.push(...page.records);
+      token = page.nextToken;
+    } while (token);
+    return out;
+  }
+  const recordCount = async () => (await allRecords()).length;
 
   /** Runs a request that must be refused: the status and code, and no job recorded or started. */
   async function refused(method: string, url: string, p: Parameters<typeof api>[2], status: number, code: string) {
@@ -145,7 +156,7 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     assert.equal(view.source, `s3://ingest/${key}`);
     assert.equal(view.preset, 'h264-single-480p');
     assert.equal(view.correlationId, 'upload-1');
-    assert.deepEqual(view.progress, { segmentsDone: view.progress.segmentsTotal, segmentsTotal: view.progress.segmentsTotal, percent: 100 });
+    assert.deepEqual(view.progress, { segmentsDone: view.progress.segmentsTotal, segmentsTotal: view.progress.segmentsTotal, percent: 100, phase: null });
     assert.ok(view.progress.segmentsTotal >= 1);
     assert.equal(seen.at(-1), 'COMPLETE');
     const video = view.outputs.find((o: Json) => o.type === 'video');
@@ -200,7 +211,44 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     assert.equal(view.status, 'COMPLETE');
     const finals = serve.stack.jobEvents(jobId).filter((e) => ['COMPLETE', 'ERROR'].includes((e.detail as Json).status));
     assert.equal(finals.length, 1, 'one job, one final event');
-    assert.equal((await listKeys(serve.stack.s3, 'work', `status/${jobId}`)).length, 1, 'one record');
+    assert.equal((await allRecords()).filter((r) => r.jobId === jobId).length, 1, 'one record');
+    const del = await api('DELETE', `/jobs/${jobId}`);
+    assert.deepEqual([del.status, del.body.code], [409, 'JOB_ALREADY_FINAL'], 'a COMPLETE job cannot be canceled');
+    assert.equal(serve.stack.jobEvents(jobId).filter((e) => ['COMPLETE', 'ERROR', 'CANCELED'].includes((e.detail as Json).status)).length, 1, 'still one final event');
+  });
+
+  it('DELETE /jobs/{id}: stops the execution, deletes work files and outputs, one CANCELED event; 409 once ended', async () => {
+    const created = await api('POST', '/jobs', { json: { source: 's3://ingest/library/talk-20s', preset: 'h264-ladder', segmentSeconds: 2, engine: 'lambda', correlationId: 'cancel-1' } });
+    assert.equal(created.status, 202);
+    const jobId = created.body.jobId as string;
+    // Cancel while it transcodes: after the first segment result, before the job can end.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const r = await api('GET', `/jobs/${jobId}`);
+      if (r.body.status === 'PROGRESSING' && (r.body.progress.segmentsDone ?? 0) >= 1) break;
+      assert.ok(!['COMPLETE', 'ERROR'].includes(r.body.status), `ended before the cancel: ${r.body.status}`);
+      assert.ok(Date.now() < deadline, 'never reached PROGRESSING');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const del = await api('DELETE', `/jobs/${jobId}`);
+    assert.equal(del.status, 200, JSON.stringify(del.body));
+    assert.equal(del.body.status, 'CANCELED');
+    const ended = await serve.stack.sfn.wait(jobId);
+    assert.equal(ended.status, 'ABORTED', 'the execution was stopped, not run to its end');
+    const statuses = serve.stack.jobEvents(jobId).map((e) => (e.detail as Json).status as string);
+    assert.deepEqual(statuses.filter((s) => ['COMPLETE', 'ERROR', 'CANCELED'].includes(s)), ['CANCELED'], `exactly one final event: ${statuses.join(' > ')}`);
+    assert.equal((serve.stack.jobEvents(jobId).at(-1)!.detail as Json).correlationId, 'cancel-1');
+    assert.deepEqual(await listKeys(serve.stack.s3, 'work', `jobs/${jobId}/`), [], 'no work files left');
+    assert.deepEqual(await listKeys(serve.stack.s3, 'output', `${jobId}/`), [], 'no outputs');
+    const view = await api('GET', `/jobs/${jobId}`);
+    assert.deepEqual([view.body.status, view.body.progress.percent], ['CANCELED', null]);
+    const again = await api('DELETE', `/jobs/${jobId}`);
+    assert.deepEqual([again.status, again.body.code], [409, 'JOB_ALREADY_FINAL']);
+    assert.equal(serve.stack.jobEvents(jobId).filter((e) => (e.detail as Json).status === 'CANCELED').length, 1, 'a second DELETE emits nothing');
+    const missing = await api('DELETE', '/jobs/j-000000000000000000000000');
+    assert.deepEqual([missing.status, missing.body.code], [404, 'JOB_NOT_FOUND']);
+    const bad = await api('DELETE', '/jobs/..%2Fx');
+    assert.deepEqual([bad.status, bad.body.code], [400, 'INVALID_JOB_ID']);
   });
 
   it('POST /uploads: the presigned PUT lands under uploads/<uuid>/ and starts a job', async () => {
@@ -265,7 +313,8 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     const deadline = Date.now() + 5000;
     while (!callbacks.some((e) => (e.detail as Json).jobId === r.body.jobId && (e.detail as Json).status === 'COMPLETE') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
     const mine = callbacks.filter((e) => (e.detail as Json).jobId === r.body.jobId);
-    assert.deepEqual(mine.map((e) => (e.detail as Json).status).filter((s) => s !== 'PROGRESSING'), ['COMPLETE']);
+    // Progress (PROGRESSING, STATUS_UPDATE) is delivered too; one final event, last.
+    assert.deepEqual(mine.map((e) => (e.detail as Json).status).filter((s) => s !== 'PROGRESSING' && s !== 'STATUS_UPDATE'), ['COMPLETE']);
     assert.equal((mine.at(-1)!.detail as Json).correlationId, 'clip-1');
     assert.equal((mine.at(-1)!.detail as Json).userMetadata.customer, 'acme');
   });

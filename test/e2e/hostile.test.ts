@@ -136,7 +136,7 @@ describe('hostile input and faults (local stack)', function () {
 
   it('no presigned URL or signature leaks into an event, a job record or a log', async () => {
     const texts = [await readFile(path.join(file('stack'), 'events.jsonl'), 'utf8'), await readFile(logFile, 'utf8')];
-    for (const k of await keysUnder(stack, stack.config.WORK_BUCKET, 'status/')) texts.push((await objectBytes(stack, stack.config.WORK_BUCKET, k)).toString());
+    texts.push(JSON.stringify((await stack.rt.jobs.list({ limit: 100 })).records));
     assert.ok(texts[0].includes('INPUT_UNREADABLE'), 'refusals were recorded');
     for (const t of texts) assert.doesNotMatch(t, /X-Amz-Signature|X-Amz-Credential|https?:\/\/127\.0\.0\.1/);
   });
@@ -195,7 +195,8 @@ describe('hostile input and faults (local stack)', function () {
       assert.ok(killed, 'the segment encoder was killed');
       assert.equal(detail.status, 'COMPLETE', detail.errorMessage);
       assert.equal(detail.outputs!.find((o) => o.type === 'video')!.frames, (await frameTimes(f)).length);
-      assert.deepEqual(events.map((e) => (e.detail as { status: string }).status), ['PROGRESSING', 'COMPLETE']);
+      // STATUS_UPDATE progress events come between; a retried segment never adds a state change.
+      assert.deepEqual(events.map((e) => (e.detail as { status: string }).status).filter((s) => s !== 'STATUS_UPDATE'), ['PROGRESSING', 'COMPLETE']);
     } finally {
       clearInterval(timer);
     }
@@ -240,6 +241,6 @@ describe('hostile input and faults (local stack)', function () {
     })) as { started: boolean; jobId: string; alreadyStarted: boolean };
     assert.equal(again.jobId, jobId);
     assert.equal(again.alreadyStarted, true);
-    assert.deepEqual(stack.jobEvents(jobId).map((e) => (e.detail as { status: string }).status), ['PROGRESSING', 'COMPLETE'], 'one job, one set of events');
+    assert.deepEqual(stack.jobEvents(jobId).map((e) => (e.detail as { status: string }).status).filter((s) => s !== 'STATUS_UPDATE'), ['PROGRESSING', 'COMPLETE'], 'one job, one set of events');
   });
 });

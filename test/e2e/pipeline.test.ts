@@ -56,6 +56,11 @@ for (const tc of toolchains) {
       assert.equal(progressing.length, 1, 'one PROGRESSING event');
       assert.ok(events.indexOf(progressing[0]) < events.indexOf(events.find((e) => (e.detail as { status: string }).status === 'COMPLETE')!));
       assert.ok(((progressing[0].detail as { progress: { segmentsTotal: number } }).progress.segmentsTotal) >= 1);
+      // Progress: at most one STATUS_UPDATE per 10 % step, between PROGRESSING and COMPLETE, rising.
+      const updates = events.filter((e) => (e.detail as { status: string }).status === 'STATUS_UPDATE').map((e) => (e.detail as { jobPercentComplete: number }).jobPercentComplete);
+      assert.ok(updates.length <= 10, `${updates.length} STATUS_UPDATE events`);
+      assert.equal(new Set(updates.map((p) => Math.floor(p / 10))).size, updates.length, `one per step: ${updates.join(',')}`);
+      assert.ok(updates.every((p) => p >= 10 && p <= 99));
       const videos = (detail.outputs ?? []).filter((o) => o.type === 'video');
       assert.deepEqual(videos.map((o) => o.name).sort(), expectOutputs.map((r) => `mp4/${r}.mp4`).sort());
       const hasAudio = spec.audio !== false && spec.audio !== undefined;

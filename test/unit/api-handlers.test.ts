@@ -1,12 +1,13 @@
 /**
- * The Lambda handlers of the API with a mocked S3 client: status codes and bodies of the paths
- * the local stack cannot produce on demand (S3 failing transiently), and of the read paths.
+ * The Lambda handlers of the API with a mocked S3 client and the job records in an in-memory
+ * dynalite: status codes and bodies of the paths the local stack cannot produce on demand (S3
+ * or DynamoDB failing transiently), and of the read paths (indexed listing, pagination).
  * Every answer is checked against docs/openapi.json.
  */
 import '../../src/util/quietWarnings.js';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
-import { S3Client, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { S3Client, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { parseConfig } from '../../src/config.js';
 import { definition as getJob } from '../../functions/api/getJob.js';
@@ -15,11 +16,10 @@ import { definition as createJob } from '../../functions/api/createJob.js';
 import { definition as createUpload } from '../../functions/api/createUpload.js';
 import type { FunctionDefinition } from '../../src/pipeline/handler.js';
 import type { HttpApiEvent, HttpApiResult } from '../../src/api/http.js';
-import type { JobRecord } from '../../src/pipeline/jobStore.js';
+import { JobStore, type JobRecord } from '../../src/pipeline/jobStore.js';
+import { startJobsDb, type LocalJobsDb } from '../../src/local/jobsDb.js';
 import { responseValidator } from '../helpers/openapi.js';
 
-/** What getJson reads of a GetObject body. */
-const body = (o: unknown) => ({ transformToString: async () => JSON.stringify(o) });
 const awsError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
 function event(method: string, path: string, p: { body?: unknown; query?: Record<string, string>; params?: Record<string, string> } = {}): HttpApiEvent {
@@ -37,7 +37,7 @@ function event(method: string, path: string, p: { body?: unknown; query?: Record
   };
 }
 
-describe('API handlers (mocked S3)', () => {
+describe('API handlers (mocked S3, records in dynalite)', () => {
   const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
   const mock = mockClient(s3);
   const v = responseValidator();
@@ -61,9 +61,26 @@ describe('API handlers (mocked S3)', () => {
     updatedAt: '2025-01-01T00:00:05.000Z',
     segmentsTotal: 5,
   };
+  let db: LocalJobsDb;
+  let store: JobStore;
+  /** Set to make every record read fail with this error. */
+  let failWith: Error | undefined;
+  const jobs = new Proxy({} as JobStore, {
+    get: (_, k: keyof JobStore) => {
+      if (failWith) return () => Promise.reject(failWith);
+      const v = store[k];
+      return typeof v === 'function' ? v.bind(store) : v;
+    },
+  });
+  before(async () => {
+    db = await startJobsDb({ tableName: 'jobs' });
+    store = new JobStore(db.client, 'jobs');
+  });
+  after(async () => db.close());
 
   const rt: Runtime = createRuntime(parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' }), {
     s3,
+    jobs,
     events: { put: async () => undefined },
     starter: {
       start: async (name) => {
@@ -74,42 +91,94 @@ describe('API handlers (mocked S3)', () => {
     logSink: () => undefined,
   });
   after(() => mock.restore());
-  beforeEach(() => mock.reset());
+  beforeEach(() => {
+    mock.reset();
+    failWith = undefined;
+  });
 
-  it('GET /jobs/{id}: the record with progress counted from segment results', async () => {
-    mock.on(GetObjectCommand, { Bucket: 'work', Key: `status/${rec.jobId}.json` }).resolves({ Body: body(rec) as never });
-    mock.on(ListObjectsV2Command, { Bucket: 'work', Prefix: `jobs/${rec.jobId}/segments/` }).resolves({ Contents: [{ Key: 'a', Size: 1 }, { Key: 'b', Size: 1 }] });
+  it('GET /jobs/{id}: the record with progress counted on the record', async () => {
+    assert.equal(await store.create({ ...rec, status: 'SUBMITTED' }), true);
+    assert.equal(await store.create({ ...rec, status: 'SUBMITTED' }), false, 'a second create writes nothing');
+    await store.advance(rec, 'PROGRESSING', { segmentsTotal: 5 });
+    for (const i of [0, 3, 3]) await store.segmentDone(rec.jobId, i);
     const r = await call(getJob, 'GET', '/jobs/{id}', event('GET', `/jobs/${rec.jobId}`, { params: { id: rec.jobId } }));
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json.progress, { segmentsDone: 2, segmentsTotal: 5, percent: 40 });
+    assert.deepEqual(r.json.progress, { segmentsDone: 2, segmentsTotal: 5, percent: 40, phase: 'TRANSCODING' });
     assert.deepEqual(r.json.outputs, []);
     assert.equal(r.json.error, null);
   });
 
-  it('GET /jobs/{id}: 404 unknown, 400 malformed id, 503 when S3 fails transiently', async () => {
-    mock.on(GetObjectCommand).rejects(awsError('NoSuchKey', 404));
+  it('records only move forward: nothing after a final status, never two final statuses', async () => {
+    const j = { ...rec, jobId: 'j-forward' };
+    assert.ok(await store.advance(j, 'PROGRESSING', { segmentsTotal: 2 }), 'PROGRESSING creates the record when the emitter runs first');
+    assert.equal(await store.create({ ...j, status: 'SUBMITTED' }), false, 'SUBMITTED never overwrites PROGRESSING');
+    assert.equal((await store.get(j.jobId))?.status, 'PROGRESSING');
+    assert.ok(await store.advance(j, 'PROGRESSING'), 'the same status again (a retried emitter) is accepted');
+    assert.ok(await store.advance(j, 'COMPLETE', { outputs: [] }));
+    assert.equal(await store.advance(j, 'PROGRESSING'), undefined, 'no PROGRESSING after COMPLETE');
+    assert.equal(await store.advance(j, 'ERROR', { error: { code: 'X', message: 'late' } }), undefined, 'no ERROR after COMPLETE');
+    assert.equal(await store.advance(j, 'CANCELED'), undefined, 'no CANCELED after COMPLETE');
+    assert.equal(await store.segmentDone(j.jobId, 1), undefined, 'no progress after COMPLETE');
+    const got = await store.get(j.jobId);
+    assert.deepEqual([got?.status, got?.error, got?.segmentsTotal], ['COMPLETE', undefined, 2]);
+    // Concurrent final writes: exactly one wins.
+    const k = { ...rec, jobId: 'j-race' };
+    await store.advance(k, 'PROGRESSING');
+    const results = await Promise.all((['COMPLETE', 'ERROR', 'CANCELED', 'ERROR', 'CANCELED'] as const).map((st) => store.advance(k, st)));
+    const winners = new Set(results.filter(Boolean).map((r) => r!.status));
+    assert.equal(winners.size, 1, `one final status wins: ${[...winners].join(',')}`);
+    assert.equal((await store.get(k.jobId))?.status, [...winners][0]);
+  });
+
+  it('GET /jobs/{id}: 404 unknown, 400 malformed id, 503 when DynamoDB fails transiently', async () => {
     assert.deepEqual((await call(getJob, 'GET', '/jobs/{id}', event('GET', '/jobs/j-unknown', { params: { id: 'j-unknown' } }))).json.code, 'JOB_NOT_FOUND');
     const bad = await call(getJob, 'GET', '/jobs/{id}', event('GET', '/jobs/x', { params: { id: '../etc' } }));
     assert.deepEqual([bad.status, bad.json.code], [400, 'INVALID_JOB_ID']);
-    mock.on(GetObjectCommand).rejects(awsError('InternalError', 500));
+    failWith = awsError('InternalServerError', 500);
     const down = await call(getJob, 'GET', '/jobs/{id}', event('GET', '/jobs/j-1', { params: { id: 'j-1' } }));
     assert.deepEqual([down.status, down.json.code], [503, 'SERVICE_UNAVAILABLE']);
     assert.ok(Number(down.headers['retry-after']) > 0);
-    mock.on(GetObjectCommand).rejects(awsError('AccessDenied', 403));
+    failWith = awsError('AccessDeniedException', 400);
     const denied = await call(getJob, 'GET', '/jobs/{id}', event('GET', '/jobs/j-1', { params: { id: 'j-1' } }));
     assert.deepEqual([denied.status, denied.json.code, denied.json.message], [500, 'INTERNAL', 'internal error']);
   });
 
-  it('GET /jobs: newest first, bounded by limit', async () => {
-    const recs = [1, 3, 2].map((i) => ({ ...rec, jobId: `j-${i}`, status: 'COMPLETE', submittedAt: `2025-01-0${i}T00:00:00.000Z` }));
-    mock.on(ListObjectsV2Command, { Bucket: 'work', Prefix: 'status/' }).resolves({ Contents: recs.map((r) => ({ Key: `status/${r.jobId}.json`, Size: 1 })) });
-    for (const r of recs) mock.on(GetObjectCommand, { Bucket: 'work', Key: `status/${r.jobId}.json` }).callsFake(() => ({ Body: body(r) }));
-    const r = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query: { limit: '2' } }));
-    assert.equal(r.status, 200);
-    assert.deepEqual((r.json.jobs as { jobId: string }[]).map((j) => j.jobId), ['j-3', 'j-2']);
-    assert.equal(r.json.limit, 2);
-    const bad = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query: { limit: '500' } }));
-    assert.deepEqual([bad.status, bad.json.code], [400, 'INVALID_REQUEST']);
+  it('GET /jobs: newest first, by status, every job exactly once across pages', async () => {
+    const db2 = await startJobsDb({ tableName: 'list' });
+    const prev = store;
+    store = new JobStore(db2.client, 'list');
+    try {
+      const all = Array.from({ length: 7 }, (_, i) => ({ ...rec, jobId: `j-${i}`, submittedAt: `2025-01-0${i + 1}T00:00:00.000Z` }));
+      for (const [i, r] of [3, 0, 6, 1, 5, 2, 4].map((i) => [i, all[i]] as const)) {
+        await store.create(r);
+        if (i % 2) await store.advance(r, 'ERROR', { error: { code: 'INPUT_UNREADABLE', message: 'x' } });
+      }
+      const seen: string[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const r = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query: { limit: '3', ...(token ? { nextToken: token } : {}) } }));
+        assert.equal(r.status, 200);
+        assert.equal(r.json.limit, 3);
+        seen.push(...(r.json.jobs as { jobId: string }[]).map((j) => j.jobId));
+        token = (r.json.nextToken as string | null) ?? undefined;
+        pages++;
+      } while (token && pages < 10);
+      assert.deepEqual(seen, ['j-6', 'j-5', 'j-4', 'j-3', 'j-2', 'j-1', 'j-0'], 'newest first, each once');
+      const errors = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query: { status: 'ERROR' } }));
+      assert.deepEqual((errors.json.jobs as { jobId: string }[]).map((j) => j.jobId), ['j-5', 'j-3', 'j-1']);
+      const firstError = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query: { status: 'ERROR', limit: '1' } }));
+      const next = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query: { status: 'ERROR', limit: '2', nextToken: String(firstError.json.nextToken) } }));
+      assert.deepEqual((next.json.jobs as { jobId: string }[]).map((j) => j.jobId), ['j-3', 'j-1']);
+      const bads: Record<string, string>[] = [{ limit: '500' }, { status: 'DONE' }, { nextToken: 'garbage!' }, { nextToken: String(firstError.json.nextToken) }];
+      for (const query of bads) {
+        const bad = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query }));
+        assert.deepEqual([bad.status, bad.json.code], [400, 'INVALID_REQUEST'], JSON.stringify(query));
+      }
+    } finally {
+      store = prev;
+      await db2.close();
+    }
   });
 
   it('POST /jobs: validation before any S3 call; S3 trouble is 503; nothing started', async () => {

@@ -15,9 +15,10 @@ import { documentedRoutes, loadOpenApi, responseValidator } from '../helpers/ope
 import * as createJobFn from '../../functions/api/createJob.js';
 import * as getJobFn from '../../functions/api/getJob.js';
 import * as listJobsFn from '../../functions/api/listJobs.js';
+import * as cancelJobFn from '../../functions/api/cancelJob.js';
 import * as createUploadFn from '../../functions/api/createUpload.js';
 
-const MODULES: Record<string, { handler?: unknown; definition?: unknown }> = { createJob: createJobFn, getJob: getJobFn, listJobs: listJobsFn, createUpload: createUploadFn };
+const MODULES: Record<string, { handler?: unknown; definition?: unknown }> = { createJob: createJobFn, getJob: getJobFn, listJobs: listJobsFn, cancelJob: cancelJobFn, createUpload: createUploadFn };
 
 describe('API: docs/openapi.json matches the handlers', () => {
   const doc = loadOpenApi();

@@ -192,8 +192,9 @@ describe('API: routing and the local adapter', () => {
     refused(() => matchRoute('GET', '/jobs/'), 'NOT_FOUND', 404);
     refused(() => matchRoute('GET', '/jobs/a/b'), 'NOT_FOUND');
     refused(() => matchRoute('GET', '/'), 'NOT_FOUND');
-    const e = refused(() => matchRoute('DELETE', '/jobs/j-1'), 'METHOD_NOT_ALLOWED', 405);
-    assert.equal(e.headers.allow, 'GET');
+    assert.equal(matchRoute('DELETE', '/jobs/j-1').route.operationId, 'cancelJob');
+    const e = refused(() => matchRoute('PUT', '/jobs/j-1'), 'METHOD_NOT_ALLOWED', 405);
+    assert.equal(e.headers.allow, 'GET, DELETE');
     refused(() => matchRoute('GET', '/uploads'), 'METHOD_NOT_ALLOWED');
   });
 
@@ -281,13 +282,14 @@ describe('API: source probe and job views', () => {
 
   it('progress by status; outputs only when COMPLETE; presigned URLs never shown in errors', () => {
     const base: JobRecord = { jobId: 'j-1', status: 'SUBMITTED', source: 's3://ingest/a.mp4', preset: 'p', userMetadata: {}, submittedAt: 't', updatedAt: 't' };
-    assert.deepEqual(progressOf(base), { segmentsDone: 0, segmentsTotal: null, percent: 0 });
-    assert.deepEqual(progressOf({ ...base, status: 'PROGRESSING', segmentsTotal: 4 }, 2), { segmentsDone: 2, segmentsTotal: 4, percent: 50 });
-    assert.deepEqual(progressOf({ ...base, status: 'PROGRESSING', segmentsTotal: 4 }, 4), { segmentsDone: 4, segmentsTotal: 4, percent: 99 });
-    assert.deepEqual(progressOf({ ...base, status: 'PROGRESSING', segmentsTotal: 4 }, 9), { segmentsDone: 4, segmentsTotal: 4, percent: 99 });
-    assert.deepEqual(progressOf({ ...base, status: 'PROGRESSING' }), { segmentsDone: null, segmentsTotal: null, percent: null });
-    assert.deepEqual(progressOf({ ...base, status: 'COMPLETE', segmentsTotal: 4 }), { segmentsDone: 4, segmentsTotal: 4, percent: 100 });
-    assert.deepEqual(progressOf({ ...base, status: 'ERROR', segmentsTotal: 4 }), { segmentsDone: null, segmentsTotal: 4, percent: null });
+    assert.deepEqual(progressOf(base), { segmentsDone: 0, segmentsTotal: null, percent: 0, phase: null });
+    assert.deepEqual(progressOf({ ...base, status: 'PROGRESSING', segmentsTotal: 4, segmentsDone: 2 }), { segmentsDone: 2, segmentsTotal: 4, percent: 50, phase: 'TRANSCODING' });
+    assert.deepEqual(progressOf({ ...base, status: 'PROGRESSING', segmentsTotal: 4, segmentsDone: 4 }), { segmentsDone: 4, segmentsTotal: 4, percent: 99, phase: 'TRANSCODING' });
+    assert.deepEqual(progressOf({ ...base, status: 'PROGRESSING', segmentsTotal: 4, segmentsDone: 9 }), { segmentsDone: 4, segmentsTotal: 4, percent: 99, phase: 'TRANSCODING' });
+    assert.deepEqual(progressOf({ ...base, status: 'PROGRESSING' }), { segmentsDone: 0, segmentsTotal: null, percent: 0, phase: 'TRANSCODING' });
+    assert.deepEqual(progressOf({ ...base, status: 'COMPLETE', segmentsTotal: 4 }), { segmentsDone: 4, segmentsTotal: 4, percent: 100, phase: null });
+    assert.deepEqual(progressOf({ ...base, status: 'ERROR', segmentsTotal: 4 }), { segmentsDone: null, segmentsTotal: 4, percent: null, phase: null });
+    assert.deepEqual(progressOf({ ...base, status: 'CANCELED', segmentsTotal: 4, segmentsDone: 1 }), { segmentsDone: 1, segmentsTotal: 4, percent: null, phase: null });
     const out = { type: 'video' as const, name: 'a.mp4', uri: 's3://output/j-1/a.mp4', sizeBytes: 1 };
     assert.deepEqual(toJobView({ ...base, status: 'PROGRESSING', outputs: [out] }).outputs, []);
     assert.deepEqual(toJobView({ ...base, status: 'COMPLETE', outputs: [out] }).outputs, [out]);

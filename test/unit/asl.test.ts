@@ -35,8 +35,16 @@ describe('state machine definition', () => {
   it('every top-level work state is caught and leads to the ERROR event', () => {
     for (const name of ['Probe', 'Plan', 'EmitProgressing', 'Split', 'Encode', 'Assemble', 'Publish', 'EmitComplete', 'EcsSubmit', 'EcsStatus', 'EcsStop']) {
       const c = def.States[name].Catch as { ErrorEquals: string[]; Next: string }[];
-      assert.deepEqual(c?.[0], { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'EmitError' }, name);
+      // States.ALL must be the last catcher (ASL); only Encode has one before it, the ECS fallback.
+      assert.deepEqual(c?.at(-1), { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'EmitError' }, name);
+      assert.equal(c.length, name === 'Encode' ? 2 : 1, name);
     }
+    // A Lambda timeout or out-of-memory after the retries sends the job to the ECS worker.
+    const fallback = (def.States.Encode.Catch as { ErrorEquals: string[]; Next: string; ResultPath: string }[])[0];
+    assert.deepEqual([fallback.Next, fallback.ResultPath], ['EcsFallback', '$.fallback']);
+    for (const e of ['Sandbox.Timedout', 'States.Timeout', 'Runtime.ExitError', 'Runtime.OutOfMemory']) assert.ok(fallback.ErrorEquals.includes(e), e);
+    assert.ok(!fallback.ErrorEquals.some((e) => (PERMANENT_ERROR_NAMES as readonly string[]).includes(e) || e === 'States.ALL'), 'bad input never goes to ECS');
+    assert.equal(def.States.EcsFallback.Next, 'EcsSubmit');
     assert.equal(def.States.EmitError.Next, 'CleanupAfterError');
     assert.equal(def.States.CleanupAfterError.Next, 'Failed');
   });

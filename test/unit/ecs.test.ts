@@ -21,6 +21,7 @@ import { JobInputSchema } from '../../src/pipeline/job.js';
 import { parseConfig } from '../../src/config.js';
 import type { Logger } from '../../src/log.js';
 import { createRuntime } from '../../src/runtime.js';
+import type { JobStore } from '../../src/pipeline/jobStore.js';
 import { ConfigError, EncoderError, InputError, TransientError, ValidationError } from '../../src/errors.js';
 import { ASL_PATH } from '../../src/local/stepFunctions.js';
 import { jobInput, runAsl } from '../helpers/aslHarness.js';
@@ -213,8 +214,11 @@ function fakeRuntime(env: Record<string, string> = {}) {
     return { Body: { transformToString: async () => body } };
   });
   const config = parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output', ECS_POLL_SECONDS: '20', ...env });
-  const rt = createRuntime(config, { s3, events: { put: async () => undefined } });
-  return { rt, objects };
+  // The submit step records the task on the job record (cancel stops it): a record stand-in.
+  const tasks = new Map<string, string | undefined>();
+  const jobs = { setTask: async (jobId: string, taskArn: string | undefined) => void tasks.set(jobId, taskArn) } as unknown as JobStore;
+  const rt = createRuntime(config, { s3, jobs, events: { put: async () => undefined } });
+  return { rt, objects, tasks };
 }
 
 /** A port that records requests and answers with a given description. */

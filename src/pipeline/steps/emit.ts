@@ -3,10 +3,11 @@ import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { describeFailure } from '../../errors.js';
 import { buildJobEvent } from '../events.js';
-import { getJobRecord, newRecord, putJobRecord } from '../jobStore.js';
+import { newRecord } from '../jobStore.js';
 import { StateErrorSchema, taskInput, type EventStatus } from '../job.js';
 import type { PublishedOutput } from '../outputs.js';
 import { readManifest } from '../manifest.js';
+import type { EngineReport } from '../events.js';
 
 /**
  * Input of the event emitter: the job, the status to announce, and what that status reports
@@ -22,7 +23,16 @@ export const EmitInputSchema = taskInput({
   error: StateErrorSchema.partial().extend({ Cause: z.unknown().optional() }).optional(),
   /** COMPLETE: the ffmpeg that produced the outputs (Publish reports it from the manifest). */
   encoder: z.object({ ffmpegVersion: z.string().min(1) }).optional(),
+  /** COMPLETE: the execution's state ($), to report which engine encoded the segments. */
+  run: z.object({ ecs: z.object({ attempt: z.number() }).passthrough().optional(), fallback: StateErrorSchema.partial().passthrough().optional() }).passthrough().optional(),
 });
+
+/** Which engine encoded the segments: the Lambda fan-out, the ECS worker, or the worker after the fan-out failed. */
+export function engineReport(run: EmitInput['run']): EngineReport | undefined {
+  if (!run) return undefined;
+  if (run.fallback) return { segments: 'ecs', fallbackFrom: 'lambda', reason: run.fallback.Error ?? 'unknown' };
+  return { segments: run.ecs ? 'ecs' : 'lambda' };
+}
 export type EmitInput = z.infer<typeof EmitInputSchema>;
 
 /**
@@ -38,15 +48,21 @@ async function plannedEncoder(rt: Runtime, jobId: string): Promise<{ ffmpegVersi
  * Records the job's new status, then puts its `Transcode Job State Change` event. The record
  * goes first so a consumer reacting to the event reads the same status from `GET /jobs/{id}`.
  */
-export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logger): Promise<{ emitted: EventStatus }> {
+export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logger): Promise<{ emitted: EventStatus | null }> {
   const { job } = input;
-  const rec = (await getJobRecord(rt, job.jobId)) ?? newRecord(job, input.executionArn);
-  rec.status = input.status;
-  rec.updatedAt = new Date().toISOString();
-  if (input.segmentsTotal !== undefined) rec.segmentsTotal = input.segmentsTotal;
-  if (input.status === 'COMPLETE') rec.outputs = input.outputs ?? [];
-  if (input.status === 'ERROR') rec.error = describeFailure(input.error?.Error, input.error?.Cause);
-  await putJobRecord(rt, rec);
+  const error = input.status === 'ERROR' ? describeFailure(input.error?.Error, input.error?.Cause) : undefined;
+  // Conditional: a job's state only moves forward. A refused write means the job already
+  // ended (cancelled, or this is a late ERROR after COMPLETE): its one final event is out.
+  const rec = await rt.jobs.advance(newRecord(job, input.executionArn), input.status, {
+    ...(input.segmentsTotal !== undefined ? { segmentsTotal: input.segmentsTotal } : {}),
+    ...(input.status === 'COMPLETE' ? { outputs: input.outputs ?? [], percent: 100 } : {}),
+    ...(error ? { error } : {}),
+    ...(input.status === 'PROGRESSING' ? { phase: 'TRANSCODING', percent: 0 } : {}),
+  });
+  if (!rec) {
+    log.warn('status not recorded: the job has already ended; no event', { status: input.status });
+    return { emitted: null };
+  }
 
   const entry = buildJobEvent({
     status: input.status,
@@ -58,6 +74,7 @@ export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logge
     outputs: input.outputs,
     error: input.error,
     encoder: input.encoder ?? (input.status === 'ERROR' ? await plannedEncoder(rt, job.jobId) : undefined),
+    ...(input.status === 'COMPLETE' && engineReport(input.run) ? { engine: engineReport(input.run) } : {}),
     ...(input.status === 'PROGRESSING' ? { progress: { step: 'TRANSCODING', segmentsTotal: input.segmentsTotal ?? 0 } } : {}),
   });
   await rt.events.put(entry);

@@ -8,7 +8,7 @@ import { PRESETS } from '../../media/presets.js';
 import { isVideoKey, jobForObject, jobIdForObject, type ObjectCreatedEvent } from '../ingest.js';
 import { requestFromMetadata, usableCorrelationId } from '../job.js';
 import { buildJobEvent } from '../events.js';
-import { getJobRecord, putJobRecord, type JobRecord } from '../jobStore.js';
+import type { JobRecord } from '../jobStore.js';
 import { submitJob } from '../submit.js';
 
 /** What the ingest trigger did with one object. */
@@ -61,10 +61,6 @@ async function refuseUpload(rt: Runtime, event: ObjectCreatedEvent, meta: Record
   const jlog = log.child({ key: object.key, jobId });
   const error = { code: err.code, message: err.message.replace(/^[A-Z_]+: /, '') };
   const reason = `${error.code}: ${error.message}`;
-  if (await getJobRecord(rt, jobId)) {
-    jlog.info('duplicate delivery of a refused upload: nothing emitted', { errorCode: error.code });
-    return { started: false, reason, jobId, errorCode: error.code };
-  }
   const now = new Date();
   const correlationId = usableCorrelationId(meta);
   const job = { jobId, source: { bucket: bucket.name, key: object.key }, ...(correlationId ? { correlationId } : {}), userMetadata: {}, submittedAt: now.toISOString() };
@@ -80,7 +76,11 @@ async function refuseUpload(rt: Runtime, event: ObjectCreatedEvent, meta: Record
     error,
   };
   // The record first, as the emitter does: a consumer reacting to the event reads the same state.
-  await putJobRecord(rt, rec);
+  // A conditional put: a duplicate delivery finds the record and emits nothing.
+  if (!(await rt.jobs.createFinal(rec))) {
+    jlog.info('duplicate delivery of a refused upload: nothing emitted', { errorCode: error.code });
+    return { started: false, reason, jobId, errorCode: error.code };
+  }
   await rt.events.put(buildJobEvent({ status: 'ERROR', job, source: rt.config.EVENT_SOURCE, busName: rt.config.EVENT_BUS_NAME, now, error: { Error: err.name, Cause: err.message } }));
   metrics?.add(METRIC.jobsFailed, 1);
   jlog.warn('upload refused: its settings are unusable', { errorCode: error.code, problem: error.message });
