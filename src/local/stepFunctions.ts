@@ -127,6 +127,8 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
   /** Task handler calls still running, by job id (a stopped execution's last Tasks finish in-process). */
   private readonly inflight = new Map<string, Set<Promise<unknown>>>();
   private readonly handlers: Record<string, Handler>;
+  /** Jobs whose execution was stopped: a Task the runner still schedules for them does not run. */
+  private readonly stopped = new Set<string>();
 
   constructor(
     definition: Record<string, unknown>,
@@ -141,8 +143,10 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
       Object.entries(handlers).map(([name, h]) => [
         name,
         ((input: { job?: { jobId?: string } }) => {
-          const p = h(input as never);
           const id = input?.job?.jobId;
+          // StopExecution starts nothing new (a Map iteration queued before the stop included).
+          if (id && this.stopped.has(id)) return Promise.reject(Object.assign(new Error('the execution was stopped'), { name: 'States.Aborted' }));
+          const p = h(input as never);
           if (id) {
             const set = this.inflight.get(id) ?? new Set();
             this.inflight.set(id, set);
@@ -187,10 +191,11 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     const t = [...this.executions.values()].find((e) => e.arn === executionArn);
     if (!t || t.progress.status !== 'RUNNING') return;
     t.aborted = true;
+    this.stopped.add(t.input.jobId);
     t.abort();
     // As in AWS, a Task already running finishes; here the stop returns once they have, so the
     // caller's cleanup runs after the last write of the job's work files.
-    await Promise.allSettled([...(this.inflight.get(t.input.jobId) ?? [])]);
+    for (let set = this.inflight.get(t.input.jobId); set && set.size > 0; ) await Promise.allSettled([...set]);
   }
 
   private finish(t: Tracked, status: 'SUCCEEDED' | 'FAILED' | 'ABORTED', err?: unknown) {
