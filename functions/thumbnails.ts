@@ -1,8 +1,8 @@
 import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
 import { taskInput } from '../src/pipeline/job.js';
-import { thumbnailsStep } from '../src/pipeline/steps/thumbnails.js';
+import { sideOutputsStep } from '../src/pipeline/steps/sideOutputs.js';
 
-/** Thumbnails: poster, sprite sheet and WebVTT index. */
-export const definition = defineFunction('thumbnails', taskInput({}), ({ job }, { rt, log }) => thumbnailsStep(rt, job, log));
+/** Thumbnails and subtitles (beside the segments): poster, sprite sheet and its WebVTT index, subtitle sidecars. */
+export const definition = defineFunction('thumbnails', taskInput({}), ({ job }, { rt, log }) => sideOutputsStep(rt, job, log));
 
 export const handler = lambdaHandler(definition);

@@ -47,7 +47,7 @@ const noop = async () => ({});
 const handlers: Record<string, (input: never) => Promise<unknown>> = {
   ...Object.fromEntries(taskStates(loadDefinition(localSubstitutions('work')) as { States: Record<string, unknown> }).map((t) => [t.name, noop])),
   Plan: async () => ({ segmentCount: planned, indices: Array.from({ length: planned }, (_, i) => i) }),
-  Publish: async () => ({ outputs: [], encoder: { ffmpegVersion: 'stand-in' } }),
+  Publish: async () => ({ outputs: [], encoder: { ffmpegVersion: 'stand-in' }, tracks: { audio: [], subtitles: [], skipped: [] } }),
   // One macrotask of "work": with a handler that resolves in the same microtask run,
   // aws-local-stepfunctions 3.0.0 closes the Parallel branch's event log before forwarding
   // the Map's iteration events and drops about half of them (progress would undercount).

@@ -55,8 +55,7 @@ try {
     const parts = assembleProgressive({
       videoInit: await readFile(p(packageLayout.init(id))),
       videoFragments: await Promise.all(videoSegs.map((f) => readFile(f))),
-      audioInit: await readFile(p(packageLayout.init('audio'))),
-      audioFragments: await Promise.all(audioSegs.map((f) => readFile(f))),
+      tracks: [{ init: await readFile(p(packageLayout.init('audio'))), fragments: await Promise.all(audioSegs.map((f) => readFile(f))) }],
     });
     await writeParts(path.join(dir, 'join.mp4'), parts);
     results.join.ms.push(performance.now() - t0);

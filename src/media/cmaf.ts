@@ -135,12 +135,24 @@ export function audioChunkWindow(c: AudioChunk): { encodeFrom: number; encodeTo:
   };
 }
 
+/** One audio track's output of a chunk encode (tracks.ts AudioOutput, and its file). */
+export interface AudioChunkOutput {
+  /** Source stream index (`-map 0:<index>`). */
+  index: number;
+  channels: number;
+  bitrateKbps: number;
+  language?: string;
+  title?: string;
+  output: string;
+}
+
 /**
- * Encodes one audio chunk: the source's audio from `planStartSec` + encodeFrom samples to
- * encodeTo, silence where the source has none (before its audio starts, past its end), as one
- * fMP4 fragment. The caller keeps packets [keepFrom, keepFrom+keepCount) (isobmff.keepSamples).
+ * Encodes one audio chunk of every audio track in one ffmpeg (one read of the source): each
+ * track's audio from `planStartSec` + encodeFrom samples to encodeTo, silence where the source
+ * has none (before its audio starts, past its end), as one fMP4 fragment per track with its
+ * language and title. The caller keeps packets [keepFrom, keepFrom+keepCount) (isobmff.keepSamples).
  */
-export function buildAudioChunkArgs(p: { input: string; audioStream: number; planStartSec: number; chunk: AudioChunk; preset: Preset; output: string }): string[] {
+export function buildAudioChunkArgs(p: { input: string; planStartSec: number; chunk: AudioChunk; preset: Preset; tracks: AudioChunkOutput[] }): string[] {
   const rate = p.preset.audio.sampleRate;
   const w = audioChunkWindow(p.chunk);
   const f = (x: number) => x.toFixed(6);
@@ -161,10 +173,15 @@ export function buildAudioChunkArgs(p: { input: string; audioStream: number; pla
   const seek = start > 2 ? ['-ss', f(start - 1)] : [];
   return ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
     '-protocol_whitelist', protocolWhitelist(p.input), '-format_whitelist', SOURCE_FORMATS, ...seek, '-copyts', '-i', p.input,
-    '-map', `0:${p.audioStream}`, '-vn', '-sn', '-dn', '-af', af, '-t', f(dur),
-    '-c:a', p.preset.audio.encoder, '-b:a', `${p.preset.audio.bitrateKbps}k`,
-    '-ac', String(p.preset.audio.channels), '-ar', String(rate),
-    ...fragmentMuxerArgs({ negativeCts: false }), p.output];
+    ...p.tracks.flatMap((t) => [
+      '-map', `0:${t.index}`, '-vn', '-sn', '-dn', '-af', af, '-t', f(dur),
+      '-c:a', p.preset.audio.encoder, '-b:a', `${t.bitrateKbps}k`,
+      '-ac', String(t.channels), '-ar', String(rate),
+      // The language goes to the track's mdhd, the title to its handler name (what players list).
+      '-metadata:s:a:0', `language=${t.language ?? 'und'}`,
+      ...(t.title ? ['-metadata:s:a:0', `handler_name=${t.title}`] : []),
+      ...fragmentMuxerArgs({ negativeCts: false }), t.output,
+    ])];
 }
 
 /**

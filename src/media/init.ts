@@ -95,24 +95,27 @@ function setTrackId(trak: Uint8Array, id: number): Uint8Array {
 }
 
 /**
- * One init segment holding a video track (id 1) and an audio track (id 2), made from the
- * single-track inits the encoders wrote: the video init's ftyp and mvhd (next_track_ID set to 3),
- * both traks, both trex boxes. Fragments of the audio track must carry track id 2
+ * One init segment holding every track of the single-track inits the encoders wrote, in order
+ * (the video first: track 1, then 2, 3, ...): the first init's ftyp and mvhd (next_track_ID set
+ * past the last), every trak and every trex. Fragments of track k must carry track id k
  * (isobmff.placeFragment's trackId).
  */
-export function composeInit(video: Uint8Array, audio: Uint8Array): Uint8Array {
-  const ftyp = findBox(video, ['ftyp']);
-  const mvhd = copyBytes(boxBytes(video, findBox(video, ['moov', 'mvhd'])!));
+export function composeInit(...inits: Uint8Array[]): Uint8Array {
+  const [first] = inits;
+  const ftyp = findBox(first, ['ftyp']);
+  const mvhd = copyBytes(boxBytes(first, findBox(first, ['moov', 'mvhd'])!));
   // next_track_ID is the last field of mvhd.
-  view(mvhd).setUint32(mvhd.length - 4, 3);
-  const vTrak = findBoxes(video, ['moov', 'trak']);
-  const aTrak = findBoxes(audio, ['moov', 'trak']);
-  if (vTrak.length !== 1 || aTrak.length !== 1) throw new EncoderError('ENCODER_FAILED', 'composeInit: expected one track in each init');
+  view(mvhd).setUint32(mvhd.length - 4, inits.length + 1);
+  const traks = inits.map((init, i) => {
+    const t = findBoxes(init, ['moov', 'trak']);
+    if (t.length !== 1) throw new EncoderError('ENCODER_FAILED', `composeInit: init ${i} has ${t.length} tracks, expected one`);
+    return setTrackId(boxBytes(init, t[0]), i + 1);
+  });
   const trex = (buf: Uint8Array, id: number) => {
     const t = copyBytes(boxBytes(buf, findBox(buf, ['moov', 'mvex', 'trex'])!));
     view(t).setUint32(12, id);
     return t;
   };
-  const moov = makeBox('moov', mvhd, setTrackId(boxBytes(video, vTrak[0]), 1), setTrackId(boxBytes(audio, aTrak[0]), 2), makeBox('mvex', trex(video, 1), trex(audio, 2)));
-  return concatBytes([...(ftyp ? [boxBytes(video, ftyp)] : []), moov]);
+  const moov = makeBox('moov', mvhd, ...traks, makeBox('mvex', ...inits.map((init, i) => trex(init, i + 1))));
+  return concatBytes([...(ftyp ? [boxBytes(first, ftyp)] : []), moov]);
 }

@@ -42,9 +42,23 @@ export interface AudioTrackModel extends TrackModel {
   name?: string;
 }
 
+/** A text subtitle track: one WebVTT file for the whole presentation. */
+export interface TextTrackModel {
+  /** Its id (`text1`, ...): the sidecar is packageLayout.subtitles(id). */
+  id: string;
+  /** ISO 639-2 code when known. */
+  language?: string;
+  /** Human-readable name for the HLS NAME attribute and DASH Label. */
+  name?: string;
+  default?: boolean;
+  forced?: boolean;
+}
+
 export interface PackageModel {
   video: VideoTrackModel[];
   audio: AudioTrackModel[];
+  /** Text subtitle tracks (absent or empty: none). */
+  text?: TextTrackModel[];
 }
 
 /**
@@ -57,6 +71,8 @@ export const packageLayout = {
   dash: 'dash/manifest.mpd',
   init: (id: string) => `cmaf/${id}/init.mp4`,
   segment: (id: string, index: number) => `cmaf/${id}/seg-${String(index).padStart(5, '0')}.m4s`,
+  /** A text subtitle track as one WebVTT file (HLS and DASH both reference it). */
+  subtitles: (id: string) => `subs/${id}.vtt`,
   /** Progressive download of a rendition (video + audio), assembled from the same pieces. */
   progressive: (id: string) => `mp4/${id}.mp4`,
 };
@@ -129,6 +145,21 @@ export function hlsMediaPlaylist(t: TrackModel, target: number): string {
   return lines.join('\n') + '\n';
 }
 
+/** Seconds presented: the longest video rendition's visible duration. */
+const presentationSec = (m: PackageModel) => Math.max(0, ...m.video.map((v) => visibleDurations(v).reduce((a, b) => a + b, 0)));
+
+/**
+ * The media playlist of a subtitle track: its whole WebVTT file as one segment spanning the
+ * presentation. Cue times are the presentation's (0 = the first video frame); without an
+ * X-TIMESTAMP-MAP header, HLS maps WebVTT time 0 to media time 0, which is that frame.
+ */
+export function hlsSubtitlePlaylist(t: TextTrackModel, durationSec: number): string {
+  return [
+    '#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(durationSec - 1e-6))}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD',
+    `#EXTINF:${sec(durationSec)},`, fromManifest(packageLayout.subtitles(t.id)), '#EXT-X-ENDLIST',
+  ].join('\n') + '\n';
+}
+
 const quoted = (s: string) => s.replace(/["\n\r]/g, '');
 
 /** The HLS master playlist: one variant per video rendition, all sharing the audio group. */
@@ -139,6 +170,15 @@ export function hlsMasterPlaylist(m: PackageModel): string {
     const attrs = ['TYPE=AUDIO', 'GROUP-ID="audio"', `NAME="${quoted(a.name ?? a.language ?? `Audio ${i + 1}`)}"`];
     if (a.language) attrs.push(`LANGUAGE="${quoted(a.language)}"`);
     attrs.push(`DEFAULT=${i === 0 ? 'YES' : 'NO'}`, 'AUTOSELECT=YES', `CHANNELS="${a.channels}"`, `URI="${a.id}.m3u8"`);
+    lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
+  });
+  const text = m.text ?? [];
+  text.forEach((t, i) => {
+    const attrs = ['TYPE=SUBTITLES', 'GROUP-ID="subs"', `NAME="${quoted(t.name ?? t.language ?? `Subtitles ${i + 1}`)}"`];
+    if (t.language) attrs.push(`LANGUAGE="${quoted(t.language)}"`);
+    // AUTOSELECT lets a player pick the track matching the viewer's language; FORCED tracks
+    // (signs, foreign dialogue) are shown even when subtitles are off.
+    attrs.push(`DEFAULT=${t.default ? 'YES' : 'NO'}`, 'AUTOSELECT=YES', `FORCED=${t.forced ? 'YES' : 'NO'}`, `URI="${t.id}.m3u8"`);
     lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
   });
   // A variant plays with any rendition of its audio group: the worst case is declared.
@@ -154,6 +194,7 @@ export function hlsMasterPlaylist(m: PackageModel): string {
       `FRAME-RATE=${v.frameRate.toFixed(3)}`,
     ];
     if (m.audio.length) attrs.push('AUDIO="audio"');
+    if (text.length) attrs.push('SUBTITLES="subs"');
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, `${v.id}.m3u8`);
   }
   return lines.join('\n') + '\n';
@@ -164,6 +205,8 @@ export function hlsPlaylists(m: PackageModel): Record<string, string> {
   const target = targetDuration([...m.video, ...m.audio]);
   const out: Record<string, string> = { [packageLayout.hlsMaster]: hlsMasterPlaylist(m) };
   for (const t of [...m.video, ...m.audio]) out[packageLayout.hlsMedia(t.id)] = hlsMediaPlaylist(t, target);
+  const duration = presentationSec(m);
+  for (const t of m.text ?? []) out[packageLayout.hlsMedia(t.id)] = hlsSubtitlePlaylist(t, duration);
   return out;
 }
 
@@ -199,7 +242,7 @@ function segmentTemplate(t: TrackModel, indent: string): string[] {
 export function dashManifest(m: PackageModel): string {
   const all = [...m.video, ...m.audio];
   const target = targetDuration(all);
-  const duration = Math.max(...m.video.map((v) => visibleDurations(v).reduce((a, b) => a + b, 0)));
+  const duration = presentationSec(m);
   const minBuffer = target;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -223,6 +266,14 @@ export function dashManifest(m: PackageModel): string {
     lines.push(`      <Representation id="${esc(a.id)}" bandwidth="${dashBandwidth(a, minBuffer, target)}" codecs="${esc(a.codec)}" audioSamplingRate="${a.sampleRate}">`);
     lines.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`);
     lines.push(...segmentTemplate(a, '        '), '      </Representation>', '    </AdaptationSet>');
+  });
+  (m.text ?? []).forEach((t, i) => {
+    const lang = t.language ? ` lang="${esc(t.language)}"` : '';
+    lines.push(`    <AdaptationSet id="${m.audio.length + i + 1}" contentType="text" mimeType="text/vtt"${lang}>`);
+    lines.push(`      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="${t.forced ? 'forced-subtitle' : 'subtitle'}"/>`);
+    if (t.name) lines.push(`      <Label>${esc(t.name)}</Label>`);
+    // A sidecar: one file for the whole period (bandwidth is required; a text track's is negligible).
+    lines.push(`      <Representation id="${esc(t.id)}" bandwidth="256">`, `        <BaseURL>${esc(fromManifest(packageLayout.subtitles(t.id)))}</BaseURL>`, '      </Representation>', '    </AdaptationSet>');
   });
   lines.push('  </Period>', '</MPD>');
   return lines.join('\n') + '\n';

@@ -4,7 +4,7 @@
  *   timeline and checked against the plan (`videoPiece`), and each audio chunk into its kept
  *   packets (`audioPiece`);
  * - a package step reads the pieces' facts into the manifests' model (`trackModel`);
- * - a progressive MP4 is the composed two-track init followed by the fragments, interleaved,
+ * - a progressive MP4 is the composed init of every track followed by the fragments, interleaved,
  *   with no packet remuxed (`assembleProgressive`).
  * Pure functions over bytes.
  */
@@ -85,6 +85,8 @@ function segmentRef(f: FragmentInfo, bytes: number): SegmentRef {
 export interface PieceFacts extends SegmentRef {
   samples: number;
   initSha256: string;
+  /** An audio piece's chunk index (chunks are encoded by the worker of the nearest segment). */
+  chunk?: number;
 }
 
 /** The facts of a placed piece. */
@@ -128,16 +130,23 @@ export function audioTrackModel(id: string, init: Uint8Array, facts: PieceFacts[
   return { id, timescale: tr.timescale, codec: tr.codec, sampleRate: tr.sampleRate!, channels: tr.channels!, language: p.language, name: p.name, presentationTimeOffset: AAC_PRIMING, segments: facts.map(seg) };
 }
 
+/** One more track of a progressive MP4 besides the video: its init and its fragments in time order. */
+export interface ExtraTrack {
+  init: Uint8Array;
+  fragments: Uint8Array[];
+}
+
 /**
  * A progressive MP4 of one rendition from the streaming pieces, by joining bytes: the composed
- * init (video track 1, audio track 2, moov first) and then, in time order, each video fragment
- * followed by the audio fragments that start before the next video segment, the audio ones
- * re-labelled track 2 and every moof renumbered 1..n. Video composition offsets become unsigned
- * with an edit list (isobmff.toUnsignedCts), the form progressive MP4 readers time exactly. A player reads it as one fragmented MP4.
+ * init (video track 1, then every audio track, then every text track, moov first) and then, in
+ * time order, each video fragment followed by the other tracks' fragments that start before the
+ * next video segment, each re-labelled with its track id and every moof renumbered 1..n. Video
+ * composition offsets become unsigned with an edit list (isobmff.toUnsignedCts), the form
+ * progressive MP4 readers time exactly. A player reads it as one fragmented MP4.
  * Only moof headers (a few hundred bytes each) are rewritten; mdat bytes are copied as they are.
  * The mvex gets an mehd with the movie's duration so players show it before reading fragments.
  */
-export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: Uint8Array[]; audioInit?: Uint8Array; audioFragments?: Uint8Array[] }): Uint8Array[] {
+export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: Uint8Array[]; tracks?: ExtraTrack[] }): Uint8Array[] {
   const vDefaults = trexDefaults(p.videoInit);
   const vInfo = p.videoFragments.map((f) => readFragments(f, vDefaults)[0]);
   const vTimescale = readInit(p.videoInit)[0].timescale;
@@ -145,13 +154,10 @@ export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: 
   // The largest negative composition offset: added to every offset, taken back by an edit list.
   const delay = Math.max(0, ...vInfo.flatMap((f) => f.samples.map((s) => -s.cts)));
   const videoInit = delay ? withEditList(p.videoInit, delay) : p.videoInit;
-  const init = withMovieDuration(p.audioInit ? composeInit(videoInit, p.audioInit) : videoInit, vEnd, vTimescale);
+  const extra = (p.tracks ?? []).filter((t) => t.fragments.length);
+  const init = withMovieDuration(extra.length ? composeInit(videoInit, ...extra.map((t) => t.init)) : videoInit, vEnd, vTimescale);
   const out: Uint8Array[] = [init];
   let seq = 1;
-  const audio = p.audioFragments ?? [];
-  const aTimescale = p.audioInit ? readInit(p.audioInit)[0].timescale : 1;
-  const aDefaults = p.audioInit ? trexDefaults(p.audioInit) : undefined;
-  const aBase = audio.map((f) => readFragments(f, aDefaults)[0].baseDecodeTime);
   // Only the moof (a few hundred bytes) is rewritten; the mdat goes out as a view of the input.
   const push = (fragment: Uint8Array, edit: (moof: Uint8Array) => Uint8Array) => {
     for (const b of listBoxes(fragment)) {
@@ -159,14 +165,20 @@ export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: 
       out.push(b.type === 'moof' ? edit(bytes) : bytes);
     }
   };
-  let a = 0;
+  const others = extra.map((t, k) => {
+    const timescale = readInit(t.init)[0].timescale;
+    const defaults = trexDefaults(t.init);
+    return { trackId: k + 2, fragments: t.fragments, base: t.fragments.map((f) => readFragments(f, defaults)[0].baseDecodeTime), timescale, next: 0 };
+  });
   for (let i = 0; i < p.videoFragments.length; i++) {
     push(p.videoFragments[i], (moof) => placeFragment(toUnsignedCts(moof, delay), { baseDecodeTime: vInfo[i].baseDecodeTime, sequence: seq++, trackId: 1 }));
     const nextVideo = i + 1 < vInfo.length ? vInfo[i + 1].baseDecodeTime / vTimescale : Infinity;
-    while (a < audio.length && aBase[a] / aTimescale < nextVideo) {
-      const base = aBase[a];
-      push(audio[a], (moof) => placeFragment(moof, { baseDecodeTime: base, sequence: seq++, trackId: 2 }));
-      a++;
+    for (const o of others) {
+      while (o.next < o.fragments.length && o.base[o.next] / o.timescale < nextVideo) {
+        const base = o.base[o.next];
+        push(o.fragments[o.next], (moof) => placeFragment(moof, { baseDecodeTime: base, sequence: seq++, trackId: o.trackId }));
+        o.next++;
+      }
     }
   }
   return out;

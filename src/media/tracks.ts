@@ -138,31 +138,6 @@ export function audioLayoutFor(track: Pick<AudioTrack, 'channels'>, spec: AudioS
   return { channels: Math.min(spec.channels, Math.max(1, track.channels)), bitrateKbps: spec.bitrateKbps };
 }
 
-const f6 = (x: number) => x.toFixed(6);
-
-/**
- * Encodes one audio track for the plan's range [startSec, endSec) of source time: cut, moved
- * to start at zero, gaps and a late start filled with silence, padded or cut to the video's
- * duration (the same timing as the single-track encode), with its language and title kept.
- */
-export function buildAudioTrackArgs(p: { input: string; track: AudioTrack; startSec: number; endSec: number; spec: AudioSpec; output: string }): string[] {
-  const { channels, bitrateKbps } = audioLayoutFor(p.track, p.spec);
-  const af = [`atrim=start=${f6(p.startSec)}:end=${f6(p.endSec)}`, `asetpts=PTS-${f6(p.startSec)}/TB`, 'aresample=async=1:first_pts=0', 'apad'].join(',');
-  return [
-    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-protocol_whitelist', protocolWhitelist(p.input), '-format_whitelist', SOURCE_FORMATS,
-    '-copyts', '-i', p.input,
-    '-map', `0:${p.track.index}`, '-vn', '-sn', '-dn',
-    '-af', af, '-t', f6(p.endSec - p.startSec),
-    '-c:a', p.spec.encoder, '-b:a', `${bitrateKbps}k`, '-ac', String(channels), '-ar', String(p.spec.sampleRate),
-    '-metadata:s:a:0', `language=${p.track.language}`,
-    // MP4 keeps a track's name as its handler name (hdlr), which players list; `title` is
-    // kept too for Matroska/WebM outputs.
-    ...(p.track.title ? ['-metadata:s:a:0', `title=${p.track.title}`, '-metadata:s:a:0', `handler_name=${p.track.title}`] : []),
-    '-f', 'mp4', p.output,
-  ];
-}
-
 /**
  * Converts one text subtitle track to WebVTT with the source's own timestamps (`-copyts`): the
  * range is cut and shifted by shiftVtt, in code, because ffmpeg's seeking drops a cue that
@@ -220,4 +195,83 @@ export function shiftVtt(vtt: string, startSec: number, endSec: number): string 
     out.push([...lines.slice(0, at), timing, ...lines.slice(at + 1)].join('\n'));
   }
   return out.join('\n\n') + '\n';
+}
+
+/**
+ * One audio track as the package carries it: `id` names its folder under cmaf/ and its HLS
+ * playlist (the first track is `audio`, the others `audio2`, `audio3`, ...), `index` the source
+ * stream it is encoded from, with the preset's layout for it.
+ */
+export interface AudioOutput {
+  id: string;
+  index: number;
+  channels: number;
+  bitrateKbps: number;
+  /** ISO 639-2 code; absent when the container says `und` or nothing. */
+  language?: string;
+  title?: string;
+}
+
+/** One text subtitle track as the package carries it (`text1`, `text2`, ...): a WebVTT sidecar and a mov_text track. */
+export interface TextOutput {
+  id: string;
+  index: number;
+  codec: string;
+  language?: string;
+  title?: string;
+  default: boolean;
+  forced: boolean;
+}
+
+const lang = (l: string) => (l && l !== 'und' ? l : undefined);
+
+/** Every audio track of the source as an output, the first one first (it is the default in every manifest). */
+export function planAudioOutputs(audio: readonly AudioTrack[], spec: AudioSpec): AudioOutput[] {
+  return audio.map((t, i) => ({
+    id: i === 0 ? 'audio' : `audio${i + 1}`,
+    index: t.index,
+    ...audioLayoutFor(t, spec),
+    ...(lang(t.language) ? { language: t.language } : {}),
+    ...(t.title ? { title: t.title } : {}),
+  }));
+}
+
+/** Every text subtitle track as an output; image and unknown ones are in `skipped`. */
+export function planTextOutputs(subtitles: readonly SubtitleTrack[]): TextOutput[] {
+  return subtitles
+    .filter((s) => s.kind === 'text')
+    .map((s, i) => ({
+      id: `text${i + 1}`,
+      index: s.index,
+      codec: s.codec,
+      ...(lang(s.language) ? { language: s.language } : {}),
+      ...(s.title ? { title: s.title } : {}),
+      default: s.default,
+      forced: s.forced,
+    }));
+}
+
+/** The number of cues of a WebVTT document and the first one's start, seconds. */
+export function vttCues(vtt: string): { count: number; firstStartSec?: number } {
+  const starts = vtt
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .filter((l) => l.includes('-->'))
+    .map((l) => parseVttTime(l.split('-->')[0]));
+  return { count: starts.length, ...(starts.length ? { firstStartSec: Math.min(...starts) } : {}) };
+}
+
+/**
+ * A WebVTT sidecar converted to a mov_text (tx3g) track as one fMP4 fragment, for the MP4
+ * downloads. ffmpeg's fragmented writer starts the first sample at decode time 0 whatever the
+ * first cue's time, so the caller places the fragment at that cue (isobmff.placeFragment).
+ */
+export function buildMovTextArgs(p: { input: string; language?: string; title?: string; output: string }): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
+    '-i', p.input, '-map', '0:s:0', '-c:s', 'mov_text',
+    ...(p.language ? ['-metadata:s:s:0', `language=${p.language}`] : []),
+    ...(p.title ? ['-metadata:s:s:0', `handler_name=${p.title}`, '-metadata:s:s:0', `title=${p.title}`] : []),
+    '-movflags', '+empty_moov+default_base_moof', '-frag_duration', '2147483647', '-f', 'mp4', p.output,
+  ];
 }

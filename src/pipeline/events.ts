@@ -1,6 +1,6 @@
 import { describeFailure } from '../errors.js';
 import type { EventEntry } from '../aws/events.js';
-import type { PublishedOutput } from './outputs.js';
+import type { PublishedOutput, TracksReport } from './outputs.js';
 import type { EventStatus, JobInput } from './job.js';
 import type { EncoderInfo } from '../media/encoders.js';
 
@@ -41,6 +41,8 @@ export interface JobEventDetail {
   currentPhase?: 'PROBING' | 'TRANSCODING' | 'UPLOADING';
   /** COMPLETE (and ERROR once the source was probed): the ffmpeg build that did the work. */
   encoder?: EncoderInfo;
+  /** COMPLETE: the source's audio and subtitle tracks, kept and skipped. */
+  tracks?: TracksReport;
 }
 
 /** Builds a job event for PutEvents. */
@@ -56,6 +58,7 @@ export function buildJobEvent(p: {
   error?: { Error?: string; Cause?: unknown };
   progress?: JobEventDetail['progress'];
   encoder?: EncoderInfo;
+  tracks?: TracksReport;
   statusUpdate?: Pick<Required<JobEventDetail>, 'jobPercentComplete' | 'currentPhase'>;
   engine?: EngineReport;
 }): EventEntry {
@@ -98,6 +101,7 @@ export function buildJobEvent(p: {
   if (p.engine) detail.engine = p.engine;
   if (p.progress) detail.progress = p.progress;
   if (p.encoder && p.status !== 'PROGRESSING') detail.encoder = p.encoder;
+  if (p.tracks && p.status === 'COMPLETE') detail.tracks = p.tracks;
   return {
     Source: p.source,
     DetailType: DETAIL_TYPE,

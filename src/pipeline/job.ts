@@ -218,6 +218,9 @@ export const keys = {
   segmentResultsPrefix: (jobId: string) => `jobs/${jobId}/segments/`,
   audio: (jobId: string) => `jobs/${jobId}/audio.m4a`,
   renditions: (jobId: string) => `jobs/${jobId}/renditions.json`,
+  /** The subtitle tracks' results (subtitles step), and each one's mov_text track for the MP4s. */
+  subtitles: (jobId: string) => `jobs/${jobId}/subtitles.json`,
+  movText: (jobId: string, id: string) => `jobs/${jobId}/text/${id}.mp4`,
   ecsJob: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/job.json`,
   ecsResult: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/result.json`,
   staged: (jobId: string, name: string) => `jobs/${jobId}/out/${name}`,

@@ -4,6 +4,7 @@ import type { Preset, Rendition } from '../media/presets.js';
 import type { ColourPlan } from '../media/colour.js';
 import type { Runtime } from '../runtime.js';
 import type { AudioChunk } from '../media/cmaf.js';
+import type { AudioOutput, TextOutput } from '../media/tracks.js';
 import type { PieceFacts } from '../media/package.js';
 import type { OutputFormat } from './job.js';
 import { getJson } from '../aws/s3.js';
@@ -37,8 +38,12 @@ export interface Manifest {
   outputs: OutputFormat[];
   /** How segment i reads the source by range (plan.read.mode `range`): seek and frame selection. */
   segmentReads?: { seek?: string; select: string }[];
-  /** The audio track's chunks, each encoded by the worker of segment `segment`. */
+  /** The audio chunks (the same cuts for every audio track), each encoded by the worker of segment `segment`. */
   audioChunks: (AudioChunk & { segment: number })[];
+  /** Every audio track the package carries, the default first (its id is `audio`). */
+  audioOutputs: AudioOutput[];
+  /** Every text subtitle track the package carries (WebVTT sidecars, mov_text in the MP4s). */
+  textOutputs: TextOutput[];
   /** Every audio and subtitle track of the source (the probe's list). */
   tracks?: MediaInfo['tracks'];
   /** The ffmpeg that encodes this job (its version is named in the COMPLETE event). */
@@ -51,7 +56,7 @@ export interface SegmentResult {
   frames: number;
   /** Seconds of media this segment covers. */
   durationSec: number;
-  /** Per rendition, and `audio` for the chunks this worker encoded. */
+  /** Per rendition, and per audio track id (`audio`, `audio2`, ...) for the chunks this worker encoded. */
   pieces: Record<string, PieceFacts[]>;
   encodeMs: number;
   totalMs: number;

@@ -3,7 +3,8 @@
  * Manifests come first; a track's CMAF fragments are one entry (their folder), not one each.
  */
 export interface PublishedOutput {
-  type: 'hls' | 'dash' | 'video' | 'cmaf' | 'poster' | 'sprite' | 'vtt';
+  /** `subtitles`: a text track's WebVTT sidecar (subs/); `vtt`: the sprite sheet's index. */
+  type: 'hls' | 'dash' | 'video' | 'cmaf' | 'subtitles' | 'poster' | 'sprite' | 'vtt';
   /** Path under the job's output prefix (a folder, ending in `/`, for `cmaf`). */
   name: string;
   uri: string;
@@ -18,4 +19,11 @@ export interface PublishedOutput {
   codec?: string;
   /** Files in a `cmaf` folder (its init segment and fragments). */
   files?: number;
+}
+
+/** The source's tracks as the COMPLETE event reports them: kept in every output, or left out and why. */
+export interface TracksReport {
+  audio: { id: string; sourceIndex: number; language?: string; title?: string; channels: number; default: boolean }[];
+  subtitles: { id: string; sourceIndex: number; codec: string; format: 'webvtt'; language?: string; title?: string; cues: number; default: boolean; forced: boolean }[];
+  skipped: { sourceIndex: number; type: 'audio' | 'subtitle'; codec: string; language?: string; reason: string }[];
 }

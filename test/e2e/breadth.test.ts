@@ -5,7 +5,7 @@
  * H.264 ladder and kept HDR by the HEVC ladder. Fixtures are tiny (2 s).
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { runProcess } from '../../src/media/runner.js';
 import { generateSample } from '../../src/media/sample.js';
 import { capabilitiesOf } from '../../src/media/encoders.js';
 import { downloadFile } from '../../src/aws/s3.js';
-import { checkContract } from '../helpers/contract.js';
+import { checkContract, checkStreaming } from '../helpers/contract.js';
 import { runJob, keysUnder, downloadOutputs } from '../helpers/stack.js';
 import { frameTimes } from '../helpers/media.js';
 import type { JobEventDetail } from '../../src/pipeline/events.js';
@@ -27,6 +27,15 @@ if (resolved.source.ffmpeg !== 'npm') toolchains.push({ label: `${resolved.sourc
 const shipped = npmBinaries();
 // The npm-shipped 2018 build cannot write CMAF pieces: it is refused at planning (test/e2e/pipeline.test.ts).
 void shipped;
+
+const SRT = `1
+00:00:00,400 --> 00:00:01,000
+Hello
+
+2
+00:00:01,500 --> 00:00:02,250
+<i>Second</i> line
+`;
 
 const probe = async (file: string, entries: string) =>
   Object.fromEntries(
@@ -63,6 +72,19 @@ for (const tc of toolchains) {
       hlg = file('hlg.mp4');
       await runProcess(resolved.ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '2', '-vf', 'format=yuv420p10le', '-c:v', 'libx265', '-profile:v', 'main10',
         '-color_primaries', 'bt2020', '-color_trc', 'arib-std-b67', '-colorspace', 'bt2020nc', '-x265-params', 'log-level=error:keyint=25', hlg], { timeoutMs: 120_000 });
+      // Two audio languages (English stereo, French 5.1) and English subtitles: SRT in Matroska
+      // (read through the split pass), mov_text in MP4 (read by range).
+      const srt = file('en.srt');
+      await writeFile(srt, SRT);
+      for (const [name, subCodec] of [['tracks.mkv', 'srt'], ['tracks.mp4', 'mov_text']] as const) {
+        await runProcess(resolved.ffmpeg, ['-v', 'error', '-y',
+          '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000', '-i', srt,
+          '-t', '3', '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s',
+          '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-c:a', 'aac', '-ac:a:0', '2', '-ac:a:1', '6', '-c:s', subCodec,
+          '-metadata:s:a:0', 'language=eng', '-metadata:s:a:0', 'title=English', '-metadata:s:a:0', 'handler_name=English',
+          '-metadata:s:a:1', 'language=fra', '-metadata:s:a:1', 'title=Français 5.1', '-metadata:s:a:1', 'handler_name=Français 5.1',
+          '-metadata:s:s:0', 'language=eng', file(name)], { timeoutMs: 120_000 });
+      }
     });
     after(async () => {
       await stack?.stop();
@@ -123,5 +145,73 @@ for (const tc of toolchains) {
       assert.deepEqual([f.codec_tag_string, f.profile, f.pix_fmt, f.color_primaries, f.color_transfer, f.color_space], ['hvc1', 'Main 10', 'yuv420p10le', 'bt2020', 'arib-std-b67', 'bt2020nc']);
       assert.equal((await frameTimes(path.join(outDir, videos[0].name))).length, 50);
     });
+
+    for (const name of ['tracks.mkv', 'tracks.mp4']) {
+      it(`two audio languages and an SRT/mov_text track (${name}): both languages and the subtitles in HLS, DASH and MP4; the COMPLETE event lists them`, async () => {
+        const src = file(name);
+        const { detail } = await job(src, { preset: 'h264-single-480p' });
+        const { outDir, videos } = await download(detail);
+        assert.deepEqual(detail.tracks, {
+          audio: [
+            { id: 'audio', sourceIndex: 1, language: 'eng', title: 'English', channels: 2, default: true },
+            { id: 'audio2', sourceIndex: 2, language: 'fra', title: 'Français 5.1', channels: 2, default: false },
+          ],
+          subtitles: [{ id: 'text1', sourceIndex: 3, codec: name.endsWith('.mkv') ? 'subrip' : 'mov_text', format: 'webvtt', language: 'eng', cues: 2, default: name.endsWith('.mp4'), forced: false }], // ffmpeg's MP4 muxer marks the first subtitle track default, its Matroska muxer does not
+          skipped: [],
+        });
+        const names = (detail.outputs ?? []).map((o) => o.name);
+        for (const x of ['cmaf/audio/', 'cmaf/audio2/', 'subs/text1.vtt']) assert.ok(names.includes(x), x);
+        assert.equal(detail.outputs!.find((o) => o.name === 'subs/text1.vtt')!.type, 'subtitles');
+        // The contract through both manifests and the MP4 (video frames and the first audio track).
+        await checkStreaming(src, outDir, ['360p'], true);
+        await checkContract(src, outDir, videos, true);
+
+        // Subtitles on the job's timeline, time zero the first video frame: the cues at their
+        // authored times (the fixture's muxer shifted every stream alike, Matroska by the AAC priming).
+        const t = (x: number) => `00:00:0${x.toFixed(3)}`;
+        assert.equal(await readFile(path.join(outDir, 'subs/text1.vtt'), 'utf8'), `WEBVTT\n\n${t(0.4)} --> ${t(1)}\nHello\n\n${t(1.5)} --> ${t(2.25)}\n<i>Second</i> line\n`);
+
+        // HLS: both audio renditions (English the default), the subtitle rendition, each variant naming both groups.
+        const master = await readFile(path.join(outDir, 'hls/master.m3u8'), 'utf8');
+        assert.match(master, /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="English",LANGUAGE="eng",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio.m3u8"/);
+        assert.match(master, /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Français 5.1",LANGUAGE="fra",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",URI="audio2.m3u8"/);
+        assert.match(master, /#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="eng",LANGUAGE="eng",DEFAULT=(YES|NO),AUTOSELECT=YES,FORCED=NO,URI="text1.m3u8"/);
+        assert.match(master, /#EXT-X-STREAM-INF:[^\n]*AUDIO="audio",SUBTITLES="subs"\n360p\.m3u8/);
+        const subsPl = await readFile(path.join(outDir, 'hls/text1.m3u8'), 'utf8');
+        assert.match(subsPl, /#EXTINF:3\.000000,\n\.\.\/subs\/text1\.vtt\n#EXT-X-ENDLIST/);
+        // DASH: one audio adaptation set per language, a text adaptation set.
+        const mpd = await readFile(path.join(outDir, 'dash/manifest.mpd'), 'utf8');
+        assert.match(mpd, /<AdaptationSet id="1" contentType="audio" mimeType="audio\/mp4" lang="eng"/);
+        assert.match(mpd, /<AdaptationSet id="2" contentType="audio" mimeType="audio\/mp4" lang="fra"/);
+        assert.match(mpd, /<AdaptationSet id="3" contentType="text" mimeType="text\/vtt" lang="eng">[\s\S]*<BaseURL>\.\.\/subs\/text1\.vtt<\/BaseURL>/);
+
+        // Each audio track read through its manifests: its language, as long as the video within one AAC frame.
+        const videoSec = 3;
+        for (const [id, lang] of [['audio', 'eng'], ['audio2', 'fra']]) {
+          const r = await runProcess(resolved.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', path.join(outDir, `hls/${id}.m3u8`)], { timeoutMs: 60_000, captureStdout: true });
+          const j = JSON.parse(r.stdout) as { streams: { codec_name: string; channels: number }[]; format: { duration: string } };
+          assert.deepEqual([j.streams[0].codec_name, j.streams[0].channels], ['aac', 2], id);
+          assert.ok(Math.abs(Number(j.format.duration) - videoSec) <= 1024 / 48000 + 1e-3, `${id}: ${j.format.duration}s`);
+          assert.match(mpd, new RegExp(`lang="${lang}"[^>]*>[\\s\\S]*?<Representation id="${id}"`));
+        }
+        // ffmpeg reads a DASH WebVTT sidecar only with every extension allowed (docs/STREAMING.md).
+        const dash = await runProcess(resolved.ffprobe, ['-v', 'error', '-allowed_extensions', 'ALL', '-print_format', 'json', '-show_streams', path.join(outDir, 'dash/manifest.mpd')], { timeoutMs: 60_000, captureStdout: true });
+        assert.deepEqual((JSON.parse(dash.stdout) as { streams: { codec_name: string }[] }).streams.map((x) => x.codec_name), ['h264', 'aac', 'aac', 'webvtt'], 'DASH: video, both audio tracks and the subtitles readable');
+
+        // MP4: video, both audio tracks with language and title, the subtitles as mov_text at the same times.
+        const mp4 = path.join(outDir, videos[0].name);
+        const r = await runProcess(resolved.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_streams', mp4], { timeoutMs: 60_000, captureStdout: true });
+        const st = (JSON.parse(r.stdout) as { streams: { codec_type: string; codec_name: string; channels?: number; tags?: Record<string, string> }[] }).streams;
+        assert.deepEqual(st.map((x) => [x.codec_type, x.codec_name, x.tags?.language, x.tags?.handler_name]), [
+          ['video', 'h264', 'und', 'VideoHandler'],
+          ['audio', 'aac', 'eng', 'English'],
+          ['audio', 'aac', 'fra', 'Français 5.1'],
+          ['subtitle', 'mov_text', 'eng', 'SubtitleHandler'],
+        ]);
+        const cues = (await runProcess(resolved.ffprobe, ['-v', 'error', '-select_streams', 's:0', '-show_entries', 'packet=pts_time,size', '-of', 'csv=p=0', mp4], { timeoutMs: 60_000, captureStdout: true })).stdout
+          .trim().split('\n').map((l) => l.split(',')).filter(([, size]) => Number(size) > 2).map(([pts]) => Number(pts));
+        assert.deepEqual(cues.map((x) => x.toFixed(3)), ['0.400', '1.500'], 'mov_text cues at the sidecar times');
+      });
+    }
   });
 }

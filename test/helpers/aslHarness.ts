@@ -32,7 +32,7 @@ function defaultStubs(): Record<string, StubHandler> {
     TranscodeSegment: (i) => ({ index: i.index }),
     Thumbnails: () => ({ tiles: 1 }),
     Assemble: () => ({ renditions: ['360p'] }),
-    Publish: () => ({ outputs: [], encoder: { ffmpegVersion: '5.1.8-0+deb12u1' } }),
+    Publish: () => ({ outputs: [], encoder: { ffmpegVersion: '5.1.8-0+deb12u1' }, tracks: { audio: [], subtitles: [], skipped: [] } }),
     EmitProgressing: (i) => ({ emitted: i.status }),
     EmitComplete: (i) => ({ emitted: i.status }),
     EmitError: (i) => ({ emitted: i.status }),

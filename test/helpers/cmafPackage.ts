@@ -91,7 +91,7 @@ export async function buildPackage(src: string, dir: string, p: { bins?: Binarie
   const audioPieces: Piece[] = [];
   for (const c of audioChunks) {
     const out = path.join(dir, 'work', `audio-${c.index}.mp4`);
-    const args = buildAudioChunkArgs({ input: src, audioStream: 1, planStartSec, chunk: c, preset, output: out });
+    const args = buildAudioChunkArgs({ input: src, planStartSec, chunk: c, preset, tracks: [{ index: 1, channels: preset.audio.channels, bitrateKbps: preset.audio.bitrateKbps, output: out }] });
     await time('audio', () => runProcess(ff, args, { timeoutMs: 120_000 }));
     audioPieces.push(audioPiece(await readFile(out), c));
   }
@@ -122,8 +122,7 @@ export async function buildPackage(src: string, dir: string, p: { bins?: Binarie
       assembleProgressive({
         videoInit: await readFile(path.join(dir, packageLayout.init(r.name))),
         videoFragments: pieces[r.name].map((x) => x.fragment),
-        audioInit: audioPieces.length ? await readFile(path.join(dir, packageLayout.init('audio'))) : undefined,
-        audioFragments: audioPieces.map((x) => x.fragment),
+        tracks: audioPieces.length ? [{ init: await readFile(path.join(dir, packageLayout.init('audio'))), fragments: audioPieces.map((x) => x.fragment) }] : [],
       }),
     );
     await write(packageLayout.progressive(r.name), concatBytes(parts));

@@ -59,8 +59,12 @@ export async function checkContract(src: string, outDir: string, outputs: { name
   return figures;
 }
 
+// ffmpeg's DASH reader refuses to open a WebVTT sidecar (`.vtt` is not in its allowed_extensions)
+// and then the whole MPD; players read them. An MPD is read with every extension allowed.
 const probeJson = async (args: string[]) =>
-  JSON.parse((await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', '-protocol_whitelist', 'file', '-print_format', 'json', ...args], { timeoutMs: 300_000, captureStdout: true })).stdout);
+  JSON.parse(
+    (await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', '-protocol_whitelist', 'file', ...(args.at(-1)!.endsWith('.mpd') ? ['-allowed_extensions', 'ALL'] : []), '-print_format', 'json', ...args], { timeoutMs: 300_000, captureStdout: true })).stdout,
+  );
 
 /** Frames (display order) of one stream of a playlist or MPD: time and keyframe flag. */
 async function streamFrames(url: string, stream: string): Promise<{ t: number; key: boolean }[]> {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { concatBytes, keepSamples, makeBox, placeFragment, readFragments, sampleTimes, setLastSampleDuration, toUnsignedCts, view } from '../../src/media/isobmff.js';
 import { AAC_FRAME, audioChunkWindow, buildCmafSegmentArgs, checkVideoFragment, planAudioChunks } from '../../src/media/cmaf.js';
-import { dashManifest, hlsMasterPlaylist, hlsMediaPlaylist, peakBitrate, type PackageModel } from '../../src/media/manifests.js';
+import { dashManifest, hlsMasterPlaylist, hlsMediaPlaylist, hlsPlaylists, peakBitrate, type PackageModel } from '../../src/media/manifests.js';
 import { PRESETS, selectRenditions } from '../../src/media/presets.js';
 import { EncoderError } from '../../src/errors.js';
 
@@ -173,5 +173,25 @@ describe('HLS and DASH from the pieces', () => {
     const bw = Number(/<Representation id="720p" bandwidth="(\d+)"/.exec(mpd)![1]);
     assert.ok(bw >= 3_000_000, `bandwidth ${bw} covers the peak segment`);
     assert.equal((mpd.match(/<AdaptationSet /g) ?? []).length, 2);
+  });
+
+  it('several audio tracks and subtitles: one audio rendition each (the first DEFAULT), a subtitle group; one adaptation set each in the MPD', () => {
+    const fra = { ...model.audio[0], id: 'audio2', language: 'fra', name: 'Français', channels: 6, segments: model.audio[0].segments.map((x) => ({ ...x, bytes: x.bytes * 3 })) };
+    const full: PackageModel = { ...model, audio: [model.audio[0], fra], text: [{ id: 'text1', language: 'eng', name: 'English' }, { id: 'text2', language: 'fra', forced: true }] };
+    const m = hlsMasterPlaylist(full);
+    assert.match(m, /NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio.m3u8"/);
+    assert.match(m, /NAME="Français",LANGUAGE="fra",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="6",URI="audio2.m3u8"/);
+    assert.match(m, /#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="eng",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="text1.m3u8"/);
+    assert.match(m, /#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="fra",LANGUAGE="fra",DEFAULT=NO,AUTOSELECT=YES,FORCED=YES,URI="text2.m3u8"/);
+    // A variant plays with any audio rendition: the larger one is declared.
+    const peak = peakBitrate(model.video[0], 4) + peakBitrate(fra, 4);
+    assert.match(m, new RegExp(`#EXT-X-STREAM-INF:BANDWIDTH=${peak},[^\\n]*AUDIO="audio",SUBTITLES="subs"\\n720p.m3u8`));
+    const pls = hlsPlaylists(full);
+    assert.equal(pls['hls/text2.m3u8'], '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:10\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:10.000000,\n../subs/text2.vtt\n#EXT-X-ENDLIST\n');
+    const mpd = dashManifest(full);
+    assert.equal((mpd.match(/<AdaptationSet /g) ?? []).length, 5);
+    assert.match(mpd, /<AdaptationSet id="2" contentType="audio" mimeType="audio\/mp4" lang="fra"[^>]*>\n(?!\s*<Role)/);
+    assert.match(mpd, /<AdaptationSet id="3" contentType="text" mimeType="text\/vtt" lang="eng">\n\s*<Role schemeIdUri="urn:mpeg:dash:role:2011" value="subtitle"\/>\n\s*<Label>English<\/Label>\n\s*<Representation id="text1" bandwidth="256">\n\s*<BaseURL>..\/subs\/text1.vtt<\/BaseURL>/);
+    assert.match(mpd, /<AdaptationSet id="4" contentType="text" mimeType="text\/vtt" lang="fra">\n\s*<Role schemeIdUri="urn:mpeg:dash:role:2011" value="forced-subtitle"\/>/);
   });
 });

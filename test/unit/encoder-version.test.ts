@@ -21,15 +21,17 @@ describe('ffmpeg version in job events', () => {
   });
 });
 
-describe('the encoder version through the state machine (real ASL, stub handlers)', () => {
+describe('the encoder version and the tracks through the state machine (real ASL, stub handlers)', () => {
   for (const engine of ['lambda', 'ecs']) {
-    it(`${engine} path: EmitComplete gets the encoder Publish reports`, async () => {
+    it(`${engine} path: EmitComplete gets the encoder and the tracks Publish reports`, async () => {
       const { jobInput, runAsl } = await import('../helpers/aslHarness.js');
       const encoder = { ffmpegVersion: '5.1.8-0+deb12u1' };
-      const run = await runAsl(jobInput({ engine }), { Publish: () => ({ outputs: [], encoder }) });
+      const tracks = { audio: [{ id: 'audio', sourceIndex: 1, language: 'eng', channels: 2, default: true }], subtitles: [], skipped: [{ sourceIndex: 3, type: 'subtitle', codec: 'hdmv_pgs_subtitle', reason: 'image subtitles (bitmaps) cannot become WebVTT text' }] };
+      const run = await runAsl(jobInput({ engine }), { Publish: () => ({ outputs: [], encoder, tracks }) });
       assert.equal(run.status, 'SUCCEEDED', String(run.error));
       const emit = run.calls.find((c) => c.state === 'EmitComplete');
       assert.deepEqual(emit?.input.encoder, encoder);
+      assert.deepEqual(emit?.input.tracks, tracks, 'and the tracks it kept and skipped');
       const { EmitInputSchema } = await import('../../src/pipeline/steps/emit.js');
       assert.deepEqual(EmitInputSchema.parse(emit!.input).encoder, encoder, 'the emitter accepts it');
     });

@@ -73,4 +73,28 @@ describe('job event JSON Schema', () => {
     (complete.detail as Record<string, unknown>).errorCode = 'INTERNAL';
     assert.notDeepEqual(eventSchemaErrors(complete), []);
   });
+
+  it('a COMPLETE lists the tracks kept and skipped, in the schema; a track without its reason or with a bad language is refused', async () => {
+    const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
+    const tracks = {
+      audio: [
+        { id: 'audio', sourceIndex: 1, language: 'eng', title: 'English', channels: 2, default: true },
+        { id: 'audio2', sourceIndex: 2, language: 'fra', channels: 6, default: false },
+      ],
+      subtitles: [{ id: 'text1', sourceIndex: 3, codec: 'subrip', format: 'webvtt' as const, language: 'eng', cues: 12, default: false, forced: false }],
+      skipped: [{ sourceIndex: 4, type: 'subtitle' as const, codec: 'hdmv_pgs_subtitle', language: 'deu', reason: 'image subtitles (bitmaps) cannot become WebVTT text' }],
+    };
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, tracks }));
+    assert.deepEqual((complete.detail as { tracks: unknown }).tracks, tracks);
+    assert.deepEqual(eventSchemaErrors(complete), []);
+    const noReason = structuredClone(complete);
+    delete (noReason.detail as { tracks: { skipped: Record<string, unknown>[] } }).tracks.skipped[0].reason;
+    assert.notDeepEqual(eventSchemaErrors(noReason), []);
+    const badLanguage = structuredClone(complete);
+    (badLanguage.detail as { tracks: { audio: Record<string, unknown>[] } }).tracks.audio[0].language = 'English';
+    assert.notDeepEqual(eventSchemaErrors(badLanguage), []);
+    // Only COMPLETE carries them.
+    const progressing = deliver(buildJobEvent({ status: 'PROGRESSING', job, source: 's', busName: 'b', tracks }));
+    assert.equal((progressing.detail as { tracks?: unknown }).tracks, undefined);
+  });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { audioLayoutFor, buildAudioTrackArgs, buildSubtitleVttArgs, parseTracks, shiftVtt } from '../../src/media/tracks.js';
+import { audioLayoutFor, buildMovTextArgs, buildSubtitleVttArgs, parseTracks, planAudioOutputs, planTextOutputs, shiftVtt, vttCues } from '../../src/media/tracks.js';
+import { audioChunkWindow, buildAudioChunkArgs } from '../../src/media/cmaf.js';
 import { getPreset } from '../../src/media/presets.js';
 import { parseStreamProbe } from '../../src/media/probe.js';
 
@@ -65,16 +66,40 @@ describe('tracks (tracks.ts)', () => {
     assert.deepEqual(audioLayoutFor({ channels: 1 }, h264), { channels: 1, bitrateKbps: 128 });
   });
 
-  it('one audio track: mapped by index, the range cut and shifted to zero, language and title kept', () => {
-    const [, fra] = parseTracks(probe).audio;
-    const a = buildAudioTrackArgs({ input: 'https://s3/x?sig', track: fra, startSec: 10, endSec: 14.5, spec: getPreset('hevc-ladder').audio, output: '/t/a2.m4a' });
-    assert.equal(after(a, '-map'), '0:2');
-    assert.equal(after(a, '-af'), 'atrim=start=10.000000:end=14.500000,asetpts=PTS-10.000000/TB,aresample=async=1:first_pts=0,apad');
-    assert.equal(after(a, '-t'), '4.500000');
-    assert.equal(after(a, '-ac'), '6');
-    assert.equal(after(a, '-b:a'), '384k');
-    assert.deepEqual(all(a, '-metadata:s:a:0'), ['language=fra', 'title=Français', 'handler_name=Français']);
+  it('every audio track becomes an output (the first is `audio`), every text subtitle a text output; image ones are skipped', () => {
+    const list = parseTracks(probe);
+    const audio = planAudioOutputs(list.audio, getPreset('hevc-ladder').audio);
+    assert.deepEqual(audio.map((a) => [a.id, a.index, a.channels, a.bitrateKbps, a.language]), [['audio', 1, 2, 128, 'eng'], ['audio2', 2, 6, 384, 'fra'], ['audio3', 3, 1, 128, undefined]]);
+    assert.deepEqual(planAudioOutputs(list.audio, getPreset('h264-ladder').audio).map((a) => a.channels), [2, 2, 1]);
+    const text = planTextOutputs(list.subtitles);
+    assert.deepEqual(text.map((t) => [t.id, t.index, t.codec, t.language, t.forced]), [['text1', 4, 'subrip', 'eng', false], ['text2', 5, 'ass', 'fra', false], ['text3', 6, 'mov_text', undefined, true], ['text4', 7, 'webvtt', undefined, false]]);
+    assert.equal(list.skipped.length, list.subtitles.length - text.length);
+  });
+
+  it('one audio chunk of every track in one ffmpeg: each mapped by index with its own layout, language and title', () => {
+    const preset = getPreset('hevc-ladder');
+    const tracks = planAudioOutputs(parseTracks(probe).audio.slice(0, 2), preset.audio).map((t) => ({ ...t, output: `/t/${t.id}.mp4` }));
+    const chunk = { index: 3, from: 480_000, to: 576_000 };
+    const a = buildAudioChunkArgs({ input: 'https://s3/x?sig', planStartSec: 1, chunk, preset, tracks });
+    assert.equal(a.filter((x) => x === '-i').length, 1, 'the source is read once');
+    assert.deepEqual(all(a, '-map'), ['0:1', '0:2']);
+    assert.deepEqual(all(a, '-ac'), ['2', '6']);
+    assert.deepEqual(all(a, '-b:a'), ['128k', '384k']);
+    assert.deepEqual(all(a, '-metadata:s:a:0'), ['language=eng', 'handler_name=English', 'language=fra', 'handler_name=Français']);
+    // Both tracks get the same cut: the chunk's window with 2 frames of pre-roll, from 1 s + 10 s.
+    const w = audioChunkWindow(chunk);
+    assert.deepEqual(all(a, '-af'), [0, 1].map(() => `aresample=48000,atrim=start=${(1 + w.encodeFrom / 48000).toFixed(6)}:end=${(1 + w.encodeTo / 48000).toFixed(6)},asetpts=PTS-${(1 + w.encodeFrom / 48000).toFixed(6)}/TB,aresample=async=1:first_pts=0,apad`));
+    assert.equal(a.at(-1), '/t/audio2.mp4');
     assert.equal(after(a, '-protocol_whitelist'), 'http,https,tcp,tls,crypto');
+  });
+
+  it('a WebVTT sidecar to mov_text as one fragment, with language and title', () => {
+    const a = buildMovTextArgs({ input: '/t/text1.vtt', language: 'eng', title: 'English SDH', output: '/t/text1.mp4' });
+    assert.equal(after(a, '-c:s'), 'mov_text');
+    assert.deepEqual(all(a, '-metadata:s:s:0'), ['language=eng', 'handler_name=English SDH', 'title=English SDH']);
+    assert.equal(after(a, '-movflags'), '+empty_moov+default_base_moof');
+    assert.deepEqual(vttCues('WEBVTT\n\n00:00:01.500 --> 00:00:02.000\nx\n\n00:00:00.250 --> 00:00:01.000\ny\n'), { count: 2, firstStartSec: 0.25 });
+    assert.deepEqual(vttCues('WEBVTT\n'), { count: 0 });
   });
 
   it('a text subtitle to WebVTT with source timestamps; the range cut and shifted in code', () => {

@@ -1,7 +1,9 @@
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { getBytes, getJson, listKeys, putBytes, putJson, uploadParts } from '../../aws/s3.js';
-import { audioTrackModel, assembleProgressive, videoTrackModel, type PieceFacts } from '../../media/package.js';
+import { audioTrackModel, assembleProgressive, videoTrackModel } from '../../media/package.js';
+import { splitInit } from '../../media/isobmff.js';
+import type { SubtitleResult } from './subtitles.js';
 import { averageBitrate, dashManifest, hlsPlaylists, packageLayout, peakBitrate, type PackageModel } from '../../media/manifests.js';
 import { EncoderError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
@@ -36,14 +38,17 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
   const model: PackageModel = { video: [], audio: [] };
   const videoInits = await Promise.all(m.renditions.map((r) => initOf(r.name)));
   m.renditions.forEach((r, i) => model.video.push(videoTrackModel(r.name, videoInits[i], results.map((s) => s.pieces[r.name][0]))));
-  const audioFacts = results.flatMap((s) => (s.pieces.audio ?? []) as (PieceFacts & { chunk: number })[]).sort((a, b) => a.chunk - b.chunk);
-  const audioInit = m.audio && audioFacts.length ? await initOf('audio') : undefined;
-  if (audioInit) {
-    // One audio track for now (the source's first); its language and title when the container has them.
-    const t = m.tracks?.audio.find((a) => a.index === m.audio!.index);
-    const language = t && t.language !== 'und' ? t.language : undefined;
-    model.audio.push(audioTrackModel('audio', audioInit, audioFacts, { language, name: t?.title ?? language ?? 'Audio' }));
-  }
+  // Every audio track, the default (`audio`) first; each has one piece per chunk.
+  const audio = await Promise.all(
+    (m.audioOutputs ?? []).map(async (a) => {
+      const facts = results.flatMap((r) => r.pieces[a.id] ?? []).sort((x, y) => x.chunk! - y.chunk!);
+      if (facts.length !== m.audioChunks.length) throw new EncoderError('SEGMENT_MISMATCH', `${a.id}: ${facts.length} audio pieces for ${m.audioChunks.length} planned chunks`);
+      return { output: a, facts, init: await initOf(a.id) };
+    }),
+  );
+  for (const a of audio) model.audio.push(audioTrackModel(a.output.id, a.init, a.facts, { language: a.output.language, name: a.output.title ?? a.output.language ?? 'Audio' }));
+  const subtitles = await getJson<SubtitleResult[]>(rt.s3, { bucket, key: keys.subtitles(m.jobId) });
+  model.text = subtitles.map((t) => ({ id: t.id, language: t.language, name: t.title ?? t.language, default: t.default, forced: t.forced }));
 
   const want = new Set(m.outputs);
   const writes: Promise<unknown>[] = [];
@@ -52,6 +57,17 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
   await Promise.all(writes);
   const manifestsMs = Date.now() - started;
 
+  // Subtitles in the MP4s: each text track with cues as mov_text (one init + one fragment).
+  const textTracks = want.has('mp4')
+    ? await Promise.all(
+        subtitles
+          .filter((t) => t.movText)
+          .map(async (t) => {
+            const { init, media } = splitInit(await getBytes(rt.s3, { bucket, key: t.movText! }));
+            return { init, fragments: [media] };
+          }),
+      )
+    : [];
   const frames = m.plan.frameCount;
   const durationMs = Math.round(m.plan.durationSec * 1000);
   const renditions = await mapLimit(m.renditions, m.renditions.length, async (r, i): Promise<RenditionResult> => {
@@ -60,16 +76,19 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
     if (!want.has('mp4')) return base;
     const t0 = Date.now();
     const fragmentsOf = (id: string, n: number) => mapLimit(Array.from({ length: n }, (_, k) => k), 16, (k) => getBytes(rt.s3, { bucket, ...staged(m, packageLayout.segment(id, k)) }));
-    const [videoFragments, audioFragments] = await Promise.all([fragmentsOf(r.name, results.length), audioInit ? fragmentsOf('audio', audioFacts.length) : Promise.resolve([])]);
-    const parts = assembleProgressive({ videoInit: videoInits[i], videoFragments, ...(audioInit ? { audioInit, audioFragments } : {}) });
+    const [videoFragments, audioTracks] = await Promise.all([
+      fragmentsOf(r.name, results.length),
+      Promise.all(audio.map(async (a) => ({ init: a.init, fragments: await fragmentsOf(a.output.id, a.facts.length) }))),
+    ]);
+    const parts = assembleProgressive({ videoInit: videoInits[i], videoFragments, tracks: [...audioTracks, ...textTracks] });
     const file = packageLayout.progressive(r.name);
     const sizeBytes = await uploadParts(rt.s3, { bucket, ...staged(m, file) }, (async function* () {
       yield* parts;
     })(), 'video/mp4');
-    log.info('rendition assembled', { rendition: r.name, fragments: videoFragments.length + audioFragments.length, sizeBytes, assembleMs: Date.now() - t0 });
+    log.info('rendition assembled', { rendition: r.name, fragments: videoFragments.length + audioTracks.reduce((n, t) => n + t.fragments.length, 0), sizeBytes, assembleMs: Date.now() - t0 });
     return { ...base, file, sizeBytes };
   });
   await putJson(rt.s3, { bucket, key: keys.renditions(m.jobId) }, renditions);
-  log.info('package assembled', { outputs: m.outputs, renditions: renditions.length, segments: results.length, audioChunks: audioFacts.length, manifestsMs, totalMs: Date.now() - started });
+  log.info('package assembled', { outputs: m.outputs, renditions: renditions.length, segments: results.length, audioTracks: audio.length, subtitleTracks: subtitles.length, audioChunks: m.audioChunks.length, manifestsMs, totalMs: Date.now() - started });
   return { renditions };
 }

@@ -5,7 +5,7 @@ import { describeFailure } from '../../errors.js';
 import { buildJobEvent } from '../events.js';
 import { newRecord } from '../jobStore.js';
 import { StateErrorSchema, taskInput, type EventStatus } from '../job.js';
-import type { PublishedOutput } from '../outputs.js';
+import type { PublishedOutput, TracksReport } from '../outputs.js';
 import { readManifest } from '../manifest.js';
 import type { EngineReport } from '../events.js';
 
@@ -23,6 +23,8 @@ export const EmitInputSchema = taskInput({
   error: StateErrorSchema.partial().extend({ Cause: z.unknown().optional() }).optional(),
   /** COMPLETE: the ffmpeg that produced the outputs (Publish reports it from the manifest). */
   encoder: z.object({ ffmpegVersion: z.string().min(1) }).optional(),
+  /** COMPLETE: the tracks kept and skipped (Publish reports them). */
+  tracks: z.custom<TracksReport>((v) => typeof v === 'object' && v !== null).optional(),
   /** COMPLETE: the execution's state ($), to report which engine encoded the segments. */
   run: z.object({ ecs: z.object({ attempt: z.number() }).passthrough().optional(), fallback: StateErrorSchema.partial().passthrough().optional() }).passthrough().optional(),
 });
@@ -74,6 +76,7 @@ export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logge
     outputs: input.outputs,
     error: input.error,
     encoder: input.encoder ?? (input.status === 'ERROR' ? await plannedEncoder(rt, job.jobId) : undefined),
+    ...(input.status === 'COMPLETE' && input.tracks ? { tracks: input.tracks } : {}),
     ...(input.status === 'COMPLETE' && engineReport(input.run) ? { engine: engineReport(input.run) } : {}),
     ...(input.status === 'PROGRESSING' ? { progress: { step: 'TRANSCODING', segmentsTotal: input.segmentsTotal ?? 0 } } : {}),
   });

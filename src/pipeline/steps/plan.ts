@@ -10,6 +10,7 @@ import { estimateSegmentEncodeSec } from '../../media/cost.js';
 import { keys, type JobInput } from '../job.js';
 import { chooseReadMode, rangeFrameSelect, rangeSeekSeconds } from '../../media/rangeInput.js';
 import { planAudioChunks } from '../../media/cmaf.js';
+import { planAudioOutputs, planTextOutputs } from '../../media/tracks.js';
 import type { Manifest, ProbeDocument } from '../manifest.js';
 
 /** What the state keeps of the plan: counts and the Map's indices. */
@@ -78,6 +79,10 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     outputs: job.settings.outputs ?? preset.outputs,
     ...(read.mode === 'range' ? { segmentReads: plan.segments.map((seg) => ({ seek: rangeSeekSeconds(packets, seg.startPacket, plan.timeBase, probe.videoDelay), select: rangeFrameSelect(packets, seg).filter })) } : {}),
     audioChunks: info.audio ? assignChunks(plan) : [],
+    // Every audio track (the probe's first audio stream first); a probe without a track list
+    // (never from this probe, kept for hand-made inputs) still gets its one audio stream.
+    audioOutputs: info.audio ? planAudioOutputs(info.tracks?.audio.length ? info.tracks.audio : [{ ...info.audio, language: 'und', default: true }], preset.audio) : [],
+    textOutputs: planTextOutputs(info.tracks?.subtitles ?? []),
     tracks: info.tracks,
     ffmpegVersion: (await rt.ffmpegCapabilities()).version,
   };

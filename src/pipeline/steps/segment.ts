@@ -67,19 +67,24 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       if (task.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init(o.rendition.name)) }, piece.init, 'video/mp4');
       pieces[o.rendition.name] = [pieceFacts(piece)];
     }
-    // The audio chunks of this segment: each its own encode with pre-roll (gapless joins).
-    const chunks = m.audio ? m.audioChunks.filter((c) => c.segment === task.index) : [];
+    // The audio chunks of this segment: each one encode of every audio track, with pre-roll
+    // (gapless joins).
+    const chunks = m.audioOutputs.length ? m.audioChunks.filter((c) => c.segment === task.index) : [];
     const tick = tb.num / tb.den;
-    pieces.audio = await mapLimit(chunks, 2, async (c) => {
-      const out = path.join(dir, `audio-${c.index}.mp4`);
-      await runProcess(rt.binaries.ffmpeg, buildAudioChunkArgs({ input: url, audioStream: m.audio!.index, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, output: out }), { timeoutMs }).catch((e) =>
+    for (const a of m.audioOutputs) pieces[a.id] = [];
+    await mapLimit(chunks, 2, async (c) => {
+      const tracks = m.audioOutputs.map((a) => ({ ...a, output: path.join(dir, `${a.id}-${c.index}.mp4`) }));
+      await runProcess(rt.binaries.ffmpeg, buildAudioChunkArgs({ input: url, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, tracks }), { timeoutMs }).catch((e) =>
         classifyEncodeFailure(e, `audio chunk ${c.index}`),
       );
-      const piece = audioPiece(await readFile(out), c);
-      await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.segment('audio', c.index)) }, piece.fragment, 'audio/iso.segment');
-      if (c.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init('audio')) }, piece.init, 'audio/mp4');
-      return { ...pieceFacts(piece), chunk: c.index } as PieceFacts;
+      for (const t of tracks) {
+        const piece = audioPiece(await readFile(t.output), c);
+        await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.segment(t.id, c.index)) }, piece.fragment, 'audio/iso.segment');
+        if (c.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init(t.id)) }, piece.init, 'audio/mp4');
+        pieces[t.id].push({ ...pieceFacts(piece), chunk: c.index });
+      }
     });
+    for (const a of m.audioOutputs) pieces[a.id].sort((x, y) => x.chunk! - y.chunk!);
     const result: SegmentResult = {
       index: task.index,
       frames: seg.count,
@@ -89,7 +94,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       totalMs: Date.now() - started,
     };
     await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.segmentResult(task.jobId, task.index) }, result);
-    log.info('segment done', { index: task.index, frames: seg.count, read: m.plan.read?.mode ?? 'split', audioChunks: chunks.length, encodeMs: run.durationMs, totalMs: result.totalMs, threads, host: os.hostname() });
+    log.info('segment done', { index: task.index, frames: seg.count, read: m.plan.read?.mode ?? 'split', audioChunks: chunks.length, audioTracks: m.audioOutputs.length, encodeMs: run.durationMs, totalMs: result.totalMs, threads, host: os.hostname() });
     return result;
   });
 }
