@@ -131,11 +131,12 @@ export interface AudioSpec {
   surround?: { bitrateKbps: number };
 }
 
-/** Output channels and bitrate of one track under a preset: stereo by default, 5.1 kept where asked. */
+/** Output channels and bitrate of one track under a preset: stereo by default (mono too), 5.1 kept where asked. */
 export function audioLayoutFor(track: Pick<AudioTrack, 'channels'>, spec: AudioSpec): { channels: number; bitrateKbps: number } {
   if (spec.surround && track.channels >= 6) return { channels: 6, bitrateKbps: spec.surround.bitrateKbps };
-  // Never upmix: a mono track stays mono.
-  return { channels: Math.min(spec.channels, Math.max(1, track.channels)), bitrateKbps: spec.bitrateKbps };
+  // Every other track in the preset's layout (stereo): a mono source plays on both sides, as
+  // the correctness contract's outputs always have.
+  return { channels: spec.channels, bitrateKbps: spec.bitrateKbps };
 }
 
 /**

@@ -5,7 +5,7 @@
  * H.264 ladder and kept HDR by the HEVC ladder. Fixtures are tiny (2 s).
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { capabilitiesOf } from '../../src/media/encoders.js';
 import { downloadFile } from '../../src/aws/s3.js';
 import { checkContract, checkStreaming } from '../helpers/contract.js';
 import { runJob, keysUnder, downloadOutputs } from '../helpers/stack.js';
-import { frameTimes } from '../helpers/media.js';
+import { frameTimes, tracksFixture } from '../helpers/media.js';
 import type { JobEventDetail } from '../../src/pipeline/events.js';
 
 const toolchains: { label: string; bins: Binaries }[] = [];
@@ -27,15 +27,6 @@ if (resolved.source.ffmpeg !== 'npm') toolchains.push({ label: `${resolved.sourc
 const shipped = npmBinaries();
 // The npm-shipped 2018 build cannot write CMAF pieces: it is refused at planning (test/e2e/pipeline.test.ts).
 void shipped;
-
-const SRT = `1
-00:00:00,400 --> 00:00:01,000
-Hello
-
-2
-00:00:01,500 --> 00:00:02,250
-<i>Second</i> line
-`;
 
 const probe = async (file: string, entries: string) =>
   Object.fromEntries(
@@ -72,19 +63,9 @@ for (const tc of toolchains) {
       hlg = file('hlg.mp4');
       await runProcess(resolved.ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '2', '-vf', 'format=yuv420p10le', '-c:v', 'libx265', '-profile:v', 'main10',
         '-color_primaries', 'bt2020', '-color_trc', 'arib-std-b67', '-colorspace', 'bt2020nc', '-x265-params', 'log-level=error:keyint=25', hlg], { timeoutMs: 120_000 });
-      // Two audio languages (English stereo, French 5.1) and English subtitles: SRT in Matroska
-      // (read through the split pass), mov_text in MP4 (read by range).
-      const srt = file('en.srt');
-      await writeFile(srt, SRT);
-      for (const [name, subCodec] of [['tracks.mkv', 'srt'], ['tracks.mp4', 'mov_text']] as const) {
-        await runProcess(resolved.ffmpeg, ['-v', 'error', '-y',
-          '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000', '-i', srt,
-          '-t', '3', '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s',
-          '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-c:a', 'aac', '-ac:a:0', '2', '-ac:a:1', '6', '-c:s', subCodec,
-          '-metadata:s:a:0', 'language=eng', '-metadata:s:a:0', 'title=English', '-metadata:s:a:0', 'handler_name=English',
-          '-metadata:s:a:1', 'language=fra', '-metadata:s:a:1', 'title=Français 5.1', '-metadata:s:a:1', 'handler_name=Français 5.1',
-          '-metadata:s:s:0', 'language=eng', file(name)], { timeoutMs: 120_000 });
-      }
+      // Two audio languages and English subtitles: SRT in Matroska (read through the split
+      // pass), mov_text in MP4 (read by range).
+      for (const name of ['tracks.mkv', 'tracks.mp4']) await tracksFixture(file(name), { width: 640, height: 360, durationSec: 3 });
     });
     after(async () => {
       await stack?.stop();

@@ -3,7 +3,7 @@
  * directly (no state machine): split at the planned keyframes (buildSplitArgs), one encode per
  * segment writing every rendition as a CMAF fragment (buildCmafSegmentArgs), audio encoded in
  * chunks aligned to the segments (buildAudioChunkArgs), then the manifests and the progressive
- * MP4s from the same pieces. Shared by test/e2e/cmaf.test.ts and test/e2e/player.test.ts.
+ * MP4s from the same pieces. Used by test/e2e/cmaf.test.ts (the player test plays real jobs).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';

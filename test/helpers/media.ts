@@ -91,3 +91,31 @@ export async function topLevelBoxes(file: string): Promise<string[]> {
   }
   return out;
 }
+
+/** The subtitles of tracksFixture: two cues, the second with markup. */
+export const FIXTURE_SRT = `1
+00:00:00,400 --> 00:00:01,000
+Hello
+
+2
+00:00:01,500 --> 00:00:02,250
+<i>Second</i> line
+`;
+
+/**
+ * A source with two audio languages (English stereo "English", French 5.1 "Français 5.1") and
+ * English subtitles (FIXTURE_SRT): SRT in Matroska, mov_text in MP4 (by the output's extension).
+ */
+export async function tracksFixture(output: string, p: { width: number; height: number; durationSec: number; fps?: number }): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  const srt = `${output}.srt`;
+  await writeFile(srt, FIXTURE_SRT);
+  const fps = p.fps ?? 25;
+  await runProcess(resolveBinaries(process.env).ffmpeg, ['-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${p.width}x${p.height}:rate=${fps}`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000', '-i', srt,
+    '-t', String(p.durationSec), '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-c:a', 'aac', '-ac:a:0', '2', '-ac:a:1', '6', '-c:s', output.endsWith('.mkv') ? 'srt' : 'mov_text',
+    '-metadata:s:a:0', 'language=eng', '-metadata:s:a:0', 'title=English', '-metadata:s:a:0', 'handler_name=English',
+    '-metadata:s:a:1', 'language=fra', '-metadata:s:a:1', 'title=Français 5.1', '-metadata:s:a:1', 'handler_name=Français 5.1',
+    '-metadata:s:s:0', 'language=eng', output], { timeoutMs: 120_000 });
+}

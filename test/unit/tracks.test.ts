@@ -57,20 +57,20 @@ describe('tracks (tracks.ts)', () => {
     assert.deepEqual(info.tracks, parseTracks(probe));
   });
 
-  it('stereo by default; 5.1 kept where the preset says; never upmixed', () => {
+  it('stereo by default (mono too, as the contract has it); 5.1 kept where the preset says', () => {
     const h264 = getPreset('h264-ladder').audio;
     const hevc = getPreset('hevc-ladder').audio;
     assert.deepEqual(audioLayoutFor({ channels: 6 }, h264), { channels: 2, bitrateKbps: 128 });
     assert.deepEqual(audioLayoutFor({ channels: 6 }, hevc), { channels: 6, bitrateKbps: 384 });
     assert.deepEqual(audioLayoutFor({ channels: 2 }, hevc), { channels: 2, bitrateKbps: 128 });
-    assert.deepEqual(audioLayoutFor({ channels: 1 }, h264), { channels: 1, bitrateKbps: 128 });
+    assert.deepEqual(audioLayoutFor({ channels: 1 }, h264), { channels: 2, bitrateKbps: 128 });
   });
 
   it('every audio track becomes an output (the first is `audio`), every text subtitle a text output; image ones are skipped', () => {
     const list = parseTracks(probe);
     const audio = planAudioOutputs(list.audio, getPreset('hevc-ladder').audio);
-    assert.deepEqual(audio.map((a) => [a.id, a.index, a.channels, a.bitrateKbps, a.language]), [['audio', 1, 2, 128, 'eng'], ['audio2', 2, 6, 384, 'fra'], ['audio3', 3, 1, 128, undefined]]);
-    assert.deepEqual(planAudioOutputs(list.audio, getPreset('h264-ladder').audio).map((a) => a.channels), [2, 2, 1]);
+    assert.deepEqual(audio.map((a) => [a.id, a.index, a.channels, a.bitrateKbps, a.language]), [['audio', 1, 2, 128, 'eng'], ['audio2', 2, 6, 384, 'fra'], ['audio3', 3, 2, 128, undefined]]);
+    assert.deepEqual(planAudioOutputs(list.audio, getPreset('h264-ladder').audio).map((a) => a.channels), [2, 2, 2]);
     const text = planTextOutputs(list.subtitles);
     assert.deepEqual(text.map((t) => [t.id, t.index, t.codec, t.language, t.forced]), [['text1', 4, 'subrip', 'eng', false], ['text2', 5, 'ass', 'fra', false], ['text3', 6, 'mov_text', undefined, true], ['text4', 7, 'webvtt', undefined, false]]);
     assert.equal(list.skipped.length, list.subtitles.length - text.length);
