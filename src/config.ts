@@ -83,6 +83,12 @@ const ConfigSchema = z.object({
   MAX_LAMBDA_KEYFRAME_GAP_SECONDS: num(10),
   MAX_LAMBDA_LONG_SIDE: num(4096),
   MAX_LAMBDA_SHORT_SIDE: num(2160),
+  /**
+   * The plan's estimate of its slowest segment's encode (src/media/cost.ts: frames x output
+   * pixels x the encoder's relative cost) above which the job goes to ECS: a segment Lambda
+   * has 890 s, and download and upload need their share.
+   */
+  MAX_LAMBDA_SEGMENT_ENCODE_SECONDS: num(600),
   /** ECS worker (submit/status functions): where RunTask runs the task. Required only there. */
   ECS_CLUSTER: z.string().min(1).optional(),
   ECS_TASK_DEFINITION: z.string().min(1).optional(),

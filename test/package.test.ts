@@ -242,7 +242,7 @@ const FUNCTION_ROLES: Record<string, string> = {
 /** Functions that start executions (and so know the state machine's ARN). */
 const STARTER_FUNCTIONS = ['ingest', 'apiCreateJob'];
 /** The starters also build the execution input's config.decider (src/pipeline/decider.ts thresholdsFromConfig). */
-const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS', 'MAX_LAMBDA_KEYFRAME_GAP_SECONDS', 'MAX_LAMBDA_LONG_SIDE', 'MAX_LAMBDA_SHORT_SIDE'];
+const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS', 'MAX_LAMBDA_KEYFRAME_GAP_SECONDS', 'MAX_LAMBDA_LONG_SIDE', 'MAX_LAMBDA_SHORT_SIDE', 'MAX_LAMBDA_SEGMENT_ENCODE_SECONDS'];
 /** Functions that run, watch or stop worker tasks (src/aws/ecs.ts ecsSettingsFromConfig). */
 const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus', 'apiCancelJob'];
 /** Functions that run ffmpeg or ffprobe, and so carry the layer. */
@@ -370,7 +370,7 @@ describe('serverless package (offline CloudFormation)', function () {
       }
     });
 
-    it('the starters carry all five decider thresholds (defaults as in src/pipeline/decider.ts); no other function does', () => {
+    it('the starters carry all six decider thresholds (defaults as in src/pipeline/decider.ts); no other function does', () => {
       for (const fn of functions) {
         const vars = t.Resources[lambdaId(fn)].Properties.Environment.Variables as Record<string, Json>;
         if (!STARTER_FUNCTIONS.includes(fn)) {

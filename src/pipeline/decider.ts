@@ -17,9 +17,9 @@ import { z } from 'zod';
  *  7. the encoder's cost: the plan's estimate of the slowest segment's encode time
  *     (`$.plan.segmentEncodeSec`, src/media/cost.ts: frames x output pixels x the preset's
  *     relative cost, so an AV1 ladder weighs more than H.264 of the same source) above
- *     `maxLambdaSegmentEncodeSec` -> ECS. Only when that threshold is in the input: the ASL
- *     Choice does not have this rule yet (docs/OUTPUTS.md, "Encoder cost"), and without the
- *     threshold both agree.
+ *     `maxLambdaSegmentEncodeSec` -> ECS (when that threshold is in the input: an execution
+ *     input from an older starter has none). The Choice sits after the Plan for this rule: it
+ *     reads the plan's estimate.
  *  8. otherwise Lambda.
  * Every comparison is "strictly greater than": a source exactly at a threshold stays on Lambda.
  */
@@ -36,7 +36,7 @@ export const DeciderThresholdsSchema = z.object({
   maxLambdaKeyframeGapSec: z.number().positive(),
   maxLambdaLongSide: z.number().int().positive(),
   maxLambdaShortSide: z.number().int().positive(),
-  /** Estimated encode seconds of one segment above which the job goes to ECS (rule 7; optional). */
+  /** Estimated encode seconds of one segment above which the job goes to ECS (rule 7; absent in inputs of older starters). */
   maxLambdaSegmentEncodeSec: z.number().positive().optional(),
 });
 export type DeciderThresholds = z.infer<typeof DeciderThresholdsSchema>;
@@ -52,6 +52,9 @@ export const DEFAULT_THRESHOLDS: DeciderThresholds = {
   // DCI 4K (4096x2160) and UHD still fan out; larger frames go to one big task.
   maxLambdaLongSide: 4096,
   maxLambdaShortSide: 2160,
+  // The segment Lambda's timeout is 890 s: an encode estimated above 600 s leaves too little
+  // for the reads, the upload and an estimate that is off (cost.ts, measured on 2 shared cores).
+  maxLambdaSegmentEncodeSec: 600,
 };
 
 /**
@@ -124,6 +127,7 @@ export function thresholdsFromConfig(c: {
   MAX_LAMBDA_KEYFRAME_GAP_SECONDS: number;
   MAX_LAMBDA_LONG_SIDE: number;
   MAX_LAMBDA_SHORT_SIDE: number;
+  MAX_LAMBDA_SEGMENT_ENCODE_SECONDS: number;
 }): DeciderThresholds {
   return {
     maxLambdaSizeBytes: c.MAX_LAMBDA_SIZE_BYTES,
@@ -131,5 +135,6 @@ export function thresholdsFromConfig(c: {
     maxLambdaKeyframeGapSec: c.MAX_LAMBDA_KEYFRAME_GAP_SECONDS,
     maxLambdaLongSide: c.MAX_LAMBDA_LONG_SIDE,
     maxLambdaShortSide: c.MAX_LAMBDA_SHORT_SIDE,
+    maxLambdaSegmentEncodeSec: c.MAX_LAMBDA_SEGMENT_ENCODE_SECONDS,
   };
 }

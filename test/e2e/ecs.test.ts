@@ -15,6 +15,8 @@ import { LocalStack, LOCAL_CREDENTIALS } from '../../src/local/stack.js';
 import type { KillHook, LocalTaskEvent } from '../../src/local/ecsRunner.js';
 import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
+import { capabilitiesOf } from '../../src/media/encoders.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { downloadFile, putJson } from '../../src/aws/s3.js';
 import { descendants } from '../../src/worker/children.js';
 import { EXIT } from '../../src/ecs/exitCodes.js';
@@ -64,8 +66,11 @@ describe('ECS worker on the local stack', function () {
     stack = await LocalStack.start({
       logSink,
       dataDir: path.join(dir, 'stack'),
-      // The decider's duration threshold lowered so a few seconds of video is "long".
-      env: { MAX_LAMBDA_DURATION_SECONDS: '6' },
+      // The decider's duration threshold lowered so a few seconds of video is "long", and its
+      // encode-cost threshold between what the 3 s 320x240 sample (one segment: the planner folds
+      // a 1 s tail into it) costs in H.264 (0.24 s estimated, src/media/cost.ts) and in AV1
+      // (0.39 s: SVT-AV1 weighs 1.6x).
+      env: { MAX_LAMBDA_DURATION_SECONDS: '6', MAX_LAMBDA_SEGMENT_ENCODE_SECONDS: '0.3' },
       ecs: { pollMs: 200, killAttempt: (a) => kill?.(a) },
     });
     stack.sfn.on('progress', (p: ExecutionProgress) => {
@@ -112,8 +117,9 @@ describe('ECS worker on the local stack', function () {
     // The same package as the Lambda path: manifests, CMAF folders, the download, thumbnails.
     const rn = videos[0].rendition!;
     assert.deepEqual((r.detail.outputs ?? []).map((o) => o.name).filter((x) => !x.startsWith('mp4/')).sort(), [`cmaf/${rn}/`, ...(expectAudio ? ['cmaf/audio/'] : []), 'dash/manifest.mpd', `hls/${rn}.m3u8`, ...(expectAudio ? ['hls/audio.m3u8'] : []), 'hls/master.m3u8', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt'].sort());
-    await checkStreaming(file, outDir, [videos[0].rendition!], expectAudio);
-    return { ...r, figures: await checkContract(file, outDir, videos, expectAudio) };
+    const codec = meta.preset === 'av1-ladder' ? { codec: 'av1' } : {};
+    await checkStreaming(file, outDir, [videos[0].rendition!], expectAudio, codec);
+    return { ...r, figures: await checkContract(file, outDir, videos, expectAudio, codec) };
   }
 
   it('engine ecs: one worker task encodes the job, through the polling loop; the outputs meet the contract', async () => {
@@ -134,7 +140,7 @@ describe('ECS worker on the local stack', function () {
     console.log('      ecs:', JSON.stringify(r.figures), `checks: ${count(r.jobId, 'EcsStatus')}`);
   });
 
-  it('engine auto: the decider sends a source above MAX_LAMBDA_DURATION_SECONDS to ECS, a shorter one to Lambda', async () => {
+  it('engine auto: the decider sends a source above MAX_LAMBDA_DURATION_SECONDS to ECS, a shorter one to Lambda, and the shorter one in AV1 to ECS (the encoder\'s cost)', async () => {
     const short = await run(await sample({ durationSec: 3, width: 320, height: 240, fps: 25, audio: true }), {});
     assert.equal(short.detail.status, 'COMPLETE');
     // The Lambda fan-out (an MP4 is read by range: no Split).
@@ -142,6 +148,10 @@ describe('ECS worker on the local stack', function () {
     const long = await run(await sample({ durationSec: 7, width: 320, height: 240, fps: 25, audio: false }), {}, false);
     assert.equal(long.detail.status, 'COMPLETE');
     assert.ok(count(long.jobId, 'EcsSubmit') === 1 && count(long.jobId, 'TranscodeSegments') === 0, steps.get(long.jobId)?.join(' '));
+    if (!(await capabilitiesOf(resolveBinaries(process.env).ffmpeg)).encoders.has('libsvtav1')) return;
+    const av1 = await run(await sample({ durationSec: 3, width: 320, height: 240, fps: 25, audio: true }), { preset: 'av1-ladder' });
+    assert.equal(av1.detail.status, 'COMPLETE', `${av1.detail.errorCode}: ${av1.detail.errorMessage}`);
+    assert.ok(count(av1.jobId, 'EcsSubmit') === 1 && count(av1.jobId, 'TranscodeSegments') === 0, steps.get(av1.jobId)?.join(' '));
   });
 
   it('a worker killed mid-job (SIGKILL) is re-run and the job completes', async () => {

@@ -27,7 +27,7 @@ function defaultStubs(): Record<string, StubHandler> {
   let polls = 0;
   return {
     Probe: () => ({ sizeBytes: 1000, durationSec: 10, maxKeyframeGapSec: 2, width: 640, height: 360, pixFmt: 'yuv420p', videoCodec: 'h264' }),
-    Plan: () => ({ segmentCount: 1, indices: [0], renditions: ['360p'], frameCount: 250, durationSec: 10, hasAudio: false, readMode: 'split' }),
+    Plan: () => ({ segmentCount: 1, indices: [0], renditions: ['360p'], frameCount: 250, durationSec: 10, hasAudio: false, readMode: 'split', outputCodec: 'h264', segmentEncodeSec: 10 }),
     Split: () => ({ files: 1 }),
     TranscodeSegment: (i) => ({ index: i.index }),
     Thumbnails: () => ({ tiles: 1 }),

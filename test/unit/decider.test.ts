@@ -18,6 +18,8 @@ const base: DeciderProbe = { sizeBytes: 200e6, durationSec: 600, maxKeyframeGapS
 interface Case {
   name: string;
   probe?: Partial<DeciderProbe>;
+  /** The plan's estimate of its slowest segment's encode (absent: 10 s). */
+  segmentEncodeSec?: number;
   engine?: string;
   decider?: DeciderThresholds | null;
   expect: Decision;
@@ -62,11 +64,17 @@ const cases: Case[] = [
   { name: 'no thresholds but engine ecs: ECS', decider: null, engine: 'ecs', expect: { engine: 'ecs', rule: 'forced' } },
   // thresholds are parameters: a lower one moves the same source
   { name: 'a lower duration threshold (parameter)', decider: { ...T, maxLambdaDurationSec: 30 }, probe: { durationSec: 31 }, expect: { engine: 'ecs', rule: 'duration' } },
+  // the encoder's cost: the plan's estimate of the slowest segment (AV1 and HEVC weigh more)
+  { name: 'segment encode estimate at the threshold', segmentEncodeSec: T.maxLambdaSegmentEncodeSec, expect: { engine: 'lambda', rule: 'default' } },
+  { name: 'segment encode estimate just above', segmentEncodeSec: T.maxLambdaSegmentEncodeSec! + 0.01, expect: { engine: 'ecs', rule: 'encoder-cost' } },
+  { name: 'an input without the cost threshold (older starter): the estimate is not weighed', decider: { ...T, maxLambdaSegmentEncodeSec: undefined }, segmentEncodeSec: 1e6, expect: { engine: 'lambda', rule: 'default' } },
+  { name: 'a lower cost threshold (parameter)', decider: { ...T, maxLambdaSegmentEncodeSec: 20 }, segmentEncodeSec: 21, expect: { engine: 'ecs', rule: 'encoder-cost' } },
   { name: 'a lower size threshold (parameter), at it', decider: { ...T, maxLambdaSizeBytes: 1000 }, probe: { sizeBytes: 1000 }, expect: { engine: 'lambda', rule: 'default' } },
 ];
 
 const stateOf = (c: Case) => ({
   probe: { ...base, ...c.probe },
+  plan: { segmentEncodeSec: c.segmentEncodeSec ?? 10 },
   settings: c.engine !== undefined ? { engine: c.engine } : {},
   config: c.decider === null ? {} : { decider: c.decider ?? T },
 });
@@ -92,13 +100,14 @@ describe('encoder decider (pure function)', () => {
     const job = jobForObject(config, ev, {});
     assert.deepEqual(job.config.decider, DEFAULT_THRESHOLDS);
     assert.equal(job.settings.engine, 'auto');
-    const lowered = parseConfig({ INGEST_BUCKET: 'i', WORK_BUCKET: 'w', OUTPUT_BUCKET: 'o', MAX_LAMBDA_SIZE_BYTES: '1000', MAX_LAMBDA_DURATION_SECONDS: '5', MAX_LAMBDA_KEYFRAME_GAP_SECONDS: '1', MAX_LAMBDA_LONG_SIDE: '640', MAX_LAMBDA_SHORT_SIDE: '360' });
+    const lowered = parseConfig({ INGEST_BUCKET: 'i', WORK_BUCKET: 'w', OUTPUT_BUCKET: 'o', MAX_LAMBDA_SIZE_BYTES: '1000', MAX_LAMBDA_DURATION_SECONDS: '5', MAX_LAMBDA_KEYFRAME_GAP_SECONDS: '1', MAX_LAMBDA_LONG_SIDE: '640', MAX_LAMBDA_SHORT_SIDE: '360', MAX_LAMBDA_SEGMENT_ENCODE_SECONDS: '30' });
     assert.deepEqual(jobForObject(lowered, ev, { engine: 'ecs' }).config.decider, {
       maxLambdaSizeBytes: 1000,
       maxLambdaDurationSec: 5,
       maxLambdaKeyframeGapSec: 1,
       maxLambdaLongSide: 640,
       maxLambdaShortSide: 360,
+      maxLambdaSegmentEncodeSec: 30,
     });
     assert.equal(jobForObject(lowered, ev, { engine: 'ecs' }).settings.engine, 'ecs');
   });
@@ -120,7 +129,7 @@ describe('encoder decider (the ASL Choice, run in aws-local-stepfunctions)', fun
     it(`${c.name}: the Choice takes the function's branch`, async () => {
       const s = stateOf(c);
       const input = jobInput({ engine: c.engine, decider: c.decider === null ? null : (c.decider ?? T) });
-      const run = await runAsl(input, { Probe: () => s.probe });
+      const run = await runAsl(input, { Probe: () => s.probe, Plan: () => ({ segmentCount: 1, indices: [0], renditions: ['360p'], frameCount: 250, durationSec: 10, hasAudio: false, readMode: 'split', outputCodec: 'h264', segmentEncodeSec: s.plan.segmentEncodeSec }) });
       assert.equal(run.status, 'SUCCEEDED', String(run.error));
       const expected = decideEngine(s).engine;
       assert.equal(engineOf(run), expected);
