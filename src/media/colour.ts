@@ -155,6 +155,17 @@ export function colourFilters(plan: ColourPlan, size: { width: number; height: n
 }
 
 /**
+ * Filters that make a still picture (poster, sprite tiles) of an HDR source SDR, whatever the
+ * preset does with the video (a JPEG or PNG is shown as SDR BT.709 everywhere): the tone-mapping
+ * chain of colourFilters at the picture's own size, ending in `pixFmt`; none for an SDR source.
+ */
+export function stillColourFilters(source: SourceColour | undefined, pixFmt: string): string[] {
+  const plan = planColour({ hdr: 'tonemap' }, source);
+  // colourFilters' first filter is the rendition's scale: a still keeps the decoded size.
+  return plan.mode === 'tonemap' ? colourFilters(plan, { width: 0, height: 0 }, pixFmt).slice(1) : [];
+}
+
+/**
  * Colour signalling of the output stream (VUI / sequence header), as ffmpeg encoder options:
  * BT.709 after tone-mapping, BT.709 for SDR (untagged sources are treated as BT.709, as every
  * player does), the source's own values when HDR is kept.

@@ -117,6 +117,20 @@ for (const tc of toolchains) {
       const r = await runProcess(resolved.ffmpeg, ['-hide_banner', '-nostdin', '-i', out, '-i', hlg, '-lavfi', '[1:v]format=yuv420p[p];[0:v][p]psnr', '-f', 'null', '-'], { timeoutMs: 120_000 });
       const psnr = Number(/average:([\d.]+)/.exec(r.stderrTail)![1]);
       assert.ok(psnr < 35, `PSNR against a plain 8-bit conversion: ${psnr}`);
+      // The poster (the first frame here) is tone-mapped too: close to the tone-mapped video's
+      // first frame, far from a plain 8-bit conversion of the source's.
+      const poster = path.join(outDir, 'poster.jpg');
+      const size = await probe(poster, 'stream=width,height');
+      // Compared as pictures: each reference's first frame as PNG, both read as 4:4:4.
+      const stillPsnr = async (ref: string, pre: string) => {
+        const png = path.join(outDir, `ref-${path.basename(ref)}.png`);
+        await runProcess(resolved.ffmpeg, ['-v', 'error', '-y', '-i', ref, '-vf', `${pre}scale=${size.width}:${size.height}`, '-frames:v', '1', png], { timeoutMs: 120_000 });
+        const r = await runProcess(resolved.ffmpeg, ['-hide_banner', '-nostdin', '-i', poster, '-i', png, '-lavfi', '[0:v]format=yuv444p[a];[1:v]format=yuv444p[b];[a][b]psnr', '-f', 'null', '-'], { timeoutMs: 120_000 });
+        return Number(/average:([\d.]+)/.exec(r.stderrTail)![1]);
+      };
+      const vsVideo = await stillPsnr(out, '');
+      const vsPlain = await stillPsnr(hlg, 'format=yuv420p,');
+      assert.ok(vsVideo > 30 && vsPlain < 35 && vsVideo > vsPlain + 5, `poster PSNR vs the tone-mapped video ${vsVideo} dB, vs a plain conversion ${vsPlain} dB`);
     });
 
     it('HLG 10-bit HEVC source, hevc-ladder: 10-bit Main 10 with HLG/BT.2020 kept', async () => {

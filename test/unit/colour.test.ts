@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { colourFilters, colourTagArgs, hdrTransfer, parseFrameSideData, parseSourceColour, pixFmtBitDepth, planColour, x265HdrParams } from '../../src/media/colour.js';
+import { colourFilters, colourTagArgs, stillColourFilters, hdrTransfer, parseFrameSideData, parseSourceColour, pixFmtBitDepth, planColour, x265HdrParams } from '../../src/media/colour.js';
 import { parseStreamProbe } from '../../src/media/probe.js';
+import { buildPosterArgs, buildThumbnailArgs } from '../../src/media/args.js';
 
 const pqFrame = JSON.stringify({
   frames: [
@@ -62,5 +63,21 @@ describe('colour (colour.ts)', () => {
       'repeat-headers=1',
     ]);
     assert.deepEqual(x265HdrParams(planColour({ hdr: 'tonemap' }, pq)), []);
+  });
+
+  it('stills (poster, sprite) of an HDR source are tone-mapped at their own size, whatever the preset keeps; SDR stills untouched', () => {
+    const hlg = { bitDepth: 10, primaries: 'bt2020', transfer: 'arib-std-b67', matrix: 'bt2020nc', range: 'tv' };
+    const chain = stillColourFilters(hlg, 'rgb24');
+    assert.ok(!chain.some((f) => f.startsWith('scale=')), 'no resize');
+    assert.match(chain[0], /^zscale=tin=arib-std-b67:pin=2020:min=2020_ncl:rin=limited:t=linear/);
+    assert.ok(chain.includes('tonemap=tonemap=hable:desat=0'));
+    assert.equal(chain.at(-1), 'format=rgb24');
+    assert.deepEqual(stillColourFilters({ bitDepth: 8, primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', range: 'tv' }, 'rgb24'), []);
+    assert.deepEqual(stillColourFilters(undefined, 'rgb24'), []);
+    const poster = buildPosterArgs({ input: '/s.mp4', videoStream: 0, atSec: 1, output: '/p.png', colour: chain });
+    assert.equal(poster[poster.indexOf('-vf') + 1], chain.join(','));
+    assert.ok(!buildPosterArgs({ input: '/s.mp4', videoStream: 0, atSec: 1, output: '/p.png', colour: [] }).includes('-vf'));
+    const thumbs = buildThumbnailArgs({ input: '/s.mp4', videoStream: 0, intervalSec: 10, width: 160, height: 90, pattern: '/t_%05d.jpg', colour: stillColourFilters(hlg, 'yuv420p') });
+    assert.match(thumbs[thumbs.indexOf('-vf') + 1], /^fps=1\/10,zscale=.*tonemap=tonemap=hable.*format=yuv420p,scale=160:90:force_original_aspect_ratio=decrease/);
   });
 });

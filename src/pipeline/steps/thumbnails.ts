@@ -7,6 +7,7 @@ import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
 import { buildPosterArgs, buildThumbnailArgs } from '../../media/args.js';
 import { posterFramePts, posterSeekSec } from '../../media/poster.js';
 import { EncoderError } from '../../errors.js';
+import { stillColourFilters } from '../../media/colour.js';
 import { existsSync } from 'node:fs';
 import { buildSpriteVtt, composeSprite, makePoster, makeTile } from '../../media/sprite.js';
 import { keys } from '../job.js';
@@ -26,11 +27,15 @@ export async function thumbnailsStep(rt: Runtime, job: { jobId: string }, log: L
   const ffmpeg = rt.binaries.ffmpeg;
   return withWorkDir(rt.config.WORK_DIR, `${job.jobId}-thumbs`, async (dir) => {
     const started = Date.now();
-    await runProcess(ffmpeg, buildThumbnailArgs({ input: url, videoStream: m.video.index, intervalSec: interval, width: LAYOUT.tileWidth, height: LAYOUT.tileHeight, pattern: path.join(dir, 'tile_%05d.jpg') }), {
+    // An HDR source's stills are tone-mapped to SDR BT.709, whatever the preset keeps for the
+    // video, ending in 8-bit YUV as the renditions do (swscale's float RGB to rgb24 path comes
+    // out brighter than the same frame of a tone-mapped rendition: 28 dB apart, 45 dB via YUV).
+    const colour = stillColourFilters(m.video.colour, 'yuv420p');
+    await runProcess(ffmpeg, buildThumbnailArgs({ input: url, videoStream: m.video.index, intervalSec: interval, width: LAYOUT.tileWidth, height: LAYOUT.tileHeight, pattern: path.join(dir, 'tile_%05d.jpg'), colour }), {
       timeoutMs,
     }).catch((e) => classifyEncodeFailure(e, 'thumbnails'));
     const frame = path.join(dir, 'poster.png');
-    await runProcess(ffmpeg, buildPosterArgs({ input: url, videoStream: m.video.index, atSec: posterSeekSec(posterFramePts(m.plan), m.plan.timeBase), output: frame }), { timeoutMs }).catch((e) =>
+    await runProcess(ffmpeg, buildPosterArgs({ input: url, videoStream: m.video.index, atSec: posterSeekSec(posterFramePts(m.plan), m.plan.timeBase), output: frame, colour }), { timeoutMs }).catch((e) =>
       classifyEncodeFailure(e, 'poster'),
     );
     // ffmpeg exits 0 when a seek finds no frame: say so instead of failing later as INTERNAL.
