@@ -86,7 +86,7 @@ for (const tc of toolchains) {
     }
 
     for (const [preset, codec, encoder] of [['hevc-ladder', 'hevc', 'libx265'], ['av1-ladder', 'av1', 'libsvtav1']] as const) {
-      it(`${preset}: every rendition meets the contract (frames, times, PSNR, aligned keyframes), or ENCODER_UNAVAILABLE at planning`, async () => {
+      it(`${preset}: every rendition meets the contract as MP4 and through HLS and DASH (frames, times, PSNR, aligned keyframes, CODECS), or ENCODER_UNAVAILABLE at planning`, async () => {
         const has = (await capabilitiesOf(tc.bins.ffmpeg)).encoders.has(encoder);
         const { detail, jobId, steps: ran } = await job(vfr, { preset });
         if (!has) {
@@ -100,6 +100,9 @@ for (const tc of toolchains) {
         const { outDir, videos } = await download(detail);
         assert.deepEqual(videos.map((v) => v.name), ['mp4/480p.mp4']);
         await checkContract(vfr, outDir, videos, true, { codec });
+        // Through HLS and DASH too: frames, times, aligned keyframes, CODECS (hvc1.* / av01.*)
+        // and RESOLUTION equal to the real stream, bandwidth at least the measured peak.
+        await checkStreaming(vfr, outDir, ['480p'], true, { codec });
         const f = await probe(path.join(outDir, 'mp4/480p.mp4'), 'stream=codec_tag_string,profile');
         if (codec === 'hevc') assert.deepEqual([f.codec_tag_string, f.profile], ['hvc1', 'Main']);
         else assert.equal(f.codec_tag_string, 'av01');
