@@ -5,7 +5,7 @@
  *   packets (`audioPiece`);
  * - a package step reads the pieces' facts into the manifests' model (`trackModel`);
  * - a progressive MP4 is the composed init of every track followed by the fragments, interleaved,
- *   with no packet remuxed (`assembleProgressive`).
+ *   with no packet remuxed (`assembleProgressive` in memory, `progressiveStream` from the facts).
  * Pure functions over bytes.
  */
 import { createHash } from 'node:crypto';
@@ -87,12 +87,17 @@ export interface PieceFacts extends SegmentRef {
   initSha256: string;
   /** An audio piece's chunk index (chunks are encoded by the worker of the nearest segment). */
   chunk?: number;
+  /** The fragment's largest negative composition offset (0 without B-frames): the progressive MP4's edit. */
+  ctsDelay?: number;
 }
 
 /** The facts of a placed piece. */
 export function pieceFacts(piece: Piece): PieceFacts {
-  return { ...segmentRef(piece.info, piece.fragment.length), samples: piece.info.samples.length, initSha256: createHash('sha256').update(piece.init).digest('hex') };
+  return { ...segmentRef(piece.info, piece.fragment.length), samples: piece.info.samples.length, initSha256: createHash('sha256').update(piece.init).digest('hex'), ctsDelay: ctsDelayOf(piece.info) };
 }
+
+/** The largest negative composition offset of a fragment (what toUnsignedCts must add). */
+const ctsDelayOf = (f: FragmentInfo) => Math.max(0, ...f.samples.map((x) => -x.cts));
 
 /** Facts of fragments read from their bytes (when only the files are at hand). */
 export function fragmentFacts(init: Uint8Array, fragments: Uint8Array[]): PieceFacts[] {
@@ -100,7 +105,7 @@ export function fragmentFacts(init: Uint8Array, fragments: Uint8Array[]): PieceF
   const initSha256 = createHash('sha256').update(init).digest('hex');
   return fragments.map((f) => {
     const info = readFragments(f, defaults)[0];
-    return { ...segmentRef(info, f.length), samples: info.samples.length, initSha256 };
+    return { ...segmentRef(info, f.length), samples: info.samples.length, initSha256, ctsDelay: ctsDelayOf(info) };
   });
 }
 
@@ -136,52 +141,114 @@ export interface ExtraTrack {
   fragments: Uint8Array[];
 }
 
+/** What the layout of a progressive MP4 needs of a track: its init and each fragment's decode time. */
+interface LaidTrack {
+  init: Uint8Array;
+  /** Each fragment's base decode time (tfdt), in the track's timescale, in order. */
+  bases: number[];
+}
+
+/** One fragment's place in a progressive MP4: which track (0 = video), which fragment, its new header. */
+interface Placement {
+  track: number;
+  k: number;
+  base: number;
+  trackId: number;
+  sequence: number;
+}
+
 /**
- * A progressive MP4 of one rendition from the streaming pieces, by joining bytes: the composed
- * init (video track 1, then every audio track, then every text track, moov first) and then, in
- * time order, each video fragment followed by the other tracks' fragments that start before the
- * next video segment, each re-labelled with its track id and every moof renumbered 1..n. Video
- * composition offsets become unsigned with an edit list (isobmff.toUnsignedCts), the form
- * progressive MP4 readers time exactly. A player reads it as one fragmented MP4.
- * Only moof headers (a few hundred bytes each) are rewritten; mdat bytes are copied as they are.
- * The mvex gets an mehd with the movie's duration so players show it before reading fragments.
+ * The layout of a progressive MP4 from its tracks' facts, without their bytes: the composed init
+ * (video track 1, then every other track, moov first, the movie's duration up front) and the
+ * order of the fragments: each video fragment followed by the other tracks' fragments that start
+ * before the next video one, every moof renumbered 1..n.
+ */
+function progressiveLayout(video: LaidTrack & { end: number; delay: number }, others: LaidTrack[]): { init: Uint8Array; order: Placement[] } {
+  const vTimescale = readInit(video.init)[0].timescale;
+  const videoInit = video.delay ? withEditList(video.init, video.delay) : video.init;
+  const extra = others.filter((t) => t.bases.length);
+  const init = withMovieDuration(extra.length ? composeInit(videoInit, ...extra.map((t) => t.init)) : videoInit, video.end, vTimescale);
+  const ts = extra.map((t) => readInit(t.init)[0].timescale);
+  const next = extra.map(() => 0);
+  const order: Placement[] = [];
+  for (let i = 0; i < video.bases.length; i++) {
+    order.push({ track: 0, k: i, base: video.bases[i], trackId: 1, sequence: order.length + 1 });
+    const nextVideo = i + 1 < video.bases.length ? video.bases[i + 1] / vTimescale : Infinity;
+    extra.forEach((t, j) => {
+      while (next[j] < t.bases.length && t.bases[next[j]] / ts[j] < nextVideo) {
+        order.push({ track: others.indexOf(t) + 1, k: next[j], base: t.bases[next[j]], trackId: j + 2, sequence: order.length + 1 });
+        next[j]++;
+      }
+    });
+  }
+  return { init, order };
+}
+
+/**
+ * One fragment as it goes into a progressive MP4: only its moof (a few hundred bytes) rewritten
+ * (track id, sequence number, decode time, and for video unsigned composition offsets), the mdat
+ * passed on as a view of the input.
+ */
+function placedParts(fragment: Uint8Array, p: Placement, delay: number): Uint8Array[] {
+  return listBoxes(fragment).map((b) => {
+    const bytes = fragment.subarray(b.start, b.start + b.size);
+    if (b.type !== 'moof') return bytes;
+    return placeFragment(p.track === 0 ? toUnsignedCts(bytes, delay) : bytes, { baseDecodeTime: p.base, sequence: p.sequence, trackId: p.trackId });
+  });
+}
+
+/**
+ * A progressive MP4 of one rendition from the streaming pieces, by joining bytes, in memory: the
+ * composed init (video track 1, then every audio track, then every text track, moov first) and
+ * then, in time order, each video fragment followed by the other tracks' fragments that start
+ * before the next video segment, each re-labelled with its track id and every moof renumbered
+ * 1..n. Video composition offsets become unsigned with an edit list (isobmff.toUnsignedCts), the
+ * form progressive MP4 readers time exactly. A player reads it as one fragmented MP4.
+ * Only moof headers are rewritten; mdat bytes are copied as they are. The mvex gets an mehd with
+ * the movie's duration so players show it before reading fragments. (The package step streams the
+ * same layout from the pieces' facts: progressiveStream.)
  */
 export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: Uint8Array[]; tracks?: ExtraTrack[] }): Uint8Array[] {
-  const vDefaults = trexDefaults(p.videoInit);
-  const vInfo = p.videoFragments.map((f) => readFragments(f, vDefaults)[0]);
-  const vTimescale = readInit(p.videoInit)[0].timescale;
-  const vEnd = sampleTimes(vInfo[vInfo.length - 1]).end;
-  // The largest negative composition offset: added to every offset, taken back by an edit list.
-  const delay = Math.max(0, ...vInfo.flatMap((f) => f.samples.map((s) => -s.cts)));
-  const videoInit = delay ? withEditList(p.videoInit, delay) : p.videoInit;
-  const extra = (p.tracks ?? []).filter((t) => t.fragments.length);
-  const init = withMovieDuration(extra.length ? composeInit(videoInit, ...extra.map((t) => t.init)) : videoInit, vEnd, vTimescale);
-  const out: Uint8Array[] = [init];
-  let seq = 1;
-  // Only the moof (a few hundred bytes) is rewritten; the mdat goes out as a view of the input.
-  const push = (fragment: Uint8Array, edit: (moof: Uint8Array) => Uint8Array) => {
-    for (const b of listBoxes(fragment)) {
-      const bytes = fragment.subarray(b.start, b.start + b.size);
-      out.push(b.type === 'moof' ? edit(bytes) : bytes);
+  const vInfo = p.videoFragments.map((f) => readFragments(f, trexDefaults(p.videoInit))[0]);
+  const delay = Math.max(0, ...vInfo.map(ctsDelayOf));
+  const others = (p.tracks ?? []).map((t) => ({ init: t.init, bases: t.fragments.map((f) => readFragments(f, trexDefaults(t.init))[0].baseDecodeTime) }));
+  const layout = progressiveLayout({ init: p.videoInit, bases: vInfo.map((f) => f.baseDecodeTime), end: sampleTimes(vInfo[vInfo.length - 1]).end, delay }, others);
+  const bytesOf = (x: Placement) => (x.track === 0 ? p.videoFragments[x.k] : p.tracks![x.track - 1].fragments[x.k]);
+  return [layout.init, ...layout.order.flatMap((x) => placedParts(bytesOf(x), x, delay))];
+}
+
+/** A track of a streamed progressive MP4: its init, each fragment's decode time, and how to fetch fragment k. */
+export interface StreamedTrack {
+  init: Uint8Array;
+  bases: number[];
+  fetch: (k: number) => Promise<Uint8Array>;
+}
+
+/**
+ * The same progressive MP4 as assembleProgressive, streamed: laid out from the pieces' facts
+ * (each video piece's start, duration and composition delay), its fragments fetched in order with
+ * at most `prefetch` in flight, each passed on as soon as its header is rewritten. Memory is
+ * bounded by the prefetch window, not by the rendition's size (a 60-minute 1080p rendition is
+ * gigabytes).
+ */
+export async function* progressiveStream(p: { videoInit: Uint8Array; video: PieceFacts[]; fetchVideo: (k: number) => Promise<Uint8Array>; tracks: StreamedTrack[]; prefetch?: number }): AsyncGenerator<Uint8Array> {
+  if (p.video.some((f) => f.ctsDelay === undefined)) throw new EncoderError('SEGMENT_MISMATCH', 'a video piece has no composition delay in its facts (written by an older worker)');
+  const delay = Math.max(0, ...p.video.map((f) => f.ctsDelay!));
+  const last = p.video[p.video.length - 1];
+  const layout = progressiveLayout({ init: p.videoInit, bases: p.video.map((f) => f.start), end: last.start + last.duration, delay }, p.tracks);
+  yield layout.init;
+  const fetchOf = (x: Placement) => (x.track === 0 ? p.fetchVideo(x.k) : p.tracks[x.track - 1].fetch(x.k));
+  const window = Math.max(1, p.prefetch ?? 8);
+  const inFlight: Promise<Uint8Array>[] = [];
+  for (let i = 0; i < layout.order.length; i++) {
+    while (inFlight.length < window && i + inFlight.length < layout.order.length) {
+      const pending = fetchOf(layout.order[i + inFlight.length]);
+      pending.catch(() => {}); // awaited in order below; a failure surfaces there
+      inFlight.push(pending);
     }
-  };
-  const others = extra.map((t, k) => {
-    const timescale = readInit(t.init)[0].timescale;
-    const defaults = trexDefaults(t.init);
-    return { trackId: k + 2, fragments: t.fragments, base: t.fragments.map((f) => readFragments(f, defaults)[0].baseDecodeTime), timescale, next: 0 };
-  });
-  for (let i = 0; i < p.videoFragments.length; i++) {
-    push(p.videoFragments[i], (moof) => placeFragment(toUnsignedCts(moof, delay), { baseDecodeTime: vInfo[i].baseDecodeTime, sequence: seq++, trackId: 1 }));
-    const nextVideo = i + 1 < vInfo.length ? vInfo[i + 1].baseDecodeTime / vTimescale : Infinity;
-    for (const o of others) {
-      while (o.next < o.fragments.length && o.base[o.next] / o.timescale < nextVideo) {
-        const base = o.base[o.next];
-        push(o.fragments[o.next], (moof) => placeFragment(moof, { baseDecodeTime: base, sequence: seq++, trackId: o.trackId }));
-        o.next++;
-      }
-    }
+    const bytes = await inFlight.shift()!;
+    yield* placedParts(bytes, layout.order[i], delay);
   }
-  return out;
 }
 
 /** Sets mvhd's duration and adds an mehd (fragment duration) so the duration is known up front. */

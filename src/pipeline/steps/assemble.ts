@@ -1,8 +1,8 @@
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { getBytes, getJson, listKeys, putBytes, putJson, uploadParts } from '../../aws/s3.js';
-import { audioTrackModel, assembleProgressive, videoTrackModel } from '../../media/package.js';
-import { splitInit } from '../../media/isobmff.js';
+import { audioTrackModel, progressiveStream, videoTrackModel, type StreamedTrack } from '../../media/package.js';
+import { readFragments, splitInit, trexDefaults } from '../../media/isobmff.js';
 import type { SubtitleResult } from './subtitles.js';
 import { averageBitrate, dashManifest, hlsPlaylists, packageLayout, peakBitrate, type PackageModel } from '../../media/manifests.js';
 import { EncoderError } from '../../errors.js';
@@ -27,7 +27,8 @@ async function segmentResults(rt: Runtime, m: Manifest): Promise<SegmentResult[]
  * The package of a job from its pieces: HLS and DASH manifests written from the pieces' facts
  * (no fragment read), and each progressive MP4 rendition joined from the same fragments behind
  * one composed init (bytes joined, moof headers rewritten; no packet remux), renditions in
- * parallel. Everything is staged under the job's out/ prefix; Publish copies what the job asked for.
+ * parallel, each streamed from the work bucket into a multipart upload (memory bounded by the
+ * prefetch window, not by the rendition's size). Everything is staged under the job's out/ prefix; Publish copies what the job asked for.
  */
 export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ renditions: RenditionResult[] }> {
   const started = Date.now();
@@ -57,17 +58,20 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
   await Promise.all(writes);
   const manifestsMs = Date.now() - started;
 
-  // Subtitles in the MP4s: each text track with cues as mov_text (one init + one fragment).
-  const textTracks = want.has('mp4')
+  // Subtitles in the MP4s: each text track with cues as mov_text (one init + one small fragment, held).
+  const textTracks: StreamedTrack[] = want.has('mp4')
     ? await Promise.all(
         subtitles
           .filter((t) => t.movText)
           .map(async (t) => {
             const { init, media } = splitInit(await getBytes(rt.s3, { bucket, key: t.movText! }));
-            return { init, fragments: [media] };
+            return { init, bases: [readFragments(media, trexDefaults(init))[0].baseDecodeTime], fetch: async () => media };
           }),
       )
     : [];
+  const fragment = (id: string) => (k: number) => getBytes(rt.s3, { bucket, ...staged(m, packageLayout.segment(id, k)) });
+  // Audio fragments' decode times are their facts' starts (audio has no composition offsets).
+  const audioTracks: StreamedTrack[] = audio.map((a) => ({ init: a.init, bases: a.facts.map((f) => f.start), fetch: fragment(a.output.id) }));
   const frames = m.plan.frameCount;
   const durationMs = Math.round(m.plan.durationSec * 1000);
   const renditions = await mapLimit(m.renditions, m.renditions.length, async (r, i): Promise<RenditionResult> => {
@@ -75,17 +79,12 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
     const base = { name: r.name, width: track.width, height: track.height, durationMs, frames, codec: track.codec, peakBitrate: peakBitrate(track, m.preset.gopSeconds), averageBitrate: averageBitrate(track) };
     if (!want.has('mp4')) return base;
     const t0 = Date.now();
-    const fragmentsOf = (id: string, n: number) => mapLimit(Array.from({ length: n }, (_, k) => k), 16, (k) => getBytes(rt.s3, { bucket, ...staged(m, packageLayout.segment(id, k)) }));
-    const [videoFragments, audioTracks] = await Promise.all([
-      fragmentsOf(r.name, results.length),
-      Promise.all(audio.map(async (a) => ({ init: a.init, fragments: await fragmentsOf(a.output.id, a.facts.length) }))),
-    ]);
-    const parts = assembleProgressive({ videoInit: videoInits[i], videoFragments, tracks: [...audioTracks, ...textTracks] });
     const file = packageLayout.progressive(r.name);
-    const sizeBytes = await uploadParts(rt.s3, { bucket, ...staged(m, file) }, (async function* () {
-      yield* parts;
-    })(), 'video/mp4');
-    log.info('rendition assembled', { rendition: r.name, fragments: videoFragments.length + audioTracks.reduce((n, t) => n + t.fragments.length, 0), sizeBytes, assembleMs: Date.now() - t0 });
+    // Streamed: fragments fetched a few at a time, headers rewritten, bytes uploaded as parts.
+    const facts = results.map((x) => x.pieces[r.name][0]);
+    const parts = progressiveStream({ videoInit: videoInits[i], video: facts, fetchVideo: fragment(r.name), tracks: [...audioTracks, ...textTracks], prefetch: 16 });
+    const sizeBytes = await uploadParts(rt.s3, { bucket, ...staged(m, file) }, parts, 'video/mp4');
+    log.info('rendition assembled', { rendition: r.name, fragments: facts.length + audioTracks.reduce((n, t) => n + t.bases.length, 0) + textTracks.length, sizeBytes, assembleMs: Date.now() - t0 });
     return { ...base, file, sizeBytes };
   });
   await putJson(rt.s3, { bucket, key: keys.renditions(m.jobId) }, renditions);
