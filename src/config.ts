@@ -89,6 +89,11 @@ const ConfigSchema = z.object({
    * has 890 s, and download and upload need their share.
    */
   MAX_LAMBDA_SEGMENT_ENCODE_SECONDS: num(600),
+  /**
+   * Smallest part of an MP4 download's multipart upload (S3 refuses parts under 5 MiB but the
+   * last); each AssemblePart worker joins about this many bytes of fragments.
+   */
+  MP4_PART_BYTES: num(8 * 1024 * 1024),
   /** ECS worker (submit/status functions): where RunTask runs the task. Required only there. */
   ECS_CLUSTER: z.string().min(1).optional(),
   ECS_TASK_DEFINITION: z.string().min(1).optional(),

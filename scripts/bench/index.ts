@@ -255,7 +255,7 @@ async function modelOnly(preset: Preset): Promise<void> {
   const md = renderNewPath(r, command, startedAt, load);
   await mkdir(RESULTS, { recursive: true });
   await writeFile(path.join(RESULTS, `model-${startedAt.replace(/[:.]/g, '-')}.json`), JSON.stringify({ command, startedAt, load, ...r }, null, 2) + '\n');
-  await writeNewPathDoc(DOC, md);
+  await writeNewPathDoc(DOC, md, preset.name);
   process.stdout.write(md + '\n');
   for (const t of r.targets) say(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`);
 }

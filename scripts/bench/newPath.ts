@@ -257,9 +257,11 @@ export function renderNewPath(r: NewPathRun, command: string, when: string, load
 }
 
 /** Writes the `bench:model` section of the doc (other sections kept). */
-export async function writeNewPathDoc(doc: string, markdown: string): Promise<void> {
-  const start = '<!-- bench:model:start -->';
-  const end = '<!-- bench:model:end -->';
+export async function writeNewPathDoc(doc: string, markdown: string, preset = 'h264-ladder'): Promise<void> {
+  // The default ladder's model has its own section; each other preset (`--preset av1-ladder`) its own.
+  const key = preset === 'h264-ladder' ? 'model' : `model-${preset}`;
+  const start = `<!-- bench:${key}:start -->`;
+  const end = `<!-- bench:${key}:end -->`;
   const block = `${start}\n${markdown}\n${end}`;
   let text = existsSync(doc) ? await readFile(doc, 'utf8') : '# Benchmarks\n';
   const i = text.indexOf(start);

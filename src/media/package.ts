@@ -142,14 +142,14 @@ export interface ExtraTrack {
 }
 
 /** What the layout of a progressive MP4 needs of a track: its init and each fragment's decode time. */
-interface LaidTrack {
+export interface LaidTrack {
   init: Uint8Array;
   /** Each fragment's base decode time (tfdt), in the track's timescale, in order. */
   bases: number[];
 }
 
 /** One fragment's place in a progressive MP4: which track (0 = video), which fragment, its new header. */
-interface Placement {
+export interface Placement {
   track: number;
   k: number;
   base: number;
@@ -163,7 +163,7 @@ interface Placement {
  * order of the fragments: each video fragment followed by the other tracks' fragments that start
  * before the next video one, every moof renumbered 1..n.
  */
-function progressiveLayout(video: LaidTrack & { end: number; delay: number }, others: LaidTrack[]): { init: Uint8Array; order: Placement[] } {
+export function progressiveLayout(video: LaidTrack & { end: number; delay: number }, others: LaidTrack[]): { init: Uint8Array; order: Placement[] } {
   const vTimescale = readInit(video.init)[0].timescale;
   const videoInit = video.delay ? withEditList(video.init, video.delay) : video.init;
   const extra = others.filter((t) => t.bases.length);
@@ -189,7 +189,7 @@ function progressiveLayout(video: LaidTrack & { end: number; delay: number }, ot
  * (track id, sequence number, decode time, and for video unsigned composition offsets), the mdat
  * passed on as a view of the input.
  */
-function placedParts(fragment: Uint8Array, p: Placement, delay: number): Uint8Array[] {
+export function placedParts(fragment: Uint8Array, p: Placement, delay: number): Uint8Array[] {
   return listBoxes(fragment).map((b) => {
     const bytes = fragment.subarray(b.start, b.start + b.size);
     if (b.type !== 'moof') return bytes;
@@ -283,4 +283,26 @@ function withMovieDuration(init: Uint8Array, duration: number, timescale: number
       return makeBox('moov', ...children);
     }),
   );
+}
+
+/**
+ * Groups consecutive fragments into multipart parts of at least `minPartBytes` each (S3's rule for
+ * every part but the last), the first part also carrying `firstBytes` (the init). Returns
+ * [from, to) fragment ranges, in order. Sizes are the fragments' sizes before their headers are
+ * rewritten, which never shrinks them.
+ */
+export function partRanges(sizes: number[], firstBytes: number, minPartBytes: number): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  let from = 0;
+  let acc = firstBytes;
+  for (let i = 0; i < sizes.length; i++) {
+    acc += sizes[i];
+    if (acc >= minPartBytes && i + 1 < sizes.length) {
+      out.push({ from, to: i + 1 });
+      from = i + 1;
+      acc = 0;
+    }
+  }
+  out.push({ from, to: sizes.length });
+  return out;
 }

@@ -221,6 +221,10 @@ export const keys = {
   /** The subtitle tracks' results (subtitles step), and each one's mov_text track for the MP4s. */
   subtitles: (jobId: string) => `jobs/${jobId}/subtitles.json`,
   movText: (jobId: string, id: string) => `jobs/${jobId}/text/${id}.mp4`,
+  movTextFragment: (jobId: string, id: string) => `jobs/${jobId}/text/${id}.m4s`,
+  /** An MP4 download's layout for its part workers, and its composed init. */
+  progressiveDoc: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}.json`,
+  progressiveInit: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}.init.mp4`,
   ecsJob: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/job.json`,
   ecsResult: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/result.json`,
   staged: (jobId: string, name: string) => `jobs/${jobId}/out/${name}`,

@@ -9,7 +9,7 @@ import { encoderInfo } from '../media/encoders.js';
 import { splitStep } from '../pipeline/steps/split.js';
 import { transcodeSegmentStep } from '../pipeline/steps/segment.js';
 import { sideOutputsStep } from '../pipeline/steps/sideOutputs.js';
-import { assembleStep } from '../pipeline/steps/assemble.js';
+import { assembleCompleteStep, assemblePartStep, assembleStep } from '../pipeline/steps/assemble.js';
 
 /** How the worker spreads one job over the machine's cores. */
 export interface WorkerPlan {
@@ -63,6 +63,12 @@ export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger
       sideOutputsStep(rt, job, log.child({ step: 'thumbnails' })),
     ]),
   );
-  await timed('assemble', () => assembleStep(rt, job, log.child({ step: 'assemble' })));
+  // The state machine's Assemble, AssembleParts and AssembleComplete, here in one process.
+  await timed('assemble', async () => {
+    const alog = log.child({ step: 'assemble' });
+    const { parts } = await assembleStep(rt, job, alog);
+    await mapLimit(parts, plan.concurrency, (part) => assemblePartStep(rt, { jobId, part }, alog));
+    await assembleCompleteStep(rt, job, alog);
+  });
   return timings;
 }

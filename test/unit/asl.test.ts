@@ -33,7 +33,7 @@ describe('state machine definition', () => {
   });
 
   it('every top-level work state is caught and leads to the ERROR event', () => {
-    for (const name of ['Probe', 'Plan', 'EmitProgressing', 'Split', 'Encode', 'Assemble', 'Publish', 'EmitComplete', 'EcsSubmit', 'EcsStatus', 'EcsStop']) {
+    for (const name of ['Probe', 'Plan', 'EmitProgressing', 'Split', 'Encode', 'Assemble', 'AssembleParts', 'AssembleComplete', 'Publish', 'EmitComplete', 'EcsSubmit', 'EcsStatus', 'EcsStop']) {
       const c = def.States[name].Catch as { ErrorEquals: string[]; Next: string }[];
       // States.ALL must be the last catcher (ASL); only Encode has one before it, the ECS fallback.
       assert.deepEqual(c?.at(-1), { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'EmitError' }, name);
@@ -83,5 +83,23 @@ describe('state machine definition', () => {
     assert.equal(map.ItemsPath, '$.plan.indices');
     assert.equal(map.MaxConcurrencyPath, '$.config.mapConcurrency');
     assert.equal(map.ResultPath, null);
+  });
+
+  it('each MP4 part Assemble lists is joined by its own AssemblePart (the item and the job), then AssembleComplete, then Publish; none without MP4s', async function () {
+    this.timeout(60_000);
+    const { jobInput, runAsl } = await import('../helpers/aslHarness.js');
+    const parts = [1, 2, 3].map((part) => ({ rendition: '720p', part })).concat([{ rendition: '480p', part: 1 }]);
+    const run = await runAsl(jobInput({ engine: 'lambda' }), { Assemble: () => ({ renditions: ['720p', '480p'], parts }) });
+    assert.equal(run.status, 'SUCCEEDED', String(run.error));
+    const calls = run.calls.filter((c) => c.state === 'AssemblePart');
+    assert.deepEqual(calls.map((c) => c.input.part).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))), [...parts].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+    assert.ok(calls.every((c) => c.input.phase === 'part' && (c.input.job as { jobId: string }).jobId));
+    const order = run.calls.map((c) => c.state).filter((x) => ['Assemble', 'AssemblePart', 'AssembleComplete', 'Publish'].includes(x));
+    assert.deepEqual([order[0], order.at(-2), order.at(-1)], ['Assemble', 'AssembleComplete', 'Publish']);
+    assert.equal(run.calls.find((c) => c.state === 'AssembleComplete')!.input.phase, 'complete');
+    const none = await runAsl(jobInput({ engine: 'lambda' }), { Assemble: () => ({ renditions: ['720p'], parts: [] }) });
+    assert.equal(none.status, 'SUCCEEDED', String(none.error));
+    assert.equal(none.count('AssemblePart'), 0);
+    assert.equal(none.count('AssembleComplete'), 1);
   });
 });

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { concatBytes, keepSamples, makeBox, placeFragment, readFragments, sampleTimes, setLastSampleDuration, toUnsignedCts, view } from '../../src/media/isobmff.js';
 import { AAC_FRAME, audioChunkWindow, buildCmafSegmentArgs, checkVideoFragment, planAudioChunks } from '../../src/media/cmaf.js';
+import { partRanges } from '../../src/media/package.js';
 import { dashManifest, hlsMasterPlaylist, hlsMediaPlaylist, hlsPlaylists, peakBitrate, type PackageModel } from '../../src/media/manifests.js';
 import { PRESETS, selectRenditions } from '../../src/media/presets.js';
 import { EncoderError } from '../../src/errors.js';
@@ -193,5 +194,14 @@ describe('HLS and DASH from the pieces', () => {
     assert.match(mpd, /<AdaptationSet id="2" contentType="audio" mimeType="audio\/mp4" lang="fra"[^>]*>\n(?!\s*<Role)/);
     assert.match(mpd, /<AdaptationSet id="3" contentType="text" mimeType="text\/vtt" lang="eng">\n\s*<Role schemeIdUri="urn:mpeg:dash:role:2011" value="subtitle"\/>\n\s*<Label>English<\/Label>\n\s*<Representation id="text1" bandwidth="256">\n\s*<BaseURL>..\/subs\/text1.vtt<\/BaseURL>/);
     assert.match(mpd, /<AdaptationSet id="4" contentType="text" mimeType="text\/vtt" lang="fra">\n\s*<Role schemeIdUri="urn:mpeg:dash:role:2011" value="forced-subtitle"\/>/);
+  });
+
+  it('MP4 parts: consecutive fragments grouped to at least the minimum (the first part counts the init), the last part may be smaller', () => {
+    const MiB = 1024 * 1024;
+    assert.deepEqual(partRanges([3 * MiB, 3 * MiB, 3 * MiB, 3 * MiB, 1 * MiB], 1000, 5 * MiB), [{ from: 0, to: 2 }, { from: 2, to: 4 }, { from: 4, to: 5 }]);
+    assert.deepEqual(partRanges([1000, 2000], 500, 5 * MiB), [{ from: 0, to: 2 }], 'a small file is one part');
+    assert.deepEqual(partRanges([6 * MiB, 6 * MiB], 0, 5 * MiB), [{ from: 0, to: 1 }, { from: 1, to: 2 }]);
+    assert.deepEqual(partRanges([4 * MiB, 100, 6 * MiB], 2 * MiB, 5 * MiB), [{ from: 0, to: 1 }, { from: 1, to: 3 }]);
+    for (const r of partRanges(Array.from({ length: 50 }, (_, i) => (i % 7) * 400_000 + 50_000), 700, 5 * MiB).slice(0, -1)) assert.ok(r.to > r.from);
   });
 });

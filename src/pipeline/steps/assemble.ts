@@ -1,8 +1,9 @@
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
-import { getBytes, getJson, listKeys, putBytes, putJson, uploadParts } from '../../aws/s3.js';
-import { audioTrackModel, progressiveStream, videoTrackModel, type StreamedTrack } from '../../media/package.js';
-import { readFragments, splitInit, trexDefaults } from '../../media/isobmff.js';
+import { getBytes, getJson, listKeys, putBytes, putJson } from '../../aws/s3.js';
+import { completeMultipart, createMultipart, uploadPart } from '../../aws/multipart.js';
+import { audioTrackModel, partRanges, placedParts, progressiveLayout, videoTrackModel, type LaidTrack, type PieceFacts, type Placement } from '../../media/package.js';
+import { concatBytes, readFragments, splitInit, trexDefaults } from '../../media/isobmff.js';
 import type { SubtitleResult } from './subtitles.js';
 import { averageBitrate, dashManifest, hlsPlaylists, packageLayout, peakBitrate, type PackageModel } from '../../media/manifests.js';
 import { EncoderError } from '../../errors.js';
@@ -25,12 +26,13 @@ async function segmentResults(rt: Runtime, m: Manifest): Promise<SegmentResult[]
 
 /**
  * The package of a job from its pieces: HLS and DASH manifests written from the pieces' facts
- * (no fragment read), and each progressive MP4 rendition joined from the same fragments behind
- * one composed init (bytes joined, moof headers rewritten; no packet remux), renditions in
- * parallel, each streamed from the work bucket into a multipart upload (memory bounded by the
- * prefetch window, not by the rendition's size). Everything is staged under the job's out/ prefix; Publish copies what the job asked for.
+ * (no fragment read), and each progressive MP4 download laid out from the same facts: one
+ * composed init, the fragments' order and new moof headers (bytes joined, no packet remux), a
+ * multipart upload started, and its parts (at least MP4_PART_BYTES each) returned for the
+ * AssemblePart workers, which join them in parallel; AssembleComplete completes the uploads.
+ * Everything is staged under the job's out/ prefix; Publish copies what the job asked for.
  */
-export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ renditions: RenditionResult[] }> {
+export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ renditions: string[]; parts: Mp4Part[] }> {
   const started = Date.now();
   const m = await readManifest(rt, job.jobId);
   const bucket = rt.config.WORK_BUCKET;
@@ -58,36 +60,120 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
   await Promise.all(writes);
   const manifestsMs = Date.now() - started;
 
-  // Subtitles in the MP4s: each text track with cues as mov_text (one init + one small fragment, held).
-  const textTracks: StreamedTrack[] = want.has('mp4')
+  // The MP4 downloads: laid out here from the pieces' facts (composed init, fragment order, new
+  // headers), one multipart upload each; the parts are joined by AssemblePart workers in
+  // parallel and the uploads completed by AssembleComplete.
+  const textTracks = want.has('mp4')
     ? await Promise.all(
         subtitles
           .filter((t) => t.movText)
           .map(async (t) => {
             const { init, media } = splitInit(await getBytes(rt.s3, { bucket, key: t.movText! }));
-            return { init, bases: [readFragments(media, trexDefaults(init))[0].baseDecodeTime], fetch: async () => media };
+            // The text fragment on its own, for the part that carries it.
+            const key = keys.movTextFragment(m.jobId, t.id);
+            await putBytes(rt.s3, { bucket, key }, media, 'video/iso.segment');
+            return { init, bases: [readFragments(media, trexDefaults(init))[0].baseDecodeTime], keys: [key], sizes: [media.length] };
           }),
       )
     : [];
-  const fragment = (id: string) => (k: number) => getBytes(rt.s3, { bucket, ...staged(m, packageLayout.segment(id, k)) });
-  // Audio fragments' decode times are their facts' starts (audio has no composition offsets).
-  const audioTracks: StreamedTrack[] = audio.map((a) => ({ init: a.init, bases: a.facts.map((f) => f.start), fetch: fragment(a.output.id) }));
+  const audioTracks = audio.map((a) => ({ init: a.init, bases: a.facts.map((f) => f.start), keys: a.facts.map((_, k) => staged(m, packageLayout.segment(a.output.id, k)).key), sizes: a.facts.map((f) => f.bytes) }));
   const frames = m.plan.frameCount;
   const durationMs = Math.round(m.plan.durationSec * 1000);
+  const parts: Mp4Part[] = [];
   const renditions = await mapLimit(m.renditions, m.renditions.length, async (r, i): Promise<RenditionResult> => {
     const track = model.video[i];
     const base = { name: r.name, width: track.width, height: track.height, durationMs, frames, codec: track.codec, peakBitrate: peakBitrate(track, m.preset.gopSeconds), averageBitrate: averageBitrate(track) };
     if (!want.has('mp4')) return base;
-    const t0 = Date.now();
     const file = packageLayout.progressive(r.name);
-    // Streamed: fragments fetched a few at a time, headers rewritten, bytes uploaded as parts.
     const facts = results.map((x) => x.pieces[r.name][0]);
-    const parts = progressiveStream({ videoInit: videoInits[i], video: facts, fetchVideo: fragment(r.name), tracks: [...audioTracks, ...textTracks], prefetch: 16 });
-    const sizeBytes = await uploadParts(rt.s3, { bucket, ...staged(m, file) }, parts, 'video/mp4');
-    log.info('rendition assembled', { rendition: r.name, fragments: facts.length + audioTracks.reduce((n, t) => n + t.bases.length, 0) + textTracks.length, sizeBytes, assembleMs: Date.now() - t0 });
-    return { ...base, file, sizeBytes };
+    const doc = await prepareProgressive(rt, m, { rendition: r.name, file, videoInit: videoInits[i], facts, others: [...audioTracks, ...textTracks] });
+    doc.parts.forEach((_, k) => parts.push({ rendition: r.name, part: k + 1 }));
+    return { ...base, file };
   });
   await putJson(rt.s3, { bucket, key: keys.renditions(m.jobId) }, renditions);
-  log.info('package assembled', { outputs: m.outputs, renditions: renditions.length, segments: results.length, audioTracks: audio.length, subtitleTracks: subtitles.length, audioChunks: m.audioChunks.length, manifestsMs, totalMs: Date.now() - started });
-  return { renditions };
+  log.info('package laid out', { outputs: m.outputs, renditions: renditions.length, segments: results.length, audioTracks: audio.length, subtitleTracks: subtitles.length, audioChunks: m.audioChunks.length, mp4Parts: parts.length, manifestsMs, totalMs: Date.now() - started });
+  return { renditions: renditions.map((r) => r.name), parts };
+}
+
+/** One part of one MP4 download: what an AssemblePart worker gets. */
+export interface Mp4Part {
+  rendition: string;
+  /** 1-based part number (part 1 carries the init). */
+  part: number;
+}
+
+/** Where one MP4 download's fragments go, written by Assemble for its part workers (work bucket). */
+export interface ProgressiveDoc {
+  rendition: string;
+  /** The staged output key and its multipart upload. */
+  key: string;
+  uploadId: string;
+  /** Work key of the composed init (moov first, every track). */
+  initKey: string;
+  /** The video's composition delay (its edit list; offsets made unsigned by it). */
+  delay: number;
+  /** Every fragment in file order: its key and its new header. */
+  fragments: (Placement & { key: string })[];
+  /** Each part's [from, to) range of fragments. */
+  parts: { from: number; to: number }[];
+}
+
+/** Lays out one MP4 download, stores its init and layout, starts its multipart upload. */
+async function prepareProgressive(
+  rt: Runtime,
+  m: Manifest,
+  p: { rendition: string; file: string; videoInit: Uint8Array; facts: PieceFacts[]; others: (LaidTrack & { keys: string[]; sizes: number[] })[] },
+): Promise<ProgressiveDoc> {
+  const bucket = rt.config.WORK_BUCKET;
+  if (p.facts.some((f) => f.ctsDelay === undefined)) throw new EncoderError('SEGMENT_MISMATCH', `${p.rendition}: a video piece has no composition delay in its facts (written by an older worker)`);
+  const delay = Math.max(0, ...p.facts.map((f) => f.ctsDelay!));
+  const last = p.facts[p.facts.length - 1];
+  const layout = progressiveLayout({ init: p.videoInit, bases: p.facts.map((f) => f.start), end: last.start + last.duration, delay }, p.others);
+  const videoKey = (k: number) => staged(m, packageLayout.segment(p.rendition, k)).key;
+  const fragments = layout.order.map((x) => ({ ...x, key: x.track === 0 ? videoKey(x.k) : p.others[x.track - 1].keys[x.k] }));
+  const sizes = layout.order.map((x) => (x.track === 0 ? p.facts[x.k].bytes : p.others[x.track - 1].sizes[x.k]));
+  const initKey = keys.progressiveInit(m.jobId, p.rendition);
+  await putBytes(rt.s3, { bucket, key: initKey }, layout.init, 'video/mp4');
+  const key = staged(m, p.file).key;
+  const uploadId = await createMultipart(rt.s3, { bucket, key }, 'video/mp4');
+  const doc: ProgressiveDoc = { rendition: p.rendition, key, uploadId, initKey, delay, fragments, parts: partRanges(sizes, layout.init.length, rt.config.MP4_PART_BYTES) };
+  await putJson(rt.s3, { bucket, key: keys.progressiveDoc(m.jobId, p.rendition) }, doc);
+  return doc;
+}
+
+/**
+ * One part of one MP4 download: its fragments fetched (a few at a time), their headers rewritten
+ * to the layout, joined (part 1 behind the init) and uploaded as that part. Idempotent: a retry
+ * uploads the same bytes as the same part number.
+ */
+export async function assemblePartStep(rt: Runtime, task: { jobId: string; part: Mp4Part }, log: Logger): Promise<{ bytes: number }> {
+  const started = Date.now();
+  const bucket = rt.config.WORK_BUCKET;
+  const doc = await getJson<ProgressiveDoc>(rt.s3, { bucket, key: keys.progressiveDoc(task.jobId, task.part.rendition) });
+  const range = doc.parts[task.part.part - 1];
+  if (!range) throw new EncoderError('SEGMENT_MISMATCH', `${task.part.rendition}: part ${task.part.part} of ${doc.parts.length}`);
+  const items = doc.fragments.slice(range.from, range.to);
+  const placed = await mapLimit(items, 8, async (x) => placedParts(await getBytes(rt.s3, { bucket, key: x.key }), x, doc.delay));
+  const body = concatBytes([...(task.part.part === 1 ? [await getBytes(rt.s3, { bucket, key: doc.initKey })] : []), ...placed.flat()]);
+  await uploadPart(rt.s3, { bucket, key: doc.key }, doc.uploadId, task.part.part, body);
+  log.info('mp4 part uploaded', { rendition: task.part.rendition, part: task.part.part, of: doc.parts.length, fragments: items.length, bytes: body.length, partMs: Date.now() - started });
+  return { bytes: body.length };
+}
+
+/**
+ * Completes every MP4 download's multipart upload (all its parts must be there) and records
+ * the renditions with their sizes for Publish and the COMPLETE event.
+ */
+export async function assembleCompleteStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ renditions: string[] }> {
+  const bucket = rt.config.WORK_BUCKET;
+  const pending = await getJson<RenditionResult[]>(rt.s3, { bucket, key: keys.renditions(job.jobId) });
+  const renditions = await mapLimit(pending, pending.length, async (r) => {
+    if (!r.file) return r;
+    const doc = await getJson<ProgressiveDoc>(rt.s3, { bucket, key: keys.progressiveDoc(job.jobId, r.name) });
+    const sizeBytes = await completeMultipart(rt.s3, { bucket, key: doc.key }, doc.uploadId, doc.parts.length);
+    log.info('rendition assembled', { rendition: r.name, parts: doc.parts.length, fragments: doc.fragments.length, sizeBytes });
+    return { ...r, sizeBytes };
+  });
+  await putJson(rt.s3, { bucket, key: keys.renditions(job.jobId) }, renditions);
+  return { renditions: renditions.map((r) => r.name) };
 }

@@ -1,0 +1,68 @@
+/**
+ * S3 multipart upload by explicit parts, for objects assembled by several workers at once (each
+ * uploads its own numbered part; one step completes the upload). Parts are at least 5 MiB except
+ * the last (S3's rule); an UploadPart of a part number already sent replaces it, so a retried
+ * worker is harmless.
+ */
+import { CreateMultipartUploadCommand, UploadPartCommand, ListPartsCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import { s3Uri, wrapS3Error, type S3Location } from './s3.js';
+import { EncoderError } from '../errors.js';
+
+/** S3's smallest part (every part but the last). */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+
+/** Starts a multipart upload; returns its id. */
+export async function createMultipart(s3: S3Client, loc: S3Location, contentType: string): Promise<string> {
+  try {
+    const r = await s3.send(new CreateMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, ContentType: contentType }));
+    return r.UploadId!;
+  } catch (err) {
+    return wrapS3Error(err, `CreateMultipartUpload ${s3Uri(loc)}`);
+  }
+}
+
+/** Uploads part `partNumber` (1-based) of an upload. */
+export async function uploadPart(s3: S3Client, loc: S3Location, uploadId: string, partNumber: number, body: Uint8Array): Promise<void> {
+  try {
+    await s3.send(new UploadPartCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }));
+  } catch (err) {
+    wrapS3Error(err, `UploadPart ${partNumber} ${s3Uri(loc)}`);
+  }
+}
+
+/**
+ * Completes an upload with the parts S3 holds for it (ListParts: their ETags), after checking that
+ * exactly parts 1..expected are there; returns the object's size.
+ */
+export async function completeMultipart(s3: S3Client, loc: S3Location, uploadId: string, expected: number): Promise<number> {
+  const parts: { PartNumber: number; ETag: string; Size: number }[] = [];
+  try {
+    let marker: string | undefined;
+    do {
+      const r = await s3.send(new ListPartsCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, PartNumberMarker: marker }));
+      for (const p of r.Parts ?? []) parts.push({ PartNumber: p.PartNumber!, ETag: p.ETag!, Size: p.Size ?? 0 });
+      marker = r.IsTruncated ? r.NextPartNumberMarker : undefined;
+    } while (marker);
+  } catch (err) {
+    return wrapS3Error(err, `ListParts ${s3Uri(loc)}`);
+  }
+  parts.sort((a, b) => a.PartNumber - b.PartNumber);
+  if (parts.length !== expected || parts.some((p, i) => p.PartNumber !== i + 1)) {
+    throw new EncoderError('SEGMENT_MISMATCH', `${s3Uri(loc)}: ${parts.length} parts uploaded (${parts.map((p) => p.PartNumber).join(',')}), ${expected} expected`);
+  }
+  try {
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) } }));
+  } catch (err) {
+    return wrapS3Error(err, `CompleteMultipartUpload ${s3Uri(loc)}`);
+  }
+  return parts.reduce((a, p) => a + p.Size, 0);
+}
+
+/** Abandons an upload (its parts are deleted). */
+export async function abortMultipart(s3: S3Client, loc: S3Location, uploadId: string): Promise<void> {
+  try {
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId }));
+  } catch (err) {
+    wrapS3Error(err, `AbortMultipartUpload ${s3Uri(loc)}`);
+  }
+}
