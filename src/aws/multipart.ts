@@ -4,7 +4,7 @@
  * the last (S3's rule); an UploadPart of a part number already sent replaces it, so a retried
  * worker is harmless.
  */
-import { CreateMultipartUploadCommand, UploadPartCommand, ListPartsCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3Uri, wrapS3Error, type S3Location } from './s3.js';
 import { EncoderError } from '../errors.js';
 
@@ -21,41 +21,39 @@ export async function createMultipart(s3: S3Client, loc: S3Location, contentType
   }
 }
 
-/** Uploads part `partNumber` (1-based) of an upload. */
-export async function uploadPart(s3: S3Client, loc: S3Location, uploadId: string, partNumber: number, body: Uint8Array): Promise<void> {
+/** Uploads part `partNumber` (1-based) of an upload; returns its ETag (CompleteMultipartUpload needs them). */
+export async function uploadPart(s3: S3Client, loc: S3Location, uploadId: string, partNumber: number, body: Uint8Array): Promise<string> {
   try {
-    await s3.send(new UploadPartCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }));
+    const r = await s3.send(new UploadPartCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }));
+    return r.ETag!;
   } catch (err) {
-    wrapS3Error(err, `UploadPart ${partNumber} ${s3Uri(loc)}`);
+    return wrapS3Error(err, `UploadPart ${partNumber} ${s3Uri(loc)}`);
   }
 }
 
+/** One uploaded part, as its worker recorded it. */
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
 /**
- * Completes an upload with the parts S3 holds for it (ListParts: their ETags), after checking that
- * exactly parts 1..expected are there; returns the object's size.
+ * Completes an upload from the parts its workers recorded, after checking that exactly parts
+ * 1..expected are there; returns the object's size. (The workers record their ETags because
+ * ListParts is not served by every S3 implementation: s3rver answers MethodNotAllowed.)
  */
-export async function completeMultipart(s3: S3Client, loc: S3Location, uploadId: string, expected: number): Promise<number> {
-  const parts: { PartNumber: number; ETag: string; Size: number }[] = [];
-  try {
-    let marker: string | undefined;
-    do {
-      const r = await s3.send(new ListPartsCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, PartNumberMarker: marker }));
-      for (const p of r.Parts ?? []) parts.push({ PartNumber: p.PartNumber!, ETag: p.ETag!, Size: p.Size ?? 0 });
-      marker = r.IsTruncated ? r.NextPartNumberMarker : undefined;
-    } while (marker);
-  } catch (err) {
-    return wrapS3Error(err, `ListParts ${s3Uri(loc)}`);
-  }
-  parts.sort((a, b) => a.PartNumber - b.PartNumber);
-  if (parts.length !== expected || parts.some((p, i) => p.PartNumber !== i + 1)) {
-    throw new EncoderError('SEGMENT_MISMATCH', `${s3Uri(loc)}: ${parts.length} parts uploaded (${parts.map((p) => p.PartNumber).join(',')}), ${expected} expected`);
+export async function completeMultipart(s3: S3Client, loc: S3Location, uploadId: string, uploaded: UploadedPart[], expected: number): Promise<number> {
+  const parts = [...uploaded].sort((a, b) => a.partNumber - b.partNumber);
+  if (parts.length !== expected || parts.some((p, i) => p.partNumber !== i + 1)) {
+    throw new EncoderError('SEGMENT_MISMATCH', `${s3Uri(loc)}: ${parts.length} parts uploaded (${parts.map((p) => p.partNumber).join(',')}), ${expected} expected`);
   }
   try {
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) } }));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) } }));
   } catch (err) {
     return wrapS3Error(err, `CompleteMultipartUpload ${s3Uri(loc)}`);
   }
-  return parts.reduce((a, p) => a + p.Size, 0);
+  return parts.reduce((a, p) => a + p.size, 0);
 }
 
 /** Abandons an upload (its parts are deleted). */

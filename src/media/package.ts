@@ -5,7 +5,8 @@
  *   packets (`audioPiece`);
  * - a package step reads the pieces' facts into the manifests' model (`trackModel`);
  * - a progressive MP4 is the composed init of every track followed by the fragments, interleaved,
- *   with no packet remuxed (`assembleProgressive` in memory, `progressiveStream` from the facts).
+ *   with no packet remuxed (`assembleProgressive` in memory; `progressiveLayout` + `partRanges` +
+ *   `placedParts` from the facts, in parallel parts).
  * Pure functions over bytes.
  */
 import { createHash } from 'node:crypto';
@@ -205,8 +206,8 @@ export function placedParts(fragment: Uint8Array, p: Placement, delay: number): 
  * 1..n. Video composition offsets become unsigned with an edit list (isobmff.toUnsignedCts), the
  * form progressive MP4 readers time exactly. A player reads it as one fragmented MP4.
  * Only moof headers are rewritten; mdat bytes are copied as they are. The mvex gets an mehd with
- * the movie's duration so players show it before reading fragments. (The package step streams the
- * same layout from the pieces' facts: progressiveStream.)
+ * the movie's duration so players show it before reading fragments. (The package step lays out
+ * the same file from the pieces' facts, progressiveLayout, and joins it in parts, placedParts.)
  */
 export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: Uint8Array[]; tracks?: ExtraTrack[] }): Uint8Array[] {
   const vInfo = p.videoFragments.map((f) => readFragments(f, trexDefaults(p.videoInit))[0]);
@@ -215,40 +216,6 @@ export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: 
   const layout = progressiveLayout({ init: p.videoInit, bases: vInfo.map((f) => f.baseDecodeTime), end: sampleTimes(vInfo[vInfo.length - 1]).end, delay }, others);
   const bytesOf = (x: Placement) => (x.track === 0 ? p.videoFragments[x.k] : p.tracks![x.track - 1].fragments[x.k]);
   return [layout.init, ...layout.order.flatMap((x) => placedParts(bytesOf(x), x, delay))];
-}
-
-/** A track of a streamed progressive MP4: its init, each fragment's decode time, and how to fetch fragment k. */
-export interface StreamedTrack {
-  init: Uint8Array;
-  bases: number[];
-  fetch: (k: number) => Promise<Uint8Array>;
-}
-
-/**
- * The same progressive MP4 as assembleProgressive, streamed: laid out from the pieces' facts
- * (each video piece's start, duration and composition delay), its fragments fetched in order with
- * at most `prefetch` in flight, each passed on as soon as its header is rewritten. Memory is
- * bounded by the prefetch window, not by the rendition's size (a 60-minute 1080p rendition is
- * gigabytes).
- */
-export async function* progressiveStream(p: { videoInit: Uint8Array; video: PieceFacts[]; fetchVideo: (k: number) => Promise<Uint8Array>; tracks: StreamedTrack[]; prefetch?: number }): AsyncGenerator<Uint8Array> {
-  if (p.video.some((f) => f.ctsDelay === undefined)) throw new EncoderError('SEGMENT_MISMATCH', 'a video piece has no composition delay in its facts (written by an older worker)');
-  const delay = Math.max(0, ...p.video.map((f) => f.ctsDelay!));
-  const last = p.video[p.video.length - 1];
-  const layout = progressiveLayout({ init: p.videoInit, bases: p.video.map((f) => f.start), end: last.start + last.duration, delay }, p.tracks);
-  yield layout.init;
-  const fetchOf = (x: Placement) => (x.track === 0 ? p.fetchVideo(x.k) : p.tracks[x.track - 1].fetch(x.k));
-  const window = Math.max(1, p.prefetch ?? 8);
-  const inFlight: Promise<Uint8Array>[] = [];
-  for (let i = 0; i < layout.order.length; i++) {
-    while (inFlight.length < window && i + inFlight.length < layout.order.length) {
-      const pending = fetchOf(layout.order[i + inFlight.length]);
-      pending.catch(() => {}); // awaited in order below; a failure surfaces there
-      inFlight.push(pending);
-    }
-    const bytes = await inFlight.shift()!;
-    yield* placedParts(bytes, layout.order[i], delay);
-  }
 }
 
 /** Sets mvhd's duration and adds an mehd (fragment duration) so the duration is known up front. */

@@ -225,6 +225,8 @@ export const keys = {
   /** An MP4 download's layout for its part workers, and its composed init. */
   progressiveDoc: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}.json`,
   progressiveInit: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}.init.mp4`,
+  progressivePart: (jobId: string, rendition: string, part: number) => `jobs/${jobId}/mp4/${rendition}/part-${pad(part)}.json`,
+  progressivePartsPrefix: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}/`,
   ecsJob: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/job.json`,
   ecsResult: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/result.json`,
   staged: (jobId: string, name: string) => `jobs/${jobId}/out/${name}`,

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalStack } from '../../src/local/stack.js';
@@ -46,11 +46,14 @@ for (const tc of toolchains) {
     const file = (name: string) => path.join(dir, name);
     let vfr: string;
     let hlg: string;
+    let log: WriteStream;
 
     before(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), 'mt-breadth-'));
-      const log = createWriteStream(file('log.jsonl'));
-      stack = await LocalStack.start({ dataDir: file('stack'), binaries: tc.bins, logSink: (l) => log.write(l + '\n') });
+      log = createWriteStream(file('log.jsonl'));
+      // MP4 parts of 200 kB (S3 needs 5 MiB; s3rver takes any size), so these small jobs' MP4s
+      // are joined from several parts by several AssemblePart workers.
+      stack = await LocalStack.start({ dataDir: file('stack'), binaries: tc.bins, logSink: (l) => log.write(l + '\n'), env: { MP4_PART_BYTES: '200000' } });
       stack.sfn.on('progress', (p: ExecutionProgress) => {
         const a = steps.get(p.jobId) ?? [];
         if (a[a.length - 1] !== p.step) a.push(p.step);
@@ -209,6 +212,11 @@ for (const tc of toolchains) {
         const cues = (await runProcess(resolved.ffprobe, ['-v', 'error', '-select_streams', 's:0', '-show_entries', 'packet=pts_time,size', '-of', 'csv=p=0', mp4], { timeoutMs: 60_000, captureStdout: true })).stdout
           .trim().split('\n').map((l) => l.split(',')).filter(([, size]) => Number(size) > 2).map(([pts]) => Number(pts));
         assert.deepEqual(cues.map((x) => x.toFixed(3)), ['0.400', '1.500'], 'mov_text cues at the sidecar times');
+        // The MP4 was joined from several parts, each by its own AssemblePart worker.
+        await new Promise((r) => log.write('', r));
+        const lines = (await readFile(file('log.jsonl'), 'utf8')).split('\n').filter((l) => l.includes(detail.jobId) && l.includes('mp4 part uploaded')).map((l) => JSON.parse(l) as { part: number; of: number });
+        assert.ok(lines.length >= 2 && lines.every((l) => l.of === lines.length), `parts: ${JSON.stringify(lines)}`);
+        assert.deepEqual(lines.map((l) => l.part).sort((a, b) => a - b), lines.map((_, i) => i + 1));
       });
     }
   });

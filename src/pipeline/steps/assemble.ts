@@ -1,7 +1,7 @@
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { getBytes, getJson, listKeys, putBytes, putJson } from '../../aws/s3.js';
-import { completeMultipart, createMultipart, uploadPart } from '../../aws/multipart.js';
+import { completeMultipart, createMultipart, uploadPart, type UploadedPart } from '../../aws/multipart.js';
 import { audioTrackModel, partRanges, placedParts, progressiveLayout, videoTrackModel, type LaidTrack, type PieceFacts, type Placement } from '../../media/package.js';
 import { concatBytes, readFragments, splitInit, trexDefaults } from '../../media/isobmff.js';
 import type { SubtitleResult } from './subtitles.js';
@@ -155,7 +155,10 @@ export async function assemblePartStep(rt: Runtime, task: { jobId: string; part:
   const items = doc.fragments.slice(range.from, range.to);
   const placed = await mapLimit(items, 8, async (x) => placedParts(await getBytes(rt.s3, { bucket, key: x.key }), x, doc.delay));
   const body = concatBytes([...(task.part.part === 1 ? [await getBytes(rt.s3, { bucket, key: doc.initKey })] : []), ...placed.flat()]);
-  await uploadPart(rt.s3, { bucket, key: doc.key }, doc.uploadId, task.part.part, body);
+  const etag = await uploadPart(rt.s3, { bucket, key: doc.key }, doc.uploadId, task.part.part, body);
+  // The receipt AssembleComplete completes the upload from (a retry overwrites it with the same part).
+  const receipt: UploadedPart = { partNumber: task.part.part, etag, size: body.length };
+  await putJson(rt.s3, { bucket, key: keys.progressivePart(task.jobId, task.part.rendition, task.part.part) }, receipt);
   log.info('mp4 part uploaded', { rendition: task.part.rendition, part: task.part.part, of: doc.parts.length, fragments: items.length, bytes: body.length, partMs: Date.now() - started });
   return { bytes: body.length };
 }
@@ -170,7 +173,9 @@ export async function assembleCompleteStep(rt: Runtime, job: { jobId: string }, 
   const renditions = await mapLimit(pending, pending.length, async (r) => {
     if (!r.file) return r;
     const doc = await getJson<ProgressiveDoc>(rt.s3, { bucket, key: keys.progressiveDoc(job.jobId, r.name) });
-    const sizeBytes = await completeMultipart(rt.s3, { bucket, key: doc.key }, doc.uploadId, doc.parts.length);
+    const receipts = await listKeys(rt.s3, bucket, keys.progressivePartsPrefix(job.jobId, r.name));
+    const uploaded = await mapLimit(receipts, 32, (k) => getJson<UploadedPart>(rt.s3, { bucket, key: k.key }));
+    const sizeBytes = await completeMultipart(rt.s3, { bucket, key: doc.key }, doc.uploadId, uploaded, doc.parts.length);
     log.info('rendition assembled', { rendition: r.name, parts: doc.parts.length, fragments: doc.fragments.length, sizeBytes });
     return { ...r, sizeBytes };
   });
