@@ -524,16 +524,18 @@ describe('serverless package (offline CloudFormation)', function () {
       assert.equal(r.isValid, true, r.errorsText('\n'));
     });
 
-    it('runs with its own role; the Map writes its results to the work bucket the role allows', () => {
+    it('runs with its own role; the Maps (segments, MP4 parts) write their results to the work bucket the role allows', () => {
       assert.deepEqual(sm().Properties.RoleArn, { 'Fn::GetAtt': ['TranscodeStateMachineRole', 'Arn'] });
       const trust = t.Resources.TranscodeStateMachineRole.Properties.AssumeRolePolicyDocument.Statement[0];
       assert.equal(trust.Principal.Service, 'states.amazonaws.com');
       const def = JSON.parse(sm().Properties.DefinitionString as string) as { States: Record<string, State> };
       const maps = [...allStates(def.States)].filter(([, s]) => s.Type === 'Map' && s.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED');
-      assert.equal(maps.length, 1);
-      const writer = maps[0][1].ResultWriter;
-      assert.equal(writer.Parameters.Bucket, '${WorkBucketName}');
-      assert.ok(grants(t, 'TranscodeStateMachineRole').includes(`s3:PutObject WorkBucket/${writer.Parameters.Prefix}/*`));
+      assert.deepEqual(maps.map(([name]) => name).sort(), ['AssembleParts', 'TranscodeSegments']);
+      for (const [name, map] of maps) {
+        const writer = map.ResultWriter;
+        assert.equal(writer.Parameters.Bucket, '${WorkBucketName}', name);
+        assert.ok(grants(t, 'TranscodeStateMachineRole').includes(`s3:PutObject WorkBucket/${writer.Parameters.Prefix}/*`), name);
+      }
     });
 
     it('a CloudWatch alarm fires on ExecutionsFailed', () => {
