@@ -5,7 +5,7 @@ import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { downloadFile, presignGet, putBytes, putJson } from '../../aws/s3.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
-import { buildRangeSegmentEncodeArgs } from '../../media/rangeInput.js';
+import { appendCommand, buildRangeSegmentEncodeArgs } from '../../media/rangeInput.js';
 import { buildAudioChunkArgs, buildCmafSegmentArgs, toCmafOutputs } from '../../media/cmaf.js';
 import { audioPiece, pieceFacts, videoPiece, type PieceFacts } from '../../media/package.js';
 import { packageLayout } from '../../media/manifests.js';
@@ -51,6 +51,14 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     }
     // Renditions are smaller than the source's share except for intra-only sources.
     await ensureSpace(dir, (m.sourceBytes / Math.max(1, m.plan.segments.length)) * 2 * m.renditions.length, `segment ${task.index}`);
+    // The audio chunks of this segment, each with pre-roll (gapless joins), are encoded by the
+    // same ffmpeg process as the video (a second input): one process start per segment.
+    const chunks = m.audio ? m.audioChunks.filter((c) => c.segment === task.index) : [];
+    const tick = tb.num / tb.den;
+    const audioOut = (c: { index: number }) => path.join(dir, `audio-${c.index}.mp4`);
+    for (const c of chunks) {
+      args = appendCommand(args, buildAudioChunkArgs({ input: url, audioStream: m.audio!.index, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, output: audioOut(c) }));
+    }
     const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index}`));
     const pieces: Record<string, PieceFacts[]> = {};
     for (const o of outputs) {
@@ -67,15 +75,8 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       if (task.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init(o.rendition.name)) }, piece.init, 'video/mp4');
       pieces[o.rendition.name] = [pieceFacts(piece)];
     }
-    // The audio chunks of this segment: each its own encode with pre-roll (gapless joins).
-    const chunks = m.audio ? m.audioChunks.filter((c) => c.segment === task.index) : [];
-    const tick = tb.num / tb.den;
     pieces.audio = await mapLimit(chunks, 2, async (c) => {
-      const out = path.join(dir, `audio-${c.index}.mp4`);
-      await runProcess(rt.binaries.ffmpeg, buildAudioChunkArgs({ input: url, audioStream: m.audio!.index, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, output: out }), { timeoutMs }).catch((e) =>
-        classifyEncodeFailure(e, `audio chunk ${c.index}`),
-      );
-      const piece = audioPiece(await readFile(out), c);
+      const piece = audioPiece(await readFile(audioOut(c)), c);
       await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.segment('audio', c.index)) }, piece.fragment, 'audio/iso.segment');
       if (c.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init('audio')) }, piece.init, 'audio/mp4');
       return { ...pieceFacts(piece), chunk: c.index } as PieceFacts;
