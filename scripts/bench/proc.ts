@@ -129,14 +129,14 @@ export interface RoleCpu {
 /**
  * What an ffmpeg/ffprobe process of the pipeline is doing, from its arguments: the segment's
  * video encode (it names a video encoder), an audio chunk (an audio encoder and no video one),
- * the thumbnails (keyframes only) and the poster (one PNG frame), the capability checks
+ * or both in one process (a segment with its audio chunks), the thumbnails (keyframes only) and the poster (one PNG frame), the capability checks
  * (`-version`, `-encoders`, `-filters`, the CMAF check's test encode of a lavfi source), probes.
  */
 export function processRole(name: string, args: readonly string[]): string {
   if (name === 'ffprobe') return 'ffprobe';
   const has = (a: string) => args.includes(a);
   if (has('-version') || has('-encoders') || has('-filters') || args.some((a) => a === 'lavfi')) return 'ffmpeg: capability checks';
-  if (has('-c:v') && args[args.indexOf('-c:v') + 1] !== 'png') return 'ffmpeg: video encode';
+  if (has('-c:v') && args[args.indexOf('-c:v') + 1] !== 'png') return has('-c:a') ? 'ffmpeg: segment (video + audio chunks)' : 'ffmpeg: video encode';
   if (has('-c:a')) return 'ffmpeg: audio';
   if (has('-skip_frame')) return 'ffmpeg: thumbnails';
   if (has('png')) return 'ffmpeg: poster';
