@@ -8,7 +8,6 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { parseConfig, WEBHOOK_SECRET_RE, type Config } from './config.js';
 import { createS3Client } from './aws/s3.js';
 import { createDynamoClient } from './aws/dynamodb.js';
@@ -25,6 +24,7 @@ import type { ExecutionStarter, ExecutionStopper, TaskRunner } from './ports.js'
 import { once } from './util/once.js';
 import { capabilitiesOf, type Capabilities } from './media/encoders.js';
 import { writesCmaf } from './media/cmafCheck.js';
+import { clientTracer } from './tracing.js';
 
 /** Resolves a host name to every address it has (default: the system's, dns.lookup with all). */
 export type HostResolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
@@ -123,10 +123,10 @@ function webhookSecretSource(config: Config, ssm: () => SSMClient): () => Promis
 
 /**
  * Builds a runtime from a validated config. Each AWS client is built once, with the config's
- * region, and traced (Powertools Tracer; a no-op outside Lambda).
+ * region, and traced (Powertools Tracer, loaded only in Lambda or ECS: src/tracing.ts).
  */
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
-  const tracer = new Tracer({ serviceName: config.SERVICE_NAME });
+  const tracer = clientTracer(config.SERVICE_NAME);
   const s3 = parts.s3 ?? tracer.captureAWSv3Client(createS3Client(config));
   // Resolved on first use: only the functions that carry the ffmpeg layer have ffmpeg at all.
   const binaries = parts.binaries ? () => parts.binaries! : once(() => resolveBinaries(config));

@@ -39,14 +39,15 @@ const [segments, concurrency] = process.argv.slice(2).map(Number);
 const MB = 1024 * 1024;
 
 // Stand-ins for every Task state the local stack maps (so a Task added to the ASL is covered),
-// with the real handlers' output shapes where the ASL reads them: Plan's indices and
-// TranscodeSegment's index (its ResultSelector). Everything else returns nothing.
+// with the real handlers' output shapes where the ASL reads them: Plan's indices and read mode
+// (the ReadMode choice), TranscodeSegment's index (its ResultSelector). Everything else
+// returns nothing.
 let planned = 0;
 let transcoded = 0;
 const noop = async () => ({});
 const handlers: Record<string, (input: never) => Promise<unknown>> = {
   ...Object.fromEntries(taskStates(loadDefinition(localSubstitutions('work')) as { States: Record<string, unknown> }).map((t) => [t.name, noop])),
-  Plan: async () => ({ segmentCount: planned, indices: Array.from({ length: planned }, (_, i) => i) }),
+  Plan: async () => ({ segmentCount: planned, indices: Array.from({ length: planned }, (_, i) => i), readMode: 'range' }),
   Publish: async () => ({ outputs: [], encoder: { ffmpegVersion: 'stand-in' }, tracks: { audio: [], subtitles: [], skipped: [] } }),
   // One macrotask of "work": with a handler that resolves in the same microtask run,
   // aws-local-stepfunctions 3.0.0 closes the Parallel branch's event log before forwarding

@@ -14,7 +14,10 @@ import { syncBuiltinESMExports } from 'node:module';
 import { LocalStack } from '../../src/local/stack.js';
 import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
 import { runJob } from '../../test/helpers/stack.js';
-import { answer, childrenCpu, cpuDelta, cpuSum, selfCpu, type CpuSeconds } from './proc.js';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { answer, childrenCpu, cpuDelta, cpuSum, processRole, selfCpu, threadsCpu, threadsDelta, type CpuSeconds, type RoleCpu } from './proc.js';
 
 /** A handler log record (the fields the breakdown reads). */
 export type LogRecord = Record<string, unknown> & { time: string; msg: string; step?: string };
@@ -38,6 +41,10 @@ export interface PipelineChildResult {
   outputs: { name: string; sizeBytes: number }[];
   /** Child processes the job started, by executable name (ffmpeg, ffprobe). */
   processes: Record<string, number>;
+  /** ffmpeg/ffprobe CPU and wall by role (each process's own rusage, from GNU time); empty without /usr/bin/time. */
+  roles: Record<string, RoleCpu>;
+  /** The Node process's CPU seconds : main thread and other threads, job only. */
+  nodeThreads: Record<string, number>;
   logs: LogRecord[];
   states: StateMark[];
 }
@@ -46,13 +53,25 @@ const [file, dataDir, preset] = process.argv.slice(2);
 
 // Count the processes the handlers start: each ffmpeg/ffprobe start costs CPU before any
 // media work, and src/media/runner.ts has no hook that reports them. Replacing the builtin's
-// export and syncing it reaches the runner's `import { spawn }` binding.
+// export and syncing it reaches the runner's `import { spawn }` binding. Each one also runs
+// under GNU time (`/usr/bin/time -o`), which writes the child's own rusage (wall, user, sys)
+// to a file, so the job's CPU splits by process role (video encode, audio chunks, thumbnails,
+// probes) instead of one "children" figure. time's own CPU (~1 ms a start) stays outside.
 const processes: Record<string, number> = {};
 const spawn = childProcess.spawn;
-childProcess.spawn = ((cmd: string, ...rest: never[]) => {
+const TIME = '/usr/bin/time';
+const timesDir = existsSync(TIME) ? mkdtempSync(path.join(os.tmpdir(), 'bench-times-')) : undefined;
+const timed: { role: string; file: string }[] = [];
+childProcess.spawn = ((cmd: string, args: readonly string[] = [], ...rest: never[]) => {
   const name = cmd.split('/').pop() ?? cmd;
   processes[name] = (processes[name] ?? 0) + 1;
-  return (spawn as (...a: unknown[]) => unknown)(cmd, ...rest);
+  if (timesDir && (name === 'ffmpeg' || name === 'ffprobe')) {
+    const role = processRole(name, args);
+    const file = path.join(timesDir, `${timed.length}.txt`);
+    timed.push({ role, file });
+    return (spawn as (...a: unknown[]) => unknown)(TIME, ['-f', '%e %U %S', '-o', file, cmd, ...args], ...rest);
+  }
+  return (spawn as (...a: unknown[]) => unknown)(cmd, args, ...rest);
 }) as typeof spawn;
 syncBuiltinESMExports();
 
@@ -70,7 +89,9 @@ stack.sfn.on('progress', (p: ExecutionProgress) => {
   if (!last || last.step !== p.step) states.push({ atMs: Date.now(), step: p.step, segmentsDone: p.segmentsDone });
 });
 for (const k of Object.keys(processes)) delete processes[k];
+timed.length = 0;
 const self0 = selfCpu();
+const threads0 = threadsCpu();
 const kids0 = childrenCpu();
 const startedAtMs = Date.now();
 // engine=lambda: the fan-out path (Split, Map, Concat) even where the decider would pick ECS.
@@ -78,8 +99,19 @@ const job = await runJob(stack, file, `bench/${startedAtMs}.mp4`, { preset, engi
 const endedAtMs = Date.now();
 const ffmpeg = cpuDelta(kids0, childrenCpu());
 const node = cpuDelta(self0, selfCpu());
+const nodeThreads = threadsDelta(threads0, threadsCpu());
 await stack.stop();
 await rm(dataDir, { recursive: true, force: true });
+const roles: Record<string, RoleCpu> = {};
+for (const t of timed) {
+  // "wall user sys" on the last line (earlier lines: a signal or exit status note).
+  const [wall, user, sys] = readFileSync(t.file, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  const r = (roles[t.role] ??= { count: 0, wallSec: 0, cpu: { user: 0, sys: 0, total: 0 } });
+  r.count++;
+  r.wallSec += wall;
+  r.cpu = cpuSum(r.cpu, { user, sys, total: user + sys });
+}
+if (timesDir) await rm(timesDir, { recursive: true, force: true });
 
 const result: PipelineChildResult = {
   status: job.detail.status,
@@ -89,6 +121,8 @@ const result: PipelineChildResult = {
   cpu: { ffmpeg, node, total: cpuSum(ffmpeg, node) },
   outputs: (job.detail.outputs ?? []).map((o) => ({ name: o.name, sizeBytes: o.sizeBytes })),
   processes,
+  roles,
+  nodeThreads,
   logs: logs.filter((l) => l.jobId === job.jobId || l.level === 'error'),
   states,
 };

@@ -4,7 +4,7 @@
  * duration as `ms` when it ends, and the steps log their ffmpeg times and byte counts.
  */
 import path from 'node:path';
-import type { CpuSeconds } from './proc.js';
+import type { CpuSeconds, RoleCpu } from './proc.js';
 import { runBenchChild } from './proc.js';
 import type { LogRecord, PipelineChildResult } from './child-pipeline.js';
 
@@ -59,6 +59,10 @@ export interface PipelineRun {
   treeCpu: CpuSeconds;
   /** ffmpeg and ffprobe processes the job started. */
   processes: Record<string, number>;
+  /** Their CPU and wall time by role (video encode, audio, thumbnails, probes, checks). */
+  roles: Record<string, RoleCpu>;
+  /** The Node process's CPU : main thread and other threads, job only. */
+  nodeThreads: Record<string, number>;
   steps: StepBreakdown;
   /** State changes seen through the local stack's progress events, seconds after the upload began. */
   states: { atSec: number; step: string }[];
@@ -135,6 +139,6 @@ export async function runPipeline(file: string, preset: string, workDir: string)
     const err = r.result.logs.find((l) => l.level === 'error');
     throw new Error(`pipeline run ended ${r.result.status}: ${JSON.stringify(err?.error ?? err)}`);
   }
-  const { wallSec, cpu, processes, startedAtMs, states } = r.result;
-  return { wallSec, cpu, treeCpu: r.treeCpu, processes, steps: breakdown(r.result), states: states.map((m) => ({ atSec: sec(m.atMs - startedAtMs), step: m.step })) };
+  const { wallSec, cpu, processes, roles, nodeThreads, startedAtMs, states } = r.result;
+  return { wallSec, cpu, treeCpu: r.treeCpu, processes, roles, nodeThreads, steps: breakdown(r.result), states: states.map((m) => ({ atSec: sec(m.atMs - startedAtMs), step: m.step })) };
 }

@@ -3,7 +3,7 @@
  * helper that runs a benchmark child (a fresh Node process) and returns its JSON answer.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** User-space clock ticks per second of /proc times (USER_HZ is 100 on every Linux ABI). */
@@ -34,6 +34,31 @@ export function childrenCpu(): CpuSeconds {
 export function selfCpu(): CpuSeconds {
   const u = process.cpuUsage();
   return cpu(u.user / 1e6, u.system / 1e6);
+}
+
+/**
+ * CPU seconds of this process's main thread (the event loop: s3rver, the SDK, the handlers)
+ * and of its other threads together (libuv's pool: file I/O, crypto; V8's GC and compiler
+ * helpers), from /proc/self/task/<tid>/stat. Node 20 names none of its threads, so they are
+ * told apart by id only: the main thread's id is the process id.
+ */
+export function threadsCpu(): Record<string, number> {
+  const out: Record<string, number> = { main: 0, other: 0 };
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[Number(tid) === process.pid ? 'main' : 'other'] += (Number(f[11]) + Number(f[12])) / USER_HZ;
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
+}
+
+/** `b - a` of two threadsCpu() readings. (Threads that ended in between are lost from `other`.) */
+export function threadsDelta(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)]));
 }
 
 /** `b - a`, field by field. */
@@ -92,4 +117,29 @@ export async function runBenchChild<T>(entry: string, args: string[]): Promise<A
 /** Prints a child's answer as its last stdout line. */
 export function answer(value: unknown): void {
   process.stdout.write('\n' + JSON.stringify(value) + '\n');
+}
+
+/** CPU and wall time of the processes of one role, summed. */
+export interface RoleCpu {
+  count: number;
+  wallSec: number;
+  cpu: CpuSeconds;
+}
+
+/**
+ * What an ffmpeg/ffprobe process of the pipeline is doing, from its arguments: the segment's
+ * video encode (it names a video encoder), an audio chunk (an audio encoder and no video one),
+ * or both in one process (a segment with its audio chunks), the thumbnails (keyframes only) and the poster (one PNG frame), the capability checks
+ * (`-version`, `-encoders`, `-filters`, the CMAF check's test encode of a lavfi source), probes.
+ */
+export function processRole(name: string, args: readonly string[]): string {
+  if (name === 'ffprobe') return 'ffprobe';
+  const has = (a: string) => args.includes(a);
+  if (has('-version') || has('-encoders') || has('-filters') || args.some((a) => a === 'lavfi')) return 'ffmpeg: capability checks';
+  if (has('-c:v') && args[args.indexOf('-c:v') + 1] !== 'png') return has('-c:a') ? 'ffmpeg: segment (video + audio chunks)' : 'ffmpeg: video encode';
+  if (has('-c:a')) return 'ffmpeg: audio';
+  if (has('-skip_frame')) return 'ffmpeg: thumbnails';
+  if (has('png')) return 'ffmpeg: poster';
+  if (has('segment')) return 'ffmpeg: split';
+  return 'ffmpeg: other';
 }

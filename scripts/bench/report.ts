@@ -22,6 +22,29 @@ const procs = (s: SourceResult) =>
 const startupCpu = (s: SourceResult) =>
   Object.entries(s.pipeline[0]?.processes ?? {}).reduce((a, [name, n]) => a + n * (name === 'ffprobe' ? s.throughput.startupCpuSec.ffprobe : s.throughput.startupCpuSec.ffmpeg), 0);
 
+/**
+ * The pipeline's CPU by process role, median over the repetitions (each role's own median, so
+ * the rows need not add up to the total exactly), beside the plain run's one process.
+ */
+function rolesTable(s: SourceResult): string {
+  const roles = [...new Set(s.pipeline.flatMap((p) => Object.keys(p.roles ?? {})))].sort();
+  if (roles.length === 0) return '';
+  const med = (k: string, pick: (r: RoleCpuLike) => number) => median(s.pipeline.map((p) => (p.roles?.[k] ? pick(p.roles[k]) : 0)));
+  const plainCpu = s.comparison.plainCpu.total;
+  const rows = roles.map((k) => [k, f(med(k, (r) => r.count), 0), f(med(k, (r) => r.cpu.user), 2), f(med(k, (r) => r.cpu.sys), 2), f(med(k, (r) => r.cpu.total), 2), f(med(k, (r) => r.cpu.total) / plainCpu, 3), f(med(k, (r) => r.wallSec), 2)]);
+  const node = s.comparison.pipelineCpuNode;
+  rows.push(['Node process (s3rver, SDK, handlers, sharp)', '1', f(node.user, 2), f(node.sys, 2), f(node.total, 2), f(node.total / plainCpu, 3), '']);
+  rows.push(['**pipeline, job total**', '', f(s.comparison.pipelineCpu.user, 2), f(s.comparison.pipelineCpu.sys, 2), f(s.comparison.pipelineCpu.total, 2), f(s.comparison.cpuRatio, 3), f(s.comparison.pipelineWallSec, 2)]);
+  rows.push(['plain ffmpeg (one process)', '1', f(s.comparison.plainCpu.user, 2), f(s.comparison.plainCpu.sys, 2), f(plainCpu, 2), '1.000', f(s.comparison.plainWallSec, 2)]);
+  return [
+    `The pipeline's CPU by process (median of ${s.pipeline.length}; each ffmpeg/ffprobe under GNU time, its own rusage; "/ plain" is that row's CPU over the plain run's):`,
+    '',
+    table(['process', 'count', 'user s', 'sys s', 'CPU s', '/ plain', 'wall s (summed)'], rows),
+    '',
+  ].join('\n');
+}
+type RoleCpuLike = { count: number; wallSec: number; cpu: CpuSeconds };
+
 function sourceSection(s: SourceResult, r: BenchResult): string {
   const c = s.comparison;
   const st = s.steps;
@@ -54,6 +77,7 @@ function sourceSection(s: SourceResult, r: BenchResult): string {
       `The pipeline's CPU is the job's (upload to final event); with Node and TypeScript start-up of the child process it was ${s.pipeline.map((p) => f(p.treeCpu.total, 1)).join(', ')} s. ` +
       `The pipeline started ${procs(s)} per job (plain: one ffmpeg); loading the binary alone costs ${f(t.startupCpuSec.ffmpeg * 1000, 0)} ms CPU per ffmpeg and ${f(t.startupCpuSec.ffprobe * 1000, 0)} ms per ffprobe here, ${f(startupCpu(s), 1)} s in all.`,
     '',
+    rolesTable(s),
     '#### The pipeline by step (item 2; the repetition closest to the median wall time)',
     '',
     table(

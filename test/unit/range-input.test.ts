@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildRangeInputArgs, buildRangeSegmentEncodeArgs, chooseReadMode, DTS_HEURISTIC_US, hasVideoDelay, planRangeReads, rangeFrameSelect, rangeSeekSeconds } from '../../src/media/rangeInput.js';
+import { appendCommand, buildRangeInputArgs, buildRangeSegmentEncodeArgs, chooseReadMode, DTS_HEURISTIC_US, hasVideoDelay, planRangeReads, rangeFrameSelect, rangeSeekSeconds } from '../../src/media/rangeInput.js';
 import { applyEditList } from '../../src/media/mp4index.js';
 import { buildStreamProbeWithHeadArgs, locateMoov, parseHeadPackets, type RangeSource } from '../../src/media/indexProbe.js';
 import { getPreset, selectRenditions } from '../../src/media/presets.js';
@@ -71,6 +71,23 @@ describe('range reads: argument builders', () => {
     assert.ok(buildRangeSegmentEncodeArgs({ url: 'https://b/x', videoStream: 1, select: 's', preset, outputs, count: 1, rotation: 0 }).includes('-noautorotate'));
     assert.deepEqual(all(a, '-f'), outputs.map(() => 'nut'));
     assert.ok(!a.some((x) => x.includes('between(n')));
+  });
+
+  it('a second command in the same process: its inputs after the main ones, its outputs last, its maps renumbered, globals once', () => {
+    const main = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-protocol_whitelist', 'http', '-ss', '4', '-copyts', '-i', 'https://b/x', '-vsync', 'passthrough', '-map', '0:0', '-c:v', 'libx264', '/t/720p.mp4'];
+    const side = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-protocol_whitelist', 'http', '-ss', '2.9', '-copyts', '-i', 'https://b/x', '-map', '0:1', '-vn', '-c:a', 'aac', '-t', '4.05', '/t/audio-1.mp4'];
+    const a = appendCommand(main, side);
+    assert.deepEqual(a, [
+      '-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-protocol_whitelist', 'http', '-ss', '4', '-copyts', '-i', 'https://b/x',
+      '-protocol_whitelist', 'http', '-ss', '2.9', '-i', 'https://b/x',
+      '-vsync', 'passthrough', '-map', '0:0', '-c:v', 'libx264', '/t/720p.mp4',
+      '-map', '1:1', '-vn', '-c:a', 'aac', '-t', '4.05', '/t/audio-1.mp4',
+    ]);
+    // A third command goes after the second: input 2.
+    assert.deepEqual(all(appendCommand(a, side), '-map'), ['0:0', '1:1', '2:1']);
+    assert.throws(() => appendCommand(main, ['-loglevel', 'info', '-i', 'x', 'o']), /global option -loglevel/);
+    assert.throws(() => appendCommand(main.filter((x) => x !== '-copyts'), side), /global option -copyts/);
+    assert.throws(() => appendCommand(main, ['-i', 'x', '-filter_complex', '[0:a]anull', 'o']), /filter_complex/);
   });
 
   it('read mode: range for MP4/MOV whose index was rebuilt, split otherwise, with the reason', () => {

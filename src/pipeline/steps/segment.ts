@@ -5,7 +5,7 @@ import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { downloadFile, presignGet, putBytes, putJson } from '../../aws/s3.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
-import { buildRangeSegmentEncodeArgs } from '../../media/rangeInput.js';
+import { appendCommand, buildRangeSegmentEncodeArgs } from '../../media/rangeInput.js';
 import { buildAudioChunkArgs, buildCmafSegmentArgs, toCmafOutputs } from '../../media/cmaf.js';
 import { audioPiece, pieceFacts, videoPiece, type PieceFacts } from '../../media/package.js';
 import { packageLayout } from '../../media/manifests.js';
@@ -51,6 +51,14 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     }
     // Renditions are smaller than the source's share except for intra-only sources.
     await ensureSpace(dir, (m.sourceBytes / Math.max(1, m.plan.segments.length)) * 2 * m.renditions.length, `segment ${task.index}`);
+    // The audio chunks of this segment (every audio track of each, with pre-roll: gapless joins)
+    // are encoded by the same ffmpeg process as the video (more inputs): one process per segment.
+    const chunks = m.audioOutputs.length ? m.audioChunks.filter((c) => c.segment === task.index) : [];
+    const tick = tb.num / tb.den;
+    const chunkTracks = (c: { index: number }) => m.audioOutputs.map((a) => ({ ...a, output: path.join(dir, `${a.id}-${c.index}.mp4`) }));
+    for (const c of chunks) {
+      args = appendCommand(args, buildAudioChunkArgs({ input: url, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, tracks: chunkTracks(c) }));
+    }
     const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index}`));
     const pieces: Record<string, PieceFacts[]> = {};
     for (const o of outputs) {
@@ -67,17 +75,9 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       if (task.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init(o.rendition.name)) }, piece.init, 'video/mp4');
       pieces[o.rendition.name] = [pieceFacts(piece)];
     }
-    // The audio chunks of this segment: each one encode of every audio track, with pre-roll
-    // (gapless joins).
-    const chunks = m.audioOutputs.length ? m.audioChunks.filter((c) => c.segment === task.index) : [];
-    const tick = tb.num / tb.den;
     for (const a of m.audioOutputs) pieces[a.id] = [];
     await mapLimit(chunks, 2, async (c) => {
-      const tracks = m.audioOutputs.map((a) => ({ ...a, output: path.join(dir, `${a.id}-${c.index}.mp4`) }));
-      await runProcess(rt.binaries.ffmpeg, buildAudioChunkArgs({ input: url, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, tracks }), { timeoutMs }).catch((e) =>
-        classifyEncodeFailure(e, `audio chunk ${c.index}`),
-      );
-      for (const t of tracks) {
+      for (const t of chunkTracks(c)) {
         const piece = audioPiece(await readFile(t.output), c);
         await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.segment(t.id, c.index)) }, piece.fragment, 'audio/iso.segment');
         if (c.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init(t.id)) }, piece.init, 'audio/mp4');
