@@ -3,12 +3,15 @@
  * for a source of any length from figures measured on this machine (newPath.ts) and named AWS
  * assumptions. The path:
  *
- *   Probe (stream probe + the moov by range) -> Plan -> Distributed Map start
- *   -> slowest segment worker (reads its own range of the source, encodes every rendition,
- *      encodes its audio chunk, writes CMAF fragments and its thumbnails)
- *   -> Parallel: manifests (HLS/DASH, a small step) | MP4 assembly (byte joins, parallel
- *      UploadPart per group of fragments, then CompleteMultipartUpload) | sprite sheet
- *   -> Publish + final event.
+ *   Probe (stream probe + the moov by range) -> Plan
+ *   -> Parallel: [Distributed Map start -> slowest segment worker (reads its own range of the
+ *      source, encodes every rendition and its audio chunk in one ffmpeg, writes CMAF
+ *      fragments)] | [Thumbnails: poster and sprite from the source's keyframes, one ffmpeg
+ *      reading the whole source over one connection; subtitles]
+ *   -> Assemble (manifests; each MP4 laid out, its multipart upload started)
+ *   -> AssembleParts Distributed Map (each part: GET its fragments, UploadPart)
+ *   -> AssembleComplete -> Publish + final event.
+ * (As built: src/pipeline/steps/*.ts, statemachines/transcode.asl.json.)
  *
  * No split, no whole-file audio, no concat. Every number is in NewPathInputs (measured) or
  * NewPathAssumptions (stated), and the report prints both.
@@ -67,7 +70,7 @@ export const NEW_PATH_ASSUMPTIONS: NewPathAssumptions = {
   transitionsOnPath: 12,
   transitionSec: 0.05,
   segmentSeconds: 4,
-  minPartBytes: 5 * 1024 * 1024,
+  minPartBytes: 8 * 1024 * 1024,
   completeMultipartSec: 0.5,
   manifestWorkSec: 0.3,
   spriteFixedSec: 0.3,
@@ -91,7 +94,7 @@ export const ASSUMPTION_SOURCES: Record<keyof NewPathAssumptions, string> = {
   transitionsOnPath: 'assumed: about 12 states on the critical path, as today',
   transitionSec: 'same as the old model: 50 ms per state transition',
   segmentSeconds: 'default SEGMENT_SECONDS',
-  minPartBytes: 'S3: every multipart part but the last is at least 5 MiB',
+  minPartBytes: 'MP4_PART_BYTES default, 8 MiB (S3: every multipart part but the last is at least 5 MiB)',
   completeMultipartSec: 'assumed: 0.5 s for CompleteMultipartUpload of up to 10,000 parts',
   manifestWorkSec: 'assumed: reading the Map results and writing playlists/MPD, besides the S3 requests',
   spriteFixedSec: 'assumed (sharp start and encode of the sheet)',
@@ -130,6 +133,8 @@ export interface NewPathInputs {
   audioChunkOneCoreSec: number;
   /** ffmpeg start-up on this machine (s). */
   ffmpegStartSec: number;
+  /** The Thumbnails pass (keyframes decoded, tiles scaled) over the source, CPU s per second of source. */
+  thumbnailsSecPerSourceSec: number;
 }
 
 /** One term of the critical path. */
@@ -176,7 +181,7 @@ export function modelNewPath(m: NewPathInputs, durationSec: number, a: NewPathAs
   );
   add('plan', a.coldStartSec + m.planSecPerSourceSec * durationSec + one(docBytes), `cold start + probe document from S3 + planSegments ${fx(m.planSecPerSourceSec * durationSec)} s`);
   const launch = Math.min(segments, a.mapConcurrency) / a.mapLaunchPerSec;
-  add('Distributed Map start', a.mapStartSec + launch, `${a.mapStartSec} s + ${Math.min(segments, a.mapConcurrency)} children at ${a.mapLaunchPerSec}/s (the last one starts ${fx(launch)} s later)`);
+  const mapStart = a.mapStartSec + launch;
   const segSec = a.segmentSeconds;
   const compute = (m.segmentOneCoreSec * (segSec * m.fps) / m.segmentFrames + m.audioChunkOneCoreSec) / (vcpu * a.vcpuSpeedVsLocalCore);
   // ffmpeg reads the moov itself (one connection), then its range (and stream analysis) while
@@ -184,13 +189,21 @@ export function modelNewPath(m: NewPathInputs, durationSec: number, a: NewPathAs
   const reads = one(moovBytes) + one(m.segmentReadBytesBesidesMoov * (segSec * m.fps) / m.segmentFrames);
   const writes = m.renditions * a.s3RequestSec + (m.outputBytesPerSec * segSec) / MB / a.s3PerConnectionMBps;
   const segment = a.coldStartSec + m.ffmpegStartSec + a.segmentHandlerSec + reads + compute + writes;
+  // Beside the Map: the Thumbnails task reads the whole source over one connection and decodes
+  // its keyframes (ffmpeg demuxes every packet to find them), then composes the sprite.
+  const tiles = Math.ceil(durationSec / a.thumbnailIntervalSec);
+  const thumbsRead = one(m.sourceBytesPerSec * durationSec);
+  const thumbsCpu = (m.thumbnailsSecPerSourceSec * durationSec) / a.vcpuSpeedVsLocalCore;
+  const thumbnails = a.coldStartSec + m.ffmpegStartSec + Math.max(thumbsRead, thumbsCpu) + a.spriteFixedSec + tiles * a.spritePerTileSec;
+  const encode = Math.max(mapStart + segment * waves, thumbnails);
   add(
-    `slowest segment x ${waves} wave(s)`,
-    segment * waves,
-    `cold start + handler ${a.segmentHandlerSec} s + ffmpeg start ${fx(m.ffmpegStartSec)} s + reads ${fx(reads)} s (moov ${fx(moovBytes / MB)} MB + ${fx((m.segmentReadBytesBesidesMoov * (segSec * m.fps)) / m.segmentFrames / MB)} MB range) + encode ${fx(compute)} s (${fx(m.segmentOneCoreSec * (segSec * m.fps) / m.segmentFrames, 2)} s video + ${fx(m.audioChunkOneCoreSec)} s audio on one core / ${fx(vcpu)} vCPU) + fragments out ${fx(writes)} s`,
+    `encode: max(Map start + slowest segment x ${waves} wave(s), thumbnails)`,
+    encode,
+    `Map start ${fx(mapStart)} s (${a.mapStartSec} s + ${Math.min(segments, a.mapConcurrency)} children at ${a.mapLaunchPerSec}/s) + segment ${fx(segment)} s (cold start + handler ${a.segmentHandlerSec} s + ffmpeg start ${fx(m.ffmpegStartSec)} s + reads ${fx(reads)} s + encode ${fx(compute)} s (${fx(m.segmentOneCoreSec * (segSec * m.fps) / m.segmentFrames, 2)} s video + ${fx(m.audioChunkOneCoreSec)} s audio on one core / ${fx(vcpu)} vCPU) + fragments out ${fx(writes)} s); thumbnails ${fx(thumbnails)} s (whole source ${fx((m.sourceBytesPerSec * durationSec) / MB)} MB over one connection ${fx(thumbsRead)} s, keyframe decode ${fx(thumbsCpu)} s CPU, ${tiles} tiles)${thumbnails > mapStart + segment * waves ? ': THE THUMBNAILS BRANCH IS THE LONGER ONE' : ''}`,
   );
-  // After the Map, three branches in parallel; the longest counts.
-  const manifests = a.coldStartSec + a.manifestWorkSec + 2 * a.s3RequestSec + m.renditions * 2 * a.s3RequestSec;
+  // Assemble: segment results read (32 at a time), manifests and MP4 layouts written, uploads started.
+  const assemble = a.coldStartSec + a.manifestWorkSec + Math.ceil(segments / 32) * a.s3RequestSec + m.renditions * 4 * a.s3RequestSec;
+  add('assemble (manifests, MP4 layouts)', assemble, `cold start + ${segments} segment results (32 at a time) + manifests and ${m.renditions} layouts, init segments and CreateMultipartUpload`);
   const renditionBytes = m.largestRenditionBytesPerSec * durationSec;
   const fragmentBytes = m.largestRenditionBytesPerSec * segSec;
   const perPart = Math.max(1, Math.ceil(a.minPartBytes / fragmentBytes));
@@ -198,15 +211,14 @@ export function modelNewPath(m: NewPathInputs, durationSec: number, a: NewPathAs
   // Each part worker joins `perPart` fragments (GET each, PUT the part); one Map of part workers
   // for all renditions, then CompleteMultipartUpload per rendition in parallel.
   const partBytes = fragmentBytes * perPart;
-  const assembly = a.mapStartSec + (parts * m.renditions) / a.mapLaunchPerSec + a.coldStartSec + many(partBytes) + one(partBytes) + a.completeMultipartSec;
-  const tiles = Math.ceil(durationSec / a.thumbnailIntervalSec);
-  const sprite = a.coldStartSec + a.spriteFixedSec + tiles * a.spritePerTileSec + many(tiles * 8000);
-  const post = Math.max(manifests, assembly, sprite);
+  const partsMap = a.mapStartSec + Math.min(parts * m.renditions, a.mapConcurrency) / a.mapLaunchPerSec + a.coldStartSec + many(partBytes) + one(partBytes);
   add(
-    'after the Map: max(manifests, MP4 assembly, sprite)',
-    post,
-    `manifests ${fx(manifests)} s; MP4 assembly ${fx(assembly)} s (${parts} parts of ${perPart} fragment(s), ${fx(partBytes / MB)} MB each, per rendition; largest rendition ${fx(renditionBytes / MB)} MB; ${parts * m.renditions} part workers launched); sprite ${fx(sprite)} s (${tiles} tiles)`,
+    'MP4 parts (AssembleParts Map)',
+    partsMap,
+    `${parts} parts of ${perPart} fragment(s), ${fx(partBytes / MB)} MB each, per rendition (largest rendition ${fx(renditionBytes / MB)} MB); ${parts * m.renditions} part workers launched; each GETs its fragments and PUTs its part`,
   );
+  const complete = a.coldStartSec + Math.ceil(parts / 32) * a.s3RequestSec + a.completeMultipartSec;
+  add('AssembleComplete', complete, `cold start + ${parts} part receipts per rendition (32 at a time) + CompleteMultipartUpload (renditions in parallel)`);
   add('publish + final event', a.coldStartSec + 2 * a.s3RequestSec + 0.1, 'cold start + manifests made visible (the MP4s are completed in place) + PutEvents');
   const criticalPathSec = terms.reduce((s, t) => s + t.sec, 0);
   const plainSec = m.plainSecPerFrame * frames;

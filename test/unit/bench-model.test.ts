@@ -19,6 +19,7 @@ const inputs: NewPathInputs = {
   renditions: 3,
   audioChunkOneCoreSec: 0.1,
   ffmpegStartSec: 0.05,
+  thumbnailsSecPerSourceSec: 0.001,
 };
 
 describe('bench: the new path model', () => {
@@ -36,10 +37,24 @@ describe('bench: the new path model', () => {
     const one = modelNewPath(inputs, 3600);
     assert.equal(one.segments, 900);
     assert.equal(one.waves, 1);
-    const small = modelNewPath(inputs, 3600, { ...NEW_PATH_ASSUMPTIONS, mapConcurrency: 100 });
-    assert.equal(small.waves, 9);
-    const seg = (r: typeof one) => r.terms.find((t) => t.name.startsWith('slowest segment'))!.sec;
-    assert.ok(Math.abs(seg(small) - 9 * seg(one)) < 1e-9);
+    assert.equal(modelNewPath(inputs, 3600, { ...NEW_PATH_ASSUMPTIONS, mapConcurrency: 100 }).waves, 9);
+    // 10 minutes (the thumbnails branch beside the Map is short): 15 waves of one segment each.
+    const enc = (r: typeof one) => r.terms.find((t) => t.name.startsWith('encode'))!;
+    const light = { ...inputs, sourceBytesPerSec: 1e5 };
+    const ten = modelNewPath(light, 600);
+    const waves = modelNewPath(light, 600, { ...NEW_PATH_ASSUMPTIONS, mapConcurrency: 10 });
+    assert.match(enc(waves).name, /x 15 wave/);
+    const segment = enc(ten).sec - (NEW_PATH_ASSUMPTIONS.mapStartSec + 150 / NEW_PATH_ASSUMPTIONS.mapLaunchPerSec);
+    assert.ok(Math.abs(enc(waves).sec - (NEW_PATH_ASSUMPTIONS.mapStartSec + 10 / NEW_PATH_ASSUMPTIONS.mapLaunchPerSec + 15 * segment)) < 1e-9);
+  });
+
+  it('the thumbnails branch beside the Map reads the whole source: for a long source it is the critical one', () => {
+    const slowRead = { ...inputs, sourceBytesPerSec: 5e6 };
+    const m = modelNewPath(slowRead, 3600);
+    const enc = m.terms.find((t) => t.name.startsWith('encode'))!;
+    assert.match(enc.how, /THE THUMBNAILS BRANCH IS THE LONGER ONE/);
+    // 18 GB over one 75 MB/s connection.
+    assert.ok(enc.sec > (5e6 * 3600) / (1024 * 1024) / NEW_PATH_ASSUMPTIONS.s3PerConnectionMBps);
   });
 
   it('targets are checked, and can be missed', () => {
