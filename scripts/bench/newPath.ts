@@ -233,6 +233,7 @@ export function renderNewPath(r: NewPathRun, command: string, when: string, load
         ['**modelled critical path, s**', f(ten.criticalPathSec), f(sixty.criticalPathSec)],
         ['plain ffmpeg, one process, this machine, s', f(ten.plainSec, 0), f(sixty.plainSec, 0)],
         ['**speed-up over plain**', `${f(ten.speedup, 1)}x`, `${f(sixty.speedup, 1)}x`],
+        ['not built: thumbnails from the segment workers (sprite after the Map): path, s / speed-up', `${f(ten.perSegmentStillsSec, 1)} / ${f(ten.plainSec / ten.perSegmentStillsSec, 1)}x`, `${f(sixty.perSegmentStillsSec, 1)} / ${f(sixty.plainSec / sixty.perSegmentStillsSec, 1)}x (60/10: ${f(sixty.perSegmentStillsSec / ten.perSegmentStillsSec)})`],
       ],
     ),
     '',

@@ -155,6 +155,12 @@ export interface NewPathResult {
   criticalPathSec: number;
   plainSec: number;
   speedup: number;
+  /**
+   * The path if the thumbnails came from the segment workers (each its tiles and the poster from
+   * frames it decodes anyway; a sprite step after the Map): the encode term without the
+   * thumbnails branch, plus a sprite composition. Not built; what that change is worth.
+   */
+  perSegmentStillsSec: number;
 }
 
 const fx = (x: number, d = 2) => x.toFixed(d);
@@ -222,7 +228,9 @@ export function modelNewPath(m: NewPathInputs, durationSec: number, a: NewPathAs
   add('publish + final event', a.coldStartSec + 2 * a.s3RequestSec + 0.1, 'cold start + manifests made visible (the MP4s are completed in place) + PutEvents');
   const criticalPathSec = terms.reduce((s, t) => s + t.sec, 0);
   const plainSec = m.plainSecPerFrame * frames;
-  return { durationSec, frames, segments, waves, terms, criticalPathSec, plainSec, speedup: plainSec / criticalPathSec };
+  const sprite = a.coldStartSec + a.spriteFixedSec + tiles * a.spritePerTileSec + many(tiles * 8000);
+  const perSegmentStillsSec = criticalPathSec - encode + mapStart + segment * waves + Math.max(0, sprite - (assemble + partsMap + complete));
+  return { durationSec, frames, segments, waves, terms, criticalPathSec, plainSec, speedup: plainSec / criticalPathSec, perSegmentStillsSec };
 }
 
 /** The targets, checked on the two modelled lengths. */
