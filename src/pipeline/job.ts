@@ -222,6 +222,9 @@ export const keys = {
   subtitles: (jobId: string) => `jobs/${jobId}/subtitles.json`,
   movText: (jobId: string, id: string) => `jobs/${jobId}/text/${id}.mp4`,
   movTextFragment: (jobId: string, id: string) => `jobs/${jobId}/text/${id}.m4s`,
+  /** The poster frame and the sprite's tiles, written by the segment workers. */
+  still: (jobId: string, name: string) => `jobs/${jobId}/stills/${name}`,
+  stillsPrefix: (jobId: string) => `jobs/${jobId}/stills/`,
   /** An MP4 download's layout for its part workers, and its composed init. */
   progressiveDoc: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}.json`,
   progressiveInit: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}.init.mp4`,

@@ -5,6 +5,7 @@ import type { ColourPlan } from '../media/colour.js';
 import type { Runtime } from '../runtime.js';
 import type { AudioChunk } from '../media/cmaf.js';
 import type { AudioOutput, TextOutput } from '../media/tracks.js';
+import type { SegmentStills } from '../media/stills.js';
 import type { PieceFacts } from '../media/package.js';
 import type { OutputFormat } from './job.js';
 import { getJson } from '../aws/s3.js';
@@ -32,6 +33,8 @@ export interface Manifest {
   video: MediaInfo['video'];
   audio: MediaInfo['audio'];
   thumbnailIntervalSec: number;
+  /** The poster and the sprite's tiles, per segment: each worker takes its own from the frames it decodes. */
+  stills: SegmentStills[];
   /** SDR, tone-mapped HDR or kept HDR (colour.ts); absent in manifests of older planners: SDR. */
   colour?: ColourPlan;
   /** The formats the job publishes (the CMAF pieces are made for any of them). */

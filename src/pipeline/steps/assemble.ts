@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { getBytes, getJson, listKeys, putBytes, putJson } from '../../aws/s3.js';
@@ -8,6 +10,10 @@ import type { SubtitleResult } from './subtitles.js';
 import { averageBitrate, dashManifest, hlsPlaylists, packageLayout, peakBitrate, type PackageModel } from '../../media/manifests.js';
 import { EncoderError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
+import { buildSpriteVtt, composeSprite, makePoster } from '../../media/sprite.js';
+import { tileCount } from '../../media/stills.js';
+import { withWorkDir } from '../workdir.js';
+import { STILL_TILE } from './segment.js';
 import { keys } from '../job.js';
 import { readManifest, type Manifest, type RenditionResult, type SegmentResult } from '../manifest.js';
 
@@ -53,11 +59,12 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
   const subtitles = await getJson<SubtitleResult[]>(rt.s3, { bucket, key: keys.subtitles(m.jobId) });
   model.text = subtitles.map((t) => ({ id: t.id, language: t.language, name: t.title ?? t.language, default: t.default, forced: t.forced }));
 
+  const pictures = composeStills(rt, m, log);
   const want = new Set(m.outputs);
   const writes: Promise<unknown>[] = [];
   if (want.has('hls')) for (const [rel, text] of Object.entries(hlsPlaylists(model))) writes.push(putBytes(rt.s3, { bucket, ...staged(m, rel) }, text, 'application/vnd.apple.mpegurl'));
   if (want.has('dash')) writes.push(putBytes(rt.s3, { bucket, ...staged(m, packageLayout.dash) }, dashManifest(model), 'application/dash+xml'));
-  await Promise.all(writes);
+  await Promise.all([...writes, pictures]);
   const manifestsMs = Date.now() - started;
 
   // The MP4 downloads: laid out here from the pieces' facts (composed init, fragment order, new
@@ -181,4 +188,36 @@ export async function assembleCompleteStep(rt: Runtime, job: { jobId: string }, 
   });
   await putJson(rt.s3, { bucket, key: keys.renditions(job.jobId) }, renditions);
   return { renditions: renditions.map((r) => r.name) };
+}
+
+/** Sprite tiles per row. */
+const SPRITE_COLUMNS = 10;
+
+/**
+ * The sprite sheet, its WebVTT index and the poster, from the stills the segment workers wrote
+ * (tile k of the sprite covers [k, k+1) intervals of the job's timeline), staged for Publish.
+ */
+async function composeStills(rt: Runtime, m: Manifest, log: Logger): Promise<void> {
+  const bucket = rt.config.WORK_BUCKET;
+  const count = tileCount(m.plan.durationSec, m.thumbnailIntervalSec);
+  await withWorkDir(rt.config.WORK_DIR, `${m.jobId}-stills`, async (dir) => {
+    const tiles = await mapLimit(Array.from({ length: count }, (_, k) => k), 16, async (k) => {
+      const f = path.join(dir, `tile-${k}.jpg`);
+      await writeFile(f, await getBytes(rt.s3, { bucket, key: keys.still(m.jobId, `tile-${String(k).padStart(6, '0')}.jpg`) }));
+      return f;
+    });
+    const layout = { tileWidth: STILL_TILE.width, tileHeight: STILL_TILE.height, columns: SPRITE_COLUMNS };
+    const sprite = path.join(dir, 'sprite.jpg');
+    await composeSprite(tiles, layout, sprite);
+    const frame = path.join(dir, 'poster.png');
+    await writeFile(frame, await getBytes(rt.s3, { bucket, key: keys.still(m.jobId, 'poster.png') }));
+    const poster = path.join(dir, 'poster.jpg');
+    await makePoster(frame, poster);
+    await Promise.all([
+      putBytes(rt.s3, { bucket, key: keys.staged(m.jobId, 'sprite.jpg') }, await readFile(sprite), 'image/jpeg'),
+      putBytes(rt.s3, { bucket, key: keys.staged(m.jobId, 'poster.jpg') }, await readFile(poster), 'image/jpeg'),
+      putBytes(rt.s3, { bucket, key: keys.staged(m.jobId, 'thumbnails.vtt') }, buildSpriteVtt(count, m.thumbnailIntervalSec, m.plan.durationSec, layout, 'sprite.jpg'), 'text/vtt'),
+    ]);
+  });
+  log.info('stills composed', { tiles: count });
 }

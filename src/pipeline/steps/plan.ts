@@ -11,6 +11,7 @@ import { keys, type JobInput } from '../job.js';
 import { chooseReadMode, rangeFrameSelect, rangeSeekSeconds } from '../../media/rangeInput.js';
 import { planAudioChunks } from '../../media/cmaf.js';
 import { planAudioOutputs, planTextOutputs } from '../../media/tracks.js';
+import { planStills } from '../../media/stills.js';
 import type { Manifest, ProbeDocument } from '../manifest.js';
 
 /** What the state keeps of the plan: counts and the Map's indices. */
@@ -75,6 +76,7 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     video: info.video,
     audio: info.audio,
     thumbnailIntervalSec: rt.config.THUMBNAIL_INTERVAL_SECONDS,
+    stills: planStills(packets, plan, rt.config.THUMBNAIL_INTERVAL_SECONDS),
     colour,
     outputs: job.settings.outputs ?? preset.outputs,
     ...(read.mode === 'range' ? { segmentReads: plan.segments.map((seg) => ({ seek: rangeSeekSeconds(packets, seg.startPacket, plan.timeBase, probe.videoDelay), select: rangeFrameSelect(packets, seg).filter })) } : {}),

@@ -12,6 +12,10 @@ import { packageLayout } from '../../media/manifests.js';
 import { encoderThreads } from '../../media/encoderStats.js';
 import { ValidationError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
+import { buildStillOutputs, type SegmentStills } from '../../media/stills.js';
+import { stillColourFilters } from '../../media/colour.js';
+import { EncoderError } from '../../errors.js';
+import { existsSync } from 'node:fs';
 import { keys } from '../job.js';
 import { readManifest, type Manifest, type SegmentResult } from '../manifest.js';
 import { ensureSpace, withWorkDir } from '../workdir.js';
@@ -42,13 +46,30 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     const common = { preset: m.preset, outputs, rotation: m.video.rotation, threads, colour: m.colour };
     let args: string[];
     const read = m.segmentReads?.[task.index];
-    if (m.plan.read?.mode === 'range' && read) {
-      args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url, seek: read.seek, videoStream: m.video.index, select: read.select, count: seg.count }), outputs, tb, m.preset);
+    const ranged = m.plan.read?.mode === 'range' && !!read;
+    if (ranged) {
+      args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url, seek: read!.seek, videoStream: m.video.index, select: read!.select, count: seg.count }), outputs, tb, m.preset);
     } else {
       const input = path.join(dir, 'in.nut');
       await downloadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.split(task.jobId, seg.splitFile) }, input);
       args = buildCmafSegmentArgs({ ...common, input, skip: seg.skip, count: seg.count, totalFrames: seg.endPacket - seg.startPacket, timeBase: tb });
     }
+    // The stills this segment takes (tiles of the sprite, maybe the poster): more outputs of the
+    // same decode.
+    const stills = m.stills?.[task.index] ?? { tiles: [] };
+    const tilePattern = path.join(dir, 'tile_%05d.jpg');
+    args = [
+      ...args,
+      ...buildStillOutputs({
+        stills,
+        videoMap: ranged ? `0:${m.video.index}` : '0:v:0',
+        by: ranged ? { pts: true } : { n: true, skip: seg.skip },
+        rotation: m.video.rotation,
+        colour: stillColourFilters(m.video.colour, 'yuv420p'),
+        tile: { ...STILL_TILE, pattern: tilePattern },
+        poster: path.join(dir, 'poster.png'),
+      }),
+    ];
     // Renditions are smaller than the source's share except for intra-only sources.
     await ensureSpace(dir, (m.sourceBytes / Math.max(1, m.plan.segments.length)) * 2 * m.renditions.length, `segment ${task.index}`);
     // The audio chunks of this segment (every audio track of each, with pre-roll: gapless joins)
@@ -75,6 +96,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       if (task.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init(o.rendition.name)) }, piece.init, 'video/mp4');
       pieces[o.rendition.name] = [pieceFacts(piece)];
     }
+    await uploadStills(rt, m, stills, dir, task.index);
     for (const a of m.audioOutputs) pieces[a.id] = [];
     await mapLimit(chunks, 2, async (c) => {
       for (const t of chunkTracks(c)) {
@@ -97,4 +119,28 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     log.info('segment done', { index: task.index, frames: seg.count, read: m.plan.read?.mode ?? 'split', audioChunks: chunks.length, audioTracks: m.audioOutputs.length, encodeMs: run.durationMs, totalMs: result.totalMs, threads, host: os.hostname() });
     return result;
   });
+}
+
+/** A sprite tile's size (the sprite sheet is composed by Assemble). */
+export const STILL_TILE = { width: 160, height: 90 };
+
+/**
+ * Uploads the stills this segment's ffmpeg wrote: tile k as the file of its frame (the distinct
+ * frames were written in presentation order), the poster as PNG.
+ */
+async function uploadStills(rt: Runtime, m: Manifest, stills: SegmentStills, dir: string, index: number): Promise<void> {
+  const bucket = rt.config.WORK_BUCKET;
+  const distinct = [...new Set(stills.tiles.map((t) => t.pts))];
+  const fileOf = (pts: number) => path.join(dir, `tile_${String(distinct.indexOf(pts) + 1).padStart(5, '0')}.jpg`);
+  await mapLimit(stills.tiles, 8, async (t) => {
+    const f = fileOf(t.pts);
+    if (!existsSync(f)) throw new EncoderError('ENCODER_FAILED', `segment ${index}: sprite tile ${t.k} (frame ${t.pts}) was not written`);
+    await putBytes(rt.s3, { bucket, key: keys.still(m.jobId, `tile-${String(t.k).padStart(6, '0')}.jpg`) }, await readFile(f), 'image/jpeg');
+  });
+  if (stills.poster) {
+    const f = path.join(dir, 'poster.png');
+    // ffmpeg exits 0 when a selection finds no frame: say so instead of failing later.
+    if (!existsSync(f)) throw new EncoderError('ENCODER_FAILED', `segment ${index}: no poster frame decoded at ${stills.poster.pts}`);
+    await putBytes(rt.s3, { bucket, key: keys.still(m.jobId, 'poster.png') }, await readFile(f), 'image/png');
+  }
 }
