@@ -26,7 +26,7 @@ import { resolveBinaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/runner.js';
 import { parseStreamProbe } from '../../src/media/probe.js';
 import { planSegments } from '../../src/media/plan.js';
-import { buildAudioArgs, buildThumbnailArgs } from '../../src/media/args.js';
+import { buildAudioArgs } from '../../src/media/args.js';
 import type { Preset } from '../../src/media/presets.js';
 import { buildStreamProbeWithHeadArgs, httpRangeSource, locateMoov, parseHeadPackets, probeIndex, type RangeSource } from '../../src/media/indexProbe.js';
 import { indexFromMoov } from '../../src/media/mp4index.js';
@@ -166,10 +166,6 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
     const startSec = await childCpuOf(() => runProcess(bins.ffmpeg, ['-version'], { timeoutMs: 10_000 }));
     notes.push(`a 4 s AAC chunk: ${audioSec.toFixed(2)} s CPU; ffmpeg start-up (\`ffmpeg -version\`): ${startSec.toFixed(3)} s CPU`);
 
-    say('the Thumbnails pass over the whole source, one core ...');
-    const thumbArgs = buildThumbnailArgs({ input: hd, videoStream: info.video.index, intervalSec: NEW_PATH_ASSUMPTIONS.thumbnailIntervalSec, width: 160, height: 90, pattern: path.join(work, 'tile_%05d.jpg') });
-    const thumbSec = await childCpuOf(() => runProcess(pinned ? '/usr/bin/taskset' : bins.ffmpeg, pinned ? ['-c', '0', bins.ffmpeg, ...thumbArgs] : thumbArgs, { timeoutMs: 120_000 }));
-    notes.push(`the Thumbnails pass (keyframes decoded, tiles scaled) over the ${source.info.durationSec.toFixed(0)} s 1080p source: ${thumbSec.toFixed(2)} s CPU`);
 
     const inputs: NewPathInputs = {
       fps,
@@ -189,7 +185,6 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
       renditions: outputs.length,
       audioChunkOneCoreSec: audioSec,
       ffmpegStartSec: startSec,
-      thumbnailsSecPerSourceSec: thumbSec / source.info.durationSec,
     };
     await rm(work, { recursive: true, force: true });
     return { inputs, notes };
@@ -233,7 +228,6 @@ export function renderNewPath(r: NewPathRun, command: string, when: string, load
         ['**modelled critical path, s**', f(ten.criticalPathSec), f(sixty.criticalPathSec)],
         ['plain ffmpeg, one process, this machine, s', f(ten.plainSec, 0), f(sixty.plainSec, 0)],
         ['**speed-up over plain**', `${f(ten.speedup, 1)}x`, `${f(sixty.speedup, 1)}x`],
-        ['not built: thumbnails from the segment workers (sprite after the Map): path, s / speed-up', `${f(ten.perSegmentStillsSec, 1)} / ${f(ten.plainSec / ten.perSegmentStillsSec, 1)}x`, `${f(sixty.perSegmentStillsSec, 1)} / ${f(sixty.plainSec / sixty.perSegmentStillsSec, 1)}x (60/10: ${f(sixty.perSegmentStillsSec / ten.perSegmentStillsSec)})`],
       ],
     ),
     '',

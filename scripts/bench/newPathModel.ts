@@ -4,11 +4,10 @@
  * assumptions. The path:
  *
  *   Probe (stream probe + the moov by range) -> Plan
- *   -> Parallel: [Distributed Map start -> slowest segment worker (reads its own range of the
- *      source, encodes every rendition and its audio chunk in one ffmpeg, writes CMAF
- *      fragments)] | [Thumbnails: poster and sprite from the source's keyframes, one ffmpeg
- *      reading the whole source over one connection; subtitles]
- *   -> Assemble (manifests; each MP4 laid out, its multipart upload started)
+ *   -> Distributed Map start -> slowest segment worker (reads its own range of the source,
+ *      encodes every rendition, its audio chunk and its stills (sprite tiles, maybe the poster)
+ *      in one ffmpeg, writes CMAF fragments); beside it the subtitles (not modelled: small)
+ *   -> Assemble (manifests; sprite sheet composed; each MP4 laid out, its upload started)
  *   -> AssembleParts Distributed Map (each part: GET its fragments, UploadPart)
  *   -> AssembleComplete -> Publish + final event.
  * (As built: src/pipeline/steps/*.ts, statemachines/transcode.asl.json.)
@@ -133,8 +132,6 @@ export interface NewPathInputs {
   audioChunkOneCoreSec: number;
   /** ffmpeg start-up on this machine (s). */
   ffmpegStartSec: number;
-  /** The Thumbnails pass (keyframes decoded, tiles scaled) over the source, CPU s per second of source. */
-  thumbnailsSecPerSourceSec: number;
 }
 
 /** One term of the critical path. */
@@ -155,12 +152,7 @@ export interface NewPathResult {
   criticalPathSec: number;
   plainSec: number;
   speedup: number;
-  /**
-   * The path if the thumbnails came from the segment workers (each its tiles and the poster from
-   * frames it decodes anyway; a sprite step after the Map): the encode term without the
-   * thumbnails branch, plus a sprite composition. Not built; what that change is worth.
-   */
-  perSegmentStillsSec: number;
+
 }
 
 const fx = (x: number, d = 2) => x.toFixed(d);
@@ -195,21 +187,17 @@ export function modelNewPath(m: NewPathInputs, durationSec: number, a: NewPathAs
   const reads = one(moovBytes) + one(m.segmentReadBytesBesidesMoov * (segSec * m.fps) / m.segmentFrames);
   const writes = m.renditions * a.s3RequestSec + (m.outputBytesPerSec * segSec) / MB / a.s3PerConnectionMBps;
   const segment = a.coldStartSec + m.ffmpegStartSec + a.segmentHandlerSec + reads + compute + writes;
-  // Beside the Map: the Thumbnails task reads the whole source over one connection and decodes
-  // its keyframes (ffmpeg demuxes every packet to find them), then composes the sprite.
-  const tiles = Math.ceil(durationSec / a.thumbnailIntervalSec);
-  const thumbsRead = one(m.sourceBytesPerSec * durationSec);
-  const thumbsCpu = (m.thumbnailsSecPerSourceSec * durationSec) / a.vcpuSpeedVsLocalCore;
-  const thumbnails = a.coldStartSec + m.ffmpegStartSec + Math.max(thumbsRead, thumbsCpu) + a.spriteFixedSec + tiles * a.spritePerTileSec;
-  const encode = Math.max(mapStart + segment * waves, thumbnails);
   add(
-    `encode: max(Map start + slowest segment x ${waves} wave(s), thumbnails)`,
-    encode,
-    `Map start ${fx(mapStart)} s (${a.mapStartSec} s + ${Math.min(segments, a.mapConcurrency)} children at ${a.mapLaunchPerSec}/s) + segment ${fx(segment)} s (cold start + handler ${a.segmentHandlerSec} s + ffmpeg start ${fx(m.ffmpegStartSec)} s + reads ${fx(reads)} s + encode ${fx(compute)} s (${fx(m.segmentOneCoreSec * (segSec * m.fps) / m.segmentFrames, 2)} s video + ${fx(m.audioChunkOneCoreSec)} s audio on one core / ${fx(vcpu)} vCPU) + fragments out ${fx(writes)} s); thumbnails ${fx(thumbnails)} s (whole source ${fx((m.sourceBytesPerSec * durationSec) / MB)} MB over one connection ${fx(thumbsRead)} s, keyframe decode ${fx(thumbsCpu)} s CPU, ${tiles} tiles)${thumbnails > mapStart + segment * waves ? ': THE THUMBNAILS BRANCH IS THE LONGER ONE' : ''}`,
+    `Distributed Map start + slowest segment x ${waves} wave(s)`,
+    mapStart + segment * waves,
+    `Map start ${fx(mapStart)} s (${a.mapStartSec} s + ${Math.min(segments, a.mapConcurrency)} children at ${a.mapLaunchPerSec}/s) + segment ${fx(segment)} s (cold start + handler ${a.segmentHandlerSec} s + ffmpeg start ${fx(m.ffmpegStartSec)} s + reads ${fx(reads)} s + encode ${fx(compute)} s (${fx(m.segmentOneCoreSec * (segSec * m.fps) / m.segmentFrames, 2)} s video + ${fx(m.audioChunkOneCoreSec)} s audio on one core / ${fx(vcpu)} vCPU; its stills are a frame or two more outputs of the same decode) + fragments out ${fx(writes)} s)`,
   );
-  // Assemble: segment results read (32 at a time), manifests and MP4 layouts written, uploads started.
-  const assemble = a.coldStartSec + a.manifestWorkSec + Math.ceil(segments / 32) * a.s3RequestSec + m.renditions * 4 * a.s3RequestSec;
-  add('assemble (manifests, MP4 layouts)', assemble, `cold start + ${segments} segment results (32 at a time) + manifests and ${m.renditions} layouts, init segments and CreateMultipartUpload`);
+  // Assemble: segment results read (32 at a time), manifests and MP4 layouts written, uploads
+  // started, and the sprite composed from the segments' tiles (in parallel with the rest).
+  const tiles = Math.ceil(durationSec / a.thumbnailIntervalSec);
+  const sprite = a.spriteFixedSec + tiles * a.spritePerTileSec + many(tiles * 8000);
+  const assemble = a.coldStartSec + Math.max(a.manifestWorkSec + Math.ceil(segments / 32) * a.s3RequestSec + m.renditions * 4 * a.s3RequestSec, sprite);
+  add('assemble (manifests, MP4 layouts, sprite)', assemble, `cold start + max(${segments} segment results (32 at a time) + manifests and ${m.renditions} layouts, init segments and CreateMultipartUpload; sprite of ${tiles} tiles ${fx(sprite)} s)`);
   const renditionBytes = m.largestRenditionBytesPerSec * durationSec;
   const fragmentBytes = m.largestRenditionBytesPerSec * segSec;
   const perPart = Math.max(1, Math.ceil(a.minPartBytes / fragmentBytes));
@@ -228,9 +216,7 @@ export function modelNewPath(m: NewPathInputs, durationSec: number, a: NewPathAs
   add('publish + final event', a.coldStartSec + 2 * a.s3RequestSec + 0.1, 'cold start + manifests made visible (the MP4s are completed in place) + PutEvents');
   const criticalPathSec = terms.reduce((s, t) => s + t.sec, 0);
   const plainSec = m.plainSecPerFrame * frames;
-  const sprite = a.coldStartSec + a.spriteFixedSec + tiles * a.spritePerTileSec + many(tiles * 8000);
-  const perSegmentStillsSec = criticalPathSec - encode + mapStart + segment * waves + Math.max(0, sprite - (assemble + partsMap + complete));
-  return { durationSec, frames, segments, waves, terms, criticalPathSec, plainSec, speedup: plainSec / criticalPathSec, perSegmentStillsSec };
+  return { durationSec, frames, segments, waves, terms, criticalPathSec, plainSec, speedup: plainSec / criticalPathSec };
 }
 
 /** The issue's targets, checked on the two modelled lengths. */
