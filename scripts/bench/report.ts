@@ -182,8 +182,10 @@ export function renderSection(r: BenchResult): string {
 
 /** Replaces this run's section of docs/BENCHMARKS.md, or appends it; other text is kept. */
 export function writeDoc(file: string, r: BenchResult, header: string): void {
-  const start = `<!-- bench:${r.mode}:start -->`;
-  const end = `<!-- bench:${r.mode}:end -->`;
+  // The default ladder's runs keep the mode's section; another preset (`--preset av1-ladder`) gets its own.
+  const key = r.settings.preset === 'h264-ladder' ? r.mode : `${r.mode}-${r.settings.preset}`;
+  const start = `<!-- bench:${key}:start -->`;
+  const end = `<!-- bench:${key}:end -->`;
   const block = `${start}\n${renderSection(r)}\n${end}`;
   let doc = existsSync(file) ? readFileSync(file, 'utf8') : header;
   const i = doc.indexOf(start);

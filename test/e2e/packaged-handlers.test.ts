@@ -182,14 +182,14 @@ describe('the packaged Lambda zips and ffmpeg layer, run under Node 22 on the lo
     console.log('      packaged:', JSON.stringify(r.figures), JSON.stringify(invocations));
   });
 
-  it('a bundle broken on purpose fails with a clear error: sharp removed from the thumbnails zip', async () => {
-    const broken = path.join(dir, 'broken', 'thumbnails');
-    await cp(fns.thumbnails.root, broken, { recursive: true });
-    const sharpDir = path.join(broken, path.dirname(fns.thumbnails.handler), 'node_modules', 'sharp');
-    assert.ok(existsSync(sharpDir), `the thumbnails zip ships sharp (${sharpDir})`);
+  it('a bundle broken on purpose fails with a clear error: sharp removed from the assemble zip (it composes the sprite and the poster)', async () => {
+    const broken = path.join(dir, 'broken', 'assemble');
+    await cp(fns.assemble.root, broken, { recursive: true });
+    const sharpDir = path.join(broken, path.dirname(fns.assemble.handler), 'node_modules', 'sharp');
+    assert.ok(existsSync(sharpDir), `the assemble zip ships sharp (${sharpDir})`);
     await rm(sharpDir, { recursive: true });
     const event = { jobId: 'broken-1' };
-    await assert.rejects(invokePackaged({ root: broken, handler: fns.thumbnails.handler }, event, { node, env, scratch: path.join(dir, 'scratch', 'broken') }), (err: Error) => {
+    await assert.rejects(invokePackaged({ root: broken, handler: fns.assemble.handler }, event, { node, env, scratch: path.join(dir, 'scratch', 'broken') }), (err: Error) => {
       assert.equal(err.name, 'Runtime.ImportModuleError');
       assert.match(err.message, /Cannot find package 'sharp'/);
       return true;
