@@ -438,7 +438,7 @@ describe('serverless package (offline CloudFormation)', function () {
       }
     });
 
-    it('each function zip holds only its bundle (plus sharp for thumbnails)', async () => {
+    it('each function zip holds only its bundle (plus sharp for assemble: the sprite and the poster)', async () => {
       for (const fn of functions) {
         const names = (await zipEntries(path.join(OUT, `${fn}.zip`))).map((e) => e.name);
         assert.ok(names.includes(`dist/lambda/${fn}/index.mjs`), `${fn}.zip has its bundle`);
@@ -447,7 +447,7 @@ describe('serverless package (offline CloudFormation)', function () {
           `${fn}.zip holds nothing else: ${names.filter((n) => !n.startsWith(`dist/lambda/${fn}/`)).slice(0, 3)}`,
         );
         const hasSharp = names.some((n) => n.includes('/node_modules/@img/sharp-linux-x64/'));
-        assert.equal(hasSharp, fn === 'thumbnails', `${fn}: sharp's Linux x64 build only where it is imported`);
+        assert.equal(hasSharp, fn === 'assemble', `${fn}: sharp's Linux x64 build only where it is imported`);
       }
     });
 

@@ -132,12 +132,13 @@ describe('encode cost and the encoder decider', () => {
     assert.ok(av1 > h264 * 1.5 && hevc > av1, `${h264} ${av1} ${hevc}`);
   });
 
-  it('rule 7: above maxLambdaSegmentEncodeSec -> ECS; without the threshold (today\'s ASL input) -> unchanged', () => {
+  it('rule 7: above maxLambdaSegmentEncodeSec -> ECS (600 s by default); without the threshold (an older starter\'s input) -> unchanged', () => {
     const probe = { sizeBytes: 1e8, durationSec: 60, maxKeyframeGapSec: 2, width: 1920, height: 1080, pixFmt: 'yuv420p', videoCodec: 'h264' };
     const t = { ...DEFAULT_THRESHOLDS, maxLambdaSegmentEncodeSec: 600 };
     assert.deepEqual(decideEngine({ probe, plan: { segmentEncodeSec: 601 }, settings: {}, config: { decider: t } }), { engine: 'ecs', rule: 'encoder-cost' });
     assert.deepEqual(decideEngine({ probe, plan: { segmentEncodeSec: 600 }, settings: {}, config: { decider: t } }), { engine: 'lambda', rule: 'default' });
-    assert.deepEqual(decideEngine({ probe, plan: { segmentEncodeSec: 1e6 }, settings: {}, config: { decider: DEFAULT_THRESHOLDS } }), { engine: 'lambda', rule: 'default' });
+    assert.equal(DEFAULT_THRESHOLDS.maxLambdaSegmentEncodeSec, 600);
+    assert.deepEqual(decideEngine({ probe, plan: { segmentEncodeSec: 1e6 }, settings: {}, config: { decider: { ...DEFAULT_THRESHOLDS, maxLambdaSegmentEncodeSec: undefined } } }), { engine: 'lambda', rule: 'default' });
     assert.deepEqual(decideEngine({ probe, plan: { segmentEncodeSec: 1e6 }, settings: { engine: 'lambda' }, config: { decider: t } }), { engine: 'lambda', rule: 'forced' });
   });
 });
