@@ -40,7 +40,8 @@ const MB = 1024 * 1024;
 
 // Stand-ins for every Task state the local stack maps (so a Task added to the ASL is covered),
 // with the real handlers' output shapes where the ASL reads them: Plan's indices and read mode
-// (the ReadMode choice), TranscodeSegment's index (its ResultSelector). Everything else
+// (the ReadMode choice), TranscodeSegment's index (its ResultSelector), Assemble's part list
+// (the AssembleParts Map). Everything else
 // returns nothing.
 let planned = 0;
 let transcoded = 0;
@@ -49,6 +50,8 @@ const handlers: Record<string, (input: never) => Promise<unknown>> = {
   ...Object.fromEntries(taskStates(loadDefinition(localSubstitutions('work')) as { States: Record<string, unknown> }).map((t) => [t.name, noop])),
   Plan: async () => ({ segmentCount: planned, indices: Array.from({ length: planned }, (_, i) => i), readMode: 'range' }),
   Publish: async () => ({ outputs: [], encoder: { ffmpegVersion: 'stand-in' }, tracks: { audio: [], subtitles: [], skipped: [] } }),
+  // The MP4 parts Map reads Assemble's part list: none here (its own Map is not what is measured).
+  Assemble: async () => ({ renditions: [], parts: [] }),
   // One macrotask of "work": with a handler that resolves in the same microtask run,
   // aws-local-stepfunctions 3.0.0 closes the Parallel branch's event log before forwarding
   // the Map's iteration events and drops about half of them (progress would undercount).
