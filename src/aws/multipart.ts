@@ -4,12 +4,9 @@
  * the last (S3's rule); an UploadPart of a part number already sent replaces it, so a retried
  * worker is harmless.
  */
-import { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3Uri, wrapS3Error, type S3Location } from './s3.js';
 import { EncoderError } from '../errors.js';
-
-/** S3's smallest part (every part but the last). */
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 /** Starts a multipart upload; returns its id. */
 export async function createMultipart(s3: S3Client, loc: S3Location, contentType: string): Promise<string> {
@@ -54,13 +51,4 @@ export async function completeMultipart(s3: S3Client, loc: S3Location, uploadId:
     return wrapS3Error(err, `CompleteMultipartUpload ${s3Uri(loc)}`);
   }
   return parts.reduce((a, p) => a + p.size, 0);
-}
-
-/** Abandons an upload (its parts are deleted). */
-export async function abortMultipart(s3: S3Client, loc: S3Location, uploadId: string): Promise<void> {
-  try {
-    await s3.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId }));
-  } catch (err) {
-    wrapS3Error(err, `AbortMultipartUpload ${s3Uri(loc)}`);
-  }
 }

@@ -149,10 +149,10 @@ export function buildConcatArgs(p: { list: string; audio?: string; output: strin
  * Scrubbing thumbnails: keyframes only are decoded (-skip_frame nokey), one picture per
  * interval, fitted into a fixed tile.
  */
-export function buildThumbnailArgs(p: { input: string; videoStream: number; intervalSec: number; width: number; height: number; pattern: string; colour?: string[] }): string[] {
+export function buildThumbnailArgs(p: { input: string; videoStream: number; intervalSec: number; width: number; height: number; pattern: string }): string[] {
   return [...BASE, ...sourceInput(p.input), '-skip_frame', 'nokey', '-i', p.input,
     '-map', `0:${p.videoStream}`, '-an', '-sn', '-dn',
-    '-vf', [`fps=1/${p.intervalSec}`, ...(p.colour ?? []), `scale=${p.width}:${p.height}:force_original_aspect_ratio=decrease,pad=${p.width}:${p.height}:(ow-iw)/2:(oh-ih)/2`].join(','),
+    '-vf', `fps=1/${p.intervalSec},scale=${p.width}:${p.height}:force_original_aspect_ratio=decrease,pad=${p.width}:${p.height}:(ow-iw)/2:(oh-ih)/2`,
     '-q:v', '4', '-f', 'image2', p.pattern];
 }
 
@@ -161,7 +161,7 @@ export function buildThumbnailArgs(p: { input: string; videoStream: number; inte
  * timestamp of the source (`-seek_timestamp 1`: not an offset from the file's start time, so
  * sources that start at 10 s or 1.4 s, as MPEG-TS does, seek to the same frame).
  */
-export function buildPosterArgs(p: { input: string; videoStream: number; atSec: number; output: string; colour?: string[] }): string[] {
+export function buildPosterArgs(p: { input: string; videoStream: number; atSec: number; output: string }): string[] {
   return [...BASE, ...sourceInput(p.input), '-seek_timestamp', '1', '-ss', p.atSec.toFixed(6), '-i', p.input,
-    '-map', `0:${p.videoStream}`, ...(p.colour?.length ? ['-vf', p.colour.join(',')] : []), '-frames:v', '1', '-f', 'image2', '-c:v', 'png', p.output];
+    '-map', `0:${p.videoStream}`, '-frames:v', '1', '-f', 'image2', '-c:v', 'png', p.output];
 }

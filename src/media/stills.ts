@@ -21,6 +21,9 @@ export interface SegmentStills {
   poster?: StillFrame;
 }
 
+/** A sprite tile's size (the segment workers write tiles, Assemble composes the sheet). */
+export const STILL_TILE = { width: 160, height: 90 };
+
 /** The sprite's tile count: one per interval from the plan's start, at least one. */
 export const tileCount = (durationSec: number, intervalSec: number) => Math.max(1, Math.ceil(durationSec / intervalSec));
 

@@ -220,8 +220,7 @@ export const keys = {
   renditions: (jobId: string) => `jobs/${jobId}/renditions.json`,
   /** The subtitle tracks' results (subtitles step), and each one's mov_text track for the MP4s. */
   subtitles: (jobId: string) => `jobs/${jobId}/subtitles.json`,
-  movText: (jobId: string, id: string) => `jobs/${jobId}/text/${id}.mp4`,
-  movTextFragment: (jobId: string, id: string) => `jobs/${jobId}/text/${id}.m4s`,
+  movText: (jobId: string, id: string, name: 'init.mp4' | 'seg.m4s') => `jobs/${jobId}/text/${id}/${name}`,
   /** The poster frame and the sprite's tiles, written by the segment workers. */
   still: (jobId: string, name: string) => `jobs/${jobId}/stills/${name}`,
   stillsPrefix: (jobId: string) => `jobs/${jobId}/stills/`,

@@ -8,7 +8,7 @@ import { putJson } from '../aws/s3.js';
 import { encoderInfo } from '../media/encoders.js';
 import { splitStep } from '../pipeline/steps/split.js';
 import { transcodeSegmentStep } from '../pipeline/steps/segment.js';
-import { sideOutputsStep } from '../pipeline/steps/sideOutputs.js';
+import { subtitlesStep } from '../pipeline/steps/subtitles.js';
 import { assembleCompleteStep, assemblePartStep, assembleStep } from '../pipeline/steps/assemble.js';
 
 /** How the worker spreads one job over the machine's cores. */
@@ -60,7 +60,7 @@ export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger
   await timed('encode', () =>
     Promise.all([
       mapLimit(m.plan.segments, plan.concurrency, (s) => transcodeSegmentStep(rt, { jobId, index: s.index }, segLog, { threads: plan.threads })),
-      sideOutputsStep(rt, job, log.child({ step: 'thumbnails' })),
+      subtitlesStep(rt, job, log.child({ step: 'subtitles' })),
     ]),
   );
   // The state machine's Assemble, AssembleParts and AssembleComplete, here in one process.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { colourFilters, colourTagArgs, stillColourFilters, hdrTransfer, parseFrameSideData, parseSourceColour, pixFmtBitDepth, planColour, x265HdrParams } from '../../src/media/colour.js';
 import { parseStreamProbe } from '../../src/media/probe.js';
-import { buildPosterArgs, buildThumbnailArgs } from '../../src/media/args.js';
+import { buildStillOutputs } from '../../src/media/stills.js';
 
 const pqFrame = JSON.stringify({
   frames: [
@@ -74,10 +74,10 @@ describe('colour (colour.ts)', () => {
     assert.equal(chain.at(-1), 'format=rgb24');
     assert.deepEqual(stillColourFilters({ bitDepth: 8, primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', range: 'tv' }, 'rgb24'), []);
     assert.deepEqual(stillColourFilters(undefined, 'rgb24'), []);
-    const poster = buildPosterArgs({ input: '/s.mp4', videoStream: 0, atSec: 1, output: '/p.png', colour: chain });
-    assert.equal(poster[poster.indexOf('-vf') + 1], chain.join(','));
-    assert.ok(!buildPosterArgs({ input: '/s.mp4', videoStream: 0, atSec: 1, output: '/p.png', colour: [] }).includes('-vf'));
-    const thumbs = buildThumbnailArgs({ input: '/s.mp4', videoStream: 0, intervalSec: 10, width: 160, height: 90, pattern: '/t_%05d.jpg', colour: stillColourFilters(hlg, 'yuv420p') });
-    assert.match(thumbs[thumbs.indexOf('-vf') + 1], /^fps=1\/10,zscale=.*tonemap=tonemap=hable.*format=yuv420p,scale=160:90:force_original_aspect_ratio=decrease/);
+    // As the segment workers write them: the chain after the frame selection, before the tile's scale.
+    const out = buildStillOutputs({ stills: { tiles: [{ k: 0, pts: 0, j: 0 }], poster: { pts: 0, j: 0 } }, videoMap: '0:0', by: { pts: true }, rotation: 0, colour: stillColourFilters(hlg, 'yuv420p'), tile: { width: 160, height: 90, pattern: '/t_%05d.jpg' }, poster: '/p.png' });
+    const [tiles, poster] = out.filter((_, i) => out[i - 1] === '-vf');
+    assert.match(tiles, /^select=eq\(pts\\,0\),zscale=.*tonemap=tonemap=hable.*format=yuv420p,scale=160:90:force_original_aspect_ratio=decrease/);
+    assert.equal(poster, ['select=eq(pts\\,0)', ...stillColourFilters(hlg, 'yuv420p')].join(','));
   });
 });

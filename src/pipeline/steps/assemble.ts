@@ -5,15 +5,14 @@ import type { Logger } from '../../log.js';
 import { getBytes, getJson, listKeys, putBytes, putJson } from '../../aws/s3.js';
 import { completeMultipart, createMultipart, uploadPart, type UploadedPart } from '../../aws/multipart.js';
 import { audioTrackModel, partRanges, placedParts, progressiveLayout, videoTrackModel, type LaidTrack, type PieceFacts, type Placement } from '../../media/package.js';
-import { concatBytes, readFragments, splitInit, trexDefaults } from '../../media/isobmff.js';
+import { concatBytes } from '../../media/isobmff.js';
 import type { SubtitleResult } from './subtitles.js';
 import { averageBitrate, dashManifest, hlsPlaylists, packageLayout, peakBitrate, type PackageModel } from '../../media/manifests.js';
 import { EncoderError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
 import { buildSpriteVtt, composeSprite, makePoster } from '../../media/sprite.js';
-import { tileCount } from '../../media/stills.js';
+import { STILL_TILE, tileCount } from '../../media/stills.js';
 import { withWorkDir } from '../workdir.js';
-import { STILL_TILE } from './segment.js';
 import { keys } from '../job.js';
 import { readManifest, type Manifest, type RenditionResult, type SegmentResult } from '../manifest.js';
 
@@ -74,13 +73,7 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
     ? await Promise.all(
         subtitles
           .filter((t) => t.movText)
-          .map(async (t) => {
-            const { init, media } = splitInit(await getBytes(rt.s3, { bucket, key: t.movText! }));
-            // The text fragment on its own, for the part that carries it.
-            const key = keys.movTextFragment(m.jobId, t.id);
-            await putBytes(rt.s3, { bucket, key }, media, 'video/iso.segment');
-            return { init, bases: [readFragments(media, trexDefaults(init))[0].baseDecodeTime], keys: [key], sizes: [media.length] };
-          }),
+          .map(async ({ movText: x }) => ({ init: await getBytes(rt.s3, { bucket, key: x!.init }), bases: [x!.baseDecodeTime], keys: [x!.fragment], sizes: [x!.bytes] })),
       )
     : [];
   const audioTracks = audio.map((a) => ({ init: a.init, bases: a.facts.map((f) => f.start), keys: a.facts.map((_, k) => staged(m, packageLayout.segment(a.output.id, k)).key), sizes: a.facts.map((f) => f.bytes) }));

@@ -12,7 +12,7 @@ import { packageLayout } from '../../media/manifests.js';
 import { encoderThreads } from '../../media/encoderStats.js';
 import { ValidationError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
-import { buildStillOutputs, type SegmentStills } from '../../media/stills.js';
+import { buildStillOutputs, STILL_TILE, type SegmentStills } from '../../media/stills.js';
 import { stillColourFilters } from '../../media/colour.js';
 import { EncoderError } from '../../errors.js';
 import { existsSync } from 'node:fs';
@@ -120,9 +120,6 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     return result;
   });
 }
-
-/** A sprite tile's size (the sprite sheet is composed by Assemble). */
-export const STILL_TILE = { width: 160, height: 90 };
 
 /**
  * Uploads the stills this segment's ffmpeg wrote: tile k as the file of its frame (the distinct

@@ -5,7 +5,7 @@ import type { Logger } from '../../log.js';
 import { presignGet, putBytes, putJson } from '../../aws/s3.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
 import { buildMovTextArgs, buildSubtitleVttArgs, shiftVtt, vttCues, type TextOutput } from '../../media/tracks.js';
-import { concatBytes, placeFragment, splitInit } from '../../media/isobmff.js';
+import { placeFragment, splitInit } from '../../media/isobmff.js';
 import { readInit } from '../../media/init.js';
 import { packageLayout } from '../../media/manifests.js';
 import { mapLimit } from '../../util/mapLimit.js';
@@ -19,8 +19,11 @@ export interface SubtitleResult extends TextOutput {
   cues: number;
   /** The WebVTT sidecar under the output prefix. */
   sidecar: string;
-  /** Work key of the track as mov_text (init + one fragment) for the MP4s; absent without cues. */
-  movText?: string;
+  /**
+   * The track as mov_text for the MP4s (absent without cues): work keys of its init and its one
+   * fragment, the fragment's decode time (track ticks) and size.
+   */
+  movText?: { init: string; fragment: string; baseDecodeTime: number; bytes: number };
 }
 
 /**
@@ -61,9 +64,11 @@ export async function subtitlesStep(rt: Runtime, job: { jobId: string }, log: Lo
         const { init, media } = splitInit(await readFile(mp4));
         // ffmpeg's fragment starts at 0 whatever the first cue's time: place it at that cue.
         const timescale = readInit(init)[0].timescale;
-        const fragment = placeFragment(media, { baseDecodeTime: Math.round(cues.firstStartSec! * timescale), sequence: 1 });
-        out.movText = keys.movText(job.jobId, t.id);
-        await putBytes(rt.s3, { bucket, key: out.movText }, concatBytes([init, fragment]), 'video/mp4');
+        const baseDecodeTime = Math.round(cues.firstStartSec! * timescale);
+        const fragment = placeFragment(media, { baseDecodeTime, sequence: 1 });
+        out.movText = { init: keys.movText(job.jobId, t.id, 'init.mp4'), fragment: keys.movText(job.jobId, t.id, 'seg.m4s'), baseDecodeTime, bytes: fragment.length };
+        await putBytes(rt.s3, { bucket, key: out.movText.init }, init, 'video/mp4');
+        await putBytes(rt.s3, { bucket, key: out.movText.fragment }, fragment, 'video/iso.segment');
       }
       return out;
     }),
