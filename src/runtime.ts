@@ -25,6 +25,8 @@ import { once } from './util/once.js';
 import { capabilitiesOf, type Capabilities } from './media/encoders.js';
 import { writesCmaf } from './media/cmafCheck.js';
 import { clientTracer } from './tracing.js';
+import { JobProcesses } from './media/jobProcesses.js';
+import { DETAIL_TYPE } from './pipeline/events.js';
 
 /** Resolves a host name to every address it has (default: the system's, dns.lookup with all). */
 export type HostResolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
@@ -63,10 +65,29 @@ export interface Runtime {
   metrics: MetricsFactory;
   /** Functions that have been invoked in this process (the cold-start flag of the logs). */
   warm: Set<string>;
+  /** The running ffmpeg/ffprobe processes of each job in this process, ended when the job ends. */
+  processes: JobProcesses;
 }
 
 /** Parts a caller may supply instead of the cloud defaults. */
-export type RuntimeParts = Partial<Omit<Runtime, 'config' | 'log' | 'metrics' | 'warm'>> & { logSink?: LogSink };
+export type RuntimeParts = Partial<Omit<Runtime, 'config' | 'log' | 'metrics' | 'warm' | 'processes'>> & { logSink?: LogSink };
+
+/**
+ * The job's final event (COMPLETE, ERROR, CANCELED), once put, stops whatever of that job still
+ * runs in this process: after an ERROR the other segments' encoders are ended instead of
+ * finishing work that is discarded. Whoever puts it (EmitError, cancel, crash recovery), the
+ * event is the one point every ending passes.
+ */
+function stoppingOnFinalEvents(events: EventPublisher, processes: JobProcesses): EventPublisher {
+  return {
+    async put(entry) {
+      await events.put(entry);
+      if (entry.DetailType !== DETAIL_TYPE || typeof entry.Detail !== 'string') return;
+      const d = JSON.parse(entry.Detail) as { jobId?: unknown; status?: unknown };
+      if (typeof d.jobId === 'string' && (d.status === 'COMPLETE' || d.status === 'ERROR' || d.status === 'CANCELED')) processes.stop(d.jobId, `job ${d.status}`);
+    },
+  };
+}
 
 /** A starter for functions that have none configured: fails loudly when used. */
 const unconfiguredStarter: ExecutionStarter = {
@@ -130,10 +151,11 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   const s3 = parts.s3 ?? tracer.captureAWSv3Client(createS3Client(config));
   // Resolved on first use: only the functions that carry the ffmpeg layer have ffmpeg at all.
   const binaries = parts.binaries ? () => parts.binaries! : once(() => resolveBinaries(config));
+  const processes = new JobProcesses();
   return {
     config,
     s3,
-    events: parts.events ?? new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }))),
+    events: stoppingOnFinalEvents(parts.events ?? new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }))), processes),
     jobs: parts.jobs ?? new JobStore(createDynamoClient(config, undefined, (c) => tracer.captureAWSv3Client(c)), config.JOBS_TABLE),
     starter:
       parts.starter ??
@@ -150,6 +172,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     log: createLogFactory({ serviceName: config.SERVICE_NAME, level: logLevelOf(config.LOG_LEVEL), sink: parts.logSink }),
     metrics: createMetricsFactory({ namespace: config.METRICS_NAMESPACE, serviceName: config.SERVICE_NAME, sink: parts.logSink }),
     warm: new Set(),
+    processes,
   };
 }
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { EncoderError, TransientError } from '../errors.js';
+import { currentJobScope, JobStoppedError } from './jobProcesses.js';
 
 /** Options of one ffmpeg/ffprobe run. */
 export interface RunOptions {
@@ -9,7 +10,10 @@ export interface RunOptions {
   captureStdout?: boolean;
   /** Called with every stderr line (ffmpeg progress). */
   onStderrLine?: (line: string) => void;
-  /** Aborts the run (SIGTERM of the worker, an aborted execution). */
+  /**
+   * Aborts the run (SIGTERM of the worker). Without one, the signal of the job scope the
+   * caller runs in (src/media/jobProcesses.ts): a canceled or failed job's process is killed.
+   */
   signal?: AbortSignal;
 }
 
@@ -42,8 +46,13 @@ const TAIL_BYTES = 16 * 1024;
  */
 export function runProcess(bin: string, args: string[], opts: RunOptions): Promise<RunResult> {
   const started = Date.now();
+  const scope = currentJobScope();
+  const abort = opts.signal ?? scope?.signal;
+  // A stopped job starts nothing new (a Task scheduled or retried after its cancel).
+  if (abort?.aborted && abort.reason instanceof JobStoppedError) return Promise.reject(abort.reason);
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['ignore', opts.captureStdout ? 'pipe' : 'ignore', 'pipe'] });
+    const untrack = child.pid !== undefined && scope ? scope.track(child.pid) : () => false;
     const out: Buffer[] = [];
     let tail = '';
     let partial = '';
@@ -62,18 +71,27 @@ export function runProcess(bin: string, args: string[], opts: RunOptions): Promi
       timedOut = true;
       child.kill('SIGKILL');
     }, opts.timeoutMs);
-    const onAbort = () => child.kill('SIGTERM');
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // A stopped job's output is discarded: SIGKILL ends it now, whatever the segment length
+    // (SIGTERM lets ffmpeg finish writing). Other aborts (the worker's SIGTERM) pass SIGTERM on.
+    const stoppedJob = () => (abort?.reason instanceof JobStoppedError ? abort.reason : undefined);
+    const onAbort = () => child.kill(stoppedJob() ? 'SIGKILL' : 'SIGTERM');
+    if (abort?.aborted) onAbort();
+    else abort?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
+      untrack();
       reject(new ProcessError(`cannot start ${bin}: ${err.message}`, null, null, '', false));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
+      untrack();
+      abort?.removeEventListener('abort', onAbort);
       const durationMs = Date.now() - started;
       tail = redactUrls(tail);
       if (code === 0) return resolve({ stdout: Buffer.concat(out).toString('utf8'), stderrTail: tail, durationMs });
+      // Not an encoder failure to retry: the job ended and its work is discarded.
+      const stopped = stoppedJob();
+      if (stopped) return reject(stopped);
       const why = timedOut ? `timed out after ${opts.timeoutMs} ms` : signal ? `killed by ${signal}` : `exited with code ${code}`;
       reject(new ProcessError(`${bin.split('/').pop()} ${why}: ${lastLines(tail, 3)}`, code, signal, tail, timedOut));
     });

@@ -43,7 +43,9 @@ export function defineFunction<S extends z.ZodTypeAny, R>(name: string, schema: 
       const started = Date.now();
       try {
         const input = parseInput(schema, event, `${name} input`);
-        const out = await body(input, { rt, log, metrics, requestId });
+        // In its job's scope: a cancel or the job's failure ends the processes it runs (src/media/jobProcesses.ts).
+        const run = () => body(input, { rt, log, metrics, requestId });
+        const out = typeof jobId === 'string' ? await rt.processes.run(jobId, run) : await run();
         log.info('step succeeded', { ms: Date.now() - started });
         return out;
       } catch (err) {

@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { keys } from '../job.js';
 import { readManifest, type Manifest, type SegmentResult } from '../manifest.js';
 import { ensureSpace, withWorkDir } from '../workdir.js';
+import { assertJobAlive } from '../jobAlive.js';
 
 export type { SegmentResult } from '../manifest.js';
 
@@ -34,6 +35,7 @@ const staged = (m: Manifest, rel: string) => keys.staged(m.jobId, rel);
  */
 export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; index: number }, log: Logger, opts: { threads?: number } = {}): Promise<SegmentResult> {
   const started = Date.now();
+  await assertJobAlive(rt, task.jobId, 'before encoding');
   const m = await readManifest(rt, task.jobId);
   const seg = m.plan.segments[task.index];
   if (!seg) throw new ValidationError(`segment ${task.index} is not in the plan (${m.plan.segments.length} segments)`);
@@ -81,6 +83,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       args = appendCommand(args, buildAudioChunkArgs({ input: url, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, tracks: chunkTracks(c) }));
     }
     const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index}`));
+    await assertJobAlive(rt, task.jobId, 'before writing');
     const pieces: Record<string, PieceFacts[]> = {};
     for (const o of outputs) {
       const piece = videoPiece(await readFile(o.file), {
