@@ -13,6 +13,10 @@ import { cleanupStep } from './steps/cleanup.js';
 import { FINAL_STATUSES } from './job.js';
 import type { JobRecord } from './jobStore.js';
 
+/**
+ * `canceled`: this call won and stopped, cleaned and announced the job; `final`: the job had
+ * ended (COMPLETE, ERROR, or CANCELED by a racing or earlier call: nothing is done again).
+ */
 export type CancelOutcome = { outcome: 'canceled'; record: JobRecord } | { outcome: 'final'; record: JobRecord } | { outcome: 'missing' };
 
 /** The fields an event needs, from a record (the source is stored as its s3:// URI). */
@@ -32,12 +36,19 @@ export async function cancelJob(rt: Runtime, jobId: string, log: Logger, reason 
   const rec = await rt.jobs.get(jobId);
   if (!rec) return { outcome: 'missing' };
   if (FINAL_STATUSES.includes(rec.status)) return { outcome: 'final', record: rec };
-  const canceled = await rt.jobs.advance(rec, 'CANCELED');
+  // Only a write that moves the job forward: of racing cancels exactly one wins (CANCELED over
+  // CANCELED is refused), and only the winner stops, cleans up and emits.
+  const canceled = await rt.jobs.advance(rec, 'CANCELED', {}, { onlyForward: true });
   if (!canceled || canceled.status !== 'CANCELED') {
     const now = await rt.jobs.get(jobId);
     return now ? { outcome: 'final', record: now } : { outcome: 'missing' };
   }
   // From here the job is CANCELED for every reader; what follows stops and removes its work.
+  // Its running encoders first (this process's; in AWS a running Lambda runs to completion and
+  // checks its job before writing, src/pipeline/jobAlive.ts), so the stop below does not wait
+  // for them to finish.
+  const killed = rt.processes.stop(jobId, 'canceled');
+  if (killed.length) log.info('ended the running processes of the canceled job', { pids: killed });
   if (rec.executionArn) await rt.stopper.stop(rec.executionArn, reason);
   if (rec.taskArn) {
     await rt.tasks.stopTask(rec.taskArn, reason).catch((err: unknown) => log.warn('could not stop the ECS task', { taskArn: rec.taskArn, error: err }));

@@ -162,9 +162,10 @@ export class JobStore {
   /**
    * Moves a job to `status`, creating the record from `initial` when there is none. Applied
    * only when it moves the job forward, or repeats its current status (a retried emitter
-   * announces again what it failed to announce): the new record, or undefined when refused.
+   * announces again what it failed to announce; not with `onlyForward`): the new record, or
+   * undefined when refused.
    */
-  async advance(initial: JobRecord, status: JobStatus, change: RecordChange = {}): Promise<JobRecord | undefined> {
+  async advance(initial: JobRecord, status: JobStatus, change: RecordChange = {}, opts: { onlyForward?: boolean } = {}): Promise<JobRecord | undefined> {
     const names: Record<string, string> = { '#status': 'status', '#rank': 'rank', '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':status': status, ':rank': STATUS_RANK[status], ':now': new Date().toISOString() };
     const sets = ['#status = :status', '#rank = :rank', '#updatedAt = :now'];
@@ -193,7 +194,9 @@ export class JobStore {
           TableName: this.tableName,
           Key: { jobId: initial.jobId },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_not_exists(jobId) OR #rank < :rank OR #status = :status',
+          // `onlyForward` (cancel): repeating the status is refused too, so of racing writers
+          // of the same final status exactly one wins and only it goes on to stop and emit.
+          ConditionExpression: opts.onlyForward ? 'attribute_not_exists(jobId) OR #rank < :rank' : 'attribute_not_exists(jobId) OR #rank < :rank OR #status = :status',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
