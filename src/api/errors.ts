@@ -3,6 +3,7 @@
  * status of its code (docs/API.md lists them; docs/openapi.json has the same table).
  */
 import { PipelineError, TransientError, ValidationError } from '../errors.js';
+import { JobRecordInvalidError } from '../pipeline/jobStore.js';
 
 /** Every code the API answers with, and its HTTP status. */
 export const API_ERRORS = {
@@ -27,6 +28,7 @@ export const API_ERRORS = {
   SOURCE_UNREADABLE: 422,
   SOURCE_UNSUPPORTED: 422,
   INTERNAL: 500,
+  JOB_RECORD_INVALID: 500,
   SERVICE_UNAVAILABLE: 503,
 } as const;
 
@@ -72,6 +74,8 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof TransientError || isTransientAwsError(err)) {
     return new ApiError('SERVICE_UNAVAILABLE', 'the service is temporarily unavailable; retry later', { cause: err, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
   }
+  // A stored record that does not match the schema is reported as such, never served.
+  if (err instanceof JobRecordInvalidError) return new ApiError('JOB_RECORD_INVALID', `the stored record of job ${err.jobId} is invalid (it does not match the job record schema); it is logged with the x-request-id`, { cause: err });
   if (err instanceof ValidationError) return new ApiError('INVALID_REQUEST', err.message.replace(/^INVALID_REQUEST: /, ''), { cause: err });
   if (err instanceof PipelineError && err.code === 'UNKNOWN_PRESET') return new ApiError('UNKNOWN_PRESET', err.message.replace(/^UNKNOWN_PRESET: /, ''), { cause: err });
   return new ApiError('INTERNAL', 'internal error', { cause: err });

@@ -16,9 +16,56 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { PublishedOutput } from './outputs.js';
-import type { JobInput, JobStatus } from './job.js';
+import { JOB_STATUSES, type JobInput, type JobStatus } from './job.js';
 
-/** The stored record of a job, as the API and the pipeline read it. */
+/** One published output as stored on the record (src/pipeline/outputs.ts). */
+const PublishedOutputSchema = z.looseObject({
+    type: z.enum(['hls', 'dash', 'video', 'cmaf', 'subtitles', 'poster', 'sprite', 'vtt']),
+    name: z.string(),
+    uri: z.string(),
+    sizeBytes: z.number(),
+    rendition: z.string().optional(),
+    durationMs: z.number().optional(),
+    width: z.number().optional(),
+    height: z.number().optional(),
+    frames: z.number().optional(),
+    codec: z.string().optional(),
+    files: z.number().optional(),
+});
+
+const count = z.number().int().nonnegative();
+
+/**
+ * The one schema of a job record: every record read back (get, list) is checked against it, so
+ * a record that does not match (a status outside the enum, a source that is not a string) is
+ * reported as JobRecordInvalid instead of being served or acted on. Attributes it does not
+ * name are kept (passthrough): a newer writer's fields are not dropped by an older reader.
+ */
+export const JobRecordSchema = z.looseObject({
+    jobId: z.string().min(1),
+    status: z.enum(JOB_STATUSES),
+    source: z.string(),
+    preset: z.string(),
+    clip: z.object({ start: z.number(), end: z.number().optional() }).optional(),
+    correlationId: z.string().optional(),
+    userMetadata: z.record(z.string(), z.string()),
+    submittedAt: z.string(),
+    updatedAt: z.string(),
+    executionArn: z.string().optional(),
+    segmentsTotal: count.optional(),
+    /** Segments whose result is written (each index counted once, however often retried). */
+    segmentsDone: count.optional(),
+    /** 0-100, as last announced by a STATUS_UPDATE event. */
+    percent: z.number().min(0).max(100).optional(),
+    /** The phase last announced (TRANSCODING, ASSEMBLING, PUBLISHING). */
+    phase: z.string().optional(),
+    /** The running ECS task of the job, while one runs (cancel stops it). */
+    taskArn: z.string().optional(),
+    outputs: z.array(PublishedOutputSchema).optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+/** The stored record of a job, as the API and the pipeline read it (what JobRecordSchema accepts). */
 export interface JobRecord {
   jobId: string;
   status: JobStatus;
@@ -31,16 +78,28 @@ export interface JobRecord {
   updatedAt: string;
   executionArn?: string;
   segmentsTotal?: number;
-  /** Segments whose result is written (each index counted once, however often retried). */
   segmentsDone?: number;
-  /** 0-100, as last announced by a STATUS_UPDATE event. */
   percent?: number;
-  /** The phase last announced (TRANSCODING, ...). */
   phase?: string;
-  /** The running ECS task of the job, while one runs (cancel stops it). */
   taskArn?: string;
   outputs?: PublishedOutput[];
   error?: { code: string; message: string };
+}
+
+/** Compile-time check that what the schema accepts is a JobRecord. */
+const schemaGivesRecord = (r: z.infer<typeof JobRecordSchema>): JobRecord => r;
+void schemaGivesRecord;
+
+/** A stored record that does not match JobRecordSchema: never served or acted on (a 500 of its own in the API). */
+export class JobRecordInvalidError extends Error {
+  override name = 'JobRecordInvalid';
+  constructor(
+    readonly jobId: string,
+    readonly problems: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the stored record of job ${jobId} does not match the job record schema: ${problems}`, options);
+  }
 }
 
 /** The order of statuses: a write is applied only when it moves the job forward. */
@@ -111,7 +170,13 @@ function toRecord(item: Record<string, unknown>): JobRecord {
   const done = item.doneSet instanceof Set ? item.doneSet.size : undefined;
   for (const k of INTERNAL) delete rec[k];
   if (done !== undefined) rec.segmentsDone = done;
-  return rec as unknown as JobRecord;
+  const r = JobRecordSchema.safeParse(rec);
+  if (!r.success) {
+    const id = typeof item.jobId === 'string' ? item.jobId.slice(0, 80) : '(no job id)';
+    const problems = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'record'}: ${i.message}`).join('; ');
+    throw new JobRecordInvalidError(id, problems, { cause: r.error });
+  }
+  return r.data;
 }
 
 /** The job records' table. */
