@@ -42,13 +42,19 @@ function decodedPath(p: string): string {
   }
 }
 
-/** Koa middleware: 400 for any request path with a `.` or `..` segment, raw or percent-encoded. */
+/** Longest bucket name S3 accepts (bytes; S3 bucket naming rules: 3 to 63 characters). */
+export const BUCKET_NAME_MAX = 63;
+
+/**
+ * Koa middleware: a request path with a `.` or `..` segment, raw or percent-encoded, is refused
+ * (`400 InvalidArgument`), and so is a bucket name longer than S3 allows (`400
+ * InvalidBucketName`, as S3 answers; s3rver would try to make a folder of it and answer 500).
+ * Both as S3's XML error, like every other refusal of the local S3.
+ */
 export async function refuseDotSegments(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
-  if (decodedPath(ctx.path).split('/').some((seg) => seg === '..' || seg === '.')) {
-    ctx.status = 400;
-    ctx.body = 'keys with . or .. segments are refused by the local stack';
-    return;
-  }
+  const segments = decodedPath(ctx.path).split('/');
+  if (segments.some((seg) => seg === '..' || seg === '.')) throw new S3Error('InvalidArgument', 'Keys with . or .. segments are refused by the local S3.');
+  if (Buffer.byteLength(segments[1] ?? '') > BUCKET_NAME_MAX) throw new S3Error('InvalidBucketName', 'The specified bucket is not valid.');
   await next();
 }
 
