@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
 import { taskInput } from '../src/pipeline/job.js';
 import { ValidationError } from '../src/errors.js';
+import { recordPhase } from '../src/pipeline/phase.js';
 import { assembleCompleteStep, assemblePartStep, assembleStep } from '../src/pipeline/steps/assemble.js';
 
 /**
@@ -22,6 +23,7 @@ export const definition = defineFunction(
       return assemblePartStep(rt, { jobId: job.jobId, part }, log);
     }
     if (phase === 'complete') return assembleCompleteStep(rt, job, log);
+    await recordPhase(rt, job.jobId, 'ASSEMBLING', log);
     return assembleStep(rt, job, log);
   },
 );

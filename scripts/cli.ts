@@ -6,7 +6,7 @@
  */
 import '../src/util/quietWarnings.js';
 import '../src/local/polyfill.js';
-import { parseCommandLine } from './cliArgs.js';
+import { inputProblem, outDirProblem, parseCommandLine } from './cliArgs.js';
 import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,7 +21,7 @@ import { generateSample } from '../src/media/sample.js';
 import { resolveBinaries } from '../src/media/binaries.js';
 import { ENGINE_REQUESTS } from '../src/pipeline/decider.js';
 import { SEGMENT_SECONDS_RANGE } from '../src/pipeline/job.js';
-import { describeProgress } from '../src/pipeline/progress.js';
+import { progressLine, type ProgressLineState } from './cliProgress.js';
 import type { ExecutionProgress } from '../src/local/stepFunctions.js';
 import type { JobEventDetail } from '../src/pipeline/events.js';
 
@@ -67,6 +67,13 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  // Before anything runs (no stack, no sample, no transcode): a bad --out is a bad argument.
+  const outProblem = values.out !== undefined ? outDirProblem(values.out) : undefined;
+  if (outProblem) {
+    say(outProblem);
+    return 2;
+  }
+
   let input = positionals[0];
   if (!input) {
     input = path.join(dataDir, 'samples', 'sample-60s-1280x720.mp4');
@@ -76,8 +83,9 @@ async function main(): Promise<number> {
       await generateSample({ output: input, durationSec: 60, width: 1280, height: 720, fps: 30, audio: true });
     }
   }
-  if (!existsSync(input) || !statSync(input).isFile()) {
-    say(`input not found: ${input}`);
+  const inProblem = inputProblem(input);
+  if (inProblem) {
+    say(inProblem);
     return 2;
   }
 
@@ -113,13 +121,10 @@ async function main(): Promise<number> {
     say(`job ${jobId}: ${input} -> s3://${stack.config.INGEST_BUCKET}/${key} (logs: ${values.verbose ? 'stderr' : logFile})`);
     const tty = process.stderr.isTTY;
     let last = '';
-    let segmentsStarted: number | undefined;
+    const progress: ProgressLineState = {};
     stack.sfn.on('progress', (p: ExecutionProgress) => {
       if (p.jobId !== jobId) return;
-      if (p.step === 'TranscodeSegments' && segmentsStarted === undefined) segmentsStarted = Date.now();
-      // The ECS polling loop (EcsWait/EcsStatus/EcsCheck) shows as one step.
-      const ecs = /^Ecs(Wait|Status|Check)$/.test(p.step);
-      const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${ecs ? 'EcsWorker (one task encodes everything)' : p.step}${p.segmentsTotal && !ecs ? `  ${describeProgress(p.segmentsDone, p.segmentsTotal, Date.now() - (segmentsStarted ?? Date.now()))}` : ''}`;
+      const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${progressLine(p, progress)}`;
       if (line.replace(/^\[[^\]]*\] /, '') === last) return;
       last = line.replace(/^\[[^\]]*\] /, '');
       process.stderr.write(tty ? `\r\x1b[2K${line}` : line + '\n');

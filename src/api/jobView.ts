@@ -13,9 +13,9 @@ export interface JobProgress {
   segmentsDone: number | null;
   /** Segments of the plan; null until the job is planned. */
   segmentsTotal: number | null;
-  /** 0-100 from the segments; 100 once COMPLETE; null when not known. */
+  /** 0-100 from the segments; 100 once COMPLETE; kept when CANCELED; null after an ERROR. */
   percent: number | null;
-  /** What the job is doing (TRANSCODING while segments run); null when not running. */
+  /** What the job is doing (TRANSCODING, ASSEMBLING, PUBLISHING); null when not running. */
   phase: string | null;
 }
 
@@ -33,25 +33,32 @@ function redact(e: { code: string; message: string }): { code: string; message: 
   return { code: e.code, message: e.message.replace(/\b(https?|s3):\/\/[^\s"')]+\?[^\s"')]*/gi, '<source URL>') };
 }
 
-/** Progress of a record (segments done are counted on the record by the segment functions). */
+/**
+ * Progress of a record (segments done are counted on the record by the segment functions). Never
+ * more done than planned; a CANCELED job keeps the percent it had reached; the phase is the one
+ * recorded (TRANSCODING, then ASSEMBLING and PUBLISHING: src/pipeline/phase.ts).
+ */
 export function progressOf(rec: JobRecord): JobProgress {
   const total = rec.segmentsTotal && rec.segmentsTotal > 0 ? rec.segmentsTotal : null;
+  const clamp = (done: number) => (total !== null ? Math.min(done, total) : done);
   switch (rec.status) {
     case 'COMPLETE':
       return { segmentsDone: total, segmentsTotal: total, percent: 100, phase: null };
     case 'ERROR':
-    case 'CANCELED':
-      return { segmentsDone: rec.segmentsDone ?? null, segmentsTotal: total, percent: null, phase: null };
+      return { segmentsDone: rec.segmentsDone !== undefined ? clamp(rec.segmentsDone) : null, segmentsTotal: total, percent: null, phase: null };
+    case 'CANCELED': {
+      const done = rec.segmentsDone !== undefined ? clamp(rec.segmentsDone) : null;
+      const percent = total !== null && done !== null ? percentOf(done, total) : (rec.percent ?? 0);
+      return { segmentsDone: done, segmentsTotal: total, percent, phase: null };
+    }
     case 'SUBMITTED':
       return { segmentsDone: 0, segmentsTotal: total, percent: 0, phase: null };
     case 'PROGRESSING': {
-      const done = rec.segmentsDone ?? 0;
-      const d = total !== null ? Math.min(done, total) : done;
+      const d = clamp(rec.segmentsDone ?? 0);
       return { segmentsDone: d, segmentsTotal: total, percent: total !== null ? percentOf(d, total) : 0, phase: rec.phase ?? 'TRANSCODING' };
     }
   }
 }
-
 
 /** The full view of one job. */
 export function toJobView(rec: JobRecord): JobView {

@@ -348,6 +348,29 @@ export class JobStore {
     }
   }
 
+  /**
+   * Records the phase a running job is in (ASSEMBLING, PUBLISHING) for `GET /jobs/{id}`; only
+   * while it is PROGRESSING (false, and nothing written, otherwise).
+   */
+  async setPhase(jobId: string, phase: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { jobId },
+          UpdateExpression: 'SET #phase = :phase, #updatedAt = :now',
+          ConditionExpression: '#status = :p',
+          ExpressionAttributeNames: { '#status': 'status', '#phase': 'phase', '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: { ':phase': phase, ':now': new Date().toISOString(), ':p': 'PROGRESSING' },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
   /** Remembers (or forgets, with undefined) the job's running ECS task while it is not final. */
   async setTask(jobId: string, taskArn: string | undefined): Promise<void> {
     try {
