@@ -289,7 +289,7 @@ describe('API: source probe and job views', () => {
     assert.deepEqual(progressOf({ ...base, status: 'PROGRESSING' }), { segmentsDone: 0, segmentsTotal: null, percent: 0, phase: 'TRANSCODING' });
     assert.deepEqual(progressOf({ ...base, status: 'COMPLETE', segmentsTotal: 4 }), { segmentsDone: 4, segmentsTotal: 4, percent: 100, phase: null });
     assert.deepEqual(progressOf({ ...base, status: 'ERROR', segmentsTotal: 4 }), { segmentsDone: null, segmentsTotal: 4, percent: null, phase: null });
-    assert.deepEqual(progressOf({ ...base, status: 'CANCELED', segmentsTotal: 4, segmentsDone: 1 }), { segmentsDone: 1, segmentsTotal: 4, percent: null, phase: null });
+    assert.deepEqual(progressOf({ ...base, status: 'CANCELED', segmentsTotal: 4, segmentsDone: 1 }), { segmentsDone: 1, segmentsTotal: 4, percent: 25, phase: null }, 'a CANCELED job keeps the percent it reached');
     const out = { type: 'video' as const, name: 'a.mp4', uri: 's3://output/j-1/a.mp4', sizeBytes: 1 };
     assert.deepEqual(toJobView({ ...base, status: 'PROGRESSING', outputs: [out] }).outputs, []);
     assert.deepEqual(toJobView({ ...base, status: 'COMPLETE', outputs: [out] }).outputs, [out]);
