@@ -7,7 +7,15 @@
  * the scratch folder is emptied. No other live stack can be using these records: dynalite holds
  * the LevelDB lock of the data folder, so a second stack on it fails to start.
  *
- * In AWS there is nothing to recover: executions are durable (docs/ECS.md, "When a process dies").
+ * Then no acknowledged upload is lost: s3rver answers a PUT once the object is stored and runs
+ * the ingest trigger after, so a process killed in between leaves an object with no job. Every
+ * object of the ingest bucket is reconciled against the job table: one with no record (neither
+ * a job nor a refusal) is ingested now, as its trigger would have done. Job ids derive from the
+ * object (bucket, key, ETag: src/pipeline/ingest.ts), so an object whose trigger did run, or
+ * runs twice, is still one job.
+ *
+ * In AWS there is nothing to recover: executions are durable (docs/ECS.md, "When a process dies")
+ * and the ingest rule's delivery is retried, then dead-lettered (docs/DEPLOY.md, "Ingest events").
  */
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,12 +25,44 @@ import { buildJobEvent } from '../pipeline/events.js';
 import { cleanupStep } from '../pipeline/steps/cleanup.js';
 import { eventJobOf } from '../pipeline/cancel.js';
 import type { JobRecord } from '../pipeline/jobStore.js';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { isVideoKey, jobIdFor } from '../pipeline/ingest.js';
+import { ingestStep } from '../pipeline/steps/ingest.js';
 
 export interface RecoveryReport {
   /** Jobs ended as ERROR / INTERRUPTED. */
   interrupted: string[];
   /** Entries removed from the scratch folder. */
   scratchRemoved: number;
+  /** Jobs started for acknowledged uploads that had none (their trigger never ran). */
+  resumed: string[];
+}
+
+/** Every object of a bucket with its ETag (unquoted, as the ingest event carries it). */
+async function objectsOf(rt: Runtime, bucket: string): Promise<{ key: string; etag: string; size: number }[]> {
+  const out: { key: string; etag: string; size: number }[] = [];
+  let token: string | undefined;
+  do {
+    const r = await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of r.Contents ?? []) if (o.Key) out.push({ key: o.Key, etag: (o.ETag ?? '').replace(/"/g, ''), size: o.Size ?? 0 });
+    token = r.IsTruncated ? r.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+/** Ingests every object of the ingest bucket that has no job record; the job ids started. */
+export async function reconcileIngestBucket(rt: Runtime, log: Logger): Promise<string[]> {
+  const bucket = rt.config.INGEST_BUCKET;
+  const resumed: string[] = [];
+  for (const o of await objectsOf(rt, bucket)) {
+    if (!isVideoKey(o.key) || !o.etag) continue;
+    if (await rt.jobs.get(jobIdFor(bucket, o.key, o.etag))) continue;
+    const event = { 'detail-type': 'Object Created' as const, detail: { bucket: { name: bucket }, object: { key: o.key, size: o.size, etag: o.etag } } };
+    const r = await ingestStep(rt, event, log.child({ key: o.key }));
+    if ('jobId' in r) resumed.push(r.jobId);
+    log.warn('an acknowledged upload had no job (its trigger never ran): ingested now', { key: o.key, ...r });
+  }
+  return resumed;
 }
 
 async function unfinished(rt: Runtime): Promise<JobRecord[]> {
@@ -66,6 +106,7 @@ export async function recoverInterruptedJobs(rt: Runtime, log: Logger): Promise<
     await rm(path.join(rt.config.WORK_DIR, entry), { recursive: true, force: true });
     scratchRemoved++;
   }
-  if (interrupted.length || scratchRemoved) log.info('recovered after a crash', { interrupted: interrupted.length, scratchRemoved });
-  return { interrupted, scratchRemoved };
+  const resumed = await reconcileIngestBucket(rt, log);
+  if (interrupted.length || scratchRemoved || resumed.length) log.info('recovered after a crash', { interrupted: interrupted.length, scratchRemoved, resumed: resumed.length });
+  return { interrupted, scratchRemoved, resumed };
 }
