@@ -34,7 +34,7 @@ export interface RecoveryReport {
   interrupted: string[];
   /** Entries removed from the scratch folder. */
   scratchRemoved: number;
-  /** Jobs started for acknowledged uploads that had none (their trigger never ran). */
+  /** Jobs made for acknowledged uploads that had none (their trigger never ran): started, or recorded refused for their settings. */
   resumed: string[];
 }
 
@@ -58,9 +58,15 @@ export async function reconcileIngestBucket(rt: Runtime, log: Logger): Promise<s
     if (!isVideoKey(o.key) || !o.etag) continue;
     if (await rt.jobs.get(jobIdFor(bucket, o.key, o.etag))) continue;
     const event = { 'detail-type': 'Object Created' as const, detail: { bucket: { name: bucket }, object: { key: o.key, size: o.size, etag: o.etag } } };
-    const r = await ingestStep(rt, event, log.child({ key: o.key }));
-    if ('jobId' in r) resumed.push(r.jobId);
-    log.warn('an acknowledged upload had no job (its trigger never ran): ingested now', { key: o.key, ...r });
+    try {
+      const r = await ingestStep(rt, event, log.child({ key: o.key }));
+      if ('jobId' in r) resumed.push(r.jobId);
+      log.warn('an acknowledged upload had no job (its trigger never ran): ingested now', { key: o.key, ...r });
+    } catch (err) {
+      // One upload's trouble (S3 or the table failing now) does not keep the stack down: the
+      // object stays without a job, and the next start tries it again.
+      log.error('an acknowledged upload had no job and could not be ingested now; tried again at the next start', { key: o.key, error: err });
+    }
   }
   return resumed;
 }
