@@ -153,13 +153,13 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       'dynamodb:UpdateItem JobsTable',
       'events:PutEvents JobEventBus',
     ],
-    // assemble lists the segments' results.
-    AssembleRole: [...logs('Assemble'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
-    PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*'],
+    // assemble lists the segments' results; assemble and publish record the job's phase.
+    AssembleRole: [...logs('Assemble'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`, 'dynamodb:UpdateItem JobsTable'],
+    PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*', 'dynamodb:UpdateItem JobsTable'],
     // The emitter moves the job's record forward (a conditional UpdateItem, creating it when missing).
     EmitEventRole: [...logs('EmitEvent'), 'events:PutEvents JobEventBus', 'dynamodb:UpdateItem JobsTable'],
     CleanupRole: [...logs('Cleanup'), 's3:ListBucket WorkBucket', `s3:DeleteObject ${work}`, 's3:ListBucket OutputBucket', 's3:DeleteObject OutputBucket/*'],
-    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable', 'states:StartExecution TranscodeStateMachine'],
+    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable', 'states:StartExecution TranscodeStateMachine', 'sqs:SendMessage IngestDeadLetterQueue'],
     EcsSubmitRole: [
       ...logs('EcsSubmit'),
       's3:PutObject WorkBucket/jobs/*/ecs/*',
@@ -677,6 +677,19 @@ describe('serverless package (offline CloudFormation)', function () {
       assert.equal(perm[1].Properties.Principal, 'events.amazonaws.com');
       const source = perm[1].Properties.SourceArn;
       assert.ok(refName(source) === ruleId || JSON.stringify(source).includes(`"rule","${rule.Properties.Name}"`), `invoke permission scoped to ${ruleId}`);
+      // No acknowledged upload dropped: delivery retried for 24 h, then dead-lettered; a failed
+      // ingest retried twice by Lambda, then sent to the same queue.
+      const target = (rule.Properties.Targets as Json[]).find((x) => refName(x.Arn) === 'IngestLambdaFunction');
+      assert.deepEqual(target.RetryPolicy, { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
+      assert.equal(refName(target.DeadLetterConfig?.Arn), 'IngestDeadLetterQueue');
+      const invokeConfig = ofType('AWS::Lambda::EventInvokeConfig').find(([, c]) => JSON.stringify(c.Properties.FunctionName).includes('IngestLambdaFunction') || String(c.Properties.FunctionName).includes('ingest'));
+      assert.ok(invokeConfig, 'the ingest function has an async invocation config');
+      assert.equal(invokeConfig[1].Properties.MaximumRetryAttempts, 2);
+      assert.equal(refName(invokeConfig[1].Properties.DestinationConfig.OnFailure.Destination), 'IngestDeadLetterQueue');
+      const q = t.Resources.IngestDeadLetterQueue;
+      assert.deepEqual([q.Type, q.Properties.SqsManagedSseEnabled, q.Properties.MessageRetentionPeriod], ['AWS::SQS::Queue', true, 1209600]);
+      const qp = ofType('AWS::SQS::QueuePolicy').find(([, p]) => (p.Properties.Queues as Json[]).some((x) => refName(x) === 'IngestDeadLetterQueue'));
+      assert.equal(qp?.[1].Properties.PolicyDocument.Statement[0].Principal.Service, 'events.amazonaws.com', 'EventBridge may send dead letters');
     });
 
     it('job events go to the stack event bus consumers attach rules to', () => {
