@@ -130,13 +130,16 @@ export const listJobs: Operation = async ({ event, rt }) => {
 
 /**
  * `DELETE /jobs/{id}`: cancels a job that has not ended (src/pipeline/cancel.ts) and answers
- * its record, now CANCELED; 409 JOB_ALREADY_FINAL for a job that has ended.
+ * its record, now CANCELED (also to the DELETEs that raced it and lost: one cancel runs); 409
+ * JOB_ALREADY_FINAL for a job that had ended when the request read it.
  */
 export const cancelJob: Operation = async ({ event, rt, log }) => {
   const id = event.pathParameters?.id ?? '';
   if (!JobId.safeParse(id).success) throw new ApiError('INVALID_JOB_ID', 'job ids are 1-80 letters, digits or dashes (e.g. j-0123456789abcdef01234567)');
   const r = await cancel(rt, id, log.child({ jobId: id }));
   if (r.outcome === 'missing') throw new ApiError('JOB_NOT_FOUND', `no job ${id}`);
+  // A DELETE that raced the winning one: the same 200 and record; nothing is re-run or emitted.
+  if (r.outcome === 'joined') return jsonResult(200, toJobView(r.record));
   if (r.outcome === 'final') throw new ApiError('JOB_ALREADY_FINAL', `job ${id} has already ended (${r.record.status}); only a job that is SUBMITTED or PROGRESSING can be canceled`);
   return jsonResult(200, toJobView(r.record));
 };

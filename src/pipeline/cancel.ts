@@ -14,10 +14,15 @@ import { FINAL_STATUSES } from './job.js';
 import type { JobRecord } from './jobStore.js';
 
 /**
- * `canceled`: this call won and stopped, cleaned and announced the job; `final`: the job had
- * ended (COMPLETE, ERROR, or CANCELED by a racing or earlier call: nothing is done again).
+ * `canceled`: this call won and stopped, cleaned and announced the job; `joined`: this call found
+ * the job running but a racing cancel won (the same record, nothing done again); `final`: the
+ * job had already ended when this call read it (COMPLETE, ERROR or CANCELED).
  */
-export type CancelOutcome = { outcome: 'canceled'; record: JobRecord } | { outcome: 'final'; record: JobRecord } | { outcome: 'missing' };
+export type CancelOutcome =
+  | { outcome: 'canceled'; record: JobRecord }
+  | { outcome: 'joined'; record: JobRecord }
+  | { outcome: 'final'; record: JobRecord }
+  | { outcome: 'missing' };
 
 /** The fields an event needs, from a record (the source is stored as its s3:// URI). */
 export function eventJobOf(rec: JobRecord) {
@@ -41,7 +46,9 @@ export async function cancelJob(rt: Runtime, jobId: string, log: Logger, reason 
   const canceled = await rt.jobs.advance(rec, 'CANCELED', {}, { onlyForward: true });
   if (!canceled || canceled.status !== 'CANCELED') {
     const now = await rt.jobs.get(jobId);
-    return now ? { outcome: 'final', record: now } : { outcome: 'missing' };
+    if (!now) return { outcome: 'missing' };
+    // Lost to a racing cancel: the caller asked for what happened, so it gets the same answer.
+    return now.status === 'CANCELED' ? { outcome: 'joined', record: now } : { outcome: 'final', record: now };
   }
   // From here the job is CANCELED for every reader; what follows stops and removes its work.
   // Its running encoders first (this process's; in AWS a running Lambda runs to completion and
