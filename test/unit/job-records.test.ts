@@ -7,6 +7,9 @@
 import '../../src/util/quietWarnings.js';
 import assert from 'node:assert/strict';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { S3Client, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { EventEntry } from '../../src/aws/events.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { parseConfig } from '../../src/config.js';
 import { definition as getJob } from '../../functions/api/getJob.js';
@@ -35,6 +38,10 @@ describe('job records: validated when read back, one winner for CANCELED', () =>
   let db: LocalJobsDb;
   let store: JobStore;
   let rt: Runtime;
+  const events: EventEntry[] = [];
+  const stops: string[] = [];
+  const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const s3mock = mockClient(s3);
   const logs: Record<string, unknown>[] = [];
   const v = responseValidator();
   const call = async (h: FunctionDefinition<HttpApiResult>, method: string, template: string, e: HttpApiEvent) => {
@@ -60,11 +67,16 @@ describe('job records: validated when read back, one winner for CANCELED', () =>
     store = new JobStore(db.client, 'jobs');
     rt = createRuntime(parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' }), {
       jobs: store,
-      events: { put: async () => undefined },
+      s3,
+      events: { put: async (e) => void events.push(e) },
+      stopper: { stop: async (arn) => void stops.push(arn) },
       logSink: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
     });
   });
-  after(async () => db.close());
+  after(async () => {
+    s3mock.restore();
+    await db.close();
+  });
 
   it('a status outside the enum or a numeric source: 500 JOB_RECORD_INVALID on GET, DELETE and the listing, logged with what does not match', async () => {
     const badStatus = { ...good, jobId: 'j-bad-status', status: 'PAUSED' };
@@ -84,6 +96,28 @@ describe('job records: validated when read back, one winner for CANCELED', () =>
     assert.ok(logged.length >= 5, `every refusal is logged (${logged.length})`);
     assert.match(JSON.stringify(logged[0]), /status/, 'the log says what does not match');
     await assert.rejects(store.get(badSource.jobId), (e: unknown) => e instanceof JobRecordInvalidError && e.name === 'JobRecordInvalid' && /source/.test(e.message));
+  });
+
+  it('five concurrent DELETEs: one stop, one cleanup, one CANCELED event; the racers get 200 with the same record, later ones 409', async () => {
+    const j = { ...good, jobId: 'j-000000000000000000000072', submittedAt: '2025-01-03T00:00:00.000Z', executionArn: 'arn:exec:72' };
+    await store.create({ ...j, status: 'SUBMITTED' });
+    await store.advance(j, 'PROGRESSING', { segmentsTotal: 4 });
+    // The cleanup lists the job's work and output prefixes (nothing there): exact request shapes.
+    s3mock.reset();
+    s3mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+    const del = () => call(cancelJob, 'DELETE', '/jobs/{id}', event('DELETE', `/jobs/${j.jobId}`, { id: j.jobId }));
+    const answers = await Promise.all([del(), del(), del(), del(), del()]);
+    const ok = answers.filter((a) => a.status === 200);
+    assert.ok(ok.length >= 1 && answers.every((a) => a.status === 200 || (a.status === 409 && a.json.code === 'JOB_ALREADY_FINAL')), JSON.stringify(answers.map((a) => a.status)));
+    for (const a of ok) assert.deepEqual(a.json, ok[0].json, 'every 200 is the same record');
+    assert.equal(ok[0].json.status, 'CANCELED');
+    const canceled = events.filter((e) => JSON.parse(e.Detail).jobId === j.jobId);
+    assert.deepEqual(canceled.map((e) => JSON.parse(e.Detail).status), ['CANCELED'], 'one CANCELED event (so one webhook)');
+    assert.deepEqual(stops, ['arn:exec:72'], 'the execution is stopped once');
+    const lists = s3mock.commandCalls(ListObjectsV2Command).map((c) => [c.args[0].input.Bucket, c.args[0].input.Prefix]);
+    assert.deepEqual(lists, [['work', `jobs/${j.jobId}/`], ['output', `${j.jobId}/`]], 'one cleanup');
+    const later = await del();
+    assert.deepEqual([later.status, later.json.code], [409, 'JOB_ALREADY_FINAL']);
   });
 
   it('CANCELED over CANCELED is refused for a cancel: of five racing writes exactly one succeeds', async () => {
