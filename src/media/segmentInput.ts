@@ -325,3 +325,44 @@ export async function readFtyp(src: RangeSource): Promise<Uint8Array | undefined
   if (String.fromCharCode(...h.subarray(4, 8)) !== 'ftyp' || size < 8 || size > 4096 || size > src.size) return undefined;
   return (await src.read(0, size)).slice();
 }
+
+/**
+ * Audio decoded before a chunk's first sample: one AAC frame of overlap is what the decoder
+ * needs; a second matches what today's URL read decodes after its `-ss start-1` seek, so the
+ * samples are the same as before (and covers Opus's 80 ms pre-roll, SBR's longer state).
+ */
+export const AUDIO_INPUT_PREROLL_SEC = 1;
+/** Audio after a chunk's encode window (the last packet that overlaps it, with room). */
+export const AUDIO_INPUT_TAIL_SEC = 0.5;
+
+/** Where segment i's record is in the records object. */
+export interface RecordRef {
+  at: number;
+  length: number;
+}
+
+/**
+ * Every segment's record (video packets [startPacket, endPacket), and for a segment that
+ * encodes audio chunks the audio samples of its chunks' window in every audio track), as one
+ * byte string with each record's place: one object in S3, each worker GETs its own part.
+ */
+export function planSegmentInputs(tracks: TrackTable[], segments: { startPacket: number; endPacket: number }[], audioWindowSec: ([number, number] | undefined)[]): { records: Uint8Array; refs: RecordRef[] } {
+  const parts: Uint8Array[] = [];
+  const refs: RecordRef[] = [];
+  let at = 0;
+  segments.forEach((seg, i) => {
+    const pieces = [trackPiece(tracks[0], seg.startPacket, seg.endPacket, 1)];
+    const w = audioWindowSec[i];
+    if (w) {
+      for (const t of tracks.slice(1)) {
+        const [a, b] = samplesForWindow(t, w[0], w[1], AUDIO_INPUT_PREROLL_SEC, AUDIO_INPUT_TAIL_SEC);
+        if (b > a) pieces.push(trackPiece(t, a, b, pieces.length + 1));
+      }
+    }
+    const rec = encodeRecord(pieces);
+    parts.push(rec);
+    refs.push({ at, length: rec.length });
+    at += rec.length;
+  });
+  return { records: concatBytes(parts), refs };
+}
