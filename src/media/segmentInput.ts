@@ -332,8 +332,12 @@ export async function readFtyp(src: RangeSource): Promise<Uint8Array | undefined
  * samples are the same as before (and covers Opus's 80 ms pre-roll, SBR's longer state).
  */
 export const AUDIO_INPUT_PREROLL_SEC = 1;
-/** Audio after a chunk's encode window (the last packet that overlaps it, with room). */
-export const AUDIO_INPUT_TAIL_SEC = 0.5;
+/**
+ * Audio after a chunk's encode window: a decoded AAC packet needs only the one before it, so
+ * the packets that overlap the window suffice; 0.1 s (4 frames at 44.1 kHz) leaves the
+ * resampler its few samples of look-ahead with room.
+ */
+export const AUDIO_INPUT_TAIL_SEC = 0.1;
 
 /** Where segment i's record is in the records object. */
 export interface RecordRef {
