@@ -216,35 +216,42 @@ export interface TrackPiece {
   runs: [number, number][];
 }
 
-/** Samples [from, to) of a track as one moof (track-relative data offset) and its byte runs. */
+/**
+ * Samples [from, to) of a track as one moof (data offset relative to it) and its byte runs.
+ * A run of samples that share one duration, are all sync and have no composition offset (audio)
+ * gets those as tfhd defaults and a trun of sizes only (4 bytes a sample instead of 16).
+ */
 export function trackPiece(t: TrackTable, from: number, to: number, sequence: number): TrackPiece {
   const count = to - from;
-  // trun v1: signed composition offsets; every field per sample (sizes vary, flags mark keys).
-  const entries = new Uint8Array(count * 16);
-  const dv = view(entries);
   const runs: [number, number][] = [];
+  let uniform = true;
+  for (let s = from; s < to; s++) {
+    if (t.duration[s] !== t.duration[from] || !t.sync[s] || t.cts[s] !== 0) uniform = false;
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === t.offset[s]) last[1] += t.size[s];
+    else runs.push([t.offset[s], t.size[s]]);
+  }
+  const per = uniform ? 4 : 16;
+  const entries = new Uint8Array(count * per);
+  const dv = view(entries);
   for (let i = 0; i < count; i++) {
     const s = from + i;
+    if (uniform) {
+      dv.setUint32(i * 4, t.size[s]);
+      continue;
+    }
     dv.setUint32(i * 16, t.duration[s]);
     dv.setUint32(i * 16 + 4, t.size[s]);
     // sample_depends_on 2 (a key), or 1 with is_non_sync_sample.
     dv.setUint32(i * 16 + 8, t.sync[s] ? 0x02000000 : 0x01010000);
     dv.setInt32(i * 16 + 12, t.cts[s]);
-    const last = runs[runs.length - 1];
-    if (last && last[0] + last[1] === t.offset[s]) last[1] += t.size[s];
-    else runs.push([t.offset[s], t.size[s]]);
   }
+  // tfhd: default-base-is-moof; with uniform samples, default duration (0x8) and flags (0x20).
+  const tfhd = uniform ? fullBox('tfhd', 0, 0x020028, u32(t.trackId), u32(t.duration[from]), u32(0x02000000)) : fullBox('tfhd', 0, 0x020000, u32(t.trackId));
+  // trun v1 (signed composition offsets): data offset, then per sample size only, or all four.
+  const trunFlags = uniform ? 0x000201 : 0x000f01;
   const build = (dataOffset: number) =>
-    makeBox(
-      'moof',
-      fullBox('mfhd', 0, 0, u32(sequence)),
-      makeBox(
-        'traf',
-        fullBox('tfhd', 0, 0x020000, u32(t.trackId)),
-        fullBox('tfdt', 1, 0, u64(t.dts[from])),
-        fullBox('trun', 1, 0x000f01, u32(count), u32(dataOffset), entries),
-      ),
-    );
+    makeBox('moof', fullBox('mfhd', 0, 0, u32(sequence)), makeBox('traf', tfhd, fullBox('tfdt', 1, 0, u64(t.dts[from])), fullBox('trun', 1, trunFlags, u32(count), u32(dataOffset), entries)));
   const size = build(0).length;
   return { moof: build(size + 8), runs };
 }
@@ -327,11 +334,12 @@ export async function readFtyp(src: RangeSource): Promise<Uint8Array | undefined
 }
 
 /**
- * Audio decoded before a chunk's first sample: one AAC frame of overlap is what the decoder
- * needs; a second matches what today's URL read decodes after its `-ss start-1` seek, so the
- * samples are the same as before (and covers Opus's 80 ms pre-roll, SBR's longer state).
+ * Audio decoded before a chunk's encode window: an AAC-LC packet's samples need only the packet
+ * before it (the MDCT overlap), HE-AAC's SBR a few more, Opus asks for 80 ms (RFC 7845 4.6);
+ * 0.1 s is 4 AAC frames at 44.1 kHz. Longer would cost bytes: the audio before a segment sits
+ * between the previous segment's video samples, which coalescing might then read too.
  */
-export const AUDIO_INPUT_PREROLL_SEC = 1;
+export const AUDIO_INPUT_PREROLL_SEC = 0.1;
 /**
  * Audio after a chunk's encode window: a decoded AAC packet needs only the one before it, so
  * the packets that overlap the window suffice; 0.1 s (4 frames at 44.1 kHz) leaves the

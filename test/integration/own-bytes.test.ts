@@ -197,6 +197,11 @@ describe('a segment worker reads only its own bytes', function () {
           }
         }
       }
+      // Over the job, about the file once: each segment's video, its audio chunks' windows
+      // (pre-roll and look-ahead overlap the neighbours'), small bridged gaps. Today's URL reads
+      // sent several times the file.
+      const total = after.reduce((a, b) => a + b, 0);
+      assert.ok(total <= size * 1.35, `${total} bytes read over all segments of a ${size}-byte file`);
       console.log(`      ${fx.name}: file ${size} B, moov ${moov.bytes.length} B, ${plan.segments.length} segments; source bytes per segment, URL read (today): ${before.join(', ')}; own bytes: ${after.join(', ')}; records ${records.length} B`);
     });
   }

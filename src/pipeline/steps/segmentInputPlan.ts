@@ -19,10 +19,13 @@ import type { AudioOutput } from '../../media/tracks.js';
 import { keys } from '../job.js';
 
 /**
- * Runs closer than this share one GET: at S3's ~20-50 ms first byte and tens of MB/s per
- * connection (AWS S3 performance guidelines), 256 KiB of unwanted bytes cost less than a request.
+ * Runs closer than this share one GET. Pessimistic S3 figures (AWS "Performance guidelines for
+ * Amazon S3": 100-200 ms first-byte latency for small objects at the tail, 85-90 MB/s per
+ * connection): a request costs at least what 64 KiB of transfer (< 1 ms) does, so bridging such
+ * gaps saves time; bigger gaps are other tracks' samples (or the previous segment's video
+ * around its audio pre-roll) and are left out: the worker reads its own bytes, not the file.
  */
-export const COALESCE_GAP_BYTES = 256 * 1024;
+export const COALESCE_GAP_BYTES = 64 * 1024;
 /** Largest single GET (spreads a big segment over the concurrent requests). */
 export const MAX_GET_BYTES = 8 * 1024 * 1024;
 
