@@ -58,7 +58,10 @@ const i64 = (n: number) => {
 const fullBox = (type: string, version: number, flags: number, ...parts: Uint8Array[]) => makeBox(type, u32(((version & 0xff) << 24) | (flags & 0xffffff)), ...parts);
 const children = (buf: Uint8Array, b: BoxRef) => listBoxes(buf, b.body, b.start + b.size);
 
-/** One edit at rate 1 starting at media time `mediaTime`, lasting `duration` movie ticks. */
+/**
+ * One edit at rate 1 starting at media time `mediaTime`, lasting `duration` movie ticks (0: the
+ * whole of a fragmented movie, whose length the init does not know; ISO/IEC 14496-12 8.6.6).
+ */
 function singleEdit(mediaTime: number, duration: number): Uint8Array {
   return makeBox('edts', fullBox('elst', 1, 0, u32(1), u64(duration), i64(mediaTime), u32(0x00010000)));
 }
@@ -282,7 +285,7 @@ export const encodeRecord = (pieces: TrackPiece[]): Uint8Array =>
 export const decodeRecord = (bytes: Uint8Array): TrackPiece[] =>
   (JSON.parse(new TextDecoder().decode(bytes)) as SegmentRecord).tracks.map((x) => ({ moof: new Uint8Array(Buffer.from(x.moof, 'base64')), runs: x.runs }));
 
-/** A byte range to GET and the runs it serves. */
+/** A byte range [start, end) of the source to GET. */
 export interface Fetch {
   start: number;
   end: number;
