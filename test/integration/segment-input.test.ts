@@ -87,6 +87,23 @@ describe('segment input: a container built from the index holds exactly the sour
     if (!process.env.KEEP_TEST_FILES) await rm(dir, { recursive: true, force: true });
   });
 
+  it('what the records cannot describe is refused with the reason (the worker then reads the URL)', async () => {
+    const file = path.join(dir, 'refuse.mp4');
+    await generateSample({ ...vfr, durationSec: 2, output: file });
+    const bytes = new Uint8Array(await readFile(file));
+    const src = fileSource(bytes);
+    const streams = await runProcess(bins.ffprobe, buildStreamProbeWithHeadArgs({ url: file }), { timeoutMs: 60_000, captureStdout: true });
+    const info = parseStreamProbe(streams.stdout);
+    const r = await probeIndex(src, { formatName: info.formatName, streamIndex: 0, streamJson: streams.stdout });
+    const moov = await locateMoov(src);
+    assert.ok(r.ok && moov.ok);
+    const notAudio = buildSegmentSource({ moov: moov.bytes, videoStream: 0, packets: r.packets, audioStreams: [0] });
+    assert.deepEqual(notAudio, { ok: false, reason: 'stream 0 is not an audio track of the moov' });
+    const broken = buildSegmentSource({ moov: moov.bytes.subarray(0, 100), videoStream: 0, packets: r.packets, audioStreams: [] });
+    assert.equal(broken.ok, false);
+    assert.match((broken as { reason: string }).reason, /could not be rewritten/);
+  });
+
   for (const fx of fixtures) {
     it(`${fx.name}: every segment's video and audio packets equal the source's`, async () => {
       const file = path.join(dir, fx.name);
