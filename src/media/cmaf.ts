@@ -135,6 +135,16 @@ export function audioChunkWindow(c: AudioChunk): { encodeFrom: number; encodeTo:
   };
 }
 
+/**
+ * The source seconds (with -copyts: the source's own timestamps) a chunk's encode reads: from
+ * the plan's first frame plus the chunk's encode start, for its encode window. The Plan step
+ * gives each segment the audio samples of this span (segmentInput.ts).
+ */
+export function audioChunkSpanSec(planStartSec: number, chunk: AudioChunk, rate: number): { start: number; dur: number } {
+  const w = audioChunkWindow(chunk);
+  return { start: planStartSec + w.encodeFrom / rate, dur: (w.encodeTo - w.encodeFrom) / rate };
+}
+
 /** One audio track's output of a chunk encode (tracks.ts AudioOutput, and its file). */
 export interface AudioChunkOutput {
   /** Source stream index (`-map 0:<index>`). */
@@ -152,12 +162,10 @@ export interface AudioChunkOutput {
  * has none (before its audio starts, past its end), as one fMP4 fragment per track with its
  * language and title. The caller keeps packets [keepFrom, keepFrom+keepCount) (isobmff.keepSamples).
  */
-export function buildAudioChunkArgs(p: { input: string; planStartSec: number; chunk: AudioChunk; preset: Preset; tracks: AudioChunkOutput[] }): string[] {
+export function buildAudioChunkArgs(p: { input: string; planStartSec: number; chunk: AudioChunk; preset: Preset; tracks: AudioChunkOutput[]; ownBytes?: boolean }): string[] {
   const rate = p.preset.audio.sampleRate;
-  const w = audioChunkWindow(p.chunk);
   const f = (x: number) => x.toFixed(6);
-  const start = p.planStartSec + w.encodeFrom / rate;
-  const dur = (w.encodeTo - w.encodeFrom) / rate;
+  const { start, dur } = audioChunkSpanSec(p.planStartSec, p.chunk, rate);
   // Resample first so the cut is in output samples; atrim's start may be before the source's
   // audio (the first chunk's pre-roll of a clip), which aresample's first_pts fills with silence.
   const af = [
@@ -170,7 +178,8 @@ export function buildAudioChunkArgs(p: { input: string; planStartSec: number; ch
   // A chunk far into the source seeks there (through the container's index) instead of
   // decoding everything before it; -copyts keeps source timestamps, so the atrim below cuts
   // the same samples either way. One second of slack covers the container's seek granularity.
-  const seek = start > 2 ? ['-ss', f(start - 1)] : [];
+  // The segment's own container (segmentInput.ts) holds only the samples needed: no seek.
+  const seek = start > 2 && !p.ownBytes ? ['-ss', f(start - 1)] : [];
   return ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
     '-protocol_whitelist', protocolWhitelist(p.input), '-format_whitelist', SOURCE_FORMATS, ...seek, '-copyts', '-i', p.input,
     ...p.tracks.flatMap((t) => [

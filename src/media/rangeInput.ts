@@ -215,3 +215,18 @@ export function appendCommand(main: string[], side: string[]): string[] {
   });
   return [...main.slice(0, m + 2), ...sideInputs, ...main.slice(m + 2), ...sideOutputs];
 }
+
+/**
+ * Adds `side`'s outputs to `main` when both read the same single input (a segment's own
+ * container holds its video and audio: one input, one demuxer, read once): `side`'s input and
+ * global options are dropped, its `-map 0:...` kept. Refused when `main` has more than one input
+ * or `side` reads another file.
+ */
+export function appendOutputs(main: string[], side: string[]): string[] {
+  const inputs = (a: string[]) => a.flatMap((x, i) => (x === '-i' ? [a[i + 1]] : []));
+  const mi = inputs(main);
+  const si = inputs(side);
+  if (mi.length !== 1 || si.length !== 1 || mi[0] !== si[0]) throw new Error('appendOutputs: both commands must read the same single input');
+  if (side.some((a) => a === '-filter_complex' || a === '-lavfi' || a === '-ss')) throw new Error('appendOutputs: the side command has its own input timing or graph');
+  return [...main, ...side.slice(side.indexOf('-i') + 2)];
+}

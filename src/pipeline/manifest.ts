@@ -40,7 +40,13 @@ export interface Manifest {
   /** The formats the job publishes (the CMAF pieces are made for any of them). */
   outputs: OutputFormat[];
   /** How segment i reads the source by range (plan.read.mode `range`): seek and frame selection. */
-  segmentReads?: { seek?: string; select: string }[];
+  segmentReads?: { seek?: string; select: string; input?: { at: number; length: number } }[];
+  /**
+   * Segments read their own bytes (segmentInput.ts): the fragmented init made from the source's
+   * moov and the object of per-segment records (`input` of segmentReads places each), or why
+   * segments read the presigned URL instead.
+   */
+  segmentInput?: { init: string; records: string } | { reason: string };
   /** The audio chunks (the same cuts for every audio track), each encoded by the worker of segment `segment`. */
   audioChunks: (AudioChunk & { segment: number })[];
   /** Every audio track the package carries, the default first (its id is `audio`). */

@@ -114,6 +114,9 @@ for (const tc of toolchains) {
         assert.equal(typeof probe.cold_start, 'boolean');
         assert.match(String(probe.function_request_id), /^[0-9a-f-]{36}$/);
         assert.equal(probe.function_name, 'media-transcoder-probe');
+        // Every segment read its own bytes (segmentInput.ts), not the source's URL.
+        const segs = lines.filter((l) => l.message === 'segment done' && l.jobId === detail.jobId);
+        assert.ok(segs.length > 1 && segs.every((l) => l.read === 'own' && (l.sourceRead as { bytes: number }).bytes > 0), 'every segment read its own bytes');
         const metrics = lines.filter((l) => l._aws && l.jobId === undefined && typeof l.SegmentSeconds === 'number');
         assert.ok(metrics.length >= 1, 'segment seconds as EMF metrics');
       });

@@ -13,6 +13,8 @@ import { planAudioChunks } from '../../media/cmaf.js';
 import { planAudioOutputs, planTextOutputs } from '../../media/tracks.js';
 import { planStills } from '../../media/stills.js';
 import type { Manifest, ProbeDocument } from '../manifest.js';
+import type { IndexedPackets } from '../../media/mp4index.js';
+import { planSegmentInput } from './segmentInputPlan.js';
 
 /** What the state keeps of the plan: counts and the Map's indices. */
 export interface PlanSummary {
@@ -88,6 +90,15 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     tracks: info.tracks,
     ffmpegVersion: (await rt.ffmpegCapabilities()).version,
   };
+  // Range reads: each segment reads only its own bytes into a small container (segmentInput.ts).
+  if (manifest.segmentReads) {
+    const own = await planSegmentInput(rt, { jobId: job.jobId, source: job.source, sizeBytes: info.sizeBytes, videoStream: info.video.index, packets: packets as IndexedPackets, plan, audioChunks: manifest.audioChunks, audioOutputs: manifest.audioOutputs, sampleRate: preset.audio.sampleRate });
+    if (own.ok) {
+      manifest.segmentInput = { init: own.init, records: own.records };
+      own.refs.forEach((r, i) => (manifest.segmentReads![i].input = r));
+    } else manifest.segmentInput = { reason: own.reason };
+    log.info('segment input', own.ok ? { records: own.records, bytes: own.bytes } : { reason: own.reason });
+  }
   await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(job.jobId) }, manifest);
   log.info('planned', {
     segments: plan.segments.length,

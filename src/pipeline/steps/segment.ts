@@ -5,7 +5,8 @@ import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { downloadFile, presignGet, putBytes, putJson } from '../../aws/s3.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
-import { appendCommand, buildRangeSegmentEncodeArgs } from '../../media/rangeInput.js';
+import { appendCommand, appendOutputs, buildRangeSegmentEncodeArgs } from '../../media/rangeInput.js';
+import { writeSegmentInput } from './segmentInputPlan.js';
 import { buildAudioChunkArgs, buildCmafSegmentArgs, toCmafOutputs } from '../../media/cmaf.js';
 import { audioPiece, pieceFacts, videoPiece, type PieceFacts } from '../../media/package.js';
 import { packageLayout } from '../../media/manifests.js';
@@ -49,7 +50,14 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     let args: string[];
     const read = m.segmentReads?.[task.index];
     const ranged = m.plan.read?.mode === 'range' && !!read;
-    if (ranged) {
+    // Its own bytes: the samples of this segment (video, and audio for its chunks) fetched by
+    // range into one small container built from the index; ffmpeg reads no moov of the source.
+    const own = ranged && read!.input && m.segmentInput && 'init' in m.segmentInput ? { objects: m.segmentInput, ref: read!.input, file: path.join(dir, 'in.mp4') } : undefined;
+    let sourceRead: { bytes: number; requests: number; ranges: number } | undefined;
+    if (own) {
+      sourceRead = await writeSegmentInput(rt, { ...own, url });
+      args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url: own.file, videoStream: m.video.index, select: read!.select, count: seg.count }), outputs, tb, m.preset);
+    } else if (ranged) {
       args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url, seek: read!.seek, videoStream: m.video.index, select: read!.select, count: seg.count }), outputs, tb, m.preset);
     } else {
       const input = path.join(dir, 'in.nut');
@@ -80,7 +88,8 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     const tick = tb.num / tb.den;
     const chunkTracks = (c: { index: number }) => m.audioOutputs.map((a) => ({ ...a, output: path.join(dir, `${a.id}-${c.index}.mp4`) }));
     for (const c of chunks) {
-      args = appendCommand(args, buildAudioChunkArgs({ input: url, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, tracks: chunkTracks(c) }));
+      if (own) args = appendOutputs(args, buildAudioChunkArgs({ input: own.file, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, tracks: chunkTracks(c), ownBytes: true }));
+      else args = appendCommand(args, buildAudioChunkArgs({ input: url, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, tracks: chunkTracks(c) }));
     }
     const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index}`));
     await assertJobAlive(rt, task.jobId, 'before writing');
@@ -119,7 +128,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       totalMs: Date.now() - started,
     };
     await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.segmentResult(task.jobId, task.index) }, result);
-    log.info('segment done', { index: task.index, frames: seg.count, read: m.plan.read?.mode ?? 'split', audioChunks: chunks.length, audioTracks: m.audioOutputs.length, encodeMs: run.durationMs, totalMs: result.totalMs, threads, host: os.hostname() });
+    log.info('segment done', { index: task.index, frames: seg.count, read: own ? 'own' : (m.plan.read?.mode ?? 'split'), sourceRead, audioChunks: chunks.length, audioTracks: m.audioOutputs.length, encodeMs: run.durationMs, totalMs: result.totalMs, threads, host: os.hostname() });
     return result;
   });
 }
