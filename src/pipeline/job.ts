@@ -231,10 +231,21 @@ export const keys = {
   progressivePartsPrefix: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}/`,
   ecsJob: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/job.json`,
   ecsResult: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/result.json`,
+  /**
+   * Where a package file the job did not ask to publish is kept while other outputs need it
+   * (e.g. the CMAF pieces an MP4-only job joins): work bucket, removed by Cleanup.
+   */
   staged: (jobId: string, name: string) => `jobs/${jobId}/out/${name}`,
-  stagedPrefix: (jobId: string) => `jobs/${jobId}/out/`,
+  /** The HLS/DASH manifests Assemble writes: Publish puts them in the output bucket last. */
+  packageManifest: (jobId: string, name: string) => `jobs/${jobId}/manifests/${name}`,
+  packageManifestsPrefix: (jobId: string) => `jobs/${jobId}/manifests/`,
+  /** One record per multipart upload started into the output bucket (Cleanup aborts them). */
+  multipartUpload: (jobId: string, id: string) => `jobs/${jobId}/uploads/${id}.json`,
+  multipartUploadsPrefix: (jobId: string) => `jobs/${jobId}/uploads/`,
   /** The Distributed Map's ResultWriter prefix (the ASL names it literally). */
   mapResultsPrefix: () => 'map-results',
+  /** A published file: written in place by the step that makes it (output bucket). */
   output: (jobId: string, name: string) => `${jobId}/${name}`,
+  /** Everything the job publishes: removed by Cleanup when the job fails or is canceled. */
   outputPrefix: (jobId: string) => `${jobId}/`,
 };

@@ -46,15 +46,19 @@ function runWorker(env: NodeJS.ProcessEnv): void {
 
   /**
    * Ends the process once: kills any ffmpeg still running, writes the result document (best
-   * effort, a few seconds at most), exits with `code`. The first caller wins.
+   * effort, a few seconds at most), exits with `code`. The first caller wins. A stopped worker
+   * (SIGTERM/SIGINT: StopTask by a cancel or by the polling loop giving up, or a Spot
+   * interruption) writes no result: its job may be cleaned up already (cancel stops the task,
+   * then removes the job's prefixes), and a result written after that would be left behind;
+   * the task's stop reason and exit code say what happened.
    */
-  function finish(code: number, error?: { name: string; code: string; message: string }): Promise<never> {
+  function finish(code: number, error?: { name: string; code: string; message: string }, report = true): Promise<never> {
     finishing ??= (async () => {
       if (signalDescendants('SIGTERM') > 0) {
         await sleep(1500);
         signalDescendants('SIGKILL');
       }
-      if (rt && doc) {
+      if (rt && doc && report) {
         const result: ResultDocument = {
           version: 1,
           jobId: doc.jobId,
@@ -78,9 +82,9 @@ function runWorker(env: NodeJS.ProcessEnv): void {
 
   process.on('SIGTERM', () => {
     log.warn('SIGTERM: stopping ffmpeg and exiting');
-    void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was terminated (SIGTERM) before it finished' });
+    void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was terminated (SIGTERM) before it finished' }, false);
   });
-  process.on('SIGINT', () => void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was interrupted (SIGINT)' }));
+  process.on('SIGINT', () => void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was interrupted (SIGINT)' }, false));
 
   async function main(): Promise<never> {
     let config: Config;
