@@ -1,8 +1,9 @@
 /**
  * What `GET /jobs/{id}` and `GET /jobs` answer, built from the stored job record
  * (src/pipeline/jobStore.ts). The record is written SUBMITTED by the submitter and updated by
- * the event emitter on every state change; while a job is PROGRESSING each segment function
- * adds its index to the record when its result is written.
+ * the event emitter on every state change; while a job is PROGRESSING the segment function
+ * that crosses a 10 % step (or finds the last announcement 60 s old) records the segments
+ * done as it counted them from S3 (src/pipeline/progress.ts: no write per segment).
  */
 import type { JobRecord } from '../pipeline/jobStore.js';
 import type { PublishedOutput } from '../pipeline/outputs.js';
@@ -33,7 +34,7 @@ function redact(e: { code: string; message: string }): { code: string; message: 
   return { code: e.code, message: e.message.replace(/\b(https?|s3):\/\/[^\s"')]+\?[^\s"')]*/gi, '<source URL>') };
 }
 
-/** Progress of a record (segments done are counted on the record by the segment functions). */
+/** Progress of a record (segments done as last recorded by a segment function that announced progress). */
 export function progressOf(rec: JobRecord): JobProgress {
   const total = rec.segmentsTotal && rec.segmentsTotal > 0 ? rec.segmentsTotal : null;
   switch (rec.status) {
