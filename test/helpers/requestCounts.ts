@@ -33,7 +33,7 @@ export function countRequests(client: S3Client | DynamoDBDocumentClient): Reques
       byCommand.set(op, (byCommand.get(op) ?? 0) + 1);
       const raw = args.request?.body;
       if (target && WRITES.has(op) && raw !== undefined) {
-        const text = typeof raw === 'string' ? raw : Buffer.from(raw as Uint8Array).toString('utf8');
+        const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw as Uint8Array);
         const body = JSON.parse(text) as { Key?: { jobId?: { S?: string } }; Item?: { jobId?: { S?: string } } };
         const id = body.Key?.jobId?.S ?? body.Item?.jobId?.S ?? '?';
         writesByJob.set(id, (writesByJob.get(id) ?? 0) + 1);
