@@ -364,7 +364,7 @@ describe('serverless package (offline CloudFormation)', function () {
         assert.equal(vars.OUTPUT_BUCKET.Ref, 'OutputBucket', fn);
         assert.equal(vars.EVENT_BUS_NAME.Ref, 'JobEventBus', fn);
         assert.equal(c.SEGMENT_SECONDS, 4, `${fn}: default segmentSeconds`);
-        assert.equal(c.MAP_MAX_CONCURRENCY, 50, `${fn}: default mapMaxConcurrency`);
+        assert.equal(c.MAP_MAX_CONCURRENCY, 1000, `${fn}: default mapMaxConcurrency`);
         if (STARTER_FUNCTIONS.includes(fn)) assert.deepEqual(vars.STATE_MACHINE_ARN, { Ref: 'TranscodeStateMachine' }, fn);
         else assert.equal(vars.STATE_MACHINE_ARN, undefined, fn);
       }
