@@ -216,6 +216,9 @@ export const keys = {
   piecesPrefix: (jobId: string) => `jobs/${jobId}/pieces/`,
   segmentResult: (jobId: string, seg: number) => `jobs/${jobId}/segments/${pad(seg)}.json`,
   segmentResultsPrefix: (jobId: string) => `jobs/${jobId}/segments/`,
+  /** A segment whose function timed out after its retries (the job goes to ECS). */
+  segmentFallback: (jobId: string, seg: number) => `jobs/${jobId}/fallback/${pad(seg)}.json`,
+  segmentFallbacksPrefix: (jobId: string) => `jobs/${jobId}/fallback/`,
   audio: (jobId: string) => `jobs/${jobId}/audio.m4a`,
   renditions: (jobId: string) => `jobs/${jobId}/renditions.json`,
   /** The subtitle tracks' results (subtitles step), and each one's mov_text track for the MP4s. */

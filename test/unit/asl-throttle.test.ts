@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { jobInput, runAsl, type AslRun } from '../helpers/aslHarness.js';
-import { SegmentFallbackError } from '../../src/pipeline/steps/assemble.js';
+import { SegmentFallbackError } from '../../src/pipeline/steps/fallback.js';
 
 const named = (name: string, message = name) => Object.assign(new Error(message), { name });
 const lambdaJob = () => jobInput({ engine: 'lambda' });
@@ -72,6 +72,8 @@ describe('state machine: Lambda throttling is retried, never a fallback to ECS',
     assert.equal(r.status, 'SUCCEEDED', String(r.error));
     assert.equal(segmentCalls, 4, 'the first try and three retries');
     assert.equal(r.count('SegmentToEcs'), 1);
+    const marked = r.calls.find((c) => c.state === 'SegmentToEcs')!.input as { index: number; phase: string; fallback: { Error: string } };
+    assert.deepEqual([marked.phase, marked.index, marked.fallback.Error], ['fallback', 0, 'Sandbox.Timedout'], 'the Assemble function records which segment timed out, and how');
     assert.equal(r.count('EcsFallback'), 1);
     assert.equal(r.count('EcsSubmit'), 1);
     assert.equal(r.count('EmitError'), 0);

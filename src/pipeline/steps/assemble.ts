@@ -9,8 +9,8 @@ import { audioTrackModel, partRanges, placedParts, progressiveLayout, videoTrack
 import { concatBytes } from '../../media/isobmff.js';
 import type { SubtitleResult } from './subtitles.js';
 import { averageBitrate, dashManifest, hlsPlaylists, packageLayout, peakBitrate, type PackageModel } from '../../media/manifests.js';
-import { EncoderError, PipelineError } from '../../errors.js';
-import { SEGMENT_FALLBACK_ERROR } from '../retryPolicy.js';
+import { EncoderError } from '../../errors.js';
+import { checkSegmentFallbacks } from './fallback.js';
 import { mapLimit } from '../../util/mapLimit.js';
 import { buildSpriteVtt, composeSprite, makePoster } from '../../media/sprite.js';
 import { STILL_TILE, tileCount } from '../../media/stills.js';
@@ -22,27 +22,11 @@ import { readManifest, type Manifest, type RenditionResult, type SegmentResult }
 /** Where a package file was written (output bucket when published, else work; src/pipeline/placement.ts). */
 const place = (rt: Runtime, m: Manifest, rel: string) => placeOf(rt.config, m, rel);
 
-/**
- * Segments of the Map that ended without a result: their function timed out or ran out of
- * memory after its retries, and their Map item caught it (FALLBACK_ERROR_NAMES) so that the
- * Map could succeed. The state machine catches this error by name and runs the job on the ECS
- * worker. Not retried (no Retry matches it).
- */
-export class SegmentFallbackError extends PipelineError {
-  override name = SEGMENT_FALLBACK_ERROR;
-}
-
 /** Reads every segment's result (the facts of its pieces), in segment order; all must be there. */
 async function segmentResults(rt: Runtime, m: Manifest): Promise<SegmentResult[]> {
   const found = await listKeys(rt.s3, rt.config.WORK_BUCKET, keys.segmentResultsPrefix(m.jobId));
   const results = await mapLimit(found, 32, (k) => getJson<SegmentResult>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: k.key }));
   results.sort((a, b) => a.index - b.index);
-  const have = new Set(results.map((r) => r.index));
-  const missing = m.plan.segments.map((_, i) => i).filter((i) => !have.has(i));
-  if (missing.length && results.every((r) => r.index < m.plan.segments.length)) {
-    const shown = missing.slice(0, 10).join(', ') + (missing.length > 10 ? `, ... (${missing.length})` : '');
-    throw new SegmentFallbackError('TIMEOUT', `segment ${shown} has no result: its function timed out or ran out of memory after its retries; the job goes to the ECS worker`);
-  }
   if (results.length !== m.plan.segments.length || results.some((r, i) => r.index !== i)) {
     throw new EncoderError('SEGMENT_MISMATCH', `${results.length} segment results for ${m.plan.segments.length} planned segments`);
   }
@@ -60,6 +44,8 @@ async function segmentResults(rt: Runtime, m: Manifest): Promise<SegmentResult[]
  */
 export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ renditions: string[]; parts: Mp4Part[] }> {
   const started = Date.now();
+  // A segment the Map sent to ECS (its function timed out): the whole job goes there.
+  await checkSegmentFallbacks(rt, job.jobId);
   const m = await readManifest(rt, job.jobId);
   const bucket = rt.config.WORK_BUCKET;
   const results = await segmentResults(rt, m);
