@@ -703,6 +703,11 @@ describe('serverless package (offline CloudFormation)', function () {
       assert.equal(t.Resources.IngestBucket.Properties.NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled, true);
       const rules = t.Resources.WorkBucket.Properties.LifecycleConfiguration.Rules as Json[];
       assert.ok(rules.some((r) => r.Status === 'Enabled' && r.ExpirationInDays === 3 && !r.Prefix && !r.Filter), 'default workRetentionDays (3) over the whole bucket');
+      // MP4s are multipart uploads written in place: an upload Cleanup could not abort goes too;
+      // published objects never expire.
+      const out = t.Resources.OutputBucket.Properties.LifecycleConfiguration.Rules as Json[];
+      assert.ok(out.some((r) => r.Status === 'Enabled' && (r.AbortIncompleteMultipartUpload as Json | undefined)?.DaysAfterInitiation === 2));
+      assert.ok(out.every((r) => r.ExpirationInDays === undefined), 'outputs never expire');
     });
 
     it('the ingest rule matches Object Created in the ingest bucket and targets the ingest function', () => {
