@@ -20,7 +20,7 @@ import { parseInput } from '../pipeline/job.js';
 import { EXIT, exitCodeForError } from '../ecs/exitCodes.js';
 import { JobDocumentSchema, type JobDocument, type ResultDocument } from '../ecs/state.js';
 import { runJobOnOneMachine } from './run.js';
-import { signalDescendants } from './children.js';
+import { descendants, signalDescendants } from './children.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -74,7 +74,10 @@ function runWorker(env: NodeJS.ProcessEnv): void {
       if (code === EXIT.OK) log.info('worker done', { exitCode: code, ms: Date.now() - started, timings });
       else log.error('worker failed', { exitCode: code, error, ms: Date.now() - started });
       // A step still running may have started another ffmpeg meanwhile: none outlives the worker.
+      // Wait (briefly) until they are reaped: a stopped worker writes no result, so nothing
+      // else gives the event loop the moment it needs to collect the killed children.
       signalDescendants('SIGKILL');
+      for (let i = 0; i < 40 && descendants().length > 0; i++) await sleep(50);
       process.exit(code);
     })();
     return finishing;
