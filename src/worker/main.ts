@@ -83,11 +83,16 @@ function runWorker(env: NodeJS.ProcessEnv): void {
     return finishing;
   }
 
+  let stopping = false;
   process.on('SIGTERM', () => {
+    stopping = true;
     log.warn('SIGTERM: stopping ffmpeg and exiting');
     void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was terminated (SIGTERM) before it finished' }, false);
   });
-  process.on('SIGINT', () => void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was interrupted (SIGINT)' }, false));
+  process.on('SIGINT', () => {
+    stopping = true;
+    void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was interrupted (SIGINT)' }, false);
+  });
 
   async function main(): Promise<never> {
     let config: Config;
@@ -99,6 +104,15 @@ function runWorker(env: NodeJS.ProcessEnv): void {
     const jobUri = config.JOB_URI;
     if (!jobUri) return finish(EXIT.CONFIG_ERROR, { name: 'ConfigError', code: 'CONFIG', message: 'JOB_URI is not set' });
     rt = createRuntime(config, { events: { put: async () => Promise.reject(new Error('the worker emits no events')) } });
+    // A stopped worker sends no more S3 requests: the steps still running while it stops its
+    // ffmpeg would otherwise write after a cancel's cleanup (a job document, a result, pieces).
+    rt.s3.middlewareStack.add(
+      (next) => async (args) => {
+        if (stopping) throw new Error('the worker is stopping: no more S3 requests');
+        return next(args);
+      },
+      { step: 'initialize', name: 'workerStopGate' },
+    );
     log = rt.log.logger({ step: 'worker' });
     try {
       doc = parseInput(JobDocumentSchema, await getJson(rt.s3, parseS3Uri(jobUri)), 'job document');

@@ -8,7 +8,9 @@
  * - the job item is written a bounded number of times, not once per segment (1 and 10 segments
  *   here; 100 in test/unit/progress.test.ts through the same code against dynalite);
  * - a job that fails after its pieces and its MP4 uploads were started leaves nothing under its
- *   output prefix, and every multipart upload it started is aborted.
+ *   output prefix, and every multipart upload it started is aborted;
+ * - a job canceled while its ECS worker runs: once the stopped worker has exited, nothing of
+ *   the job is left (the worker writes no late result after the cancel's cleanup).
  */
 import '../../src/util/quietWarnings.js';
 import assert from 'node:assert/strict';
@@ -22,6 +24,11 @@ import { generateSample, type SampleSpec } from '../../src/media/sample.js';
 import { EncoderError } from '../../src/errors.js';
 import { definition as assemble } from '../../functions/assemble.js';
 import { runJob, keysUnder } from '../helpers/stack.js';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { descendants } from '../../src/worker/children.js';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { cancelJob } from '../../src/pipeline/cancel.js';
+import type { LocalTaskEvent } from '../../src/local/ecsRunner.js';
 import { countRequests, type RequestCounts } from '../helpers/requestCounts.js';
 
 describe('outputs in place, progress without a hot key (local stack)', function () {
@@ -95,6 +102,45 @@ describe('outputs in place, progress without a hot key (local stack)', function 
     assert.equal(published.filter((k) => /^cmaf\/240p\/seg-\d+\.m4s$/.test(k)).length, 10, 'one fragment per segment');
     assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${r.jobId}/`), [], 'work prefix cleaned');
     assert.ok(r.writes <= WRITE_BOUND, `${r.writes} writes to the job item for 10 segments`);
+  });
+
+  it('a job canceled while its ECS worker encodes: after the worker exits, nothing of the job is left in either bucket', async () => {
+    const file = path.join(dir, `in-${++n}.mp4`);
+    await generateSample({ durationSec: 20, width: 640, height: 360, fps: 25, audio: true, output: file });
+    const key = `uploads/${n}.mp4`;
+    const ingested = stack.waitForIngest(key);
+    let started: (ev: LocalTaskEvent) => void = () => {};
+    let stopped: (ev: LocalTaskEvent) => void = () => {};
+    const startedP = new Promise<LocalTaskEvent>((r) => (started = r));
+    const stoppedP = new Promise<LocalTaskEvent>((r) => (stopped = r));
+    let jobId = '';
+    const onTask = (ev: LocalTaskEvent) => {
+      if (ev.jobId !== jobId) return;
+      if (ev.type === 'started') started(ev);
+      if (ev.type === 'stopped') stopped(ev);
+    };
+    stack.ecs.on('task', onTask);
+    try {
+      await stack.s3.send(new PutObjectCommand({ Bucket: stack.config.INGEST_BUCKET, Key: key, Body: createReadStream(file), ContentLength: statSync(file).size, Metadata: { preset: 'h264-single-480p', engine: 'ecs' } }));
+      const ing = await ingested;
+      if (!ing.started) throw new Error(`not started: ${ing.reason}`);
+      jobId = ing.jobId;
+      const ev0 = await startedP;
+      // Cancel while an ffmpeg of the worker runs (the worker then takes its time to stop it:
+      // the window in which a late result used to land after the cancel's cleanup).
+      const ffmpegRuns = () => descendants(ev0.pid!).some((p) => { try { return readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('ffmpeg'); } catch { return false; } });
+      for (let i = 0; i < 600 && !ffmpegRuns(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(ffmpegRuns(), 'an ffmpeg of the worker runs');
+      const c = await cancelJob(stack.rt, jobId, stack.rt.log.logger({ step: 'test' }));
+      assert.equal(c.outcome, 'canceled');
+      const ev = await stoppedP;
+      assert.notEqual(ev.exitCode, 0, 'the worker was stopped, not finished');
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${jobId}/`), [], 'no late result.json (or anything) in the work prefix');
+      assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`), [], 'nothing under the output prefix');
+    } finally {
+      stack.ecs.off('task', onTask);
+    }
   });
 
   it('a job that fails after its pieces and MP4 uploads exist: nothing left under its output prefix, its uploads aborted', async () => {
