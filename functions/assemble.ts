@@ -1,23 +1,33 @@
 import { z } from 'zod';
 import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
-import { taskInput } from '../src/pipeline/job.js';
+import { StateErrorSchema, taskInput } from '../src/pipeline/job.js';
 import { ValidationError } from '../src/errors.js';
 import { recordPhase } from '../src/pipeline/phase.js';
 import { assembleCompleteStep, assemblePartStep, assembleStep } from '../src/pipeline/steps/assemble.js';
+import { recordSegmentFallback } from '../src/pipeline/steps/fallback.js';
 
 /**
  * Assemble, in three phases named by the state machine's Task: `layout` (HLS and DASH manifests
  * from the pieces' facts; each MP4 download laid out, its multipart upload started, its parts
  * listed), `part` (one part of one MP4 joined from the fragments and uploaded: the AssembleParts
- * Map runs these in parallel) and `complete` (the uploads completed).
+ * Map runs these in parallel) and `complete` (the uploads completed); and `fallback`, called by
+ * a TranscodeSegments Map item whose segment function timed out after its retries: recorded
+ * for the layout phase, which then sends the job to ECS (src/pipeline/steps/fallback.ts).
  */
 export const definition = defineFunction(
   'assemble',
   taskInput({
-    phase: z.enum(['layout', 'part', 'complete']).default('layout'),
+    phase: z.enum(['layout', 'part', 'complete', 'fallback']).default('layout'),
     part: z.object({ rendition: z.string().min(1), part: z.number().int().min(1) }).optional(),
+    /** Phase `fallback`: the segment and the error its Map item caught. */
+    index: z.number().int().min(0).optional(),
+    fallback: StateErrorSchema.optional(),
   }),
-  async ({ job, phase, part }, { rt, log }) => {
+  async ({ job, phase, part, index, fallback }, { rt, log }) => {
+    if (phase === 'fallback') {
+      if (index === undefined || !fallback) throw new ValidationError('assemble: phase fallback without an index and its error');
+      return recordSegmentFallback(rt, job.jobId, index, fallback, log);
+    }
     if (phase === 'part') {
       if (!part) throw new ValidationError('assemble: phase part without a part');
       return assemblePartStep(rt, { jobId: job.jobId, part }, log);

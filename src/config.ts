@@ -57,7 +57,7 @@ const ConfigSchema = z.object({
    */
   SEGMENT_WORKERS_PER_HOST: z.coerce.number().int().positive().default(1),
   /** Map concurrency handed to the state machine (MaxConcurrencyPath). */
-  MAP_MAX_CONCURRENCY: z.coerce.number().int().min(0).default(100),
+  MAP_MAX_CONCURRENCY: z.coerce.number().int().min(0).default(1000),
   DEFAULT_PRESET: z.string().default('h264-ladder'),
   /** Upper bound for any single ffmpeg/ffprobe run. */
   FFMPEG_TIMEOUT_SECONDS: num(840),

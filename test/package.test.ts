@@ -142,23 +142,49 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       `s3:GetObject ${work}`,
       `s3:PutObject ${work}`,
       `s3:AbortMultipartUpload ${work}`,
+      // the subtitle sidecars, in place
+      's3:PutObject OutputBucket/*',
     ],
-    // transcodeSegment also counts its segment on the job record and may announce a STATUS_UPDATE.
+    // transcodeSegment writes its pieces in place, counts the results (a LIST), reads the job
+    // record once and writes it only when it crosses a progress step (src/pipeline/progress.ts).
     WorkReadWriteRole: [
       ...logs('TranscodeSegment'),
       's3:GetObject IngestBucket/*',
       `s3:GetObject ${work}`,
       `s3:PutObject ${work}`,
       `s3:AbortMultipartUpload ${work}`,
+      's3:PutObject OutputBucket/*',
+      's3:ListBucket WorkBucket',
+      'dynamodb:GetItem JobsTable',
       'dynamodb:UpdateItem JobsTable',
       'events:PutEvents JobEventBus',
     ],
-    // assemble lists the segments' results; assemble and publish record the job's phase.
-    AssembleRole: [...logs('Assemble'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`, 'dynamodb:UpdateItem JobsTable'],
-    PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*', 'dynamodb:UpdateItem JobsTable'],
+    // assemble lists the segments' results; reads the pieces and writes pictures and MP4s in place.
+    AssembleRole: [
+      ...logs('Assemble'),
+      's3:ListBucket WorkBucket',
+      `s3:GetObject ${work}`,
+      `s3:PutObject ${work}`,
+      `s3:AbortMultipartUpload ${work}`,
+      's3:GetObject OutputBucket/*',
+      's3:PutObject OutputBucket/*',
+      's3:AbortMultipartUpload OutputBucket/*',
+      'dynamodb:UpdateItem JobsTable',
+    ],
+    // publish writes the manifests (from work) last and lists what the job wrote in place; assemble and publish record the job's phase.
+    PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*', 's3:ListBucket OutputBucket', 'dynamodb:UpdateItem JobsTable'],
     // The emitter moves the job's record forward (a conditional UpdateItem, creating it when missing).
     EmitEventRole: [...logs('EmitEvent'), 'events:PutEvents JobEventBus', 'dynamodb:UpdateItem JobsTable'],
-    CleanupRole: [...logs('Cleanup'), 's3:ListBucket WorkBucket', `s3:DeleteObject ${work}`, 's3:ListBucket OutputBucket', 's3:DeleteObject OutputBucket/*'],
+    // After a failure cleanup also aborts the job's multipart uploads, from their records.
+    CleanupRole: [
+      ...logs('Cleanup'),
+      's3:ListBucket WorkBucket',
+      `s3:DeleteObject ${work}`,
+      's3:GetObject WorkBucket/jobs/*/uploads/*',
+      's3:AbortMultipartUpload OutputBucket/*',
+      's3:ListBucket OutputBucket',
+      's3:DeleteObject OutputBucket/*',
+    ],
     IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable', 'states:StartExecution TranscodeStateMachine', 'sqs:SendMessage IngestDeadLetterQueue'],
     EcsSubmitRole: [
       ...logs('EcsSubmit'),
@@ -194,6 +220,8 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       's3:DeleteObject WorkBucket/jobs/*',
       's3:ListBucket OutputBucket',
       's3:DeleteObject OutputBucket/*',
+      's3:GetObject WorkBucket/jobs/*/uploads/*',
+      's3:AbortMultipartUpload OutputBucket/*',
       'events:PutEvents JobEventBus',
     ],
     ApiCreateUploadRole: [...logs('ApiCreateUpload'), 's3:PutObject IngestBucket/uploads/*'],
@@ -214,7 +242,18 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       ...['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].map((a) => `${a} arn:ecr:REGION:ACCOUNT:repository/media-transcoder-worker`),
     ],
     // src/worker/run.ts: split, segments with their audio, thumbnails, assemble (which lists the results).
-    WorkerTaskRole: ['s3:GetObject IngestBucket/*', 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, `s3:PutObject ${work}`, `s3:AbortMultipartUpload ${work}`],
+    // It writes in place like the Lambda path, and clears the fan-out's fallback records.
+    WorkerTaskRole: [
+      's3:GetObject IngestBucket/*',
+      's3:ListBucket WorkBucket',
+      `s3:GetObject ${work}`,
+      `s3:PutObject ${work}`,
+      `s3:AbortMultipartUpload ${work}`,
+      's3:DeleteObject WorkBucket/jobs/*/fallback/*',
+      's3:GetObject OutputBucket/*',
+      's3:PutObject OutputBucket/*',
+      's3:AbortMultipartUpload OutputBucket/*',
+    ],
   };
 }
 
@@ -364,7 +403,7 @@ describe('serverless package (offline CloudFormation)', function () {
         assert.equal(vars.OUTPUT_BUCKET.Ref, 'OutputBucket', fn);
         assert.equal(vars.EVENT_BUS_NAME.Ref, 'JobEventBus', fn);
         assert.equal(c.SEGMENT_SECONDS, 4, `${fn}: default segmentSeconds`);
-        assert.equal(c.MAP_MAX_CONCURRENCY, 50, `${fn}: default mapMaxConcurrency`);
+        assert.equal(c.MAP_MAX_CONCURRENCY, 1000, `${fn}: default mapMaxConcurrency`);
         if (STARTER_FUNCTIONS.includes(fn)) assert.deepEqual(vars.STATE_MACHINE_ARN, { Ref: 'TranscodeStateMachine' }, fn);
         else assert.equal(vars.STATE_MACHINE_ARN, undefined, fn);
       }
@@ -664,6 +703,11 @@ describe('serverless package (offline CloudFormation)', function () {
       assert.equal(t.Resources.IngestBucket.Properties.NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled, true);
       const rules = t.Resources.WorkBucket.Properties.LifecycleConfiguration.Rules as Json[];
       assert.ok(rules.some((r) => r.Status === 'Enabled' && r.ExpirationInDays === 3 && !r.Prefix && !r.Filter), 'default workRetentionDays (3) over the whole bucket');
+      // MP4s are multipart uploads written in place: an upload Cleanup could not abort goes too;
+      // published objects never expire.
+      const out = t.Resources.OutputBucket.Properties.LifecycleConfiguration.Rules as Json[];
+      assert.ok(out.some((r) => r.Status === 'Enabled' && (r.AbortIncompleteMultipartUpload as Json | undefined)?.DaysAfterInitiation === 2));
+      assert.ok(out.every((r) => r.ExpirationInDays === undefined), 'outputs never expire');
     });
 
     it('the ingest rule matches Object Created in the ingest bucket and targets the ingest function', () => {

@@ -1,8 +1,9 @@
 /**
  * What `GET /jobs/{id}` and `GET /jobs` answer, built from the stored job record
  * (src/pipeline/jobStore.ts). The record is written SUBMITTED by the submitter and updated by
- * the event emitter on every state change; while a job is PROGRESSING each segment function
- * adds its index to the record when its result is written.
+ * the event emitter on every state change; while a job is PROGRESSING the segment function
+ * that crosses a 10 % step (or finds the last announcement 60 s old) records the segments
+ * done as it counted them from S3 (src/pipeline/progress.ts: no write per segment).
  */
 import type { JobRecord } from '../pipeline/jobStore.js';
 import type { PublishedOutput } from '../pipeline/outputs.js';
@@ -34,9 +35,10 @@ function redact(e: { code: string; message: string }): { code: string; message: 
 }
 
 /**
- * Progress of a record (segments done are counted on the record by the segment functions). Never
- * more done than planned; a CANCELED job keeps the percent it had reached; the phase is the one
- * recorded (TRANSCODING, then ASSEMBLING and PUBLISHING: src/pipeline/phase.ts).
+ * Progress of a record: segments done as recorded by the last segment function that announced
+ * progress (a 10 % step or 60 s; src/pipeline/progress.ts). Never more done than planned; a
+ * CANCELED job keeps the percent it had reached; the phase is the one recorded (TRANSCODING,
+ * then ASSEMBLING and PUBLISHING: src/pipeline/phase.ts).
  */
 export function progressOf(rec: JobRecord): JobProgress {
   const total = rec.segmentsTotal && rec.segmentsTotal > 0 ? rec.segmentsTotal : null;

@@ -4,7 +4,7 @@
  * the last (S3's rule); an UploadPart of a part number already sent replaces it, so a retried
  * worker is harmless.
  */
-import { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3Uri, wrapS3Error, type S3Location } from './s3.js';
 import { EncoderError } from '../errors.js';
 
@@ -51,4 +51,26 @@ export async function completeMultipart(s3: S3Client, loc: S3Location, uploadId:
     return wrapS3Error(err, `CompleteMultipartUpload ${s3Uri(loc)}`);
   }
   return parts.reduce((a, p) => a + p.size, 0);
+}
+
+/** An upload a step started, as recorded for Cleanup (where it writes, and its id). */
+export interface OpenUpload extends S3Location {
+  uploadId: string;
+}
+
+/**
+ * Aborts an upload, freeing its stored parts (a failed job's MP4s). An upload already completed
+ * or aborted (NoSuchUpload) is nothing to do: returns false. Other failures are thrown (a
+ * transient one as TransientError: Cleanup is retried). s3rver serves no AbortMultipartUpload
+ * (405 MethodNotAllowed) and keeps no parts outside the object it completes: also false there.
+ */
+export async function abortMultipart(s3: S3Client, u: OpenUpload): Promise<boolean> {
+  try {
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: u.bucket, Key: u.key, UploadId: u.uploadId }));
+    return true;
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name === 'NoSuchUpload' || name === 'MethodNotAllowed') return false;
+    return wrapS3Error(err, `AbortMultipartUpload ${s3Uri(u)}`);
+  }
 }

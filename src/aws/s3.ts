@@ -181,13 +181,13 @@ export async function copyObject(s3: S3Client, from: S3Location, to: S3Location,
   }
 }
 
-/** Lists every key under a prefix (paged). */
-export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<{ key: string; size: number }[]> {
-  const out: { key: string; size: number }[] = [];
+/** Lists every key under a prefix (paged), with its size and last-modified time (ms). */
+export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<{ key: string; size: number; lastModifiedMs: number }[]> {
+  const out: { key: string; size: number; lastModifiedMs: number }[] = [];
   let token: string | undefined;
   do {
     const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of r.Contents ?? []) out.push({ key: o.Key!, size: o.Size ?? 0 });
+    for (const o of r.Contents ?? []) out.push({ key: o.Key!, size: o.Size ?? 0, lastModifiedMs: o.LastModified?.getTime() ?? 0 });
     token = r.IsTruncated ? r.NextContinuationToken : undefined;
   } while (token);
   return out;

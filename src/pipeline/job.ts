@@ -216,6 +216,9 @@ export const keys = {
   piecesPrefix: (jobId: string) => `jobs/${jobId}/pieces/`,
   segmentResult: (jobId: string, seg: number) => `jobs/${jobId}/segments/${pad(seg)}.json`,
   segmentResultsPrefix: (jobId: string) => `jobs/${jobId}/segments/`,
+  /** A segment whose function timed out after its retries (the job goes to ECS). */
+  segmentFallback: (jobId: string, seg: number) => `jobs/${jobId}/fallback/${pad(seg)}.json`,
+  segmentFallbacksPrefix: (jobId: string) => `jobs/${jobId}/fallback/`,
   audio: (jobId: string) => `jobs/${jobId}/audio.m4a`,
   renditions: (jobId: string) => `jobs/${jobId}/renditions.json`,
   /** The subtitle tracks' results (subtitles step), and each one's mov_text track for the MP4s. */
@@ -231,10 +234,21 @@ export const keys = {
   progressivePartsPrefix: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}/`,
   ecsJob: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/job.json`,
   ecsResult: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/result.json`,
+  /**
+   * Where a package file the job did not ask to publish is kept while other outputs need it
+   * (e.g. the CMAF pieces an MP4-only job joins): work bucket, removed by Cleanup.
+   */
   staged: (jobId: string, name: string) => `jobs/${jobId}/out/${name}`,
-  stagedPrefix: (jobId: string) => `jobs/${jobId}/out/`,
+  /** The HLS/DASH manifests Assemble writes: Publish puts them in the output bucket last. */
+  packageManifest: (jobId: string, name: string) => `jobs/${jobId}/manifests/${name}`,
+  packageManifestsPrefix: (jobId: string) => `jobs/${jobId}/manifests/`,
+  /** One record per multipart upload started into the output bucket (Cleanup aborts them). */
+  multipartUpload: (jobId: string, id: string) => `jobs/${jobId}/uploads/${id}.json`,
+  multipartUploadsPrefix: (jobId: string) => `jobs/${jobId}/uploads/`,
   /** The Distributed Map's ResultWriter prefix (the ASL names it literally). */
   mapResultsPrefix: () => 'map-results',
+  /** A published file: written in place by the step that makes it (output bucket). */
   output: (jobId: string, name: string) => `${jobId}/${name}`,
+  /** Everything the job publishes: removed by Cleanup when the job fails or is canceled. */
   outputPrefix: (jobId: string) => `${jobId}/`,
 };

@@ -78,6 +78,10 @@ export interface JobRecord {
   updatedAt: string;
   executionArn?: string;
   segmentsTotal?: number;
+  /**
+   * Segments whose result was written, as counted at the last progress announcement (each
+   * index once, however often retried; src/pipeline/progress.ts).
+   */
   segmentsDone?: number;
   percent?: number;
   phase?: string;
@@ -163,13 +167,11 @@ const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFail
 const IDENTITY = ['source', 'preset', 'clip', 'correlationId', 'userMetadata', 'submittedAt', 'executionArn'] as const;
 
 /** Item attributes that are storage, not record. */
-const INTERNAL = ['listPk', 'listKey', 'rank', 'doneSet', 'progressStep', 'progressAt'] as const;
+const INTERNAL = ['listPk', 'listKey', 'rank', 'progressStep', 'progressAt'] as const;
 
 function toRecord(item: Record<string, unknown>): JobRecord {
   const rec: Record<string, unknown> = { ...item };
-  const done = item.doneSet instanceof Set ? item.doneSet.size : undefined;
   for (const k of INTERNAL) delete rec[k];
-  if (done !== undefined) rec.segmentsDone = done;
   const r = JobRecordSchema.safeParse(rec);
   if (!r.success) {
     const id = typeof item.jobId === 'string' ? item.jobId.slice(0, 80) : '(no job id)';
@@ -177,6 +179,17 @@ function toRecord(item: Record<string, unknown>): JobRecord {
     throw new JobRecordInvalidError(id, problems, { cause: r.error });
   }
   return r.data;
+}
+
+/** A job's progress fields, as a finished segment reads them. */
+export interface ProgressState {
+  status: JobStatus;
+  updatedAt: string;
+  segmentsTotal?: number;
+  /** The last step announced (a tenth), and when (ms since the epoch). */
+  progressStep?: number;
+  progressAt?: number;
+  executionArn?: string;
 }
 
 /** The job records' table. */
@@ -299,46 +312,50 @@ export class JobStore {
   }
 
   /**
-   * Counts segment `index` as done (a set: a retried segment counts once) while the job is
-   * PROGRESSING; the segments done and planned, or undefined when the job is no longer running.
+   * What a finished segment needs to decide whether it announces progress: the job's status,
+   * planned segments and last announcement. An eventually consistent read (half a read unit;
+   * a stale answer costs at most one conditional write that fails): segments never write the
+   * item to count themselves, so the item is not a hot key (src/pipeline/progress.ts).
    */
-  async segmentDone(jobId: string, index: number): Promise<{ done: number; total?: number; record: JobRecord } | undefined> {
-    try {
-      const r = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { jobId },
-          UpdateExpression: 'ADD doneSet :i',
-          ConditionExpression: '#status = :p',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':i': new Set([index]), ':p': 'PROGRESSING' },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const record = toRecord(r.Attributes ?? {});
-      return { done: record.segmentsDone ?? 0, total: record.segmentsTotal, record };
-    } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      throw err;
-    }
+  async progressState(jobId: string): Promise<ProgressState | undefined> {
+    const r = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { jobId },
+        ProjectionExpression: '#status, #total, #step, #at, #updatedAt, #arn',
+        ExpressionAttributeNames: { '#status': 'status', '#total': 'segmentsTotal', '#step': 'progressStep', '#at': 'progressAt', '#updatedAt': 'updatedAt', '#arn': 'executionArn' },
+      }),
+    );
+    if (!r.Item) return undefined;
+    const i = r.Item as Record<string, unknown>;
+    return {
+      status: i.status as JobStatus,
+      updatedAt: String(i.updatedAt ?? ''),
+      ...(typeof i.segmentsTotal === 'number' ? { segmentsTotal: i.segmentsTotal } : {}),
+      ...(typeof i.progressStep === 'number' ? { progressStep: i.progressStep } : {}),
+      ...(typeof i.progressAt === 'number' ? { progressAt: i.progressAt } : {}),
+      ...(typeof i.executionArn === 'string' ? { executionArn: i.executionArn } : {}),
+    };
   }
 
   /**
-   * Claims the right to announce progress step `step` (a tenth) at `nowMs`: granted to exactly
-   * one caller per step, or once more when `minIntervalMs` has passed since the last claim
-   * (concurrent segment functions race here; the conditional write picks the one emitter).
+   * Claims the right to announce progress step `step` (a tenth) at `nowMs`, recording the
+   * segments counted done: granted to exactly one caller per step, or once more when
+   * `minIntervalMs` has passed since the last claim (concurrent segment functions race here;
+   * the conditional write picks the one emitter). Only callers that cross a step or find the
+   * last announcement stale get here, so the item is written O(1) times per step.
    */
-  async claimProgress(jobId: string, p: { step: number; percent: number; phase: string; nowMs: number; minIntervalMs: number }): Promise<boolean> {
+  async claimProgress(jobId: string, p: { step: number; percent: number; phase: string; nowMs: number; minIntervalMs: number; done: number }): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { jobId },
           // Every name through a placeholder: `percent` and `status` are DynamoDB reserved words.
-          UpdateExpression: 'SET #step = :step, #at = :now, #percent = :pct, #phase = :phase, #updatedAt = :iso',
+          UpdateExpression: 'SET #step = :step, #at = :now, #percent = :pct, #phase = :phase, #updatedAt = :iso, #done = :done',
           ConditionExpression: '#status = :p AND (attribute_not_exists(#step) OR #step < :step OR #at <= :before)',
-          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#step': 'progressStep', '#at': 'progressAt', '#percent': 'percent', '#phase': 'phase' },
-          ExpressionAttributeValues: { ':step': p.step, ':now': p.nowMs, ':before': p.nowMs - p.minIntervalMs, ':pct': p.percent, ':phase': p.phase, ':iso': new Date(p.nowMs).toISOString(), ':p': 'PROGRESSING' },
+          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#step': 'progressStep', '#at': 'progressAt', '#percent': 'percent', '#phase': 'phase', '#done': 'segmentsDone' },
+          ExpressionAttributeValues: { ':step': p.step, ':now': p.nowMs, ':before': p.nowMs - p.minIntervalMs, ':pct': p.percent, ':phase': p.phase, ':iso': new Date(p.nowMs).toISOString(), ':p': 'PROGRESSING', ':done': p.done },
         }),
       );
       return true;

@@ -20,7 +20,7 @@ import { parseInput } from '../pipeline/job.js';
 import { EXIT, exitCodeForError } from '../ecs/exitCodes.js';
 import { JobDocumentSchema, type JobDocument, type ResultDocument } from '../ecs/state.js';
 import { runJobOnOneMachine } from './run.js';
-import { signalDescendants } from './children.js';
+import { descendants, signalDescendants } from './children.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,15 +46,19 @@ function runWorker(env: NodeJS.ProcessEnv): void {
 
   /**
    * Ends the process once: kills any ffmpeg still running, writes the result document (best
-   * effort, a few seconds at most), exits with `code`. The first caller wins.
+   * effort, a few seconds at most), exits with `code`. The first caller wins. A stopped worker
+   * (SIGTERM/SIGINT: StopTask by a cancel or by the polling loop giving up, or a Spot
+   * interruption) writes no result: its job may be cleaned up already (cancel stops the task,
+   * then removes the job's prefixes), and a result written after that would be left behind;
+   * the task's stop reason and exit code say what happened.
    */
-  function finish(code: number, error?: { name: string; code: string; message: string }): Promise<never> {
+  function finish(code: number, error?: { name: string; code: string; message: string }, report = true): Promise<never> {
     finishing ??= (async () => {
       if (signalDescendants('SIGTERM') > 0) {
         await sleep(1500);
         signalDescendants('SIGKILL');
       }
-      if (rt && doc) {
+      if (rt && doc && report) {
         const result: ResultDocument = {
           version: 1,
           jobId: doc.jobId,
@@ -70,17 +74,25 @@ function runWorker(env: NodeJS.ProcessEnv): void {
       if (code === EXIT.OK) log.info('worker done', { exitCode: code, ms: Date.now() - started, timings });
       else log.error('worker failed', { exitCode: code, error, ms: Date.now() - started });
       // A step still running may have started another ffmpeg meanwhile: none outlives the worker.
+      // Wait (briefly) until they are reaped: a stopped worker writes no result, so nothing
+      // else gives the event loop the moment it needs to collect the killed children.
       signalDescendants('SIGKILL');
+      for (let i = 0; i < 40 && descendants().length > 0; i++) await sleep(50);
       process.exit(code);
     })();
     return finishing;
   }
 
+  let stopping = false;
   process.on('SIGTERM', () => {
+    stopping = true;
     log.warn('SIGTERM: stopping ffmpeg and exiting');
-    void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was terminated (SIGTERM) before it finished' });
+    void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was terminated (SIGTERM) before it finished' }, false);
   });
-  process.on('SIGINT', () => void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was interrupted (SIGINT)' }));
+  process.on('SIGINT', () => {
+    stopping = true;
+    void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was interrupted (SIGINT)' }, false);
+  });
 
   async function main(): Promise<never> {
     let config: Config;
@@ -92,6 +104,15 @@ function runWorker(env: NodeJS.ProcessEnv): void {
     const jobUri = config.JOB_URI;
     if (!jobUri) return finish(EXIT.CONFIG_ERROR, { name: 'ConfigError', code: 'CONFIG', message: 'JOB_URI is not set' });
     rt = createRuntime(config, { events: { put: async () => Promise.reject(new Error('the worker emits no events')) } });
+    // A stopped worker sends no more S3 requests: the steps still running while it stops its
+    // ffmpeg would otherwise write after a cancel's cleanup (a job document, a result, pieces).
+    rt.s3.middlewareStack.add(
+      (next) => async (args) => {
+        if (stopping) throw new Error('the worker is stopping: no more S3 requests');
+        return next(args);
+      },
+      { step: 'initialize', name: 'workerStopGate' },
+    );
     log = rt.log.logger({ step: 'worker' });
     try {
       doc = parseInput(JobDocumentSchema, await getJson(rt.s3, parseS3Uri(jobUri)), 'job document');

@@ -9,6 +9,7 @@ import { encoderInfo } from '../media/encoders.js';
 import { splitStep } from '../pipeline/steps/split.js';
 import { transcodeSegmentStep } from '../pipeline/steps/segment.js';
 import { subtitlesStep } from '../pipeline/steps/subtitles.js';
+import { clearSegmentFallbacks } from '../pipeline/steps/fallback.js';
 import { assembleCompleteStep, assemblePartStep, assembleStep } from '../pipeline/steps/assemble.js';
 
 /** How the worker spreads one job over the machine's cores. */
@@ -51,6 +52,9 @@ export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger
     await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(jobId) }, { ...m, ffmpegVersion });
     log.info('encoder', { ffmpegVersion, planned: m.ffmpegVersion });
   }
+  // A fallback from the fan-out: the Map's records of timed-out segments are what sent the job
+  // here; this machine encodes every segment, so its Assemble must not find them.
+  await clearSegmentFallbacks(rt, jobId);
   // The split pass only where the source cannot be read by range (the plan says which).
   if (m.plan.read?.mode !== 'range') await timed('split', () => splitStep(rt, job, log.child({ step: 'split' })));
   const cores = opts.cores ?? os.availableParallelism();

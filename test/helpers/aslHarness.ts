@@ -30,6 +30,7 @@ function defaultStubs(): Record<string, StubHandler> {
     Plan: () => ({ segmentCount: 1, indices: [0], renditions: ['360p'], frameCount: 250, durationSec: 10, hasAudio: false, readMode: 'split', outputCodec: 'h264', segmentEncodeSec: 10 }),
     Split: () => ({ files: 1 }),
     TranscodeSegment: (i) => ({ index: i.index }),
+    SegmentToEcs: (i) => ({ index: i.index, fallback: (i.fallback as Json).Error }),
     Thumbnails: () => ({ tiles: 1 }),
     Assemble: () => ({ renditions: ['360p'], parts: [{ rendition: '360p', part: 1 }, { rendition: '360p', part: 2 }] }),
     AssemblePart: () => ({ bytes: 1 }),

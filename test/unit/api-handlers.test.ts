@@ -100,7 +100,8 @@ describe('API handlers (mocked S3, records in dynalite)', () => {
     assert.equal(await store.create({ ...rec, status: 'SUBMITTED' }), true);
     assert.equal(await store.create({ ...rec, status: 'SUBMITTED' }), false, 'a second create writes nothing');
     await store.advance(rec, 'PROGRESSING', { segmentsTotal: 5 });
-    for (const i of [0, 3, 3]) await store.segmentDone(rec.jobId, i);
+    // Segment functions record the count they announced (src/pipeline/progress.ts).
+    assert.equal(await store.claimProgress(rec.jobId, { step: 4, percent: 40, phase: 'TRANSCODING', nowMs: Date.now(), minIntervalMs: 60_000, done: 2 }), true);
     const r = await call(getJob, 'GET', '/jobs/{id}', event('GET', `/jobs/${rec.jobId}`, { params: { id: rec.jobId } }));
     assert.equal(r.status, 200);
     assert.deepEqual(r.json.progress, { segmentsDone: 2, segmentsTotal: 5, percent: 40, phase: 'TRANSCODING' });
@@ -118,7 +119,7 @@ describe('API handlers (mocked S3, records in dynalite)', () => {
     assert.equal(await store.advance(j, 'PROGRESSING'), undefined, 'no PROGRESSING after COMPLETE');
     assert.equal(await store.advance(j, 'ERROR', { error: { code: 'X', message: 'late' } }), undefined, 'no ERROR after COMPLETE');
     assert.equal(await store.advance(j, 'CANCELED'), undefined, 'no CANCELED after COMPLETE');
-    assert.equal(await store.segmentDone(j.jobId, 1), undefined, 'no progress after COMPLETE');
+    assert.equal(await store.claimProgress(j.jobId, { step: 5, percent: 50, phase: 'TRANSCODING', nowMs: Date.now(), minIntervalMs: 60_000, done: 1 }), false, 'no progress after COMPLETE');
     const got = await store.get(j.jobId);
     assert.deepEqual([got?.status, got?.error, got?.segmentsTotal], ['COMPLETE', undefined, 2]);
     // Concurrent final writes: exactly one wins.

@@ -37,8 +37,11 @@ describe('state machine definition', () => {
       const c = def.States[name].Catch as { ErrorEquals: string[]; Next: string }[];
       // States.ALL must be the last catcher (ASL); only Encode has one before it, the ECS fallback.
       assert.deepEqual(c?.at(-1), { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'EmitError' }, name);
-      assert.equal(c.length, name === 'Encode' ? 2 : 1, name);
+      assert.equal(c.length, name === 'Encode' || name === 'Assemble' ? 2 : 1, name);
     }
+    // Segments that timed out after their retries end their Map item without a result; Assemble
+    // finds them missing and raises SegmentFallback, which sends the job to the ECS worker.
+    assert.deepEqual((def.States.Assemble.Catch as unknown[])[0], { ErrorEquals: ['SegmentFallback'], ResultPath: '$.fallback', Next: 'EcsFallback' });
     // A Lambda timeout or out-of-memory after the retries sends the job to the ECS worker.
     const fallback = (def.States.Encode.Catch as { ErrorEquals: string[]; Next: string; ResultPath: string }[])[0];
     assert.deepEqual([fallback.Next, fallback.ResultPath], ['EcsFallback', '$.fallback']);

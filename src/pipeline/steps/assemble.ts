@@ -3,20 +3,24 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { getBytes, getJson, listKeys, putBytes, putJson } from '../../aws/s3.js';
-import { completeMultipart, createMultipart, uploadPart, type UploadedPart } from '../../aws/multipart.js';
+import { randomUUID } from 'node:crypto';
+import { completeMultipart, createMultipart, uploadPart, type OpenUpload, type UploadedPart } from '../../aws/multipart.js';
 import { audioTrackModel, partRanges, placedParts, progressiveLayout, videoTrackModel, type LaidTrack, type PieceFacts, type Placement } from '../../media/package.js';
 import { concatBytes } from '../../media/isobmff.js';
 import type { SubtitleResult } from './subtitles.js';
 import { averageBitrate, dashManifest, hlsPlaylists, packageLayout, peakBitrate, type PackageModel } from '../../media/manifests.js';
 import { EncoderError } from '../../errors.js';
+import { checkSegmentFallbacks } from './fallback.js';
 import { mapLimit } from '../../util/mapLimit.js';
 import { buildSpriteVtt, composeSprite, makePoster } from '../../media/sprite.js';
 import { STILL_TILE, tileCount } from '../../media/stills.js';
 import { withWorkDir } from '../workdir.js';
+import { placeOf } from '../placement.js';
 import { keys } from '../job.js';
 import { readManifest, type Manifest, type RenditionResult, type SegmentResult } from '../manifest.js';
 
-const staged = (m: Manifest, rel: string) => ({ key: keys.staged(m.jobId, rel) });
+/** Where a package file was written (output bucket when published, else work; src/pipeline/placement.ts). */
+const place = (rt: Runtime, m: Manifest, rel: string) => placeOf(rt.config, m, rel);
 
 /** Reads every segment's result (the facts of its pieces), in segment order; all must be there. */
 async function segmentResults(rt: Runtime, m: Manifest): Promise<SegmentResult[]> {
@@ -35,14 +39,17 @@ async function segmentResults(rt: Runtime, m: Manifest): Promise<SegmentResult[]
  * composed init, the fragments' order and new moof headers (bytes joined, no packet remux), a
  * multipart upload started, and its parts (at least MP4_PART_BYTES each) returned for the
  * AssemblePart workers, which join them in parallel; AssembleComplete completes the uploads.
- * Everything is staged under the job's out/ prefix; Publish copies what the job asked for.
+ * The pictures and the MP4s are written in place (output bucket); the manifests go to the work
+ * bucket, for Publish to write last (the commit point).
  */
 export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ renditions: string[]; parts: Mp4Part[] }> {
   const started = Date.now();
+  // A segment the Map sent to ECS (its function timed out): the whole job goes there.
+  await checkSegmentFallbacks(rt, job.jobId);
   const m = await readManifest(rt, job.jobId);
   const bucket = rt.config.WORK_BUCKET;
   const results = await segmentResults(rt, m);
-  const initOf = (id: string) => getBytes(rt.s3, { bucket, ...staged(m, packageLayout.init(id)) });
+  const initOf = (id: string) => getBytes(rt.s3, place(rt, m, packageLayout.init(id)));
   const model: PackageModel = { video: [], audio: [] };
   const videoInits = await Promise.all(m.renditions.map((r) => initOf(r.name)));
   m.renditions.forEach((r, i) => model.video.push(videoTrackModel(r.name, videoInits[i], results.map((s) => s.pieces[r.name][0]))));
@@ -61,8 +68,10 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
   const pictures = composeStills(rt, m, log);
   const want = new Set(m.outputs);
   const writes: Promise<unknown>[] = [];
-  if (want.has('hls')) for (const [rel, text] of Object.entries(hlsPlaylists(model))) writes.push(putBytes(rt.s3, { bucket, ...staged(m, rel) }, text, 'application/vnd.apple.mpegurl'));
-  if (want.has('dash')) writes.push(putBytes(rt.s3, { bucket, ...staged(m, packageLayout.dash) }, dashManifest(model), 'application/dash+xml'));
+  // The manifests are not published here: Publish writes them last, once every piece is in place.
+  const manifest = (rel: string) => ({ bucket, key: keys.packageManifest(m.jobId, rel) });
+  if (want.has('hls')) for (const [rel, text] of Object.entries(hlsPlaylists(model))) writes.push(putBytes(rt.s3, manifest(rel), text, 'application/vnd.apple.mpegurl'));
+  if (want.has('dash')) writes.push(putBytes(rt.s3, manifest(packageLayout.dash), dashManifest(model), 'application/dash+xml'));
   await Promise.all([...writes, pictures]);
   const manifestsMs = Date.now() - started;
 
@@ -73,10 +82,10 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
     ? await Promise.all(
         subtitles
           .filter((t) => t.movText)
-          .map(async ({ movText: x }) => ({ init: await getBytes(rt.s3, { bucket, key: x!.init }), bases: [x!.baseDecodeTime], keys: [x!.fragment], sizes: [x!.bytes] })),
+          .map(async ({ movText: x }) => ({ init: await getBytes(rt.s3, { bucket, key: x!.init }), bases: [x!.baseDecodeTime], keys: [{ bucket, key: x!.fragment }], sizes: [x!.bytes] })),
       )
     : [];
-  const audioTracks = audio.map((a) => ({ init: a.init, bases: a.facts.map((f) => f.start), keys: a.facts.map((_, k) => staged(m, packageLayout.segment(a.output.id, k)).key), sizes: a.facts.map((f) => f.bytes) }));
+  const audioTracks = audio.map((a) => ({ init: a.init, bases: a.facts.map((f) => f.start), keys: a.facts.map((_, k) => place(rt, m, packageLayout.segment(a.output.id, k))), sizes: a.facts.map((f) => f.bytes) }));
   const frames = m.plan.frameCount;
   const durationMs = Math.round(m.plan.durationSec * 1000);
   const parts: Mp4Part[] = [];
@@ -105,15 +114,16 @@ export interface Mp4Part {
 /** Where one MP4 download's fragments go, written by Assemble for its part workers (work bucket). */
 export interface ProgressiveDoc {
   rendition: string;
-  /** The staged output key and its multipart upload. */
+  /** Where the download is written (in place: output bucket) and its multipart upload. */
+  bucket: string;
   key: string;
   uploadId: string;
   /** Work key of the composed init (moov first, every track). */
   initKey: string;
   /** The video's composition delay (its edit list; offsets made unsigned by it). */
   delay: number;
-  /** Every fragment in file order: its key and its new header. */
-  fragments: (Placement & { key: string })[];
+  /** Every fragment in file order: where it is and its new header. */
+  fragments: (Placement & { bucket: string; key: string })[];
   /** Each part's [from, to) range of fragments. */
   parts: { from: number; to: number }[];
 }
@@ -122,21 +132,24 @@ export interface ProgressiveDoc {
 async function prepareProgressive(
   rt: Runtime,
   m: Manifest,
-  p: { rendition: string; file: string; videoInit: Uint8Array; facts: PieceFacts[]; others: (LaidTrack & { keys: string[]; sizes: number[] })[] },
+  p: { rendition: string; file: string; videoInit: Uint8Array; facts: PieceFacts[]; others: (LaidTrack & { keys: { bucket: string; key: string }[]; sizes: number[] })[] },
 ): Promise<ProgressiveDoc> {
   const bucket = rt.config.WORK_BUCKET;
   if (p.facts.some((f) => f.ctsDelay === undefined)) throw new EncoderError('SEGMENT_MISMATCH', `${p.rendition}: a video piece has no composition delay in its facts (written by an older worker)`);
   const delay = Math.max(0, ...p.facts.map((f) => f.ctsDelay!));
   const last = p.facts[p.facts.length - 1];
   const layout = progressiveLayout({ init: p.videoInit, bases: p.facts.map((f) => f.start), end: last.start + last.duration, delay }, p.others);
-  const videoKey = (k: number) => staged(m, packageLayout.segment(p.rendition, k)).key;
-  const fragments = layout.order.map((x) => ({ ...x, key: x.track === 0 ? videoKey(x.k) : p.others[x.track - 1].keys[x.k] }));
+  const videoAt = (k: number) => place(rt, m, packageLayout.segment(p.rendition, k));
+  const fragments = layout.order.map((x) => ({ ...x, ...(x.track === 0 ? videoAt(x.k) : p.others[x.track - 1].keys[x.k]) }));
   const sizes = layout.order.map((x) => (x.track === 0 ? p.facts[x.k].bytes : p.others[x.track - 1].sizes[x.k]));
   const initKey = keys.progressiveInit(m.jobId, p.rendition);
   await putBytes(rt.s3, { bucket, key: initKey }, layout.init, 'video/mp4');
-  const key = staged(m, p.file).key;
-  const uploadId = await createMultipart(rt.s3, { bucket, key }, 'video/mp4');
-  const doc: ProgressiveDoc = { rendition: p.rendition, key, uploadId, initKey, delay, fragments, parts: partRanges(sizes, layout.init.length, rt.config.MP4_PART_BYTES) };
+  const target = place(rt, m, p.file);
+  const uploadId = await createMultipart(rt.s3, target, 'video/mp4');
+  // Recorded before anything else can fail: Cleanup aborts every upload a failed job started
+  // (ListMultipartUploads is not served by every S3 implementation; s3rver answers NotImplemented).
+  await putJson(rt.s3, { bucket, key: keys.multipartUpload(m.jobId, randomUUID()) }, { ...target, uploadId } satisfies OpenUpload);
+  const doc: ProgressiveDoc = { rendition: p.rendition, ...target, uploadId, initKey, delay, fragments, parts: partRanges(sizes, layout.init.length, rt.config.MP4_PART_BYTES) };
   await putJson(rt.s3, { bucket, key: keys.progressiveDoc(m.jobId, p.rendition) }, doc);
   return doc;
 }
@@ -153,9 +166,9 @@ export async function assemblePartStep(rt: Runtime, task: { jobId: string; part:
   const range = doc.parts[task.part.part - 1];
   if (!range) throw new EncoderError('SEGMENT_MISMATCH', `${task.part.rendition}: part ${task.part.part} of ${doc.parts.length}`);
   const items = doc.fragments.slice(range.from, range.to);
-  const placed = await mapLimit(items, 8, async (x) => placedParts(await getBytes(rt.s3, { bucket, key: x.key }), x, doc.delay));
+  const placed = await mapLimit(items, 8, async (x) => placedParts(await getBytes(rt.s3, { bucket: x.bucket, key: x.key }), x, doc.delay));
   const body = concatBytes([...(task.part.part === 1 ? [await getBytes(rt.s3, { bucket, key: doc.initKey })] : []), ...placed.flat()]);
-  const etag = await uploadPart(rt.s3, { bucket, key: doc.key }, doc.uploadId, task.part.part, body);
+  const etag = await uploadPart(rt.s3, { bucket: doc.bucket, key: doc.key }, doc.uploadId, task.part.part, body);
   // The receipt AssembleComplete completes the upload from (a retry overwrites it with the same part).
   const receipt: UploadedPart = { partNumber: task.part.part, etag, size: body.length };
   await putJson(rt.s3, { bucket, key: keys.progressivePart(task.jobId, task.part.rendition, task.part.part) }, receipt);
@@ -175,7 +188,7 @@ export async function assembleCompleteStep(rt: Runtime, job: { jobId: string }, 
     const doc = await getJson<ProgressiveDoc>(rt.s3, { bucket, key: keys.progressiveDoc(job.jobId, r.name) });
     const receipts = await listKeys(rt.s3, bucket, keys.progressivePartsPrefix(job.jobId, r.name));
     const uploaded = await mapLimit(receipts, 32, (k) => getJson<UploadedPart>(rt.s3, { bucket, key: k.key }));
-    const sizeBytes = await completeMultipart(rt.s3, { bucket, key: doc.key }, doc.uploadId, uploaded, doc.parts.length);
+    const sizeBytes = await completeMultipart(rt.s3, { bucket: doc.bucket, key: doc.key }, doc.uploadId, uploaded, doc.parts.length);
     log.info('rendition assembled', { rendition: r.name, parts: doc.parts.length, fragments: doc.fragments.length, sizeBytes });
     return { ...r, sizeBytes };
   });
@@ -188,7 +201,7 @@ const SPRITE_COLUMNS = 10;
 
 /**
  * The sprite sheet, its WebVTT index and the poster, from the stills the segment workers wrote
- * (tile k of the sprite covers [k, k+1) intervals of the job's timeline), staged for Publish.
+ * (tile k of the sprite covers [k, k+1) intervals of the job's timeline), written in place.
  */
 async function composeStills(rt: Runtime, m: Manifest, log: Logger): Promise<void> {
   const bucket = rt.config.WORK_BUCKET;
@@ -207,9 +220,9 @@ async function composeStills(rt: Runtime, m: Manifest, log: Logger): Promise<voi
     const poster = path.join(dir, 'poster.jpg');
     await makePoster(frame, poster);
     await Promise.all([
-      putBytes(rt.s3, { bucket, key: keys.staged(m.jobId, 'sprite.jpg') }, await readFile(sprite), 'image/jpeg'),
-      putBytes(rt.s3, { bucket, key: keys.staged(m.jobId, 'poster.jpg') }, await readFile(poster), 'image/jpeg'),
-      putBytes(rt.s3, { bucket, key: keys.staged(m.jobId, 'thumbnails.vtt') }, buildSpriteVtt(count, m.thumbnailIntervalSec, m.plan.durationSec, layout, 'sprite.jpg'), 'text/vtt'),
+      putBytes(rt.s3, place(rt, m, 'sprite.jpg'), await readFile(sprite), 'image/jpeg'),
+      putBytes(rt.s3, place(rt, m, 'poster.jpg'), await readFile(poster), 'image/jpeg'),
+      putBytes(rt.s3, place(rt, m, 'thumbnails.vtt'), buildSpriteVtt(count, m.thumbnailIntervalSec, m.plan.durationSec, layout, 'sprite.jpg'), 'text/vtt'),
     ]);
   });
   log.info('stills composed', { tiles: count });

@@ -1,51 +1,49 @@
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
-import { copyObject, getJson, listKeys, s3Uri } from '../../aws/s3.js';
+import { getBytes, getJson, listKeys, putBytes, s3Uri } from '../../aws/s3.js';
 import { mapLimit } from '../../util/mapLimit.js';
 import { keys } from '../job.js';
+import { published } from '../placement.js';
 import { readManifest, type RenditionResult } from '../manifest.js';
 import type { PublishedOutput, TracksReport } from '../outputs.js';
 import type { SubtitleResult } from './subtitles.js';
 import type { EncoderInfo } from '../../media/encoders.js';
 
 const CONTENT_TYPES: Record<string, string> = {
-  mp4: 'video/mp4',
-  m4s: 'video/iso.segment',
   m3u8: 'application/vnd.apple.mpegurl',
   mpd: 'application/dash+xml',
-  jpg: 'image/jpeg',
-  vtt: 'text/vtt',
 };
-
-/** Which staged files a job's outputs publish: manifests, their pieces, downloads, thumbnails. */
-function wanted(name: string, outputs: Set<string>): boolean {
-  if (name.startsWith('hls/')) return outputs.has('hls');
-  if (name.startsWith('dash/')) return outputs.has('dash');
-  if (name.startsWith('cmaf/') || name.startsWith('subs/')) return outputs.has('hls') || outputs.has('dash');
-  if (name.startsWith('mp4/')) return outputs.has('mp4');
-  return true;
-}
 
 const ORDER: PublishedOutput['type'][] = ['hls', 'dash', 'video', 'cmaf', 'subtitles', 'poster', 'sprite', 'vtt'];
 
 /**
- * Copies the staged outputs the job asked for to the output bucket (server-side copies, many at
- * once): outputs appear only once all of them exist. Lists them manifests first, each track's
- * fragments as one folder entry. Also names the ffmpeg that encoded them (the manifest's, which
- * the ECS worker sets to its own), for the COMPLETE event.
+ * The commit of a job's outputs. Everything else (pieces, subtitles, pictures, MP4s) was
+ * written in place under the job's output prefix by the steps that made it; Publish writes the
+ * manifests Assemble left in the work bucket (the only entry points: nothing reaches a piece
+ * before they exist), the HLS master last, then lists the prefix for the COMPLETE event: one
+ * PUT per manifest and one LIST per 1,000 files, no object copied between buckets. Lists the
+ * outputs manifests first, each track's fragments as one folder entry. Also names the ffmpeg that
+ * encoded them (the manifest's, which the ECS worker sets to its own).
  */
 export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ outputs: PublishedOutput[]; encoder: EncoderInfo; tracks: TracksReport }> {
   const work = rt.config.WORK_BUCKET;
+  const out = rt.config.OUTPUT_BUCKET;
   const m = await readManifest(rt, job.jobId);
-  const outputs = new Set<string>(m.outputs);
-  const prefix = keys.stagedPrefix(job.jobId);
-  const staged = (await listKeys(rt.s3, work, prefix)).map((o) => ({ ...o, name: o.key.slice(prefix.length) })).filter((o) => wanted(o.name, outputs));
+  const mprefix = keys.packageManifestsPrefix(job.jobId);
+  const manifests = (await listKeys(rt.s3, work, mprefix)).map((o) => o.key.slice(mprefix.length)).filter((name) => published(name, m.outputs));
+  const isMaster = (name: string) => name.endsWith('master.m3u8');
+  const write = (name: string) =>
+    getBytes(rt.s3, { bucket: work, key: keys.packageManifest(job.jobId, name) }).then((body) => putBytes(rt.s3, { bucket: out, key: keys.output(job.jobId, name) }, body, CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream'));
+  // Media playlists and the MPD, then the master: a player that finds the master finds it all.
+  await mapLimit(manifests.filter((n) => !isMaster(n)), 8, write);
+  await mapLimit(manifests.filter(isMaster), 1, write);
+  const prefix = keys.outputPrefix(job.jobId);
+  const files = (await listKeys(rt.s3, out, prefix)).map((o) => ({ ...o, name: o.key.slice(prefix.length) }));
   const renditions = await getJson<RenditionResult[]>(rt.s3, { bucket: work, key: keys.renditions(job.jobId) });
-  await mapLimit(staged, 32, (o) => copyObject(rt.s3, { bucket: work, key: o.key }, { bucket: rt.config.OUTPUT_BUCKET, key: keys.output(job.jobId, o.name) }, CONTENT_TYPES[o.name.split('.').pop() ?? ''] ?? 'application/octet-stream'));
-  const uri = (name: string) => s3Uri({ bucket: rt.config.OUTPUT_BUCKET, key: keys.output(job.jobId, name) });
+  const uri = (name: string) => s3Uri({ bucket: out, key: keys.output(job.jobId, name) });
   const listed: PublishedOutput[] = [];
   const folders = new Map<string, PublishedOutput>();
-  for (const o of staged) {
+  for (const o of files) {
     if (o.name.startsWith('cmaf/')) {
       const track = o.name.split('/')[1];
       const name = `cmaf/${track}/`;
@@ -72,7 +70,7 @@ export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logg
   // Manifests first (the HLS master before media playlists), then downloads, pieces, pictures.
   const rank = (o: PublishedOutput) => ORDER.indexOf(o.type) * 10 + (o.name.endsWith('master.m3u8') ? 0 : 1);
   listed.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
-  log.info('published', { files: staged.length, outputs: listed.length, bytes: staged.reduce((a, o) => a + o.size, 0) });
+  log.info('published', { manifests: manifests.length, files: files.length, outputs: listed.length, bytes: files.reduce((a, o) => a + o.size, 0) });
   // The Plan records it (capabilitiesOf); Publish has no ffmpeg of its own to ask.
   const encoder: EncoderInfo = { ffmpegVersion: m.ffmpegVersion ?? 'unknown (not recorded by the plan)' };
   const subtitles = await getJson<SubtitleResult[]>(rt.s3, { bucket: work, key: keys.subtitles(job.jobId) });

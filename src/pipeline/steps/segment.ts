@@ -21,11 +21,15 @@ import { keys } from '../job.js';
 import { readManifest, type Manifest, type SegmentResult } from '../manifest.js';
 import { ensureSpace, withWorkDir } from '../workdir.js';
 import { assertJobAlive } from '../jobAlive.js';
+import { placeOf } from '../placement.js';
 
 export type { SegmentResult } from '../manifest.js';
 
-/** The package's pieces are staged under the job's out/ prefix (published when all succeeded). */
-const staged = (m: Manifest, rel: string) => keys.staged(m.jobId, rel);
+/**
+ * Where a piece goes: in place under the job's output prefix when the job publishes it (the
+ * manifests Publish writes last make it reachable), else the work bucket (src/pipeline/placement.ts).
+ */
+const place = (rt: Runtime, m: Manifest, rel: string) => placeOf(rt.config, m, rel);
 
 /**
  * Transcodes one segment into every rendition as CMAF fragments (one decode, one encoder per
@@ -102,10 +106,10 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
         count: seg.count,
         what: `segment ${task.index} ${o.rendition.name}`,
       });
-      await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.segment(o.rendition.name, task.index)) }, piece.fragment, 'video/iso.segment');
+      await putBytes(rt.s3, place(rt, m, packageLayout.segment(o.rendition.name, task.index)), piece.fragment, 'video/iso.segment');
       // Every worker writes the same init; the first one's is kept (the package step checks
       // every worker's digest against it).
-      if (task.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init(o.rendition.name)) }, piece.init, 'video/mp4');
+      if (task.index === 0) await putBytes(rt.s3, place(rt, m, packageLayout.init(o.rendition.name)), piece.init, 'video/mp4');
       pieces[o.rendition.name] = [pieceFacts(piece)];
     }
     await uploadStills(rt, m, stills, dir, task.index);
@@ -113,8 +117,8 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     await mapLimit(chunks, 2, async (c) => {
       for (const t of chunkTracks(c)) {
         const piece = audioPiece(await readFile(t.output), c);
-        await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.segment(t.id, c.index)) }, piece.fragment, 'audio/iso.segment');
-        if (c.index === 0) await putBytes(rt.s3, { bucket: rt.config.WORK_BUCKET, key: staged(m, packageLayout.init(t.id)) }, piece.init, 'audio/mp4');
+        await putBytes(rt.s3, place(rt, m, packageLayout.segment(t.id, c.index)), piece.fragment, 'audio/iso.segment');
+        if (c.index === 0) await putBytes(rt.s3, place(rt, m, packageLayout.init(t.id)), piece.init, 'audio/mp4');
         pieces[t.id].push({ ...pieceFacts(piece), chunk: c.index });
       }
     });

@@ -12,6 +12,7 @@ import { mapLimit } from '../../util/mapLimit.js';
 import { keys } from '../job.js';
 import { readManifest } from '../manifest.js';
 import { withWorkDir } from '../workdir.js';
+import { placeOf } from '../placement.js';
 
 /** One subtitle track as the package step finds it. */
 export interface SubtitleResult extends TextOutput {
@@ -53,7 +54,8 @@ export async function subtitlesStep(rt: Runtime, job: { jobId: string }, log: Lo
       await runProcess(ffmpeg, buildSubtitleVttArgs({ input: url, track: t, output: raw }), { timeoutMs }).catch((e) => classifyEncodeFailure(e, `subtitles ${t.id}`));
       const vtt = shiftVtt(await readFile(raw, 'utf8'), startSec, endSec);
       const sidecar = packageLayout.subtitles(t.id);
-      await putBytes(rt.s3, { bucket, key: keys.staged(job.jobId, sidecar) }, vtt, 'text/vtt');
+      // In place: published with the streaming outputs (src/pipeline/placement.ts).
+      await putBytes(rt.s3, placeOf(rt.config, m, sidecar), vtt, 'text/vtt');
       const cues = vttCues(vtt);
       const out: SubtitleResult = { ...t, cues: cues.count, sidecar };
       if (cues.count && m.outputs.includes('mp4')) {
