@@ -102,7 +102,8 @@ describe('job records: validated when read back, one winner for CANCELED', () =>
     const j = { ...good, jobId: 'j-000000000000000000000072', submittedAt: '2025-01-03T00:00:00.000Z', executionArn: 'arn:exec:72' };
     await store.create({ ...j, status: 'SUBMITTED' });
     await store.advance(j, 'PROGRESSING', { segmentsTotal: 4 });
-    // The cleanup lists the job's work and output prefixes (nothing there): exact request shapes.
+    // The cleanup lists the job's recorded multipart uploads, its output and work prefixes (nothing
+    // there): exact request shapes.
     s3mock.reset();
     s3mock.on(ListObjectsV2Command).resolves({ Contents: [] });
     const del = () => call(cancelJob, 'DELETE', '/jobs/{id}', event('DELETE', `/jobs/${j.jobId}`, { id: j.jobId }));
@@ -115,7 +116,7 @@ describe('job records: validated when read back, one winner for CANCELED', () =>
     assert.deepEqual(canceled.map((e) => JSON.parse(e.Detail).status), ['CANCELED'], 'one CANCELED event (so one webhook)');
     assert.deepEqual(stops, ['arn:exec:72'], 'the execution is stopped once');
     const lists = s3mock.commandCalls(ListObjectsV2Command).map((c) => [c.args[0].input.Bucket, c.args[0].input.Prefix]);
-    assert.deepEqual(lists, [['work', `jobs/${j.jobId}/`], ['output', `${j.jobId}/`]], 'one cleanup');
+    assert.deepEqual(lists, [['work', `jobs/${j.jobId}/uploads/`], ['output', `${j.jobId}/`], ['work', `jobs/${j.jobId}/`]], 'one cleanup');
     const later = await del();
     assert.deepEqual([later.status, later.json.code], [409, 'JOB_ALREADY_FINAL']);
   });
