@@ -11,9 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import { EncoderError } from '../errors.js';
-import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, type AudioChunk } from './cmaf.js';
+import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, withSourceTiming, type AudioChunk } from './cmaf.js';
 import { composeInit, readInit, withEditList } from './init.js';
-import { concatBytes, copyBytes, view, keepSamples, toUnsignedCts, setLastSampleDuration, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
+import { concatBytes, copyBytes, view, keepSamples, toUnsignedCts, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
 import type { AudioTrackModel, SegmentRef, VideoTrackModel } from './manifests.js';
 
 /** A placed piece: the init its worker wrote, the fragment, and the fragment's facts. */
@@ -31,13 +31,15 @@ export function videoPiece(file: Uint8Array, p: { index: number; startTicks: num
   const { init, media } = splitInit(file);
   const defaults = trexDefaults(init);
   const placed = placeFragment(media, { baseDecodeTime: p.startTicks, sequence: p.index + 1 });
-  // The last frame lasts until the next segment's first frame (see setLastSampleDuration).
   const got = readFragments(placed, defaults);
-  const lastDts = got.length === 1 && got[0].samples.length ? sampleTimes(got[0]).dts.at(-1)! : undefined;
-  const fragment = lastDts !== undefined && lastDts < p.startTicks + p.spanTicks ? setLastSampleDuration(placed, p.startTicks + p.spanTicks - lastDts, defaults) : placed;
+  if (got.length !== 1) throw new EncoderError('ENCODER_FAILED', `${p.what}: ${got.length} fragments, expected one`);
+  // The encoder's presentation times are checked, then its decode side is rebuilt from them:
+  // every sample's duration is the source's, the last one's too (cmaf.ts withSourceTiming).
+  checkVideoFragment(got[0], { count: p.count, spanTicks: p.spanTicks, what: p.what });
+  const fragment = withSourceTiming(placed, p.startTicks + p.spanTicks, defaults);
   const frags = readFragments(fragment, defaults);
-  if (frags.length !== 1) throw new EncoderError('ENCODER_FAILED', `${p.what}: ${frags.length} fragments, expected one`);
-  checkVideoFragment(frags[0], { count: p.count, spanTicks: p.spanTicks, what: p.what });
+  const span = sampleTimes(frags[0]).end - frags[0].baseDecodeTime;
+  if (span !== p.spanTicks) throw new EncoderError('ENCODER_FAILED', `${p.what}: the fragment spans ${span} ticks after its timing was set, the segment ${p.spanTicks}`);
   return { init, fragment, info: frags[0] };
 }
 
