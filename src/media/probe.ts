@@ -142,7 +142,8 @@ export function parseStreamProbe(json: string): MediaInfo {
   if (!tb || !v.width || !v.height || !v.codec_name) {
     throw new InputError('INPUT_UNREADABLE', `video stream ${v.index} has no codec, size or time base`);
   }
-  const a = data.streams.find((s) => s.codec_type === 'audio');
+  // An audio stream without a sample rate or channels has no packets (tracks.ts skips it).
+  const a = data.streams.find((s) => s.codec_type === 'audio' && Number(s.sample_rate ?? 0) > 0 && (s.channels ?? 0) > 0);
   const fr = parseRational(v.avg_frame_rate);
   const nb = Number(v.nb_frames);
   return {
