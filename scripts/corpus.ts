@@ -65,7 +65,13 @@ async function fetchPackage(registry: CorpusEntry['registry'], name: string, ver
       if (!tgz) throw new Error(`corpus: npm pack ${name}@${version} wrote no tarball`);
       await client(`files of ${tgz}`, 'tar', ['-xzf', path.join(work, tgz), '-C', into, ...paths], work);
     } else {
-      await client(`${name} from Debian (apt-get download; run apt-get update first if the package is unknown)`, 'apt-get', ['download', name], work);
+      const what = `${name} from Debian (apt-get download)`;
+      await client(what, 'apt-get', ['download', name], work).catch(async (err: Error) => {
+        // A machine whose package lists were never fetched knows no package: fetch them once (root only).
+        if (!/Unable to locate|no installation candidate/i.test(err.message) || process.getuid?.() !== 0) throw err;
+        await client('the Debian package lists (apt-get update)', 'apt-get', ['update', '-qq'], work);
+        await client(what, 'apt-get', ['download', name], work);
+      });
       const deb = (await readdir(work)).find((f) => f.endsWith('.deb'));
       if (!deb) throw new Error(`corpus: apt-get download ${name} wrote no .deb`);
       await client(`files of ${deb}`, 'bash', ['-c', 'deb="$1"; dir="$2"; shift 2; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" "$@"', '_', path.join(work, deb), into, ...paths], work);
