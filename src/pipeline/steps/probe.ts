@@ -41,7 +41,7 @@ async function ffprobe(bin: string, args: string[], timeoutMs: number, what: str
   } catch (err) {
     if (err instanceof ProcessError && err.timedOut) throw new TransientError('TIMEOUT', `ffprobe timed out reading the ${what}`, { cause: err });
     if (err instanceof ProcessError && FORMAT_REFUSED_RE.test(err.stderrTail)) {
-      throw new InputError('INPUT_UNSUPPORTED', 'the container format is not accepted (playlists, concat lists, image sequences and other formats that reference other files are refused)', { cause: err });
+      throw new InputError('INPUT_UNSUPPORTED', 'the container format is not one the pipeline reads video from (it reads MP4/MOV, Matroska/WebM, AVI, MPEG-TS/PS, FLV, MXF and the like; playlists, concat lists, image sequences and raw audio formats such as MP3, AAC, FLAC and WAV are refused)', { cause: err });
     }
     // An MP4/MOV whose index (moov, written last unless faststart) is missing: a cut download
     // or an upload that stopped, not an unreadable format.
