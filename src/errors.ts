@@ -6,28 +6,43 @@
  * (S3 throttling, a killed worker) are.
  */
 
-/** A machine-readable error code carried in the ERROR event. */
-export type ErrorCode =
-  | 'INPUT_EMPTY'
-  | 'INPUT_NOT_FOUND'
-  | 'INPUT_UNREADABLE'
-  | 'INPUT_TRUNCATED'
-  | 'INPUT_NO_VIDEO'
-  | 'INPUT_NO_FRAMES'
-  | 'INPUT_UNSUPPORTED'
-  | 'INPUT_LIMIT_EXCEEDED'
-  | 'INVALID_REQUEST'
-  | 'INVALID_CLIP'
-  | 'UNKNOWN_PRESET'
-  | 'SEGMENT_MISMATCH'
-  | 'ENCODER_FAILED'
-  | 'ENCODER_UNAVAILABLE'
-  | 'TIMEOUT'
-  | 'CONFIG'
+/**
+ * Every machine-readable error code an ERROR event (and a job's `error.code`) can carry. The
+ * table in docs/API.md, the event schema (docs/schemas/job-event.schema.json) and the OpenAPI
+ * document's JobError enumerate exactly these (test/unit/errors-events.test.ts keeps them in step).
+ * Who is at fault: INPUT_* the file, INVALID_* / UNKNOWN_PRESET the request, ENCODER_* and
+ * SEGMENT_MISMATCH the encoder on valid input, the rest the deployment or the run.
+ */
+export const ERROR_CODES = [
+  'INPUT_EMPTY',
+  'INPUT_NOT_FOUND',
+  'INPUT_UNREADABLE',
+  /** Bytes are missing: the file ends before what its own index says it holds. */
+  'INPUT_TRUNCATED',
+  /** The bytes are there but cannot be decoded (zeroed or damaged frame data). */
+  'INPUT_CORRUPT',
+  /** The container's index lies: a box size, an edit list or composition offsets that do not fit the data. */
+  'INPUT_INCONSISTENT',
+  'INPUT_NO_VIDEO',
+  'INPUT_NO_FRAMES',
+  'INPUT_UNSUPPORTED',
+  'INPUT_LIMIT_EXCEEDED',
+  'INVALID_REQUEST',
+  'INVALID_CLIP',
+  'UNKNOWN_PRESET',
+  'SEGMENT_MISMATCH',
+  'ENCODER_FAILED',
+  'ENCODER_UNAVAILABLE',
+  'ENCODER_UNSUPPORTED',
+  'TIMEOUT',
+  'CONFIG',
   /** The local stack's process died while the job ran (recovered at the next start). */
-  | 'INTERRUPTED'
-  | 'ENCODER_UNSUPPORTED'
-  | 'INTERNAL';
+  'INTERRUPTED',
+  'INTERNAL',
+] as const;
+
+/** A machine-readable error code carried in the ERROR event. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Base class: every pipeline error has a code and keeps its cause. */
 export class PipelineError extends Error {
@@ -90,7 +105,9 @@ export function describeFailure(error: string | undefined, cause: unknown): { co
     /* plain text cause */
   }
   const m = CODE_RE.exec(message);
-  if (m) return { code: m[1], message: m[2] };
+  // Only the pipeline's own codes: any other upper-case prefix (a system error such as
+  // `ECONNRESET: ...`) is an internal failure, its text kept whole.
+  if (m && (ERROR_CODES as readonly string[]).includes(m[1])) return { code: m[1], message: m[2] };
   if (error === 'States.Timeout') return { code: 'TIMEOUT', message: message || 'A step timed out' };
   return { code: 'INTERNAL', message: message || error || 'Unknown failure' };
 }

@@ -1,8 +1,9 @@
 /**
  * Whether an ffmpeg writes CMAF fragments with source timing right: a few frames with B-frames
  * and the pipeline's own fragment options, checked by the same rules as every real piece
- * (package.ts videoPiece). The npm-shipped 2018 build fails it (its muxer stretches the first
- * frame of a fragment written with signed composition offsets); Debian's 5.1 passes. Checked
+ * (package.ts videoPiece), and every frame at its known time. The npm-shipped 2018 build fails it
+ * (its muxer stretches the first frame of a fragment written with signed composition offsets,
+ * which moves every later frame); Debian's 5.1 passes. Checked
  * once per process (the runtime memoizes it), at planning, so a job fails before anything is encoded rather than half-way.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { runProcess } from './runner.js';
 import { fragmentMuxerArgs } from './cmaf.js';
 import { videoPiece } from './package.js';
+import { sampleTimes } from './isobmff.js';
 
 const FRAMES = 12;
 /** Encodes FRAMES frames at 25 fps (time base 1/25) with B-frames into one fragment and checks it. */
@@ -25,7 +27,12 @@ async function check(ffmpeg: string): Promise<{ ok: true } | { ok: false; reason
         ...fragmentMuxerArgs({ timescale: 25, negativeCts: true }), out],
       { timeoutMs: 30_000 },
     );
-    videoPiece(await readFile(out), { index: 0, startTicks: 0, spanTicks: FRAMES, count: FRAMES, what: 'CMAF check' });
+    const piece = videoPiece(await readFile(out), { index: 0, startTicks: 0, spanTicks: FRAMES, count: FRAMES, what: 'CMAF check' });
+    // The input's frame times are known here (tick i for frame i): each must come out exactly
+    // (a muxer that stretches the first sample moves every later frame).
+    const pts = [...sampleTimes(piece.info).pts].sort((a, b) => a - b);
+    const wrong = pts.findIndex((t, i) => t !== i);
+    if (wrong >= 0) return { ok: false, reason: `frame ${wrong} is presented at tick ${pts[wrong]}, the source's is ${wrong}` };
     return { ok: true };
   } catch (err) {
     return { ok: false, reason: (err as Error).message };

@@ -5,6 +5,7 @@
  * index this code cannot reproduce exactly (see mp4index.ts), keeps the packet probe.
  */
 import { z } from 'zod';
+import { InputError } from '../errors.js';
 import { buildStreamProbeArgs, type PacketIndex, type ProbeInput } from './probe.js';
 import { indexFromMoov, type IndexedPackets } from './mp4index.js';
 
@@ -116,7 +117,7 @@ export async function locateMoov(src: RangeSource): Promise<MoovLocation> {
     if (size < header) return { ok: false, reason: `box '${type}' at ${off} has an invalid size ${size}` };
     if (type === 'moov') {
       if (size > MAX_MOOV_BYTES) return { ok: false, reason: `the moov is ${size} bytes` };
-      if (off + size > src.size) return { ok: false, reason: 'the moov runs past the end of the file (truncated)' };
+      if (off + size > src.size) await moovPastEnd(src, get, { off, size, header });
       const bytes = (await get(off, size))?.slice();
       if (!bytes) return { ok: false, reason: 'the moov could not be read' };
       // A moov at the start says nothing about the data after it: a box that runs past the end
@@ -145,6 +146,39 @@ export async function locateMoov(src: RangeSource): Promise<MoovLocation> {
 /** Demuxer names (ffprobe format_name) whose index this module reads. */
 export function isMp4Family(formatName: string): boolean {
   return formatName.split(',').some((f) => ['mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2'].includes(f));
+}
+
+/**
+ * A moov whose size (32-bit, or the 64-bit largesize: one rule for both) runs past the end of
+ * the file. Its child boxes are walked in the bytes that exist: if one of them runs past the end,
+ * bytes are missing (INPUT_TRUNCATED, naming the box); if they end exactly at the end of the
+ * file, nothing is missing and the moov's size field lies (INPUT_INCONSISTENT). Either way the
+ * index cannot be trusted, so the file is refused here rather than read by a demuxer that
+ * guesses.
+ */
+async function moovPastEnd(src: RangeSource, get: (off: number, len: number) => Promise<Uint8Array | undefined>, m: { off: number; size: number; header: number }): Promise<never> {
+  const form = m.header === 16 ? '64-bit size' : '32-bit size';
+  let at = m.off + m.header;
+  for (let n = 0; at + 8 <= src.size && n < 100_000; n++) {
+    const h = await get(at, 8);
+    if (!h) break;
+    const dv = new DataView(h.buffer, h.byteOffset, 8);
+    let size = dv.getUint32(0);
+    const type = String.fromCharCode(h[4], h[5], h[6], h[7]);
+    if (size === 1) {
+      const h16 = await get(at, 16);
+      size = h16 ? Number(new DataView(h16.buffer, h16.byteOffset, 16).getBigUint64(8)) : Infinity;
+    } else if (size === 0) size = src.size - at;
+    if (size < 8) break;
+    if (at + size > src.size) {
+      throw new InputError('INPUT_TRUNCATED', `the file is truncated: the moov box at ${m.off} (${form} ${m.size}) is cut short: its '${type}' box at ${at} runs ${at + size - src.size} bytes past the end of the file`);
+    }
+    at += size;
+  }
+  if (at === src.size) {
+    throw new InputError('INPUT_INCONSISTENT', `the moov box at ${m.off} declares ${m.size} bytes (${form}), ${m.off + m.size - src.size} past the end of the file, but the boxes inside it end exactly at the end: its size field is wrong`);
+  }
+  throw new InputError('INPUT_TRUNCATED', `the file is truncated: the moov box at ${m.off} (${form} ${m.size}) runs ${m.off + m.size - src.size} bytes past the end of the file and its last box is cut short`);
 }
 
 /** The index probe's outcome: the packet index with byte ranges, or why the packet probe runs. */

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EncoderError } from '../errors.js';
-import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, type AudioChunk } from './cmaf.js';
+import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, withSourceTiming, type AudioChunk } from './cmaf.js';
 import { composeInit, readInit, withEditList } from './init.js';
 import { concatBytes, copyBytes, view, keepSamples, toUnsignedCts, setLastSampleDuration, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
 import type { AudioTrackModel, SegmentRef, VideoTrackModel } from './manifests.js';
@@ -31,13 +31,21 @@ export function videoPiece(file: Uint8Array, p: { index: number; startTicks: num
   const { init, media } = splitInit(file);
   const defaults = trexDefaults(init);
   const placed = placeFragment(media, { baseDecodeTime: p.startTicks, sequence: p.index + 1 });
-  // The last frame lasts until the next segment's first frame (see setLastSampleDuration).
   const got = readFragments(placed, defaults);
-  const lastDts = got.length === 1 && got[0].samples.length ? sampleTimes(got[0]).dts.at(-1)! : undefined;
-  const fragment = lastDts !== undefined && lastDts < p.startTicks + p.spanTicks ? setLastSampleDuration(placed, p.startTicks + p.spanTicks - lastDts, defaults) : placed;
+  if (got.length !== 1) throw new EncoderError('ENCODER_FAILED', `${p.what}: ${got.length} fragments, expected one`);
+  // The encoder's presentation times are checked first. When its decode timeline fits the
+  // segment, only the last frame is stretched to the segment's end (the next segment's first
+  // frame: see setLastSampleDuration), which keeps the encoder's own decode times, the form
+  // ffmpeg's HLS/DASH demuxers read back exactly. When it does not fit (a reorder delay measured
+  // on a long first frame, e.g. a phone's 184 ms), the decode side is rebuilt from the
+  // presentation times: every sample the source frame's duration (cmaf.ts withSourceTiming).
+  checkVideoFragment(got[0], { count: p.count, spanTicks: p.spanTicks, what: p.what });
+  const end = p.startTicks + p.spanTicks;
+  const lastDts = sampleTimes(got[0]).dts.at(-1)!;
+  const fragment = lastDts < end ? setLastSampleDuration(placed, end - lastDts, defaults) : withSourceTiming(placed, end, defaults);
   const frags = readFragments(fragment, defaults);
-  if (frags.length !== 1) throw new EncoderError('ENCODER_FAILED', `${p.what}: ${frags.length} fragments, expected one`);
-  checkVideoFragment(frags[0], { count: p.count, spanTicks: p.spanTicks, what: p.what });
+  const span = sampleTimes(frags[0]).end - frags[0].baseDecodeTime;
+  if (span !== p.spanTicks) throw new EncoderError('ENCODER_FAILED', `${p.what}: the fragment spans ${span} ticks after its timing was set, the segment ${p.spanTicks}`);
   return { init, fragment, info: frags[0] };
 }
 

@@ -142,7 +142,8 @@ export function parseStreamProbe(json: string): MediaInfo {
   if (!tb || !v.width || !v.height || !v.codec_name) {
     throw new InputError('INPUT_UNREADABLE', `video stream ${v.index} has no codec, size or time base`);
   }
-  const a = data.streams.find((s) => s.codec_type === 'audio');
+  // An audio stream without a sample rate or channels has no packets (tracks.ts skips it).
+  const a = data.streams.find((s) => s.codec_type === 'audio' && Number(s.sample_rate ?? 0) > 0 && (s.channels ?? 0) > 0);
   const fr = parseRational(v.avg_frame_rate);
   const nb = Number(v.nb_frames);
   return {
@@ -196,22 +197,46 @@ export function parsePacketCsv(csv: string): PacketIndex {
 }
 
 /**
- * Checks that the packet index is complete and usable.
+ * Most frames a decoder holds back for reordering: H.264's and HEVC's decoded picture buffer
+ * has at most 16 frames (ITU-T H.264 Annex A, MaxDpbFrames; H.265 A.4.2 maxDpbSize). A frame
+ * presented further from its decode position than this cannot come from a real encoder: the
+ * container's composition offsets lie. Pessimistic: the largest any level allows.
+ */
+export const MAX_REORDER_FRAMES = 16;
+
+/**
+ * Checks that the packet index is complete and usable, and names who is at fault when not.
  *
- * Truncated means the data ends mid-stream: the demuxer says so ("partial file": an MP4 sample
- * table pointing past the end; a missing moov), or the header promises more frames than can be
- * read *and* the last packet was cut short by the end of the file ("Packet corrupt": a cut
- * download of an AVI, whose index at the end is gone). A header frame count that merely
- * disagrees with packets that all demux cleanly (AVI writers that count frames they never
- * wrote, e.g. a header saying 300 for 295) is not truncation: ffmpeg and every player read
- * those files without a warning, so the frames that exist are transcoded. Returns a note for
- * the log in that case.
+ * Truncated (INPUT_TRUNCATED) means bytes are missing: the demuxer says so ("partial file": an
+ * MP4 sample table pointing past the end; a missing moov), or the header promises more frames
+ * than can be read *and* the last packet was cut short by the end of the file ("Packet
+ * corrupt": a cut download of an AVI, whose index at the end is gone). A header frame count that
+ * merely disagrees with packets that all demux cleanly (AVI writers that count frames they never
+ * wrote, e.g. a header saying 300 for 295) is not truncation: ffmpeg and every player read those
+ * files without a warning, so the frames that exist are transcoded. Returns a note for the log.
+ *
+ * Corrupt (INPUT_CORRUPT): the bytes are there but are not valid frame data ("Invalid NAL unit
+ * size" with no partial file). Inconsistent (INPUT_INCONSISTENT): the index lies about the data:
+ * composition offsets the demuxer itself rejects ("CTTS invalid") or that put a frame further
+ * from its decode position than any decoder reorders (MAX_REORDER_FRAMES), or an edit list that
+ * shows none of the frames.
  */
 export function checkPacketIndex(info: MediaInfo, idx: PacketIndex, stderr: string): { note?: string } {
-  if (idx.pts.length === 0) throw new InputError('INPUT_NO_FRAMES', 'the video stream has no readable frames');
-  if (/partial file|Invalid NAL unit size|moov atom not found/i.test(stderr)) {
-    throw new InputError('INPUT_TRUNCATED', 'the file is truncated: ffprobe could not read all of it');
+  const v = `video stream ${info.video.index} (${info.video.codec})`;
+  if (idx.pts.length === 0) throw new InputError('INPUT_NO_FRAMES', `${v} has no readable frames`);
+  if (/partial file|moov atom not found/i.test(stderr)) {
+    throw new InputError('INPUT_TRUNCATED', `the file is truncated: ${firstLine(stderr, /partial file|moov atom not found/i) ?? 'ffprobe could not read all of it'}`);
   }
+  if (/Invalid NAL unit size/i.test(stderr)) {
+    throw new InputError('INPUT_CORRUPT', `${v}: frame data present but not decodable (${firstLine(stderr, /Invalid NAL unit size/i)})`);
+  }
+  if (/CTTS invalid/i.test(stderr)) {
+    throw new InputError('INPUT_INCONSISTENT', `${v}: the composition offsets of the MP4 index (ctts box) are invalid (ffmpeg drops them: frames would be shown in decode order)`);
+  }
+  if (idx.discard && idx.discard.length === idx.pts.length) {
+    throw new InputError('INPUT_INCONSISTENT', `${v}: the edit list (MP4 elst box) shows none of its ${idx.pts.length} frames`);
+  }
+  checkReorder(info, idx);
   let note: string | undefined;
   if (info.video.headerFrames && idx.pts.length < info.video.headerFrames) {
     if (/Packet corrupt|truncat|End of file/i.test(stderr)) {
@@ -221,4 +246,25 @@ export function checkPacketIndex(info: MediaInfo, idx: PacketIndex, stderr: stri
   }
   if (idx.keyframes.length === 0) throw new InputError('INPUT_UNSUPPORTED', 'the video stream has no keyframe');
   return note ? { note } : {};
+}
+
+/** The first stderr line matching `re`, without ffmpeg's `[demuxer @ 0x…]` prefix. */
+function firstLine(stderr: string, re: RegExp): string | undefined {
+  return stderr.split('\n').find((l) => re.test(l))?.replace(/^\[[^\]]*\]\s*/, '').trim();
+}
+
+/**
+ * Refuses presentation times that no decoder produces: a frame shown more than
+ * MAX_REORDER_FRAMES positions away from where it is decoded (tampered composition offsets).
+ */
+function checkReorder(info: MediaInfo, idx: PacketIndex): void {
+  const order = idx.pts.map((_, i) => i).sort((a, b) => idx.pts[a] - idx.pts[b] || a - b);
+  const tick = info.video.timeBase.num / info.video.timeBase.den;
+  for (let rank = 0; rank < order.length; rank++) {
+    const i = order[rank];
+    if (Math.abs(rank - i) > MAX_REORDER_FRAMES) {
+      const where = /mp4|mov/.test(info.formatName) ? 'the MP4 index (ctts box)' : 'the container';
+      throw new InputError('INPUT_INCONSISTENT', `video stream ${info.video.index} (${info.video.codec}): ${where} presents frame ${i} (decode order, dts ${(idx.dts[i] * tick).toFixed(3)} s) at ${(idx.pts[i] * tick).toFixed(3)} s, ${Math.abs(rank - i)} frames from where it is decoded; a decoder reorders at most ${MAX_REORDER_FRAMES}`);
+    }
+  }
 }

@@ -84,7 +84,11 @@ export function parseTracks(json: string): TrackList {
   const out: TrackList = { audio: [], subtitles: [], skipped: [] };
   for (const s of streams) {
     const codec = s.codec_name ?? 'unknown';
-    if (s.codec_type === 'audio') {
+    if (s.codec_type === 'audio' && !(Number(s.sample_rate ?? 0) > 0 && (s.channels ?? 0) > 0)) {
+      // A stream the container lists but never carries (an MPEG-TS PMT naming audio that has no
+      // packet): there is nothing to decode, so it is reported, not encoded.
+      out.skipped.push({ index: s.index, type: 'audio', codec, language: languageOf(s.tags), reason: 'the container lists this audio stream but it has no decodable packets (no sample rate or channels)' });
+    } else if (s.codec_type === 'audio') {
       out.audio.push({
         index: s.index,
         codec,

@@ -20,6 +20,7 @@ import { generateSample } from '../../src/media/sample.js';
 import { definition as ingest } from '../../functions/ingest.js';
 import { frameTimes } from '../helpers/media.js';
 import { keysUnder, objectBytes, runJob } from '../helpers/stack.js';
+import { bframeMp4, moovSizePastEnd, setCtts, setEditMediaTime, zeroFirstGop } from '../helpers/tamper.js';
 
 const MARKER = `SECRET-${randomBytes(8).toString('hex')}`;
 
@@ -95,6 +96,47 @@ describe('hostile input and faults (local stack)', function () {
       await generateSample({ output: f, durationSec: 3, width: 320, height: 240, fps: 25, audio: true });
       await truncate(f, Math.floor((await readFile(f)).length / 2));
     }, ['INPUT_TRUNCATED', 'INPUT_UNREADABLE']);
+  });
+
+  describe('tampered MP4 indexes: the code names who is at fault, the message the box', () => {
+    let plain: Buffer;
+    let fast: Buffer;
+    before(async () => {
+      await bframeMp4(file('plain.mp4'), { faststart: false });
+      await bframeMp4(file('fast.mp4'), { faststart: true });
+      plain = await readFile(file('plain.mp4'));
+      fast = await readFile(file('fast.mp4'));
+    });
+
+    it('composition offsets (ctts) ffmpeg rejects and drops: INPUT_INCONSISTENT, not a silently reordered output', async () => {
+      const d = await expectRefused((f) => writeFile(f, setCtts(fast, 0x7ff00000)), ['INPUT_INCONSISTENT']);
+      assert.match(d.errorMessage!, /ctts/);
+    });
+
+    it('one huge composition offset (ctts) ffmpeg keeps: INPUT_INCONSISTENT naming the frame, not ENCODER_*', async () => {
+      const d = await expectRefused((f) => writeFile(f, setCtts(fast, 0x01000000, 3)), ['INPUT_INCONSISTENT']);
+      assert.match(d.errorMessage!, /ctts.*frame \d+/);
+    });
+
+    it('an edit list (elst) that starts past the media: INPUT_INCONSISTENT, not INVALID_CLIP (no clip was asked for)', async () => {
+      const d = await expectRefused((f) => writeFile(f, setEditMediaTime(fast, 0x7ff00000)), ['INPUT_INCONSISTENT']);
+      assert.match(d.errorMessage!, /elst/);
+    });
+
+    it('a first GOP whose frame data is zeroed: INPUT_CORRUPT (every byte is there), not INPUT_TRUNCATED', async () => {
+      const d = await expectRefused(async (f) => writeFile(f, await zeroFirstGop(file('fast.mp4'), fast)), ['INPUT_CORRUPT']);
+      assert.match(d.errorMessage!, /video stream 0/);
+    });
+
+    it('a moov whose size runs past the end: the same code in its 32-bit and 64-bit forms (INPUT_INCONSISTENT), and a moov cut inside a box is INPUT_TRUNCATED', async () => {
+      const d32 = await expectRefused((f) => writeFile(f, moovSizePastEnd(plain, 4096, 32)), ['INPUT_INCONSISTENT']);
+      const d64 = await expectRefused((f) => writeFile(f, moovSizePastEnd(plain, 4096, 64)), ['INPUT_INCONSISTENT']);
+      assert.match(d32.errorMessage!, /moov box .*32-bit size/);
+      assert.match(d64.errorMessage!, /moov box .*64-bit size/);
+      // The same moov really cut short (the last 200 bytes of the file missing): bytes are missing.
+      const cut = await expectRefused((f) => writeFile(f, plain.subarray(0, plain.length - 200)), ['INPUT_TRUNCATED']);
+      assert.match(cut.errorMessage!, /moov/);
+    });
   });
 
   it('a header claiming a 16000x16000 picture is refused before any decode', async () => {

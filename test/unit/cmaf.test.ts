@@ -1,7 +1,7 @@
 /** Pure parts of the streaming outputs: fragment rewriting, audio chunk arithmetic, args, manifests. */
 import assert from 'node:assert/strict';
 import { concatBytes, keepSamples, makeBox, placeFragment, readFragments, sampleTimes, setLastSampleDuration, toUnsignedCts, view } from '../../src/media/isobmff.js';
-import { AAC_FRAME, audioChunkWindow, buildCmafSegmentArgs, checkVideoFragment, planAudioChunks } from '../../src/media/cmaf.js';
+import { AAC_FRAME, audioChunkWindow, buildCmafSegmentArgs, checkVideoFragment, planAudioChunks, withSourceTiming } from '../../src/media/cmaf.js';
 import { partRanges } from '../../src/media/package.js';
 import { dashManifest, hlsMasterPlaylist, hlsMediaPlaylist, hlsPlaylists, peakBitrate, type PackageModel } from '../../src/media/manifests.js';
 import { PRESETS, selectRenditions } from '../../src/media/presets.js';
@@ -93,11 +93,43 @@ describe('ISO-BMFF fragment rewriting', () => {
     ok.samples[0].sync = true;
     assert.doesNotThrow(() => checkVideoFragment(ok, { count: 4, spanTicks: 2048, what: 's' }));
     assert.throws(() => checkVideoFragment(ok, { count: 5, spanTicks: 2048, what: 's' }), (e: EncoderError) => e.code === 'SEGMENT_MISMATCH');
-    assert.throws(() => checkVideoFragment(ok, { count: 4, spanTicks: 2560, what: 's' }), (e: EncoderError) => e.code === 'ENCODER_UNSUPPORTED');
+    // Frame 1 is presented at 1536: a segment of 1024 ticks ends before it.
+    assert.throws(() => checkVideoFragment(ok, { count: 4, spanTicks: 1024, what: 's' }), (e: EncoderError) => e.code === 'ENCODER_UNSUPPORTED' && /frame 1 .* 1536 ticks, at or past the segment's end 1024/.test(e.message) && !/ffmpeg 5\.1/.test(e.message));
+    const twice = readFragments(fragment({ sizes: [1, 1, 1], cts: [0, 512, 0] }), d)[0];
+    twice.samples[0].sync = true;
+    assert.throws(() => checkVideoFragment(twice, { count: 3, spanTicks: 4096, what: 's' }), /frames 1 and 2 \(decode order\) are both presented at 1024/);
     const shifted = readFragments(fragment({ sizes: [1, 1], cts: [512, 0] }), d)[0];
     shifted.samples[0].sync = true;
     assert.throws(() => checkVideoFragment(shifted, { count: 2, spanTicks: 1024, what: 's' }), (e: EncoderError) => e.code === 'ENCODER_UNSUPPORTED');
   });
+});
+
+describe('source timing of a video fragment (withSourceTiming)', () => {
+  const d = { duration: 512, size: 0, flags: 0 };
+  it('gives every sample the source duration of its frame, the last one until the segment end, presentation unchanged', () => {
+    // What x264 + the mov muxer write for a phone's first frame of 16560 ticks then 3000 (B-frames):
+    // decode durations from the encoder's own clock, presentation times right.
+    const enc = fragment({ sizes: [5, 3, 4, 2], cts: [0, 0, 3000, -16560], durations: [16560, 3000, 16560, 3000], tfdt: 0 });
+    const before = sampleTimes(readFragments(enc, d)[0]);
+    assert.deepEqual(before.pts, [0, 16560, 22560, 19560]);
+    assert.equal(before.end, 39120, 'the encoder\'s decode timeline is longer than the segment');
+    const fixed = withSourceTiming(enc, 25560, d);
+    const info = readFragments(fixed, d)[0];
+    const after = sampleTimes(info);
+    assert.deepEqual(after.pts, before.pts, 'every frame presented where it was');
+    assert.deepEqual(info.samples.map((s) => s.duration), [16560, 3000, 3000, 3000], 'durations: the source frames\' (184 ms, then 33 ms), the last until the end');
+    assert.equal(after.end, 25560);
+    assert.equal(info.trunVersion, 1);
+    assert.deepEqual(sampleBytes(fixed), sampleBytes(enc), 'the samples\' bytes found through the moved data offset');
+  });
+  it('adds duration fields to a trun that had none (constant rate: default durations)', () => {
+    const fixed = withSourceTiming(f0(), 2048, d);
+    const info = readFragments(fixed, d)[0];
+    assert.deepEqual(info.samples.map((s) => s.duration), [512, 512, 512, 512]);
+    assert.deepEqual(sampleTimes(info).pts, [0, 1536, 512, 1024]);
+    assert.deepEqual(sampleBytes(fixed), sampleBytes(f0()));
+  });
+  const f0 = () => fragment({ sizes: [5, 3, 4, 2], cts: [0, 1024, -512, -512], tfdt: 0 });
 });
 
 describe('audio chunks', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { describeFailure, InputError } from '../../src/errors.js';
+import { describeFailure, ERROR_CODES, InputError } from '../../src/errors.js';
+import { readFileSync } from 'node:fs';
 import { buildJobEvent, DETAIL_TYPE } from '../../src/pipeline/events.js';
 
 describe('errors and events', () => {
@@ -96,5 +97,31 @@ describe('job event JSON Schema', () => {
     // Only COMPLETE carries them.
     const progressing = deliver(buildJobEvent({ status: 'PROGRESSING', job, source: 's', busName: 'b', tracks }));
     assert.equal((progressing.detail as { tracks?: unknown }).tracks, undefined);
+  });
+});
+
+describe('error codes documented where users read them', () => {
+  const doc = (f: string) => readFileSync(new URL(`../../docs/${f}`, import.meta.url), 'utf8');
+  it('docs/API.md lists every code of ERROR_CODES and no other', () => {
+    const table = doc('API.md').split('The `errorCode` of an `ERROR` event')[1].split('\n\n').find((b) => b.startsWith('| code'))!;
+    const listed = table.split('\n').slice(2).flatMap((row) => [...row.split('|')[1].matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1]));
+    assert.deepEqual([...new Set(listed)].sort(), [...ERROR_CODES].sort());
+  });
+  it('the event schema and the OpenAPI document enumerate exactly ERROR_CODES', () => {
+    const schema = JSON.parse(doc('schemas/job-event.schema.json'));
+    const enums: string[][] = [];
+    const walk = (o: unknown): void => {
+      if (Array.isArray(o)) return o.forEach(walk);
+      if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) (k === 'errorCode' && (v as { enum?: string[] }).enum ? enums.push((v as { enum: string[] }).enum) : walk(v));
+    };
+    walk(schema);
+    const api = JSON.parse(doc('openapi.json'));
+    walk(api.components.schemas.JobEvent);
+    enums.push(api.components.schemas.JobError.properties.code.enum);
+    assert.equal(enums.length, 3);
+    for (const e of enums) assert.deepEqual([...e].sort(), [...ERROR_CODES].sort());
+  });
+  it('an upper-case prefix that is not a pipeline code is INTERNAL, its text kept', () => {
+    assert.deepEqual(describeFailure('Error', 'ECONNRESET: socket hang up'), { code: 'INTERNAL', message: 'ECONNRESET: socket hang up' });
   });
 });

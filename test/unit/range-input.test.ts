@@ -136,8 +136,8 @@ describe('probe from the index: pure parts', () => {
     assert.match((frag as { reason: string }).reason, /fragmented/);
     const none = await locateMoov(source(Buffer.concat([box('ftyp', 16), box('mdat', 100)])));
     assert.equal(none.ok, false);
-    const cut = await locateMoov(source(Buffer.concat([box('ftyp', 16), box('moov', 100)]).subarray(0, 60)));
-    assert.match((cut as { reason: string }).reason, /truncated/);
+    // A moov cut short is a verdict on the file (bytes are missing), not a fallback to ffprobe.
+    await assert.rejects(locateMoov(source(Buffer.concat([box('ftyp', 16), box('moov', 100)]).subarray(0, 60))), (e: Error & { code?: string }) => e.code === 'INPUT_TRUNCATED' && /moov box at 24 .* is cut short/.test(e.message));
     // faststart: the moov is whole, the mdat after it is cut short.
     const cutData = await locateMoov(source(Buffer.concat([box('ftyp', 16), box('moov', 100), box('mdat', 5000)]).subarray(0, 3000)));
     assert.match((cutData as { reason: string }).reason, /truncated: a box at 132/);

@@ -11,7 +11,7 @@ import { limitsOf } from '../../config.js';
 import { keys, type JobInput } from '../job.js';
 import type { ProbeDocument } from '../manifest.js';
 import type { PacketIndex } from '../../media/probe.js';
-import { buildStreamProbeWithHeadArgs, httpRangeSource, probeIndex, type IndexProbeResult } from '../../media/indexProbe.js';
+import { buildStreamProbeWithHeadArgs, httpRangeSource, locateMoov, probeIndex, type IndexProbeResult } from '../../media/indexProbe.js';
 
 /** Whether the video stream has a decoding delay (B-frames: ffprobe's has_b_frames), which moves ffmpeg's seeks. */
 function hasVideoDelay(streamJson: string, index: number): boolean {
@@ -41,12 +41,17 @@ async function ffprobe(bin: string, args: string[], timeoutMs: number, what: str
   } catch (err) {
     if (err instanceof ProcessError && err.timedOut) throw new TransientError('TIMEOUT', `ffprobe timed out reading the ${what}`, { cause: err });
     if (err instanceof ProcessError && FORMAT_REFUSED_RE.test(err.stderrTail)) {
-      throw new InputError('INPUT_UNSUPPORTED', 'the container format is not accepted (playlists, concat lists, image sequences and other formats that reference other files are refused)', { cause: err });
+      throw new InputError('INPUT_UNSUPPORTED', 'the container format is not one the pipeline reads video from (it reads MP4/MOV, Matroska/WebM, AVI, MPEG-TS/PS, FLV, MXF and the like; playlists, concat lists, image sequences and raw audio formats such as MP3, AAC, FLAC and WAV are refused)', { cause: err });
     }
     // An MP4/MOV whose index (moov, written last unless faststart) is missing: a cut download
     // or an upload that stopped, not an unreadable format.
     if (err instanceof ProcessError && /moov atom not found/i.test(err.stderrTail)) {
       throw new InputError('INPUT_TRUNCATED', 'the file is truncated: its MP4 index (moov atom), which is written at the end, is missing', { cause: err });
+    }
+    // The demuxer ran out of bytes while still reading the container's header (a moov cut
+    // inside one of its boxes): bytes are missing.
+    if (err instanceof ProcessError && /error reading header/i.test(err.stderrTail) && /End of file/i.test(err.stderrTail)) {
+      throw new InputError('INPUT_TRUNCATED', `the file is truncated: it ends inside the container's header (${lastLines(err.stderrTail, 2)})`, { cause: err });
     }
     if (err instanceof ProcessError) {
       throw new InputError('INPUT_UNREADABLE', `not a readable media file: ${lastLines(err.stderrTail, 2) || err.message}`, { cause: err });
@@ -67,10 +72,21 @@ export async function probeStep(rt: Runtime, job: JobInput, log: Logger): Promis
   const url = await presignGet(rt.s3, job.source);
   const timeoutMs = rt.config.FFPROBE_TIMEOUT_SECONDS * 1000;
   // The stream probe also shows the first packets: the check the index probe compares against.
-  const streams = await ffprobe(rt.binaries.ffprobe, buildStreamProbeWithHeadArgs({ url }), timeoutMs, 'streams');
+  const streams = await ffprobe(rt.binaries.ffprobe, buildStreamProbeWithHeadArgs({ url }), timeoutMs, 'streams').catch(async (err: unknown) => {
+    // A header cut short: when it is an MP4's moov, name the box that is cut (locateMoov's verdict).
+    if (err instanceof InputError && err.code === 'INPUT_TRUNCATED') await locateMoov(httpRangeSource(url, head.size)).catch((e: unknown) => { if (e instanceof InputError) throw e; });
+    throw err;
+  });
   const info = parseStreamProbe(streams.stdout);
   info.sizeBytes = head.size;
   checkMediaLimits(info, limits);
+  // A header that lists frames whose data the decoder cannot get a picture format from: the
+  // bytes are there (a cut file fails on its index instead) but undecodable, e.g. a first GOP
+  // overwritten with zeros. ffprobe then lists no packet at all, which alone would read as
+  // "no frames".
+  if (info.video.pixFmt === 'unknown' && (info.video.headerFrames ?? 0) > 0) {
+    throw new InputError('INPUT_CORRUPT', `video stream ${info.video.index} (${info.video.codec}): the header lists ${info.video.headerFrames} frames and their data is present, but no picture can be decoded from the first ones (no picture format found)`);
+  }
   // PQ (HDR10) sources: mastering display and content light usually ride in the bitstream
   // (HEVC SEI), which only a decoded frame reports; one frame is decoded for them.
   if (info.video.colour && hdrTransfer(info.video.colour) === 'pq' && !info.video.colour.masteringDisplay) {
@@ -82,9 +98,11 @@ export async function probeStep(rt: Runtime, job: JobInput, log: Logger): Promis
   // to ffprobe reading every packet (twice the budget; both stay inside the Probe task's 300 s).
   const started = Date.now();
   const source = httpRangeSource(url, head.size);
-  const indexed = await probeIndex(source, { formatName: info.formatName, streamIndex: info.video.index, streamJson: streams.stdout }).catch(
-    (err: unknown): IndexProbeResult => ({ ok: false, reason: `index read failed: ${(err as Error).message}` }),
-  );
+  const indexed = await probeIndex(source, { formatName: info.formatName, streamIndex: info.video.index, streamJson: streams.stdout }).catch((err: unknown): IndexProbeResult => {
+    // A verdict on the file (its index lies, bytes are missing) stands; a failed read falls back.
+    if (err instanceof InputError) throw err;
+    return { ok: false, reason: `index read failed: ${(err as Error).message}` };
+  });
   let packets: PacketIndex;
   let index: ProbeDocument['index'];
   let stderrTail = '';
