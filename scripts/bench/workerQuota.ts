@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { resolveBinaries } from '../../src/media/binaries.js';
 import { getPreset, type Preset } from '../../src/media/presets.js';
 import { describeSource, runPlain } from './plain.js';
@@ -79,7 +79,7 @@ export interface WorkerQuotaResult {
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** ffmpeg's binary and the shared libraries it loads (what a cold sandbox reads from its layer). */
-function ffmpegFiles(ffmpeg: string): string[] {
+export function ffmpegFiles(ffmpeg: string): string[] {
   let out = '';
   try {
     out = execFileSync('ldd', [ffmpeg], { encoding: 'utf8' });
@@ -91,7 +91,7 @@ function ffmpegFiles(ffmpeg: string): string[] {
 }
 
 /** The wrapper the child's stack runs as ffmpeg: segment encodes go into the group, cold, timed. */
-function wrapperScript(real: string, files: string[], log: string): string {
+export function wrapperScript(real: string, files: string[], log: string): string {
   return `#!/bin/bash
 # Written by scripts/bench/workerQuota.ts: segment encodes run in the CPU-quota group, binary cold.
 REAL=${sh(real)}
@@ -131,7 +131,7 @@ function groupScript(real: string): string {
 const evict = (files: string[]) =>
   execFileSync('python3', ['-c', 'import os,sys\nfor f in sys.argv[1:]:\n fd=os.open(f,os.O_RDONLY); os.posix_fadvise(fd,0,0,os.POSIX_FADV_DONTNEED); os.close(fd)', ...files]);
 
-async function setUpGroup(vcpus: number): Promise<number> {
+export async function setUpGroup(vcpus: number): Promise<number> {
   if (!existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')) throw new Error('no cgroup-v1 cpu controller at /sys/fs/cgroup/cpu: the quota measurement needs it (and root)');
   await mkdir(CGROUP, { recursive: true });
   const quotaUs = Math.round(vcpus * PERIOD_US);
@@ -261,6 +261,16 @@ export async function measureWorkerQuota(opts: { results: string; preset: Preset
     };
   } finally {
     await rm(work, { recursive: true, force: true });
+    // The group is empty once its processes ended; leave no group behind.
+    await rmdirQuiet(CGROUP);
+  }
+}
+
+async function rmdirQuiet(dir: string): Promise<void> {
+  try {
+    await rmdir(dir);
+  } catch {
+    /* still in use or already gone */
   }
 }
 
