@@ -3,6 +3,8 @@
  * CPU quota on real content: workerQuota.ts; the probe and plan figures: newPath.ts), models
  * 10- and 60-minute 1080p in three cases (cloudModel.ts), prints the verdict lines and the
  * cost beside MediaConvert's, and writes the doc section and bench-results/model-*.json.
+ * `--reuse-quota` models again from the last measurements (worker-quota-latest.json,
+ * newpath-latest.json) without measuring.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -29,15 +31,27 @@ export interface ModelRun {
   verdicts: Verdict[];
 }
 
+/**
+ * How the segment's encode time is taken: on a quiet machine, the ffmpeg wall time under the
+ * quota (what the function would see, thread scaling included); when the load was too high for
+ * that (the quota is a ceiling, contention takes from it), its CPU seconds over the function's
+ * vCPUs, which assumes the threads use the whole quota (optimistic on thread scaling) and is
+ * consistent with plain ffmpeg's figure (CPU seconds over the cores).
+ */
+export function encodeBasis(q: WorkerQuotaResult): 'wall' | 'cpu' {
+  return q.benchmark ? 'wall' : 'cpu';
+}
+
 /** The model's inputs from the two measurements. */
 export function inputsFrom(q: WorkerQuotaResult, np: Awaited<ReturnType<typeof measureNewPath>>['inputs']): ModelInputs {
   const full = q.segments.filter((s) => s.frames >= 0.9 * Math.max(...q.segments.map((x) => x.frames)));
   const mp4 = q.bytes.mp4.map((o) => o.sizeBytes);
+  const t = encodeBasis(q) === 'wall' ? full.map((s) => s.wallSec) : full.map((s) => s.cpuSec / q.vcpus);
   return {
     fps: q.source.fps,
     segmentSec: q.stats.segmentSec,
-    segmentMedianSec: q.stats.medianWallSec,
-    segmentMaxSec: q.stats.maxWallSec,
+    segmentMedianSec: median(t),
+    segmentMaxSec: Math.max(...t),
     segmentHandlerSec: median(full.map((s) => Math.max(0, s.handlerTotalSec - s.handlerEncodeSec))),
     planChecksSec: median(q.planChecks.coldSec),
     plainSecPerFrame: q.plain.secPerFrame,
@@ -67,8 +81,16 @@ export async function runModel(opts: { results: string; preset: Preset; command:
     quota = await measureWorkerQuota({ results: opts.results, preset: opts.preset, command: opts.command, say: opts.say });
     await writeFile(latest, JSON.stringify(quota, null, 2) + '\n');
   }
-  opts.say('probe, moov and plan figures (newPath.ts) ...');
-  const np = await measureNewPath(path.join(opts.results, 'samples'), path.join(opts.results, 'work-model'), opts.preset);
+  const npLatest = path.join(opts.results, 'newpath-latest.json');
+  let np: Awaited<ReturnType<typeof measureNewPath>>;
+  if (opts.reuseQuota && existsSync(npLatest)) {
+    np = JSON.parse(await readFile(npLatest, 'utf8')) as typeof np;
+    opts.say(`reusing ${path.relative(path.dirname(opts.results), npLatest)}`);
+  } else {
+    opts.say('probe, moov and plan figures (newPath.ts) ...');
+    np = await measureNewPath(path.join(opts.results, 'samples'), path.join(opts.results, 'work-model'), opts.preset);
+    await writeFile(npLatest, JSON.stringify(np, null, 2) + '\n');
+  }
   const inputs = inputsFrom(quota, np.inputs);
   const heights = opts.preset.renditions.map((r) => r.height);
   const { ten, sixty } = modelAll(inputs, heights);
@@ -108,6 +130,8 @@ export function renderModel(r: ModelRun): string {
     `### The cloud model (issue 18): \`${r.command}\``,
     '',
     `Run ${r.startedAt}; load average ${r.load.start.map((x) => f(x)).join(' ')} at start, ${r.load.end.map((x) => f(x)).join(' ')} at end.${r.benchmark ? '' : ` **Not a benchmark: the 1-minute load was above ${MAX_BENCH_LOAD} (shared machine); every CPU figure below is inflated by contention (plain ffmpeg's too), re-run on an idle machine.**`}`,
+    '',
+    `Segment encode time taken as ${encodeBasis(r.quota) === 'wall' ? 'the ffmpeg wall time under the quota (a quiet machine: thread scaling included)' : '**CPU seconds over the function\'s vCPUs** (the load was too high for the wall time under the quota to mean anything; this assumes the x264 threads fill the whole quota, optimistic on thread scaling, and matches plain ffmpeg\'s CPU-over-cores figure)'}.`,
     '',
     'Modelled: the path as it will be after issue 18 item 2 (outputs written in place, so Publish writes only the manifests, last; MaxConcurrency 1,000; progress without a hot key, one item per segment; the segment worker reads only its own samples in a few ranged GETs and hands ffmpeg a small fMP4 built from the index, no moov read per segment). Each term names its ASL state and code. Times in seconds; three cases from the constants table below.',
     '',

@@ -2,7 +2,7 @@
  * A real-content 1080p source for the worker-quota measurement: no 1080p camera or film clip
  * ships in an npm package or a Debian package this machine reaches (searched: the npm and
  * Debian package lists, `apt-cache search video|movie|sample`). Debian's `opencv-doc` ships
- * real clips at lower resolutions: a film trailer (Megamind.avi, 720x528, 23.976 fps, with
+ * real clips at lower resolutions: an animated (CGI) film trailer (Megamind.avi, 720x528, 23.976 fps, with
  * sound), two handheld camera clips (box.mp4, cup.mp4, 640x480, ~30 fps, with sound) and a
  * fixed surveillance camera (vtest.avi, 768x576, 10 fps, silent). They are cropped to 16:9,
  * upscaled to 1920x1080 (lanczos) and converted to 30 fps (frames repeated, never

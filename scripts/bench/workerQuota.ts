@@ -239,7 +239,7 @@ export async function measureWorkerQuota(opts: { results: string; preset: Preset
         fps: source.info.video.avgFrameRate,
         durationSec: source.info.durationSec,
         frames,
-        note: 'Debian opencv-doc clips (film trailer, two handheld camera clips, a fixed camera) cropped to 16:9, upscaled to 1920x1080 (lanczos), 30 fps by repeating frames: no native 1080p real content is reachable here',
+        note: 'Debian opencv-doc clips (an animated film trailer, two handheld camera clips, a fixed camera) cropped to 16:9, upscaled to 1920x1080 (lanczos), 30 fps by repeating frames: no native 1080p real content is reachable here',
       },
       pageCache: `posix_fadvise(DONTNEED) on ffmpeg and its ${files.length - 1} shared libraries before every segment process (pages mapped by another running process stay resident); the local disk re-read is faster than a Lambda layer's first read`,
       ffmpegStart: { coldSec, warmSec },
