@@ -148,6 +148,31 @@ async function ffmpegStart(real: string, files: string[], cold: boolean): Promis
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
+/**
+ * The segments that count: all but short ones (the stretch's last segment, or one cut short by
+ * a keyframe), i.e. at least 3/4 of the median frame count.
+ */
+export function fullSegments(segments: QuotaSegment[]): QuotaSegment[] {
+  const m = median(segments.map((s) => s.frames));
+  return segments.filter((s) => s.frames >= 0.75 * m);
+}
+
+/** Median and slowest of the full segments (wall under the quota, CPU, handler). */
+export function quotaStats(segments: QuotaSegment[], fps: number): WorkerQuotaResult['stats'] {
+  const full = fullSegments(segments);
+  const walls = full.map((s) => s.wallSec);
+  return {
+    medianWallSec: median(walls),
+    maxWallSec: Math.max(...walls),
+    slowestToMedian: Math.max(...walls) / median(walls),
+    medianCpuSec: median(full.map((s) => s.cpuSec)),
+    maxCpuSec: Math.max(...full.map((s) => s.cpuSec)),
+    medianHandlerSec: median(full.map((s) => s.handlerTotalSec)),
+    maxHandlerSec: Math.max(...full.map((s) => s.handlerTotalSec)),
+    segmentSec: median(full.map((s) => s.frames)) / fps,
+  };
+}
+
 /** Runs the measurement; `say` reports progress. */
 export async function measureWorkerQuota(opts: { results: string; preset: Preset; command: string; say: (s: string) => void }): Promise<WorkerQuotaResult> {
   const { say, preset } = opts;
@@ -217,9 +242,6 @@ export async function measureWorkerQuota(opts: { results: string; preset: Preset
     const plainRun = await runPlain(source, preset, work);
     const frames = Math.round(source.info.durationSec * source.info.video.avgFrameRate);
     const cores = os.cpus().length;
-    // Full segments only for the ratio (the last one may be short).
-    const full = segments.filter((s) => s.frames >= 0.9 * Math.max(...segments.map((x) => x.frames)));
-    const walls = full.map((s) => s.wallSec);
     const loadEnd = os.loadavg();
     const benchmark = loadStart[0] <= MAX_BENCH_LOAD && loadEnd[0] <= MAX_BENCH_LOAD;
     return {
@@ -245,16 +267,7 @@ export async function measureWorkerQuota(opts: { results: string; preset: Preset
       ffmpegStart: { coldSec, warmSec },
       planChecks: { memoryMb: planMb, vcpus: planVcpus, coldSec: planCold },
       segments,
-      stats: {
-        medianWallSec: median(walls),
-        maxWallSec: Math.max(...walls),
-        slowestToMedian: Math.max(...walls) / median(walls),
-        medianCpuSec: median(full.map((s) => s.cpuSec)),
-        maxCpuSec: Math.max(...full.map((s) => s.cpuSec)),
-        medianHandlerSec: median(full.map((s) => s.handlerTotalSec)),
-        maxHandlerSec: Math.max(...full.map((s) => s.handlerTotalSec)),
-        segmentSec: median(full.map((s) => s.frames)) / source.info.video.avgFrameRate,
-      },
+      stats: quotaStats(segments, source.info.video.avgFrameRate),
       plain: { wallSec: plainRun.wallSec, cpuSec: plainRun.cpu.total, cores, secPerFrame: plainRun.cpu.total / cores / frames, load1 },
       jobWallSec: job.wallSec,
       bytes: { source: statSync(file).size, mp4: job.outputs.filter((o) => o.name.endsWith('.mp4')) },
@@ -277,6 +290,7 @@ async function rmdirQuiet(dir: string): Promise<void> {
 /** The markdown of a quota run (also printed). */
 export function renderWorkerQuota(r: WorkerQuotaResult): string {
   const f = (x: number, d = 2) => x.toFixed(d);
+  r = { ...r, stats: quotaStats(r.segments, r.source.fps) };
   return [
     `#### Segment worker under a ${f(r.vcpus)}-vCPU quota (\`${r.command}\`)`,
     '',
@@ -288,7 +302,7 @@ export function renderWorkerQuota(r: WorkerQuotaResult): string {
     `| --- | --- | --- | --- | --- | --- | --- |`,
     ...r.segments.map((s) => `| ${s.index} | ${s.frames} | ${f(s.wallSec)} | ${f(s.cpuSec)} | ${f(s.throttledSec)} | ${f(s.handlerTotalSec)} | ${f(s.load1)} |`),
     '',
-    `Full ${f(r.stats.segmentSec, 1)} s segments: median ${f(r.stats.medianWallSec)} s wall, slowest ${f(r.stats.maxWallSec)} s: **slowest / median ${f(r.stats.slowestToMedian)}**; CPU median ${f(r.stats.medianCpuSec)} s, max ${f(r.stats.maxCpuSec)} s.`,
+    `Full segments (all but short ones), median ${f(r.stats.segmentSec, 2)} s of source: ffmpeg median ${f(r.stats.medianWallSec)} s wall, slowest ${f(r.stats.maxWallSec)} s: **slowest / median ${f(r.stats.slowestToMedian)}**; CPU median ${f(r.stats.medianCpuSec)} s, max ${f(r.stats.maxCpuSec)} s: **slowest / median by CPU ${f(r.stats.maxCpuSec / r.stats.medianCpuSec)}**.`,
     `ffmpeg start (\`-version\`) in the group: cold ${r.ffmpegStart.coldSec.map((x) => f(x, 3)).join(', ')} s; warm ${r.ffmpegStart.warmSec.map((x) => f(x, 3)).join(', ')} s.`,
     `A cold Plan's capability checks (\`capabilitiesOf\` + \`writesCmaf\`, src/runtime.ts) under ${f(r.planChecks.vcpus)} vCPU (${r.planChecks.memoryMb} MB), binary cold: ${r.planChecks.coldSec.map((x) => f(x)).join(', ')} s.`,
     `Plain ffmpeg, same source, ${r.plain.cores} cores: ${f(r.plain.wallSec, 1)} s wall, ${f(r.plain.cpuSec, 1)} s CPU = ${f(r.plain.secPerFrame * 1000, 1)} ms per frame over the cores (1-min load ${f(r.plain.load1)} when it started).`,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { AWS, CASES, LAMBDA_MEMORY_MB, PRICES, lambdaVcpus } from '../../scripts/bench/awsConstants.js';
+import { fullSegments, quotaStats, type QuotaSegment } from '../../scripts/bench/workerQuota.js';
 import { jobCost, jobTransitions, modelAll, modelPath, verdicts, type ModelInputs } from '../../scripts/bench/cloudModel.js';
 
 const inputs: ModelInputs = {
@@ -109,5 +110,15 @@ describe('bench: the cloud model', () => {
     assert.ok(Math.abs(c.perOutputMinuteUsd - c.totalUsd / 10) < 1e-12);
     const lambda = c.lines.find((l) => l.item === 'Lambda compute')!;
     assert.ok(Math.abs(lambda.quantity - (2 + 2 + 0.25 + 1500 * (3008 / 1024) + 10 * (3008 / 1024) + 0.5 + 0.5)) < 1e-9);
+  });
+
+  it('the quota stats count every full segment (keyframe-cut lengths vary) and leave out a short last one', () => {
+    const seg = (index: number, frames: number, cpuSec: number): QuotaSegment => ({ index, frames, wallSec: cpuSec / 1.7, cpuSec, throttledSec: 0, handlerEncodeSec: 0, handlerTotalSec: 0, threads: 2, load1: 0 });
+    const segs = [seg(0, 120, 12), seg(1, 131, 13), seg(2, 139, 16), seg(3, 120, 8), seg(4, 120, 8), seg(5, 65, 4)];
+    assert.deepEqual(fullSegments(segs).map((s) => s.index), [0, 1, 2, 3, 4]);
+    const st = quotaStats(segs, 30);
+    assert.equal(st.medianCpuSec, 12);
+    assert.equal(st.maxCpuSec, 16);
+    assert.equal(st.segmentSec, 4);
   });
 });
