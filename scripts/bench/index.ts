@@ -6,8 +6,10 @@
  * per segment and the split/concat throughput. Writes bench-results/<timestamp>.json and this
  * mode's section of docs/BENCHMARKS.md. Full mode: a generated 120 s 1080p source, 3
  * repetitions, 1,000/5,000/10,000 stand-in segments; quick mode: a 30 s 720p clip, 2
- * repetitions, 1,000 segments. `--model`: only the new path's model (newPath.ts), its own
- * doc section.
+ * repetitions, 1,000 segments. `--model`: only the cloud model (modelRun.ts: the segment
+ * worker measured under its CPU quota on real content, every state of the path in three cases,
+ * the cost), its own doc section; `--reuse-quota` takes the last quota measurement.
+ * `--worker-quota`: only that quota measurement (workerQuota.ts), printed and stored.
  */
 import '../../src/util/quietWarnings.js';
 import '../../src/local/polyfill.js';
@@ -27,7 +29,9 @@ import { measureOneCore } from './oneCore.js';
 import { loadAverage, machineInfo } from './machine.js';
 import { writeDoc } from './report.js';
 import { median } from './stats.js';
-import { renderNewPath, runNewPathModel, writeNewPathDoc } from './newPath.js';
+import { writeNewPathDoc } from './newPath.js';
+import { renderModel, runModel, saveModelRun } from './modelRun.js';
+import { renderWorkerQuota, runWorkerQuota } from './workerQuota.js';
 import type { OrchestrationResult } from './child-orchestration.js';
 import type { BenchResult, Comparison, SourceResult, TargetCheck } from './types.js';
 
@@ -176,12 +180,15 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false },
       model: { type: 'boolean', default: false },
+      'worker-quota': { type: 'boolean', default: false },
+      'reuse-quota': { type: 'boolean', default: false },
       reps: { type: 'string' },
       preset: { type: 'string', default: 'h264-ladder' },
       'segment-seconds': { type: 'string', default: '4' },
     },
   });
-  if (values.model) return modelOnly(getPreset(values.preset!));
+  if (values['worker-quota']) return quotaOnly(values.preset!);
+  if (values.model) return modelOnly(getPreset(values.preset!), values['reuse-quota']!);
   const mode = values.quick ? 'quick' : 'full';
   const cfg = MODES[mode];
   const reps = values.reps ? Number(values.reps) : cfg.reps;
@@ -244,20 +251,25 @@ async function main(): Promise<void> {
   for (const t of result.targets) say(`  ${t.met === null ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`);
 }
 
-/** `--model`: measure the new path's inputs, model 10 and 60 minutes, print and document. */
-async function modelOnly(preset: Preset): Promise<void> {
-  const argv = process.argv.slice(2);
-  const command = `npm run bench -- ${argv.join(' ')}`;
-  const load = loadAverage();
-  const startedAt = new Date().toISOString();
-  const work = path.join(RESULTS, 'work-model');
-  const r = await runNewPathModel(path.join(RESULTS, 'samples'), work, preset);
-  const md = renderNewPath(r, command, startedAt, load);
-  await mkdir(RESULTS, { recursive: true });
-  await writeFile(path.join(RESULTS, `model-${startedAt.replace(/[:.]/g, '-')}.json`), JSON.stringify({ command, startedAt, load, ...r }, null, 2) + '\n');
+/** `--model`: measure, model 10 and 60 minutes in three cases, print the verdicts, document. */
+async function modelOnly(preset: Preset, reuseQuota: boolean): Promise<void> {
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  say(`${command}: load average ${loadAverage().join(' ')}`);
+  const r = await runModel({ results: RESULTS, preset, command, reuseQuota, say });
+  await saveModelRun(RESULTS, r);
+  const md = renderModel(r);
   await writeNewPathDoc(DOC, md, preset.name);
   process.stdout.write(md + '\n');
-  for (const t of r.targets) say(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`);
+  if (!r.benchmark) say(`WARNING: load average ${r.load.start.map((x) => x.toFixed(2)).join(' ')} at start: not a benchmark (CPU figures inflated by contention)`);
+  for (const v of r.verdicts) process.stdout.write(v.line + '\n');
+}
+
+/** `--worker-quota`: the segment worker under its CPU quota, alone. */
+async function quotaOnly(preset: string): Promise<void> {
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  say(`${command}: load average ${loadAverage().join(' ')}`);
+  const r = await runWorkerQuota(RESULTS, preset, command, say);
+  process.stdout.write(renderWorkerQuota(r) + '\n');
 }
 
 main().catch((err: unknown) => {

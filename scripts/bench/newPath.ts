@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- --model`: measures on this machine what the new path's model needs
- * (newPathModel.ts) and models 10- and 60-minute 1080p sources at Map concurrency 1,000.
+ * Measures on this machine the probe, moov and plan figures the cloud model needs (cloudModel.ts,
+ * through modelRun.ts); its plain and segment figures on generated sources are kept as notes.
  *
  * Measured: plain ffmpeg's wall time per frame (the full ladder, one process, this machine's
  * cores) on a generated 12 s 1080p source; the stream probe and the index probe of that source
@@ -35,17 +35,42 @@ import { finalStatsCollector, withFinalStats } from '../../src/media/encoderStat
 import { RangeServer } from '../../test/helpers/rangeServer.js';
 import { describeSource, runPlain } from './plain.js';
 import { childrenCpu, selfCpu, cpuDelta } from './proc.js';
-import { modelNewPath, newPathTargets, scaleCpu, NEW_PATH_ASSUMPTIONS, ASSUMPTION_SOURCES, type NewPathInputs, type NewPathResult } from './newPathModel.js';
 
 const say = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
-/** Everything `--model` measured and modelled, written to bench-results and the doc. */
-export interface NewPathRun {
-  inputs: NewPathInputs;
-  notes: string[];
-  tenMinutes: NewPathResult;
-  sixtyMinutes: NewPathResult;
-  targets: { name: string; target: string; measured: string; met: boolean }[];
+/** SEGMENT_SECONDS default: the plan's segment length. */
+const SEGMENT_SECONDS = 4;
+
+/** What newPath.ts measured on this machine. */
+export interface NewPathInputs {
+  /** Frame rate of the 1080p source and the source's video+audio bytes per second. */
+  fps: number;
+  sourceBytesPerSec: number;
+  /** Plain ffmpeg, one process, every rendition, on this machine's cores: wall seconds per frame. */
+  plainSecPerFrame: number;
+  /** The stream probe (ffprobe over HTTP, with the first packets): wall s and bytes read. */
+  streamProbeSec: number;
+  streamProbeBytes: number;
+  /** moov bytes per second of source (measured on a 60-minute file) and parse time per second. */
+  moovBytesPerSec: number;
+  moovParseSecPerSourceSec: number;
+  /** planSegments on a 60-minute packet index, per second of source. */
+  planSecPerSourceSec: number;
+  /** The probe document (packet index with byte ranges, JSON) per second of source. */
+  probeDocBytesPerSec: number;
+  /** One segment of `segmentFrames` frames, every rendition, read by range, one core: wall s. */
+  segmentFrames: number;
+  segmentOneCoreSec: number;
+  /** Bytes that segment's ffmpeg read besides the moov (stream analysis + its range + read-ahead). */
+  segmentReadBytesBesidesMoov: number;
+  /** Encoded video bytes per second of source, all renditions, and of the largest rendition. */
+  outputBytesPerSec: number;
+  largestRenditionBytesPerSec: number;
+  renditions: number;
+  /** Audio chunk of one segment (AAC) on one core: wall s. */
+  audioChunkOneCoreSec: number;
+  /** ffmpeg start-up on this machine (s). */
+  ffmpegStartSec: number;
 }
 
 async function cached(file: string, make: (tmp: string) => Promise<unknown>): Promise<string> {
@@ -122,14 +147,14 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
     if (!r60.ok) throw new Error(`60-minute index: ${r60.reason}`);
     const packets60 = r60.packets;
     const tb60 = r60.timeBase;
-    const planSec = selfCpuOf(() => planSegments(packets60, tb60, { segmentSeconds: NEW_PATH_ASSUMPTIONS.segmentSeconds }));
+    const planSec = selfCpuOf(() => planSegments(packets60, tb60, { segmentSeconds: SEGMENT_SECONDS }));
     const docBytes = Buffer.byteLength(JSON.stringify({ info: info60, packets: r60.packets }));
     const dur60 = info60.durationSec;
     notes.push(`60-minute file (${r60.packets.pts.length} video packets, AAC audio): moov ${(moov60.bytes.length / 1e6).toFixed(2)} MB, parsed into the packet index in ${parseSec.toFixed(2)} s CPU (mp4box, the video track's sample list only), planned in ${planSec.toFixed(2)} s CPU (planSegments); probe document ${(docBytes / 1e6).toFixed(1)} MB of JSON`);
 
     say('the middle 4 s segment by range, every rendition, one core ...');
     const hdIdx = idx.packets;
-    const plan = planSegments(hdIdx, info.video.timeBase, { segmentSeconds: NEW_PATH_ASSUMPTIONS.segmentSeconds });
+    const plan = planSegments(hdIdx, info.video.timeBase, { segmentSeconds: SEGMENT_SECONDS });
     const seg = plan.segments[Math.floor(plan.segments.length / 2)];
     const sel = rangeFrameSelect(hdIdx, seg);
     const hasB = (JSON.parse(streams.stdout) as { streams: { index: number; has_b_frames?: number }[] }).streams.find((s) => s.index === info.video.index)?.has_b_frames ?? 0;
@@ -191,70 +216,6 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
   } finally {
     await server.stop();
   }
-}
-
-/** Measures, models both lengths and checks the targets. */
-export async function runNewPathModel(samples: string, work: string, preset: Preset): Promise<NewPathRun> {
-  const { inputs, notes } = await measureNewPath(samples, work, preset);
-  const tenMinutes = modelNewPath(inputs, 600);
-  const sixtyMinutes = modelNewPath(inputs, 3600);
-  return { inputs, notes, tenMinutes, sixtyMinutes, targets: newPathTargets(tenMinutes, sixtyMinutes) };
-}
-
-const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-const table = (head: string[], rows: (string | number)[][]) =>
-  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-
-/** The markdown section of `--model` (also printed). */
-export function renderNewPath(r: NewPathRun, command: string, when: string, load: number[]): string {
-  const a = NEW_PATH_ASSUMPTIONS;
-  const ten = r.tenMinutes;
-  const sixty = r.sixtyMinutes;
-  return [
-    `### The new path, modelled (issue 11): \`${command}\``,
-    '',
-    `Run ${when}, load average ${load.map((x) => x.toFixed(2)).join(' ')} (the machine is shared: every time below is one run, not a median).`,
-    'No split, probe from the index, every segment worker reads its own range of the source and writes CMAF fragments and its audio chunk; manifests by a small step; MP4 downloads assembled by byte joins in parallel (UploadPart per group of fragments). Map concurrency ' + a.mapConcurrency + '.',
-    '',
-    table(
-      ['term', '10-minute 1080p, s', '60-minute 1080p, s', 'how (60-minute figures)'],
-      ten.terms.map((t, i) => [t.name, f(t.sec), f(sixty.terms[i].sec), sixty.terms[i].how]),
-    ),
-    '',
-    table(
-      ['', '10-minute 1080p', '60-minute 1080p'],
-      [
-        ['segments (waves at concurrency ' + a.mapConcurrency + ')', `${ten.segments} (${ten.waves})`, `${sixty.segments} (${sixty.waves})`],
-        ['**modelled critical path, s**', f(ten.criticalPathSec), f(sixty.criticalPathSec)],
-        ['plain ffmpeg, one process, this machine, s', f(ten.plainSec, 0), f(sixty.plainSec, 0)],
-        ['**speed-up over plain**', `${f(ten.speedup, 1)}x`, `${f(sixty.speedup, 1)}x`],
-      ],
-    ),
-    '',
-    table(['target', 'wanted', 'modelled', ''], r.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'met' : '**MISSED**'])),
-    '',
-    'Sensitivity: every CPU figure measured here (plain ffmpeg and the segment alike) scaled by k, for a machine less loaded than this one (contention inflates CPU seconds too, and it flatters the speed-up, because the AWS terms do not inflate):',
-    '',
-    table(
-      ['k', '10-minute: path, s / speed-up', '60-minute: path, s / speed-up', '60 / 10', 'targets'],
-      [1, 0.75, 0.5, 0.25].map((k) => {
-        const t = modelNewPath(scaleCpu(r.inputs, k), 600);
-        const s = modelNewPath(scaleCpu(r.inputs, k), 3600);
-        const tg = newPathTargets(t, s);
-        return [String(k), `${f(t.criticalPathSec, 1)} / ${f(t.speedup, 1)}x`, `${f(s.criticalPathSec, 1)} / ${f(s.speedup, 1)}x`, f(s.criticalPathSec / t.criticalPathSec), tg.map((x) => (x.met ? 'met' : 'MISSED')).join(', ')];
-      }),
-    ),
-    '',
-    'Measured here (inputs of the model):',
-    '',
-    ...r.notes.map((n) => `- ${n}`),
-    `- plain ffmpeg is extrapolated linearly from its time per frame on idle cores (${f(r.inputs.plainSecPerFrame * 1000, 1)} ms: CPU seconds over the cores), as the old model extrapolates its wall time; the segment's encode (CPU seconds of one single-threaded process = its time on a dedicated core) is rescaled to the function's ${f(a.transcodeMemoryMb / a.lambdaMbPerVcpu)} vCPU linearly`,
-    '',
-    'Assumed (not measured here):',
-    '',
-    ...(Object.keys(a) as (keyof typeof a)[]).map((k) => `- \`${k}\` = ${a[k]}: ${ASSUMPTION_SOURCES[k]}`),
-    '',
-  ].join('\n');
 }
 
 /** Writes the `bench:model` section of the doc (other sections kept). */

@@ -1,4 +1,5 @@
 import './polyfill.js';
+import './executionInput.js';
 import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { StateMachine } from 'aws-local-stepfunctions';
