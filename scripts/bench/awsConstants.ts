@@ -83,11 +83,14 @@ export interface Price {
 }
 
 /**
- * On-demand list prices, us-east-1 (N. Virginia), x86. Read from the pages named; date of the
- * table: 2025 list prices as known to this author on 2026-12-02 (the stored page excerpts this
- * run could search did not carry the figures: check the page before quoting them outside).
+ * On-demand list prices, us-east-1 (N. Virginia), x86, from the pages named, as of 2025. NOT
+ * re-read on 2026-12-02: the stored page excerpts searched that day did not carry the figures,
+ * so these are the 2025 list prices as remembered; MediaConvert has billed "normalized minutes"
+ * with volume tiers since 2024-09 (AWS M&E blog, "Optimize costs with tiered pricing in AWS
+ * Elemental MediaConvert"): its first-tier rates below are the per-minute rates of that table.
+ * Check every figure on its page before quoting it outside this repository.
  */
-export const PRICES_DATE = '2025 list prices, us-east-1, read 2026-12-02';
+export const PRICES_DATE = '2025 list prices, us-east-1, as remembered, not re-read on 2026-12-02: verify on the pages before quoting';
 export const PRICES = {
   lambdaGbSecond: { usd: 0.0000166667, per: 'GB-s (x86, first 6 billion GB-s a month); INIT is billed too', source: 'https://aws.amazon.com/lambda/pricing/' },
   lambdaRequest: { usd: 0.2 / 1e6, per: 'request', source: 'https://aws.amazon.com/lambda/pricing/' },
