@@ -1,12 +1,15 @@
 import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
 import { taskInput } from '../src/pipeline/job.js';
 import { publishStep } from '../src/pipeline/steps/publish.js';
-import { recordPhase } from '../src/pipeline/phase.js';
+import { enterPublishing } from '../src/pipeline/phase.js';
 import { METRIC } from '../src/metrics.js';
 
-/** Publish: staged outputs copied to the output bucket, listed in `$.published`. */
+/**
+ * Publish: the manifests written last to the output bucket (the commit point; the pieces are
+ * already there), what the job wrote listed in `$.published`. Refused when the job has ended.
+ */
 export const definition = defineFunction('publish', taskInput({}), async ({ job }, { rt, log, metrics }) => {
-  await recordPhase(rt, job.jobId, 'PUBLISHING', log);
+  await enterPublishing(rt, job.jobId, log);
   const r = await publishStep(rt, job, log);
   metrics.add(METRIC.bytesOut, r.outputs.reduce((a, o) => a + o.sizeBytes, 0));
   return r;

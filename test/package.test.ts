@@ -135,7 +135,8 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
   const work = 'WorkBucket/jobs/*';
   return {
     ProbeRole: [...logs('Probe'), 's3:GetObject IngestBucket/*', 's3:ListBucket IngestBucket', `s3:PutObject ${work}`],
-    PlanRole: [...logs('Plan'), `s3:GetObject ${work}`, `s3:PutObject ${work}`],
+    // Plan reads the source's moov once (the segments' own-bytes inputs).
+    PlanRole: [...logs('Plan'), 's3:GetObject IngestBucket/*', `s3:GetObject ${work}`, `s3:PutObject ${work}`],
     SourceReaderRole: [
       ...logs('Split', 'Thumbnails'),
       's3:GetObject IngestBucket/*',

@@ -5,6 +5,7 @@
  */
 import type { Runtime } from '../runtime.js';
 import type { Logger } from '../log.js';
+import { JobStoppedError } from '../media/jobProcesses.js';
 
 /** The phases of a PROGRESSING job, in order. */
 export const JOB_PHASES = ['TRANSCODING', 'ASSEMBLING', 'PUBLISHING'] as const;
@@ -17,4 +18,21 @@ export async function recordPhase(rt: Runtime, jobId: string, phase: JobPhase, l
   } catch (err) {
     log.warn('phase not recorded', { phase, error: err });
   }
+}
+
+/**
+ * Records PUBLISHING before the manifests (the commit point) are written, and refuses to go on
+ * when the job is no longer PROGRESSING (canceled or failed meanwhile): a canceled job must not
+ * publish manifests that point at pieces its cleanup deletes. Other failures to record are
+ * logged, as for any phase.
+ */
+export async function enterPublishing(rt: Runtime, jobId: string, log: Logger): Promise<void> {
+  let recorded: boolean;
+  try {
+    recorded = await rt.jobs.setPhase(jobId, 'PUBLISHING');
+  } catch (err) {
+    log.warn('phase not recorded', { phase: 'PUBLISHING', error: err });
+    return;
+  }
+  if (!recorded) throw new JobStoppedError(jobId, 'it ended before its manifests were written');
 }

@@ -56,8 +56,12 @@ export async function reportSegmentDone(rt: Runtime, job: JobInput, index: numbe
     // This segment's own result crossed a step (the results written before it were on the step
     // below): one caller per step, however many finish at once, since each has its own place
     // in the order. It announces the count it sees, unless the read shows that step announced.
+    // S3's LastModified has one-second resolution: results written in the same second rank by
+    // key, so the one that crossed may not rank at the crossing. The caller listed last may
+    // then claim a step not yet announced too (the conditional write still picks one).
     const rank = Math.min(counted.rank, total);
-    const crossed = rank > 0 && stepOf(rank, total) > stepOf(rank - 1, total) && step > (state.progressStep ?? 0);
+    const unannounced = step > (state.progressStep ?? 0);
+    const crossed = unannounced && rank > 0 && (stepOf(rank, total) > stepOf(rank - 1, total) || counted.rank === counted.done);
     const stale = nowMs - (state.progressAt ?? Date.parse(state.updatedAt)) >= PROGRESS_MIN_INTERVAL_MS;
     if (!crossed && !stale) return { announced: false, percent };
     const won = await rt.jobs.claimProgress(job.jobId, { step, percent, phase: 'TRANSCODING', nowMs, minIntervalMs: PROGRESS_MIN_INTERVAL_MS, done });

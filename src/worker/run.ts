@@ -30,7 +30,8 @@ export function planWorker(cores: number, segments: number, requested?: number):
  * The whole job's encode on one machine, with the Lambda path's steps: split (only where the
  * source cannot be read by range), then every segment (up to one per core at a time, each with
  * its audio chunks) and the thumbnails together, then the package (manifests, MP4 downloads).
- * It writes the same pieces, staged outputs and renditions.json as the Lambda path, so Publish,
+ * It writes the same pieces (in place, under the job's output prefix), manifests and
+ * renditions.json as the Lambda path, so Publish,
  * EmitComplete and Cleanup are shared.
  */
 export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger, opts: { concurrency?: number; cores?: number } = {}): Promise<Record<string, number>> {

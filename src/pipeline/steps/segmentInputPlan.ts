@@ -44,10 +44,20 @@ export async function planSegmentInput(
 ): Promise<SegmentInputOutcome> {
   if (!Array.isArray(p.packets.offset) || p.packets.offset.length !== p.packets.pts.length) return { ok: false, reason: 'the packet index has no byte offsets' };
   const src = httpRangeSource(await presignGet(rt.s3, p.source), p.sizeBytes);
-  const moov = await locateMoov(src);
-  if (!moov.ok) return { ok: false, reason: moov.reason };
+  // A read that fails here (a 503, a denied GET) costs the job only this optimisation: the
+  // segments then read by URL, as before, and the reason is recorded.
+  let moovBytes: Uint8Array;
+  let ftyp: Awaited<ReturnType<typeof readFtyp>>;
+  try {
+    const moov = await locateMoov(src);
+    if (!moov.ok) return { ok: false, reason: moov.reason };
+    moovBytes = moov.bytes;
+    ftyp = await readFtyp(src);
+  } catch (err) {
+    return { ok: false, reason: `the source's moov could not be read by range (${(err as Error).message.slice(0, 200)})` };
+  }
   const audioStreams = p.audioChunks.length ? [...new Set(p.audioOutputs.map((a) => a.index))] : [];
-  const ss = buildSegmentSource({ moov: moov.bytes, ftyp: await readFtyp(src), videoStream: p.videoStream, packets: p.packets, audioStreams });
+  const ss = buildSegmentSource({ moov: moovBytes, ftyp, videoStream: p.videoStream, packets: p.packets, audioStreams });
   if (!ss.ok) return ss;
   const tick = p.plan.timeBase.num / p.plan.timeBase.den;
   const planStartSec = p.plan.startPts * tick;
