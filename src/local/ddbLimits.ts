@@ -30,10 +30,15 @@ export class TokenBucket {
     this.last = t;
   }
 
-  /** Whether a request may start (some capacity is left; a large one may take the bucket below zero). */
-  canStart(): boolean {
+  /**
+   * Whether a request may start: at least one unit is left, which it takes at once (requests
+   * in flight together each hold theirs); what it consumed beyond that is taken when it ends.
+   */
+  tryStart(): boolean {
     this.refill();
-    return this.tokens > 0;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 
   /** Takes what a request consumed. */
@@ -102,7 +107,7 @@ export async function startDdbLimitsProxy(opts: DdbLimitsProxyOptions): Promise<
         const keyValue = attr ? (r.Key ?? r.Item)?.[attr] : undefined;
         if (r.TableName && keyValue) {
           bucket = bucketOf(`${kind}|${r.TableName}|${JSON.stringify(keyValue)}`, kind === 'write' ? opts.limits.ddbPartitionWcu : opts.limits.ddbPartitionRcu);
-          if (!bucket.canStart()) return throttled(res, r.TableName, kind, opts.region);
+          if (!bucket.tryStart()) return throttled(res, r.TableName, kind, opts.region);
           askedCapacity = r.ReturnConsumedCapacity === 'TOTAL' || r.ReturnConsumedCapacity === 'INDEXES';
           if (!askedCapacity) body = Buffer.from(JSON.stringify({ ...r, ReturnConsumedCapacity: 'TOTAL' }));
         }
@@ -122,8 +127,9 @@ export async function startDdbLimitsProxy(opts: DdbLimitsProxyOptions): Promise<
                   return {};
                 }
               })();
-              // A failed request (a conditional check included) still consumed at least one unit.
-              bucket.take(Math.max(1, parsed.ConsumedCapacity?.CapacityUnits ?? 1));
+              // A failed request (a conditional check included) still consumed at least the one unit
+              // taken at its start.
+              bucket.take(Math.max(1, parsed.ConsumedCapacity?.CapacityUnits ?? 1) - 1);
               if (!askedCapacity && parsed.ConsumedCapacity) {
                 delete parsed.ConsumedCapacity;
                 payload = Buffer.from(JSON.stringify(parsed));

@@ -98,7 +98,8 @@ export async function invokeWithinLimits<T>(rt: Runtime, fn: FunctionLimits, res
   let timer: NodeJS.Timeout | undefined;
   let sampler: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`), { name: 'Sandbox.Timedout' })), fn.timeoutMs);
+    // setTimeout takes an infinite delay as 1 ms: a timeout switched off sets no timer.
+    if (Number.isFinite(fn.timeoutMs)) timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`), { name: 'Sandbox.Timedout' })), fn.timeoutMs);
     let sampling = false;
     sampler = setInterval(() => {
       if (sampling) return;

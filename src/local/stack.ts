@@ -121,6 +121,8 @@ export class LocalStack extends EventEmitter {
     const limits = resolveLimits(opts.limits);
     // Each function's timeout and /tmp as deployed (read before anything starts: a bad file fails the start).
     const functionLimits = functionLimitsFromServerless();
+    // A part minimum switched off (Infinity) is no minimum.
+    const partMin = String(Number.isFinite(limits.s3PartMinBytes) ? limits.s3PartMinBytes : 1);
     const address = opts.address ?? '127.0.0.1';
     await mkdir(opts.dataDir, { recursive: true });
     const server = new S3rver({
@@ -162,24 +164,31 @@ export class LocalStack extends EventEmitter {
     // Job records outlive the process (LevelDB on disk): a restarted stack reads them.
     const tableName = opts.env?.JOBS_TABLE ?? 'jobs';
     const db = await startJobsDb({ tableName, path: path.join(opts.dataDir, 'db'), address, limits });
-    const config = parseConfig({
-      ...process.env,
-      AWS_REGION: 'us-east-1',
-      INGEST_BUCKET: buckets.ingest,
-      WORK_BUCKET: buckets.work,
-      OUTPUT_BUCKET: buckets.output,
-      S3_ENDPOINT: endpoint,
-      JOBS_TABLE: tableName,
-      DYNAMODB_ENDPOINT: db.endpoint,
-      MAP_MAX_CONCURRENCY: String(opts.mapConcurrency ?? os.cpus().length),
-      // The whole Map runs on this machine: segment encoders share its cores.
-      SEGMENT_WORKERS_PER_HOST: String(opts.mapConcurrency ?? os.cpus().length),
-      ...(opts.segmentSeconds ? { SEGMENT_SECONDS: String(opts.segmentSeconds) } : {}),
-      WORK_DIR: path.join(opts.dataDir, 'tmp'),
-      // The part minimum the local S3 enforces (MP4_PART_BYTES is checked against it).
-      S3_PART_MIN_BYTES: String(limits.s3PartMinBytes),
-      ...opts.env,
-    });
+    // A bad setting (a ConfigError) must not leave S3 and the database listening.
+    let config: Config;
+    try {
+      config = parseConfig({
+        ...process.env,
+        AWS_REGION: 'us-east-1',
+        INGEST_BUCKET: buckets.ingest,
+        WORK_BUCKET: buckets.work,
+        OUTPUT_BUCKET: buckets.output,
+        S3_ENDPOINT: endpoint,
+        JOBS_TABLE: tableName,
+        DYNAMODB_ENDPOINT: db.endpoint,
+        MAP_MAX_CONCURRENCY: String(opts.mapConcurrency ?? os.cpus().length),
+        // The whole Map runs on this machine: segment encoders share its cores.
+        SEGMENT_WORKERS_PER_HOST: String(opts.mapConcurrency ?? os.cpus().length),
+        ...(opts.segmentSeconds ? { SEGMENT_SECONDS: String(opts.segmentSeconds) } : {}),
+        WORK_DIR: path.join(opts.dataDir, 'tmp'),
+        // The part minimum the local S3 enforces (MP4_PART_BYTES is checked against it).
+        S3_PART_MIN_BYTES: partMin,
+        ...opts.env,
+      });
+    } catch (err) {
+      await Promise.allSettled([server.close(), db.close()]);
+      throw err;
+    }
     await mkdir(config.WORK_DIR, { recursive: true });
     const s3 = createS3Client(config, LOCAL_CREDENTIALS);
     const bus = new LocalEventBus(path.join(opts.dataDir, 'events.jsonl'), config.AWS_REGION, limits.eventEntryBytes);
@@ -200,7 +209,7 @@ export class LocalStack extends EventEmitter {
         WORK_DIR: config.WORK_DIR,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        S3_PART_MIN_BYTES: String(limits.s3PartMinBytes),
+        S3_PART_MIN_BYTES: partMin,
         ...opts.env,
       },
       binaries,
