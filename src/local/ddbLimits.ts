@@ -25,6 +25,8 @@ export class TokenBucket {
   }
 
   private refill() {
+    // A limit switched off (Infinity) never runs out (and Infinity x 0 ms would be NaN).
+    if (!Number.isFinite(this.rate)) return;
     const t = this.now();
     this.tokens = Math.min(this.rate, this.tokens + ((t - this.last) / 1000) * this.rate);
     this.last = t;

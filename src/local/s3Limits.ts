@@ -89,7 +89,8 @@ export function enforceS3StoreLimits(store: LimitedStore, limits: Limits): void 
     // A part never uploaded is s3rver's own error (InvalidPart) once it reads it.
     const sizes = await Promise.all(sorted.map((p) => stat(path.join(dir, String(p.number))).then((s) => s.size, () => 0)));
     sorted.forEach((p, i) => {
-      if (i < sorted.length - 1 && sizes[i] < limits.s3PartMinBytes) {
+      // A minimum switched off (Infinity, like every limit) is no minimum.
+      if (i < sorted.length - 1 && Number.isFinite(limits.s3PartMinBytes) && sizes[i] < limits.s3PartMinBytes) {
         throw s3LimitError('s3PartMinBytes', { ProposedSize: sizes[i], MinSizeAllowed: limits.s3PartMinBytes, PartNumber: p.number, ETag: p.etag });
       }
     });
