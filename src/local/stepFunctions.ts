@@ -145,6 +145,8 @@ interface Tracked {
   /** A terminal error of the service itself (a limit): the execution fails with it, no Catch runs. */
   failure?: Error;
   history: HistoryCounter;
+  /** The largest state input/output or Task result seen so far (bytes, and where). */
+  largest: { bytes: number; at: string };
 }
 
 /** Step Functions' limits the local runner enforces (src/aws/limits.ts). */
@@ -215,7 +217,7 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
       context: { Execution: { Id: arn, Name: name, StartTime: startTime, Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' } } as never,
     });
     const progress: ExecutionProgress = { jobId: input.jobId, executionArn: arn, step: 'Probe', segmentsDone: 0, segmentsTotal: 0, status: 'RUNNING' };
-    const tracked: Tracked = { arn, input, result: run.result, progress, abort: run.abort, aborted: false, history: new HistoryCounter(this.childStates, this.distributedMaps) };
+    const tracked: Tracked = { arn, input, result: run.result, progress, abort: run.abort, aborted: false, history: new HistoryCounter(this.childStates, this.distributedMaps), largest: { bytes: 0, at: '' } };
     this.executions.set(name, tracked);
     void this.follow(run.eventLogs, tracked);
     run.result.then(
@@ -247,8 +249,9 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
    */
   private checkResult(jobId: string, result: unknown): unknown {
     const bytes = jsonBytes(result);
-    if (bytes <= this.limits!.sfnPayloadBytes) return result;
     const t = this.executions.get(jobId);
+    if (t && bytes > t.largest.bytes) t.largest = { bytes, at: 'a Task result' };
+    if (bytes <= this.limits!.sfnPayloadBytes) return result;
     const err = limitError('sfnPayloadBytes', `The state/task returned a result with a size exceeding the maximum number of bytes service limit (${bytes} > ${this.limits!.sfnPayloadBytes} bytes).`);
     if (t) this.failTerminally(t, err);
     throw err;
@@ -270,6 +273,7 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     const payload = ev.type === 'StateEntered' ? st?.input : ev.type === 'StateExited' ? st?.output : undefined;
     if (payload !== undefined) {
       const bytes = jsonBytes(payload);
+      if (bytes > t.largest.bytes) t.largest = { bytes, at: `${st?.name} ${ev.type === 'StateEntered' ? 'input' : 'output'}` };
       if (bytes > this.limits.sfnPayloadBytes) {
         const which = ev.type === 'StateEntered' ? 'input' : 'output';
         return this.failTerminally(t, limitError('sfnPayloadBytes', `The state ${st?.name} has an ${which} with a size exceeding the maximum number of bytes service limit (${bytes} > ${this.limits.sfnPayloadBytes} bytes).`));
@@ -317,6 +321,12 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
   /** The input an execution was started with. */
   inputOf(name: string): JobInput | undefined {
     return this.executions.get(name)?.input;
+  }
+
+  /** How close an execution came to Step Functions' limits: its history events and its largest payload. */
+  usage(name: string): { historyEvents: number; largestPayload: { bytes: number; at: string } } | undefined {
+    const t = this.executions.get(name);
+    return t && { historyEvents: t.history.count, largestPayload: { ...t.largest } };
   }
 
   /** Executions still running (a test asserts none is left behind). */
