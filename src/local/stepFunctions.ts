@@ -147,6 +147,8 @@ interface Tracked {
   history: HistoryCounter;
   /** The largest state input/output or Task result seen so far (bytes, and where). */
   largest: { bytes: number; at: string };
+  /** Ends when the runner's event log has been read to its end. */
+  followed?: Promise<void>;
 }
 
 /** Step Functions' limits the local runner enforces (src/aws/limits.ts). */
@@ -219,7 +221,7 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     const progress: ExecutionProgress = { jobId: input.jobId, executionArn: arn, step: 'Probe', segmentsDone: 0, segmentsTotal: 0, status: 'RUNNING' };
     const tracked: Tracked = { arn, input, result: run.result, progress, abort: run.abort, aborted: false, history: new HistoryCounter(this.childStates, this.distributedMaps), largest: { bytes: 0, at: '' } };
     this.executions.set(name, tracked);
-    void this.follow(run.eventLogs, tracked);
+    tracked.followed = this.follow(run.eventLogs, tracked).catch(() => undefined);
     run.result.then(
       () => this.finish(tracked, 'SUCCEEDED'),
       (err: unknown) => this.finish(tracked, tracked.aborted && !tracked.failure ? 'ABORTED' : 'FAILED', tracked.failure ?? err),
@@ -310,11 +312,12 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     }
   }
 
-  /** Resolves when the execution ends (never rejects). */
+  /** Resolves when the execution ends and its event log has been read (never rejects). */
   async wait(name: string): Promise<ExecutionProgress> {
     const t = this.executions.get(name);
     if (!t) throw new Error(`no execution ${name}`);
     await t.result.catch(() => undefined);
+    await t.followed;
     return { ...t.progress };
   }
 

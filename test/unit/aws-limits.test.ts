@@ -11,6 +11,7 @@ import { ALL_FUNCTIONS } from '../../src/local/functions.js';
 import { parseConfig } from '../../src/config.js';
 import { AWS_LIMITS, resolveLimits } from '../../src/aws/limits.js';
 import type { Runtime } from '../../src/runtime.js';
+import { LocalStepFunctions } from '../../src/local/stepFunctions.js';
 
 /** A function limit as a test sets it. (To see a test fail with its limit off, make this return Infinity.) */
 const lim = (v: number) => v;
@@ -85,5 +86,47 @@ describe('limits at config parse', () => {
     assert.throws(() => resolveLimits({ ddbPartitionWcu: 0 }), /positive number/);
     assert.equal(resolveLimits({ ddbPartitionWcu: 10 }).ddbPartitionWcu, 10);
     assert.equal(resolveLimits().s3CopySourceBytes, 5 * 1024 ** 3);
+  });
+});
+
+describe('Step Functions limits of the local runner', () => {
+  const arn = (n: string) => `arn:aws:lambda:us-east-1:000000000000:function:${n}`;
+  const definition = {
+    StartAt: 'Fan',
+    States: {
+      Fan: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'Work', States: { Work: { Type: 'Task', Resource: arn('work'), End: true } } },
+        ResultPath: null,
+        Next: 'Big',
+      },
+      Big: { Type: 'Task', Resource: arn('big'), Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }], End: true },
+      Caught: { Type: 'Pass', End: true },
+    },
+  };
+  const handlers = { Work: async () => ({ ok: 1 }), Big: async (input: { bytes: number }) => 'x'.repeat(input.bytes) };
+  const run = async (sfn: LocalStepFunctions, name: string, items: number, bytes: number) => {
+    const finished = new Promise<{ status: string; error?: Error }>((resolve) => sfn.once('finished', resolve));
+    await sfn.start(name, { jobId: name, job: { jobId: name }, items: Array.from({ length: items }, (_, i) => i), bytes } as never);
+    const end = await finished;
+    await sfn.wait(name);
+    return { ...end, usage: sfn.usage(name)! };
+  };
+
+  it("a Task result over the payload limit fails the execution with States.DataLimitExceeded; the Catch on States.ALL does not take it", async () => {
+    const sfn = new LocalStepFunctions(definition, handlers as never, undefined, undefined, { sfnPayloadBytes: lim(1_000), sfnHistoryEvents: 25_000 });
+    const r = await run(sfn, 'big', 1, 2_000);
+    assert.equal(r.status, 'FAILED');
+    assert.equal(r.error?.name, 'States.DataLimitExceeded');
+  });
+
+  it("a Distributed Map's iterations are not in the parent's history (their child executions have their own)", async () => {
+    const sfn = new LocalStepFunctions(definition, handlers as never, undefined, undefined, { sfnPayloadBytes: 262_144, sfnHistoryEvents: 25_000 });
+    const two = await run(sfn, 'two', 2, 10);
+    const many = await run(sfn, 'many', 40, 10);
+    assert.equal(two.status, 'SUCCEEDED');
+    assert.ok(two.usage.historyEvents > 0);
+    assert.equal(many.usage.historyEvents, two.usage.historyEvents);
   });
 });
