@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { AWS_LIMITS } from './aws/limits.js';
 
 /** A Standard Webhooks secret: `whsec_` and base64 of at least 12 bytes. */
 export const WEBHOOK_SECRET_RE = /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/;
@@ -94,6 +95,12 @@ const ConfigSchema = z.object({
    * last); each AssemblePart worker joins about this many bytes of fragments.
    */
   MP4_PART_BYTES: num(8 * 1024 * 1024),
+  /**
+   * S3's smallest multipart part (5 MiB, src/aws/limits.ts), which MP4_PART_BYTES must reach.
+   * Only the local stack sets it, to the part minimum it enforces when a test scales S3's
+   * limits down (LocalStackOptions.limits.s3PartMinBytes); never set in a deployment.
+   */
+  S3_PART_MIN_BYTES: num(AWS_LIMITS.s3PartMinBytes.value),
   /** ECS worker (submit/status functions): where RunTask runs the task. Required only there. */
   ECS_CLUSTER: z.string().min(1).optional(),
   ECS_TASK_DEFINITION: z.string().min(1).optional(),
@@ -107,6 +114,15 @@ const ConfigSchema = z.object({
   ECS_CAPACITY_PROVIDER: z.string().min(1).optional(),
   /** Seconds between two DescribeTasks of the polling loop (the Wait state's SecondsPath). */
   ECS_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
+}).superRefine((c, ctx) => {
+  // Every MP4 part but the last is at least MP4_PART_BYTES: below S3's minimum,
+  // CompleteMultipartUpload would refuse the whole download with EntityTooSmall at the job's end.
+  if (c.MP4_PART_BYTES < c.S3_PART_MIN_BYTES) {
+    ctx.addIssue({ code: 'custom', path: ['MP4_PART_BYTES'], message: `must be at least S3's smallest multipart part, ${c.S3_PART_MIN_BYTES} bytes (got ${c.MP4_PART_BYTES})` });
+  }
+  if (c.MP4_PART_BYTES > AWS_LIMITS.s3PartMaxBytes.value) {
+    ctx.addIssue({ code: 'custom', path: ['MP4_PART_BYTES'], message: `must be at most S3's largest multipart part, ${AWS_LIMITS.s3PartMaxBytes.value} bytes (got ${c.MP4_PART_BYTES})` });
+  }
 });
 
 /** Validated configuration. */

@@ -11,6 +11,8 @@ import { CreateTableCommand, DescribeTableCommand, ResourceInUseException } from
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient } from '../aws/dynamodb.js';
 import { jobsTableDefinition } from '../pipeline/jobStore.js';
+import type { Limits } from '../aws/limits.js';
+import { startDdbLimitsProxy } from './ddbLimits.js';
 
 /** Credentials dynalite accepts (it checks only that a request is signed). */
 export const LOCAL_DB_CREDENTIALS = { accessKeyId: 'LOCAL', secretAccessKey: 'LOCAL' };
@@ -21,14 +23,24 @@ export interface LocalJobsDb {
   close(): Promise<void>;
 }
 
-/** Starts dynalite on `address` (a free port) and creates `tableName` unless it exists. */
-export async function startJobsDb(opts: { tableName: string; path?: string; address?: string; region?: string }): Promise<LocalJobsDb> {
-  const server = dynalite({ ...(opts.path ? { path: opts.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  server.listen(0, opts.address ?? '127.0.0.1');
+/**
+ * Starts dynalite on `address` (a free port) and creates `tableName` unless it exists. With
+ * `limits`, DynamoDB's item size is dynalite's own check set to `ddbItemBytes`, and every
+ * client talks to it through the per-partition throughput proxy (src/local/ddbLimits.ts).
+ */
+export async function startJobsDb(opts: { tableName: string; path?: string; address?: string; region?: string; limits?: Pick<Limits, 'ddbItemBytes' | 'ddbPartitionWcu' | 'ddbPartitionRcu'> }): Promise<LocalJobsDb> {
+  const address = opts.address ?? '127.0.0.1';
+  const region = opts.region ?? 'us-east-1';
+  // dynalite's item size check (ValidationException, AWS's messages) takes its limit in KB.
+  const server = dynalite({ ...(opts.path ? { path: opts.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.limits ? { maxItemSizeKb: opts.limits.ddbItemBytes / 1024 } : {}) });
+  server.listen(0, address);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const endpoint = `http://${opts.address ?? '127.0.0.1'}:${port}`;
-  const client = createDynamoClient({ AWS_REGION: opts.region ?? 'us-east-1', DYNAMODB_ENDPOINT: endpoint }, LOCAL_DB_CREDENTIALS);
+  const direct = `http://${address}:${port}`;
+  const hashKey = jobsTableDefinition(opts.tableName).KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
+  const proxy = opts.limits ? await startDdbLimitsProxy({ target: direct, address, region, hashKeys: hashKey ? { [opts.tableName]: hashKey } : {}, limits: opts.limits }) : undefined;
+  const endpoint = proxy?.endpoint ?? direct;
+  const client = createDynamoClient({ AWS_REGION: region, DYNAMODB_ENDPOINT: endpoint }, LOCAL_DB_CREDENTIALS);
   try {
     await client.send(new CreateTableCommand(jobsTableDefinition(opts.tableName)));
   } catch (err) {
@@ -45,6 +57,7 @@ export async function startJobsDb(opts: { tableName: string; path?: string; addr
     client,
     close: async () => {
       client.destroy();
+      await proxy?.close();
       // dynalite's close waits for the HTTP server, then closes LevelDB (its lock is released).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -26,6 +26,9 @@ import { ListenError } from '../errors.js';
 import { listenReason } from './listen.js';
 import type http from 'node:http';
 import { guardStoreWrites, refuseDotSegments, refuseUnstorableKeys, type KoaMiddleware, type S3rverStore } from './s3Guards.js';
+import { resolveLimits, type LimitOverrides, type Limits } from '../aws/limits.js';
+import { enforceS3RequestLimits, enforceS3StoreLimits, type LimitedStore } from './s3Limits.js';
+import { functionLimitsFromServerless, invokeWithinLimits } from './lambdaLimits.js';
 
 /** Credentials s3rver accepts out of the box. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -66,6 +69,12 @@ export interface LocalStackOptions {
   functionTimeoutsMs?: Record<string, number>;
   /** Callback URLs allowed (default: loopback http allowed, the local stack's listeners). */
   callbacks?: CallbackPolicy;
+  /**
+   * AWS's limits (src/aws/limits.ts), enforced by default; values here replace the table's,
+   * e.g. `{ s3CopySourceBytes: 1_000_000, ddbPartitionWcu: 10 }` to reach a limit with test-size
+   * sources (`Infinity` switches one off). docs/LIMITS.md.
+   */
+  limits?: LimitOverrides;
 }
 
 /**
@@ -89,9 +98,14 @@ export class LocalStack extends EventEmitter {
     /** What the start found left by a dead process (src/local/recovery.ts). */
     readonly recovery: RecoveryReport,
     private readonly watchdog: ChildProcess,
+    /** The AWS limits this stack enforces. */
+    readonly limits: Limits,
   ) {
     super();
   }
+
+  /** The ingest function's timeout and /tmp (serverless.yml). */
+  private ingestLimits?: ReturnType<typeof functionLimitsFromServerless>[string];
 
   get config(): Config {
     return this.rt.config;
@@ -104,6 +118,11 @@ export class LocalStack extends EventEmitter {
   /** Starts s3rver, builds the local runtime and wires the ingest trigger. */
   static async start(opts: LocalStackOptions): Promise<LocalStack> {
     const buckets = opts.buckets ?? { ingest: 'ingest', work: 'work', output: 'output' };
+    const limits = resolveLimits(opts.limits);
+    // Each function's timeout and /tmp as deployed (read before anything starts: a bad file fails the start).
+    const functionLimits = functionLimitsFromServerless();
+    // A part minimum switched off (Infinity) is no minimum.
+    const partMin = String(Number.isFinite(limits.s3PartMinBytes) ? limits.s3PartMinBytes : 1);
     const address = opts.address ?? '127.0.0.1';
     await mkdir(opts.dataDir, { recursive: true });
     const server = new S3rver({
@@ -123,8 +142,10 @@ export class LocalStack extends EventEmitter {
       /** With a callback: listens and returns the server; without: run()'s promise form. */
       listen: (port: number, host: string, options: object, cb?: () => void) => http.Server | Promise<http.Server>;
     };
-    koa.middleware.splice(2, 0, refuseDotSegments, refuseUnstorableKeys(koa.store));
+    // S3's size and part limits (src/local/s3Limits.ts): refused as S3 refuses them.
+    koa.middleware.splice(2, 0, refuseDotSegments, refuseUnstorableKeys(koa.store), enforceS3RequestLimits(limits) as unknown as KoaMiddleware);
     guardStoreWrites(koa.store);
+    enforceS3StoreLimits(koa.store as unknown as LimitedStore, limits);
     // s3rver's own listen leaves the http server's `error` event unhandled: a taken port would
     // crash the process with a stack trace. The same listen, with the error turned into a
     // ListenError (src/local/listen.ts).
@@ -142,26 +163,35 @@ export class LocalStack extends EventEmitter {
     const endpoint = `http://${address}:${info.port}`;
     // Job records outlive the process (LevelDB on disk): a restarted stack reads them.
     const tableName = opts.env?.JOBS_TABLE ?? 'jobs';
-    const db = await startJobsDb({ tableName, path: path.join(opts.dataDir, 'db'), address });
-    const config = parseConfig({
-      ...process.env,
-      AWS_REGION: 'us-east-1',
-      INGEST_BUCKET: buckets.ingest,
-      WORK_BUCKET: buckets.work,
-      OUTPUT_BUCKET: buckets.output,
-      S3_ENDPOINT: endpoint,
-      JOBS_TABLE: tableName,
-      DYNAMODB_ENDPOINT: db.endpoint,
-      MAP_MAX_CONCURRENCY: String(opts.mapConcurrency ?? os.cpus().length),
-      // The whole Map runs on this machine: segment encoders share its cores.
-      SEGMENT_WORKERS_PER_HOST: String(opts.mapConcurrency ?? os.cpus().length),
-      ...(opts.segmentSeconds ? { SEGMENT_SECONDS: String(opts.segmentSeconds) } : {}),
-      WORK_DIR: path.join(opts.dataDir, 'tmp'),
-      ...opts.env,
-    });
+    const db = await startJobsDb({ tableName, path: path.join(opts.dataDir, 'db'), address, limits });
+    // A bad setting (a ConfigError) must not leave S3 and the database listening.
+    let config: Config;
+    try {
+      config = parseConfig({
+        ...process.env,
+        AWS_REGION: 'us-east-1',
+        INGEST_BUCKET: buckets.ingest,
+        WORK_BUCKET: buckets.work,
+        OUTPUT_BUCKET: buckets.output,
+        S3_ENDPOINT: endpoint,
+        JOBS_TABLE: tableName,
+        DYNAMODB_ENDPOINT: db.endpoint,
+        MAP_MAX_CONCURRENCY: String(opts.mapConcurrency ?? os.cpus().length),
+        // The whole Map runs on this machine: segment encoders share its cores.
+        SEGMENT_WORKERS_PER_HOST: String(opts.mapConcurrency ?? os.cpus().length),
+        ...(opts.segmentSeconds ? { SEGMENT_SECONDS: String(opts.segmentSeconds) } : {}),
+        WORK_DIR: path.join(opts.dataDir, 'tmp'),
+        // The part minimum the local S3 enforces (MP4_PART_BYTES is checked against it).
+        S3_PART_MIN_BYTES: partMin,
+        ...opts.env,
+      });
+    } catch (err) {
+      await Promise.allSettled([server.close(), db.close()]);
+      throw err;
+    }
     await mkdir(config.WORK_DIR, { recursive: true });
     const s3 = createS3Client(config, LOCAL_CREDENTIALS);
-    const bus = new LocalEventBus(path.join(opts.dataDir, 'events.jsonl'));
+    const bus = new LocalEventBus(path.join(opts.dataDir, 'events.jsonl'), config.AWS_REGION, limits.eventEntryBytes);
     const binaries = opts.binaries ?? resolveBinaries(config);
     const log = createLogFactory({ serviceName: config.SERVICE_NAME, level: logLevelOf(config.LOG_LEVEL), sink: opts.logSink });
     // Koa's own handler prints request errors to stderr; they belong in the log, and an error
@@ -179,6 +209,7 @@ export class LocalStack extends EventEmitter {
         WORK_DIR: config.WORK_DIR,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        S3_PART_MIN_BYTES: partMin,
         ...opts.env,
       },
       binaries,
@@ -190,14 +221,16 @@ export class LocalStack extends EventEmitter {
     // The handlers need the runtime and the runtime needs the runner as its starter: the
     // handlers read it when a Task runs, after both exist.
     let rt: Runtime | undefined;
-    const sfn = new LocalStepFunctions(definition, localTaskHandlers(definition, () => rt!, undefined, opts.taskHandlers, opts.functionTimeoutsMs), undefined, { EcsWait: opts.ecs?.pollMs ?? 500 });
+    const handlers = localTaskHandlers(definition, () => rt!, undefined, opts.taskHandlers, opts.functionTimeoutsMs, { functions: functionLimits, lambdaResponseBytes: limits.lambdaResponseBytes });
+    const sfn = new LocalStepFunctions(definition, handlers, undefined, { EcsWait: opts.ecs?.pollMs ?? 500 }, limits);
     rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), events: bus, starter: sfn, stopper: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
     // Before any new job: end the jobs a killed process left running, reclaim its scratch space.
     const recovery = await recoverInterruptedJobs(rt, log.logger({ step: 'recovery' }));
     // ffmpeg children must not outlive this process, even after kill -9 (src/local/watchdog.mjs).
     const watchdog = spawn(process.execPath, [fileURLToPath(new URL('./watchdog.mjs', import.meta.url)), String(process.pid)], { detached: true, stdio: 'ignore' });
     watchdog.unref();
-    const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, db, new Set(), recovery, watchdog);
+    const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, db, new Set(), recovery, watchdog, limits);
+    stack.ingestLimits = functionLimits.ingest;
     server.on('event', (e) => stack.onS3Event(e));
     return stack;
   }
@@ -215,7 +248,8 @@ export class LocalStack extends EventEmitter {
           object: { key: r.s3.object.key, size: r.s3.object.size, etag: r.s3.object.eTag?.replace(/"/g, ''), sequencer: r.s3.object.sequencer },
         },
       };
-      const p = (EVENT_FUNCTIONS.ingest.invoke(this.rt, event) as Promise<IngestResult>).then(
+      const invoke = (rt: Runtime) => EVENT_FUNCTIONS.ingest.invoke(rt, event) as Promise<IngestResult>;
+      const p = (this.ingestLimits ? invokeWithinLimits(this.rt, this.ingestLimits, this.limits.lambdaResponseBytes, invoke) : invoke(this.rt)).then(
         (result) => this.emit('ingested', { key: r.s3.object.key, bucket: r.s3.bucket.name, result }),
         (error: unknown) => {
           // The function logged the failure; the upload is reported to waiters.

@@ -7,6 +7,9 @@ import type { JobInput, } from '../pipeline/job.js';
 import type { ExecutionStarter, ExecutionStopper } from '../ports.js';
 import type { Runtime } from '../runtime.js';
 import { TASK_FUNCTIONS, placeholderOf } from './functions.js';
+import { limitError, type Limits } from '../aws/limits.js';
+import { invokeWithinLimits, type FunctionLimits } from './lambdaLimits.js';
+import { HistoryCounter, distributedMapStates, distributedMaps } from './sfnHistory.js';
 
 export const ASL_PATH = new URL('../../statemachines/transcode.asl.json', import.meta.url);
 
@@ -45,14 +48,29 @@ export function localSubstitutions(workBucket: string): Record<string, string> {
   return { ...Object.fromEntries(TASK_FUNCTIONS.map((f) => [placeholderOf(f.name), localFunctionArn(f.name)])), WorkBucketName: workBucket };
 }
 
+/** Lambda's limits the local Task handlers run under: each function's own (serverless.yml) and the response size. */
+export interface LocalLambdaLimits {
+  functions: Record<string, FunctionLimits>;
+  lambdaResponseBytes: Limits['lambdaResponseBytes'];
+}
+
 /**
  * The handler of each Task state, keyed by state name as aws-local-stepfunctions wants: each
  * Task's resolved Resource names the function (by its local ARN), whose definition is invoked
  * with the local runtime, unless `overrides` has a handler for that function's name (e.g. its
  * packaged zip, src/local/packagedHandlers.ts). A Task naming no known function is an error
- * here, not at run time.
+ * here, not at run time. With `lambda`, every in-process invocation runs under its function's
+ * timeout, /tmp size and the response payload limit (src/local/lambdaLimits.ts); `timeoutsMs`
+ * replaces chosen functions' timeouts (e.g. a tiny one to force a timeout).
  */
-export function localTaskHandlers(definition: Record<string, unknown>, rt: () => Runtime, functions = TASK_FUNCTIONS, overrides: Record<string, TaskHandler> = {}, timeoutsMs: Record<string, number> = {}): Record<string, Handler> {
+export function localTaskHandlers(
+  definition: Record<string, unknown>,
+  rt: () => Runtime,
+  functions = TASK_FUNCTIONS,
+  overrides: Record<string, TaskHandler> = {},
+  timeoutsMs: Record<string, number> = {},
+  lambda?: LocalLambdaLimits,
+): Record<string, Handler> {
   const byArn = new Map(functions.map((f) => [localFunctionArn(f.name), f]));
   const out: Record<string, Handler> = {};
   for (const t of taskStates(definition as { States: Record<string, unknown> })) {
@@ -60,8 +78,17 @@ export function localTaskHandlers(definition: Record<string, unknown>, rt: () =>
     if (!f) throw new Error(`Task ${t.name}: no local function for resource ${t.resource}`);
     const override = overrides[f.name];
     const ms = timeoutsMs[f.name];
+    const own = lambda?.functions[f.name];
+    if (lambda && !own) throw new Error(`Task ${t.name}: function ${f.name} is not in serverless.yml`);
     const invoke = (input: unknown) => f.invoke(rt(), input);
-    out[t.name] = (override ?? (ms ? (input: unknown) => withFunctionTimeout(invoke(input), ms) : invoke)) as Handler;
+    if (own && !override) {
+      const limits = { ...own, ...(ms ? { timeoutMs: ms } : {}) };
+      out[t.name] = ((input: unknown) => invokeWithinLimits(rt(), limits, lambda!.lambdaResponseBytes, (scoped) => f.invoke(scoped, input))) as Handler;
+    } else {
+      const limitMs = ms ?? own?.timeoutMs;
+      const run = override ?? invoke;
+      out[t.name] = (limitMs ? (input: unknown) => withFunctionTimeout(run(input), limitMs) : run) as Handler;
+    }
   }
   return out;
 }
@@ -116,7 +143,20 @@ interface Tracked {
   progress: ExecutionProgress;
   abort: () => void;
   aborted: boolean;
+  /** A terminal error of the service itself (a limit): the execution fails with it, no Catch runs. */
+  failure?: Error;
+  history: HistoryCounter;
+  /** The largest state input/output or Task result seen so far (bytes, and where). */
+  largest: { bytes: number; at: string };
+  /** Ends when the runner's event log has been read to its end. */
+  followed?: Promise<void>;
 }
+
+/** Step Functions' limits the local runner enforces (src/aws/limits.ts). */
+export type LocalSfnLimits = Pick<Limits, 'sfnPayloadBytes' | 'sfnHistoryEvents'>;
+
+/** UTF-8 bytes of a value's JSON: what Step Functions measures against its payload limit. */
+const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v ?? null));
 
 /**
  * Step Functions on one machine: runs the ASL file with aws-local-stepfunctions, the task
@@ -130,6 +170,8 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
   private readonly handlers: Record<string, Handler>;
   /** Jobs whose execution was stopped: a Task the runner still schedules for them does not run. */
   private readonly stopped = new Set<string>();
+  private readonly childStates: Set<string>;
+  private readonly distributedMaps: Set<string>;
 
   constructor(
     definition: Record<string, unknown>,
@@ -137,9 +179,13 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     private readonly retryIntervalOverrides?: Record<string, number>,
     /** Milliseconds per Wait state name (the local stack shortens the ECS polling wait). */
     private readonly waitTimeOverrides?: Record<string, number>,
+    /** AWS's limits to enforce (default: none, e.g. the orchestration benchmark's stand-in). */
+    private readonly limits?: LocalSfnLimits,
   ) {
     super();
     this.machine = new StateMachine(definition as never);
+    this.childStates = distributedMapStates(definition as { States: Record<string, unknown> });
+    this.distributedMaps = distributedMaps(definition as { States: Record<string, unknown> });
     this.handlers = Object.fromEntries(
       Object.entries(handlers).map(([name, h]) => [
         name,
@@ -147,7 +193,7 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
           const id = input?.job?.jobId;
           // StopExecution starts nothing new (a Map iteration queued before the stop included).
           if (id && this.stopped.has(id)) return Promise.reject(Object.assign(new Error('the execution was stopped'), { name: 'States.Aborted' }));
-          const p = h(input as never);
+          const p = this.limits && id ? h(input as never).then((r) => this.checkResult(id, r)) : h(input as never);
           if (id) {
             const set = this.inflight.get(id) ?? new Set();
             this.inflight.set(id, set);
@@ -174,12 +220,12 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
       context: { Execution: { Id: arn, Name: name, StartTime: startTime, Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' } } as never,
     });
     const progress: ExecutionProgress = { jobId: input.jobId, executionArn: arn, step: 'Probe', segmentsDone: 0, segmentsTotal: 0, status: 'RUNNING' };
-    const tracked: Tracked = { arn, input, result: run.result, progress, abort: run.abort, aborted: false };
+    const tracked: Tracked = { arn, input, result: run.result, progress, abort: run.abort, aborted: false, history: new HistoryCounter(this.childStates, this.distributedMaps), largest: { bytes: 0, at: '' } };
     this.executions.set(name, tracked);
-    void this.follow(run.eventLogs, tracked);
+    tracked.followed = this.follow(run.eventLogs, tracked).catch(() => undefined);
     run.result.then(
       () => this.finish(tracked, 'SUCCEEDED'),
-      (err: unknown) => this.finish(tracked, tracked.aborted ? 'ABORTED' : 'FAILED', err),
+      (err: unknown) => this.finish(tracked, tracked.aborted && !tracked.failure ? 'ABORTED' : 'FAILED', tracked.failure ?? err),
     );
     return { executionArn: arn, alreadyStarted: false };
   }
@@ -199,6 +245,51 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     for (let set = this.inflight.get(t.input.jobId); set && set.size > 0; ) await Promise.allSettled([...set]);
   }
 
+  /**
+   * A Task's result over the payload limit fails the whole execution with
+   * States.DataLimitExceeded, which AWS makes terminal (States.ALL does not catch it): the
+   * runner is stopped before it can route the error to a Catch.
+   */
+  private checkResult(jobId: string, result: unknown): unknown {
+    const bytes = jsonBytes(result);
+    const t = this.executions.get(jobId);
+    if (t && bytes > t.largest.bytes) t.largest = { bytes, at: 'a Task result' };
+    if (bytes <= this.limits!.sfnPayloadBytes) return result;
+    const err = limitError('sfnPayloadBytes', `The state/task returned a result with a size exceeding the maximum number of bytes service limit (${bytes} > ${this.limits!.sfnPayloadBytes} bytes).`);
+    if (t) this.failTerminally(t, err);
+    throw err;
+  }
+
+  /** Ends an execution with a service error no Catch handles (a limit), as AWS does. */
+  private failTerminally(t: Tracked, err: Error) {
+    if (t.failure || t.progress.status !== 'RUNNING') return;
+    t.failure = err;
+    t.aborted = true;
+    this.stopped.add(t.input.jobId);
+    t.abort();
+  }
+
+  /** A state's input or output over the payload limit, or a history past its limit, fails the execution. */
+  private checkEvent(t: Tracked, ev: Record<string, unknown>) {
+    if (!this.limits) return;
+    const st = ev.state as { name?: string; input?: unknown; output?: unknown } | undefined;
+    const payload = ev.type === 'StateEntered' ? st?.input : ev.type === 'StateExited' ? st?.output : undefined;
+    if (payload !== undefined) {
+      const bytes = jsonBytes(payload);
+      if (bytes > t.largest.bytes) t.largest = { bytes, at: `${st?.name} ${ev.type === 'StateEntered' ? 'input' : 'output'}` };
+      if (bytes > this.limits.sfnPayloadBytes) {
+        const which = ev.type === 'StateEntered' ? 'input' : 'output';
+        return this.failTerminally(t, limitError('sfnPayloadBytes', `The state ${st?.name} has an ${which} with a size exceeding the maximum number of bytes service limit (${bytes} > ${this.limits.sfnPayloadBytes} bytes).`));
+      }
+    }
+    // States inside a Distributed Map run as child executions: their payloads have the same
+    // limit, their events are in the children's histories (HistoryCounter leaves them out).
+    const events = t.history.add(ev as never);
+    if (events > this.limits.sfnHistoryEvents) {
+      this.failTerminally(t, limitError('sfnHistoryEvents', `The execution reached the maximum number of history events (${this.limits.sfnHistoryEvents}).`));
+    }
+  }
+
   private finish(t: Tracked, status: 'SUCCEEDED' | 'FAILED' | 'ABORTED', err?: unknown) {
     t.progress.status = status;
     this.emit('progress', { ...t.progress });
@@ -210,6 +301,7 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
       const ev = raw as Record<string, unknown>;
       const type = ev.type as string;
       const state = (ev.state as { name?: string } | undefined)?.name;
+      this.checkEvent(t, ev);
       if (type === 'StateEntered' && state && state !== 'Encode' && state !== 'Done' && state !== 'TranscodeSegments') t.progress.step = state;
       if (type === 'StateExited' && state === 'Plan') {
         const out = (ev.state as { output?: { plan?: { segmentCount?: number } } }).output;
@@ -221,17 +313,24 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     }
   }
 
-  /** Resolves when the execution ends (never rejects). */
+  /** Resolves when the execution ends and its event log has been read (never rejects). */
   async wait(name: string): Promise<ExecutionProgress> {
     const t = this.executions.get(name);
     if (!t) throw new Error(`no execution ${name}`);
     await t.result.catch(() => undefined);
+    await t.followed;
     return { ...t.progress };
   }
 
   /** The input an execution was started with. */
   inputOf(name: string): JobInput | undefined {
     return this.executions.get(name)?.input;
+  }
+
+  /** How close an execution came to Step Functions' limits: its history events and its largest payload. */
+  usage(name: string): { historyEvents: number; largestPayload: { bytes: number; at: string } } | undefined {
+    const t = this.executions.get(name);
+    return t && { historyEvents: t.history.count, largestPayload: { ...t.largest } };
   }
 
   /** Executions still running (a test asserts none is left behind). */
