@@ -209,7 +209,10 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     assert.equal(ing2.started && ing2.alreadyStarted, true, 'the second delivery starts nothing');
     const { view } = await untilDone(jobId);
     assert.equal(view.status, 'COMPLETE');
-    const finals = serve.stack.jobEvents(jobId).filter((e) => ['COMPLETE', 'ERROR'].includes((e.detail as Json).status));
+    // The record turns COMPLETE just before its event is put: wait (bounded) for the event.
+    const finalsOf = () => serve.stack.jobEvents(jobId).filter((e) => ['COMPLETE', 'ERROR'].includes((e.detail as Json).status));
+    for (const until = Date.now() + 10_000; finalsOf().length === 0 && Date.now() < until; ) await new Promise((res) => setTimeout(res, 100));
+    const finals = finalsOf();
     assert.equal(finals.length, 1, 'one job, one final event');
     assert.equal((await allRecords()).filter((r) => r.jobId === jobId).length, 1, 'one record');
     const del = await api('DELETE', `/jobs/${jobId}`);
