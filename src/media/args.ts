@@ -17,9 +17,14 @@ const BASE = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
  * Split by stream copy at the planned packets, into NUT files that keep the source's exact
  * time base and timestamps (-copyts; MP4/MKV pieces would round or shift them).
  */
-export function buildSplitArgs(p: { input: string; videoStream: number; splitFrames: number[]; pattern: string }): string[] {
+export function buildSplitArgs(p: { input: string; videoStream: number; splitFrames: number[]; pattern: string; packedSlots?: boolean }): string[] {
   const args = [...BASE, ...sourceInput(p.input), '-copyts', '-i', p.input,
-    '-map', `0:${p.videoStream}`, '-c', 'copy', '-avoid_negative_ts', 'disabled', '-f', 'segment', '-segment_format', 'nut'];
+    '-map', `0:${p.videoStream}`, '-c', 'copy', '-avoid_negative_ts', 'disabled'];
+  // AVI packets of MPEG-4 Part 2 have no pts (NUT refuses them: "Negative pts not supported").
+  // Each packet is one display slot, so pts = dts. Not +genpts with mpeg4_unpack_bframes: its
+  // guessed pts put two B-frames after a cut at one time (frame 157 lost, 158 twice).
+  if (p.packedSlots) args.push('-bsf:v', 'setts=pts=DTS');
+  args.push('-f', 'segment', '-segment_format', 'nut');
   // Without a list the muxer would cut every 2 s (its default segment_time): one segment then
   // needs a cut point past the last packet.
   args.push('-segment_frames', p.splitFrames.length ? p.splitFrames.join(',') : String(2 ** 31 - 2));
@@ -59,11 +64,18 @@ export function buildSegmentEncodeArgs(p: {
   threads?: number;
   /** What happens to an HDR source (colour.ts planColour); SDR when absent. */
   colour?: ColourPlan;
+  /**
+   * Source tick of a piece split from packed-B-frame AVI (probe.ts packedSlots): the decoder
+   * misplaces the pts of packed B-frames, so frame n of the piece is put at the piece's first
+   * frame (a keyframe, whose pts is right) + n ticks, as in the source's own slots.
+   */
+  slotTick?: { num: number; den: number };
 }): string[] {
   const colour = p.colour ?? { mode: 'sdr' };
   const { pixFmt } = outputFormat(p.preset, colour);
   const args = [...BASE, '-protocol_whitelist', 'file', '-format_whitelist', PIECE_FORMATS, '-noautorotate', '-copyts', '-i', p.input, '-vsync', 'passthrough'];
-  const trim = p.skip > 0 || p.count < p.totalFrames ? [`select=between(n\\,${p.skip}\\,${p.skip + p.count - 1})`] : [];
+  const slots = p.slotTick ? [`setpts=STARTPTS+round(N*${p.slotTick.num}/(${p.slotTick.den}*TB))`] : [];
+  const trim = [...slots, ...(p.skip > 0 || p.count < p.totalFrames ? [`select=between(n\\,${p.skip}\\,${p.skip + p.count - 1})`] : [])];
   for (const o of p.outputs) {
     const r = o.rendition;
     const vf = [...trim, ...rotationFilter(p.rotation), ...colourFilters(colour, { width: r.width, height: r.outHeight }, pixFmt, pixFmt)].join(',');

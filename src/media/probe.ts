@@ -30,6 +30,12 @@ export interface MediaInfo {
     rotation: number;
     /** Frame count the container header claims, when it has one. */
     headerFrames?: number;
+    /**
+     * MPEG-4 Part 2 in AVI (DivX/XviD): packets carry no pts and may hold packed B-frames, shown
+     * in packet order one tick apart (N_VOP placeholders keep the slots). Split pieces then need
+     * pts = dts and frames re-timed by their display index (args.ts).
+     */
+    packedSlots?: boolean;
     /** Colour description: SDR, or PQ/HLG HDR with its metadata (colour.ts). */
     colour?: SourceColour;
   };
@@ -163,6 +169,7 @@ export function parseStreamProbe(json: string): MediaInfo {
       avgFrameRate: fr ? fr.num / fr.den : 0,
       rotation: normalizeRotation(v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? Number(v.tags?.rotate ?? 0)),
       ...(Number.isFinite(nb) && nb > 0 ? { headerFrames: nb } : {}),
+      ...(v.codec_name === 'mpeg4' && /(^|,)avi(,|$)/.test(data.format?.format_name ?? '') ? { packedSlots: true } : {}),
       colour: parseSourceColour(v as Parameters<typeof parseSourceColour>[0]),
     },
     audio: a

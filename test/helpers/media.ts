@@ -8,11 +8,15 @@ const probe = async (args: string[]) => (await runProcess(resolveBinaries(proces
 /** Presentation times (s) of every decoded frame of the first video stream, in display order. */
 export async function frameTimes(file: string): Promise<number[]> {
   const out = await probe(['-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file]);
-  return out
+  const all = out
     .split('\n')
     .map((l) => l.replace(/,+$/, '').trim())
-    .filter((l) => l && l !== 'N/A')
-    .map(Number);
+    .filter((l) => l);
+  const t = all.filter((l) => l !== 'N/A').map(Number);
+  // The frame a delayed decoder flushes last (packed B-frames of an AVI, whose packets have no
+  // pts) has no timestamp but is a source frame: it follows the last one by the last gap.
+  if (all.at(-1) === 'N/A' && all.at(-2) !== 'N/A' && t.length >= 2) t.push(2 * t[t.length - 1] - t[t.length - 2]);
+  return t;
 }
 
 /** Times of keyframes (packets flagged K) of the first video stream. */

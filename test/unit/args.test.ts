@@ -25,6 +25,16 @@ describe('ffmpeg argument builders', () => {
     assert.equal(after(one, '-segment_frames'), '2147483646');
   });
 
+  it('packed-B-frame AVI: split with pts = dts, frames of a piece re-timed from its keyframe by display index before the trim', () => {
+    const a = buildSplitArgs({ input: '/s.avi', videoStream: 0, splitFrames: [98], pattern: '/t/s_%05d.nut', packedSlots: true });
+    assert.equal(after(a, '-bsf:v'), 'setts=pts=DTS');
+    assert.ok(a.indexOf('-bsf:v') > a.indexOf('-i'), 'an output option of the split');
+    assert.ok(!buildSplitArgs({ input: '/s.avi', videoStream: 0, splitFrames: [98], pattern: '/t/s_%05d.nut' }).includes('-bsf:v'), 'other sources keep their own pts');
+    const outputs = renditions.slice(2).map((r) => ({ rendition: r, file: `/t/${r.name}.nut` }));
+    const e = buildSegmentEncodeArgs({ input: '/t/in.nut', preset, outputs, skip: 2, count: 50, totalFrames: 56, rotation: 0, slotTick: { num: 1001, den: 24000 } });
+    assert.deepEqual(all(e, '-vf'), ['setpts=STARTPTS+round(N*1001/(24000*TB)),select=between(n\\,2\\,51),scale=854:480,format=yuv420p']);
+  });
+
   it('segment encode: passthrough timing, source time base, aligned closed GOPs, one output per rendition', () => {
     const outputs = renditions.map((r) => ({ rendition: r, file: `/t/${r.name}.nut` }));
     const a = buildSegmentEncodeArgs({ input: '/t/in.nut', preset, outputs, skip: 0, count: 100, totalFrames: 100, rotation: 0 });

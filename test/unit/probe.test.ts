@@ -41,6 +41,14 @@ describe('probe parsing', () => {
     assert.equal(normalizeRotation(180), 180);
   });
 
+  it('MPEG-4 Part 2 in AVI (DivX/XviD: no pts, packed B-frames) is marked packedSlots; MPEG-4 in MP4 and Cinepak in AVI are not', () => {
+    const info = (format_name: string, codec_name: string) =>
+      parseStreamProbe(JSON.stringify({ format: { format_name }, streams: [{ index: 0, codec_type: 'video', codec_name, width: 2, height: 2, time_base: '1001/24000' }] })).video;
+    assert.equal(info('avi', 'mpeg4').packedSlots, true);
+    assert.equal(info('mov,mp4,m4a,3gp,3g2,mj2', 'mpeg4').packedSlots, undefined);
+    assert.equal(info('avi', 'cinepak').packedSlots, undefined);
+  });
+
   it('fewer packets than the header promises: INPUT_TRUNCATED when the last is cut short, accepted when all demux cleanly; none is INPUT_NO_FRAMES', () => {
     const info = parseStreamProbe(JSON.stringify({ streams: [{ index: 0, codec_type: 'video', codec_name: 'h264', width: 2, height: 2, time_base: '1/30', nb_frames: '10' }] }));
     const cut = '[avi @ 0x1] Packet corrupt (stream = 0, dts = 1).\n';

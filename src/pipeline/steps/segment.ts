@@ -66,7 +66,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     } else {
       const input = path.join(dir, 'in.nut');
       await downloadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.split(task.jobId, seg.splitFile) }, input);
-      args = buildCmafSegmentArgs({ ...common, input, skip: seg.skip, count: seg.count, totalFrames: seg.endPacket - seg.startPacket, timeBase: tb });
+      args = buildCmafSegmentArgs({ ...common, input, skip: seg.skip, count: seg.count, totalFrames: seg.endPacket - seg.startPacket, timeBase: tb, ...(m.video.packedSlots ? { slotTick: tb } : {}) });
     }
     // The stills this segment takes (tiles of the sprite, maybe the poster): more outputs of the
     // same decode.
