@@ -26,7 +26,7 @@ import { cleanupStep } from '../pipeline/steps/cleanup.js';
 import { eventJobOf } from '../pipeline/cancel.js';
 import type { JobRecord } from '../pipeline/jobStore.js';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { isVideoKey, jobIdFor } from '../pipeline/ingest.js';
+import { isIngestKey, jobIdFor } from '../pipeline/ingest.js';
 import { ingestStep } from '../pipeline/steps/ingest.js';
 
 export interface RecoveryReport {
@@ -55,7 +55,7 @@ export async function reconcileIngestBucket(rt: Runtime, log: Logger): Promise<s
   const bucket = rt.config.INGEST_BUCKET;
   const resumed: string[] = [];
   for (const o of await objectsOf(rt, bucket)) {
-    if (!isVideoKey(o.key) || !o.etag) continue;
+    if (!isIngestKey(o.key) || !o.etag) continue;
     if (await rt.jobs.get(jobIdFor(bucket, o.key, o.etag))) continue;
     const event = { 'detail-type': 'Object Created' as const, detail: { bucket: { name: bucket }, object: { key: o.key, size: o.size, etag: o.etag } } };
     try {

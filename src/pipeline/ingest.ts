@@ -26,8 +26,18 @@ export function jobIdFor(bucket: string, key: string, version: string): string {
   return 'j-' + createHash('sha256').update(`${bucket}\n${key}\n${version}`).digest('hex').slice(0, 24);
 }
 
+/**
+ * Audio-only suffixes: the pipeline makes video renditions, but an audio file dropped into the
+ * ingest bucket gets a job that the probe refuses with the cause (INPUT_NO_VIDEO, or
+ * INPUT_UNSUPPORTED for raw audio formats) and an ERROR event, never silence.
+ */
+export const AUDIO_SUFFIXES = ['.m4a', '.mp3', '.aac', '.flac', '.wav', '.opus', '.ogg', '.oga', '.wma', '.weba'];
+
 /** Whether a key looks like a video the pipeline should pick up. */
 export const isVideoKey = (key: string) => VIDEO_SUFFIXES.some((s) => key.toLowerCase().endsWith(s));
+
+/** Whether an upload to the ingest bucket starts a job: a video, or an audio file to refuse with its cause. */
+export const isIngestKey = (key: string) => isVideoKey(key) || AUDIO_SUFFIXES.some((s) => key.toLowerCase().endsWith(s));
 
 /** Builds the execution input of a job for an uploaded object and the settings its metadata asks for. */
 export function jobForObject(config: Config, event: ObjectCreatedEvent, request: JobRequest, now = new Date()): JobInput {

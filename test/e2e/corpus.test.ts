@@ -19,8 +19,8 @@ import { corpusEntries, ensureCorpus, type CorpusEntry } from '../../scripts/cor
 import { checkContract, checkStreaming } from '../helpers/contract.js';
 import { downloadOutputs, keysUnder, objectBytes, runJob } from '../helpers/stack.js';
 
-/** COMPLETE, refused with a code, or IGNORED: an upload whose suffix is not a video's (.m4a, .mp3, ...) starts no job. */
-type Expect = { status: 'COMPLETE'; audio: boolean; known?: string } | { status: 'ERROR'; code: string; message: string } | { status: 'IGNORED'; message: string; renamed: string };
+/** COMPLETE under the contract, or refused with a code whose message names the cause (audio uploads too: never silence). */
+type Expect = { status: 'COMPLETE'; audio: boolean; known?: string } | { status: 'ERROR'; code: string; message: string };
 
 const entries = (JSON.parse(await readFile(new URL('../corpus/corpus.json', import.meta.url), 'utf8')) as { files: (CorpusEntry & { expect: Expect })[] }).files;
 
@@ -61,20 +61,12 @@ describe('real-world corpus (local stack)', function () {
   });
 
   for (const e of entries) {
-    it(`${e.id} (${e.package}): ${e.expect.status === 'COMPLETE' ? 'COMPLETE under the contract' : e.expect.status === 'ERROR' ? e.expect.code : 'no job (not a video suffix)'}`, async function () {
+    it(`${e.id} (${e.package}): ${e.expect.status === 'COMPLETE' ? 'COMPLETE under the contract' : e.expect.code}`, async function () {
       const src = files.get(e.id)!;
       const key = `uploads/corpus/${path.basename(src)}`;
       const x = e.expect;
       // A file the pipeline should complete but does not yet: pending with the reason (docs/INPUT.md), never a pass.
       if (x.status === 'COMPLETE' && x.known) this.skip();
-      if (x.status === 'IGNORED') {
-        await assert.rejects(runJob(stack, src, key, { preset: 'h264-single-480p' }), new RegExp(`not started: .*${x.message}`));
-        // The same bytes under a video suffix reach the probe, which judges by content: audio in
-        // a container the pipeline reads is INPUT_NO_VIDEO, a raw audio format INPUT_UNSUPPORTED.
-        const renamed = await runJob(stack, src, `uploads/corpus/${e.id}-renamed.mp4`, { preset: 'h264-single-480p' });
-        assert.equal(renamed.detail.errorCode, x.renamed, renamed.detail.errorMessage);
-        return;
-      }
       const { jobId, detail } = await runJob(stack, src, key, { preset: 'h264-single-480p' });
       if (x.status === 'ERROR') {
         assert.equal(detail.status, 'ERROR', `expected ${x.code}, got ${detail.status}`);

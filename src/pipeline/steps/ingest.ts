@@ -5,7 +5,7 @@ import { METRIC } from '../../metrics.js';
 import { headObject } from '../../aws/s3.js';
 import { InputError, PipelineError, ValidationError } from '../../errors.js';
 import { PRESETS } from '../../media/presets.js';
-import { isVideoKey, jobForObject, jobIdForObject, type ObjectCreatedEvent } from '../ingest.js';
+import { isIngestKey, jobForObject, jobIdForObject, type ObjectCreatedEvent } from '../ingest.js';
 import { requestFromMetadata, usableCorrelationId } from '../job.js';
 import { buildJobEvent } from '../events.js';
 import type { JobRecord } from '../jobStore.js';
@@ -27,7 +27,7 @@ export type IngestResult =
 export async function ingestStep(rt: Runtime, event: ObjectCreatedEvent, log: Logger, metrics?: MetricsRecorder): Promise<IngestResult> {
   const { bucket, object } = event.detail;
   if (bucket.name !== rt.config.INGEST_BUCKET) return { started: false, reason: `bucket ${bucket.name} is not the ingest bucket` };
-  if (!isVideoKey(object.key)) return { started: false, reason: `${object.key} does not have a video suffix` };
+  if (!isIngestKey(object.key)) return { started: false, reason: `${object.key} does not have a video or audio suffix` };
   const head = await headObject(rt.s3, { bucket: bucket.name, key: object.key }).catch(() => undefined);
   const versioned: ObjectCreatedEvent = { ...event, detail: { ...event.detail, object: { ...object, etag: object.etag ?? head?.etag } } };
   const meta = head?.metadata ?? {};
