@@ -61,8 +61,8 @@ export interface OpenUpload extends S3Location {
 /**
  * Aborts an upload, freeing its stored parts (a failed job's MP4s). An upload already completed
  * or aborted (NoSuchUpload) is nothing to do: returns false. Other failures are thrown (a
- * transient one as TransientError: Cleanup is retried). s3rver serves no AbortMultipartUpload
- * (405 MethodNotAllowed) and keeps no parts outside the object it completes: also false there.
+ * transient one as TransientError: Cleanup is retried). (The local S3 serves it through
+ * src/local/s3Multipart.ts; s3rver alone answers 405 MethodNotAllowed: also false there.)
  */
 export async function abortMultipart(s3: S3Client, u: OpenUpload): Promise<boolean> {
   try {

@@ -25,6 +25,7 @@ import { FINAL_STATUSES, type JobStatus } from '../pipeline/job.js';
 import { ListenError } from '../errors.js';
 import { listenReason } from './listen.js';
 import type http from 'node:http';
+import { abortMultipartUploads, openUploads } from './s3Multipart.js';
 import { guardStoreWrites, refuseDotSegments, refuseUnstorableKeys, type KoaMiddleware, type S3rverStore } from './s3Guards.js';
 import { resolveLimits, type LimitOverrides, type Limits } from '../aws/limits.js';
 import { enforceS3RequestLimits, enforceS3StoreLimits, type LimitedStore } from './s3Limits.js';
@@ -115,6 +116,11 @@ export class LocalStack extends EventEmitter {
     return this.rt.s3;
   }
 
+  /** The open (neither completed nor aborted) multipart uploads of a bucket of the local S3. */
+  openUploads(bucket: string): Promise<{ uploadId: string; key: string }[]> {
+    return openUploads((this.server as unknown as { store: Parameters<typeof openUploads>[0] }).store, bucket);
+  }
+
   /** Starts s3rver, builds the local runtime and wires the ingest trigger. */
   static async start(opts: LocalStackOptions): Promise<LocalStack> {
     const buckets = opts.buckets ?? { ingest: 'ingest', work: 'work', output: 'output' };
@@ -143,7 +149,8 @@ export class LocalStack extends EventEmitter {
       listen: (port: number, host: string, options: object, cb?: () => void) => http.Server | Promise<http.Server>;
     };
     // S3's size and part limits (src/local/s3Limits.ts): refused as S3 refuses them.
-    koa.middleware.splice(2, 0, refuseDotSegments, refuseUnstorableKeys(koa.store), enforceS3RequestLimits(limits) as unknown as KoaMiddleware);
+    // AbortMultipartUpload (s3rver answers 405 and keeps the parts): src/local/s3Multipart.ts.
+    koa.middleware.splice(2, 0, refuseDotSegments, refuseUnstorableKeys(koa.store), enforceS3RequestLimits(limits) as unknown as KoaMiddleware, abortMultipartUploads(koa.store) as unknown as KoaMiddleware);
     guardStoreWrites(koa.store);
     enforceS3StoreLimits(koa.store as unknown as LimitedStore, limits);
     // s3rver's own listen leaves the http server's `error` event unhandled: a taken port would

@@ -151,9 +151,9 @@ describe('outputs in place, progress without a hot key (local stack)', function 
       assert.equal(r.detail.errorCode, 'ENCODER_FAILED');
       assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${r.jobId}/`), [], 'no output object');
       assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${r.jobId}/`), [], 'work prefix cleaned');
-      // One MP4 rendition, one upload: aborted (s3rver serves no AbortMultipartUpload and keeps
-      // no parts: the request is counted as sent).
+      // One MP4 rendition, one upload: aborted, its parts gone (src/local/s3Multipart.ts).
       assert.equal(r.aborts, 1, 'AbortMultipartUpload requests');
+      assert.deepEqual((await stack.openUploads(stack.config.OUTPUT_BUCKET)).filter((u) => u.key.startsWith(`${r.jobId}/`)), [], 'no open multipart upload of the job');
     } finally {
       failComplete = false;
     }
