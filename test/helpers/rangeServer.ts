@@ -5,6 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 
 /** Bytes sent and requests answered, per file name. */
@@ -67,4 +69,23 @@ export class RangeServer {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/**
+ * Mocha hooks of a suite that serves a temporary folder: before() makes the folder and starts a
+ * RangeServer on it, after() stops it and removes the folder (kept with KEEP_TEST_FILES). The
+ * returned object's `dir` and `server` are set once before() has run.
+ */
+export function rangeServerHooks(prefix: string): { dir: string; server: RangeServer } {
+  const ctx = {} as { dir: string; server: RangeServer };
+  before(async () => {
+    ctx.dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+    ctx.server = new RangeServer(ctx.dir);
+    await ctx.server.start();
+  });
+  after(async () => {
+    await ctx.server?.stop();
+    if (ctx.dir && !process.env.KEEP_TEST_FILES) await rm(ctx.dir, { recursive: true, force: true });
+  });
+  return ctx;
 }

@@ -5,8 +5,7 @@
  * say why (the packet probe then runs).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveBinaries, npmBinaries } from '../../src/media/binaries.js';
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
@@ -14,7 +13,7 @@ import { runProcess } from '../../src/media/runner.js';
 import { buildPacketProbeArgs, buildStreamProbeArgs, parsePacketCsv, parseStreamProbe } from '../../src/media/probe.js';
 import { planSegments } from '../../src/media/plan.js';
 import { buildStreamProbeWithHeadArgs, httpRangeSource, probeIndex } from '../../src/media/indexProbe.js';
-import { RangeServer } from '../helpers/rangeServer.js';
+import { rangeServerHooks } from '../helpers/rangeServer.js';
 
 const bins = resolveBinaries(process.env);
 const old = npmBinaries();
@@ -96,24 +95,14 @@ if (old && old.ffprobe !== bins.ffprobe) probes.push({ label: 'npm-shipped 2023 
 for (const { label, ffprobe } of probes) {
   describe(`probe from the index equals the packet probe (${label})`, function () {
     this.timeout(300_000);
-    let dir: string;
-    let server: RangeServer;
-    before(async () => {
-      dir = await mkdtemp(path.join(os.tmpdir(), 'mt-index-'));
-      server = new RangeServer(dir);
-      await server.start();
-    });
-    after(async () => {
-      await server?.stop();
-      if (!process.env.KEEP_TEST_FILES) await rm(dir, { recursive: true, force: true });
-    });
+    const served = rangeServerHooks('mt-index-');
 
     for (const fx of fixtures) {
       it(`${fx.name}: ${fx.fallback ? `falls back (${fx.fallback.source})` : 'same packets, same plan, about the moov read'}`, async () => {
-        const file = path.join(dir, fx.name);
-        await fx.make(file, dir);
+        const file = path.join(served.dir, fx.name);
+        await fx.make(file, served.dir);
         const size = (await stat(file)).size;
-        const url = server.url(fx.name);
+        const url = served.server.url(fx.name);
         const streamArgs = buildStreamProbeWithHeadArgs({ url });
         const streams = await runProcess(ffprobe, streamArgs, { timeoutMs: 60_000, captureStdout: true }).catch((e) => e as Error);
         if (streams instanceof Error) {

@@ -8,8 +8,7 @@
  * counted too (the figure the report quotes).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, readFile, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveBinaries } from '../../src/media/binaries.js';
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
@@ -23,7 +22,7 @@ import { buildRangeInputArgs, hasVideoDelay, planRangeReads } from '../../src/me
 import { audioChunkSpanSec, buildAudioChunkArgs, planAudioChunks } from '../../src/media/cmaf.js';
 import { getPreset } from '../../src/media/presets.js';
 import { COALESCE_GAP_BYTES, MAX_GET_BYTES } from '../../src/pipeline/steps/segmentInputPlan.js';
-import { RangeServer } from '../helpers/rangeServer.js';
+import { rangeServerHooks } from '../helpers/rangeServer.js';
 
 const bins = resolveBinaries(process.env);
 const ff = (args: string[]) => runProcess(bins.ffmpeg, ['-v', 'error', '-y', ...args], { timeoutMs: 120_000 });
@@ -88,25 +87,15 @@ function snr(a: Float32Array, b: Float32Array): number {
 
 describe('a segment worker reads only its own bytes', function () {
   this.timeout(600_000);
-  let dir: string;
-  let server: RangeServer;
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'mt-own-'));
-    server = new RangeServer(dir);
-    await server.start();
-  });
-  after(async () => {
-    await server?.stop();
-    if (!process.env.KEEP_TEST_FILES) await rm(dir, { recursive: true, force: true });
-  });
+  const served = rangeServerHooks('mt-own-');
 
   for (const fx of fixtures) {
     it(`${fx.name}: its samples' bytes, no moov, the same frames and audio as the URL read`, async () => {
-      const file = path.join(dir, fx.name);
-      await fx.make(file, dir);
+      const file = path.join(served.dir, fx.name);
+      await fx.make(file, served.dir);
       const size = (await stat(file)).size;
       const bytes = new Uint8Array(await readFile(file));
-      const url = server.url(fx.name);
+      const url = served.server.url(fx.name);
       const streams = await runProcess(bins.ffprobe, buildStreamProbeWithHeadArgs({ url: file }), { timeoutMs: 60_000, captureStdout: true });
       const info = parseStreamProbe(streams.stdout);
       const src = fileSource(bytes);
@@ -140,12 +129,12 @@ describe('a segment worker reads only its own bytes', function () {
       for (const seg of plan.segments) {
         const what = `${fx.name} segment ${seg.index}`;
         // Today: the video read through the URL (seek), each audio chunk another URL read.
-        server.take(fx.name);
+        served.server.take(fx.name);
         const want = await frameLines(buildRangeInputArgs({ url, seek: reads[seg.index].seek }), `0:${info.video.index}`, reads[seg.index].select);
         const myChunks = chunks.filter((c) => c.segment === seg.index);
-        const tracks = (tag: string, c: { index: number }) => audio.map((index) => ({ index, channels: 2, bitrateKbps: 128, output: path.join(dir, `${fx.name}-${tag}-${c.index}-${index}.mp4`) }));
+        const tracks = (tag: string, c: { index: number }) => audio.map((index) => ({ index, channels: 2, bitrateKbps: 128, output: path.join(served.dir, `${fx.name}-${tag}-${c.index}-${index}.mp4`) }));
         for (const c of myChunks) await runProcess(bins.ffmpeg, buildAudioChunkArgs({ input: url, planStartSec, chunk: c, preset, tracks: tracks('url', c) }), { timeoutMs: 120_000 });
-        before.push(server.take(fx.name).bytes);
+        before.push(served.server.take(fx.name).bytes);
 
         // Now: the record's runs, fetched coalesced, into one container.
         const ref = refs[seg.index];
@@ -158,9 +147,9 @@ describe('a segment worker reads only its own bytes', function () {
           return fetch(u, init);
         };
         const fetched = await fetchRanges(url, ranges, { fetchImpl: counting });
-        const own = path.join(dir, `${fx.name}-own-${seg.index}.mp4`);
+        const own = path.join(served.dir, `${fx.name}-own-${seg.index}.mp4`);
         await writeFile(own, assembleSegmentFile(ss.init, pieces, fetched));
-        const got = server.take(fx.name).bytes;
+        const got = served.server.take(fx.name).bytes;
         after.push(got);
         const sampleBytes = pieces.reduce((s, p) => s + p.runs.reduce((a, r) => a + r[1], 0), 0);
         assert.ok(got >= sampleBytes, `${what}: every sample fetched`);

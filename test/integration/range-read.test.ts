@@ -6,8 +6,7 @@
  * all of it (bytes counted by a local HTTP server).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, readdir, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/binaries.js';
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
@@ -16,7 +15,7 @@ import { buildPacketProbeArgs, parsePacketCsv, type PacketIndex } from '../../sr
 import { planSegments, type Plan, type ClipRange } from '../../src/media/plan.js';
 import { buildSplitArgs } from '../../src/media/args.js';
 import { buildRangeInputArgs, planRangeReads, rangeFrameSelect } from '../../src/media/rangeInput.js';
-import { RangeServer } from '../helpers/rangeServer.js';
+import { rangeServerHooks } from '../helpers/rangeServer.js';
 
 const system = resolveBinaries(process.env);
 const toolchains: { label: string; bins: Binaries }[] = [{ label: `${system.source.ffmpeg} ffmpeg`, bins: system }];
@@ -87,21 +86,11 @@ async function frames(bin: string, input: string[], stream: string, vf: string, 
 for (const tc of toolchains) {
   describe(`range reads give the split's frames (${tc.label})`, function () {
     this.timeout(300_000);
-    let dir: string;
-    let server: RangeServer;
-    before(async () => {
-      dir = await mkdtemp(path.join(os.tmpdir(), 'mt-range-'));
-      server = new RangeServer(dir);
-      await server.start();
-    });
-    after(async () => {
-      await server?.stop();
-      if (!process.env.KEEP_TEST_FILES) await rm(dir, { recursive: true, force: true });
-    });
+    const served = rangeServerHooks('mt-range-');
 
     for (const fx of fixtures) {
       it(`${fx.name}: every segment, frames and timestamps equal`, async () => {
-        const file = path.join(dir, fx.name);
+        const file = path.join(served.dir, fx.name);
         await fx.make(file);
         const size = (await stat(file)).size;
         const idx = await packetIndex(file);
@@ -110,7 +99,7 @@ for (const tc of toolchains) {
         const tbs = facts.time_base;
         const plan: Plan = planSegments(idx, tbOf(tbs), { segmentSeconds: fx.segmentSeconds, clip: fx.clip });
         assert.ok(plan.segments.length >= 2, 'the fixture has several segments');
-        const pieces = path.join(dir, `${fx.name}-pieces`);
+        const pieces = path.join(served.dir, `${fx.name}-pieces`);
         await runProcess('mkdir', ['-p', pieces], { timeoutMs: 5000 });
         await runProcess(tc.bins.ffmpeg, buildSplitArgs({ input: file, videoStream: 0, splitFrames: plan.splitFrames, pattern: path.join(pieces, 'split_%05d.nut') }), { timeoutMs: 120_000 });
         const files = (await readdir(pieces)).sort();
@@ -122,12 +111,12 @@ for (const tc of toolchains) {
           const want = await frames(tc.bins.ffmpeg, piece, '0:v:0', `select=between(n\\,${seg.skip}\\,${seg.skip + seg.count - 1})`, seg.count, false, plan.timeBase);
           assert.equal(want.length, seg.count, `segment ${seg.index}: the split piece has the planned frames`);
           const name = fx.name;
-          server.take(name);
-          const input = buildRangeInputArgs({ url: server.url(name), seek: rangeReads[seg.index].seek });
+          served.server.take(name);
+          const input = buildRangeInputArgs({ url: served.server.url(name), seek: rangeReads[seg.index].seek });
           const read = { bytes: 0 };
           const got = await frames(tc.bins.ffmpeg, input, '0:0', rangeReads[seg.index].select, seg.count, true, plan.timeBase, read);
           reads.push(read.bytes);
-          sent.push(server.take(name).bytes);
+          sent.push(served.server.take(name).bytes);
           const what = `segment ${seg.index} (packets ${seg.startPacket}-${seg.endPacket}, skip ${seg.skip}, count ${seg.count})`;
           // Same pictures, in the same order.
           assert.deepEqual(got.map((f) => f.md5), want.map((f) => f.md5), `${what}: pixels`);
