@@ -115,13 +115,17 @@ export async function putBytes(s3: S3Client, loc: S3Location, body: Uint8Array |
 }
 
 /** Reads an object's bytes. */
-export async function getBytes(s3: S3Client, loc: S3Location): Promise<Uint8Array> {
+export async function getBytes(s3: S3Client, loc: S3Location, range?: { start: number; end: number }): Promise<Uint8Array> {
+  let body: Uint8Array;
   try {
-    const r = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
-    return await r.Body!.transformToByteArray();
+    const r = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}) }));
+    body = await r.Body!.transformToByteArray();
   } catch (err) {
     return wrapS3Error(err, `GET ${s3Uri(loc)}`);
   }
+  // A range read that comes back short is retried (a cut connection), never used.
+  if (range && body.length !== range.end - range.start) throw new TransientError('INTERNAL', `${loc.key}: ${body.length} bytes of ${range.end - range.start}`);
+  return body;
 }
 
 /**

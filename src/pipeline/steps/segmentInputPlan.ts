@@ -6,9 +6,7 @@
  */
 import type { Runtime } from '../../runtime.js';
 import { writeFile } from 'node:fs/promises';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { getBytes, presignGet, putBytes, wrapS3Error } from '../../aws/s3.js';
-import { TransientError } from '../../errors.js';
+import { getBytes, presignGet, putBytes } from '../../aws/s3.js';
 import { fetchRanges, type FetchCounts } from '../../media/segmentFetch.js';
 import { httpRangeSource, locateMoov } from '../../media/indexProbe.js';
 import { assembleSegmentFile, buildSegmentSource, coalesce, decodeRecord, planSegmentInputs, readFtyp, type RecordRef } from '../../media/segmentInput.js';
@@ -84,7 +82,7 @@ export async function writeSegmentInput(rt: Runtime, p: { objects: { init: strin
   const bucket = rt.config.WORK_BUCKET;
   const [init, record] = await Promise.all([
     getBytes(rt.s3, { bucket, key: p.objects.init }),
-    getRange(rt, { bucket, key: p.objects.records }, p.ref.at, p.ref.at + p.ref.length),
+    getBytes(rt.s3, { bucket, key: p.objects.records }, { start: p.ref.at, end: p.ref.at + p.ref.length }),
   ]);
   const pieces = decodeRecord(record);
   const ranges = coalesce(pieces.flatMap((x) => x.runs), COALESCE_GAP_BYTES, MAX_GET_BYTES);
@@ -92,17 +90,4 @@ export async function writeSegmentInput(rt: Runtime, p: { objects: { init: strin
   const fetched = await fetchRanges(p.url, ranges, { counts });
   await writeFile(p.file, assembleSegmentFile(init, pieces, fetched));
   return { ...counts, ranges: ranges.length };
-}
-
-/** Bytes [start, end) of an object. */
-async function getRange(rt: Runtime, loc: { bucket: string; key: string }, start: number, end: number): Promise<Uint8Array> {
-  try {
-    const r = await rt.s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, Range: `bytes=${start}-${end - 1}` }));
-    const body = await r.Body!.transformToByteArray();
-    if (body.length !== end - start) throw new TransientError('INTERNAL', `${loc.key}: ${body.length} bytes of ${end - start}`);
-    return body;
-  } catch (err) {
-    if (err instanceof TransientError) throw err;
-    wrapS3Error(err, `read ${loc.key}`);
-  }
 }
