@@ -1,12 +1,14 @@
 /**
- * One pipeline repetition on the local stack (in a fresh child process) and its breakdown by
- * step, derived from the handlers' own JSON log records: the step wrapper logs each step's
- * duration as `ms` when it ends, and the steps log their ffmpeg times and byte counts.
+ * One pipeline repetition on the local stack (in fresh child processes) and its breakdown by
+ * function, derived from the handlers' own JSON log records: the function wrapper logs each
+ * invocation's duration as `ms` when it ends (`step succeeded`), and the segment function logs
+ * its ffmpeg time (`segment done`). The breakdown reads whatever functions the log names, so a
+ * renamed or added function shows up as it is.
  */
 import path from 'node:path';
-import type { CpuSeconds, RoleCpu } from './proc.js';
+import type { RoleCpu } from './proc.js';
 import { runBenchChild } from './proc.js';
-import type { LogRecord, PipelineChildResult } from './child-pipeline.js';
+import type { JobCpu, LogRecord, PipelineChildResult } from './child-pipeline.js';
 
 /** Start and end (epoch ms) of one handler call. */
 interface Span {
@@ -14,55 +16,48 @@ interface Span {
   end: number;
 }
 
-/** Seconds per step of one run; `criticalPathSec` adds the steps in the order they block. */
+/** One function's invocations in a job, seconds after the upload began. */
+export interface FunctionTimes {
+  calls: number;
+  /** Summed handler time of its invocations. */
+  sumSec: number;
+  firstStartSec: number;
+  lastEndSec: number;
+}
+
+/** Seconds per function of one run. */
 export interface StepBreakdown {
-  /** Upload to the ingest bucket, the object-created trigger and the execution start. */
+  /** Upload to the ingest bucket, the object-created trigger and the execution start: upload start to the first function's start. */
   uploadIngestSec: number;
-  probeSec: number;
-  planSec: number;
-  /** The PROGRESSING event after Plan and the COMPLETE event before Cleanup. */
-  eventsSec: number;
-  splitSec: number;
+  /** Every Task function the log names (probe, plan, transcodeSegment, ...). */
+  functions: Record<string, FunctionTimes>;
   segments: {
     count: number;
-    /** Each segment's whole handler time (manifest read, download, encode, frame checks, uploads). */
+    /** Each segment's whole handler time (reads, encode, checks, uploads). */
     perSegmentSec: number[];
     /** ffmpeg's share of each segment (the encode alone). */
     encodeSec: number[];
-    /** The rest of each segment: manifest read, download, frame checks, uploads. */
+    /** The rest of each segment: source reads, fragment checks, uploads. */
     overheadSec: number[];
     /** First segment start to last segment end: the Map's span on this machine. */
     mapSpanSec: number;
   };
-  audioSec: number;
-  thumbnailsSec: number;
-  concatSec: number;
-  publishSec: number;
-  cleanupSec: number;
-  criticalPathSec: number;
   wallSec: number;
-  /** Wall time no step accounts for: state transitions, the runner, waits between states. */
-  orchestrationSec: number;
-  /**
-   * Pieces Split uploaded and bytes Concat wrote. (The split log's own byte count is not used:
-   * it sums with `bytes += await ...` across concurrent uploads and loses updates.)
-   */
-  bytes: { splitFiles: number; videoOutputs: number };
+  /** Wall time in which no function ran: state transitions, the runner, the trigger, waits between states. */
+  idleSec: number;
 }
 
 /** One measured pipeline run. */
 export interface PipelineRun {
   wallSec: number;
-  /** Job CPU: ffmpeg children plus the Node process (s3rver, SDK, handlers, sharp). */
-  cpu: { ffmpeg: CpuSeconds; node: CpuSeconds; total: CpuSeconds };
-  /** The child's whole process tree, Node and TypeScript start-up included. */
-  treeCpu: CpuSeconds;
+  cpu: JobCpu;
+  /** The processes' whole trees, Node and TypeScript start-up included. */
+  treeCpu: number;
   /** ffmpeg and ffprobe processes the job started. */
   processes: Record<string, number>;
-  /** Their CPU and wall time by role (video encode, audio, thumbnails, probes, checks). */
+  /** Their CPU and wall time by role (segment encode, probes, checks). */
   roles: Record<string, RoleCpu>;
-  /** The Node process's CPU : main thread and other threads, job only. */
-  nodeThreads: Record<string, number>;
+  threads: PipelineChildResult['threads'];
   steps: StepBreakdown;
   /** State changes seen through the local stack's progress events, seconds after the upload began. */
   states: { atSec: number; step: string }[];
@@ -70,75 +65,67 @@ export interface PipelineRun {
 
 const sec = (ms: number) => ms / 1000;
 
-function spansOf(logs: LogRecord[], step: string): Span[] {
-  return logs
-    .filter((l) => l.msg === 'step succeeded' && l.step === step)
-    .map((l) => {
-      const end = Date.parse(l.time);
-      return { start: end - Number(l.ms), end };
-    });
+function spans(logs: LogRecord[]): Map<string, Span[]> {
+  const out = new Map<string, Span[]>();
+  for (const l of logs) {
+    if (l.msg !== 'step succeeded' || typeof l.step !== 'string') continue;
+    const end = Date.parse(l.time);
+    const list = out.get(l.step) ?? [];
+    list.push({ start: end - Number(l.ms), end });
+    out.set(l.step, list);
+  }
+  return out;
 }
 
-const dur = (s: Span[]) => s.reduce((a, x) => a + sec(x.end - x.start), 0);
-const num = (logs: LogRecord[], msg: string, field: string) => logs.filter((l) => l.msg === msg).reduce((a, l) => a + Number(l[field] ?? 0), 0);
+/** Length of the union of intervals (ms). */
+function covered(all: Span[]): number {
+  const s = [...all].sort((a, b) => a.start - b.start);
+  let total = 0;
+  let cur: Span | undefined;
+  for (const x of s) {
+    if (!cur || x.start > cur.end) {
+      if (cur) total += cur.end - cur.start;
+      cur = { ...x };
+    } else cur.end = Math.max(cur.end, x.end);
+  }
+  return total + (cur ? cur.end - cur.start : 0);
+}
 
-/** Derives the per-step breakdown of a run from its log records. */
+/** Derives the per-function breakdown of a run from its log records. */
 export function breakdown(r: PipelineChildResult): StepBreakdown {
-  const { logs } = r;
-  const one = (step: string) => {
-    const s = spansOf(logs, step);
-    if (s.length === 0) throw new Error(`no "step succeeded" record for ${step}: the step wrapper's debug log is the timing source`);
-    return s;
-  };
-  const probe = one('probe');
-  const segs = one('transcodeSegment');
-  const segDone = logs.filter((l) => l.msg === 'segment done');
-  // Audio is encoded in chunks inside the segment workers now: no whole-range audio step.
-  const audio = spansOf(logs, 'encodeAudio');
-  const thumbs = one('thumbnails');
-  const mapSpanSec = sec(Math.max(...segs.map((s) => s.end)) - Math.min(...segs.map((s) => s.start)));
-  const steps = {
-    uploadIngestSec: sec(probe[0].start - r.startedAtMs),
-    probeSec: dur(probe),
-    planSec: dur(one('plan')),
-    eventsSec: dur(one('emitEvent')),
-    // No split when the segments read the source by range (MP4/MOV).
-    splitSec: dur(spansOf(logs, 'split')),
-    audioSec: dur(audio),
-    thumbnailsSec: dur(thumbs),
-    // The package step (manifests and progressive MP4s by byte join) in place of concat.
-    concatSec: dur(one('assemble')),
-    publishSec: dur(one('publish')),
-    cleanupSec: dur(one('cleanup')),
-  };
-  // Segments, audio and thumbnails are the three branches of the Parallel state.
-  const encodePhase = Math.max(mapSpanSec, steps.audioSec, steps.thumbnailsSec);
-  const criticalPathSec =
-    steps.uploadIngestSec + steps.probeSec + steps.planSec + steps.eventsSec + steps.splitSec + encodePhase + steps.concatSec + steps.publishSec + steps.cleanupSec;
+  const byFn = spans(r.logs);
+  const all = [...byFn.values()].flat();
+  if (all.length === 0) throw new Error('no "step succeeded" record: the function wrapper\'s info log is the timing source');
+  const rel = (ms: number) => sec(ms - r.startedAtMs);
+  const functions: Record<string, FunctionTimes> = {};
+  for (const [name, s] of byFn) {
+    functions[name] = { calls: s.length, sumSec: s.reduce((a, x) => a + sec(x.end - x.start), 0), firstStartSec: rel(Math.min(...s.map((x) => x.start))), lastEndSec: rel(Math.max(...s.map((x) => x.end))) };
+  }
+  const segs = byFn.get('transcodeSegment') ?? [];
+  const segDone = r.logs.filter((l) => l.msg === 'segment done');
   return {
-    ...steps,
+    uploadIngestSec: rel(Math.min(...all.map((x) => x.start))),
+    functions,
     segments: {
       count: segs.length,
       perSegmentSec: segs.map((s) => sec(s.end - s.start)),
       encodeSec: segDone.map((l) => sec(Number(l.encodeMs))),
       overheadSec: segDone.map((l) => sec(Number(l.totalMs) - Number(l.encodeMs))),
-      mapSpanSec,
+      mapSpanSec: segs.length ? sec(Math.max(...segs.map((s) => s.end)) - Math.min(...segs.map((s) => s.start))) : 0,
     },
-    criticalPathSec,
     wallSec: r.wallSec,
-    orchestrationSec: r.wallSec - criticalPathSec,
-    bytes: { splitFiles: num(logs, 'split', 'files'), videoOutputs: num(logs, 'rendition assembled', 'sizeBytes') },
+    idleSec: r.wallSec - sec(covered(all)),
   };
 }
 
-/** Runs one pipeline repetition in a fresh Node process on a fresh local stack. */
-export async function runPipeline(file: string, preset: string, workDir: string): Promise<PipelineRun> {
+/** Runs one pipeline repetition in fresh Node processes on a fresh local stack. */
+export async function runPipeline(file: string, preset: string, segmentSeconds: number, workDir: string): Promise<PipelineRun> {
   const dataDir = path.resolve(workDir, `stack-${Date.now()}`);
-  const r = await runBenchChild<PipelineChildResult>('./child-pipeline.ts', [path.resolve(file), dataDir, preset]);
+  const r = await runBenchChild<PipelineChildResult>('./child-pipeline.ts', [path.resolve(file), dataDir, preset, String(segmentSeconds)]);
   if (r.result.status !== 'COMPLETE') {
     const err = r.result.logs.find((l) => l.level === 'error');
     throw new Error(`pipeline run ended ${r.result.status}: ${JSON.stringify(err?.error ?? err)}`);
   }
-  const { wallSec, cpu, processes, roles, nodeThreads, startedAtMs, states } = r.result;
-  return { wallSec, cpu, treeCpu: r.treeCpu, processes, roles, nodeThreads, steps: breakdown(r.result), states: states.map((m) => ({ atSec: sec(m.atMs - startedAtMs), step: m.step })) };
+  const { wallSec, cpu, processes, roles, threads, startedAtMs, states } = r.result;
+  return { wallSec, cpu, treeCpu: r.treeCpu.total, processes, roles, threads, steps: breakdown(r.result), states: states.map((m) => ({ atSec: sec(m.atMs - startedAtMs), step: m.step })) };
 }

@@ -3,22 +3,25 @@ import type { CpuSeconds } from './proc.js';
 import type { MachineInfo } from './machine.js';
 import type { PlainRun } from './plain.js';
 import type { PipelineRun, StepBreakdown } from './pipeline.js';
-import type { CloudAssumptions, CloudModel } from './model.js';
-import type { ThroughputResult } from './throughput.js';
 import type { OrchestrationResult } from './child-orchestration.js';
-import type { OneCoreTimes } from './oneCore.js';
 
-/** Medians over the repetitions and their ratios (pipeline over plain). */
+/** Medians over the repetitions and their ratios to plain ffmpeg's CPU. */
 export interface Comparison {
   plainWallSec: number;
   pipelineWallSec: number;
   wallRatio: number;
   plainCpu: CpuSeconds;
+  /** Everything: AWS path plus stand-ins. */
   pipelineCpu: CpuSeconds;
-  /** The pipeline's CPU split: ffmpeg children, and the Node process (s3rver, SDK, handlers, sharp). */
-  pipelineCpuFfmpeg: CpuSeconds;
-  pipelineCpuNode: CpuSeconds;
+  /** What also runs in AWS: the function host's ffmpeg/ffprobe children and its own JS. */
+  awsPathCpu: CpuSeconds;
+  awsPathFfmpegCpu: CpuSeconds;
+  awsPathHandlersCpu: CpuSeconds;
+  /** The local stand-ins' process (s3rver, dynalite, aws-local-stepfunctions, event log, trigger, upload). */
+  standInsCpu: CpuSeconds;
   cpuRatio: number;
+  awsPathRatio: number;
+  standInsRatio: number;
 }
 
 /** Everything measured on one source. */
@@ -37,19 +40,11 @@ export interface SourceResult {
   comparison: Comparison;
   /** Breakdown of the repetition with the median wall time. */
   steps: StepBreakdown;
-  /** Segment, audio and thumbnail encodes alone on one core (the model's inputs). */
-  oneCore: OneCoreTimes;
-  model: {
-    measured: CloudModel;
-    tenMinutes: CloudModel;
-    waves: { mapConcurrency: number; criticalPathSec: number; speedup: number }[];
-    /** The 10-minute case with free cold starts, S3 transfers and transitions: an upper bound. */
-    tenMinutesBestCase: CloudModel;
-  };
-  throughput: ThroughputResult;
+  /** Median CPU seconds of `ffmpeg -version` and `ffprobe -version`: what loading the binary costs each process. */
+  startupCpuSec: { ffmpeg: number; ffprobe: number };
 }
 
-/** One target of the issue and whether this run met it. */
+/** One target of the issue and whether this run met it (null: reported, no target). */
 export interface TargetCheck {
   name: string;
   target: string;
@@ -66,8 +61,7 @@ export interface BenchResult {
   runSec: number;
   load: { start: [number, number, number]; end: [number, number, number] };
   machine: MachineInfo;
-  settings: { preset: string; segmentSeconds: number; repetitions: number; mapConcurrency: number; orchestrationSegments: number[]; throughputRepetitions: number };
-  assumptions: CloudAssumptions;
+  settings: { preset: string; segmentSeconds: number; repetitions: number; mapConcurrency: number; orchestrationSegments: number[] };
   sources: SourceResult[];
   orchestration: OrchestrationResult[];
   targets: TargetCheck[];
