@@ -31,6 +31,7 @@ import { JobStore } from '../../src/pipeline/jobStore.js';
 import { TASK_FUNCTIONS } from '../../src/local/functions.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/stack.js';
 import { LOCAL_DB_CREDENTIALS } from '../../src/local/jobsDb.js';
+import { profileWindow } from './cpuProfile.js';
 import { childrenCpu, cpuSum, processRole, selfCpu, threadsCpu, type CpuSeconds, type RoleCpu } from './proc.js';
 
 /** A request from the stack's process. */
@@ -78,6 +79,8 @@ childProcess.spawn = ((cmd: string, args: readonly string[] = [], ...rest: never
 syncBuiltinESMExports();
 
 let rt: Runtime | undefined;
+/** Ends the job's CPU profile (BENCH_CPU_PROF), started at the first `cpu` request. */
+let stopProfile: (() => Promise<void>) | undefined;
 let logs: WriteStream | undefined;
 
 function roles(): Record<string, RoleCpu> {
@@ -120,8 +123,10 @@ async function handle(m: HostRequest): Promise<unknown> {
       return f.invoke(rt, m.input);
     }
     case 'cpu':
+      stopProfile ??= await profileWindow('host');
       return { self: selfCpu(), children: childrenCpu(), threads: threadsCpu() } satisfies HostCpu;
     case 'finish': {
+      await stopProfile?.();
       await new Promise<void>((resolve) => (logs ? logs.end(resolve) : resolve()));
       const r: HostFinish = { processes: { ...processes }, roles: roles() };
       if (timesDir) await rm(timesDir, { recursive: true, force: true });

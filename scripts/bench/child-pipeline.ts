@@ -24,6 +24,7 @@ import type { TaskHandler } from '../../src/local/stepFunctions.js';
 import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
 import { runJob } from '../../test/helpers/stack.js';
 import { answer, cpuDelta, cpuSum, selfCpu, threadsCpu, threadsDelta, type CpuSeconds, type RoleCpu } from './proc.js';
+import { profileWindow } from './cpuProfile.js';
 import type { HostAnswer, HostCpu, HostFinish, HostRequest } from './child-functions.js';
 
 /** A handler log record (the fields the breakdown reads). */
@@ -114,6 +115,8 @@ stack.sfn.on('progress', (p: ExecutionProgress) => {
   if (!last || last.step !== p.step) states.push({ atMs: Date.now(), step: p.step, segmentsDone: p.segmentsDone });
 });
 
+// BENCH_CPU_PROF=<dir>: both processes write a CPU profile of the job (scripts/bench/cpuProfile.ts).
+const stopProfile = await profileWindow('stand-ins');
 const self0 = selfCpu();
 const threads0 = threadsCpu();
 const host0 = await call<HostCpu>({ t: 'cpu' });
@@ -124,6 +127,7 @@ const endedAtMs = Date.now();
 const host1 = await call<HostCpu>({ t: 'cpu' });
 const standIns = cpuDelta(self0, selfCpu());
 const threads = threadsDelta(threads0, threadsCpu());
+await stopProfile();
 const finish = await call<HostFinish>({ t: 'finish' });
 host.disconnect();
 await events.close();

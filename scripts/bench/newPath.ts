@@ -8,7 +8,7 @@
  * tiny-picture encode stream-copied six times, since the sample tables depend on the sample
  * count, not the picture) and the time to parse it and plan from it; the middle 4 s segment of
  * the 1080p source encoded into every rendition reading the source by range, pinned to one core,
- * with the bytes its ffmpeg read; a 4 s AAC chunk on one core; the encoded bytes per second.
+ * with the bytes its ffmpeg read; the encoded bytes per second.
  *
  * Times are CPU seconds, not wall: this machine is shared, and under load a pinned process's
  * wall time says how busy the machine was, not what a dedicated core (a Lambda vCPU) takes.
@@ -26,7 +26,6 @@ import { resolveBinaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/runner.js';
 import { parseStreamProbe } from '../../src/media/probe.js';
 import { planSegments } from '../../src/media/plan.js';
-import { buildAudioArgs } from '../../src/media/args.js';
 import type { Preset } from '../../src/media/presets.js';
 import { buildStreamProbeWithHeadArgs, httpRangeSource, locateMoov, parseHeadPackets, probeIndex, type RangeSource } from '../../src/media/indexProbe.js';
 import { indexFromMoov } from '../../src/media/mp4index.js';
@@ -67,8 +66,6 @@ export interface NewPathInputs {
   outputBytesPerSec: number;
   largestRenditionBytesPerSec: number;
   renditions: number;
-  /** Audio chunk of one segment (AAC) on one core: wall s. */
-  audioChunkOneCoreSec: number;
   /** ffmpeg start-up on this machine (s). */
   ffmpegStartSec: number;
 }
@@ -184,12 +181,9 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
     const segDur = (seg.count / fps);
     notes.push(`segment ${seg.index} (${seg.count} frames) by range into ${outputs.length} renditions on ${pinned ? 'one pinned core' : 'unpinned cores (no taskset)'}, threads 1: ${segSec.toFixed(2)} s CPU (${segWall.toFixed(2)} s wall under this load); its ffmpeg read ${(readBytes / 1e6).toFixed(2)} MB of the ${(hdBytes / 1e6).toFixed(1)} MB file (moov ${(idx.moov.size / 1e3).toFixed(0)} kB); wrote ${(outBytes.reduce((a, b) => a + b, 0) / 1e6).toFixed(2)} MB`);
 
-    say('a 4 s audio chunk, one core ...');
-    const tick = info.video.timeBase.num / info.video.timeBase.den;
-    const audioArgs = buildAudioArgs({ input: hd, audioStream: info.audio!.index, startSec: seg.startPts * tick, endSec: seg.startPts * tick + 4, preset, output: path.join(work, 'chunk.m4a') });
-    const audioSec = await childCpuOf(() => runProcess(pinned ? '/usr/bin/taskset' : bins.ffmpeg, pinned ? ['-c', '0', bins.ffmpeg, ...audioArgs] : audioArgs, { timeoutMs: 120_000 }));
+    // No model term takes an audio chunk's time apart (the segment's own ffmpeg encodes its chunks).
     const startSec = await childCpuOf(() => runProcess(bins.ffmpeg, ['-version'], { timeoutMs: 10_000 }));
-    notes.push(`a 4 s AAC chunk: ${audioSec.toFixed(2)} s CPU; ffmpeg start-up (\`ffmpeg -version\`): ${startSec.toFixed(3)} s CPU`);
+    notes.push(`ffmpeg start-up (\`ffmpeg -version\`): ${startSec.toFixed(3)} s CPU`);
 
 
     const inputs: NewPathInputs = {
@@ -208,7 +202,6 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
       outputBytesPerSec: outBytes.reduce((a, b) => a + b, 0) / segDur,
       largestRenditionBytesPerSec: Math.max(...outBytes) / segDur,
       renditions: outputs.length,
-      audioChunkOneCoreSec: audioSec,
       ffmpegStartSec: startSec,
     };
     await rm(work, { recursive: true, force: true });
