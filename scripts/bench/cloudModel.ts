@@ -1,8 +1,9 @@
 /**
  * The cloud critical path of one job, state by state, in three cases (optimistic / likely /
- * pessimistic: awsConstants.ts), and the job's cost. It models the path AS IT WILL BE after
- * issue 18 item 2: outputs written in place (no Publish copies; Publish writes the manifests,
- * last), MaxConcurrency 1,000, progress without a hot key (one item per segment), and a segment
+ * pessimistic: awsConstants.ts), and the job's cost. It models the built path: outputs written
+ * in place (no Publish copies; Publish writes the manifests, last), MaxConcurrency 1,000,
+ * progress without a hot key (charged as one DynamoDB write per segment: pessimistic, the built
+ * path LISTs the results and writes only on 10 % steps), and a segment
  * worker that reads only its own samples (a few ranged GETs, a small fMP4 built from the index,
  * no moov read per segment). Each term names the ASL state (statemachines/transcode.asl.json)
  * and the code (src/pipeline/steps/*.ts) it stands for, so it can be checked against them.

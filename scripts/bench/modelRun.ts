@@ -138,7 +138,7 @@ export function renderModel(r: ModelRun): string {
     '',
     `Segment encode time taken as ${encodeBasis(r.quota) === 'wall' ? 'the ffmpeg wall time under the quota (a quiet machine: thread scaling included)' : '**CPU seconds over the function\'s vCPUs** (the load was too high for the wall time under the quota to mean anything; this assumes the x264 threads fill the whole quota, optimistic on thread scaling, and matches plain ffmpeg\'s CPU-over-cores figure)'}.`,
     '',
-    'Modelled: the path as it will be after issue 18 item 2 (outputs written in place, so Publish writes only the manifests, last; MaxConcurrency 1,000; progress without a hot key, one item per segment; the segment worker reads only its own samples in a few ranged GETs and hands ffmpeg a small fMP4 built from the index, no moov read per segment). Each term names its ASL state and code. Times in seconds; three cases from the constants table below.',
+    'Modelled: the built path (outputs written in place, so Publish writes only the manifests, last; MaxConcurrency 1,000; progress without a hot key: the model charges every segment a DynamoDB write, pessimistic, where the built path LISTs the results and writes only on 10 % steps; the segment worker reads only its own samples in a few ranged GETs and hands ffmpeg a small fMP4 built from the index, no moov read per segment). Each term names its ASL state and code. Times in seconds; three cases from the constants table below.',
     '',
     '```',
     ...r.verdicts.map((v) => v.line),
