@@ -136,7 +136,7 @@ export function processRole(name: string, args: readonly string[]): string {
   if (name === 'ffprobe') return 'ffprobe';
   const has = (a: string) => args.includes(a);
   if (has('-version') || has('-encoders') || has('-filters') || args.some((a) => a === 'lavfi')) return 'ffmpeg: capability checks';
-  if (has('-c:v') && args[args.indexOf('-c:v') + 1] !== 'png') return has('-c:a') ? 'ffmpeg: segment (video + audio chunks)' : 'ffmpeg: video encode';
+  if (has('-c:v') && args[args.indexOf('-c:v') + 1] !== 'png') return has('-c:a') ? 'ffmpeg: segment (video, audio chunks, stills)' : 'ffmpeg: video encode';
   if (has('-c:a')) return 'ffmpeg: audio';
   if (has('-skip_frame')) return 'ffmpeg: thumbnails';
   if (has('png')) return 'ffmpeg: poster';

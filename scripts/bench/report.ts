@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { CpuSeconds } from './proc.js';
 import type { BenchResult, SourceResult } from './types.js';
 import { median } from './stats.js';
+import { MAX_BENCH_LOAD } from './workerQuota.js';
 
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const cpu = (c: CpuSeconds) => `${f(c.total, 1)} (${f(c.user, 1)} user + ${f(c.sys, 1)} sys)`;
@@ -124,7 +125,7 @@ export function renderSection(r: BenchResult): string {
       ],
     ),
     '',
-    r.load.start[0] > 1.5 ? `**Not a benchmark: the 1-minute load was ${r.load.start[0]} at the start (other work on ${m.cores} cores inflates every CPU figure).**\n` : '',
+    r.load.start[0] > MAX_BENCH_LOAD ? `**Not a benchmark: the 1-minute load was ${r.load.start[0]} at the start (other work on ${m.cores} cores inflates every CPU figure).**\n` : '',
     '### Targets',
     '',
     table(['target', 'wanted', 'measured', ''], r.targets.map((t) => [t.name, t.target, t.measured, verdict(t.met)])),
