@@ -138,7 +138,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     // Plan reads the source's moov once (the segments' own-bytes inputs).
     PlanRole: [...logs('Plan'), 's3:GetObject IngestBucket/*', `s3:GetObject ${work}`, `s3:PutObject ${work}`],
     SourceReaderRole: [
-      ...logs('Split', 'Thumbnails'),
+      ...logs('Split', 'Subtitles'),
       's3:GetObject IngestBucket/*',
       `s3:GetObject ${work}`,
       `s3:PutObject ${work}`,
@@ -229,7 +229,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     // The signing secret: exactly its SSM parameter (docs/DEPLOY.md).
     WebhookNotifierRole: [...logs('WebhookNotifier'), 'ssm:GetParameter arn:ssm:REGION:ACCOUNT:parameter/media-transcoder/dev/webhook-secret'],
     TranscodeStateMachineRole: [
-      ...['probe', 'plan', 'split', 'transcodeSegment', 'thumbnails', 'assemble', 'publish', 'emitEvent', 'cleanup', 'ecsSubmit', 'ecsStatus'].map(
+      ...['probe', 'plan', 'split', 'transcodeSegment', 'subtitles', 'assemble', 'publish', 'emitEvent', 'cleanup', 'ecsSubmit', 'ecsStatus'].map(
         (f) => `lambda:InvokeFunction ${lambdaId(f)}`,
       ),
       `states:StartExecution arn:states:REGION:ACCOUNT:stateMachine:${stateMachineName}`,
@@ -263,7 +263,7 @@ const FUNCTION_ROLES: Record<string, string> = {
   probe: 'ProbeRole',
   plan: 'PlanRole',
   split: 'SourceReaderRole',
-  thumbnails: 'SourceReaderRole',
+  subtitles: 'SourceReaderRole',
   transcodeSegment: 'WorkReadWriteRole',
   assemble: 'AssembleRole',
   publish: 'PublishRole',
@@ -286,7 +286,7 @@ const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS
 /** Functions that run, watch or stop worker tasks (src/aws/ecs.ts ecsSettingsFromConfig). */
 const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus', 'apiCancelJob'];
 /** Functions that run ffmpeg or ffprobe, and so carry the layer. */
-const FFMPEG_FUNCTIONS = ['probe', 'plan', 'split', 'transcodeSegment', 'thumbnails', 'apiCreateJob'];
+const FFMPEG_FUNCTIONS = ['probe', 'plan', 'split', 'transcodeSegment', 'subtitles', 'apiCreateJob'];
 const BUCKETS = ['IngestBucket', 'WorkBucket', 'OutputBucket'];
 
 // ------------------------------------------------------------------ ASL helpers
@@ -492,7 +492,7 @@ describe('serverless package (offline CloudFormation)', function () {
     });
 
     it('every bundle loads and exports a handler', async () => {
-      // In a child process: the thumbnails bundle loads its own copy of sharp.
+      // In a child process: the assemble bundle loads its own copy of sharp.
       const script = `const names = ${JSON.stringify(functions)};
         for (const n of names) { const m = await import('./dist/lambda/' + n + '/index.mjs'); if (typeof m.handler !== 'function') throw new Error(n + ': no handler'); }
         console.log('ok ' + names.length);`;

@@ -9,7 +9,7 @@ import { definition as probe } from '../../functions/probe.js';
 import { definition as plan } from '../../functions/plan.js';
 import { definition as split } from '../../functions/split.js';
 import { definition as transcodeSegment } from '../../functions/transcodeSegment.js';
-import { definition as thumbnails } from '../../functions/thumbnails.js';
+import { definition as subtitles } from '../../functions/subtitles.js';
 import { definition as assemble } from '../../functions/assemble.js';
 import { definition as publish } from '../../functions/publish.js';
 import { definition as emitEvent } from '../../functions/emitEvent.js';
@@ -27,7 +27,7 @@ import type { OperationId } from '../api/operations.js';
 import type { HttpApiResult } from '../api/http.js';
 
 /** The functions the state machine's Tasks invoke. */
-export const TASK_FUNCTIONS: readonly FunctionDefinition[] = [probe, plan, split, transcodeSegment, thumbnails, assemble, publish, emitEvent, cleanup, ecsSubmit, ecsStatus];
+export const TASK_FUNCTIONS: readonly FunctionDefinition[] = [probe, plan, split, transcodeSegment, subtitles, assemble, publish, emitEvent, cleanup, ecsSubmit, ecsStatus];
 
 /** The functions behind the HTTP API's routes, by operation id. */
 export const API_FUNCTIONS: Record<OperationId, FunctionDefinition<HttpApiResult>> = {
