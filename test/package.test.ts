@@ -20,6 +20,8 @@ import { ecsSettingsFromConfig } from '../src/aws/ecs.js';
 import { listFunctions } from '../scripts/build-functions.js';
 import { ROUTES, functionName, routeKey } from '../src/api/routes.js';
 import { allStates } from './helpers/asl.js';
+import { packagedDefinition } from '../src/pipeline/aslDefinition.js';
+import { retryPolicyOf } from '../src/pipeline/retryPolicy.js';
 import { packageOnce } from './helpers/packaged.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -522,8 +524,25 @@ describe('serverless package (offline CloudFormation)', function () {
         }
       }
       assert.deepEqual(subs.WorkBucketName, { Ref: 'WorkBucket' });
-      assert.deepEqual(JSON.parse(def), JSON.parse(readFileSync(ASL_FILE, 'utf8')), 'the deployed definition is the ASL file, unchanged');
+      assert.deepEqual(JSON.parse(def), packagedDefinition(), 'the deployed definition is the ASL file with its Retry policies');
       assert.doesNotMatch(substitute(t, def, subs), /\$\{/, 'nothing left to substitute');
+    });
+
+    it('every deployed Task has its TimeoutSeconds, the Retry of src/pipeline/retryPolicy.ts and the Catch of the source ASL (which holds no Retry)', () => {
+      const def = JSON.parse(sm().Properties.DefinitionString as string) as { States: Record<string, State> };
+      const source = JSON.parse(readFileSync(ASL_FILE, 'utf8')) as { States: Record<string, State> };
+      const sourceStates = new Map(allStates(source.States));
+      let tasks = 0;
+      for (const [name, s] of allStates(def.States)) {
+        if (s.Type !== 'Task') continue;
+        tasks++;
+        const src = sourceStates.get(name)!;
+        assert.equal(src.Retry, undefined, `${name}: the source ASL has no Retry`);
+        assert.ok(typeof s.TimeoutSeconds === 'number' && s.TimeoutSeconds === src.TimeoutSeconds, `${name}: TimeoutSeconds`);
+        assert.deepEqual(s.Retry, retryPolicyOf(name), `${name}: Retry`);
+        assert.deepEqual(s.Catch, src.Catch, `${name}: Catch`);
+      }
+      assert.equal(tasks, [...sourceStates.values()].filter((s) => s.Type === 'Task').length);
     });
 
     it('every Task resource is a Lambda function of this template', () => {
