@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import YAML from 'yaml';
-import { ALL_FUNCTIONS, TASK_FUNCTIONS, placeholderOf } from '../../src/local/functions.js';
+import { ALL_FUNCTIONS, ALL_MODULES, TASK_FUNCTIONS, placeholderOf } from '../../src/local/functions.js';
+import { renderRegions, renderServerlessYml } from '../../src/deploy/serverlessWiring.js';
+import { staleFiles } from '../../scripts/generate.js';
+import { ROUTES, functionName, routeKey } from '../../src/api/routes.js';
 import { ASL_PATH, loadDefinition, localSubstitutions, localTaskHandlers, placeholdersIn, readDefinitionText, taskStates } from '../../src/local/stepFunctions.js';
 import { retryPolicyOf, withRetryPolicies, RETRY_POLICY, TRANSIENT_ERROR_NAMES } from '../../src/pipeline/retryPolicy.js';
 import { packagedDefinition } from '../../src/pipeline/aslDefinition.js';
@@ -31,6 +34,25 @@ describe('wiring derived from one function list', () => {
       ...readdirSync(new URL('../../functions/api', import.meta.url)).map((f) => `api${f[0].toUpperCase()}${f.slice(1).replace(/\.ts$/, '')}`),
     ];
     assert.deepEqual(sources.sort(), ALL_FUNCTIONS.map((f) => f.name).sort());
+  });
+
+  it('serverless.yml\'s functions, InvokeSteps and DefinitionSubstitutions are what the function modules render (npm run generate)', () => {
+    const text = readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8');
+    assert.equal(renderServerlessYml(text), text, 'serverless.yml is stale: run npm run generate');
+    assert.deepEqual(staleFiles(), []);
+    // A changed setting makes the checked-in file stale: what the check above would catch.
+    const changed = ALL_MODULES.map((m) => (m.definition.name === 'plan' ? { ...m, deploy: { ...m.deploy, timeout: 111 } } : m));
+    assert.notEqual(renderServerlessYml(text, renderRegions(changed)), text);
+    // Every function's entry carries its deploy settings and its routes; the state machine role invokes exactly the Task functions.
+    for (const m of ALL_MODULES) {
+      const entry = sls.functions[m.definition.name] as { role: string; timeout: number; events?: { httpApi?: { method: string; path: string } }[] };
+      assert.equal(entry.role, m.deploy.role, m.definition.name);
+      assert.equal(entry.timeout, m.deploy.timeout, m.definition.name);
+      const routes = (entry.events ?? []).flatMap((e) => (e.httpApi ? [routeKey(e.httpApi as never)] : []));
+      assert.deepEqual(routes, ROUTES.filter((r) => functionName(r.operationId) === m.definition.name).map(routeKey), m.definition.name);
+    }
+    const invoke = /# >>> generated: invoke-steps[^\n]*\n([\s\S]*?)# <<< generated/.exec(text)![1];
+    assert.deepEqual([...invoke.matchAll(/!GetAtt (\w+)LambdaFunction\.Arn/g)].map((x) => x[1]), TASK_FUNCTIONS.map((f) => f.name[0].toUpperCase() + f.name.slice(1)));
   });
 
   it("the ASL's function placeholders are the Task functions', and serverless.yml substitutes exactly the ASL's placeholders", () => {
