@@ -4,6 +4,8 @@
  * - serverless.yml's generated regions (src/deploy/serverlessWiring.ts): the `functions:`
  *   entries from each function module's `deploy`, the state machine role's InvokeSteps and the
  *   DefinitionSubstitutions of the Task functions.
+ * - docs/openapi.json (src/api/openapi.ts): the routes of src/api/routes.ts, the component
+ *   schemas from zod (src/api/documentSchemas.ts) through `z.toJSONSchema`.
  *
  * With `--check` nothing is written; it lists the stale files and exits 1 (CI, tests).
  */
@@ -11,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderServerlessYml } from '../src/deploy/serverlessWiring.js';
+import { buildOpenApiDocument } from '../src/api/openapi.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,7 +24,10 @@ export interface GeneratedFile {
 }
 
 /** Every generated file of the project. */
-export const GENERATED: readonly GeneratedFile[] = [{ file: 'serverless.yml', render: (current) => renderServerlessYml(current) }];
+export const GENERATED: readonly GeneratedFile[] = [
+  { file: 'serverless.yml', render: (current) => renderServerlessYml(current) },
+  { file: 'docs/openapi.json', render: () => JSON.stringify(buildOpenApiDocument(), null, 2) + '\n' },
+];
 
 /** The generated files whose checked-in content differs from what the code renders now. */
 export function staleFiles(root = ROOT): string[] {

@@ -39,7 +39,7 @@ describe('wiring derived from one function list', () => {
   it('serverless.yml\'s functions, InvokeSteps and DefinitionSubstitutions are what the function modules render (npm run generate)', () => {
     const text = readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8');
     assert.equal(renderServerlessYml(text), text, 'serverless.yml is stale: run npm run generate');
-    assert.deepEqual(staleFiles(), []);
+    assert.deepEqual(staleFiles(), [], 'generated files are stale: run npm run generate');
     // A changed setting makes the checked-in file stale: what the check above would catch.
     const changed = ALL_MODULES.map((m) => (m.definition.name === 'plan' ? { ...m, deploy: { ...m.deploy, timeout: 111 } } : m));
     assert.notEqual(renderServerlessYml(text, renderRegions(changed)), text);
