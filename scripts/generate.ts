@@ -6,6 +6,7 @@
  *   DefinitionSubstitutions of the Task functions.
  * - docs/openapi.json (src/api/openapi.ts): the routes of src/api/routes.ts, the component
  *   schemas from zod (src/api/documentSchemas.ts) through `z.toJSONSchema`.
+ * - docs/schemas/job-event.schema.json from zod (src/pipeline/eventSchema.ts), the same way.
  *
  * With `--check` nothing is written; it lists the stale files and exits 1 (CI, tests).
  */
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderServerlessYml } from '../src/deploy/serverlessWiring.js';
 import { buildOpenApiDocument } from '../src/api/openapi.js';
+import { jobEventJsonSchema } from '../src/pipeline/eventSchema.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,6 +29,7 @@ export interface GeneratedFile {
 export const GENERATED: readonly GeneratedFile[] = [
   { file: 'serverless.yml', render: (current) => renderServerlessYml(current) },
   { file: 'docs/openapi.json', render: () => JSON.stringify(buildOpenApiDocument(), null, 2) + '\n' },
+  { file: 'docs/schemas/job-event.schema.json', render: () => JSON.stringify(jobEventJsonSchema(), null, 2) + '\n' },
 ];
 
 /** The generated files whose checked-in content differs from what the code renders now. */
