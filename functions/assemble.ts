@@ -5,6 +5,7 @@ import { ValidationError } from '../src/errors.js';
 import { recordPhase } from '../src/pipeline/phase.js';
 import { assembleCompleteStep, assemblePartStep, assembleStep } from '../src/pipeline/steps/assemble.js';
 import { recordSegmentFallback } from '../src/pipeline/steps/fallback.js';
+import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /**
  * Assemble, in three phases named by the state machine's Task: `layout` (HLS and DASH manifests
@@ -39,3 +40,11 @@ export const definition = defineFunction(
 );
 
 export const handler = lambdaHandler(definition);
+
+/** How it is deployed (serverless.yml's entry is generated from this: `npm run generate`). */
+export const deploy: FunctionDeploy = {
+  comment: "Manifests from the pieces' facts (no fragment read), the sprite and poster (sharp), the MP4 layout, and each MP4 part (AssembleParts): memory bounds the largest part it joins (docs/STREAMING.md).",
+  role: 'AssembleRole',
+  memorySize: 3008,
+  timeout: 890,
+};

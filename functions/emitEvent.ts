@@ -1,6 +1,7 @@
 import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
 import { EmitInputSchema, emitJobEventStep } from '../src/pipeline/steps/emit.js';
 import { METRIC } from '../src/metrics.js';
+import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /** Emits one `Transcode Job State Change` event (PROGRESSING, COMPLETE or ERROR) and records the status. */
 export const definition = defineFunction('emitEvent', EmitInputSchema, async (input, { rt, log, metrics }) => {
@@ -11,3 +12,6 @@ export const definition = defineFunction('emitEvent', EmitInputSchema, async (in
 });
 
 export const handler = lambdaHandler(definition);
+
+/** How it is deployed (serverless.yml's entry is generated from this: `npm run generate`). */
+export const deploy: FunctionDeploy = { role: 'EmitEventRole', memorySize: 256, timeout: 50 };

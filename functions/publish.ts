@@ -3,6 +3,7 @@ import { taskInput } from '../src/pipeline/job.js';
 import { publishStep } from '../src/pipeline/steps/publish.js';
 import { enterPublishing } from '../src/pipeline/phase.js';
 import { METRIC } from '../src/metrics.js';
+import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /**
  * Publish: the manifests written last to the output bucket (the commit point; the pieces are
@@ -16,3 +17,6 @@ export const definition = defineFunction('publish', taskInput({}), async ({ job 
 });
 
 export const handler = lambdaHandler(definition);
+
+/** How it is deployed (serverless.yml's entry is generated from this: `npm run generate`). */
+export const deploy: FunctionDeploy = { role: 'PublishRole', timeout: 290 };

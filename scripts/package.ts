@@ -3,7 +3,9 @@
  *
  * 1. stages the ffmpeg layer in layers/ffmpeg/ from Debian's ffmpeg, unless that is staged already
  *    (scripts/build-layer.ts --debian; the npm-shipped 2018 build is a local fallback, never deployed),
- * 2. bundles the handlers into dist/lambda/ (scripts/build-functions.ts),
+ * 2. bundles the handlers into dist/lambda/ (scripts/build-functions.ts) and writes the state
+ *    machine's definition to dist/statemachines/ with every Task's Retry inserted from
+ *    src/pipeline/retryPolicy.ts (the source ASL holds none; serverless.yml reads this copy),
  * 3. runs `serverless package` offline: dummy AWS credentials, no profile, no instance
  *    metadata lookups, so nothing reaches AWS. The CloudFormation template and the zips land
  *    in .serverless/ (or --package <dir>), ready for `serverless deploy --package <dir>`.
@@ -13,10 +15,12 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildLayer, DEFAULT_LAYER_DIR } from './build-layer.js';
 import { buildFunctions } from './build-functions.js';
+import { PACKAGED_ASL, packagedDefinition } from '../src/pipeline/aslDefinition.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SLS_BIN = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
@@ -45,6 +49,14 @@ export function offlineEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proces
   };
 }
 
+/** Writes the definition serverless.yml deploys: the source ASL with every Task's Retry, placeholders kept. */
+export async function writePackagedDefinition(root = ROOT): Promise<string> {
+  const file = path.join(root, PACKAGED_ASL);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(packagedDefinition(), null, 2) + '\n');
+  return file;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (!existsSync(SLS_BIN)) throw new Error('the serverless CLI (osls) is not installed: run npm install');
@@ -54,6 +66,7 @@ async function main(): Promise<void> {
   console.log(`layer: ${layer.reused ? 'kept' : 'staged'} layers/ffmpeg (${layer.info.source})`);
   const built = await buildFunctions({ out: path.join(ROOT, 'dist', 'lambda') });
   console.log(`functions: bundled ${built.length} into dist/lambda (${Date.now() - t0} ms)`);
+  console.log(`state machine: ${path.relative(ROOT, await writePackagedDefinition())} (Retry policies inserted)`);
 
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(process.execPath, [SLS_BIN, 'package', ...args], { cwd: ROOT, env: offlineEnv(), stdio: 'inherit' });

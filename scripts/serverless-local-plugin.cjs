@@ -4,8 +4,9 @@
  * This project's Serverless plugin (listed in serverless.yml). Two duties:
  *
  * 1. Before anything is zipped, checks that the build outputs serverless.yml points at exist:
- *    dist/lambda/<function>/index.mjs (scripts/build-functions.ts) and layers/ffmpeg/bin/*
- *    (scripts/build-layer.ts). Without them `serverless package`/`deploy` would zip empty
+ *    dist/lambda/<function>/index.mjs (scripts/build-functions.ts), layers/ffmpeg/bin/*
+ *    (scripts/build-layer.ts) and the state machine's definition with its Retry policies,
+ *    dist/statemachines/transcode.asl.json (scripts/package.ts). Without them `serverless package`/`deploy` would zip empty
  *    functions; `npm run package` builds both.
  *
  * 2. With MT_OFFLINE_PACKAGE=1 (set by `npm run package`, see scripts/package.ts) lets
@@ -35,6 +36,8 @@ class MediaTranscoderPlugin {
   checkBuildOutputs() {
     const root = this.serverless.serviceDir;
     const missing = [];
+    const asl = path.join(root, 'dist', 'statemachines', 'transcode.asl.json');
+    if (!fs.existsSync(asl)) missing.push(path.relative(root, asl));
     for (const name of this.serverless.service.getAllFunctions()) {
       const handler = this.serverless.service.getFunction(name).handler || '';
       const file = path.join(root, `${handler.replace(/\.[^.]+$/, '')}.mjs`);

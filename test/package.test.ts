@@ -20,6 +20,10 @@ import { ecsSettingsFromConfig } from '../src/aws/ecs.js';
 import { listFunctions } from '../scripts/build-functions.js';
 import { ROUTES, functionName, routeKey } from '../src/api/routes.js';
 import { allStates } from './helpers/asl.js';
+import { ALL_MODULES, TASK_FUNCTIONS } from '../src/local/functions.js';
+import { ECS_ENVIRONMENT, STARTER_ENVIRONMENT } from '../src/deploy/functionDeploy.js';
+import { packagedDefinition } from '../src/pipeline/aslDefinition.js';
+import { retryPolicyOf } from '../src/pipeline/retryPolicy.js';
 import { packageOnce } from './helpers/packaged.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -129,16 +133,18 @@ function grants(t: Template, roleId: string): string[] {
 const logOnly = (...groups: string[]) => groups.flatMap((g) => [`logs:CreateLogStream ${g}LogGroup`, `logs:PutLogEvents ${g}LogGroup`]);
 /** A Lambda role's base: its log groups, and X-Ray's trace segments (Powertools Tracer). */
 const logs = (...groups: string[]) => [...logOnly(...groups), 'xray:PutTelemetryRecords *', 'xray:PutTraceSegments *'];
+/** A Lambda role's base for the functions deployed with it (their modules' `deploy.role`). */
+const roleLogs = (role: string) => logs(...roleLogGroups(role));
 
 /** What every role may do: exactly this, nothing wider. */
 function expectedGrants(stateMachineName: string, workerFamily: string): Record<string, string[]> {
   const work = 'WorkBucket/jobs/*';
   return {
-    ProbeRole: [...logs('Probe'), 's3:GetObject IngestBucket/*', 's3:ListBucket IngestBucket', `s3:PutObject ${work}`],
+    ProbeRole: [...roleLogs('ProbeRole'), 's3:GetObject IngestBucket/*', 's3:ListBucket IngestBucket', `s3:PutObject ${work}`],
     // Plan reads the source's moov once (the segments' own-bytes inputs).
-    PlanRole: [...logs('Plan'), 's3:GetObject IngestBucket/*', `s3:GetObject ${work}`, `s3:PutObject ${work}`],
+    PlanRole: [...roleLogs('PlanRole'), 's3:GetObject IngestBucket/*', `s3:GetObject ${work}`, `s3:PutObject ${work}`],
     SourceReaderRole: [
-      ...logs('Split', 'Thumbnails'),
+      ...roleLogs('SourceReaderRole'),
       's3:GetObject IngestBucket/*',
       `s3:GetObject ${work}`,
       `s3:PutObject ${work}`,
@@ -149,7 +155,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     // transcodeSegment writes its pieces in place, counts the results (a LIST), reads the job
     // record once and writes it only when it crosses a progress step (src/pipeline/progress.ts).
     WorkReadWriteRole: [
-      ...logs('TranscodeSegment'),
+      ...roleLogs('WorkReadWriteRole'),
       's3:GetObject IngestBucket/*',
       `s3:GetObject ${work}`,
       `s3:PutObject ${work}`,
@@ -162,7 +168,7 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     ],
     // assemble lists the segments' results; reads the pieces and writes pictures and MP4s in place.
     AssembleRole: [
-      ...logs('Assemble'),
+      ...roleLogs('AssembleRole'),
       's3:ListBucket WorkBucket',
       `s3:GetObject ${work}`,
       `s3:PutObject ${work}`,
@@ -173,12 +179,12 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       'dynamodb:UpdateItem JobsTable',
     ],
     // publish writes the manifests (from work) last and lists what the job wrote in place; assemble and publish record the job's phase.
-    PublishRole: [...logs('Publish'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*', 's3:ListBucket OutputBucket', 'dynamodb:UpdateItem JobsTable'],
+    PublishRole: [...roleLogs('PublishRole'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*', 's3:ListBucket OutputBucket', 'dynamodb:UpdateItem JobsTable'],
     // The emitter moves the job's record forward (a conditional UpdateItem, creating it when missing).
-    EmitEventRole: [...logs('EmitEvent'), 'events:PutEvents JobEventBus', 'dynamodb:UpdateItem JobsTable'],
+    EmitEventRole: [...roleLogs('EmitEventRole'), 'events:PutEvents JobEventBus', 'dynamodb:UpdateItem JobsTable'],
     // After a failure cleanup also aborts the job's multipart uploads, from their records.
     CleanupRole: [
-      ...logs('Cleanup'),
+      ...roleLogs('CleanupRole'),
       's3:ListBucket WorkBucket',
       `s3:DeleteObject ${work}`,
       's3:GetObject WorkBucket/jobs/*/uploads/*',
@@ -186,9 +192,9 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       's3:ListBucket OutputBucket',
       's3:DeleteObject OutputBucket/*',
     ],
-    IngestRole: [...logs('Ingest'), 's3:GetObject IngestBucket/*', 'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable', 'states:StartExecution TranscodeStateMachine', 'sqs:SendMessage IngestDeadLetterQueue'],
+    IngestRole: [...roleLogs('IngestRole'), 's3:GetObject IngestBucket/*', 'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable', 'states:StartExecution TranscodeStateMachine', 'sqs:SendMessage IngestDeadLetterQueue'],
     EcsSubmitRole: [
-      ...logs('EcsSubmit'),
+      ...roleLogs('EcsSubmitRole'),
       's3:PutObject WorkBucket/jobs/*/ecs/*',
       `ecs:RunTask arn:ecs:REGION:ACCOUNT:task-definition/${workerFamily}:*`,
       'iam:PassRole WorkerTaskRole',
@@ -196,23 +202,23 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       'dynamodb:UpdateItem JobsTable',
     ],
     EcsStatusRole: [
-      ...logs('EcsStatus'),
+      ...roleLogs('EcsStatusRole'),
       's3:GetObject WorkBucket/jobs/*/ecs/*',
       'ecs:DescribeTasks arn:ecs:REGION:ACCOUNT:task/${WorkerCluster}/*',
       'ecs:StopTask arn:ecs:REGION:ACCOUNT:task/${WorkerCluster}/*',
     ],
     ApiCreateJobRole: [
-      ...logs('ApiCreateJob'),
+      ...roleLogs('ApiCreateJobRole'),
       's3:GetObject IngestBucket/*',
       's3:ListBucket IngestBucket',
       'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable',
       'states:StartExecution TranscodeStateMachine',
     ],
     // One GetItem per job; listing queries the indexes (never a Scan).
-    ApiJobsReadRole: [...logs('ApiGetJob', 'ApiListJobs'), 'dynamodb:GetItem JobsTable', 'dynamodb:Query JobsTable/index/*'],
+    ApiJobsReadRole: [...roleLogs('ApiJobsReadRole'), 'dynamodb:GetItem JobsTable', 'dynamodb:Query JobsTable/index/*'],
     // Cancel: the record, the execution, the job's worker task, its files, its one CANCELED event.
     ApiCancelJobRole: [
-      ...logs('ApiCancelJob'),
+      ...roleLogs('ApiCancelJobRole'),
       'dynamodb:GetItem JobsTable',
       'dynamodb:UpdateItem JobsTable',
       `states:StopExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}:*`,
@@ -225,13 +231,11 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       's3:AbortMultipartUpload OutputBucket/*',
       'events:PutEvents JobEventBus',
     ],
-    ApiCreateUploadRole: [...logs('ApiCreateUpload'), 's3:PutObject IngestBucket/uploads/*'],
+    ApiCreateUploadRole: [...roleLogs('ApiCreateUploadRole'), 's3:PutObject IngestBucket/uploads/*'],
     // The signing secret: exactly its SSM parameter (docs/DEPLOY.md).
-    WebhookNotifierRole: [...logs('WebhookNotifier'), 'ssm:GetParameter arn:ssm:REGION:ACCOUNT:parameter/media-transcoder/dev/webhook-secret'],
+    WebhookNotifierRole: [...roleLogs('WebhookNotifierRole'), 'ssm:GetParameter arn:ssm:REGION:ACCOUNT:parameter/media-transcoder/dev/webhook-secret'],
     TranscodeStateMachineRole: [
-      ...['probe', 'plan', 'split', 'transcodeSegment', 'thumbnails', 'assemble', 'publish', 'emitEvent', 'cleanup', 'ecsSubmit', 'ecsStatus'].map(
-        (f) => `lambda:InvokeFunction ${lambdaId(f)}`,
-      ),
+      ...TASK_FUNCTIONS.map((f) => `lambda:InvokeFunction ${lambdaId(f.name)}`),
       `states:StartExecution arn:states:REGION:ACCOUNT:stateMachine:${stateMachineName}`,
       `states:DescribeExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}/*`,
       `states:StopExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}/*`,
@@ -258,35 +262,21 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
   };
 }
 
+// What each function is deployed with comes from its module's `deploy` (src/local/functions.ts),
+// the source serverless.yml's entries are generated from: the template is checked against it.
+const deployOf = (fn: string) => ALL_MODULES.find((m) => m.definition.name === fn)!.deploy;
 /** Which role each function runs with (functions share a role only when their needs are equal). */
-const FUNCTION_ROLES: Record<string, string> = {
-  probe: 'ProbeRole',
-  plan: 'PlanRole',
-  split: 'SourceReaderRole',
-  thumbnails: 'SourceReaderRole',
-  transcodeSegment: 'WorkReadWriteRole',
-  assemble: 'AssembleRole',
-  publish: 'PublishRole',
-  emitEvent: 'EmitEventRole',
-  cleanup: 'CleanupRole',
-  ecsSubmit: 'EcsSubmitRole',
-  ecsStatus: 'EcsStatusRole',
-  ingest: 'IngestRole',
-  apiCreateJob: 'ApiCreateJobRole',
-  apiGetJob: 'ApiJobsReadRole',
-  apiListJobs: 'ApiJobsReadRole',
-  apiCancelJob: 'ApiCancelJobRole',
-  apiCreateUpload: 'ApiCreateUploadRole',
-  webhookNotifier: 'WebhookNotifierRole',
-};
+const FUNCTION_ROLES: Record<string, string> = Object.fromEntries(ALL_MODULES.map((m) => [m.definition.name, m.deploy.role]));
+/** The log groups of a role's functions (its Logs statement names exactly these). */
+const roleLogGroups = (role: string) => ALL_MODULES.filter((m) => m.deploy.role === role).map((m) => pascal(m.definition.name));
 /** Functions that start executions (and so know the state machine's ARN). */
-const STARTER_FUNCTIONS = ['ingest', 'apiCreateJob'];
+const STARTER_FUNCTIONS = ALL_MODULES.filter((m) => m.deploy.environment === STARTER_ENVIRONMENT).map((m) => m.definition.name);
 /** The starters also build the execution input's config.decider (src/pipeline/decider.ts thresholdsFromConfig). */
 const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS', 'MAX_LAMBDA_KEYFRAME_GAP_SECONDS', 'MAX_LAMBDA_LONG_SIDE', 'MAX_LAMBDA_SHORT_SIDE', 'MAX_LAMBDA_SEGMENT_ENCODE_SECONDS'];
 /** Functions that run, watch or stop worker tasks (src/aws/ecs.ts ecsSettingsFromConfig). */
-const ECS_FUNCTIONS = ['ecsSubmit', 'ecsStatus', 'apiCancelJob'];
+const ECS_FUNCTIONS = ALL_MODULES.filter((m) => m.deploy.environment === ECS_ENVIRONMENT).map((m) => m.definition.name);
 /** Functions that run ffmpeg or ffprobe, and so carry the layer. */
-const FFMPEG_FUNCTIONS = ['probe', 'plan', 'split', 'transcodeSegment', 'thumbnails', 'apiCreateJob'];
+const FFMPEG_FUNCTIONS = ALL_MODULES.filter((m) => m.deploy.ffmpegLayer).map((m) => m.definition.name);
 const BUCKETS = ['IngestBucket', 'WorkBucket', 'OutputBucket'];
 
 // ------------------------------------------------------------------ ASL helpers
@@ -366,9 +356,10 @@ describe('serverless package (offline CloudFormation)', function () {
       console.warn(`    skipped: the serverless CLI is not installed (${path.relative(ROOT, SLS_BIN)}); run npm install`);
       this.skip();
     }
-    this.timeout(240_000);
+    // Packaging bundles 18 functions and runs `serverless package`: minutes on a loaded machine.
+    this.timeout(600_000);
     // Shared with test/e2e/packaged-handlers.test.ts: one package build per run.
-    const r = await packageOnce(230_000);
+    const r = await packageOnce(590_000);
     assert.equal(r.code, 0, `npm run package failed:\n${r.output.slice(-4000)}`);
     t = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Template;
     // functions/<name>.ts and functions/api/<op>.ts (as api<Op>), named as the bundler names them.
@@ -492,7 +483,7 @@ describe('serverless package (offline CloudFormation)', function () {
     });
 
     it('every bundle loads and exports a handler', async () => {
-      // In a child process: the thumbnails bundle loads its own copy of sharp.
+      // In a child process: the assemble bundle loads its own copy of sharp.
       const script = `const names = ${JSON.stringify(functions)};
         for (const n of names) { const m = await import('./dist/lambda/' + n + '/index.mjs'); if (typeof m.handler !== 'function') throw new Error(n + ': no handler'); }
         console.log('ok ' + names.length);`;
@@ -522,8 +513,25 @@ describe('serverless package (offline CloudFormation)', function () {
         }
       }
       assert.deepEqual(subs.WorkBucketName, { Ref: 'WorkBucket' });
-      assert.deepEqual(JSON.parse(def), JSON.parse(readFileSync(ASL_FILE, 'utf8')), 'the deployed definition is the ASL file, unchanged');
+      assert.deepEqual(JSON.parse(def), packagedDefinition(), 'the deployed definition is the ASL file with its Retry policies');
       assert.doesNotMatch(substitute(t, def, subs), /\$\{/, 'nothing left to substitute');
+    });
+
+    it('every deployed Task has its TimeoutSeconds, the Retry of src/pipeline/retryPolicy.ts and the Catch of the source ASL (which holds no Retry)', () => {
+      const def = JSON.parse(sm().Properties.DefinitionString as string) as { States: Record<string, State> };
+      const source = JSON.parse(readFileSync(ASL_FILE, 'utf8')) as { States: Record<string, State> };
+      const sourceStates = new Map(allStates(source.States));
+      let tasks = 0;
+      for (const [name, s] of allStates(def.States)) {
+        if (s.Type !== 'Task') continue;
+        tasks++;
+        const src = sourceStates.get(name)!;
+        assert.equal(src.Retry, undefined, `${name}: the source ASL has no Retry`);
+        assert.ok(typeof s.TimeoutSeconds === 'number' && s.TimeoutSeconds === src.TimeoutSeconds, `${name}: TimeoutSeconds`);
+        assert.deepEqual(s.Retry, retryPolicyOf(name), `${name}: Retry`);
+        assert.deepEqual(s.Catch, src.Catch, `${name}: Catch`);
+      }
+      assert.equal(tasks, [...sourceStates.values()].filter((s) => s.Type === 'Task').length);
     });
 
     it('every Task resource is a Lambda function of this template', () => {
@@ -589,6 +597,15 @@ describe('serverless package (offline CloudFormation)', function () {
   });
 
   describe('least privilege', () => {
+    it('each function has its module\'s memory, timeout and /tmp (provider defaults: 512 MB, 512 MB)', () => {
+      for (const fn of functions) {
+        const p = t.Resources[lambdaId(fn)].Properties;
+        const d = deployOf(fn);
+        const memory = typeof d.memorySize === 'string' ? 3008 : (d.memorySize ?? 512); // the one parameter, transcodeMemoryMb, at its default
+        assert.deepEqual([p.MemorySize, p.Timeout, p.EphemeralStorage?.Size ?? 512], [memory, d.timeout, d.ephemeralStorageSize ?? 512], fn);
+      }
+    });
+
     it('each function runs with its own role group', () => {
       for (const [fn, role] of Object.entries(FUNCTION_ROLES)) {
         assert.deepEqual(t.Resources[lambdaId(fn)].Properties.Role, { 'Fn::GetAtt': [role, 'Arn'] }, fn);

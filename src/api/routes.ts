@@ -1,7 +1,8 @@
 /**
  * The routes of the HTTP API: one Lambda function per route in the cloud (serverless.yml,
  * `functions/api/<operationId>.ts`), the same table behind the local server's router.
- * docs/openapi.json must list exactly these (test/unit/api-openapi.test.ts).
+ * docs/openapi.json is generated from these (src/api/openapi.ts, `npm run generate`); a route's
+ * operation needs its entry in src/api/openapiOperations.ts and its module in src/local/functions.ts.
  */
 import type { OperationId } from './operations.js';
 

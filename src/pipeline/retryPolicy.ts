@@ -1,8 +1,9 @@
 /**
- * The Retry policy of every Task in statemachines/transcode.asl.json, defined once here.
- * The ASL file carries a copy in each Task (the deployed definition must be complete);
- * test/unit/wiring.test.ts proves every Task's Retry equals this policy, so the copies cannot
- * drift, and that the permanent names equal PERMANENT_ERROR_NAMES in src/errors.ts.
+ * The Retry policy of every Task of the state machine, defined once here. The source ASL
+ * (statemachines/transcode.asl.json) holds no Retry: `withRetryPolicies` inserts this policy into
+ * each Task where the definition is loaded (the local stack, src/pipeline/aslDefinition.ts) and
+ * where it is packaged (scripts/package.ts), so the local and the deployed definitions carry the
+ * same retriers and no copy can drift.
  */
 import { PERMANENT_ERROR_NAMES } from '../errors.js';
 
@@ -74,3 +75,33 @@ export const ECS_SUBMIT_RETRY_POLICY: Retrier[] = [
 
 /** The policy a Task must carry, by state name. */
 export const retryPolicyOf = (stateName: string): Retrier[] => (stateName === 'EcsSubmit' ? ECS_SUBMIT_RETRY_POLICY : RETRY_POLICY);
+
+/** A state of an ASL definition, loosely typed. */
+type AslState = Record<string, unknown> & { Type: string; Branches?: { States: Record<string, AslState> }[]; ItemProcessor?: { States: Record<string, AslState> }; Iterator?: { States: Record<string, AslState> } };
+
+/**
+ * A copy of `definition` whose every Task (Parallel branches and Map processors included) carries
+ * its policy (`retryPolicyOf`), placed after its TimeoutSeconds. A Task that already has a Retry is
+ * refused: the policy lives here only, and a hand-written Retry in the ASL would be silently lost.
+ */
+export function withRetryPolicies<D extends { States: Record<string, unknown> }>(definition: D): D {
+  const copy = structuredClone(definition);
+  const walk = (states: Record<string, AslState>) => {
+    for (const [name, st] of Object.entries(states)) {
+      if (st.Type === 'Task') {
+        if ('Retry' in st) throw new Error(`Task ${name} has its own Retry: the policy is inserted from src/pipeline/retryPolicy.ts; remove it from the ASL`);
+        // Rebuilt so Retry sits after TimeoutSeconds, where a reader of the packaged ASL expects it.
+        const entries = Object.entries(st);
+        const at = entries.findIndex(([k]) => k === 'TimeoutSeconds') + 1 || entries.length;
+        entries.splice(at, 0, ['Retry', structuredClone(retryPolicyOf(name))]);
+        for (const k of Object.keys(st)) delete st[k];
+        Object.assign(st, Object.fromEntries(entries));
+      }
+      for (const b of st.Branches ?? []) walk(b.States);
+      const inner = st.ItemProcessor ?? st.Iterator;
+      if (inner) walk(inner.States);
+    }
+  };
+  walk(copy.States as Record<string, AslState>);
+  return copy;
+}

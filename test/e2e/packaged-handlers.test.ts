@@ -173,7 +173,7 @@ describe('the packaged Lambda zips and ffmpeg layer, run under Node 22 on the lo
     const r = await runAndCheck(stack!, file, 'uploads/packaged.mp4', path.join(dir, 'out'), { preset: 'h264-single-480p', 'segment-seconds': '2', engine: 'lambda' });
     assert.equal(r.detail.status, 'COMPLETE', `${r.detail.errorCode}: ${r.detail.errorMessage}`);
     // An MP4 is read by range: no split pass (the Split Task runs only for sources that need it).
-    for (const fn of ['probe', 'plan', 'emitEvent', 'transcodeSegment', 'thumbnails', 'assemble', 'publish', 'cleanup']) {
+    for (const fn of ['probe', 'plan', 'emitEvent', 'transcodeSegment', 'subtitles', 'assemble', 'publish', 'cleanup']) {
       assert.ok((invocations[fn] ?? 0) >= 1, `${fn} ran its packaged handler (${JSON.stringify(invocations)})`);
     }
     assert.ok(invocations.transcodeSegment >= 2, 'one packaged invocation per segment');

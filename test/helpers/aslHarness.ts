@@ -31,7 +31,7 @@ function defaultStubs(): Record<string, StubHandler> {
     Split: () => ({ files: 1 }),
     TranscodeSegment: (i) => ({ index: i.index }),
     SegmentToEcs: (i) => ({ index: i.index, fallback: (i.fallback as Json).Error }),
-    Thumbnails: () => ({ tiles: 1 }),
+    Subtitles: () => ({}),
     Assemble: () => ({ renditions: ['360p'], parts: [{ rendition: '360p', part: 1 }, { rendition: '360p', part: 2 }] }),
     AssemblePart: () => ({ bytes: 1 }),
     AssembleComplete: () => ({ renditions: ['360p'] }),

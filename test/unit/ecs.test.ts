@@ -23,7 +23,7 @@ import type { Logger } from '../../src/log.js';
 import { createRuntime } from '../../src/runtime.js';
 import type { JobStore } from '../../src/pipeline/jobStore.js';
 import { ConfigError, EncoderError, InputError, TransientError, ValidationError } from '../../src/errors.js';
-import { ASL_PATH } from '../../src/local/stepFunctions.js';
+import { ASL_PATH, loadDefinition, localSubstitutions } from '../../src/local/stepFunctions.js';
 import { jobInput, runAsl } from '../helpers/aslHarness.js';
 
 const settings: EcsSettings = {
@@ -414,7 +414,7 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
   });
 
   it('capacity that never comes back ends in ERROR after the retrier gives up', async () => {
-    const def = JSON.parse(readFileSync(ASL_PATH, 'utf8')).States.EcsSubmit.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+    const def = (loadDefinition(localSubstitutions('work')).States as { EcsSubmit: { Retry: unknown } }).EcsSubmit.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
     const capacity = def.find((r) => r.ErrorEquals.includes('EcsCapacityError'))!;
     let n = 0;
     const run = await runAsl(forced(), {
