@@ -7,7 +7,9 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { buildAudioArgs, buildPosterArgs, buildSegmentEncodeArgs, buildThumbnailArgs } from '../../src/media/args.js';
+import { segmentEncodeCommand } from '../../src/media/args.js';
+import { ffArgs } from '../../src/media/command.js';
+import { buildAudioArgs, buildPosterArgs, buildThumbnailArgs } from './legacyArgs.js';
 import { resolveBinaries } from '../../src/media/binaries.js';
 import type { Preset } from '../../src/media/presets.js';
 import { runAccounted } from './proc.js';
@@ -40,15 +42,14 @@ export async function measureOneCore(source: Source, preset: Preset, segmentSeco
 
   // The segment with the most frames: the one that would set the Map's critical path.
   const seg = plan.segments.reduce((a, b) => (b.count > a.count ? b : a));
-  const segArgs = buildSegmentEncodeArgs({
-    input: pieces[seg.splitFile],
+  const segArgs = ffArgs(segmentEncodeCommand({
+    source: { kind: 'piece', file: pieces[seg.splitFile], skip: seg.skip, totalFrames: seg.endPacket - seg.startPacket },
     preset,
     outputs: source.renditions.map((r) => ({ rendition: r, file: path.join(dir, `seg_${r.name}.nut`) })),
-    skip: seg.skip,
     count: seg.count,
-    totalFrames: seg.endPacket - seg.startPacket,
     rotation: source.info.video.rotation,
-  });
+    container: { nut: true },
+  }));
   const segmentSec = await run(segArgs);
 
   const tick = plan.timeBase.num / plan.timeBase.den;

@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { buildConcatArgs, buildConcatList, buildSplitArgs, pieceDurations } from '../../src/media/args.js';
+import { buildSplitArgs } from '../../src/media/args.js';
+import { buildConcatArgs, buildConcatList, pieceDurations } from './legacyArgs.js';
 import { planSegments, type Plan } from '../../src/media/plan.js';
 import { resolveBinaries } from '../../src/media/binaries.js';
 import { runAccounted } from './proc.js';

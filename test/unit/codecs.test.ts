@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { buildSegmentEncodeArgs, buildConcatArgs } from '../../src/media/args.js';
+import { segmentEncodeCommand } from '../../src/media/args.js';
+import { ffArgs } from '../../src/media/command.js';
 import { codecsString, forcedKeyframeExpr, mp4VideoTagArgs, outputFormat, videoEncoderArgs } from '../../src/media/codecs.js';
 import { getPreset, selectRenditions, PRESETS } from '../../src/media/presets.js';
 import { capabilitiesOf, checkCapabilities, parseCapabilityList, requirements } from '../../src/media/encoders.js';
@@ -32,9 +33,8 @@ describe('codec arguments (codecs.ts)', () => {
     for (const kv of ['keyint=100000', 'min-keyint=1', 'scenecut=0', 'open-gop=0', 'bframes=3', 'vbv-maxrate=4000', 'vbv-bufsize=8000']) assert.ok(params.includes(kv), kv);
     assert.equal(after(a, '-force_key_frames'), forcedKeyframeExpr(2));
     assert.ok(!a.includes('-color_trc'), 'SDR: no tags added');
-    assert.deepEqual(mp4VideoTagArgs(p), ['-tag:v', 'hvc1']);
-    assert.deepEqual(mp4VideoTagArgs(getPreset('h264-ladder')), []);
-    assert.deepEqual(after(buildConcatArgs({ list: '/l', output: '/o.mp4', preset: p }), '-tag:v'), 'hvc1');
+    assert.deepEqual(mp4VideoTagArgs(p.video), ['-tag:v', 'hvc1']);
+    assert.deepEqual(mp4VideoTagArgs(getPreset('h264-ladder').video), []);
   });
 
   it('x265 keeping HLG: Main10, 10-bit, the source signalling, repeat headers', () => {
@@ -42,13 +42,13 @@ describe('codec arguments (codecs.ts)', () => {
     const [r] = selectRenditions(p, 1920, 1080);
     const a = videoEncoderArgs(p, r, hlg);
     assert.equal(after(a, '-profile:v'), 'main10');
-    assert.deepEqual(outputFormat(p, hlg), { pixFmt: 'yuv420p10le', profile: 'main10' });
+    assert.deepEqual(outputFormat(p.video, hlg), { pixFmt: 'yuv420p10le', profile: 'main10' });
     assert.equal(after(a, '-color_trc'), 'arib-std-b67');
     assert.equal(after(a, '-color_primaries'), 'bt2020');
     assert.equal(after(a, '-colorspace'), 'bt2020nc');
     assert.ok(after(a, '-x265-params').includes('repeat-headers=1'));
     assert.ok(!after(a, '-x265-params').includes('hdr10'), 'HLG is not HDR10');
-    const seg = buildSegmentEncodeArgs({ input: '/i.nut', preset: p, outputs: [{ rendition: r, file: '/o.nut' }], skip: 0, count: 10, totalFrames: 10, rotation: 0, colour: hlg });
+    const seg = ffArgs(segmentEncodeCommand({ source: { kind: 'piece', file: '/i.nut', skip: 0, totalFrames: 10 }, preset: p, outputs: [{ rendition: r, file: '/o.nut' }], count: 10, rotation: 0, colour: hlg, container: { nut: true } }));
     assert.equal(after(seg, '-vf'), 'scale=1920:1080,format=yuv420p10le');
   });
 
