@@ -155,37 +155,3 @@ export function videoEncoderArgs(preset: Pick<Preset, 'video' | 'gopSeconds'>, r
 export function mp4VideoTagArgs(video: Pick<VideoSpec, 'codec'>): string[] {
   return video.codec === 'hevc' ? ['-tag:v', 'hvc1'] : [];
 }
-
-/** What ffprobe reports of an encoded video stream (codec_name, profile, level, pix_fmt). */
-export interface EncodedVideo {
-  codec: string;
-  profile?: string;
-  level?: number;
-  pixFmt?: string;
-}
-
-const H264_PROFILE_IDC: Record<string, number> = { 'Constrained Baseline': 66, Baseline: 66, Main: 77, Extended: 88, High: 100, 'High 10': 110, 'High 4:2:2': 122, 'High 4:4:4 Predictive': 244 };
-const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-
-/**
- * The RFC 6381 `CODECS` value of an encoded stream, for HLS `CODECS` and DASH `@codecs`:
- * `avc1.PPCCLL`; `hvc1.P.C.Tlevel.B0` (ISO/IEC 14496-15 annex E; x265 writes progressive,
- * frame-only pictures: constraint byte B0; Main tier); `av01.P.LLT.DD` (AV1 ISOBMFF binding:
- * profile, seq_level_idx, tier, bit depth). Undefined for a stream it cannot describe.
- */
-export function codecsString(v: EncodedVideo): string | undefined {
-  const depth = /10(le|be)$/.test(v.pixFmt ?? '') ? 10 : 8;
-  if (v.codec === 'h264' && v.profile && H264_PROFILE_IDC[v.profile] && v.level) {
-    const constraint = v.profile === 'Constrained Baseline' ? 0x40 : 0;
-    return `avc1.${hex2(H264_PROFILE_IDC[v.profile])}${hex2(constraint)}${hex2(v.level)}`;
-  }
-  if (v.codec === 'hevc' && v.level) {
-    const p = v.profile === 'Main 10' ? { idc: 2, compat: 4 } : v.profile === 'Main' ? { idc: 1, compat: 6 } : undefined;
-    return p ? `hvc1.${p.idc}.${p.compat}.L${v.level}.B0` : undefined;
-  }
-  if (v.codec === 'av1' && v.level !== undefined) {
-    const profile = { Main: 0, High: 1, Professional: 2 }[v.profile ?? 'Main'];
-    return profile === undefined ? undefined : `av01.${profile}.${String(v.level).padStart(2, '0')}M.${String(depth).padStart(2, '0')}`;
-  }
-  return undefined;
-}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { segmentEncodeCommand } from '../../src/media/args.js';
 import { ffArgs } from '../../src/media/command.js';
-import { codecsString, forcedKeyframeExpr, mp4VideoTagArgs, outputFormat, rateControl, videoEncoderArgs } from '../../src/media/codecs.js';
+import { forcedKeyframeExpr, mp4VideoTagArgs, outputFormat, rateControl, videoEncoderArgs } from '../../src/media/codecs.js';
 import { getPreset, rungVideo, selectRenditions, PRESETS, type Preset } from '../../src/media/presets.js';
 import { capabilitiesOf, checkCapabilities, parseCapabilityList, requirements } from '../../src/media/encoders.js';
 import { estimateSegmentEncodeSec } from '../../src/media/cost.js';
@@ -63,16 +63,6 @@ describe('codec arguments (codecs.ts)', () => {
     assert.deepEqual(after(a, '-svtav1-params').split(':').sort(), ['enable-force-key-frames=1', 'irefresh-type=2', 'scd=0']);
     assert.equal(after(a, '-maxrate'), '2000k');
     assert.equal(after(a, '-force_key_frames'), forcedKeyframeExpr(2));
-  });
-
-  it('CODECS strings (RFC 6381) from what ffprobe reports of an output', () => {
-    assert.equal(codecsString({ codec: 'h264', profile: 'High', level: 30, pixFmt: 'yuv420p' }), 'avc1.64001e');
-    assert.equal(codecsString({ codec: 'h264', profile: 'Constrained Baseline', level: 31 }), 'avc1.42401f');
-    assert.equal(codecsString({ codec: 'hevc', profile: 'Main', level: 93, pixFmt: 'yuv420p' }), 'hvc1.1.6.L93.B0');
-    assert.equal(codecsString({ codec: 'hevc', profile: 'Main 10', level: 120, pixFmt: 'yuv420p10le' }), 'hvc1.2.4.L120.B0');
-    assert.equal(codecsString({ codec: 'av1', profile: 'Main', level: 8, pixFmt: 'yuv420p' }), 'av01.0.08M.08');
-    assert.equal(codecsString({ codec: 'av1', profile: 'Main', level: 9, pixFmt: 'yuv420p10le' }), 'av01.0.09M.10');
-    assert.equal(codecsString({ codec: 'vp9', profile: '0', level: 1 }), undefined);
   });
 
   it('every preset is data: codec, encoder, pixel format, profile, HDR policy, relative cost', () => {
