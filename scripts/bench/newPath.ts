@@ -29,7 +29,9 @@ import { planSegments } from '../../src/media/plan.js';
 import type { Preset } from '../../src/media/presets.js';
 import { buildStreamProbeWithHeadArgs, httpRangeSource, locateMoov, parseHeadPackets, probeIndex, type RangeSource } from '../../src/media/indexProbe.js';
 import { indexFromMoov } from '../../src/media/mp4index.js';
-import { buildRangeSegmentEncodeArgs, rangeFrameSelect, rangeSeekSeconds } from '../../src/media/rangeInput.js';
+import { rangeFrameSelect, rangeSeekSeconds } from '../../src/media/rangeInput.js';
+import { segmentEncodeCommand } from '../../src/media/args.js';
+import { ffArgs } from '../../src/media/command.js';
 import { finalStatsCollector, withFinalStats } from '../../src/media/encoderStats.js';
 import { RangeServer } from '../../test/helpers/rangeServer.js';
 import { describeSource, runPlain } from './plain.js';
@@ -156,10 +158,10 @@ export async function measureNewPath(samples: string, work: string, preset: Pres
     const sel = rangeFrameSelect(hdIdx, seg);
     const hasB = (JSON.parse(streams.stdout) as { streams: { index: number; has_b_frames?: number }[] }).streams.find((s) => s.index === info.video.index)?.has_b_frames ?? 0;
     const outputs = source.renditions.map((r) => ({ rendition: r, file: path.join(work, `seg_${r.name}.nut`) }));
-    const args = withFinalStats(buildRangeSegmentEncodeArgs({
-      url, seek: rangeSeekSeconds(hdIdx, seg.startPacket, info.video.timeBase, hasB > 0), videoStream: info.video.index,
-      select: sel.filter, preset, outputs, count: seg.count, rotation: info.video.rotation, threads: 1,
-    }));
+    const args = withFinalStats(ffArgs(segmentEncodeCommand({
+      source: { kind: 'range', url, seek: rangeSeekSeconds(hdIdx, seg.startPacket, info.video.timeBase, hasB > 0), videoStream: info.video.index, select: sel.filter },
+      preset, outputs, count: seg.count, rotation: info.video.rotation, threads: 1, container: { nut: true },
+    })));
     const pinned = existsSync('/usr/bin/taskset');
     const stats = finalStatsCollector();
     let readBytes = 0;

@@ -60,7 +60,7 @@ export function buildPlainArgs(source: Source, preset: Preset, outDir: string): 
     const a = videoEncoderArgs(preset, r);
     for (let k = 0; k + 1 < a.length; k += 2) args.push(`${a[k].split(':')[0]}:v:${i}`, a[k + 1]);
   });
-  args.push(...mp4VideoTagArgs(preset));
+  args.push(...mp4VideoTagArgs(preset.video));
   if (audio) {
     args.push('-af', 'aresample=async=1:first_pts=0', '-c:a', preset.audio.encoder, '-b:a', `${preset.audio.bitrateKbps}k`,
       '-ac', String(preset.audio.channels), '-ar', String(preset.audio.sampleRate));

@@ -1,17 +1,20 @@
 /**
- * Pure builders of ffmpeg argument lists. Nothing here runs a process, so every choice that
- * decides output correctness is testable without the binary.
+ * Pure builders of ffmpeg commands (command.ts): the split pass and a segment's video encode.
+ * Nothing here runs a process, so every choice that decides output correctness is testable
+ * without the binary.
  */
-import type { Preset, Rendition } from './presets.js';
-import { protocolWhitelist } from './probe.js';
+import { rungVideo, type Preset, type Rendition } from './presets.js';
+import { protocolWhitelist, type Rational } from './probe.js';
 import { videoEncoderArgs, outputFormat, mp4VideoTagArgs } from './codecs.js';
-import { colourFilters, type ColourPlan } from './colour.js';
-import { AUDIO_FORMATS, CONCAT_FORMATS, PIECE_FORMATS, SOURCE_FORMATS } from './formats.js';
+import { colourFilters, rungColour, type ColourPlan } from './colour.js';
+import { PIECE_FORMATS, SOURCE_FORMATS } from './formats.js';
+import { BASE_GLOBAL, ffInput, type FfCommand, type FfInput, type FfMap, type FfOutput } from './command.js';
+import { fragmentMuxerArgs, trackTimescale } from './cmaf.js';
 
 /** Input options every source read gets: what it may open, and as what. */
 const sourceInput = (url: string) => ['-protocol_whitelist', protocolWhitelist(url), '-format_whitelist', SOURCE_FORMATS];
 
-const BASE = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
+const BASE = [...BASE_GLOBAL];
 
 /**
  * Split by stream copy at the planned packets, into NUT files that keep the source's exact
@@ -47,133 +50,98 @@ export interface EncodeOutput {
 }
 
 /**
+ * Where a segment's pictures come from.
+ *
+ * - `piece`: a split piece (NUT, source timestamps), whose frames are numbered from its start:
+ *   `skip` frames before the segment's, `totalFrames` in all. `slotTick`: the source tick of a
+ *   piece split from packed-B-frame AVI (probe.ts packedSlots): the decoder misplaces the pts
+ *   of packed B-frames, so frame n of the piece is put at the piece's first frame (a keyframe,
+ *   whose pts is right) + n ticks, as in the source's own slots.
+ * - `range`: the source itself (or the segment's own bytes, segmentInput.ts), seeked to the
+ *   segment's first keyframe (rangeInput.ts), its frames kept by timestamp (`select`), stream
+ *   `videoStream` of the source.
+ */
+export type SegmentSource =
+  | { kind: 'piece'; file: string; skip: number; totalFrames: number; slotTick?: Rational }
+  | { kind: 'range'; url: string; seek?: string; videoStream: number; select: string };
+
+/** How each rendition of a segment is written: a NUT piece, or a CMAF fragment in the source's timescale. */
+export type SegmentContainer = { nut: true } | { cmaf: Rational };
+
+/**
+ * The input of a range read: what ffmpeg may open and where it starts. With autorotate (a
+ * rotated source) ffmpeg turns the picture and does not copy the source's display matrix to
+ * the outputs; with -noautorotate (and a rotation filter) the matrix would be copied and the
+ * picture turned twice by players. The MOV seek (-seek_timestamp 1: no start-time offset;
+ * -noaccurate_seek: no frame dropped) lands on the keyframe rangeInput.rangeSeekSeconds aims at.
+ */
+export function rangeInput(p: { url: string; seek?: string; autorotate?: boolean }): FfInput {
+  return ffInput(p.url, [
+    ...sourceInput(p.url),
+    ...(p.autorotate ? [] : ['-noautorotate']),
+    ...(p.seek !== undefined ? ['-seek_timestamp', '1', '-noaccurate_seek', '-ss', p.seek] : []),
+  ]);
+}
+
+/** The input of a split piece: only our own NUT, never rotated by ffmpeg (the filters do it). */
+const pieceInput = (file: string): FfInput => ffInput(file, ['-protocol_whitelist', 'file', '-format_whitelist', PIECE_FORMATS, '-noautorotate']);
+
+/** The input and video stream of a segment's source, and the filters that keep its frames. */
+function segmentSourceParts(src: SegmentSource, count: number, rotation: number): { input: FfInput; video: FfMap; keep: string[]; turn: string[] } {
+  if (src.kind === 'range') {
+    // A rotated source is turned by ffmpeg's autorotate (see rangeInput), not by a filter.
+    const input = rangeInput({ url: src.url, seek: src.seek, autorotate: rotation !== 0 });
+    return { input, video: { input, stream: String(src.videoStream) }, keep: [src.select], turn: [] };
+  }
+  const input = pieceInput(src.file);
+  const slots = src.slotTick ? [`setpts=STARTPTS+round(N*${src.slotTick.num}/(${src.slotTick.den}*TB))`] : [];
+  const trim = src.skip > 0 || count < src.totalFrames ? [`select=between(n\\,${src.skip}\\,${src.skip + count - 1})`] : [];
+  return { input, video: { input, stream: 'v:0' }, keep: [...slots, ...trim], turn: rotationFilter(rotation) };
+}
+
+/**
  * Encodes one segment into every rendition in a single process (one decode).
  * Timing is passed through: no frame is duplicated or dropped and each keeps its source
- * timestamp in the source time base (-vsync passthrough, -enc_time_base -1), so variable
- * frame rate survives. Keyframes are forced on a fixed grid of source time and at the
+ * timestamp in the source time base (-vsync passthrough, -enc_time_base -1, -copyts), so
+ * variable frame rate survives. Keyframes are forced on a fixed grid of source time and at the
  * segment start, with scene-cut keyframes off, so every rendition has them at the same frames.
+ * Each rendition gets its own codec settings and HDR handling (presets.ts rungVideo). A range
+ * read stops every output after the segment's `count` frames, so ffmpeg stops reading soon
+ * after its last packet. CMAF: each output a single-fragment fMP4 in the source's timescale
+ * (HEVC as `hvc1`: parameter sets in the init, what Apple's players require).
  */
-export function buildSegmentEncodeArgs(p: {
-  input: string;
+export function segmentEncodeCommand(p: {
+  source: SegmentSource;
   preset: Preset;
   outputs: EncodeOutput[];
-  skip: number;
   count: number;
-  totalFrames: number;
   rotation: number;
   threads?: number;
   /** What happens to an HDR source (colour.ts planColour); SDR when absent. */
   colour?: ColourPlan;
-  /**
-   * Source tick of a piece split from packed-B-frame AVI (probe.ts packedSlots): the decoder
-   * misplaces the pts of packed B-frames, so frame n of the piece is put at the piece's first
-   * frame (a keyframe, whose pts is right) + n ticks, as in the source's own slots.
-   */
-  slotTick?: { num: number; den: number };
-}): string[] {
+  container: SegmentContainer;
+}): FfCommand {
   const colour = p.colour ?? { mode: 'sdr' };
-  const { pixFmt } = outputFormat(p.preset, colour);
-  const args = [...BASE, '-protocol_whitelist', 'file', '-format_whitelist', PIECE_FORMATS, '-noautorotate', '-copyts', '-i', p.input, '-vsync', 'passthrough'];
-  const slots = p.slotTick ? [`setpts=STARTPTS+round(N*${p.slotTick.num}/(${p.slotTick.den}*TB))`] : [];
-  const trim = [...slots, ...(p.skip > 0 || p.count < p.totalFrames ? [`select=between(n\\,${p.skip}\\,${p.skip + p.count - 1})`] : [])];
-  for (const o of p.outputs) {
+  const { input, video, keep, turn } = segmentSourceParts(p.source, p.count, p.rotation);
+  const outputs: FfOutput[] = p.outputs.map((o) => {
     const r = o.rendition;
-    const vf = [...trim, ...rotationFilter(p.rotation), ...colourFilters(colour, { width: r.width, height: r.outHeight }, pixFmt, pixFmt)].join(',');
-    args.push(
-      '-map', '0:v:0', '-an', '-sn', '-dn',
-      '-vf', vf,
-      ...videoEncoderArgs(p.preset, r, colour),
-      ...(p.threads ? ['-threads', String(p.threads)] : []),
-      '-enc_time_base', '-1',
-      '-f', 'nut', o.file,
-    );
-  }
-  return args;
-}
-
-/**
- * Encodes the audio of the whole range once: cut to the video's range in source time, moved
- * to start at zero, gaps and a late start filled with silence, padded or cut to the video's
- * duration, so the renditions' A/V offset is zero.
- */
-export function buildAudioArgs(p: {
-  input: string;
-  audioStream: number;
-  startSec: number;
-  endSec: number;
-  preset: Preset;
-  output: string;
-}): string[] {
-  const dur = p.endSec - p.startSec;
-  const f = (x: number) => x.toFixed(6);
-  const af = [
-    `atrim=start=${f(p.startSec)}:end=${f(p.endSec)}`,
-    `asetpts=PTS-${f(p.startSec)}/TB`,
-    'aresample=async=1:first_pts=0',
-    'apad',
-  ].join(',');
-  return [...BASE, ...sourceInput(p.input), '-copyts', '-i', p.input,
-    '-map', `0:${p.audioStream}`, '-vn', '-sn', '-dn', '-af', af, '-t', f(dur),
-    '-c:a', p.preset.audio.encoder, '-b:a', `${p.preset.audio.bitrateKbps}k`,
-    '-ac', String(p.preset.audio.channels), '-ar', String(p.preset.audio.sampleRate),
-    '-f', 'mp4', p.output];
-}
-
-/** A piece of a rendition in the concat list, with its exact planned duration. */
-export interface ConcatPiece {
-  file: string;
-  durationSec?: number;
-}
-
-/**
- * The ffconcat list. Each piece's duration is given, computed so the running offsets equal
- * the planned start times to the microsecond (no drift across hundreds of pieces).
- */
-export function buildConcatList(pieces: ConcatPiece[]): string {
-  const lines = ['ffconcat version 1.0'];
-  for (const p of pieces) {
-    lines.push(`file '${p.file.replace(/'/g, "'\\''")}'`);
-    if (p.durationSec !== undefined) lines.push(`duration ${p.durationSec.toFixed(6)}`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-/**
- * Durations for the concat list from the planned start times (ticks): the differences of the
- * starts rounded to microseconds, so the sums telescope to the exact starts.
- */
-export function pieceDurations(startPts: number[], tick: number): number[] {
-  const us = (pts: number) => Math.round((pts - startPts[0]) * tick * 1e6);
-  return startPts.slice(1).map((p, i) => (us(p) - us(startPts[i])) / 1e6);
-}
-
-/** Joins the pieces of one rendition by stream copy and muxes the audio in: MP4, faststart. */
-export function buildConcatArgs(p: { list: string; audio?: string; output: string; preset?: Preset }): string[] {
-  const args = [...BASE, '-protocol_whitelist', 'file', '-format_whitelist', CONCAT_FORMATS, '-f', 'concat', '-safe', '0', '-i', p.list];
-  if (p.audio) args.push('-protocol_whitelist', 'file', '-format_whitelist', AUDIO_FORMATS, '-i', p.audio);
-  args.push('-map', '0:v:0');
-  if (p.audio) args.push('-map', '1:a:0');
-  args.push('-c', 'copy', ...(p.preset ? mp4VideoTagArgs(p.preset) : []), '-movflags', '+faststart', '-f', 'mp4', p.output);
-  return args;
-}
-
-/**
- * Scrubbing thumbnails: keyframes only are decoded (-skip_frame nokey), one picture per
- * interval, fitted into a fixed tile.
- */
-export function buildThumbnailArgs(p: { input: string; videoStream: number; intervalSec: number; width: number; height: number; pattern: string }): string[] {
-  return [...BASE, ...sourceInput(p.input), '-skip_frame', 'nokey', '-i', p.input,
-    '-map', `0:${p.videoStream}`, '-an', '-sn', '-dn',
-    '-vf', `fps=1/${p.intervalSec},scale=${p.width}:${p.height}:force_original_aspect_ratio=decrease,pad=${p.width}:${p.height}:(ow-iw)/2:(oh-ih)/2`,
-    '-q:v', '4', '-f', 'image2', p.pattern];
-}
-
-/**
- * One full-size frame for the poster, the first frame at or after `atSec`. `atSec` is a
- * timestamp of the source (`-seek_timestamp 1`: not an offset from the file's start time, so
- * sources that start at 10 s or 1.4 s, as MPEG-TS does, seek to the same frame).
- */
-export function buildPosterArgs(p: { input: string; videoStream: number; atSec: number; output: string }): string[] {
-  return [...BASE, ...sourceInput(p.input), '-seek_timestamp', '1', '-ss', p.atSec.toFixed(6), '-i', p.input,
-    '-map', `0:${p.videoStream}`, '-frames:v', '1', '-f', 'image2', '-c:v', 'png', p.output];
+    const v = rungVideo(p.preset, r);
+    const { pixFmt } = outputFormat(v, colour);
+    const vf = [...keep, ...turn, ...colourFilters(rungColour(colour, v), { width: r.width, height: r.outHeight }, pixFmt, pixFmt)].join(',');
+    const muxer = 'nut' in p.container ? ['-f', 'nut'] : [...mp4VideoTagArgs(v), ...fragmentMuxerArgs({ timescale: trackTimescale(p.container.cmaf).timescale, negativeCts: true })];
+    return {
+      maps: [video],
+      options: [
+        '-an', '-sn', '-dn',
+        '-vf', vf,
+        ...videoEncoderArgs(p.preset, r, colour),
+        ...(p.threads ? ['-threads', String(p.threads)] : []),
+        '-enc_time_base', '-1',
+        ...(p.source.kind === 'range' ? ['-frames:v', String(p.count)] : []),
+        ...muxer,
+      ],
+      url: o.file,
+    };
+  });
+  return { global: [...BASE, '-copyts', '-vsync', 'passthrough'], inputs: [input], outputs };
 }

@@ -14,12 +14,11 @@
  * chunk is encoded with pre-roll and look-ahead; the extra packets are dropped by bytes
  * (isobmff.keepSamples), so joined chunks decode like one encode (proved in test/e2e/cmaf.test.ts).
  */
-import { mp4VideoTagArgs } from './codecs.js';
 import { EncoderError } from '../errors.js';
 import type { Preset } from './presets.js';
 import type { Rational } from './probe.js';
-import { buildSegmentEncodeArgs, type EncodeOutput } from './args.js';
 import { protocolWhitelist } from './probe.js';
+import { BASE_GLOBAL, ffInput, type FfCommand, type FfInput } from './command.js';
 import { SOURCE_FORMATS } from './formats.js';
 import { boxBytes, concatBytes, copyBytes, listBoxes, makeBox, readFragments, sampleTimes, view, type FragmentInfo, type TrackDefaults } from './isobmff.js';
 
@@ -58,36 +57,6 @@ export function fragmentMuxerArgs(p: { timescale?: number; negativeCts: boolean 
     '-frag_duration', '2147483647',
     '-f', 'mp4',
   ];
-}
-
-/**
- * A segment's encode into every rendition as CMAF fragments: the same decode, filters, encoder
- * settings and passthrough timing as the NUT pieces (buildSegmentEncodeArgs), with each
- * output's container swapped for a fragmented MP4 in the source's timescale.
- */
-export function buildCmafSegmentArgs(p: Parameters<typeof buildSegmentEncodeArgs>[0] & { timeBase: Rational }): string[] {
-  return toCmafOutputs(buildSegmentEncodeArgs(p), p.outputs, p.timeBase, p.preset);
-}
-
-/**
- * Swaps each output of a segment encode (NUT pieces: buildSegmentEncodeArgs, or the range read
- * of rangeInput.ts) for a fragmented MP4 in the source's timescale.
- */
-export function toCmafOutputs(args: string[], outputs: EncodeOutput[], timeBase: Rational, preset?: Preset): string[] {
-  const { timescale } = trackTimescale(timeBase);
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const o = outputs.find((x: EncodeOutput) => x.file === args[i + 2]);
-    if (args[i] === '-f' && args[i + 1] === 'nut' && o) {
-      // HEVC in MP4 as `hvc1` (parameter sets in the init, what Apple's players require).
-      out.push(...(preset ? mp4VideoTagArgs(preset) : []), ...fragmentMuxerArgs({ timescale, negativeCts: true }), o.file);
-      i += 2;
-      continue;
-    }
-    out.push(args[i]);
-  }
-  if (out.some((a, i) => a === '-f' && out[i + 1] === 'nut')) throw new Error('toCmafOutputs: an output was not converted to fMP4');
-  return out;
 }
 
 /** One chunk of the audio track, in samples at the output rate from the plan's first frame. */
@@ -161,8 +130,13 @@ export interface AudioChunkOutput {
  * track's audio from `planStartSec` + encodeFrom samples to encodeTo, silence where the source
  * has none (before its audio starts, past its end), as one fMP4 fragment per track with its
  * language and title. The caller keeps packets [keepFrom, keepFrom+keepCount) (isobmff.keepSamples).
+ *
+ * `input`: a URL or file this command opens itself, or the input of the command it joins
+ * (command.ts mergeCommands: a segment's own container holds its video and audio, read once).
+ * A shared input must start at its beginning: the chunk's cut is in source time and a seek of
+ * another command's would lose the samples before it.
  */
-export function buildAudioChunkArgs(p: { input: string; planStartSec: number; chunk: AudioChunk; preset: Preset; tracks: AudioChunkOutput[]; ownBytes?: boolean }): string[] {
+export function audioChunkCommand(p: { input: string | FfInput; planStartSec: number; chunk: AudioChunk; preset: Preset; tracks: AudioChunkOutput[]; ownBytes?: boolean }): FfCommand {
   const rate = p.preset.audio.sampleRate;
   const f = (x: number) => x.toFixed(6);
   const { start, dur } = audioChunkSpanSec(p.planStartSec, p.chunk, rate);
@@ -175,22 +149,35 @@ export function buildAudioChunkArgs(p: { input: string; planStartSec: number; ch
     'aresample=async=1:first_pts=0',
     'apad',
   ].join(',');
-  // A chunk far into the source seeks there (through the container's index) instead of
-  // decoding everything before it; -copyts keeps source timestamps, so the atrim below cuts
-  // the same samples either way. One second of slack covers the container's seek granularity.
-  // The segment's own container (segmentInput.ts) holds only the samples needed: no seek.
-  const seek = start > 2 && !p.ownBytes ? ['-ss', f(start - 1)] : [];
-  return ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-protocol_whitelist', protocolWhitelist(p.input), '-format_whitelist', SOURCE_FORMATS, ...seek, '-copyts', '-i', p.input,
-    ...p.tracks.flatMap((t) => [
-      '-map', `0:${t.index}`, '-vn', '-sn', '-dn', '-af', af, '-t', f(dur),
-      '-c:a', p.preset.audio.encoder, '-b:a', `${t.bitrateKbps}k`,
-      '-ac', String(t.channels), '-ar', String(rate),
-      // The language goes to the track's mdhd, the title to its handler name (what players list).
-      '-metadata:s:a:0', `language=${t.language ?? 'und'}`,
-      ...(t.title ? ['-metadata:s:a:0', `handler_name=${t.title}`] : []),
-      ...fragmentMuxerArgs({ negativeCts: false }), t.output,
-    ])];
+  let input: FfInput;
+  if (typeof p.input === 'string') {
+    // A chunk far into the source seeks there (through the container's index) instead of
+    // decoding everything before it; -copyts keeps source timestamps, so the atrim below cuts
+    // the same samples either way. One second of slack covers the container's seek granularity.
+    // The segment's own container (segmentInput.ts) holds only the samples needed: no seek.
+    const seek = start > 2 && !p.ownBytes ? ['-ss', f(start - 1)] : [];
+    input = ffInput(p.input, ['-protocol_whitelist', protocolWhitelist(p.input), '-format_whitelist', SOURCE_FORMATS, ...seek]);
+  } else {
+    if (p.input.options.includes('-ss')) throw new Error('audioChunkCommand: a shared input must not seek');
+    input = p.input;
+  }
+  return {
+    global: [...BASE_GLOBAL, '-copyts'],
+    inputs: [input],
+    outputs: p.tracks.map((t) => ({
+      maps: [{ input, stream: String(t.index) }],
+      options: [
+        '-vn', '-sn', '-dn', '-af', af, '-t', f(dur),
+        '-c:a', p.preset.audio.encoder, '-b:a', `${t.bitrateKbps}k`,
+        '-ac', String(t.channels), '-ar', String(rate),
+        // The language goes to the track's mdhd, the title to its handler name (what players list).
+        '-metadata:s:a:0', `language=${t.language ?? 'und'}`,
+        ...(t.title ? ['-metadata:s:a:0', `handler_name=${t.title}`] : []),
+        ...fragmentMuxerArgs({ negativeCts: false }),
+      ],
+      url: t.output,
+    })),
+  };
 }
 
 /**

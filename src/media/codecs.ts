@@ -5,14 +5,16 @@
  * - closed GOPs, keyframes only where forced: on a fixed grid of source time (every
  *   `gopSeconds`) and at each segment's first frame, never at scene cuts, so every rendition
  *   has its keyframes at the same frames and each segment's pieces join by stream copy;
- * - CRF with a bitrate cap (`maxrate`, a VBV of twice that);
+ * - each rung's own codec settings (presets.ts rungVideo) and rate control: CRF with a
+ *   bitrate cap (`maxrate`, a VBV of twice that unless given), or a target bitrate in a VBV;
  * - colour signalling from the colour plan (colour.ts).
  *
  * Timing options (-vsync passthrough, -enc_time_base -1) are not here: they are the same for
  * every codec and stay in args.ts.
  */
-import type { Preset, Rendition } from './presets.js';
-import { colourTagArgs, x265HdrParams, type ColourPlan } from './colour.js';
+import { rungVideo, type Preset, type RenditionSpec, type VideoSpec } from './presets.js';
+import { colourTagArgs, rungColour, x265HdrParams, type ColourPlan } from './colour.js';
+import { InputError } from '../errors.js';
 
 /**
  * ffmpeg's keyframe expression: the first frame, then the first frame of every `gopSeconds`
@@ -23,15 +25,53 @@ export function forcedKeyframeExpr(gopSeconds: number): string {
   return `expr:if(isnan(prev_forced_t),1,gte(floor(t/${g}),floor(prev_forced_t/${g})+1))`;
 }
 
-/** Profile and pixel format of the output: 10-bit Main10 when HDR is kept, else the preset's. */
-export function outputFormat(preset: Preset, colour: ColourPlan = { mode: 'sdr' }): { pixFmt: string; profile: string } {
-  const v = preset.video;
-  if (colour.mode === 'keep') return { pixFmt: v.hdrPixFmt ?? 'yuv420p10le', profile: v.hdrProfile ?? v.profile };
+/** Profile and pixel format of a rung's output: 10-bit Main10 when HDR is kept, else its 8-bit ones. */
+export function outputFormat(video: VideoSpec, colour: ColourPlan = { mode: 'sdr' }): { pixFmt: string; profile: string } {
+  const v = video;
+  if (rungColour(colour, v).mode === 'keep') return { pixFmt: v.hdrPixFmt ?? 'yuv420p10le', profile: v.hdrProfile ?? v.profile };
   return { pixFmt: v.pixFmt, profile: v.profile };
 }
 
+/** A rung's rate control: constant quality capped by a VBV, or a target bitrate in a VBV. */
+export type RateControl =
+  | { mode: 'crf'; crf: number; maxKbps: number; bufferKbps: number }
+  | { mode: 'vbv'; targetKbps: number; maxKbps: number; bufferKbps: number };
+
 /**
- * The encoder options of one rendition (after -map/-vf, before the muxer options).
+ * What a rung asks of its encoder's rate control, or why it cannot be served: exactly one of
+ * `crf` and `targetBitrateKbps`; the buffer is twice the peak rate unless given.
+ */
+export function rateControl(r: Pick<RenditionSpec, 'name' | 'crf' | 'targetBitrateKbps' | 'bufferKbps' | 'maxBitrateKbps'>): RateControl {
+  const bufferKbps = r.bufferKbps ?? r.maxBitrateKbps * 2;
+  if ((r.crf === undefined) === (r.targetBitrateKbps === undefined)) {
+    throw new InputError('INVALID_REQUEST', `rendition "${r.name}" needs exactly one of crf and targetBitrateKbps`);
+  }
+  if (r.targetBitrateKbps !== undefined) {
+    if (r.targetBitrateKbps > r.maxBitrateKbps) throw new InputError('INVALID_REQUEST', `rendition "${r.name}": targetBitrateKbps ${r.targetBitrateKbps} is above maxBitrateKbps ${r.maxBitrateKbps}`);
+    return { mode: 'vbv', targetKbps: r.targetBitrateKbps, maxKbps: r.maxBitrateKbps, bufferKbps };
+  }
+  return { mode: 'crf', crf: r.crf!, maxKbps: r.maxBitrateKbps, bufferKbps };
+}
+
+/**
+ * Why a rung's rate control cannot be served by its encoder, or undefined. SVT-AV1 1.4
+ * (Debian 12's) refuses a target bitrate (its `rc=1` VBR, `rc=2` CBR) together with the forced
+ * keyframes every rung needs: measured here, `-b:v` with `enable-force-key-frames=1` fails with
+ * "Force key frame is only supported with RA CRF/CQP mode". Its peak cap is the capped-CRF
+ * `mbr` (ffmpeg's -maxrate), so an AV1 rung gives a `crf`.
+ */
+export function rateControlProblem(r: RenditionSpec, video: VideoSpec): string | undefined {
+  const rc = rateControl(r);
+  if (video.encoder === 'libsvtav1' && rc.mode === 'vbv') {
+    return `rendition "${r.name}": libsvtav1 cannot keep the aligned keyframes with a target bitrate (SVT-AV1 forces keyframes only in CRF mode); give it a crf (capped at maxBitrateKbps)`;
+  }
+  return undefined;
+}
+
+/**
+ * The encoder options of one rung (after -map/-vf, before the muxer options), from its own
+ * codec settings (rungVideo) and rate control. `colour` is the job's plan; what this rung makes
+ * of an HDR source is its own `hdr` (colour.rungColour).
  *
  * x264: `-g` huge with `-keyint_min 1` and `-sc_threshold 0`, keyframes from -force_key_frames
  * (x264 makes forced keyframes IDR, so GOPs are closed).
@@ -39,29 +79,37 @@ export function outputFormat(preset: Preset, colour: ColourPlan = { mode: 'sdr' 
  * x265: the same through `-x265-params` (`keyint`, `min-keyint`, `scenecut=0`, `open-gop=0`,
  * `bframes`, `vbv-maxrate`/`vbv-bufsize` in kb/s) and `-forced-idr 1`, without which ffmpeg
  * asks x265 for a non-IDR I frame (a CRA) at a forced keyframe. The `hvc1` sample entry is a
- * muxer option (mp4VideoTagArgs): the NUT pieces cannot carry it.
+ * muxer option (mp4VideoTagArgs).
  *
  * SVT-AV1 (1.4, Debian 12): `-g` large so the encoder adds no keyframes of its own;
  * `enable-force-key-frames=1` makes it honour ffmpeg's forced keyframes (without it, measured:
  * only the first frame is a keyframe); `irefresh-type=2` makes them key frames (closed GOP),
  * not forward-keyframes; `scd=0` no scene-cut keyframes. Unknown `-svtav1-params` keys are
- * ignored silently by SVT-AV1 1.4, so tests check the keyframes, not the exit code.
+ * ignored silently by SVT-AV1 1.4, so tests check the keyframes, not the exit code. CRF only
+ * (rateControlProblem); `-maxrate` is its `mbr` cap (ffmpeg ignores `-bufsize` in CRF mode).
+ *
+ * Rate control (rateControl): CRF with the VBV cap, or VBV mode: `-b:v` the target instead of
+ * `-crf` (x264, x265), the same cap and buffer.
  */
-export function videoEncoderArgs(preset: Preset, rendition: Rendition, colour: ColourPlan = { mode: 'sdr' }): string[] {
-  const v = preset.video;
-  const r = rendition;
-  const { profile } = outputFormat(preset, colour);
+export function videoEncoderArgs(preset: Pick<Preset, 'video' | 'gopSeconds'>, rendition: RenditionSpec, colour: ColourPlan = { mode: 'sdr' }): string[] {
+  const v = rungVideo(preset, rendition);
+  const c = rungColour(colour, v);
+  const { profile } = outputFormat(v, c);
+  const rc = rateControl(rendition);
+  const problem = rateControlProblem(rendition, v);
+  if (problem) throw new InputError('ENCODER_UNAVAILABLE', problem);
+  const quality = rc.mode === 'crf' ? ['-crf', String(rc.crf)] : ['-b:v', `${rc.targetKbps}k`];
+  const vbv = ['-maxrate', `${rc.maxKbps}k`, '-bufsize', `${rc.bufferKbps}k`];
   const keyframes = ['-force_key_frames', forcedKeyframeExpr(preset.gopSeconds)];
-  const tags = colourTagArgs(colour);
+  const tags = colourTagArgs(c);
   switch (v.encoder) {
     case 'libx264':
       return [
         '-c:v', 'libx264',
         '-preset', v.speed,
         '-profile:v', profile,
-        '-crf', String(r.crf),
-        '-maxrate', `${r.maxBitrateKbps}k`,
-        '-bufsize', `${r.maxBitrateKbps * 2}k`,
+        ...quality,
+        ...vbv,
         '-bf', String(v.bFrames),
         '-g', '100000', '-keyint_min', '1', '-sc_threshold', '0',
         ...keyframes,
@@ -71,15 +119,15 @@ export function videoEncoderArgs(preset: Preset, rendition: Rendition, colour: C
       const params = [
         'keyint=100000', 'min-keyint=1', 'scenecut=0', 'open-gop=0',
         `bframes=${v.bFrames}`,
-        `vbv-maxrate=${r.maxBitrateKbps}`, `vbv-bufsize=${r.maxBitrateKbps * 2}`,
-        ...x265HdrParams(colour),
+        `vbv-maxrate=${rc.maxKbps}`, `vbv-bufsize=${rc.bufferKbps}`,
+        ...x265HdrParams(c),
         'log-level=error',
       ];
       return [
         '-c:v', 'libx265',
         '-preset', v.speed,
         '-profile:v', profile,
-        '-crf', String(r.crf),
+        ...quality,
         '-forced-idr', '1',
         '-x265-params', params.join(':'),
         ...keyframes,
@@ -90,9 +138,8 @@ export function videoEncoderArgs(preset: Preset, rendition: Rendition, colour: C
       return [
         '-c:v', 'libsvtav1',
         '-preset', v.speed,
-        '-crf', String(r.crf),
-        '-maxrate', `${r.maxBitrateKbps}k`,
-        '-bufsize', `${r.maxBitrateKbps * 2}k`,
+        ...quality,
+        ...vbv,
         '-g', '100000',
         '-svtav1-params', 'enable-force-key-frames=1:irefresh-type=2:scd=0',
         ...keyframes,
@@ -102,43 +149,9 @@ export function videoEncoderArgs(preset: Preset, rendition: Rendition, colour: C
 }
 
 /**
- * Options of the MP4 (or CMAF) muxer for the video track: HEVC as `hvc1` (parameter sets in
- * the sample entry), which Apple players and HLS require; ffmpeg's default is `hev1`.
+ * Options of the MP4 (or CMAF) muxer for a rung's video track: HEVC as `hvc1` (parameter sets
+ * in the sample entry), which Apple players and HLS require; ffmpeg's default is `hev1`.
  */
-export function mp4VideoTagArgs(preset: Preset): string[] {
-  return preset.video.codec === 'hevc' ? ['-tag:v', 'hvc1'] : [];
-}
-
-/** What ffprobe reports of an encoded video stream (codec_name, profile, level, pix_fmt). */
-export interface EncodedVideo {
-  codec: string;
-  profile?: string;
-  level?: number;
-  pixFmt?: string;
-}
-
-const H264_PROFILE_IDC: Record<string, number> = { 'Constrained Baseline': 66, Baseline: 66, Main: 77, Extended: 88, High: 100, 'High 10': 110, 'High 4:2:2': 122, 'High 4:4:4 Predictive': 244 };
-const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-
-/**
- * The RFC 6381 `CODECS` value of an encoded stream, for HLS `CODECS` and DASH `@codecs`:
- * `avc1.PPCCLL`; `hvc1.P.C.Tlevel.B0` (ISO/IEC 14496-15 annex E; x265 writes progressive,
- * frame-only pictures: constraint byte B0; Main tier); `av01.P.LLT.DD` (AV1 ISOBMFF binding:
- * profile, seq_level_idx, tier, bit depth). Undefined for a stream it cannot describe.
- */
-export function codecsString(v: EncodedVideo): string | undefined {
-  const depth = /10(le|be)$/.test(v.pixFmt ?? '') ? 10 : 8;
-  if (v.codec === 'h264' && v.profile && H264_PROFILE_IDC[v.profile] && v.level) {
-    const constraint = v.profile === 'Constrained Baseline' ? 0x40 : 0;
-    return `avc1.${hex2(H264_PROFILE_IDC[v.profile])}${hex2(constraint)}${hex2(v.level)}`;
-  }
-  if (v.codec === 'hevc' && v.level) {
-    const p = v.profile === 'Main 10' ? { idc: 2, compat: 4 } : v.profile === 'Main' ? { idc: 1, compat: 6 } : undefined;
-    return p ? `hvc1.${p.idc}.${p.compat}.L${v.level}.B0` : undefined;
-  }
-  if (v.codec === 'av1' && v.level !== undefined) {
-    const profile = { Main: 0, High: 1, Professional: 2 }[v.profile ?? 'Main'];
-    return profile === undefined ? undefined : `av01.${profile}.${String(v.level).padStart(2, '0')}M.${String(depth).padStart(2, '0')}`;
-  }
-  return undefined;
+export function mp4VideoTagArgs(video: Pick<VideoSpec, 'codec'>): string[] {
+  return video.codec === 'hevc' ? ['-tag:v', 'hvc1'] : [];
 }

@@ -119,6 +119,15 @@ export function planColour(video: { hdr: 'tonemap' | 'keep' }, source: SourceCol
   return video.hdr === 'keep' ? { mode: 'keep', from, source } : { mode: 'tonemap', from, source };
 }
 
+/**
+ * What one rung makes of the job's colour: an SDR source stays SDR; an HDR source is kept or
+ * tone-mapped as the rung's own codec settings say (`hdr`), so an HEVC rung may keep HDR10
+ * while an H.264 rung of the same ladder is tone-mapped.
+ */
+export function rungColour(job: ColourPlan, video: { hdr: 'tonemap' | 'keep' }): ColourPlan {
+  return job.mode === 'sdr' ? job : planColour(video, job.source);
+}
+
 /** zscale's names for the source's primaries/transfer/matrix (ffprobe's names differ for some). */
 const ZSCALE_PRIMARIES: Record<string, string> = { bt2020: '2020', bt709: '709', smpte432: 'smpte432', smpte431: 'smpte431' };
 const ZSCALE_MATRIX: Record<string, string> = { bt2020nc: '2020_ncl', bt2020c: '2020_cl', bt709: '709' };

@@ -6,8 +6,9 @@
  */
 import { InputError } from '../errors.js';
 import { runProcess } from './runner.js';
-import type { Preset } from './presets.js';
-import type { ColourPlan } from './colour.js';
+import { rungVideo, type Preset, type RenditionSpec } from './presets.js';
+import { rungColour, type ColourPlan } from './colour.js';
+import { rateControlProblem } from './codecs.js';
 
 /** Arguments that list the encoders (`what` = encoders) or filters of an ffmpeg. */
 export function buildCapabilityArgs(what: 'encoders' | 'filters'): string[] {
@@ -73,21 +74,31 @@ export async function encoderInfo(ffmpeg: string): Promise<EncoderInfo> {
   }
 }
 
-/** What a preset needs from ffmpeg for a source: its encoders and, to tone-map, zscale and tonemap. */
-export function requirements(preset: Preset, colour: ColourPlan = { mode: 'sdr' }): { encoders: string[]; filters: string[] } {
+/**
+ * What a job needs from ffmpeg: every rendition's own encoder (rungVideo), the audio encoder
+ * and, when a rendition tone-maps an HDR source, zscale and tonemap. `renditions`: the ones the
+ * job makes (default: every rung of the preset).
+ */
+export function requirements(preset: Preset, colour: ColourPlan = { mode: 'sdr' }, renditions: readonly RenditionSpec[] = preset.renditions): { encoders: string[]; filters: string[] } {
+  const videos = renditions.map((r) => rungVideo(preset, r));
   return {
-    encoders: [preset.video.encoder, preset.audio.encoder],
-    filters: colour.mode === 'tonemap' ? ['zscale', 'tonemap'] : [],
+    encoders: [...new Set([...videos.map((v) => v.encoder), preset.audio.encoder])],
+    filters: videos.some((v) => rungColour(colour, v).mode === 'tonemap') ? ['zscale', 'tonemap'] : [],
   };
 }
 
 /**
  * Refuses, with the permanent ENCODER_UNAVAILABLE, a preset the ffmpeg cannot serve, naming
- * the preset and what is missing. An InputError: the request cannot be served by this
- * deployment as configured, and retrying will not change that.
+ * the preset and what is missing: a rendition's encoder or filter, or a rate control its
+ * encoder cannot keep with aligned keyframes (codecs.ts rateControlProblem). An InputError: the
+ * request cannot be served by this deployment as configured, and retrying will not change that.
  */
-export function checkCapabilities(preset: Preset, caps: Capabilities, colour: ColourPlan = { mode: 'sdr' }, ffmpegLabel = 'ffmpeg'): void {
-  const need = requirements(preset, colour);
+export function checkCapabilities(preset: Preset, caps: Capabilities, colour: ColourPlan = { mode: 'sdr' }, ffmpegLabel = 'ffmpeg', renditions: readonly RenditionSpec[] = preset.renditions): void {
+  for (const r of renditions) {
+    const problem = rateControlProblem(r, rungVideo(preset, r));
+    if (problem) throw new InputError('ENCODER_UNAVAILABLE', `preset "${preset.name}": ${problem}`);
+  }
+  const need = requirements(preset, colour, renditions);
   const missingEncoders = need.encoders.filter((e) => !caps.encoders.has(e));
   const missingFilters = need.filters.filter((f) => !caps.filters.has(f));
   if (missingEncoders.length) {

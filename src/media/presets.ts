@@ -1,11 +1,30 @@
 import { InputError } from '../errors.js';
 
-/** One output of a ladder. `height` is the short side, so portrait video keeps its rung names. */
+/**
+ * One output of a ladder. `height` is the short side, so portrait video keeps its rung names.
+ * Rate control: exactly one of `crf` (constant quality, capped by the VBV of `maxBitrateKbps`)
+ * or `targetBitrateKbps` (VBV mode: that average, peaks at `maxBitrateKbps`, buffer
+ * `bufferKbps`); codecs.ts builds each encoder's options from it.
+ */
 export interface RenditionSpec {
   name: string;
   height: number;
-  crf: number;
+  crf?: number;
+  /** Average bitrate of VBV mode (`-b:v`), instead of `crf`. */
+  targetBitrateKbps?: number;
+  /** VBV buffer size; default twice `maxBitrateKbps`. */
+  bufferKbps?: number;
   maxBitrateKbps: number;
+  /** This rung's own codec and encoder settings; absent: the preset's `video` (rungVideo). */
+  video?: VideoSpec;
+}
+
+/**
+ * The codec and encoder settings of one rung: its own, else the preset's. Every reader of a
+ * rendition's codec, encoder or HDR handling goes through this, so a ladder can mix codecs.
+ */
+export function rungVideo(preset: Pick<Preset, 'video'>, rung: Pick<RenditionSpec, 'video'>): VideoSpec {
+  return rung.video ?? preset.video;
 }
 
 /** Video codecs the presets produce (the CODECS family of the outputs). */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { EncoderError, TransientError } from '../errors.js';
 import { currentJobScope, JobStoppedError } from './jobProcesses.js';
+import { ffArgs, type FfCommand } from './command.js';
 
 /** Options of one ffmpeg/ffprobe run. */
 export interface RunOptions {
@@ -41,10 +42,17 @@ export class ProcessError extends Error {
 const TAIL_BYTES = 16 * 1024;
 
 /**
- * Runs a binary with an argument list (never a shell), a hard timeout and a bounded stderr
- * tail. Rejects with ProcessError on a non-zero exit, a signal or the timeout.
+ * Runs a binary with an argument list, or an ffmpeg command (command.ts) rendered here, once
+ * (never a shell), with a hard timeout and a bounded stderr tail. Rejects with ProcessError on
+ * a non-zero exit, a signal or the timeout.
  */
-export function runProcess(bin: string, args: string[], opts: RunOptions): Promise<RunResult> {
+export function runProcess(bin: string, command: string[] | FfCommand, opts: RunOptions): Promise<RunResult> {
+  let args: string[];
+  try {
+    args = Array.isArray(command) ? command : ffArgs(command);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const started = Date.now();
   const scope = currentJobScope();
   const abort = opts.signal ?? scope?.signal;

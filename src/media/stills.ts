@@ -7,6 +7,7 @@ import type { PacketIndex } from './probe.js';
 import type { Plan } from './plan.js';
 import { posterFramePts } from './poster.js';
 import { rotationFilter } from './args.js';
+import type { FfMap, FfOutput } from './command.js';
 
 /** One still a segment worker writes: the frame (its source pts, and its place j in the segment). */
 export interface StillFrame {
@@ -59,7 +60,7 @@ export function planStills(idx: PacketIndex, plan: Pick<Plan, 'segments' | 'star
 }
 
 /**
- * The stills of one segment as more outputs of its encode (input 0 is the segment's video):
+ * The stills of one segment as more outputs of its encode (`video`: the segment's video stream):
  * the distinct tile frames as JPEG tiles (`tilePattern`, numbered from 1 in presentation order)
  * and the poster as PNG. `by` says how the command numbers its frames: by source pts (a range
  * read keeps source timestamps) or by decoded frame number n (a split piece; `skip` frames come
@@ -68,23 +69,23 @@ export function planStills(idx: PacketIndex, plan: Pick<Plan, 'segments' | 'star
  */
 export function buildStillOutputs(p: {
   stills: SegmentStills;
-  videoMap: string;
+  video: FfMap;
   by: { pts: true } | { n: true; skip: number };
   rotation: number;
   colour: string[];
   tile: { width: number; height: number; pattern: string };
   poster: string;
-}): string[] {
+}): FfOutput[] {
   const pick = (xs: StillFrame[]) => xs.map((x) => ('pts' in p.by ? `eq(pts\\,${x.pts})` : `eq(n\\,${p.by.skip + x.j})`)).join('+');
   const turn = 'n' in p.by ? rotationFilter(p.rotation) : [];
-  const out: string[] = [];
+  const out: FfOutput[] = [];
   const distinct = [...new Map(p.stills.tiles.map((t) => [t.pts, t])).values()];
   if (distinct.length) {
     const vf = [`select=${pick(distinct)}`, ...turn, ...p.colour, `scale=${p.tile.width}:${p.tile.height}:force_original_aspect_ratio=decrease,pad=${p.tile.width}:${p.tile.height}:(ow-iw)/2:(oh-ih)/2`].join(',');
-    out.push('-map', p.videoMap, '-an', '-sn', '-dn', '-vf', vf, '-frames:v', String(distinct.length), '-q:v', '4', '-f', 'image2', p.tile.pattern);
+    out.push({ maps: [p.video], options: ['-an', '-sn', '-dn', '-vf', vf, '-frames:v', String(distinct.length), '-q:v', '4', '-f', 'image2'], url: p.tile.pattern });
   }
   if (p.stills.poster) {
-    out.push('-map', p.videoMap, '-an', '-sn', '-dn', '-vf', [`select=${pick([p.stills.poster])}`, ...turn, ...p.colour].join(','), '-frames:v', '1', '-c:v', 'png', '-f', 'image2', p.poster);
+    out.push({ maps: [p.video], options: ['-an', '-sn', '-dn', '-vf', [`select=${pick([p.stills.poster])}`, ...turn, ...p.colour].join(','), '-frames:v', '1', '-c:v', 'png', '-f', 'image2'], url: p.poster });
   }
   return out;
 }

@@ -13,7 +13,7 @@ import { npmBinaries, resolveBinaries, type Binaries } from '../../src/media/bin
 import { generateSample, type SampleSpec } from '../../src/media/sample.js';
 import { runProcess } from '../../src/media/runner.js';
 import { PRESETS, selectRenditions, type Preset } from '../../src/media/presets.js';
-import { buildAudioChunkArgs, fragmentMuxerArgs, planAudioChunks } from '../../src/media/cmaf.js';
+import { audioChunkCommand, fragmentMuxerArgs, planAudioChunks } from '../../src/media/cmaf.js';
 import { assembleProgressive, audioPiece, fragmentFacts, partRanges, placedParts, progressiveLayout, videoTrackModel } from '../../src/media/package.js';
 import { concatBytes, splitInit } from '../../src/media/isobmff.js';
 import { readInit } from '../../src/media/init.js';
@@ -187,7 +187,7 @@ for (const tc of toolchains) for (const fx of tc.modern ? fixtures : fixtures.sl
       // The same range encoded in one pass, packaged the same way.
       const one = { ...planAudioChunks([0], 6, 48000)[0], to: pkg!.audioChunks.at(-1)!.to };
       const out = path.join(dir, 'single.mp4');
-      await runProcess(resolveBinaries(process.env).ffmpeg, buildAudioChunkArgs({ input: src, planStartSec: pkg!.planStartSec, chunk: one, preset, tracks: [{ index: 1, channels: preset.audio.channels, bitrateKbps: preset.audio.bitrateKbps, output: out }] }), { timeoutMs: 120_000 });
+      await runProcess(resolveBinaries(process.env).ffmpeg, audioChunkCommand({ input: src, planStartSec: pkg!.planStartSec, chunk: one, preset, tracks: [{ index: 1, channels: preset.audio.channels, bitrateKbps: preset.audio.bitrateKbps, output: out }] }), { timeoutMs: 120_000 });
       const piece = audioPiece(await readFile(out), one);
       await writeFile(path.join(dir, 'single.m4a'), concatBytes([piece.init, piece.fragment]));
       const single = await pcm(path.join(dir, 'single.m4a'));

@@ -1,8 +1,8 @@
 /**
  * Builds a streaming package from a fixture the way the pipeline's steps will, calling ffmpeg
  * directly (no state machine): split at the planned keyframes (buildSplitArgs), one encode per
- * segment writing every rendition as a CMAF fragment (buildCmafSegmentArgs), audio encoded in
- * chunks aligned to the segments (buildAudioChunkArgs), then the manifests and the progressive
+ * segment writing every rendition as a CMAF fragment (segmentEncodeCommand), audio encoded in
+ * chunks aligned to the segments (audioChunkCommand), then the manifests and the progressive
  * MP4s from the same pieces. Used by test/e2e/cmaf.test.ts (the player test plays real jobs).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -10,7 +10,8 @@ import path from 'node:path';
 import { resolveBinaries, type Binaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/runner.js';
 import { buildSplitArgs } from '../../src/media/args.js';
-import { buildAudioChunkArgs, buildCmafSegmentArgs, planAudioChunks, type AudioChunk } from '../../src/media/cmaf.js';
+import { audioChunkCommand, planAudioChunks, type AudioChunk } from '../../src/media/cmaf.js';
+import { segmentEncodeCommand } from '../../src/media/args.js';
 import { assembleProgressive, audioPiece, audioTrackModel, commonInit, pieceFacts, videoPiece, videoTrackModel, type Piece } from '../../src/media/package.js';
 import { dashManifest, hlsPlaylists, packageLayout, type PackageModel } from '../../src/media/manifests.js';
 import { PRESETS, type Preset, type Rendition } from '../../src/media/presets.js';
@@ -76,7 +77,7 @@ export async function buildPackage(src: string, dir: string, p: { bins?: Binarie
     const total = (starts[s + 1] ?? nFrames) - starts[s];
     const count = s === 0 ? total - skip : total;
     const outputs = p.renditions.map((r) => ({ rendition: r, file: path.join(dir, 'work', `${r.name}-${s}.mp4`) }));
-    const args = buildCmafSegmentArgs({ input: path.join(dir, 'work', `src-${s}.nut`), preset, outputs, skip: s === 0 ? skip : 0, count, totalFrames: total, rotation: 0, timeBase: { num, den } });
+    const args = segmentEncodeCommand({ source: { kind: 'piece', file: path.join(dir, 'work', `src-${s}.nut`), skip: s === 0 ? skip : 0, totalFrames: total }, preset, outputs, count, rotation: 0, container: { cmaf: { num, den } } });
     await time('segments', () => runProcess(ff, args, { timeoutMs: 300_000 }));
     for (const o of outputs) {
       pieces[o.rendition.name].push(
@@ -91,7 +92,7 @@ export async function buildPackage(src: string, dir: string, p: { bins?: Binarie
   const audioPieces: Piece[] = [];
   for (const c of audioChunks) {
     const out = path.join(dir, 'work', `audio-${c.index}.mp4`);
-    const args = buildAudioChunkArgs({ input: src, planStartSec, chunk: c, preset, tracks: [{ index: 1, channels: preset.audio.channels, bitrateKbps: preset.audio.bitrateKbps, output: out }] });
+    const args = audioChunkCommand({ input: src, planStartSec, chunk: c, preset, tracks: [{ index: 1, channels: preset.audio.channels, bitrateKbps: preset.audio.bitrateKbps, output: out }] });
     await time('audio', () => runProcess(ff, args, { timeoutMs: 120_000 }));
     audioPieces.push(audioPiece(await readFile(out), c));
   }

@@ -12,11 +12,11 @@ import path from 'node:path';
 import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/runner.js';
 import { generateSample } from '../../src/media/sample.js';
-import { buildConcatArgs, buildConcatList, buildSegmentEncodeArgs } from '../../src/media/args.js';
+import { segmentEncodeCommand } from '../../src/media/args.js';
 import { getPreset, selectRenditions, type Preset } from '../../src/media/presets.js';
 import { capabilitiesOf, checkCapabilities } from '../../src/media/encoders.js';
-import { codecsString } from '../../src/media/codecs.js';
-import { writeFile } from 'node:fs/promises';
+import { readInit } from '../../src/media/init.js';
+import { readFile } from 'node:fs/promises';
 
 const toolchains: { label: string; bins: Binaries }[] = [];
 const resolved = resolveBinaries(process.env);
@@ -49,6 +49,12 @@ async function timeBase(ffprobe: string, file: string): Promise<number> {
   return n / d;
 }
 
+async function timeBaseOf(ffprobe: string, file: string): Promise<{ num: number; den: number }> {
+  const r = await runProcess(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=time_base', '-of', 'csv=p=0', file], { timeoutMs: 60_000, captureStdout: true });
+  const [num, den] = r.stdout.trim().split('/').map(Number);
+  return { num, den };
+}
+
 async function streamFacts(ffprobe: string, file: string): Promise<Record<string, string>> {
   const r = await runProcess(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,codec_tag_string,profile,level,pix_fmt,width,height', '-of', 'default=nw=1', file], { timeoutMs: 60_000, captureStdout: true });
   return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
@@ -78,7 +84,7 @@ for (const tc of toolchains) {
     });
 
     for (const name of ['hevc-ladder', 'av1-ladder', 'h264-ladder']) {
-      it(`${name}: exact frames and times, keyframes on the 1 s grid in both renditions, MP4 mux`, async function () {
+      it(`${name}: exact frames and times, keyframes on the 1 s grid in both renditions, CMAF fragment`, async function () {
         const caps = await capabilitiesOf(tc.bins.ffmpeg);
         const base = getPreset(name);
         if (!caps.encoders.has(base.video.encoder)) {
@@ -91,7 +97,8 @@ for (const tc of toolchains) {
         const renditions = selectRenditions(preset, 320, 180);
         assert.deepEqual(renditions.map((r) => r.name), ['180p', '120p']);
         const outputs = renditions.map((r) => ({ rendition: r, file: path.join(dir, `${name}-${r.name}.nut`) }));
-        const args = buildSegmentEncodeArgs({ input: source, preset, outputs, skip: 0, count: srcPackets.length, totalFrames: srcPackets.length, rotation: 0 });
+        const piece = { kind: 'piece' as const, file: source, skip: 0, totalFrames: srcPackets.length };
+        const args = segmentEncodeCommand({ source: piece, preset, outputs, count: srcPackets.length, rotation: 0, container: { nut: true } });
         const started = Date.now();
         await runProcess(tc.bins.ffmpeg, args, { timeoutMs: 300_000 });
         const encodeMs = Date.now() - started;
@@ -119,29 +126,25 @@ for (const tc of toolchains) {
         assert.deepEqual(keysets[0], want, 'keyframes exactly on the grid');
         assert.deepEqual(keysets[1], keysets[0], 'the same keyframes in every rendition');
 
-        // The piece muxes into MP4 with the frames kept (HEVC as hvc1).
-        const list = path.join(dir, `${name}.ffconcat`);
-        // With the piece's duration given, as Concat does (the last frame lasts 0.1 s at 10 fps).
-        await writeFile(list, buildConcatList([{ file: outputs[0].file, durationSec: (srcPackets[srcPackets.length - 1].pts - srcPackets[0].pts) * tb + 0.1 }]));
+        // The 2018 build cannot write CMAF fragments with source timing (the Plan refuses it).
+        if (tc.bins.source.ffmpeg === 'npm') return;
+        // The same encode as the segment workers write it: a CMAF fragment (HEVC as hvc1).
         const mp4 = path.join(dir, `${name}.mp4`);
-        await runProcess(tc.bins.ffmpeg, buildConcatArgs({ list, output: mp4, preset }), { timeoutMs: 60_000 });
+        await runProcess(tc.bins.ffmpeg, segmentEncodeCommand({ source: piece, preset, outputs: [{ rendition: renditions[0], file: mp4 }], count: srcPackets.length, rotation: 0, container: { cmaf: await timeBaseOf(ffprobe, source) } }), { timeoutMs: 300_000 });
         const facts = await streamFacts(ffprobe, mp4);
         assert.equal(facts.codec_name, preset.video.codec);
-        const codecs = codecsString({ codec: facts.codec_name, profile: facts.profile, level: Number(facts.level), pixFmt: facts.pix_fmt });
-        assert.match(codecs ?? '', { 'h264': /^avc1\.6400[0-9a-f]{2}$/, hevc: /^hvc1\.1\.6\.L\d+\.B0$/, av1: /^av01\.0\.\d\dM\.08$/ }[preset.video.codec]);
+        // The CODECS the manifests declare: read from the init, as the packager does (init.ts).
+        const [track] = readInit(await readFile(mp4));
+        assert.match(track.codec, { 'h264': /^avc1\.6400[0-9a-f]{2}$/, hevc: /^hvc1\.1\.6\.L\d+/, av1: /^av01\.0\.\d\dM\.08$/ }[preset.video.codec]);
         if (preset.video.codec === 'hevc') {
           assert.equal(facts.codec_tag_string, 'hvc1');
           assert.equal(facts.profile, 'Main');
         }
         assert.equal(facts.pix_fmt, 'yuv420p');
-        // The 2018 build's MP4 muxer sizes the edit list one frame short for this B-frame VFR
-        // piece whatever the codec (H.264 too: README, "Known limit"); Concat counts the frames
-        // a player shows and refuses (SEGMENT_MISMATCH), so only the tag is checked there.
-        if (tc.bins.source.ffmpeg === 'npm') return;
         const src = await frameTimes(ffprobe, source);
         const t = await frameTimes(ffprobe, mp4);
-        assert.equal(t.length, src.length, 'MP4: frame count');
-        for (let i = 0; i < t.length; i++) assert.ok(Math.abs(t[i] - t[0] - (src[i] - src[0])) < 1e-4, `MP4 frame ${i} at its source time`);
+        assert.equal(t.length, src.length, 'CMAF: frame count');
+        for (let i = 0; i < t.length; i++) assert.ok(Math.abs(t[i] - t[0] - (src[i] - src[0])) < 1e-4, `CMAF frame ${i} at its source time`);
         console.log(`      ${name}: ${srcPackets.length} frames, keyframes at ${keysets[0].map((p) => (p * tb).toFixed(2)).join(' ')} s, encode ${encodeMs} ms`);
       });
     }

@@ -1,6 +1,6 @@
 /**
  * Frame counts without ffprobe: the counts ffmpeg reports for each output of a segment encode
- * (buildSegmentEncodeArgs at verbose level) and the samples counted in an fMP4 fragment equal
+ * (segmentEncodeCommand at verbose level) and the samples counted in an fMP4 fragment equal
  * what ffprobe counts in the written files, with Debian's ffmpeg and the 2018 build.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,8 @@ import path from 'node:path';
 import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/binaries.js';
 import { generateSample } from '../../src/media/sample.js';
 import { runProcess } from '../../src/media/runner.js';
-import { buildSegmentEncodeArgs } from '../../src/media/args.js';
+import { segmentEncodeCommand } from '../../src/media/args.js';
+import { ffArgs } from '../../src/media/command.js';
 import { getPreset, selectRenditions } from '../../src/media/presets.js';
 import { countVideoPackets } from '../../src/media/inspect.js';
 import { countFragmentSamples, finalStatsCollector, videoFramesPerOutput, withFinalStats } from '../../src/media/encoderStats.js';
@@ -38,7 +39,7 @@ for (const tc of toolchains) {
       // Two renditions (720p, 480p): the report is per output file.
       const outputs = selectRenditions(preset, 1280, 720).map((r) => ({ rendition: r, file: path.join(dir, `${r.name}.nut`) }));
       assert.equal(outputs.length, 2);
-      const args = withFinalStats(buildSegmentEncodeArgs({ input: src, preset, outputs, skip: 5, count: 40, totalFrames: 200, rotation: 0, threads: 1 }));
+      const args = withFinalStats(ffArgs(segmentEncodeCommand({ source: { kind: 'piece', file: src, skip: 5, totalFrames: 200 }, preset, outputs, count: 40, rotation: 0, threads: 1, container: { nut: true } })));
       // The builder whitelists NUT pieces only; this test feeds it an MP4 fixture directly.
       const input = args.indexOf('-format_whitelist');
       args[input + 1] = 'mov,mp4,m4a,3gp,3g2,mj2';

@@ -19,7 +19,7 @@ import { buildStreamProbeWithHeadArgs, locateMoov, probeIndex, type RangeSource 
 import { assembleSegmentFile, buildSegmentSource, coalesce, decodeRecord, planSegmentInputs, readFtyp } from '../../src/media/segmentInput.js';
 import { fetchRanges } from '../../src/media/segmentFetch.js';
 import { buildRangeInputArgs, hasVideoDelay, planRangeReads } from '../../src/media/rangeInput.js';
-import { audioChunkSpanSec, buildAudioChunkArgs, planAudioChunks } from '../../src/media/cmaf.js';
+import { audioChunkSpanSec, audioChunkCommand, planAudioChunks } from '../../src/media/cmaf.js';
 import { getPreset } from '../../src/media/presets.js';
 import { COALESCE_GAP_BYTES, MAX_GET_BYTES } from '../../src/pipeline/steps/segmentInputPlan.js';
 import { rangeServerHooks } from '../helpers/rangeServer.js';
@@ -133,7 +133,7 @@ describe('a segment worker reads only its own bytes', function () {
         const want = await frameLines(buildRangeInputArgs({ url, seek: reads[seg.index].seek }), `0:${info.video.index}`, reads[seg.index].select);
         const myChunks = chunks.filter((c) => c.segment === seg.index);
         const tracks = (tag: string, c: { index: number }) => audio.map((index) => ({ index, channels: 2, bitrateKbps: 128, output: path.join(served.dir, `${fx.name}-${tag}-${c.index}-${index}.mp4`) }));
-        for (const c of myChunks) await runProcess(bins.ffmpeg, buildAudioChunkArgs({ input: url, planStartSec, chunk: c, preset, tracks: tracks('url', c) }), { timeoutMs: 120_000 });
+        for (const c of myChunks) await runProcess(bins.ffmpeg, audioChunkCommand({ input: url, planStartSec, chunk: c, preset, tracks: tracks('url', c) }), { timeoutMs: 120_000 });
         before.push(served.server.take(fx.name).bytes);
 
         // Now: the record's runs, fetched coalesced, into one container.
@@ -169,7 +169,7 @@ describe('a segment worker reads only its own bytes', function () {
         assert.equal(frames.length, seg.count, `${what}: the planned frames`);
         assert.deepEqual(frames, want, `${what}: frames (pts, pixels) equal the URL read's`);
         for (const c of myChunks) {
-          await runProcess(bins.ffmpeg, buildAudioChunkArgs({ input: own, planStartSec, chunk: c, preset, tracks: tracks('own', c), ownBytes: true }), { timeoutMs: 120_000 });
+          await runProcess(bins.ffmpeg, audioChunkCommand({ input: own, planStartSec, chunk: c, preset, tracks: tracks('own', c), ownBytes: true }), { timeoutMs: 120_000 });
           for (const [k, t] of tracks('own', c).entries()) {
             const url = tracks('url', c)[k].output;
             const label = `${what} audio chunk ${c.index} stream ${t.index}`;

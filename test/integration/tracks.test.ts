@@ -13,7 +13,7 @@ import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/bin
 import { runProcess } from '../../src/media/runner.js';
 import { buildStreamProbeArgs } from '../../src/media/probe.js';
 import { buildSubtitleVttArgs, parseTracks, planAudioOutputs, shiftVtt, type TrackList } from '../../src/media/tracks.js';
-import { buildAudioChunkArgs } from '../../src/media/cmaf.js';
+import { audioChunkCommand } from '../../src/media/cmaf.js';
 import { audioPiece } from '../../src/media/package.js';
 import { concatBytes } from '../../src/media/isobmff.js';
 import { getPreset } from '../../src/media/presets.js';
@@ -87,7 +87,7 @@ for (const tc of toolchains) {
         // The whole range as the first chunk (2 s at 48 kHz, whole AAC frames).
         const chunk = { index: 0, from: 0, to: 94 * 1024 };
         const outs = planAudioOutputs(tracks.audio, preset.audio).map((t) => ({ ...t, output: path.join(dir, `${presetName}-${t.id}.mp4`) }));
-        await runProcess(tc.bins.ffmpeg, buildAudioChunkArgs({ input: src, planStartSec: range.startSec, chunk, preset, tracks: outs }), { timeoutMs: 60_000 });
+        await runProcess(tc.bins.ffmpeg, audioChunkCommand({ input: src, planStartSec: range.startSec, chunk, preset, tracks: outs }), { timeoutMs: 60_000 });
         for (const [i, o] of outs.entries()) {
           const piece = audioPiece(await readFile(o.output), chunk);
           const file = path.join(dir, `${presetName}-${o.id}.m4a`);

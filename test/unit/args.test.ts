@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
-import { buildAudioArgs, buildConcatArgs, buildConcatList, buildSegmentEncodeArgs, buildSplitArgs } from '../../src/media/args.js';
+import { buildSplitArgs, segmentEncodeCommand, type EncodeOutput } from '../../src/media/args.js';
+import { ffArgs } from '../../src/media/command.js';
+import type { Preset } from '../../src/media/presets.js';
 import { getPreset, selectRenditions, PRESETS } from '../../src/media/presets.js';
 import { buildPacketProbeArgs, buildStreamProbeArgs } from '../../src/media/probe.js';
 import { SOURCE_FORMATS } from '../../src/media/formats.js';
 
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 const all = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+/** A split piece's encode into NUT pieces, rendered. */
+const pieceEncode = (p: { input: string; preset: Preset; outputs: EncodeOutput[]; skip: number; count: number; totalFrames: number; rotation: number; slotTick?: { num: number; den: number } }) =>
+  ffArgs(segmentEncodeCommand({ source: { kind: 'piece', file: p.input, skip: p.skip, totalFrames: p.totalFrames, ...(p.slotTick ? { slotTick: p.slotTick } : {}) }, preset: p.preset, outputs: p.outputs, count: p.count, rotation: p.rotation, container: { nut: true } }));
 
 describe('ffmpeg argument builders', () => {
   const preset = getPreset('h264-ladder');
@@ -31,13 +36,13 @@ describe('ffmpeg argument builders', () => {
     assert.ok(a.indexOf('-bsf:v') > a.indexOf('-i'), 'an output option of the split');
     assert.ok(!buildSplitArgs({ input: '/s.avi', videoStream: 0, splitFrames: [98], pattern: '/t/s_%05d.nut' }).includes('-bsf:v'), 'other sources keep their own pts');
     const outputs = renditions.slice(2).map((r) => ({ rendition: r, file: `/t/${r.name}.nut` }));
-    const e = buildSegmentEncodeArgs({ input: '/t/in.nut', preset, outputs, skip: 2, count: 50, totalFrames: 56, rotation: 0, slotTick: { num: 1001, den: 24000 } });
+    const e = pieceEncode({ input: '/t/in.nut', preset, outputs, skip: 2, count: 50, totalFrames: 56, rotation: 0, slotTick: { num: 1001, den: 24000 } });
     assert.deepEqual(all(e, '-vf'), ['setpts=STARTPTS+round(N*1001/(24000*TB)),select=between(n\\,2\\,51),scale=854:480,format=yuv420p']);
   });
 
   it('segment encode: passthrough timing, source time base, aligned closed GOPs, one output per rendition', () => {
     const outputs = renditions.map((r) => ({ rendition: r, file: `/t/${r.name}.nut` }));
-    const a = buildSegmentEncodeArgs({ input: '/t/in.nut', preset, outputs, skip: 0, count: 100, totalFrames: 100, rotation: 0 });
+    const a = pieceEncode({ input: '/t/in.nut', preset, outputs, skip: 0, count: 100, totalFrames: 100, rotation: 0 });
     assert.equal(after(a, '-vsync'), 'passthrough');
     assert.deepEqual(all(a, '-enc_time_base'), ['-1', '-1', '-1']);
     assert.deepEqual(all(a, '-sc_threshold'), ['0', '0', '0']);
@@ -48,7 +53,7 @@ describe('ffmpeg argument builders', () => {
   });
 
   it('segment encode: a clip keeps frames skip..skip+count-1 and rotation is applied explicitly', () => {
-    const a = buildSegmentEncodeArgs({ input: '/t/in.nut', preset, outputs: [{ rendition: renditions[2], file: '/t/o.nut' }], skip: 15, count: 30, totalFrames: 60, rotation: 90 });
+    const a = pieceEncode({ input: '/t/in.nut', preset, outputs: [{ rendition: renditions[2], file: '/t/o.nut' }], skip: 15, count: 30, totalFrames: 60, rotation: 90 });
     assert.equal(after(a, '-vf'), 'select=between(n\\,15\\,44),transpose=clock,scale=854:480,format=yuv420p');
   });
 
@@ -58,22 +63,6 @@ describe('ffmpeg argument builders', () => {
     assert.deepEqual(portrait.map((r) => [r.name, r.width, r.outHeight]), [['1080p', 1080, 1920], ['720p', 720, 1280], ['480p', 480, 854]]);
     assert.deepEqual(selectRenditions(preset, 320, 240).map((r) => [r.name, r.width, r.outHeight]), [['240p', 320, 240]]);
     for (const p of Object.values(PRESETS)) for (const r of p.renditions) assert.ok(r.height % 2 === 0);
-  });
-
-  it('audio: trimmed to the video range, shifted to zero, padded to the exact duration', () => {
-    const a = buildAudioArgs({ input: '/s.mp4', audioStream: 1, startSec: 12.5, endSec: 20, preset, output: '/t/a.m4a' });
-    assert.equal(after(a, '-af'), 'atrim=start=12.500000:end=20.000000,asetpts=PTS-12.500000/TB,aresample=async=1:first_pts=0,apad');
-    assert.equal(after(a, '-t'), '7.500000');
-    assert.equal(after(a, '-ac'), '2');
-    assert.equal(after(a, '-map'), '0:1');
-  });
-
-  it('concat: stream copy, audio muxed, faststart; the list quotes paths', () => {
-    const a = buildConcatArgs({ list: '/t/l.ffconcat', audio: '/t/a.m4a', output: '/t/o.mp4' });
-    assert.equal(after(a, '-c'), 'copy');
-    assert.equal(after(a, '-movflags'), '+faststart');
-    assert.deepEqual(all(a, '-map'), ['0:v:0', '1:a:0']);
-    assert.equal(buildConcatList([{ file: "/t/it's.nut", durationSec: 2 }, { file: '/t/b.nut' }]), "ffconcat version 1.0\nfile '/t/it'\\''s.nut'\nduration 2.000000\nfile '/t/b.nut'\n");
   });
 
   it('probe: local files may open only files, URLs only http(s)', () => {

@@ -1,7 +1,9 @@
 /** Pure parts of the streaming outputs: fragment rewriting, audio chunk arithmetic, args, manifests. */
 import assert from 'node:assert/strict';
 import { concatBytes, keepSamples, makeBox, placeFragment, readFragments, sampleTimes, setLastSampleDuration, toUnsignedCts, view } from '../../src/media/isobmff.js';
-import { AAC_FRAME, audioChunkWindow, buildCmafSegmentArgs, checkVideoFragment, planAudioChunks, withSourceTiming } from '../../src/media/cmaf.js';
+import { AAC_FRAME, audioChunkWindow, checkVideoFragment, planAudioChunks, withSourceTiming } from '../../src/media/cmaf.js';
+import { segmentEncodeCommand } from '../../src/media/args.js';
+import { ffArgs } from '../../src/media/command.js';
 import { partRanges } from '../../src/media/package.js';
 import { dashManifest, hlsMasterPlaylist, hlsMediaPlaylist, hlsPlaylists, peakBitrate, type PackageModel } from '../../src/media/manifests.js';
 import { PRESETS, selectRenditions } from '../../src/media/presets.js';
@@ -153,10 +155,10 @@ describe('audio chunks', () => {
 });
 
 describe('CMAF segment encode arguments', () => {
-  it('swaps each NUT output for a single-fragment fMP4 in the source timescale, keeping passthrough timing', () => {
+  it('writes each output as a single-fragment fMP4 in the source timescale, keeping passthrough timing', () => {
     const preset = PRESETS['h264-ladder'];
     const outputs = selectRenditions(preset, 1280, 720).map((r) => ({ rendition: r, file: `/w/${r.name}.mp4` }));
-    const args = buildCmafSegmentArgs({ input: '/w/in.nut', preset, outputs, skip: 0, count: 60, totalFrames: 60, rotation: 0, timeBase: { num: 1, den: 15360 } });
+    const args = ffArgs(segmentEncodeCommand({ source: { kind: 'piece', file: '/w/in.nut', skip: 0, totalFrames: 60 }, preset, outputs, count: 60, rotation: 0, container: { cmaf: { num: 1, den: 15360 } } }));
     assert.ok(!args.some((a, i) => a === '-f' && args[i + 1] === 'nut'));
     for (const o of outputs) {
       const at = args.indexOf(o.file);

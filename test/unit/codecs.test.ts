@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { buildSegmentEncodeArgs, buildConcatArgs } from '../../src/media/args.js';
-import { codecsString, forcedKeyframeExpr, mp4VideoTagArgs, outputFormat, videoEncoderArgs } from '../../src/media/codecs.js';
-import { getPreset, selectRenditions, PRESETS } from '../../src/media/presets.js';
+import { segmentEncodeCommand } from '../../src/media/args.js';
+import { ffArgs } from '../../src/media/command.js';
+import { forcedKeyframeExpr, mp4VideoTagArgs, outputFormat, rateControl, videoEncoderArgs } from '../../src/media/codecs.js';
+import { getPreset, rungVideo, selectRenditions, PRESETS, type Preset } from '../../src/media/presets.js';
 import { capabilitiesOf, checkCapabilities, parseCapabilityList, requirements } from '../../src/media/encoders.js';
 import { estimateSegmentEncodeSec } from '../../src/media/cost.js';
 import { DEFAULT_THRESHOLDS, decideEngine } from '../../src/pipeline/decider.js';
@@ -32,9 +33,8 @@ describe('codec arguments (codecs.ts)', () => {
     for (const kv of ['keyint=100000', 'min-keyint=1', 'scenecut=0', 'open-gop=0', 'bframes=3', 'vbv-maxrate=4000', 'vbv-bufsize=8000']) assert.ok(params.includes(kv), kv);
     assert.equal(after(a, '-force_key_frames'), forcedKeyframeExpr(2));
     assert.ok(!a.includes('-color_trc'), 'SDR: no tags added');
-    assert.deepEqual(mp4VideoTagArgs(p), ['-tag:v', 'hvc1']);
-    assert.deepEqual(mp4VideoTagArgs(getPreset('h264-ladder')), []);
-    assert.deepEqual(after(buildConcatArgs({ list: '/l', output: '/o.mp4', preset: p }), '-tag:v'), 'hvc1');
+    assert.deepEqual(mp4VideoTagArgs(p.video), ['-tag:v', 'hvc1']);
+    assert.deepEqual(mp4VideoTagArgs(getPreset('h264-ladder').video), []);
   });
 
   it('x265 keeping HLG: Main10, 10-bit, the source signalling, repeat headers', () => {
@@ -42,13 +42,13 @@ describe('codec arguments (codecs.ts)', () => {
     const [r] = selectRenditions(p, 1920, 1080);
     const a = videoEncoderArgs(p, r, hlg);
     assert.equal(after(a, '-profile:v'), 'main10');
-    assert.deepEqual(outputFormat(p, hlg), { pixFmt: 'yuv420p10le', profile: 'main10' });
+    assert.deepEqual(outputFormat(p.video, hlg), { pixFmt: 'yuv420p10le', profile: 'main10' });
     assert.equal(after(a, '-color_trc'), 'arib-std-b67');
     assert.equal(after(a, '-color_primaries'), 'bt2020');
     assert.equal(after(a, '-colorspace'), 'bt2020nc');
     assert.ok(after(a, '-x265-params').includes('repeat-headers=1'));
     assert.ok(!after(a, '-x265-params').includes('hdr10'), 'HLG is not HDR10');
-    const seg = buildSegmentEncodeArgs({ input: '/i.nut', preset: p, outputs: [{ rendition: r, file: '/o.nut' }], skip: 0, count: 10, totalFrames: 10, rotation: 0, colour: hlg });
+    const seg = ffArgs(segmentEncodeCommand({ source: { kind: 'piece', file: '/i.nut', skip: 0, totalFrames: 10 }, preset: p, outputs: [{ rendition: r, file: '/o.nut' }], count: 10, rotation: 0, colour: hlg, container: { nut: true } }));
     assert.equal(after(seg, '-vf'), 'scale=1920:1080,format=yuv420p10le');
   });
 
@@ -65,22 +65,71 @@ describe('codec arguments (codecs.ts)', () => {
     assert.equal(after(a, '-force_key_frames'), forcedKeyframeExpr(2));
   });
 
-  it('CODECS strings (RFC 6381) from what ffprobe reports of an output', () => {
-    assert.equal(codecsString({ codec: 'h264', profile: 'High', level: 30, pixFmt: 'yuv420p' }), 'avc1.64001e');
-    assert.equal(codecsString({ codec: 'h264', profile: 'Constrained Baseline', level: 31 }), 'avc1.42401f');
-    assert.equal(codecsString({ codec: 'hevc', profile: 'Main', level: 93, pixFmt: 'yuv420p' }), 'hvc1.1.6.L93.B0');
-    assert.equal(codecsString({ codec: 'hevc', profile: 'Main 10', level: 120, pixFmt: 'yuv420p10le' }), 'hvc1.2.4.L120.B0');
-    assert.equal(codecsString({ codec: 'av1', profile: 'Main', level: 8, pixFmt: 'yuv420p' }), 'av01.0.08M.08');
-    assert.equal(codecsString({ codec: 'av1', profile: 'Main', level: 9, pixFmt: 'yuv420p10le' }), 'av01.0.09M.10');
-    assert.equal(codecsString({ codec: 'vp9', profile: '0', level: 1 }), undefined);
-  });
-
   it('every preset is data: codec, encoder, pixel format, profile, HDR policy, relative cost', () => {
     for (const p of Object.values(PRESETS)) {
       assert.ok(['h264', 'hevc', 'av1'].includes(p.video.codec), p.name);
       assert.ok(p.video.relativeCost >= 1, p.name);
       if (p.video.hdr === 'keep') assert.ok(p.video.hdrPixFmt && p.video.hdrProfile, p.name);
     }
+  });
+});
+
+/** An HEVC ladder whose smallest rung is H.264 and one AV1: the contract's codec per rung. */
+const mixed: Preset = {
+  ...PRESETS['hevc-ladder'],
+  name: 'mixed',
+  renditions: [
+    { name: '720p', height: 720, crf: 27, maxBitrateKbps: 2300 },
+    { name: '480p', height: 480, targetBitrateKbps: 1200, maxBitrateKbps: 1500, bufferKbps: 1500, video: PRESETS['h264-ladder'].video },
+    { name: '360p', height: 360, crf: 35, maxBitrateKbps: 700, video: PRESETS['av1-ladder'].video },
+  ],
+};
+const pq: ColourPlan = { mode: 'tonemap', from: 'pq', source: { bitDepth: 10, primaries: 'bt2020', transfer: 'smpte2084', matrix: 'bt2020nc', range: 'tv' } };
+
+describe('codec per rung (presets.ts rungVideo, codecs.ts)', () => {
+  const rs = selectRenditions(mixed, 1280, 720);
+
+  it("each rung's own codec and encoder, else the preset's", () => {
+    assert.deepEqual(rs.map((r) => rungVideo(mixed, r).encoder), ['libx265', 'libx264', 'libsvtav1']);
+    assert.deepEqual(rs.map((r) => after(videoEncoderArgs(mixed, r), '-c:v')), ['libx265', 'libx264', 'libsvtav1']);
+    assert.deepEqual(rs.map((r) => after(videoEncoderArgs(mixed, r), '-preset')), ['faster', 'veryfast', '8']);
+    // The muxer tag follows the rung: hvc1 for the HEVC rung only.
+    const a = ffArgs(segmentEncodeCommand({ source: { kind: 'piece', file: '/i.nut', skip: 0, totalFrames: 10 }, preset: mixed, outputs: rs.map((r) => ({ rendition: r, file: `/o/${r.name}.mp4` })), count: 10, rotation: 0, container: { cmaf: { num: 1, den: 15360 } } }));
+    assert.deepEqual(a.flatMap((x, i) => (x === '-tag:v' ? [a[i + 1]] : [])), ['hvc1']);
+    assert.ok(a.indexOf('-tag:v') < a.indexOf('/o/720p.mp4'));
+  });
+
+  it('VBV mode: -b:v the target, -maxrate the peak, -bufsize the buffer (x264, x265); CRF mode unchanged', () => {
+    const h264 = videoEncoderArgs(mixed, rs[1]);
+    assert.deepEqual([after(h264, '-b:v'), after(h264, '-maxrate'), after(h264, '-bufsize')], ['1200k', '1500k', '1500k']);
+    assert.ok(!h264.includes('-crf'));
+    const x265 = videoEncoderArgs({ ...mixed, video: PRESETS['hevc-ladder'].video }, { ...rs[1], video: undefined });
+    assert.equal(after(x265, '-b:v'), '1200k');
+    assert.ok(!x265.includes('-crf'));
+    assert.ok(after(x265, '-x265-params').split(':').includes('vbv-maxrate=1500') && after(x265, '-x265-params').split(':').includes('vbv-bufsize=1500'));
+    const crf = videoEncoderArgs(mixed, rs[0]);
+    assert.equal(after(crf, '-crf'), '27');
+    assert.ok(after(crf, '-x265-params').includes('vbv-bufsize=4600'), 'default buffer: twice the peak');
+  });
+
+  it('rate control: exactly one of crf and targetBitrateKbps, the target at most the peak (INVALID_REQUEST)', () => {
+    const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as { code?: string }).code; } return undefined; };
+    assert.equal(code(() => rateControl({ name: 'x', maxBitrateKbps: 1000 })), 'INVALID_REQUEST');
+    assert.equal(code(() => rateControl({ name: 'x', crf: 23, targetBitrateKbps: 800, maxBitrateKbps: 1000 })), 'INVALID_REQUEST');
+    assert.equal(code(() => rateControl({ name: 'x', targetBitrateKbps: 1800, maxBitrateKbps: 1000 })), 'INVALID_REQUEST');
+    assert.deepEqual(rateControl({ name: 'x', targetBitrateKbps: 800, maxBitrateKbps: 1000 }), { mode: 'vbv', targetKbps: 800, maxKbps: 1000, bufferKbps: 2000 });
+    for (const p of Object.values(PRESETS)) for (const r of p.renditions) assert.equal(rateControl(r).mode, 'crf', `${p.name} ${r.name}`);
+  });
+
+  it('HDR per rung: from a PQ source the HEVC rung keeps 10-bit HDR, the H.264 and AV1 rungs are tone-mapped to 8-bit BT.709', () => {
+    const keep = { ...pq, mode: 'keep' as const };
+    const a = ffArgs(segmentEncodeCommand({ source: { kind: 'piece', file: '/i.nut', skip: 0, totalFrames: 10 }, preset: mixed, outputs: rs.map((r) => ({ rendition: r, file: `/o/${r.name}.nut` })), count: 10, rotation: 0, colour: keep, container: { nut: true } }));
+    const vfs = a.flatMap((x, i) => (x === '-vf' ? [a[i + 1]] : []));
+    assert.equal(vfs[0], 'scale=1280:720,format=yuv420p10le');
+    for (const vf of vfs.slice(1)) assert.match(vf, /tonemap=tonemap=hable.*format=yuv420p$/);
+    assert.deepEqual(a.flatMap((x, i) => (x === '-color_trc' ? [a[i + 1]] : [])), ['smpte2084', 'bt709', 'bt709']);
+    assert.deepEqual(a.flatMap((x, i) => (x === '-profile:v' ? [a[i + 1]] : [])), ['main10', 'high']);
+    assert.deepEqual(outputFormat(rungVideo(mixed, rs[1]), keep), { pixFmt: 'yuv420p', profile: 'high' });
   });
 });
 
@@ -104,6 +153,18 @@ describe('encoder availability (encoders.ts)', () => {
     const tonemap: ColourPlan = { mode: 'tonemap', from: 'pq', source: { bitDepth: 10, transfer: 'smpte2084' } };
     assert.deepEqual(requirements(getPreset('h264-ladder'), tonemap).filters, ['zscale', 'tonemap']);
     assert.throws(() => checkCapabilities(getPreset('h264-ladder'), caps, tonemap), /needs the filter zscale, tonemap to tone-map/);
+  });
+
+  it("a ladder mixing codecs needs every rung's encoder; tone-mapping when any rung tone-maps; SVT-AV1 refuses a target bitrate", () => {
+    assert.deepEqual(requirements(mixed).encoders.sort(), ['aac', 'libsvtav1', 'libx264', 'libx265']);
+    const keep: ColourPlan = { mode: 'keep', from: 'pq', source: { bitDepth: 10, transfer: 'smpte2084' } };
+    assert.deepEqual(requirements(mixed, keep).filters, ['zscale', 'tonemap'], 'the H.264 and AV1 rungs tone-map');
+    assert.deepEqual(requirements(getPreset('hevc-ladder'), keep).filters, [], 'every rung keeps HDR');
+    const caps = { encoders: new Set(['libx264', 'libx265', 'aac']), filters: new Set(['scale']) };
+    assert.throws(() => checkCapabilities(mixed, caps), /preset "mixed" needs the encoder libsvtav1/);
+    assert.doesNotThrow(() => checkCapabilities(mixed, caps, undefined, 'ffmpeg', mixed.renditions.slice(0, 2)), 'only the renditions the job makes');
+    const av1Vbv: Preset = { ...getPreset('av1-ladder'), renditions: [{ name: '480p', height: 480, targetBitrateKbps: 800, maxBitrateKbps: 1000 }] };
+    assert.throws(() => checkCapabilities(av1Vbv, { encoders: new Set(['libsvtav1', 'aac']), filters: new Set() }), (e: Error & { code?: string }) => e.code === 'ENCODER_UNAVAILABLE' && /libsvtav1 cannot keep the aligned keyframes with a target bitrate/.test(e.message));
   });
 
   it('lists the real binary once per runtime (the runtime memoizes it)', async function () {
@@ -130,6 +191,16 @@ describe('encode cost and the encoder decider', () => {
     // 120 frames x (2.07 + 0.92 + 0.41) MP x 0.042 s
     assert.ok(Math.abs(h264 - 120 * ((1920 * 1080 + 1280 * 720 + 854 * 480) / 1e6) * 0.042) < 0.01, String(h264));
     assert.ok(av1 > h264 * 1.5 && hevc > av1, `${h264} ${av1} ${hevc}`);
+  });
+
+  it("sums each rung's own encoder cost: an AV1 rung in an H.264 ladder costs what AV1 costs for its pixels", () => {
+    const h264 = getPreset('h264-ladder');
+    const withAv1: Preset = { ...h264, renditions: h264.renditions.map((r, i) => (i === 2 ? { ...r, video: PRESETS['av1-ladder'].video } : r)) };
+    const rsMixed = selectRenditions(withAv1, 1920, 1080);
+    const mp = (r: { width: number; outHeight: number }) => (r.width * r.outHeight) / 1e6;
+    const want = 120 * 0.042 * (mp(rsMixed[0]) * 1 + mp(rsMixed[1]) * 1 + mp(rsMixed[2]) * PRESETS['av1-ladder'].video.relativeCost);
+    assert.ok(Math.abs(estimateSegmentEncodeSec(plan, rsMixed, withAv1) - want) < 0.01, `${estimateSegmentEncodeSec(plan, rsMixed, withAv1)} vs ${want}`);
+    assert.ok(estimateSegmentEncodeSec(plan, rsMixed, withAv1) > estimateSegmentEncodeSec(plan, rs, h264));
   });
 
   it('rule 7: above maxLambdaSegmentEncodeSec -> ECS (600 s by default); without the threshold (an older starter\'s input) -> unchanged', () => {

@@ -75,8 +75,10 @@ describe('colour (colour.ts)', () => {
     assert.deepEqual(stillColourFilters({ bitDepth: 8, primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', range: 'tv' }, 'rgb24'), []);
     assert.deepEqual(stillColourFilters(undefined, 'rgb24'), []);
     // As the segment workers write them: the chain after the frame selection, before the tile's scale.
-    const out = buildStillOutputs({ stills: { tiles: [{ k: 0, pts: 0, j: 0 }], poster: { pts: 0, j: 0 } }, videoMap: '0:0', by: { pts: true }, rotation: 0, colour: stillColourFilters(hlg, 'yuv420p'), tile: { width: 160, height: 90, pattern: '/t_%05d.jpg' }, poster: '/p.png' });
-    const [tiles, poster] = out.filter((_, i) => out[i - 1] === '-vf');
+    const video = { input: { options: [], url: '/in.mp4' }, stream: '0' };
+    const out = buildStillOutputs({ stills: { tiles: [{ k: 0, pts: 0, j: 0 }], poster: { pts: 0, j: 0 } }, video, by: { pts: true }, rotation: 0, colour: stillColourFilters(hlg, 'yuv420p'), tile: { width: 160, height: 90, pattern: '/t_%05d.jpg' }, poster: '/p.png' });
+    const [tiles, poster] = out.map((o) => o.options[o.options.indexOf('-vf') + 1]);
+    assert.deepEqual(out.map((o) => o.maps), [[video], [video]]);
     assert.match(tiles, /^select=eq\(pts\\,0\),zscale=.*tonemap=tonemap=hable.*format=yuv420p,scale=160:90:force_original_aspect_ratio=decrease/);
     assert.equal(poster, ['select=eq(pts\\,0)', ...stillColourFilters(hlg, 'yuv420p')].join(','));
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { cleanKeyframes, planSegments } from '../../src/media/plan.js';
-import { pieceDurations } from '../../src/media/args.js';
+import { pieceDurations } from '../../scripts/bench/legacyArgs.js';
 import type { PacketIndex } from '../../src/media/probe.js';
 import { InputError } from '../../src/errors.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { posterFramePts, posterSeekSec } from '../../src/media/poster.js';
-import { buildPosterArgs } from '../../src/media/args.js';
+import { buildPosterArgs } from '../../scripts/bench/legacyArgs.js';
 
 const seg = (startPts: number) => ({ index: 0, splitFile: 0, startPacket: 0, endPacket: 1, skip: 0, count: 1, startPts, endPts: 0 });
 

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { appendCommand, buildRangeInputArgs, buildRangeSegmentEncodeArgs, chooseReadMode, DTS_HEURISTIC_US, hasVideoDelay, planRangeReads, rangeFrameSelect, rangeSeekSeconds } from '../../src/media/rangeInput.js';
+import { segmentEncodeCommand, type EncodeOutput } from '../../src/media/args.js';
+import { ffArgs, ffInput, mergeCommands, type FfCommand } from '../../src/media/command.js';
+import type { Preset } from '../../src/media/presets.js';
+import { buildRangeInputArgs, chooseReadMode, DTS_HEURISTIC_US, hasVideoDelay, planRangeReads, rangeFrameSelect, rangeSeekSeconds } from '../../src/media/rangeInput.js';
 import { applyEditList } from '../../src/media/mp4index.js';
 import { buildStreamProbeWithHeadArgs, locateMoov, parseHeadPackets, type RangeSource } from '../../src/media/indexProbe.js';
 import { getPreset, selectRenditions } from '../../src/media/presets.js';
@@ -8,6 +11,9 @@ import type { PacketIndex } from '../../src/media/probe.js';
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 const all = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
 const TB = { num: 1, den: 15360 };
+/** A range read's segment encode into NUT pieces, rendered. */
+const rangeEncode = (p: { url: string; seek?: string; videoStream: number; select: string; preset: Preset; outputs: EncodeOutput[]; count: number; rotation: number; threads?: number }) =>
+  ffArgs(segmentEncodeCommand({ source: { kind: 'range', url: p.url, seek: p.seek, videoStream: p.videoStream, select: p.select }, preset: p.preset, outputs: p.outputs, count: p.count, rotation: p.rotation, threads: p.threads, container: { nut: true } }));
 
 describe('range reads: argument builders', () => {
   it('seek target: the keyframe dts rounded up to the microsecond, plus the dts heuristic with B-frames', () => {
@@ -59,7 +65,7 @@ describe('range reads: argument builders', () => {
   it('segment encode by range: the split encode with the source as input, its stream, a frame limit per output', () => {
     const preset = getPreset('h264-ladder');
     const outputs = selectRenditions(preset, 1920, 1080).map((r) => ({ rendition: r, file: `/t/${r.name}.nut` }));
-    const a = buildRangeSegmentEncodeArgs({ url: 'https://b/x', seek: '4.000000', videoStream: 1, select: 'select=between(pts\\,61440\\,122368)', preset, outputs, count: 120, rotation: 90, threads: 1 });
+    const a = rangeEncode({ url: 'https://b/x', seek: '4.000000', videoStream: 1, select: 'select=between(pts\\,61440\\,122368)', preset, outputs, count: 120, rotation: 90, threads: 1 });
     assert.equal(after(a, '-i'), 'https://b/x');
     assert.equal(all(a, '-i').length, 1);
     assert.deepEqual(all(a, '-map'), outputs.map(() => '0:1'));
@@ -68,26 +74,33 @@ describe('range reads: argument builders', () => {
     // outputs), not by a filter of ours.
     for (const vf of all(a, '-vf')) assert.match(vf, /^select=between\(pts\\,61440\\,122368\),scale=/);
     assert.ok(!a.includes('-noautorotate'));
-    assert.ok(buildRangeSegmentEncodeArgs({ url: 'https://b/x', videoStream: 1, select: 's', preset, outputs, count: 1, rotation: 0 }).includes('-noautorotate'));
+    assert.ok(rangeEncode({ url: 'https://b/x', videoStream: 1, select: 's', preset, outputs, count: 1, rotation: 0 }).includes('-noautorotate'));
     assert.deepEqual(all(a, '-f'), outputs.map(() => 'nut'));
     assert.ok(!a.some((x) => x.includes('between(n')));
   });
 
-  it('a second command in the same process: its inputs after the main ones, its outputs last, its maps renumbered, globals once', () => {
-    const main = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-protocol_whitelist', 'http', '-ss', '4', '-copyts', '-i', 'https://b/x', '-vsync', 'passthrough', '-map', '0:0', '-c:v', 'libx264', '/t/720p.mp4'];
-    const side = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-protocol_whitelist', 'http', '-ss', '2.9', '-copyts', '-i', 'https://b/x', '-map', '0:1', '-vn', '-c:a', 'aac', '-t', '4.05', '/t/audio-1.mp4'];
-    const a = appendCommand(main, side);
-    assert.deepEqual(a, [
-      '-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-protocol_whitelist', 'http', '-ss', '4', '-copyts', '-i', 'https://b/x',
+  it('a second command in the same process: its inputs after the main ones, its outputs last, its maps numbered at rendering, globals once', () => {
+    const g = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-copyts'];
+    const video = ffInput('https://b/x', ['-protocol_whitelist', 'http', '-ss', '4']);
+    const main: FfCommand = { global: [...g, '-vsync', 'passthrough'], inputs: [video], outputs: [{ maps: [{ input: video, stream: '0' }], options: ['-c:v', 'libx264'], url: '/t/720p.mp4' }] };
+    const sideCmd = (): FfCommand => {
+      const audio = ffInput('https://b/x', ['-protocol_whitelist', 'http', '-ss', '2.9']);
+      return { global: g, inputs: [audio], outputs: [{ maps: [{ input: audio, stream: '1' }], options: ['-vn', '-c:a', 'aac', '-t', '4.05'], url: '/t/audio-1.mp4' }] };
+    };
+    const a = mergeCommands(main, sideCmd());
+    assert.deepEqual(ffArgs(a), [
+      '-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-copyts', '-vsync', 'passthrough',
+      '-protocol_whitelist', 'http', '-ss', '4', '-i', 'https://b/x',
       '-protocol_whitelist', 'http', '-ss', '2.9', '-i', 'https://b/x',
-      '-vsync', 'passthrough', '-map', '0:0', '-c:v', 'libx264', '/t/720p.mp4',
+      '-map', '0:0', '-c:v', 'libx264', '/t/720p.mp4',
       '-map', '1:1', '-vn', '-c:a', 'aac', '-t', '4.05', '/t/audio-1.mp4',
     ]);
     // A third command goes after the second: input 2.
-    assert.deepEqual(all(appendCommand(a, side), '-map'), ['0:0', '1:1', '2:1']);
-    assert.throws(() => appendCommand(main, ['-loglevel', 'info', '-i', 'x', 'o']), /global option -loglevel/);
-    assert.throws(() => appendCommand(main.filter((x) => x !== '-copyts'), side), /global option -copyts/);
-    assert.throws(() => appendCommand(main, ['-i', 'x', '-filter_complex', '[0:a]anull', 'o']), /filter_complex/);
+    assert.deepEqual(all(ffArgs(mergeCommands(a, sideCmd())), '-map'), ['0:0', '1:1', '2:1']);
+    assert.throws(() => mergeCommands(main, { ...sideCmd(), global: ['-loglevel', 'info'] }), /global option -loglevel/);
+    assert.throws(() => mergeCommands({ ...main, global: main.global.filter((x) => x !== '-copyts') }, sideCmd()), /global option -copyts/);
+    // A map to an input the command lacks is refused at rendering, never numbered by accident.
+    assert.throws(() => ffArgs({ ...main, inputs: [] }), /an input the command does not have/);
   });
 
   it('read mode: range for MP4/MOV whose index was rebuilt, split otherwise, with the reason', () => {

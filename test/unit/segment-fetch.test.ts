@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { coalesce, gatherRuns } from '../../src/media/segmentInput.js';
 import { fetchRanges } from '../../src/media/segmentFetch.js';
-import { appendOutputs } from '../../src/media/rangeInput.js';
+import { ffArgs, ffInput, mergeCommands, type FfCommand } from '../../src/media/command.js';
+import { audioChunkCommand } from '../../src/media/cmaf.js';
+import { getPreset } from '../../src/media/presets.js';
 
 const data = new Uint8Array(1000).map((_, i) => i % 251);
 
@@ -78,10 +80,15 @@ describe('segment fetch', () => {
     assert.equal(peak, 3);
   });
 
-  it("adds a segment's audio outputs to its one input, and refuses another input or a seek", () => {
-    const main = ['-y', '-i', '/w/in.mp4', '-map', '0:0', 'v.mp4'];
-    assert.deepEqual(appendOutputs(main, ['-y', '-copyts', '-i', '/w/in.mp4', '-map', '0:1', 'a.mp4']), [...main, '-map', '0:1', 'a.mp4']);
-    assert.throws(() => appendOutputs(main, ['-i', 'http://s/src', '-map', '0:1', 'a.mp4']), /same single input/);
-    assert.throws(() => appendOutputs(main, ['-ss', '3', '-i', '/w/in.mp4', '-map', '0:1', 'a.mp4']), /own input timing/);
+  it("adds a segment's audio outputs to its one input (read once), and refuses a shared input that seeks", () => {
+    const input = ffInput('/w/in.mp4', ['-protocol_whitelist', 'file']);
+    const main: FfCommand = { global: ['-y', '-copyts'], inputs: [input], outputs: [{ maps: [{ input, stream: '0' }], options: [], url: 'v.mp4' }] };
+    const side = audioChunkCommand({ input, planStartSec: 10, chunk: { index: 3, from: 480_000, to: 576_000 }, preset: getPreset('h264-ladder'), tracks: [{ index: 1, channels: 2, bitrateKbps: 128, output: 'a.mp4' }], ownBytes: true });
+    const a = ffArgs(mergeCommands({ ...main, global: side.global }, side));
+    assert.equal(a.filter((x) => x === '-i').length, 1, 'one input');
+    assert.deepEqual(a.flatMap((x, i) => (x === '-map' ? [a[i + 1]] : [])), ['0:0', '0:1']);
+    assert.ok(!a.includes('-ss'), 'its own bytes: no seek');
+    const seeking = ffInput('/w/in.mp4', ['-ss', '3']);
+    assert.throws(() => audioChunkCommand({ input: seeking, planStartSec: 10, chunk: { index: 3, from: 480_000, to: 576_000 }, preset: getPreset('h264-ladder'), tracks: [], ownBytes: true }), /shared input must not seek/);
   });
 });

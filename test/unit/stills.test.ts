@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { buildStillOutputs, planStills, tileCount } from '../../src/media/stills.js';
+import { ffArgs, ffInput, type FfOutput } from '../../src/media/command.js';
 import { planSegments } from '../../src/media/plan.js';
 import type { PacketIndex } from '../../src/media/probe.js';
 
@@ -50,17 +51,20 @@ describe('stills from the segment workers (stills.ts)', () => {
   it('outputs: distinct tile frames by pts on a range read, by frame number after the skip on a split piece, rotated there; the poster as PNG', () => {
     const stills = { tiles: [{ k: 3, pts: 1200, j: 30 }, { k: 4, pts: 1200, j: 30 }, { k: 5, pts: 2400, j: 60 }], poster: { pts: 0, j: 0 } };
     const common = { stills, rotation: 90, colour: ['zscale=x', 'format=yuv420p'], tile: { width: 160, height: 90, pattern: '/d/tile_%05d.jpg' }, poster: '/d/poster.png' };
-    const ranged = buildStillOutputs({ ...common, videoMap: '0:1', by: { pts: true } });
+    const input = ffInput('/d/in.mp4');
+    // The outputs as the segment's command writes them (its input first).
+    const render = (outs: FfOutput[]) => ffArgs({ global: [], inputs: [input], outputs: outs }).slice(2);
+    const ranged = render(buildStillOutputs({ ...common, video: { input, stream: '1' }, by: { pts: true } }));
     const vfs = ranged.filter((_, i) => ranged[i - 1] === '-vf');
     assert.equal(vfs[0], 'select=eq(pts\\,1200)+eq(pts\\,2400),zscale=x,format=yuv420p,scale=160:90:force_original_aspect_ratio=decrease,pad=160:90:(ow-iw)/2:(oh-ih)/2');
     assert.equal(vfs[1], 'select=eq(pts\\,0),zscale=x,format=yuv420p');
     assert.deepEqual(ranged.filter((_, i) => ranged[i - 1] === '-frames:v'), ['2', '1']);
     assert.deepEqual(ranged.filter((_, i) => ranged[i - 1] === '-map'), ['0:1', '0:1']);
     assert.equal(ranged.at(-1), '/d/poster.png');
-    const split = buildStillOutputs({ ...common, videoMap: '0:v:0', by: { n: true, skip: 7 } });
+    const split = render(buildStillOutputs({ ...common, video: { input, stream: 'v:0' }, by: { n: true, skip: 7 } }));
     const svf = split.filter((_, i) => split[i - 1] === '-vf');
     assert.match(svf[0], /^select=eq\(n\\,37\)\+eq\(n\\,67\),transpose=clock,zscale=x/);
     assert.match(svf[1], /^select=eq\(n\\,7\),transpose=clock/);
-    assert.deepEqual(buildStillOutputs({ ...common, stills: { tiles: [] }, videoMap: '0:1', by: { pts: true } }), []);
+    assert.deepEqual(buildStillOutputs({ ...common, stills: { tiles: [] }, video: { input, stream: '1' }, by: { pts: true } }), []);
   });
 });

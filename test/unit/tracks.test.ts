@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { audioLayoutFor, buildMovTextArgs, buildSubtitleVttArgs, parseTracks, planAudioOutputs, planTextOutputs, shiftVtt, vttCues } from '../../src/media/tracks.js';
-import { audioChunkWindow, buildAudioChunkArgs } from '../../src/media/cmaf.js';
+import { audioChunkWindow, audioChunkCommand } from '../../src/media/cmaf.js';
+import { ffArgs } from '../../src/media/command.js';
 import { getPreset } from '../../src/media/presets.js';
 import { parseStreamProbe } from '../../src/media/probe.js';
 
@@ -80,7 +81,7 @@ describe('tracks (tracks.ts)', () => {
     const preset = getPreset('hevc-ladder');
     const tracks = planAudioOutputs(parseTracks(probe).audio.slice(0, 2), preset.audio).map((t) => ({ ...t, output: `/t/${t.id}.mp4` }));
     const chunk = { index: 3, from: 480_000, to: 576_000 };
-    const a = buildAudioChunkArgs({ input: 'https://s3/x?sig', planStartSec: 1, chunk, preset, tracks });
+    const a = ffArgs(audioChunkCommand({ input: 'https://s3/x?sig', planStartSec: 1, chunk, preset, tracks }));
     assert.equal(a.filter((x) => x === '-i').length, 1, 'the source is read once');
     assert.deepEqual(all(a, '-map'), ['0:1', '0:2']);
     assert.deepEqual(all(a, '-ac'), ['2', '6']);

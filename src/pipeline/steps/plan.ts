@@ -2,7 +2,7 @@ import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { getJson, putJson } from '../../aws/s3.js';
 import { planSegments } from '../../media/plan.js';
-import { getPreset, selectRenditions } from '../../media/presets.js';
+import { getPreset, rungVideo, selectRenditions } from '../../media/presets.js';
 import { InputError } from '../../errors.js';
 import { planColour } from '../../media/colour.js';
 import { checkCapabilities } from '../../media/encoders.js';
@@ -117,7 +117,8 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     frameCount: plan.frameCount,
     durationSec: Number(plan.durationSec.toFixed(6)),
     hasAudio: info.audio !== null,
-    outputCodec: preset.video.codec,
+    // Every rendition's codec, once each (a ladder may mix them: presets.ts rungVideo).
+    outputCodec: [...new Set(renditions.map((r) => rungVideo(preset, r).codec))].join(','),
     readMode: read.mode,
     segmentEncodeSec: estimateSegmentEncodeSec(plan, renditions, preset),
   };

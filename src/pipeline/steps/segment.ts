@@ -5,16 +5,14 @@ import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { downloadFile, presignGet, putBytes, putJson } from '../../aws/s3.js';
 import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
-import { appendCommand, appendOutputs, buildRangeSegmentEncodeArgs } from '../../media/rangeInput.js';
 import { writeSegmentInput } from './segmentInputPlan.js';
-import { buildAudioChunkArgs, buildCmafSegmentArgs, toCmafOutputs } from '../../media/cmaf.js';
+import { buildSegmentCommand, type SegmentRead } from './segmentCommand.js';
 import { audioPiece, pieceFacts, videoPiece, type PieceFacts } from '../../media/package.js';
 import { packageLayout } from '../../media/manifests.js';
 import { encoderThreads } from '../../media/encoderStats.js';
 import { ValidationError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
-import { buildStillOutputs, STILL_TILE, type SegmentStills } from '../../media/stills.js';
-import { stillColourFilters } from '../../media/colour.js';
+import type { SegmentStills } from '../../media/stills.js';
 import { EncoderError } from '../../errors.js';
 import { existsSync } from 'node:fs';
 import { keys } from '../job.js';
@@ -49,53 +47,31 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
   const threads = opts.threads ?? encoderThreads({ cores: os.availableParallelism(), concurrentWorkers: rt.config.SEGMENT_WORKERS_PER_HOST, renditions: m.renditions.length });
   const url = await presignGet(rt.s3, m.source);
   return withWorkDir(rt.config.WORK_DIR, `${task.jobId}-seg${task.index}`, async (dir) => {
-    const outputs = m.renditions.map((r) => ({ rendition: r, file: path.join(dir, `${r.name}.mp4`) }));
-    const common = { preset: m.preset, outputs, rotation: m.video.rotation, threads, colour: m.colour };
-    let args: string[];
     const read = m.segmentReads?.[task.index];
     const ranged = m.plan.read?.mode === 'range' && !!read;
     // Its own bytes: the samples of this segment (video, and audio for its chunks) fetched by
     // range into one small container built from the index; ffmpeg reads no moov of the source.
     const own = ranged && read!.input && m.segmentInput && 'init' in m.segmentInput ? { objects: m.segmentInput, ref: read!.input, file: path.join(dir, 'in.mp4') } : undefined;
     let sourceRead: { bytes: number; requests: number; ranges: number } | undefined;
+    let from: SegmentRead;
     if (own) {
       sourceRead = await writeSegmentInput(rt, { ...own, url });
-      args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url: own.file, videoStream: m.video.index, select: read!.select, count: seg.count }), outputs, tb, m.preset);
+      from = { own: own.file };
     } else if (ranged) {
-      args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url, seek: read!.seek, videoStream: m.video.index, select: read!.select, count: seg.count }), outputs, tb, m.preset);
+      from = { url };
     } else {
       const input = path.join(dir, 'in.nut');
       await downloadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.split(task.jobId, seg.splitFile) }, input);
-      args = buildCmafSegmentArgs({ ...common, input, skip: seg.skip, count: seg.count, totalFrames: seg.endPacket - seg.startPacket, timeBase: tb, ...(m.video.packedSlots ? { slotTick: tb } : {}) });
+      from = { piece: input };
     }
-    // The stills this segment takes (tiles of the sprite, maybe the poster): more outputs of the
-    // same decode.
+    const { command, outputs, chunks: chunkFiles } = buildSegmentCommand({ m, index: task.index, dir, read: from, url, threads });
     const stills = m.stills?.[task.index] ?? { tiles: [] };
-    const tilePattern = path.join(dir, 'tile_%05d.jpg');
-    args = [
-      ...args,
-      ...buildStillOutputs({
-        stills,
-        videoMap: ranged ? `0:${m.video.index}` : '0:v:0',
-        by: ranged ? { pts: true } : { n: true, skip: seg.skip },
-        rotation: m.video.rotation,
-        colour: stillColourFilters(m.video.colour, 'yuv420p'),
-        tile: { ...STILL_TILE, pattern: tilePattern },
-        poster: path.join(dir, 'poster.png'),
-      }),
-    ];
     // Renditions are smaller than the source's share except for intra-only sources.
     await ensureSpace(dir, (m.sourceBytes / Math.max(1, m.plan.segments.length)) * 2 * m.renditions.length, `segment ${task.index}`);
-    // The audio chunks of this segment (every audio track of each, with pre-roll: gapless joins)
-    // are encoded by the same ffmpeg process as the video (more inputs): one process per segment.
-    const chunks = m.audioOutputs.length ? m.audioChunks.filter((c) => c.segment === task.index) : [];
+    const chunks = chunkFiles.map((c) => c.chunk);
     const tick = tb.num / tb.den;
-    const chunkTracks = (c: { index: number }) => m.audioOutputs.map((a) => ({ ...a, output: path.join(dir, `${a.id}-${c.index}.mp4`) }));
-    for (const c of chunks) {
-      if (own) args = appendOutputs(args, buildAudioChunkArgs({ input: own.file, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, tracks: chunkTracks(c), ownBytes: true }));
-      else args = appendCommand(args, buildAudioChunkArgs({ input: url, planStartSec: m.plan.startPts * tick, chunk: c, preset: m.preset, tracks: chunkTracks(c) }));
-    }
-    const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index}`));
+    const chunkTracks = (c: { index: number }) => chunkFiles.find((x) => x.chunk.index === c.index)!.tracks;
+    const run = await runProcess(rt.binaries.ffmpeg, command, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index}`));
     await assertJobAlive(rt, task.jobId, 'before writing');
     const pieces: Record<string, PieceFacts[]> = {};
     for (const o of outputs) {
