@@ -22,6 +22,9 @@ import { readManifest, type Manifest, type SegmentResult } from '../manifest.js'
 import { ensureSpace, withWorkDir } from '../workdir.js';
 import { assertJobAlive } from '../jobAlive.js';
 import { placeOf } from '../placement.js';
+import { qualityFrames, qualityReferenceOutputs } from '../../media/quality.js';
+import { segmentVerify } from '../verify.js';
+import type { Piece } from '../../media/package.js';
 
 export type { SegmentResult } from '../manifest.js';
 
@@ -84,6 +87,9 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
         poster: path.join(dir, 'poster.png'),
       }),
     ];
+    // A few source frames for the quality figure (verify.ts), from the same decode.
+    const qref = { frames: qualityFrames(seg, stills), file: path.join(dir, 'quality-ref.nut') };
+    args = [...args, ...qualityReferenceOutputs({ ...qref, videoMap: ranged ? `0:${m.video.index}` : '0:v:0', by: ranged ? { pts: true } : { n: true, skip: seg.skip }, rotation: m.video.rotation, colour: m.colour?.mode === 'tonemap' ? stillColourFilters(m.video.colour, 'yuv420p') : [] })];
     // Renditions are smaller than the source's share except for intra-only sources.
     await ensureSpace(dir, (m.sourceBytes / Math.max(1, m.plan.segments.length)) * 2 * m.renditions.length, `segment ${task.index}`);
     // The audio chunks of this segment (every audio track of each, with pre-roll: gapless joins)
@@ -98,6 +104,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     const run = await runProcess(rt.binaries.ffmpeg, args, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index}`));
     await assertJobAlive(rt, task.jobId, 'before writing');
     const pieces: Record<string, PieceFacts[]> = {};
+    const placed: Record<string, Piece> = {};
     for (const o of outputs) {
       const piece = videoPiece(await readFile(o.file), {
         index: task.index,
@@ -111,7 +118,9 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       // every worker's digest against it).
       if (task.index === 0) await putBytes(rt.s3, place(rt, m, packageLayout.init(o.rendition.name)), piece.init, 'video/mp4');
       pieces[o.rendition.name] = [pieceFacts(piece)];
+      placed[o.rendition.name] = piece;
     }
+    const verify = await segmentVerify({ run: (a) => runProcess(rt.binaries.ffmpeg, a, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index} quality`)), dir, reference: qref, outputs, pieces: placed });
     await uploadStills(rt, m, stills, dir, task.index);
     for (const a of m.audioOutputs) pieces[a.id] = [];
     await mapLimit(chunks, 2, async (c) => {
@@ -130,6 +139,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       pieces,
       encodeMs: run.durationMs,
       totalMs: Date.now() - started,
+      verify,
     };
     await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.segmentResult(task.jobId, task.index) }, result);
     log.info('segment done', { index: task.index, frames: seg.count, read: own ? 'own' : (m.plan.read?.mode ?? 'split'), sourceRead, audioChunks: chunks.length, audioTracks: m.audioOutputs.length, encodeMs: run.durationMs, totalMs: result.totalMs, threads, host: os.hostname() });

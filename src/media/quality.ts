@@ -1,0 +1,126 @@
+/**
+ * The quality figure of a segment's renditions: SSIM and PSNR of a few of its frames against the
+ * source frames they were made from, at the source's size. Cheap by construction: the reference
+ * frames are one more output of the segment's own decode (a `select` of a few frames written
+ * losslessly, like the stills), and one small ffmpeg afterwards decodes each rendition's piece up
+ * to the last measured frame, scales those frames back to the source size and runs ffmpeg's
+ * `psnr` and `ssim` filters. The frames measured are the segment's first (a keyframe) and the
+ * stills it takes (sprite tiles, maybe the poster): frames the worker decodes anyway.
+ */
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { EncoderError } from '../errors.js';
+import { rotationFilter } from './args.js';
+import type { SegmentStills, StillFrame } from './stills.js';
+
+/** At most this many frames a segment measures (its first, then its stills in time order). */
+export const QUALITY_MAX_FRAMES = 4;
+
+/** What a segment measures: the frames (place j in the segment, source pts) and where the reference goes. */
+export interface QualityReference {
+  frames: StillFrame[];
+  file: string;
+}
+
+/** The frames a segment measures: its first frame and its stills, distinct, in presentation order, at most QUALITY_MAX_FRAMES. */
+export function qualityFrames(seg: { startPts: number }, stills: SegmentStills): StillFrame[] {
+  const all: StillFrame[] = [{ pts: seg.startPts, j: 0 }, ...stills.tiles, ...(stills.poster ? [stills.poster] : [])];
+  const byJ = new Map(all.map((f) => [f.j, { pts: f.pts, j: f.j }]));
+  return [...byJ.values()].sort((a, b) => a.j - b.j).slice(0, QUALITY_MAX_FRAMES);
+}
+
+/**
+ * The reference frames as one more output of the segment's encode (input 0 is its video): the
+ * chosen frames, picked as the stills are (by source pts on a range read, by decoded frame
+ * number on a split piece, whose frames the command also turns), in the source's pixel format,
+ * FFV1 in NUT (lossless). `colour` is the tone-mapping chain when the renditions are tone-mapped
+ * (compared in the renditions' colour), else empty.
+ */
+export function qualityReferenceOutputs(p: {
+  frames: StillFrame[];
+  videoMap: string;
+  by: { pts: true } | { n: true; skip: number };
+  rotation: number;
+  colour: string[];
+  file: string;
+}): string[] {
+  if (!p.frames.length) return [];
+  const pick = p.frames.map((x) => ('pts' in p.by ? `eq(pts\\,${x.pts})` : `eq(n\\,${p.by.skip + x.j})`)).join('+');
+  const turn = 'n' in p.by ? rotationFilter(p.rotation) : [];
+  return ['-map', p.videoMap, '-an', '-sn', '-dn', '-vf', [`select=${pick}`, ...turn, ...p.colour].join(','), '-frames:v', String(p.frames.length), '-c:v', 'ffv1', '-f', 'nut', p.file];
+}
+
+/** One rendition's figures for the frames measured (in order), PSNR capped at PSNR_CAP_DB. */
+export interface QualityFigures {
+  frames: number;
+  ssim: number[];
+  psnr: number[];
+}
+
+/** PSNR of identical frames is infinite; JSON has no Infinity: reported as this many dB. */
+export const PSNR_CAP_DB = 100;
+
+const safePath = (f: string) => {
+  // The stats file names go inside a filter graph, where `:`, `,`, `'` and `\` are syntax.
+  if (!/^[\w/.+-]+$/.test(f)) throw new EncoderError('ENCODER_FAILED', `quality stats path has characters a filter graph cannot carry: ${f}`);
+  return f;
+};
+
+/**
+ * The measurement command: input 0 the reference frames, then each rendition's piece. Each
+ * rendition's frames j (presentation order, `n`) are selected, numbered like the reference's,
+ * scaled to the reference's size (scale2ref), and both converted to 8-bit 4:2:0 before psnr
+ * then ssim (each writes its per-frame stats file).
+ */
+export function buildQualityArgs(p: { reference: string; renditions: { file: string; psnrStats: string; ssimStats: string }[]; frames: StillFrame[] }): string[] {
+  const js = p.frames.map((f) => f.j);
+  const last = Math.max(...js);
+  const pick = js.map((j) => `eq(n\\,${j})`).join('+');
+  const r = p.renditions.length;
+  const graph: string[] = [`[0:v]settb=1,setpts=N,split=${r}${p.renditions.map((_, i) => `[ref${i}]`).join('')}`];
+  p.renditions.forEach((x, i) => {
+    graph.push(
+      // trim first: the decode stops after the last measured frame.
+      `[${i + 1}:v]trim=end_frame=${last + 1},select=${pick},settb=1,setpts=N[d${i}]`,
+      `[d${i}][ref${i}]scale2ref=flags=bicubic[ds${i}][rs${i}]`,
+      `[ds${i}]format=yuv420p[df${i}]`,
+      `[rs${i}]format=yuv420p,split[ra${i}][rb${i}]`,
+      `[df${i}][ra${i}]psnr=stats_file=${safePath(x.psnrStats)}[dp${i}]`,
+      `[dp${i}][rb${i}]ssim=stats_file=${safePath(x.ssimStats)}[out${i}]`,
+    );
+  });
+  return [
+    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
+    '-protocol_whitelist', 'file', '-i', p.reference,
+    ...p.renditions.flatMap((x) => ['-protocol_whitelist', 'file', '-i', x.file]),
+    '-filter_complex', graph.join(';'),
+    ...p.renditions.flatMap((_, i) => ['-map', `[out${i}]`, '-f', 'null', '-']),
+  ];
+}
+
+/** Per-frame values of a psnr (`psnr_avg:`) or ssim (`All:`) stats file. */
+export function parseStats(text: string, kind: 'psnr' | 'ssim'): number[] {
+  const re = kind === 'psnr' ? /psnr_avg:(\S+)/ : /All:(\S+)/;
+  return text
+    .split('\n')
+    .map((l) => re.exec(l)?.[1])
+    .filter((x): x is string => x !== undefined)
+    .map((x) => (x === 'inf' ? PSNR_CAP_DB : Math.min(PSNR_CAP_DB, Number(x))));
+}
+
+/** Runs the measurement (a runner that throws on failure) and reads each rendition's figures. */
+export async function measureQuality(
+  run: (args: string[]) => Promise<unknown>,
+  p: { dir: string; reference: QualityReference; renditions: { name: string; file: string }[] },
+): Promise<Record<string, QualityFigures>> {
+  const out: Record<string, QualityFigures> = {};
+  if (!p.reference.frames.length || !p.renditions.length) return out;
+  const files = p.renditions.map((x, i) => ({ ...x, psnrStats: path.join(p.dir, `q${i}.psnr.log`), ssimStats: path.join(p.dir, `q${i}.ssim.log`) }));
+  await run(buildQualityArgs({ reference: p.reference.file, renditions: files, frames: p.reference.frames }));
+  for (const f of files) {
+    const psnr = parseStats(await readFile(f.psnrStats, 'utf8'), 'psnr');
+    const ssim = parseStats(await readFile(f.ssimStats, 'utf8'), 'ssim');
+    out[f.name] = { frames: Math.min(psnr.length, ssim.length), ssim: ssim.map((x) => Number(x.toFixed(5))), psnr: psnr.map((x) => Number(x.toFixed(3))) };
+  }
+  return out;
+}
