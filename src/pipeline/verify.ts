@@ -76,7 +76,7 @@ export async function segmentVerify(p: {
       ...(quality[o.rendition.name] ? { quality: quality[o.rendition.name] } : {}),
     };
   }
-  return { qualityFrames: p.reference.frames.length, renditions };
+  return { qualityFrames: p.reference.frames, renditions };
 }
 
 /** Per rendition, what the job verified (the COMPLETE event's `verification.renditions`). */

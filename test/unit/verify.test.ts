@@ -8,7 +8,7 @@ import { sourceFrames, verifyJob, type SegmentVerify } from '../../src/pipeline/
 import type { Manifest, SegmentResult } from '../../src/pipeline/manifest.js';
 import type { PieceFacts } from '../../src/media/package.js';
 import { EncoderError } from '../../src/errors.js';
-import { parseStats, qualityFrames, QUALITY_MAX_FRAMES } from '../../src/media/quality.js';
+import { parseStats, qualityFrames, qualityReferenceOutputs, QUALITY_FRAMES } from '../../src/media/quality.js';
 
 // 25 fps, one tick a frame; two segments of 3 frames; 48 kHz AAC in two chunks.
 const tb = { num: 1, den: 25 };
@@ -89,10 +89,15 @@ describe('job verification (verify.ts)', () => {
 });
 
 describe('quality frames (quality.ts)', () => {
-  it('the first frame, then the stills, distinct, in order, at most QUALITY_MAX_FRAMES', () => {
-    const f = qualityFrames({ startPts: 100 }, { tiles: [{ k: 0, pts: 100, j: 0 }, { k: 1, pts: 160, j: 6 }, { k: 2, pts: 130, j: 3 }, { k: 3, pts: 190, j: 9 }, { k: 4, pts: 220, j: 12 }], poster: { pts: 130, j: 3 } });
-    assert.deepEqual(f, [{ pts: 100, j: 0 }, { pts: 130, j: 3 }, { pts: 160, j: 6 }, { pts: 190, j: 9 }]);
-    assert.equal(f.length, QUALITY_MAX_FRAMES);
+  it('the first QUALITY_FRAMES frames of a segment, fewer in a shorter one', () => {
+    assert.equal(qualityFrames({ count: 100 }), QUALITY_FRAMES);
+    assert.equal(qualityFrames({ count: 1 }), 1);
+  });
+  it('the reference picks a range read\'s frames from its first pts on, a split piece\'s after its skip', () => {
+    const base = { frames: 3, videoMap: '0:1', rotation: 90, colour: [], file: 'r.nut' };
+    const vf = (a: string[]) => a[a.indexOf('-vf') + 1];
+    assert.equal(vf(qualityReferenceOutputs({ ...base, startPts: 1234, by: { pts: true } })), 'select=gte(pts\\,1234),select=lt(n\\,3)');
+    assert.equal(vf(qualityReferenceOutputs({ ...base, startPts: 1234, by: { n: true, skip: 5 } })), 'select=between(n\\,5\\,7),transpose=clock');
   });
   it('reads per-frame values of psnr and ssim stats files; identical frames (inf) as 100 dB', () => {
     assert.deepEqual(parseStats('n:1 mse_avg:0.00 mse_y:0.00 psnr_avg:inf psnr_y:inf\nn:2 mse_avg:3.1 psnr_avg:43.21 psnr_y:44.0\n', 'psnr'), [100, 43.21]);

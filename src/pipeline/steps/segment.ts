@@ -88,8 +88,8 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       }),
     ];
     // A few source frames for the quality figure (verify.ts), from the same decode.
-    const qref = { frames: qualityFrames(seg, stills), file: path.join(dir, 'quality-ref.nut') };
-    args = [...args, ...qualityReferenceOutputs({ ...qref, videoMap: ranged ? `0:${m.video.index}` : '0:v:0', by: ranged ? { pts: true } : { n: true, skip: seg.skip }, rotation: m.video.rotation, colour: m.colour?.mode === 'tonemap' ? stillColourFilters(m.video.colour, 'yuv420p') : [] })];
+    const qref = { frames: qualityFrames(seg), file: path.join(dir, 'quality-ref.nut') };
+    args = [...args, ...qualityReferenceOutputs({ ...qref, startPts: seg.startPts, videoMap: ranged ? `0:${m.video.index}` : '0:v:0', by: ranged ? { pts: true } : { n: true, skip: seg.skip }, rotation: m.video.rotation, colour: m.colour?.mode === 'tonemap' ? stillColourFilters(m.video.colour, 'yuv420p') : [] })];
     // Renditions are smaller than the source's share except for intra-only sources.
     await ensureSpace(dir, (m.sourceBytes / Math.max(1, m.plan.segments.length)) * 2 * m.renditions.length, `segment ${task.index}`);
     // The audio chunks of this segment (every audio track of each, with pre-roll: gapless joins)
