@@ -16,7 +16,7 @@ import { rotationFilter } from './args.js';
  * Frames a segment measures (its first ones). Decoding a frame deep into a piece means decoding
  * every frame before it: measuring the stills' frames (anywhere in a segment) cost 1.1-1.5 CPU-s
  * per 4 s 720p segment of a 3-rung ladder, about 12 % of its encode; the first 3 frames cost
- * about 0.2 CPU-s (both measured under load: order of magnitude only).
+ * about 0.33 CPU-s, 3 % (both measured at load 20: order of magnitude only).
  */
 export const QUALITY_FRAMES = 3;
 
