@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'ENCODER_FAILED',
   'ENCODER_UNAVAILABLE',
   'ENCODER_UNSUPPORTED',
+  /** The job's own check of its outputs failed (frames, times, joins, keyframes, bytes, quality): src/pipeline/verify.ts. */
+  'VERIFICATION_FAILED',
   'TIMEOUT',
   'CONFIG',
   /** The local stack's process died while the job ran (recovered at the next start). */

@@ -3,6 +3,7 @@ import type { EventEntry } from '../aws/events.js';
 import type { PublishedOutput, TracksReport } from './outputs.js';
 import type { EventStatus, JobInput } from './job.js';
 import type { EncoderInfo } from '../media/encoders.js';
+import type { VerificationReport } from './verify.js';
 
 /** The detail-type of every job event (consumers' EventBridge rules match it). */
 export const DETAIL_TYPE = 'Transcode Job State Change';
@@ -43,6 +44,8 @@ export interface JobEventDetail {
   encoder?: EncoderInfo;
   /** COMPLETE: the source's audio and subtitle tracks, kept and skipped. */
   tracks?: TracksReport;
+  /** COMPLETE: what the job verified of each rendition before publishing it (src/pipeline/verify.ts). */
+  verification?: VerificationReport;
 }
 
 /** Builds a job event for PutEvents. */
@@ -59,6 +62,7 @@ export function buildJobEvent(p: {
   progress?: JobEventDetail['progress'];
   encoder?: EncoderInfo;
   tracks?: TracksReport;
+  verification?: VerificationReport;
   statusUpdate?: Pick<Required<JobEventDetail>, 'jobPercentComplete' | 'currentPhase'>;
   engine?: EngineReport;
 }): EventEntry {
@@ -102,6 +106,7 @@ export function buildJobEvent(p: {
   if (p.progress) detail.progress = p.progress;
   if (p.encoder && p.status !== 'PROGRESSING') detail.encoder = p.encoder;
   if (p.tracks && p.status === 'COMPLETE') detail.tracks = p.tracks;
+  if (p.verification && p.status === 'COMPLETE') detail.verification = p.verification;
   return {
     Source: p.source,
     DetailType: DETAIL_TYPE,

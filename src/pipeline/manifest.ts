@@ -7,6 +7,7 @@ import type { AudioChunk } from '../media/cmaf.js';
 import type { AudioOutput, TextOutput } from '../media/tracks.js';
 import type { SegmentStills } from '../media/stills.js';
 import type { PieceFacts } from '../media/package.js';
+import type { SegmentVerify } from './verify.js';
 import type { OutputFormat } from './job.js';
 import { getJson } from '../aws/s3.js';
 import { keys } from './job.js';
@@ -69,6 +70,8 @@ export interface SegmentResult {
   pieces: Record<string, PieceFacts[]>;
   encodeMs: number;
   totalMs: number;
+  /** What the worker verified of its pieces (frame times, keyframe, quality): verify.ts. */
+  verify?: SegmentVerify;
 }
 
 /** One rendition as the package step made it (the COMPLETE event's figures). */

@@ -22,6 +22,8 @@ import { MAX_BODY_BYTES } from '../../src/api/http.js';
 import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
 import type { DeliveredEvent } from '../../src/local/eventBus.js';
 import { frameTimes, streams } from '../helpers/media.js';
+import { checkVerification } from '../helpers/contract.js';
+import type { JobEventDetail } from '../../src/pipeline/events.js';
 import { responseValidator } from '../helpers/openapi.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -323,6 +325,9 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     assert.deepEqual(mine.map((e) => (e.detail as Json).status).filter((s) => s !== 'PROGRESSING' && s !== 'STATUS_UPDATE'), ['COMPLETE']);
     assert.equal((mine.at(-1)!.detail as Json).correlationId, 'clip-1');
     assert.equal((mine.at(-1)!.detail as Json).userMetadata.customer, 'acme');
+    // A clip starting between keyframes: the verification counts exactly the clip's frames.
+    checkVerification(mine.at(-1)!.detail as unknown as JobEventDetail);
+    assert.equal((mine.at(-1)!.detail as unknown as JobEventDetail).verification!.renditions[0].framesIn, kept.length);
   });
 
   describe('bad requests get a 4xx with a clear code and start nothing', () => {

@@ -35,7 +35,7 @@ function defaultStubs(): Record<string, StubHandler> {
     Assemble: () => ({ renditions: ['360p'], parts: [{ rendition: '360p', part: 1 }, { rendition: '360p', part: 2 }] }),
     AssemblePart: () => ({ bytes: 1 }),
     AssembleComplete: () => ({ renditions: ['360p'] }),
-    Publish: () => ({ outputs: [], encoder: { ffmpegVersion: '5.1.8-0+deb12u1' }, tracks: { audio: [], subtitles: [], skipped: [] } }),
+    Publish: () => ({ outputs: [], encoder: { ffmpegVersion: '5.1.8-0+deb12u1' }, tracks: { audio: [], subtitles: [], skipped: [] }, verification: { status: 'PASSED', limits: {}, renditions: [] } }),
     EmitProgressing: (i) => ({ emitted: i.status }),
     EmitComplete: (i) => ({ emitted: i.status }),
     EmitError: (i) => ({ emitted: i.status }),

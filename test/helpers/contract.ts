@@ -9,6 +9,7 @@ import { frameTimes, keyframeTimes, psnrPerFrame, streams, topLevelBoxes } from 
 import { readFile } from 'node:fs/promises';
 import { runProcess } from '../../src/media/runner.js';
 import { resolveBinaries } from '../../src/media/binaries.js';
+import type { JobEventDetail } from '../../src/pipeline/events.js';
 
 /** Checks one job's renditions against its source; returns the measured figures. */
 export async function checkContract(src: string, outDir: string, outputs: { name: string; width?: number; height?: number }[], expectAudio: boolean, opts: { codec?: string } = {}) {
@@ -152,4 +153,33 @@ export async function checkStreaming(src: string, outDir: string, renditions: st
     const expected = srcT[srcT.length - 1] - srcT[0] + gaps[Math.floor(gaps.length / 2)];
     assert.ok(Math.abs(dur - expected) <= 2 * (1024 / 48000) + 0.05, `audio rendition ${dur}s vs video ${expected}s`);
   } else assert.doesNotMatch(master, /TYPE=AUDIO/);
+}
+
+/**
+ * A COMPLETE event proves what the job made (src/pipeline/verify.ts): one verification entry per
+ * video rendition it lists, every frame in and out, at its source time, the pieces joined and
+ * checked, keyframes aligned, every planned frame measured at or above the floors; the A/V
+ * offsets within their limits when there is audio. Called for every e2e job's final event.
+ */
+export function checkVerification(detail: JobEventDetail): void {
+  if (detail.status !== 'COMPLETE') return;
+  const v = detail.verification;
+  assert.ok(v, 'COMPLETE carries its verification');
+  assert.equal(v.status, 'PASSED');
+  const named = [...new Set((detail.outputs ?? []).filter((o) => o.rendition && (o.type === 'video' || o.type === 'cmaf')).map((o) => o.rendition!))].sort();
+  assert.deepEqual(v.renditions.map((r) => r.name).sort(), named, 'one verification entry per rendition');
+  for (const r of v.renditions) {
+    const frames = (detail.outputs ?? []).find((o) => o.rendition === r.name && o.frames)?.frames;
+    assert.equal(r.framesOut, r.framesIn, `${r.name}: frames out = frames in`);
+    if (frames !== undefined) assert.equal(r.framesOut, frames, `${r.name}: the frames the outputs list`);
+    assert.ok(r.maxTimestampErrorMs === 0, `${r.name}: every frame at its source tick (error ${r.maxTimestampErrorMs} ms)`);
+    assert.ok(r.piecesChecked >= 1 && r.joinsChecked >= r.piecesChecked - 1, `${r.name}: ${r.piecesChecked} pieces, ${r.joinsChecked} joins checked`);
+    assert.equal(r.keyframesAligned, true);
+    assert.ok(r.quality.framesMeasured >= r.piecesChecked, `${r.name}: at least one frame measured per piece`);
+    assert.ok(r.quality.ssimMin >= v.limits.minSsim && r.quality.psnrMinDb >= v.limits.minPsnrDb, `${r.name}: SSIM ${r.quality.ssimMin}, PSNR ${r.quality.psnrMinDb} dB`);
+    if (r.avStartOffsetMs !== undefined) {
+      assert.ok(Math.abs(r.avStartOffsetMs) <= v.limits.maxAvStartOffsetMs!, `${r.name}: A/V start ${r.avStartOffsetMs} ms`);
+      assert.ok(Math.abs(r.avEndOffsetMs!) <= v.limits.maxAvEndOffsetMs!, `${r.name}: A/V end ${r.avEndOffsetMs} ms`);
+    }
+  }
 }

@@ -5,6 +5,7 @@ import { LocalStack } from '../../src/local/stack.js';
 import { listKeys } from '../../src/aws/s3.js';
 import type { DeliveredEvent } from '../../src/local/eventBus.js';
 import type { JobEventDetail } from '../../src/pipeline/events.js';
+import { checkVerification } from './contract.js';
 
 /** Uploads a file to the local ingest bucket and waits for its job's final event. */
 export async function runJob(
@@ -19,6 +20,7 @@ export async function runJob(
   if (!ing.started) throw new Error(`not started: ${ing.reason}`);
   const final = await stack.waitForFinalEvent(ing.jobId);
   if (!final) throw new Error(`job ${ing.jobId} ended without a final event`);
+  checkVerification(final.detail as unknown as JobEventDetail);
   return { jobId: ing.jobId, final, detail: final.detail as unknown as JobEventDetail, events: stack.jobEvents(ing.jobId) };
 }
 

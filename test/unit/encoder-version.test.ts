@@ -27,7 +27,7 @@ describe('the encoder version and the tracks through the state machine (real ASL
       const { jobInput, runAsl } = await import('../helpers/aslHarness.js');
       const encoder = { ffmpegVersion: '5.1.8-0+deb12u1' };
       const tracks = { audio: [{ id: 'audio', sourceIndex: 1, language: 'eng', channels: 2, default: true }], subtitles: [], skipped: [{ sourceIndex: 3, type: 'subtitle', codec: 'hdmv_pgs_subtitle', reason: 'image subtitles (bitmaps) cannot become WebVTT text' }] };
-      const run = await runAsl(jobInput({ engine }), { Publish: () => ({ outputs: [], encoder, tracks }) });
+      const run = await runAsl(jobInput({ engine }), { Publish: () => ({ outputs: [], encoder, tracks, verification: { status: 'PASSED', limits: {}, renditions: [] } }) });
       assert.equal(run.status, 'SUCCEEDED', String(run.error));
       const emit = run.calls.find((c) => c.state === 'EmitComplete');
       assert.deepEqual(emit?.input.encoder, encoder);

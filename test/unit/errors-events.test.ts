@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describeFailure, ERROR_CODES, InputError } from '../../src/errors.js';
 import { readFileSync } from 'node:fs';
 import { buildJobEvent, DETAIL_TYPE } from '../../src/pipeline/events.js';
+import type { VerificationReport } from '../../src/pipeline/verify.js';
 
 describe('errors and events', () => {
   it('reads the code from a local Cause and from a cloud Lambda Cause', () => {
@@ -44,6 +45,11 @@ describe('errors and events', () => {
 
 describe('job event JSON Schema', () => {
   const job = { jobId: 'j-1', source: { bucket: 'ingest', key: 'a.mp4' }, submittedAt: '2026-01-01T00:00:00.000Z' };
+  const verification: VerificationReport = {
+    status: 'PASSED',
+    limits: { maxTimestampErrorFrames: 0.5, maxAvStartOffsetMs: 21.333, maxAvEndOffsetMs: 40, minSsim: 0.8, minPsnrDb: 25 },
+    renditions: [{ name: '720p', framesIn: 75, framesOut: 75, maxTimestampErrorMs: 0, avStartOffsetMs: 0, avEndOffsetMs: 1.333, joinsChecked: 5, keyframesAligned: true, piecesChecked: 3, quality: { framesMeasured: 3, ssimMin: 0.97, ssimMean: 0.98, psnrMinDb: 38.2, psnrMeanDb: 40.1 } }],
+  };
   const deliver = (e: ReturnType<typeof buildJobEvent>) => ({
     version: '0', id: 'x', 'detail-type': e.DetailType, source: e.Source, account: '000000000000',
     time: '2026-01-01T00:01:00Z', region: 'us-east-1', resources: e.Resources, detail: JSON.parse(e.Detail),
@@ -52,7 +58,7 @@ describe('job event JSON Schema', () => {
   it('accepts what the emitter builds for every status', async () => {
     const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
     const encoder = { ffmpegVersion: '5.1.9-0+deb12u1' };
-    const complete = buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', encoder, outputs: [{ type: 'video', name: 'a.mp4', uri: 's3://o/j-1/a.mp4', sizeBytes: 1, durationMs: 1, width: 2, height: 2, frames: 1 }] });
+    const complete = buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', encoder, verification, outputs: [{ type: 'video', name: 'a.mp4', uri: 's3://o/j-1/a.mp4', sizeBytes: 1, durationMs: 1, width: 2, height: 2, frames: 1 }] });
     const error = buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', encoder, error: { Error: 'InputError', Cause: 'INPUT_EMPTY: empty' } });
     const progressing = buildJobEvent({ status: 'PROGRESSING', job, source: 's', busName: 'b', progress: { step: 'TRANSCODING', segmentsTotal: 3 } });
     for (const e of [complete, error, progressing]) assert.deepEqual(eventSchemaErrors(deliver(e)), []);
@@ -61,8 +67,24 @@ describe('job event JSON Schema', () => {
 
   it('rejects a COMPLETE that does not name the ffmpeg version that produced it', async () => {
     const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
-    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [] }));
-    assert.notDeepEqual(eventSchemaErrors(complete), []);
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], verification }));
+    assert.deepEqual(eventSchemaErrors(complete), ["/detail must have required property 'encoder'", '/detail must match "then" schema']);
+  });
+
+  it('rejects a COMPLETE without its verification, or with a rendition missing a figure', async () => {
+    const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
+    const encoder = { ffmpegVersion: '5.1' };
+    const without = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder }));
+    assert.deepEqual(eventSchemaErrors(without), ["/detail must have required property 'verification'", '/detail must match "then" schema']);
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder, verification }));
+    assert.deepEqual(eventSchemaErrors(complete), []);
+    const noFrames = structuredClone(complete);
+    delete (noFrames.detail as { verification: { renditions: Record<string, unknown>[] } }).verification.renditions[0].framesOut;
+    assert.deepEqual(eventSchemaErrors(noFrames), ["/detail/verification/renditions/0 must have required property 'framesOut'"]);
+    // Only COMPLETE carries it.
+    const error = buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', verification, error: { Error: 'EncoderError', Cause: 'VERIFICATION_FAILED: rendition 720p: frames: 74 frames out, 75 in' } });
+    assert.equal(JSON.parse(error.Detail).verification, undefined);
+    assert.equal(JSON.parse(error.Detail).errorCode, 'VERIFICATION_FAILED');
   });
 
   it('rejects an ERROR without a code and a COMPLETE carrying an error', async () => {
@@ -70,7 +92,7 @@ describe('job event JSON Schema', () => {
     const error = deliver(buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', error: { Error: 'X', Cause: 'INPUT_EMPTY: empty' } }));
     delete (error.detail as Record<string, unknown>).errorCode;
     assert.notDeepEqual(eventSchemaErrors(error), []);
-    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' } }));
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, verification }));
     (complete.detail as Record<string, unknown>).errorCode = 'INTERNAL';
     assert.notDeepEqual(eventSchemaErrors(complete), []);
   });
@@ -85,7 +107,7 @@ describe('job event JSON Schema', () => {
       subtitles: [{ id: 'text1', sourceIndex: 3, codec: 'subrip', format: 'webvtt' as const, language: 'eng', cues: 12, default: false, forced: false }],
       skipped: [{ sourceIndex: 4, type: 'subtitle' as const, codec: 'hdmv_pgs_subtitle', language: 'deu', reason: 'image subtitles (bitmaps) cannot become WebVTT text' }],
     };
-    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, tracks }));
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, tracks, verification }));
     assert.deepEqual((complete.detail as { tracks: unknown }).tracks, tracks);
     assert.deepEqual(eventSchemaErrors(complete), []);
     const noReason = structuredClone(complete);

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
-import { describeFailure } from '../../errors.js';
+import { describeFailure, ValidationError } from '../../errors.js';
 import { buildJobEvent } from '../events.js';
 import { newRecord } from '../jobStore.js';
 import { StateErrorSchema, taskInput, type EventStatus } from '../job.js';
 import type { PublishedOutput, TracksReport } from '../outputs.js';
 import { readManifest } from '../manifest.js';
 import type { EngineReport } from '../events.js';
+import type { VerificationReport } from '../verify.js';
 
 /**
  * Input of the event emitter: the job, the status to announce, and what that status reports
@@ -25,6 +26,8 @@ export const EmitInputSchema = taskInput({
   encoder: z.object({ ffmpegVersion: z.string().min(1) }).optional(),
   /** COMPLETE: the tracks kept and skipped (Publish reports them). */
   tracks: z.custom<TracksReport>((v) => typeof v === 'object' && v !== null).optional(),
+  /** COMPLETE: what the job verified of its outputs (Publish reports it; required with COMPLETE). */
+  verification: z.custom<VerificationReport>((v) => typeof v === 'object' && v !== null && (v as { status?: unknown }).status === 'PASSED').optional(),
   /** COMPLETE: the execution's state ($), to report which engine encoded the segments. */
   run: z.object({ ecs: z.object({ attempt: z.number() }).passthrough().optional(), fallback: StateErrorSchema.partial().passthrough().optional() }).passthrough().optional(),
 });
@@ -36,6 +39,12 @@ export function engineReport(run: EmitInput['run']): EngineReport | undefined {
   return { segments: run.ecs ? 'ecs' : 'lambda' };
 }
 export type EmitInput = z.infer<typeof EmitInputSchema>;
+
+/** A COMPLETE event always carries the verification: a job without one has not proved its outputs. */
+function requireVerification(v: VerificationReport | undefined): VerificationReport {
+  if (!v) throw new ValidationError('COMPLETE without a verification report (Publish reports it)');
+  return v;
+}
 
 /**
  * An ERROR after the Plan names the ffmpeg the job was planned for (the manifest's); before the
@@ -53,6 +62,8 @@ async function plannedEncoder(rt: Runtime, jobId: string): Promise<{ ffmpegVersi
 export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logger): Promise<{ emitted: EventStatus | null }> {
   const { job } = input;
   const error = input.status === 'ERROR' ? describeFailure(input.error?.Error, input.error?.Cause) : undefined;
+  // Checked before the record moves: a COMPLETE that cannot say what it verified is not sent.
+  const verification = input.status === 'COMPLETE' ? requireVerification(input.verification) : undefined;
   // Conditional: a job's state only moves forward. A refused write means the job already
   // ended (cancelled, or this is a late ERROR after COMPLETE): its one final event is out.
   const rec = await rt.jobs.advance(newRecord(job, input.executionArn), input.status, {
@@ -77,6 +88,7 @@ export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logge
     error: input.error,
     encoder: input.encoder ?? (input.status === 'ERROR' ? await plannedEncoder(rt, job.jobId) : undefined),
     ...(input.status === 'COMPLETE' && input.tracks ? { tracks: input.tracks } : {}),
+    ...(verification ? { verification } : {}),
     ...(input.status === 'COMPLETE' && engineReport(input.run) ? { engine: engineReport(input.run) } : {}),
     ...(input.status === 'PROGRESSING' ? { progress: { step: 'TRANSCODING', segmentsTotal: input.segmentsTotal ?? 0 } } : {}),
   });

@@ -8,6 +8,7 @@ import { readManifest, type RenditionResult } from '../manifest.js';
 import type { PublishedOutput, TracksReport } from '../outputs.js';
 import type { SubtitleResult } from './subtitles.js';
 import type { EncoderInfo } from '../../media/encoders.js';
+import { verifyStoredJob, type VerificationReport } from '../verify.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
@@ -25,10 +26,12 @@ const ORDER: PublishedOutput['type'][] = ['hls', 'dash', 'video', 'cmaf', 'subti
  * outputs manifests first, each track's fragments as one folder entry. Also names the ffmpeg that
  * encoded them (the manifest's, which the ECS worker sets to its own).
  */
-export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ outputs: PublishedOutput[]; encoder: EncoderInfo; tracks: TracksReport }> {
+export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ outputs: PublishedOutput[]; encoder: EncoderInfo; tracks: TracksReport; verification: VerificationReport }> {
   const work = rt.config.WORK_BUCKET;
   const out = rt.config.OUTPUT_BUCKET;
   const m = await readManifest(rt, job.jobId);
+  // Before the commit: a job whose outputs fail their check publishes no manifest (verify.ts).
+  const verification = await verifyStoredJob(rt, m);
   const mprefix = keys.packageManifestsPrefix(job.jobId);
   const manifests = (await listKeys(rt.s3, work, mprefix)).map((o) => o.key.slice(mprefix.length)).filter((name) => published(name, m.outputs));
   const isMaster = (name: string) => name.endsWith('master.m3u8');
@@ -79,5 +82,5 @@ export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logg
     subtitles: subtitles.map((t) => ({ id: t.id, sourceIndex: t.index, codec: t.codec, format: 'webvtt', ...(t.language ? { language: t.language } : {}), ...(t.title ? { title: t.title } : {}), cues: t.cues, default: t.default, forced: t.forced })),
     skipped: (m.tracks?.skipped ?? []).map((x) => ({ sourceIndex: x.index, type: x.type, codec: x.codec, ...(x.language !== 'und' ? { language: x.language } : {}), reason: x.reason })),
   };
-  return { outputs: listed, encoder, tracks };
+  return { outputs: listed, encoder, tracks, verification };
 }

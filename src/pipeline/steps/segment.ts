@@ -20,6 +20,8 @@ import { readManifest, type Manifest, type SegmentResult } from '../manifest.js'
 import { ensureSpace, withWorkDir } from '../workdir.js';
 import { assertJobAlive } from '../jobAlive.js';
 import { placeOf } from '../placement.js';
+import { segmentVerify } from '../verify.js';
+import type { Piece } from '../../media/package.js';
 
 export type { SegmentResult } from '../manifest.js';
 
@@ -64,7 +66,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       await downloadFile(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.split(task.jobId, seg.splitFile) }, input);
       from = { piece: input };
     }
-    const { command, outputs, chunks: chunkFiles } = buildSegmentCommand({ m, index: task.index, dir, read: from, url, threads });
+    const { command, outputs, chunks: chunkFiles, qualityRef: qref } = buildSegmentCommand({ m, index: task.index, dir, read: from, url, threads });
     const stills = m.stills?.[task.index] ?? { tiles: [] };
     // Renditions are smaller than the source's share except for intra-only sources.
     await ensureSpace(dir, (m.sourceBytes / Math.max(1, m.plan.segments.length)) * 2 * m.renditions.length, `segment ${task.index}`);
@@ -74,6 +76,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     const run = await runProcess(rt.binaries.ffmpeg, command, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index}`));
     await assertJobAlive(rt, task.jobId, 'before writing');
     const pieces: Record<string, PieceFacts[]> = {};
+    const placed: Record<string, Piece> = {};
     for (const o of outputs) {
       const piece = videoPiece(await readFile(o.file), {
         index: task.index,
@@ -87,7 +90,9 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       // every worker's digest against it).
       if (task.index === 0) await putBytes(rt.s3, place(rt, m, packageLayout.init(o.rendition.name)), piece.init, 'video/mp4');
       pieces[o.rendition.name] = [pieceFacts(piece)];
+      placed[o.rendition.name] = piece;
     }
+    const verify = await segmentVerify({ run: (a) => runProcess(rt.binaries.ffmpeg, a, { timeoutMs }).catch((e) => classifyEncodeFailure(e, `segment ${task.index} quality`)), dir, reference: qref, outputs, pieces: placed });
     await uploadStills(rt, m, stills, dir, task.index);
     for (const a of m.audioOutputs) pieces[a.id] = [];
     await mapLimit(chunks, 2, async (c) => {
@@ -106,6 +111,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       pieces,
       encodeMs: run.durationMs,
       totalMs: Date.now() - started,
+      verify,
     };
     await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.segmentResult(task.jobId, task.index) }, result);
     log.info('segment done', { index: task.index, frames: seg.count, read: own ? 'own' : (m.plan.read?.mode ?? 'split'), sourceRead, audioChunks: chunks.length, audioTracks: m.audioOutputs.length, encodeMs: run.durationMs, totalMs: result.totalMs, threads, host: os.hostname() });

@@ -11,6 +11,7 @@ import { audioChunkCommand, type AudioChunk, type AudioChunkOutput } from '../..
 import { mergeCommands, type FfCommand } from '../../media/command.js';
 import { buildStillOutputs, STILL_TILE } from '../../media/stills.js';
 import { stillColourFilters } from '../../media/colour.js';
+import { qualityFrames, qualityReferenceOutputs } from '../../media/quality.js';
 
 /** Where segment `index` reads its frames: its own bytes (a file), the source by range (a URL), or its split piece. */
 export type SegmentRead = { own: string } | { url: string } | { piece: string };
@@ -22,6 +23,8 @@ export interface SegmentCommand {
   outputs: EncodeOutput[];
   /** The audio chunks this segment encodes, each with one fragment per audio track. */
   chunks: { chunk: Manifest['audioChunks'][number]; tracks: (AudioChunkOutput & { id: string })[] }[];
+  /** The few source frames the quality figure compares against (verify.ts): more outputs of the same decode. */
+  qualityRef: { frames: number; file: string };
 }
 
 /** Builds segment `index`'s command (see the module comment); `url` is the presigned source, for audio read by range. */
@@ -50,6 +53,7 @@ export function buildSegmentCommand(p: {
   const input = command.inputs[0];
   const ranged = source.kind === 'range';
   const stills = m.stills?.[index] ?? { tiles: [] };
+  const qualityRef = { frames: qualityFrames(seg), file: path.join(dir, 'quality-ref.nut') };
   command = {
     ...command,
     outputs: [
@@ -62,6 +66,14 @@ export function buildSegmentCommand(p: {
         colour: stillColourFilters(m.video.colour, 'yuv420p'),
         tile: { ...STILL_TILE, pattern: path.join(dir, 'tile_%05d.jpg') },
         poster: path.join(dir, 'poster.png'),
+      }),
+      ...qualityReferenceOutputs({
+        ...qualityRef,
+        startPts: seg.startPts,
+        video: { input, stream: ranged ? String(m.video.index) : 'v:0' },
+        by: ranged ? { pts: true } : { n: true, skip: seg.skip },
+        rotation: m.video.rotation,
+        colour: m.colour?.mode === 'tonemap' ? stillColourFilters(m.video.colour, 'yuv420p') : [],
       }),
     ],
   };
@@ -78,5 +90,5 @@ export function buildSegmentCommand(p: {
     const side = audioChunkCommand({ input: 'own' in p.read ? input : p.url, planStartSec: m.plan.startPts * tick, chunk, preset: m.preset, tracks: c.tracks, ownBytes: 'own' in p.read });
     command = mergeCommands(command, side);
   }
-  return { command, outputs, chunks };
+  return { command, outputs, chunks, qualityRef };
 }
