@@ -2,8 +2,9 @@
  * HLS and DASH manifests generated from the real CMAF pieces (pure). Every figure a manifest
  * declares comes from the pieces themselves: durations from the fragments' sample tables,
  * bandwidth measured from their sizes, codecs and sizes from the init segments. Both manifests
- * reference the same init and fragment files (layout in `packageLayout`).
+ * reference the same init and fragment files (layout in src/pipeline/layout.ts).
  */
+import { fromManifest, packageLayout } from '../pipeline/layout.js';
 
 /** One fragment of a track, in track ticks of the media timeline (tfdt-based, no edit list). */
 export interface SegmentRef {
@@ -61,24 +62,8 @@ export interface PackageModel {
   text?: TextTrackModel[];
 }
 
-/**
- * Where the pieces of a job's package live under its output prefix. Manifests name pieces by
- * relative URL, so the package can be moved or served from any origin as one folder.
- */
-export const packageLayout = {
-  hlsMaster: 'hls/master.m3u8',
-  hlsMedia: (id: string) => `hls/${id}.m3u8`,
-  dash: 'dash/manifest.mpd',
-  init: (id: string) => `cmaf/${id}/init.mp4`,
-  segment: (id: string, index: number) => `cmaf/${id}/seg-${String(index).padStart(5, '0')}.m4s`,
-  /** A text subtitle track as one WebVTT file (HLS and DASH both reference it). */
-  subtitles: (id: string) => `subs/${id}.vtt`,
-  /** Progressive download of a rendition (video + audio), assembled from the same pieces. */
-  progressive: (id: string) => `mp4/${id}.mp4`,
-};
-
-/** From a manifest's folder (hls/, dash/) to a piece. */
-const fromManifest = (p: string) => `../${p}`;
+/** The package's file names (src/pipeline/layout.ts), re-exported for the writers' readers. */
+export { packageLayout } from '../pipeline/layout.js';
 
 /** The presented part of each segment (the offset trims the start of the first ones), seconds. */
 export function visibleDurations(t: TrackModel): number[] {
@@ -230,7 +215,7 @@ function timeline(t: TrackModel): string[] {
 function segmentTemplate(t: TrackModel, indent: string): string[] {
   const pto = t.presentationTimeOffset ? ` presentationTimeOffset="${t.presentationTimeOffset}"` : '';
   return [
-    `${indent}<SegmentTemplate timescale="${t.timescale}"${pto} initialization="${fromManifest('cmaf/$RepresentationID$/init.mp4')}" media="${fromManifest('cmaf/$RepresentationID$/seg-$Number%05d$.m4s')}" startNumber="0">`,
+    `${indent}<SegmentTemplate timescale="${t.timescale}"${pto} initialization="${fromManifest(packageLayout.dashTemplate.initialization)}" media="${fromManifest(packageLayout.dashTemplate.media)}" startNumber="0">`,
     `${indent}  <SegmentTimeline>`,
     ...timeline(t).map((l) => `${indent}    ${l}`),
     `${indent}  </SegmentTimeline>`,

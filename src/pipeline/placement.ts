@@ -7,7 +7,7 @@
  * the work bucket, removed by Cleanup.
  */
 import type { Config } from '../config.js';
-import { keys } from './job.js';
+import { keys } from './layout.js';
 
 /** Whether a package file (path relative to the job's output prefix) is published for `outputs`. */
 export function published(name: string, outputs: readonly string[]): boolean {

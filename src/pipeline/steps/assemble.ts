@@ -209,20 +209,20 @@ async function composeStills(rt: Runtime, m: Manifest, log: Logger): Promise<voi
   await withWorkDir(rt.config.WORK_DIR, `${m.jobId}-stills`, async (dir) => {
     const tiles = await mapLimit(Array.from({ length: count }, (_, k) => k), 16, async (k) => {
       const f = path.join(dir, `tile-${k}.jpg`);
-      await writeFile(f, await getBytes(rt.s3, { bucket, key: keys.still(m.jobId, `tile-${String(k).padStart(6, '0')}.jpg`) }));
+      await writeFile(f, await getBytes(rt.s3, { bucket, key: keys.stillTile(m.jobId, k) }));
       return f;
     });
     const layout = { tileWidth: STILL_TILE.width, tileHeight: STILL_TILE.height, columns: SPRITE_COLUMNS };
     const sprite = path.join(dir, 'sprite.jpg');
     await composeSprite(tiles, layout, sprite);
     const frame = path.join(dir, 'poster.png');
-    await writeFile(frame, await getBytes(rt.s3, { bucket, key: keys.still(m.jobId, 'poster.png') }));
+    await writeFile(frame, await getBytes(rt.s3, { bucket, key: keys.posterFrame(m.jobId) }));
     const poster = path.join(dir, 'poster.jpg');
     await makePoster(frame, poster);
     await Promise.all([
-      putBytes(rt.s3, place(rt, m, 'sprite.jpg'), await readFile(sprite), 'image/jpeg'),
-      putBytes(rt.s3, place(rt, m, 'poster.jpg'), await readFile(poster), 'image/jpeg'),
-      putBytes(rt.s3, place(rt, m, 'thumbnails.vtt'), buildSpriteVtt(count, m.thumbnailIntervalSec, m.plan.durationSec, layout, 'sprite.jpg'), 'text/vtt'),
+      putBytes(rt.s3, place(rt, m, packageLayout.sprite), await readFile(sprite), 'image/jpeg'),
+      putBytes(rt.s3, place(rt, m, packageLayout.poster), await readFile(poster), 'image/jpeg'),
+      putBytes(rt.s3, place(rt, m, packageLayout.thumbnails), buildSpriteVtt(count, m.thumbnailIntervalSec, m.plan.durationSec, layout, packageLayout.sprite), 'text/vtt'),
     ]);
   });
   log.info('stills composed', { tiles: count });
