@@ -37,11 +37,13 @@ export const keys = {
   stillTile: (jobId: string, k: number) => `${WORK_ROOT}${jobId}/stills/tile-${pad(k, 6)}.jpg`,
   /** The poster's full-size frame (PNG), before Assemble makes the JPEG. */
   posterFrame: (jobId: string) => `${WORK_ROOT}${jobId}/stills/poster.png`,
-  /** An MP4 download's layout for its part workers, and its composed init. */
-  progressiveDoc: (jobId: string, rendition: string) => `${WORK_ROOT}${jobId}/mp4/${rendition}.json`,
-  progressiveInit: (jobId: string, rendition: string) => `${WORK_ROOT}${jobId}/mp4/${rendition}.init.mp4`,
-  progressivePart: (jobId: string, rendition: string, part: number) => `${WORK_ROOT}${jobId}/mp4/${rendition}/part-${pad(part)}.json`,
-  progressivePartsPrefix: (jobId: string, rendition: string) => `${WORK_ROOT}${jobId}/mp4/${rendition}/`,
+  /** A file a format joins from the pieces (src/formats/join.ts): its layout, its head (init), each part's receipt. */
+  joinDoc: (jobId: string, format: string, id: string) => `${WORK_ROOT}${jobId}/join/${format}/${id}.json`,
+  joinHead: (jobId: string, format: string, id: string) => `${WORK_ROOT}${jobId}/join/${format}/${id}.head`,
+  joinPart: (jobId: string, format: string, id: string, part: number) => `${WORK_ROOT}${jobId}/join/${format}/${id}/part-${pad(part)}.json`,
+  joinPartsPrefix: (jobId: string, format: string, id: string) => `${WORK_ROOT}${jobId}/join/${format}/${id}/`,
+  /** Every joined file of the job (Assemble writes it, AssembleComplete adds the sizes). */
+  joins: (jobId: string) => `${WORK_ROOT}${jobId}/joins.json`,
   ecsJob: (jobId: string, attempt: number) => `${WORK_ROOT}${jobId}/ecs/attempt-${attempt}/job.json`,
   ecsResult: (jobId: string, attempt: number) => `${WORK_ROOT}${jobId}/ecs/attempt-${attempt}/result.json`,
   /**
