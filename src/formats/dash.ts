@@ -7,7 +7,7 @@ export const dash = defineFormat({
   name: 'dash',
   description: 'DASH: one MPD over the CMAF pieces',
   dir: packageLayout.formatDir('dash'),
-  usesPieces: true,
+  references: ['cmaf', 'subs'],
   typeOf: () => 'dash',
   contentTypes: { mpd: 'application/dash+xml' },
   group: { type: 'DASH_ISO_GROUP', entry: packageLayout.dash, renditionFile: packageLayout.trackDir },

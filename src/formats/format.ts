@@ -75,8 +75,11 @@ export interface OutputFormatModule<N extends string = string> {
   description: string;
   /** Its folder in the package: every file it owns is under it. */
   dir: string;
-  /** Its manifests reference the shared CMAF pieces and subtitles (cmaf/, subs/): they are published with it. */
-  usesPieces: boolean;
+  /**
+   * The shared folders its manifests reference, published with it: `cmaf` (the tracks' CMAF
+   * pieces, cmaf/) and `subs` (the text tracks' WebVTT sidecars, subs/).
+   */
+  references: readonly ('cmaf' | 'subs')[];
   /** The listed type of one of its files (in the COMPLETE event, the job record). */
   typeOf: (name: string) => PublishedOutput['type'];
   /** Its manifests' HTTP content types by file extension (for Publish). */

@@ -7,7 +7,7 @@ export const hls = defineFormat({
   name: 'hls',
   description: 'HLS (fMP4): master and media playlists over the CMAF pieces',
   dir: packageLayout.formatDir('hls'),
-  usesPieces: true,
+  references: ['cmaf', 'subs'],
   typeOf: () => 'hls',
   contentTypes: { m3u8: 'application/vnd.apple.mpegurl' },
   group: { type: 'HLS_GROUP', entry: packageLayout.hlsMaster, renditionFile: packageLayout.hlsMedia },

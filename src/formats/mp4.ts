@@ -14,7 +14,7 @@ export const mp4 = defineFormat({
   name: 'mp4',
   description: 'Progressive MP4 per rendition: the same fragments behind one init with every track, moov first',
   dir: packageLayout.formatDir('mp4'),
-  usesPieces: false,
+  references: [],
   typeOf: () => 'video',
   contentTypes: {},
   group: { type: 'FILE_GROUP', renditionFile: packageLayout.progressive },

@@ -119,7 +119,8 @@ export function dashBandwidth(t: TrackModel, minBufferSec: number, targetSec: nu
 }
 
 const sec = (x: number) => x.toFixed(6);
-const targetDuration = (tracks: TrackModel[]) => Math.max(1, ...tracks.flatMap((t) => visibleDurations(t).map((d) => Math.ceil(d - 1e-6))));
+/** The HLS target duration of tracks: their longest visible segment, rounded up to whole seconds. */
+export const targetDuration = (tracks: TrackModel[]) => Math.max(1, ...tracks.flatMap((t) => visibleDurations(t).map((d) => Math.ceil(d - 1e-6))));
 
 /** An HLS media playlist (VOD, fMP4) of one track. */
 export function hlsMediaPlaylist(t: TrackModel, target: number): string {
@@ -131,7 +132,7 @@ export function hlsMediaPlaylist(t: TrackModel, target: number): string {
 }
 
 /** Seconds presented: the longest video rendition's visible duration. */
-const presentationSec = (m: PackageModel) => Math.max(0, ...m.video.map((v) => visibleDurations(v).reduce((a, b) => a + b, 0)));
+export const presentationSec = (m: PackageModel) => Math.max(0, ...m.video.map((v) => visibleDurations(v).reduce((a, b) => a + b, 0)));
 
 /**
  * The media playlist of a subtitle track: its whole WebVTT file as one segment spanning the

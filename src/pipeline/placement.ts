@@ -12,13 +12,14 @@ import { formatOf, formatOwning } from '../formats/registry.js';
 
 /**
  * Whether a package file (path relative to the job's output prefix) is published for `outputs`:
- * a format's own files with it, the shared CMAF pieces and subtitles with any format whose
+ * a format's own files with it, the shared CMAF pieces and subtitles each with any format whose
  * manifests reference them (src/formats/registry.ts).
  */
 export function published(name: string, outputs: readonly string[]): boolean {
   const owner = formatOwning(name);
   if (owner) return outputs.includes(owner.name);
-  if (name.startsWith(packageLayout.cmafDir) || name.startsWith(packageLayout.subsDir)) return outputs.some((o) => formatOf(o)?.usesPieces);
+  if (name.startsWith(packageLayout.cmafDir)) return outputs.some((o) => formatOf(o)?.references.includes('cmaf'));
+  if (name.startsWith(packageLayout.subsDir)) return outputs.some((o) => formatOf(o)?.references.includes('subs'));
   // The poster, the sprite sheet and its WebVTT index go with every job.
   return true;
 }
