@@ -7,9 +7,10 @@ import type { OutputFormatModule } from './format.js';
 import { hls } from './hls.js';
 import { dash } from './dash.js';
 import { mp4 } from './mp4.js';
+import { hlsByterange } from './hlsByterange.js';
 
 /** Every format, in the order their manifests are listed and their groups reported. */
-export const FORMATS = [hls, dash, mp4] as const;
+export const FORMATS = [hls, dash, mp4, hlsByterange] as const;
 
 /** A format's name. */
 export type OutputFormat = (typeof FORMATS)[number]['name'];
