@@ -111,7 +111,7 @@ export async function joinPart(rt: Runtime, jobId: string, p: JoinPart, log: Log
   // The receipt the completion reads (a retry overwrites it with the same part).
   const receipt: UploadedPart = { partNumber: p.part, etag, size: body.length };
   await putJson(rt.s3, { bucket, key: keys.joinPart(jobId, format, p.rendition, p.part) }, receipt);
-  log.info('part uploaded', { format, file: doc.file, part: p.part, of: doc.parts.length, fragments: items.length, bytes: body.length, partMs: Date.now() - started });
+  log.info(`${format} part uploaded`, { format, file: doc.file, part: p.part, of: doc.parts.length, fragments: items.length, bytes: body.length, partMs: Date.now() - started });
   return { bytes: body.length };
 }
 
