@@ -127,7 +127,7 @@ export function breakdown(r: PipelineChildResult): StepBreakdown {
     criticalPathSec,
     wallSec: r.wallSec,
     orchestrationSec: r.wallSec - criticalPathSec,
-    bytes: { splitFiles: num(logs, 'split', 'files'), videoOutputs: num(logs, 'rendition assembled', 'sizeBytes') },
+    bytes: { splitFiles: num(logs, 'split', 'files'), videoOutputs: num(logs, 'mp4 file joined', 'sizeBytes') },
   };
 }
 

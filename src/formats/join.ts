@@ -122,6 +122,6 @@ export async function completeJoin(rt: Runtime, jobId: string, r: JoinRecord, lo
   const receipts = await listKeys(rt.s3, bucket, keys.joinPartsPrefix(jobId, r.format, r.id));
   const uploaded = await mapLimit(receipts, 32, (k) => getJson<UploadedPart>(rt.s3, { bucket, key: k.key }));
   const sizeBytes = await completeMultipart(rt.s3, doc.target, doc.uploadId, uploaded, doc.parts.length);
-  log.info('file joined', { format: r.format, file: r.file, parts: doc.parts.length, fragments: doc.fragments.length, sizeBytes });
+  log.info(`${r.format} file joined`, { format: r.format, file: r.file, parts: doc.parts.length, fragments: doc.fragments.length, sizeBytes });
   return sizeBytes;
 }
