@@ -19,7 +19,7 @@ export const definition = defineFunction(
   'assemble',
   taskInput({
     phase: z.enum(['layout', 'part', 'complete', 'fallback']).default('layout'),
-    part: z.object({ rendition: z.string().min(1), part: z.number().int().min(1) }).optional(),
+    part: z.object({ format: z.string().min(1).optional(), rendition: z.string().min(1), part: z.number().int().min(1) }).optional(),
     /** Phase `fallback`: the segment and the error its Map item caught. */
     index: z.number().int().min(0).optional(),
     fallback: StateErrorSchema.optional(),

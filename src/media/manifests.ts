@@ -2,8 +2,9 @@
  * HLS and DASH manifests generated from the real CMAF pieces (pure). Every figure a manifest
  * declares comes from the pieces themselves: durations from the fragments' sample tables,
  * bandwidth measured from their sizes, codecs and sizes from the init segments. Both manifests
- * reference the same init and fragment files (layout in `packageLayout`).
+ * reference the same init and fragment files (layout in src/pipeline/layout.ts).
  */
+import { fromManifest, packageLayout } from '../pipeline/layout.js';
 
 /** One fragment of a track, in track ticks of the media timeline (tfdt-based, no edit list). */
 export interface SegmentRef {
@@ -61,24 +62,8 @@ export interface PackageModel {
   text?: TextTrackModel[];
 }
 
-/**
- * Where the pieces of a job's package live under its output prefix. Manifests name pieces by
- * relative URL, so the package can be moved or served from any origin as one folder.
- */
-export const packageLayout = {
-  hlsMaster: 'hls/master.m3u8',
-  hlsMedia: (id: string) => `hls/${id}.m3u8`,
-  dash: 'dash/manifest.mpd',
-  init: (id: string) => `cmaf/${id}/init.mp4`,
-  segment: (id: string, index: number) => `cmaf/${id}/seg-${String(index).padStart(5, '0')}.m4s`,
-  /** A text subtitle track as one WebVTT file (HLS and DASH both reference it). */
-  subtitles: (id: string) => `subs/${id}.vtt`,
-  /** Progressive download of a rendition (video + audio), assembled from the same pieces. */
-  progressive: (id: string) => `mp4/${id}.mp4`,
-};
-
-/** From a manifest's folder (hls/, dash/) to a piece. */
-const fromManifest = (p: string) => `../${p}`;
+/** The package's file names (src/pipeline/layout.ts), re-exported for the writers' readers. */
+export { packageLayout } from '../pipeline/layout.js';
 
 /** The presented part of each segment (the offset trims the start of the first ones), seconds. */
 export function visibleDurations(t: TrackModel): number[] {
@@ -134,7 +119,8 @@ export function dashBandwidth(t: TrackModel, minBufferSec: number, targetSec: nu
 }
 
 const sec = (x: number) => x.toFixed(6);
-const targetDuration = (tracks: TrackModel[]) => Math.max(1, ...tracks.flatMap((t) => visibleDurations(t).map((d) => Math.ceil(d - 1e-6))));
+/** The HLS target duration of tracks: their longest visible segment, rounded up to whole seconds. */
+export const targetDuration = (tracks: TrackModel[]) => Math.max(1, ...tracks.flatMap((t) => visibleDurations(t).map((d) => Math.ceil(d - 1e-6))));
 
 /** An HLS media playlist (VOD, fMP4) of one track. */
 export function hlsMediaPlaylist(t: TrackModel, target: number): string {
@@ -146,7 +132,7 @@ export function hlsMediaPlaylist(t: TrackModel, target: number): string {
 }
 
 /** Seconds presented: the longest video rendition's visible duration. */
-const presentationSec = (m: PackageModel) => Math.max(0, ...m.video.map((v) => visibleDurations(v).reduce((a, b) => a + b, 0)));
+export const presentationSec = (m: PackageModel) => Math.max(0, ...m.video.map((v) => visibleDurations(v).reduce((a, b) => a + b, 0)));
 
 /**
  * The media playlist of a subtitle track: its whole WebVTT file as one segment spanning the
@@ -162,7 +148,24 @@ export function hlsSubtitlePlaylist(t: TextTrackModel, durationSec: number): str
 
 const quoted = (s: string) => s.replace(/["\n\r]/g, '');
 
-/** The HLS master playlist: one variant per video rendition, all sharing the audio group. */
+/** A codec string's family: its sample entry (`avc1`, `hvc1`, `av01`, ...), what a player must support. */
+export const codecFamily = (codec: string) => codec.split('.')[0];
+
+/**
+ * Video renditions grouped by codec family, in the order each family first appears (a ladder
+ * may mix codecs per rung: presets.ts rungVideo). A player switches between renditions of one
+ * family only (DASH: one AdaptationSet each; HLS: the variants listed family by family).
+ */
+export function videoByFamily(video: VideoTrackModel[]): VideoTrackModel[][] {
+  const groups = new Map<string, VideoTrackModel[]>();
+  for (const v of video) groups.set(codecFamily(v.codec), [...(groups.get(codecFamily(v.codec)) ?? []), v]);
+  return [...groups.values()];
+}
+
+/**
+ * The HLS master playlist: one variant per video rendition, listed codec family by codec family,
+ * each declaring its own CODECS (its video codec and the audio's), all sharing the audio group.
+ */
 export function hlsMasterPlaylist(m: PackageModel): string {
   const target = targetDuration([...m.video, ...m.audio]);
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
@@ -185,7 +188,7 @@ export function hlsMasterPlaylist(m: PackageModel): string {
   const audioPeak = Math.max(0, ...m.audio.map((a) => peakBitrate(a, target)));
   const audioAvg = Math.max(0, ...m.audio.map((a) => averageBitrate(a)));
   const audioCodec = m.audio[0]?.codec;
-  for (const v of m.video) {
+  for (const v of videoByFamily(m.video).flat()) {
     const attrs = [
       `BANDWIDTH=${peakBitrate(v, target) + audioPeak}`,
       `AVERAGE-BANDWIDTH=${averageBitrate(v) + audioAvg}`,
@@ -230,7 +233,7 @@ function timeline(t: TrackModel): string[] {
 function segmentTemplate(t: TrackModel, indent: string): string[] {
   const pto = t.presentationTimeOffset ? ` presentationTimeOffset="${t.presentationTimeOffset}"` : '';
   return [
-    `${indent}<SegmentTemplate timescale="${t.timescale}"${pto} initialization="${fromManifest('cmaf/$RepresentationID$/init.mp4')}" media="${fromManifest('cmaf/$RepresentationID$/seg-$Number%05d$.m4s')}" startNumber="0">`,
+    `${indent}<SegmentTemplate timescale="${t.timescale}"${pto} initialization="${fromManifest(packageLayout.dashTemplate.initialization)}" media="${fromManifest(packageLayout.dashTemplate.media)}" startNumber="0">`,
     `${indent}  <SegmentTimeline>`,
     ...timeline(t).map((l) => `${indent}    ${l}`),
     `${indent}  </SegmentTimeline>`,
@@ -249,11 +252,14 @@ export function dashManifest(m: PackageModel): string {
     `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" mediaPresentationDuration="${isoDuration(duration)}" minBufferTime="${isoDuration(minBuffer)}">`,
     '  <Period id="0" start="PT0S">',
   ];
-  if (m.video.length) {
-    const maxW = Math.max(...m.video.map((v) => v.width));
-    const maxH = Math.max(...m.video.map((v) => v.height));
-    lines.push(`    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="${maxW}" maxHeight="${maxH}">`);
-    for (const v of m.video) {
+  // One video AdaptationSet per codec family (a player switches within a set only), then one
+  // per audio track, then one per text track; ids count up across them.
+  let setId = 0;
+  for (const family of videoByFamily(m.video)) {
+    const maxW = Math.max(...family.map((v) => v.width));
+    const maxH = Math.max(...family.map((v) => v.height));
+    lines.push(`    <AdaptationSet id="${setId++}" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="${maxW}" maxHeight="${maxH}">`);
+    for (const v of family) {
       lines.push(`      <Representation id="${esc(v.id)}" bandwidth="${dashBandwidth(v, minBuffer, target)}" codecs="${esc(v.codec)}" width="${v.width}" height="${v.height}" frameRate="${Math.round(v.frameRate * 1000)}/1000">`);
       lines.push(...segmentTemplate(v, '        '), '      </Representation>');
     }
@@ -261,15 +267,15 @@ export function dashManifest(m: PackageModel): string {
   }
   m.audio.forEach((a, i) => {
     const lang = a.language ? ` lang="${esc(a.language)}"` : '';
-    lines.push(`    <AdaptationSet id="${i + 1}" contentType="audio" mimeType="audio/mp4"${lang} segmentAlignment="true" startWithSAP="1">`);
+    lines.push(`    <AdaptationSet id="${setId++}" contentType="audio" mimeType="audio/mp4"${lang} segmentAlignment="true" startWithSAP="1">`);
     if (i === 0) lines.push('      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="main"/>');
     lines.push(`      <Representation id="${esc(a.id)}" bandwidth="${dashBandwidth(a, minBuffer, target)}" codecs="${esc(a.codec)}" audioSamplingRate="${a.sampleRate}">`);
     lines.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`);
     lines.push(...segmentTemplate(a, '        '), '      </Representation>', '    </AdaptationSet>');
   });
-  (m.text ?? []).forEach((t, i) => {
+  (m.text ?? []).forEach((t) => {
     const lang = t.language ? ` lang="${esc(t.language)}"` : '';
-    lines.push(`    <AdaptationSet id="${m.audio.length + i + 1}" contentType="text" mimeType="text/vtt"${lang}>`);
+    lines.push(`    <AdaptationSet id="${setId++}" contentType="text" mimeType="text/vtt"${lang}>`);
     lines.push(`      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="${t.forced ? 'forced-subtitle' : 'subtitle'}"/>`);
     if (t.name) lines.push(`      <Label>${esc(t.name)}</Label>`);
     // A sidecar: one file for the whole period (bandwidth is required; a text track's is negligible).

@@ -63,9 +63,9 @@ export interface VideoSpec {
 }
 
 /** A named, data-only preset: adding one is a data change. */
-/** Output formats a job can publish: HLS and DASH manifests over the CMAF pieces, progressive MP4. */
-export const OUTPUT_FORMATS = ['hls', 'dash', 'mp4'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** Output formats a job can publish: the format registry's names (src/formats/registry.ts). */
+export { OUTPUT_FORMATS, type OutputFormat } from '../formats/registry.js';
+import type { OutputFormat } from '../formats/registry.js';
 
 export interface Preset {
   name: string;

@@ -4,6 +4,7 @@ import type { PublishedOutput, TracksReport } from './outputs.js';
 import type { EventStatus, JobInput } from './job.js';
 import type { EncoderInfo } from '../media/encoders.js';
 import type { VerificationReport } from './verify.js';
+import { FORMATS } from '../formats/registry.js';
 
 /** The detail-type of every job event (consumers' EventBridge rules match it). */
 export const DETAIL_TYPE = 'Transcode Job State Change';
@@ -85,14 +86,18 @@ export function buildJobEvent(p: {
         ...(v.durationMs !== undefined ? { durationInMs: v.durationMs } : {}),
         ...(v.width && v.height ? { videoDetails: { widthInPx: v.width, heightInPx: v.height } } : {}),
       }));
-    const tracks = outputs.filter((o) => o.type === 'cmaf' && o.rendition);
+    // Each rendition once, with its facts (from its CMAF folder or its download), in listing order.
+    const renditions = [...new Map(outputs.filter((o) => o.rendition).map((o) => [o.rendition!, o] as const)).values()];
+    const byName = new Map(outputs.map((o) => [o.name, o]));
     const groups: NonNullable<JobEventDetail['outputGroupDetails']> = [];
-    const master = outputs.find((o) => o.type === 'hls' && o.name.endsWith('master.m3u8'));
-    if (master) groups.push({ type: 'HLS_GROUP', playlistFilePaths: [master.uri], outputDetails: details(tracks, (t) => [outputs.find((o) => o.type === 'hls' && o.name === `hls/${t.rendition}.m3u8`)?.uri ?? t.uri]) });
-    const mpd = outputs.find((o) => o.type === 'dash');
-    if (mpd) groups.push({ type: 'DASH_ISO_GROUP', playlistFilePaths: [mpd.uri], outputDetails: details(tracks, (t) => [t.uri]) });
-    const videos = outputs.filter((o) => o.type === 'video');
-    if (videos.length || groups.length === 0) groups.push({ type: 'FILE_GROUP', outputDetails: details(videos, (v) => [v.uri]) });
+    // One group per format published: its entry point, and per rendition the file it plays from.
+    for (const f of FORMATS) {
+      const entry = f.group.entry === undefined ? undefined : byName.get(f.group.entry);
+      const files = renditions.filter((r) => byName.has(f.group.renditionFile(r.rendition!)));
+      if (f.group.entry === undefined ? files.length === 0 : !entry) continue;
+      groups.push({ type: f.group.type, ...(entry ? { playlistFilePaths: [entry.uri] } : {}), outputDetails: details(files, (r) => [byName.get(f.group.renditionFile(r.rendition!))!.uri]) });
+    }
+    if (groups.length === 0) groups.push({ type: 'FILE_GROUP', outputDetails: [] });
     detail.outputGroupDetails = groups;
     detail.outputs = outputs;
   }

@@ -1,7 +1,7 @@
 /**
  * The job contract: what a user may ask for (JobRequest), the state machine's input built from
  * it (JobInput, one builder for every starter), the envelope every Task receives, the job's
- * status, and where its data lives in S3 (`keys`, the one table of keys).
+ * status, and (re-exported from layout.ts) where its data lives in S3 (`keys`).
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
@@ -200,55 +200,5 @@ export function parseInput<T extends z.ZodTypeAny>(schema: T, input: unknown, wh
   return r.data;
 }
 
-const pad = (n: number) => String(n).padStart(5, '0');
-
-/**
- * Every S3 key the pipeline uses, in the work and output buckets. Keys derive from the job id
- * only (never from a user's object key).
- */
-export const keys = {
-  /** The job's work prefix: deleted by Cleanup. */
-  prefix: (jobId: string) => `jobs/${jobId}/`,
-  probe: (jobId: string) => `jobs/${jobId}/probe.json`,
-  manifest: (jobId: string) => `jobs/${jobId}/manifest.json`,
-  split: (jobId: string, file: number) => `jobs/${jobId}/split/${pad(file)}.nut`,
-  piece: (jobId: string, rendition: string, seg: number) => `jobs/${jobId}/pieces/${rendition}/${pad(seg)}.nut`,
-  piecesPrefix: (jobId: string) => `jobs/${jobId}/pieces/`,
-  segmentResult: (jobId: string, seg: number) => `jobs/${jobId}/segments/${pad(seg)}.json`,
-  segmentResultsPrefix: (jobId: string) => `jobs/${jobId}/segments/`,
-  /** A segment whose function timed out after its retries (the job goes to ECS). */
-  segmentFallback: (jobId: string, seg: number) => `jobs/${jobId}/fallback/${pad(seg)}.json`,
-  segmentFallbacksPrefix: (jobId: string) => `jobs/${jobId}/fallback/`,
-  audio: (jobId: string) => `jobs/${jobId}/audio.m4a`,
-  renditions: (jobId: string) => `jobs/${jobId}/renditions.json`,
-  /** The subtitle tracks' results (subtitles step), and each one's mov_text track for the MP4s. */
-  subtitles: (jobId: string) => `jobs/${jobId}/subtitles.json`,
-  movText: (jobId: string, id: string, name: 'init.mp4' | 'seg.m4s') => `jobs/${jobId}/text/${id}/${name}`,
-  /** The poster frame and the sprite's tiles, written by the segment workers. */
-  still: (jobId: string, name: string) => `jobs/${jobId}/stills/${name}`,
-  stillsPrefix: (jobId: string) => `jobs/${jobId}/stills/`,
-  /** An MP4 download's layout for its part workers, and its composed init. */
-  progressiveDoc: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}.json`,
-  progressiveInit: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}.init.mp4`,
-  progressivePart: (jobId: string, rendition: string, part: number) => `jobs/${jobId}/mp4/${rendition}/part-${pad(part)}.json`,
-  progressivePartsPrefix: (jobId: string, rendition: string) => `jobs/${jobId}/mp4/${rendition}/`,
-  ecsJob: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/job.json`,
-  ecsResult: (jobId: string, attempt: number) => `jobs/${jobId}/ecs/attempt-${attempt}/result.json`,
-  /**
-   * Where a package file the job did not ask to publish is kept while other outputs need it
-   * (e.g. the CMAF pieces an MP4-only job joins): work bucket, removed by Cleanup.
-   */
-  staged: (jobId: string, name: string) => `jobs/${jobId}/out/${name}`,
-  /** The HLS/DASH manifests Assemble writes: Publish puts them in the output bucket last. */
-  packageManifest: (jobId: string, name: string) => `jobs/${jobId}/manifests/${name}`,
-  packageManifestsPrefix: (jobId: string) => `jobs/${jobId}/manifests/`,
-  /** One record per multipart upload started into the output bucket (Cleanup aborts them). */
-  multipartUpload: (jobId: string, id: string) => `jobs/${jobId}/uploads/${id}.json`,
-  multipartUploadsPrefix: (jobId: string) => `jobs/${jobId}/uploads/`,
-  /** The Distributed Map's ResultWriter prefix (the ASL names it literally). */
-  mapResultsPrefix: () => 'map-results',
-  /** A published file: written in place by the step that makes it (output bucket). */
-  output: (jobId: string, name: string) => `${jobId}/${name}`,
-  /** Everything the job publishes: removed by Cleanup when the job fails or is canceled. */
-  outputPrefix: (jobId: string) => `${jobId}/`,
-};
+/** Every S3 key of a job: the layout module's (src/pipeline/layout.ts), re-exported where steps import it. */
+export { keys } from './layout.js';

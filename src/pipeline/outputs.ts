@@ -3,9 +3,13 @@
  * Manifests come first; a track's CMAF fragments are one entry (their folder), not one each.
  */
 export interface PublishedOutput {
-  /** `subtitles`: a text track's WebVTT sidecar (subs/); `vtt`: the sprite sheet's index. */
+  /**
+   * A format's files are typed by their format (src/formats: `hls`, `dash`, `video` for an MP4
+   * download); `cmaf`: a track's CMAF pieces (a folder) or one CMAF track file; `subtitles`: a
+   * text track's WebVTT sidecar (subs/); `vtt`: the sprite sheet's index.
+   */
   type: 'hls' | 'dash' | 'video' | 'cmaf' | 'subtitles' | 'poster' | 'sprite' | 'vtt';
-  /** Path under the job's output prefix (a folder, ending in `/`, for `cmaf`). */
+  /** Path under the job's output prefix (a folder, ending in `/`, for a track's `cmaf` pieces). */
   name: string;
   uri: string;
   /** Bytes (of every file, for a `cmaf` folder). */

@@ -7,15 +7,19 @@
  * the work bucket, removed by Cleanup.
  */
 import type { Config } from '../config.js';
-import { keys } from './job.js';
+import { keys, packageLayout } from './layout.js';
+import { formatOf, formatOwning } from '../formats/registry.js';
 
-/** Whether a package file (path relative to the job's output prefix) is published for `outputs`. */
+/**
+ * Whether a package file (path relative to the job's output prefix) is published for `outputs`:
+ * a format's own files with it, the shared CMAF pieces and subtitles each with any format whose
+ * manifests reference them (src/formats/registry.ts).
+ */
 export function published(name: string, outputs: readonly string[]): boolean {
-  const has = (o: string) => outputs.includes(o);
-  if (name.startsWith('hls/')) return has('hls');
-  if (name.startsWith('dash/')) return has('dash');
-  if (name.startsWith('cmaf/') || name.startsWith('subs/')) return has('hls') || has('dash');
-  if (name.startsWith('mp4/')) return has('mp4');
+  const owner = formatOwning(name);
+  if (owner) return outputs.includes(owner.name);
+  if (name.startsWith(packageLayout.cmafDir)) return outputs.some((o) => formatOf(o)?.references.includes('cmaf'));
+  if (name.startsWith(packageLayout.subsDir)) return outputs.some((o) => formatOf(o)?.references.includes('subs'));
   // The poster, the sprite sheet and its WebVTT index go with every job.
   return true;
 }

@@ -10,81 +10,18 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { resolveBinaries } from '../../src/media/binaries.js';
 import { generateSample } from '../../src/media/sample.js';
 import { capabilitiesOf } from '../../src/media/encoders.js';
 import { LocalStack } from '../../src/local/stack.js';
 import { runJob, downloadOutputs } from '../helpers/stack.js';
 import { tracksFixture } from '../helpers/media.js';
-
-const require = createRequire(import.meta.url);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const LIBS: Record<string, string> = {
-  '/lib/shaka.js': require.resolve('shaka-player/dist/shaka-player.compiled.js'),
-  '/lib/hls.js': require.resolve('hls.js/dist/hls.min.js'),
-};
-
-const TYPES: Record<string, string> = { '.m3u8': 'application/vnd.apple.mpegurl', '.mpd': 'application/dash+xml', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment', '.vtt': 'text/vtt', '.js': 'text/javascript', '.html': 'text/html' };
-
-/** The page: plays one URL with one player pinned to one variant, resolves with what happened. */
-const PAGE = `<!doctype html><html><body><video id="v" muted playsinline></video>
-<script src="/lib/shaka.js"></script><script src="/lib/hls.js"></script>
-<script>
-// The subtitle cues the page's text tracks hold (the players add them to the video element).
-const cueCount = (video) => Array.from(video.textTracks).reduce((n, t) => n + (t.cues ? t.cues.length : 0), 0);
-window.play = (player, url, height, opts) => new Promise((resolve) => {
-  const video = document.getElementById('v');
-  const r = { errors: [], waiting: 0, started: false, heights: [], ended: false };
-  const finish = (extra) => { clearTimeout(timer); resolve({ ...r, ...extra, cues: cueCount(video), currentTime: video.currentTime, duration: video.duration, frames: video.getVideoPlaybackQuality().totalVideoFrames }); };
-  const timer = setTimeout(() => finish({ timedOut: true }), 40000);
-  video.addEventListener('playing', () => { r.started = true; video.playbackRate = 2; });
-  // A stall for want of media: waiting with nothing buffered at the playhead (a gap, a missing
-  // or unplayable segment). A starved CPU (2 shared cores) can also make the element wait with
-  // the data there; that is counted apart, not as a stall of the stream.
-  const ahead = () => { const b = video.buffered; for (let i = 0; i < b.length; i++) if (b.start(i) <= video.currentTime + 0.01 && b.end(i) > video.currentTime + 0.05) return b.end(i) - video.currentTime; return 0; };
-  r.cpuWaits = 0;
-  video.addEventListener('waiting', () => { if (!r.started || video.seeking) return; if (ahead() > 0) r.cpuWaits++; else r.waiting++; });
-  video.addEventListener('timeupdate', () => { if (video.videoHeight && !r.heights.includes(video.videoHeight)) r.heights.push(video.videoHeight); });
-  video.addEventListener('error', () => r.errors.push('video element: ' + (video.error && video.error.message)));
-  video.addEventListener('ended', () => { r.ended = true; setTimeout(() => { let s = {}; try { s = stats(); } catch (e) { r.errors.push('stats ' + e.message); } finish(s); }, 100); });
-  let stats = () => ({});
-  if (player === 'shaka') {
-    shaka.polyfill.installAll();
-    const p = new shaka.Player();
-    p.addEventListener('error', (e) => r.errors.push('shaka ' + e.detail.code));
-    p.configure({ restrictions: { minHeight: height, maxHeight: height } });
-    stats = () => { const s = p.getStats(); const active = p.getVariantTracks().filter((t) => t.active); return { stalls: s.stallsDetected, gaps: s.gapsJumped, variants: active.map((t) => t.height), audioLanguages: p.getAudioTracks().map((t) => t.language), audioPlayed: (p.getAudioTracks().find((t) => t.active) || {}).language, textLanguages: p.getTextTracks().map((t) => t.language) }; };
-    p.attach(video).then(() => p.load(url)).then(() => {
-      const audio = opts.audioLanguage && p.getAudioTracks().find((t) => t.language.startsWith(opts.audioLanguage));
-      if (audio) p.selectAudioTrack(audio);
-      const text = p.getTextTracks()[0];
-      if (text) p.selectTextTrack(text); // Shaka 5 shows a selected text track
-      return video.play();
-    }).catch((e) => { r.errors.push('shaka load ' + (e && (e.code || e.message))); finish({}); });
-  } else {
-    const h = new Hls({ enableWorker: false });
-    h.on(Hls.Events.ERROR, (_e, d) => r.errors.push('hls.js ' + d.type + ' ' + d.details + (d.fatal ? ' fatal' : '')));
-    h.on(Hls.Events.MANIFEST_PARSED, (_e, d) => {
-      const i = d.levels.findIndex((l) => l.height === height);
-      h.currentLevel = i;
-      if (opts.audioLanguage) h.audioTrack = h.audioTracks.findIndex((t) => t.lang && t.lang.startsWith(opts.audioLanguage));
-      if (h.subtitleTracks.length) { h.subtitleTrack = 0; h.subtitleDisplay = true; }
-      video.play();
-    });
-    stats = () => ({ variants: [h.levels[h.currentLevel] && h.levels[h.currentLevel].height], audioLanguages: h.audioTracks.map((t) => t.lang), audioPlayed: h.audioTracks[h.audioTrack] && h.audioTracks[h.audioTrack].lang, textLanguages: h.subtitleTracks.map((t) => t.lang) });
-    h.loadSource(url);
-    h.attachMedia(video);
-  }
-});
-</script></body></html>`;
+import { CHROMIUM, startPlayerRig, type PlayResult } from '../helpers/player.js';
 
 /** A job to play: its outputs' folder under the served root, its variants, what it carries. */
 interface PlayedJob {
@@ -132,27 +69,7 @@ interface PlayedJob {
     } finally {
       await stack.stop();
     }
-    const root = path.join(dir, 'jobs');
-    server = http.createServer(async (req, res) => {
-      const url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      const file = url === '/' ? undefined : LIBS[url] ?? path.join(root, path.normalize(url).replace(/^(\.\.[/\\])+/, ''));
-      try {
-        const body = url === '/' ? Buffer.from(PAGE) : await readFile(file!);
-        res.writeHead(200, { 'content-type': url === '/' ? 'text/html' : TYPES[path.extname(file!)] ?? 'application/octet-stream', 'access-control-allow-origin': '*' });
-        res.end(body);
-      } catch {
-        missing.push(url);
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      userDataDir: path.join(dir, 'profile'),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-    });
+    ({ server, base, browser } = await startPlayerRig(path.join(dir, 'jobs'), path.join(dir, 'profile'), missing));
   });
   after(async () => {
     await browser?.close();
@@ -185,10 +102,7 @@ interface PlayedJob {
           // once more, and must then play through. Errors, the end, the size and gaps never get a
           // second chance.
           for (let attempt = 1; ; attempt++) {
-            const res = (await page.evaluate((p, u, h, o) => (window as unknown as { play: (a: string, b: string, c: number, d: unknown) => Promise<unknown> }).play(p, u, h, o), player, `${base}/${job}/${manifest}`, height, { audioLanguage })) as {
-              errors: string[]; waiting: number; cpuWaits: number; ended: boolean; timedOut?: boolean; heights: number[]; currentTime: number; duration: number; frames: number; stalls?: number; gaps?: number; variants?: number[];
-              audioLanguages: string[]; audioPlayed?: string; textLanguages: string[]; cues: number;
-            };
+            const res = (await page.evaluate((p, u, h, o) => (window as unknown as { play: (a: string, b: string, c: number, d: unknown) => Promise<unknown> }).play(p, u, h, o), player, `${base}/${job}/${manifest}`, height, { audioLanguage })) as PlayResult;
             console.log(`      ${what}: ended=${res.ended} t=${res.currentTime?.toFixed(3)}/${res.duration?.toFixed(3)} errors=${res.errors} frames=${res.frames} waiting=${res.waiting} (cpu ${res.cpuWaits}) stalls=${res.stalls ?? '-'} gaps=${res.gaps ?? '-'} heights=${res.heights} audio=${res.audioLanguages}>${res.audioPlayed} text=${res.textLanguages} cues=${res.cues} load=${os.loadavg()[0].toFixed(1)}`);
             await page.reload();
             assert.deepEqual(res.errors, [], `${what}: no player error (${console_.slice(-5).join(' | ')})`);

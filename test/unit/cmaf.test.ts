@@ -199,7 +199,7 @@ describe('HLS and DASH from the pieces', () => {
     assert.match(m, /CODECS="hvc1.1.6.L93.B0,mp4a.40.2",RESOLUTION=640x360/);
   });
 
-  it('the MPD has one video and one audio adaptation set, exact timelines and measured bandwidth', () => {
+  it('the MPD has one video adaptation set per codec family (H.264, HEVC) and one audio set, exact timelines and measured bandwidth', () => {
     const mpd = dashManifest(model);
     assert.match(mpd, /profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" mediaPresentationDuration="PT10.000S"/);
     assert.match(mpd, /<S t="0" d="61440" r="1"\/>\n\s*<S t="122880" d="30720"\/>/);
@@ -207,7 +207,7 @@ describe('HLS and DASH from the pieces', () => {
     assert.match(mpd, /contentType="audio" mimeType="audio\/mp4" lang="en"/);
     const bw = Number(/<Representation id="720p" bandwidth="(\d+)"/.exec(mpd)![1]);
     assert.ok(bw >= 3_000_000, `bandwidth ${bw} covers the peak segment`);
-    assert.equal((mpd.match(/<AdaptationSet /g) ?? []).length, 2);
+    assert.equal((mpd.match(/<AdaptationSet /g) ?? []).length, 3);
   });
 
   it('several audio tracks and subtitles: one audio rendition each (the first DEFAULT), a subtitle group; one adaptation set each in the MPD', () => {
@@ -224,10 +224,10 @@ describe('HLS and DASH from the pieces', () => {
     const pls = hlsPlaylists(full);
     assert.equal(pls['hls/text2.m3u8'], '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:10\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:10.000000,\n../subs/text2.vtt\n#EXT-X-ENDLIST\n');
     const mpd = dashManifest(full);
-    assert.equal((mpd.match(/<AdaptationSet /g) ?? []).length, 5);
-    assert.match(mpd, /<AdaptationSet id="2" contentType="audio" mimeType="audio\/mp4" lang="fra"[^>]*>\n(?!\s*<Role)/);
-    assert.match(mpd, /<AdaptationSet id="3" contentType="text" mimeType="text\/vtt" lang="eng">\n\s*<Role schemeIdUri="urn:mpeg:dash:role:2011" value="subtitle"\/>\n\s*<Label>English<\/Label>\n\s*<Representation id="text1" bandwidth="256">\n\s*<BaseURL>..\/subs\/text1.vtt<\/BaseURL>/);
-    assert.match(mpd, /<AdaptationSet id="4" contentType="text" mimeType="text\/vtt" lang="fra">\n\s*<Role schemeIdUri="urn:mpeg:dash:role:2011" value="forced-subtitle"\/>/);
+    assert.equal((mpd.match(/<AdaptationSet /g) ?? []).length, 6);
+    assert.match(mpd, /<AdaptationSet id="3" contentType="audio" mimeType="audio\/mp4" lang="fra"[^>]*>\n(?!\s*<Role)/);
+    assert.match(mpd, /<AdaptationSet id="4" contentType="text" mimeType="text\/vtt" lang="eng">\n\s*<Role schemeIdUri="urn:mpeg:dash:role:2011" value="subtitle"\/>\n\s*<Label>English<\/Label>\n\s*<Representation id="text1" bandwidth="256">\n\s*<BaseURL>..\/subs\/text1.vtt<\/BaseURL>/);
+    assert.match(mpd, /<AdaptationSet id="5" contentType="text" mimeType="text\/vtt" lang="fra">\n\s*<Role schemeIdUri="urn:mpeg:dash:role:2011" value="forced-subtitle"\/>/);
   });
 
   it('MP4 parts: consecutive fragments grouped to at least the minimum (the first part counts the init), the last part may be smaller', () => {

@@ -23,14 +23,14 @@ describe('errors and events', () => {
       source: 'media-transcoder',
       busName: 'bus',
       now: new Date('2026-01-01T00:01:00Z'),
-      outputs: [{ type: 'video', name: '720p.mp4', uri: 's3://output/j-1/720p.mp4', sizeBytes: 10, rendition: '720p', durationMs: 5000, width: 1280, height: 720 }],
+      outputs: [{ type: 'video', name: 'mp4/720p.mp4', uri: 's3://output/j-1/mp4/720p.mp4', sizeBytes: 10, rendition: '720p', durationMs: 5000, width: 1280, height: 720 }],
     });
     assert.equal(e.DetailType, DETAIL_TYPE);
     const d = JSON.parse(e.Detail);
     assert.equal(d.status, 'COMPLETE');
     assert.equal(d.correlationId, 'c-9');
     assert.deepEqual(d.userMetadata, { team: 'news' });
-    assert.deepEqual(d.outputGroupDetails[0].outputDetails[0], { outputFilePaths: ['s3://output/j-1/720p.mp4'], durationInMs: 5000, videoDetails: { widthInPx: 1280, heightInPx: 720 } });
+    assert.deepEqual(d.outputGroupDetails[0].outputDetails[0], { outputFilePaths: ['s3://output/j-1/mp4/720p.mp4'], durationInMs: 5000, videoDetails: { widthInPx: 1280, heightInPx: 720 } });
     assert.equal(d.errorCode, undefined);
   });
 

@@ -2,7 +2,9 @@ import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { getBytes, getJson, listKeys, putBytes, s3Uri } from '../../aws/s3.js';
 import { mapLimit } from '../../util/mapLimit.js';
-import { keys } from '../job.js';
+import { keys, packageLayout } from '../layout.js';
+import { FORMATS, formatOwning } from '../../formats/registry.js';
+import type { JoinRecord } from '../../formats/join.js';
 import { published } from '../placement.js';
 import { readManifest, type RenditionResult } from '../manifest.js';
 import type { PublishedOutput, TracksReport } from '../outputs.js';
@@ -10,10 +12,8 @@ import type { SubtitleResult } from './subtitles.js';
 import type { EncoderInfo } from '../../media/encoders.js';
 import { verifyStoredJob, type VerificationReport } from '../verify.js';
 
-const CONTENT_TYPES: Record<string, string> = {
-  m3u8: 'application/vnd.apple.mpegurl',
-  mpd: 'application/dash+xml',
-};
+/** Every format's manifest content types by extension (src/formats). */
+const CONTENT_TYPES: Record<string, string> = Object.assign({}, ...FORMATS.map((f) => f.contentTypes));
 
 const ORDER: PublishedOutput['type'][] = ['hls', 'dash', 'video', 'cmaf', 'subtitles', 'poster', 'sprite', 'vtt'];
 
@@ -21,7 +21,7 @@ const ORDER: PublishedOutput['type'][] = ['hls', 'dash', 'video', 'cmaf', 'subti
  * The commit of a job's outputs. Everything else (pieces, subtitles, pictures, MP4s) was
  * written in place under the job's output prefix by the steps that made it; Publish writes the
  * manifests Assemble left in the work bucket (the only entry points: nothing reaches a piece
- * before they exist), the HLS master last, then lists the prefix for the COMPLETE event: one
+ * before they exist), each format's entry point last, then lists the prefix for the COMPLETE event: one
  * PUT per manifest and one LIST per 1,000 files, no object copied between buckets. Lists the
  * outputs manifests first, each track's fragments as one folder entry. Also names the ffmpeg that
  * encoded them (the manifest's, which the ECS worker sets to its own).
@@ -34,30 +34,35 @@ export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logg
   const verification = await verifyStoredJob(rt, m);
   const mprefix = keys.packageManifestsPrefix(job.jobId);
   const manifests = (await listKeys(rt.s3, work, mprefix)).map((o) => o.key.slice(mprefix.length)).filter((name) => published(name, m.outputs));
-  const isMaster = (name: string) => name.endsWith('master.m3u8');
+  // Each format's entry point (the HLS master, the MPD) is written after every other manifest.
+  const isMaster = (name: string) => FORMATS.some((f) => f.group.entry === name);
   const write = (name: string) =>
     getBytes(rt.s3, { bucket: work, key: keys.packageManifest(job.jobId, name) }).then((body) => putBytes(rt.s3, { bucket: out, key: keys.output(job.jobId, name) }, body, CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream'));
-  // Media playlists and the MPD, then the master: a player that finds the master finds it all.
+  // Media playlists, then the entry points: a player that finds an entry point finds it all.
   await mapLimit(manifests.filter((n) => !isMaster(n)), 8, write);
   await mapLimit(manifests.filter(isMaster), 1, write);
   const prefix = keys.outputPrefix(job.jobId);
   const files = (await listKeys(rt.s3, out, prefix)).map((o) => ({ ...o, name: o.key.slice(prefix.length) }));
   const renditions = await getJson<RenditionResult[]>(rt.s3, { bucket: work, key: keys.renditions(job.jobId) });
+  const joins = await getJson<JoinRecord[]>(rt.s3, { bucket: work, key: keys.joins(job.jobId) });
   const uri = (name: string) => s3Uri({ bucket: out, key: keys.output(job.jobId, name) });
   const listed: PublishedOutput[] = [];
   const folders = new Map<string, PublishedOutput>();
   for (const o of files) {
-    if (o.name.startsWith('cmaf/')) {
+    if (o.name.startsWith(packageLayout.cmafDir)) {
       const track = o.name.split('/')[1];
-      const name = `cmaf/${track}/`;
+      const name = packageLayout.trackDir(track);
       const f = folders.get(name) ?? { type: 'cmaf', name, uri: uri(name), sizeBytes: 0, files: 0, ...(m.renditions.some((r) => r.name === track) ? { rendition: track } : {}) };
       f.sizeBytes += o.size;
       f.files! += 1;
       folders.set(name, f);
       continue;
     }
-    const r = renditions.find((x) => x.file === o.name);
-    const type: PublishedOutput['type'] = o.name.startsWith('hls/') ? 'hls' : o.name.startsWith('dash/') ? 'dash' : o.name.endsWith('.mp4') ? 'video' : o.name.startsWith('sprite') ? 'sprite' : o.name.startsWith('subs/') ? 'subtitles' : o.name.endsWith('.vtt') ? 'vtt' : 'poster';
+    const joined = joins.find((x) => x.file === o.name);
+    const r = joined?.rendition ? renditions.find((x) => x.name === joined.rendition) : undefined;
+    const type: PublishedOutput['type'] =
+      formatOwning(o.name)?.typeOf(o.name) ??
+      (o.name.startsWith(packageLayout.subsDir) ? 'subtitles' : o.name === packageLayout.sprite ? 'sprite' : o.name === packageLayout.thumbnails ? 'vtt' : 'poster');
     listed.push({
       type,
       name: o.name,
@@ -71,7 +76,7 @@ export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logg
     listed.push(r ? { ...f, durationMs: r.durationMs, width: r.width, height: r.height, frames: r.frames, codec: r.codec } : f);
   }
   // Manifests first (the HLS master before media playlists), then downloads, pieces, pictures.
-  const rank = (o: PublishedOutput) => ORDER.indexOf(o.type) * 10 + (o.name.endsWith('master.m3u8') ? 0 : 1);
+  const rank = (o: PublishedOutput) => ORDER.indexOf(o.type) * 10 + (isMaster(o.name) ? 0 : 1);
   listed.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
   log.info('published', { manifests: manifests.length, files: files.length, outputs: listed.length, bytes: files.reduce((a, o) => a + o.size, 0) });
   // The Plan records it (capabilitiesOf); Publish has no ffmpeg of its own to ask.

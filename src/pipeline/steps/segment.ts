@@ -8,7 +8,7 @@ import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
 import { writeSegmentInput } from './segmentInputPlan.js';
 import { buildSegmentCommand, type SegmentRead } from './segmentCommand.js';
 import { audioPiece, pieceFacts, videoPiece, type PieceFacts } from '../../media/package.js';
-import { packageLayout } from '../../media/manifests.js';
+import { packageLayout } from '../layout.js';
 import { encoderThreads } from '../../media/encoderStats.js';
 import { ValidationError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
@@ -130,12 +130,12 @@ async function uploadStills(rt: Runtime, m: Manifest, stills: SegmentStills, dir
   await mapLimit(stills.tiles, 8, async (t) => {
     const f = fileOf(t.pts);
     if (!existsSync(f)) throw new EncoderError('ENCODER_FAILED', `segment ${index}: sprite tile ${t.k} (frame ${t.pts}) was not written`);
-    await putBytes(rt.s3, { bucket, key: keys.still(m.jobId, `tile-${String(t.k).padStart(6, '0')}.jpg`) }, await readFile(f), 'image/jpeg');
+    await putBytes(rt.s3, { bucket, key: keys.stillTile(m.jobId, t.k) }, await readFile(f), 'image/jpeg');
   });
   if (stills.poster) {
     const f = path.join(dir, 'poster.png');
     // ffmpeg exits 0 when a selection finds no frame: say so instead of failing later.
     if (!existsSync(f)) throw new EncoderError('ENCODER_FAILED', `segment ${index}: no poster frame decoded at ${stills.poster.pts}`);
-    await putBytes(rt.s3, { bucket, key: keys.still(m.jobId, 'poster.png') }, await readFile(f), 'image/png');
+    await putBytes(rt.s3, { bucket, key: keys.posterFrame(m.jobId) }, await readFile(f), 'image/png');
   }
 }
