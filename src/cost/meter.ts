@@ -110,7 +110,7 @@ function lengthOf(headers: Record<string, string | undefined> | undefined): numb
 /**
  * Adds the metering middleware to an S3 client: every attempt (S3 bills each request it
  * answers, a retried one too) is counted into the open meter, with the request body's and the
- * response body's declared lengths. Inside the retry middleware (finalizeRequest, low priority).
+ * response body's declared lengths.
  */
 export function meterS3Requests(s3: S3Client): S3Client {
   s3.middlewareStack.add(
@@ -128,7 +128,9 @@ export function meterS3Requests(s3: S3Client): S3Client {
         meter.addS3(context.commandName ?? 'unknown', lengthOf(req.headers), bytesIn);
       }
     },
-    { step: 'finalizeRequest', priority: 'low', name: 'costMeter', override: true },
+    // deserialize: inside the retry loop (one count per attempt), and never reached by
+    // getSignedUrl, which stops at finalizeRequest (a presigned URL is not a request).
+    { step: 'deserialize', priority: 'low', name: 'costMeter', override: true },
   );
   return s3;
 }

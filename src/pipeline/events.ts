@@ -3,6 +3,10 @@ import type { EventEntry } from '../aws/events.js';
 import type { PublishedOutput, TracksReport } from './outputs.js';
 import type { EventStatus, JobInput } from './job.js';
 import type { EncoderInfo } from '../media/encoders.js';
+import { JobCostSchema, type JobCost } from '../cost/schema.js';
+
+/** COMPLETE: `detail.cost`, the schema every COMPLETE event's cost satisfies (docs/COST.md). */
+export { JobCostSchema };
 
 /** The detail-type of every job event (consumers' EventBridge rules match it). */
 export const DETAIL_TYPE = 'Transcode Job State Change';
@@ -43,6 +47,8 @@ export interface JobEventDetail {
   encoder?: EncoderInfo;
   /** COMPLETE: the source's audio and subtitle tracks, kept and skipped. */
   tracks?: TracksReport;
+  /** COMPLETE: what the job cost, per step and in total, with a USD estimate (docs/COST.md). */
+  cost?: JobCost;
 }
 
 /** Builds a job event for PutEvents. */
@@ -61,6 +67,7 @@ export function buildJobEvent(p: {
   tracks?: TracksReport;
   statusUpdate?: Pick<Required<JobEventDetail>, 'jobPercentComplete' | 'currentPhase'>;
   engine?: EngineReport;
+  cost?: JobCost;
 }): EventEntry {
   const now = p.now ?? new Date();
   const detail: JobEventDetail = {
@@ -102,6 +109,7 @@ export function buildJobEvent(p: {
   if (p.progress) detail.progress = p.progress;
   if (p.encoder && p.status !== 'PROGRESSING') detail.encoder = p.encoder;
   if (p.tracks && p.status === 'COMPLETE') detail.tracks = p.tracks;
+  if (p.cost && p.status === 'COMPLETE') detail.cost = JobCostSchema.parse(p.cost);
   return {
     Source: p.source,
     DetailType: DETAIL_TYPE,

@@ -10,6 +10,7 @@ import type { PieceFacts } from '../media/package.js';
 import type { OutputFormat } from './job.js';
 import { getJson } from '../aws/s3.js';
 import { keys } from './job.js';
+import type { InvocationMeter } from '../cost/schema.js';
 
 /** The full probe, kept in S3 (far too large for the state). */
 export interface ProbeDocument {
@@ -69,6 +70,8 @@ export interface SegmentResult {
   pieces: Record<string, PieceFacts[]>;
   encodeMs: number;
   totalMs: number;
+  /** What the segment's Lambda invocation used up to this result's write (src/cost); absent from the ECS worker. */
+  meter?: InvocationMeter;
 }
 
 /** One rendition as the package step made it (the COMPLETE event's figures). */

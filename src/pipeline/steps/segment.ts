@@ -22,6 +22,7 @@ import { readManifest, type Manifest, type SegmentResult } from '../manifest.js'
 import { ensureSpace, withWorkDir } from '../workdir.js';
 import { assertJobAlive } from '../jobAlive.js';
 import { placeOf } from '../placement.js';
+import { currentMeter } from '../../cost/meter.js';
 
 export type { SegmentResult } from '../manifest.js';
 
@@ -60,6 +61,8 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     let sourceRead: { bytes: number; requests: number; ranges: number } | undefined;
     if (own) {
       sourceRead = await writeSegmentInput(rt, { ...own, url });
+      // Its GETs go by presigned URL, past the SDK's metering middleware.
+      currentMeter()?.addPresignedGets(sourceRead.requests, sourceRead.bytes);
       args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url: own.file, videoStream: m.video.index, select: read!.select, count: seg.count }), outputs, tb, m.preset);
     } else if (ranged) {
       args = toCmafOutputs(buildRangeSegmentEncodeArgs({ ...common, url, seek: read!.seek, videoStream: m.video.index, select: read!.select, count: seg.count }), outputs, tb, m.preset);
@@ -131,6 +134,12 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       encodeMs: run.durationMs,
       totalMs: Date.now() - started,
     };
+    // A Lambda invocation's meter travels with its result (the PUT below counted in it).
+    const meter = currentMeter();
+    if (meter?.kind === 'lambda') {
+      result.meter = meter.snapshot({ tier1: 1 });
+      meter.carried = true;
+    }
     await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.segmentResult(task.jobId, task.index) }, result);
     log.info('segment done', { index: task.index, frames: seg.count, read: own ? 'own' : (m.plan.read?.mode ?? 'split'), sourceRead, audioChunks: chunks.length, audioTracks: m.audioOutputs.length, encodeMs: run.durationMs, totalMs: result.totalMs, threads, host: os.hostname() });
     return result;
