@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describeFailure, ERROR_CODES, InputError } from '../../src/errors.js';
 import { readFileSync } from 'node:fs';
 import { buildJobEvent, DETAIL_TYPE } from '../../src/pipeline/events.js';
+import { sampleCost } from '../helpers/cost.js';
 
 describe('errors and events', () => {
   it('reads the code from a local Cause and from a cloud Lambda Cause', () => {
@@ -52,7 +53,7 @@ describe('job event JSON Schema', () => {
   it('accepts what the emitter builds for every status', async () => {
     const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
     const encoder = { ffmpegVersion: '5.1.9-0+deb12u1' };
-    const complete = buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', encoder, outputs: [{ type: 'video', name: 'a.mp4', uri: 's3://o/j-1/a.mp4', sizeBytes: 1, durationMs: 1, width: 2, height: 2, frames: 1 }] });
+    const complete = buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', encoder, cost: sampleCost(), outputs: [{ type: 'video', name: 'a.mp4', uri: 's3://o/j-1/a.mp4', sizeBytes: 1, durationMs: 1, width: 2, height: 2, frames: 1 }] });
     const error = buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', encoder, error: { Error: 'InputError', Cause: 'INPUT_EMPTY: empty' } });
     const progressing = buildJobEvent({ status: 'PROGRESSING', job, source: 's', busName: 'b', progress: { step: 'TRANSCODING', segmentsTotal: 3 } });
     for (const e of [complete, error, progressing]) assert.deepEqual(eventSchemaErrors(deliver(e)), []);
@@ -62,6 +63,14 @@ describe('job event JSON Schema', () => {
   it('rejects a COMPLETE that does not name the ffmpeg version that produced it', async () => {
     const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
     const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [] }));
+    assert.notDeepEqual(eventSchemaErrors(complete), []);
+  });
+
+  it('rejects a COMPLETE without its cost', async () => {
+    const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, cost: sampleCost() }));
+    assert.deepEqual(eventSchemaErrors(complete), []);
+    delete (complete.detail as Record<string, unknown>).cost;
     assert.notDeepEqual(eventSchemaErrors(complete), []);
   });
 
@@ -85,7 +94,7 @@ describe('job event JSON Schema', () => {
       subtitles: [{ id: 'text1', sourceIndex: 3, codec: 'subrip', format: 'webvtt' as const, language: 'eng', cues: 12, default: false, forced: false }],
       skipped: [{ sourceIndex: 4, type: 'subtitle' as const, codec: 'hdmv_pgs_subtitle', language: 'deu', reason: 'image subtitles (bitmaps) cannot become WebVTT text' }],
     };
-    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, tracks }));
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, tracks, cost: sampleCost() }));
     assert.deepEqual((complete.detail as { tracks: unknown }).tracks, tracks);
     assert.deepEqual(eventSchemaErrors(complete), []);
     const noReason = structuredClone(complete);
