@@ -4,6 +4,7 @@
  * estimate against the transitions the local runner counted for the same execution.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,5 +59,25 @@ describe('job cost on the local stack', function () {
 
     // The estimate from the ASL's shape equals what the runner counted for this execution.
     assert.equal(cost.stepFunctions.transitions, stack.sfn.usage(jobId)!.transitions);
+  });
+
+  it('npm start prints the estimate (USD, region, prices date) and each step after the outputs', async () => {
+    const input = path.join(dir, 'clip.mp4');
+    await generateSample({ output: input, durationSec: 4, width: 320, height: 240, fps: 25, audio: true });
+    const root = path.resolve(import.meta.dirname, '../..');
+    const args = ['--import', 'tsx', path.join(root, 'scripts/cli.ts'), input, '--out', path.join(dir, 'cli-out'), '--data', path.join(dir, 'cli-data'), '--segment-seconds', '2'];
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const m = /estimated AWS cost \$(\d+\.\d{6}) \(us-east-1, prices of (\d{4}-\d{2}-\d{2}); docs\/COST\.md\): Lambda ([\d.]+) GB-s in (\d+) invocations/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.ok(Number(m[1]) > 0 && Number(m[3]) > 0 && Number(m[4]) > 0);
+    assert.match(r.stdout, /\n {2}transcodeSegment +x2 +[\d.]+ GB-s at \d+ MB/);
   });
 });

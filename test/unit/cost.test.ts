@@ -178,3 +178,14 @@ describe('the event schema carries the cost schema', () => {
     assert.ok(complete.then.required.includes('cost'));
   });
 });
+
+describe('the CLI cost summary', () => {
+  it('the total in USD with its region and date, then one line per step', async () => {
+    const { costLines } = await import('../../scripts/cliProgress.js');
+    const c = jobCost({ meters: [meter('probe', 1000, 1024, { tier1Requests: 1, tier2Requests: 2 }), meter('ecsWorker', 60_000, 16384, {}, { kind: 'ecs', vcpu: 4 })], transitions: 22, events: 3, notCounted: [] }, P);
+    const lines = costLines(c);
+    assert.match(lines[0], new RegExp(`^estimated AWS cost \\$${c.total.usd.toFixed(6).replace('.', '\\.')} \\(us-east-1, prices of ${P.asOf}; docs/COST\\.md\\): Lambda 1\\.0 GB-s in 1 invocations, ECS 240 vCPU-s 960 GB-s, 22 state transitions`));
+    assert.deepEqual(lines.slice(1).map((l) => l.trim().split(/\s+/)[0]), ['ecsWorker', 'probe']);
+    assert.match(lines[2], /probe +x1 +1\.00 GB-s at 1024 MB +S3 1\/2/);
+  });
+});
