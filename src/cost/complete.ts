@@ -18,7 +18,7 @@ export const NOT_COUNTED = [
   'ffprobe/ffmpeg reads of the source by presigned URL (probe, split, subtitles); the segments own-bytes reads are counted',
   'DynamoDB job record reads and writes, CloudWatch logs and metrics, X-Ray',
   'S3 storage of work files and outputs, data transfer to viewers',
-  'ECS image pull and task start before the worker process runs',
+  'ECS image pull and task start before the worker process runs; an ECS attempt killed before its end',
   'the ingest or POST /jobs function that started the job',
 ];
 

@@ -189,3 +189,52 @@ describe('the CLI cost summary', () => {
     assert.match(lines[2], /probe +x1 +1\.00 GB-s at 1024 MB +S3 1\/2/);
   });
 });
+
+describe('the handler wrapper meters each invocation of a job', () => {
+  it('writes one meter per invocation (after a failure too) at the configured memory; none when carried, for Cleanup, or for a stopped job', async () => {
+    const { createRuntime: make } = await import('../../src/runtime.js');
+    const { parseConfig } = await import('../../src/config.js');
+    const { defineFunction } = await import('../../src/pipeline/handler.js');
+    const { taskInput } = await import('../../src/pipeline/job.js');
+    const { currentMeter } = await import('../../src/cost/meter.js');
+    const { JobStoppedError } = await import('../../src/media/jobProcesses.js');
+    const { jobInput } = await import('../helpers/aslHarness.js');
+    const puts: { path: string; body: string }[] = [];
+    const requestHandler = {
+      handle: async (req: { method: string; path: string; body?: unknown }) => {
+        if (req.method === 'PUT') puts.push({ path: req.path, body: String(req.body) });
+        return { response: { statusCode: 200, headers: {}, body: Readable.from([Buffer.alloc(0)]) } };
+      },
+    };
+    const s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true, endpoint: 'http://s3.local', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: requestHandler as never });
+    const rt = make(parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' }), { s3, logSink: () => undefined, lambdaMemory: { plan: 1024, cleanup: 512 } });
+    const job = jobInput() as { jobId: string };
+    const ok = defineFunction('plan', taskInput({}), async () => {
+      await s3.send(new PutObjectCommand({ Bucket: 'work', Key: 'x', Body: 'abc' }));
+      return { done: true };
+    });
+    const fails = defineFunction('plan', taskInput({}), async () => {
+      throw new Error('boom');
+    });
+    const carried = defineFunction('plan', taskInput({}), async () => {
+      currentMeter()!.carried = true;
+    });
+    const stopped = defineFunction('plan', taskInput({}), async () => {
+      throw new JobStoppedError(job.jobId, 'CANCELED');
+    });
+    const cleanup = defineFunction('cleanup', taskInput({}), async () => undefined);
+    await ok.invoke(rt, { job }, { awsRequestId: 'r-1' });
+    await assert.rejects(fails.invoke(rt, { job }, { awsRequestId: 'r-2' }));
+    await carried.invoke(rt, { job }, { awsRequestId: 'r-3' });
+    await assert.rejects(stopped.invoke(rt, { job }, { awsRequestId: 'r-4' }));
+    await cleanup.invoke(rt, { job }, { awsRequestId: 'r-5' });
+    const meters = puts.filter((p) => p.path.includes('/meters/'));
+    assert.deepEqual(meters.map((p) => p.path), [`/work/jobs/${job.jobId}/meters/plan-r-1.json`, `/work/jobs/${job.jobId}/meters/plan-r-2.json`]);
+    const first = JSON.parse(meters[0].body) as InvocationMeter;
+    assert.equal(first.memoryMb, 1024);
+    assert.equal(first.kind, 'lambda');
+    // Its own PUT of 3 bytes, and the PUT that carries the meter.
+    assert.equal(first.s3.tier1Requests, 2);
+    assert.equal(first.s3.bytesOut, 3);
+  });
+});
