@@ -60,24 +60,26 @@ export function defineFunction<S extends z.ZodTypeAny, R>(name: string, schema: 
       const metrics = rt.metrics.forInvocation(name);
       const meter = new Meter(name, 'lambda', rt.lambdaMemoryMb(name) ?? UNKNOWN_MEMORY_MB);
       const started = Date.now();
-      let stopped = false;
+      // Before the outcome line: the meter's PUT is part of the invocation (a lost meter only lowers the estimate).
+      const writeOwnMeter = async (stopped: boolean) => {
+        if (typeof jobId !== 'string' || meter.carried || stopped || UNMETERED.has(name)) return;
+        await writeMeter(rt, jobId, requestId, meter.snapshot({ tier1: 1 })).catch((e: unknown) => log.warn('meter not written', { error: e }));
+      };
       try {
         const input = parseInput(schema, event, `${name} input`);
         // In its job's scope: a cancel or the job's failure ends the processes it runs (src/media/jobProcesses.ts).
         const run = () => body(input, { rt, log, metrics, requestId, meter });
         const out = await withMeter(meter, () => (typeof jobId === 'string' ? rt.processes.run(jobId, run) : run()));
+        await writeOwnMeter(false);
         log.info('step succeeded', { ms: Date.now() - started });
         return out;
       } catch (err) {
-        stopped = err instanceof JobStoppedError || (err as { name?: string })?.name === 'JobStopped';
+        // A stopped job's prefix is being deleted: nothing more is written under it.
+        await writeOwnMeter(err instanceof JobStoppedError || (err as { name?: string })?.name === 'JobStopped');
         log.error('step failed', { ms: Date.now() - started, error: err });
         throw err;
       } finally {
         metrics.flush();
-        if (typeof jobId === 'string' && !meter.carried && !stopped && !UNMETERED.has(name)) {
-          // The PUT of the meter is in the meter; a lost meter only lowers the estimate.
-          await writeMeter(rt, jobId, requestId, meter.snapshot({ tier1: 1 })).catch((e: unknown) => log.warn('meter not written', { error: e }));
-        }
       }
     },
   };
