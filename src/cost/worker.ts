@@ -20,12 +20,16 @@ export interface WorkerSize {
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4-fargate.html),
  * else serverless.yml's workerCpu/workerMemoryMb.
  */
-export async function workerSize(config: Pick<Config, 'ECS_CONTAINER_METADATA_URI_V4'>, fetchImpl: typeof fetch = fetch): Promise<WorkerSize> {
+export async function workerSize(config: Pick<Config, 'ECS_CONTAINER_METADATA_URI_V4' | 'MT_LOCAL_WORKER_SIZE'>, fetchImpl: typeof fetch = fetch): Promise<WorkerSize> {
   if (config.ECS_CONTAINER_METADATA_URI_V4) {
     const r = await fetchImpl(`${config.ECS_CONTAINER_METADATA_URI_V4}/task`);
     const t = (await r.json()) as { Limits?: { CPU?: number; Memory?: number } };
     if (t.Limits?.CPU && t.Limits.Memory) return { vcpu: t.Limits.CPU, memoryMb: t.Limits.Memory };
     throw new Error('the task metadata has no Limits.CPU and Limits.Memory');
+  }
+  if (config.MT_LOCAL_WORKER_SIZE) {
+    const [vcpu, memoryMb] = config.MT_LOCAL_WORKER_SIZE.split(',').map(Number);
+    return { vcpu, memoryMb };
   }
   // Only off ECS (the local stack runs the worker from the repository): the bundle never reads the file.
   const { deployedSizesFromServerless } = await import('./memory.js');
