@@ -21,7 +21,7 @@ import { generateSample } from '../src/media/sample.js';
 import { resolveBinaries } from '../src/media/binaries.js';
 import { ENGINE_REQUESTS } from '../src/pipeline/decider.js';
 import { SEGMENT_SECONDS_RANGE } from '../src/pipeline/job.js';
-import { progressLine, type ProgressLineState } from './cliProgress.js';
+import { costLines, progressLine, type ProgressLineState } from './cliProgress.js';
 import type { ExecutionProgress } from '../src/local/stepFunctions.js';
 import type { JobEventDetail } from '../src/pipeline/events.js';
 
@@ -157,6 +157,7 @@ async function main(): Promise<number> {
           const files = o.files ? ` ${o.files} files` : '';
           process.stdout.write(`  ${o.name.padEnd(22)}${dims}${dur}${frames}${files} ${(o.sizeBytes / 1e6).toFixed(2)} MB\n`);
         }
+        if (detail.cost) process.stdout.write(costLines(detail.cost).join('\n') + '\n');
       }
       return 0;
     }

@@ -114,6 +114,12 @@ const ConfigSchema = z.object({
   ECS_CAPACITY_PROVIDER: z.string().min(1).optional(),
   /** Seconds between two DescribeTasks of the polling loop (the Wait state's SecondsPath). */
   ECS_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
+  /** Set by Lambda: the function's configured memory (MB), what its GB-seconds are billed at (src/cost). */
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().positive().optional(),
+  /** Set by ECS: the task metadata endpoint, where the worker reads the task size it is billed for (src/cost). */
+  ECS_CONTAINER_METADATA_URI_V4: z.string().url().optional(),
+  /** Local stack only: the worker's task size as serverless.yml sets it, `<vcpu>,<memoryMb>` (the local ECS runner has no metadata endpoint). */
+  MT_LOCAL_WORKER_SIZE: z.string().regex(/^\d+(\.\d+)?,\d+$/).optional(),
 }).superRefine((c, ctx) => {
   // Every MP4 part but the last is at least MP4_PART_BYTES: below S3's minimum,
   // CompleteMultipartUpload would refuse the whole download with EntityTooSmall at the job's end.

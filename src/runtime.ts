@@ -27,6 +27,8 @@ import { writesCmaf } from './media/cmafCheck.js';
 import { clientTracer } from './tracing.js';
 import { JobProcesses } from './media/jobProcesses.js';
 import { DETAIL_TYPE } from './pipeline/events.js';
+import { meterS3Requests } from './cost/meter.js';
+import { PRICES_US_EAST_1, type PriceTable } from './aws/prices.js';
 
 /** Resolves a host name to every address it has (default: the system's, dns.lookup with all). */
 export type HostResolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
@@ -67,10 +69,21 @@ export interface Runtime {
   warm: Set<string>;
   /** The running ffmpeg/ffprobe processes of each job in this process, ended when the job ends. */
   processes: JobProcesses;
+  /**
+   * The memory (MB) a function is billed at: in Lambda its own (AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+   * the local stack supplies serverless.yml's (src/cost/memory.ts); undefined when neither knows.
+   */
+  lambdaMemoryMb(functionName: string): number | undefined;
+  /** The price table a job's cost is estimated with (src/aws/prices.ts). */
+  prices: PriceTable;
 }
 
 /** Parts a caller may supply instead of the cloud defaults. */
-export type RuntimeParts = Partial<Omit<Runtime, 'config' | 'log' | 'metrics' | 'warm' | 'processes'>> & { logSink?: LogSink };
+export type RuntimeParts = Partial<Omit<Runtime, 'config' | 'log' | 'metrics' | 'warm' | 'processes' | 'lambdaMemoryMb'>> & {
+  logSink?: LogSink;
+  /** Every function's memory (MB) by name, as serverless.yml configures it (the local stack). */
+  lambdaMemory?: Record<string, number>;
+};
 
 /**
  * The job's final event (COMPLETE, ERROR, CANCELED), once put, stops whatever of that job still
@@ -148,7 +161,8 @@ function webhookSecretSource(config: Config, ssm: () => SSMClient): () => Promis
  */
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
   const tracer = clientTracer(config.SERVICE_NAME);
-  const s3 = parts.s3 ?? tracer.captureAWSv3Client(createS3Client(config));
+  // Every request counted into the invocation that sends it (src/cost/meter.ts).
+  const s3 = meterS3Requests(parts.s3 ?? tracer.captureAWSv3Client(createS3Client(config)));
   // Resolved on first use: only the functions that carry the ffmpeg layer have ffmpeg at all.
   const binaries = parts.binaries ? () => parts.binaries! : once(() => resolveBinaries(config));
   const processes = new JobProcesses();
@@ -173,6 +187,8 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     metrics: createMetricsFactory({ namespace: config.METRICS_NAMESPACE, serviceName: config.SERVICE_NAME, sink: parts.logSink }),
     warm: new Set(),
     processes,
+    lambdaMemoryMb: (name) => config.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? parts.lambdaMemory?.[name],
+    prices: parts.prices ?? PRICES_US_EAST_1,
   };
 }
 

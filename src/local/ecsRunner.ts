@@ -6,6 +6,13 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 import type { Binaries } from '../media/binaries.js';
 import type { TaskDescription, TaskRequest, TaskRunner } from '../ecs/port.js';
+import { deployedSizesFromServerless } from '../cost/memory.js';
+
+/** The worker's size as serverless.yml sets it, for its cost (the local runner has no task metadata endpoint). */
+const localWorkerSize = () => {
+  const w = deployedSizesFromServerless().worker;
+  return `${w.vcpu},${w.memoryMb}`;
+};
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The worker's entry point, run as `node --import tsx <entry>` (the image runs its bundle). */
@@ -116,7 +123,7 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
       cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FFMPEG_PATH: bins.ffmpeg, FFPROBE_PATH: bins.ffprobe, ...this.opts.env, JOB_URI: req.jobUri },
+      env: { ...process.env, FFMPEG_PATH: bins.ffmpeg, FFPROBE_PATH: bins.ffprobe, ...this.opts.env, JOB_URI: req.jobUri, MT_LOCAL_WORKER_SIZE: localWorkerSize() },
     });
     const task: LocalTask = { arn, attempt: req.attempt, jobId: req.jobId, child, lastStatus: 'RUNNING', stderrTail: '', exited: Promise.resolve() };
     task.exited = new Promise<void>((resolve) => {

@@ -27,7 +27,7 @@ export interface FunctionLimits {
 }
 
 /** CloudFormation's short-form tags (!Ref, !GetAtt, ...) read as their plain values: only numbers are used here. */
-const CFN_TAGS = ['GetAtt', 'Ref', 'Sub', 'If', 'Equals', 'Not', 'Join', 'Select', 'Split', 'Condition', 'FindInMap', 'And', 'Or', 'ImportValue', 'GetAZs', 'Base64', 'Cidr'].flatMap((t) =>
+export const CFN_TAGS = ['GetAtt', 'Ref', 'Sub', 'If', 'Equals', 'Not', 'Join', 'Select', 'Split', 'Condition', 'FindInMap', 'And', 'Or', 'ImportValue', 'GetAZs', 'Base64', 'Cidr'].flatMap((t) =>
   [{ tag: `!${t}`, resolve: (v: unknown) => v }, ...(['seq', 'map'] as const).map((collection) => ({ tag: `!${t}`, collection, resolve: (v: unknown) => v }))],
 );
 

@@ -30,6 +30,7 @@ import { guardStoreWrites, refuseDotSegments, refuseUnstorableKeys, type KoaMidd
 import { resolveLimits, type LimitOverrides, type Limits } from '../aws/limits.js';
 import { enforceS3RequestLimits, enforceS3StoreLimits, type LimitedStore } from './s3Limits.js';
 import { functionLimitsFromServerless, invokeWithinLimits } from './lambdaLimits.js';
+import { deployedSizesFromServerless } from '../cost/memory.js';
 
 /** Credentials s3rver accepts out of the box. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -230,7 +231,7 @@ export class LocalStack extends EventEmitter {
     let rt: Runtime | undefined;
     const handlers = localTaskHandlers(definition, () => rt!, undefined, opts.taskHandlers, opts.functionTimeoutsMs, { functions: functionLimits, lambdaResponseBytes: limits.lambdaResponseBytes });
     const sfn = new LocalStepFunctions(definition, handlers, undefined, { EcsWait: opts.ecs?.pollMs ?? 500 }, limits);
-    rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), events: bus, starter: sfn, stopper: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink });
+    rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), events: bus, starter: sfn, stopper: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink, lambdaMemory: deployedSizesFromServerless().lambdaMemoryMb });
     // Before any new job: end the jobs a killed process left running, reclaim its scratch space.
     const recovery = await recoverInterruptedJobs(rt, log.logger({ step: 'recovery' }));
     // ffmpeg children must not outlive this process, even after kill -9 (src/local/watchdog.mjs).

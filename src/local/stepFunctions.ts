@@ -7,6 +7,7 @@ import type { ExecutionStarter, ExecutionStopper } from '../ports.js';
 import { limitError, type Limits } from '../aws/limits.js';
 import { HistoryCounter, distributedMapStates, distributedMaps } from './sfnHistory.js';
 import type { Handler } from './taskHandlers.js';
+import { TransitionCounter } from '../cost/localTransitions.js';
 
 // The definition and the Task handlers have their own modules; re-exported for existing importers.
 export { ASL_PATH, loadDefinition, placeholdersIn, readDefinitionText, taskStates } from '../pipeline/aslDefinition.js';
@@ -32,6 +33,8 @@ interface Tracked {
   /** A terminal error of the service itself (a limit): the execution fails with it, no Catch runs. */
   failure?: Error;
   history: HistoryCounter;
+  /** Billed state transitions (src/cost/localTransitions.ts). */
+  transitions: TransitionCounter;
   /** The largest state input/output or Task result seen so far (bytes, and where). */
   largest: { bytes: number; at: string };
   /** Ends when the runner's event log has been read to its end. */
@@ -106,7 +109,7 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
       context: { Execution: { Id: arn, Name: name, StartTime: startTime, Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' } } as never,
     });
     const progress: ExecutionProgress = { jobId: input.jobId, executionArn: arn, step: 'Probe', segmentsDone: 0, segmentsTotal: 0, status: 'RUNNING' };
-    const tracked: Tracked = { arn, input, result: run.result, progress, abort: run.abort, aborted: false, history: new HistoryCounter(this.childStates, this.distributedMaps), largest: { bytes: 0, at: '' } };
+    const tracked: Tracked = { arn, input, result: run.result, progress, abort: run.abort, aborted: false, history: new HistoryCounter(this.childStates, this.distributedMaps), transitions: new TransitionCounter(this.distributedMaps), largest: { bytes: 0, at: '' } };
     this.executions.set(name, tracked);
     tracked.followed = this.follow(run.eventLogs, tracked).catch(() => undefined);
     run.result.then(
@@ -188,6 +191,7 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
       const type = ev.type as string;
       const state = (ev.state as { name?: string } | undefined)?.name;
       this.checkEvent(t, ev);
+      t.transitions.add(ev as never);
       if (type === 'StateEntered' && state && state !== 'Encode' && state !== 'Done' && state !== 'TranscodeSegments') t.progress.step = state;
       if (type === 'StateExited' && state === 'Plan') {
         const out = (ev.state as { output?: { plan?: { segmentCount?: number } } }).output;
@@ -214,9 +218,9 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
   }
 
   /** How close an execution came to Step Functions' limits: its history events and its largest payload. */
-  usage(name: string): { historyEvents: number; largestPayload: { bytes: number; at: string } } | undefined {
+  usage(name: string): { historyEvents: number; transitions: number; largestPayload: { bytes: number; at: string } } | undefined {
     const t = this.executions.get(name);
-    return t && { historyEvents: t.history.count, largestPayload: { ...t.largest } };
+    return t && { historyEvents: t.history.count, transitions: t.transitions.count, largestPayload: { ...t.largest } };
   }
 
   /** Executions still running (a test asserts none is left behind). */

@@ -5,6 +5,10 @@ import type { EventStatus, JobInput } from './job.js';
 import type { EncoderInfo } from '../media/encoders.js';
 import type { VerificationReport } from './verify.js';
 import { FORMATS } from '../formats/registry.js';
+import { JobCostSchema, type JobCost } from '../cost/schema.js';
+
+/** COMPLETE: `detail.cost`, the schema every COMPLETE event's cost satisfies (docs/COST.md). */
+export { JobCostSchema };
 
 /** The detail-type of every job event (consumers' EventBridge rules match it). */
 export const DETAIL_TYPE = 'Transcode Job State Change';
@@ -47,6 +51,8 @@ export interface JobEventDetail {
   tracks?: TracksReport;
   /** COMPLETE: what the job verified of each rendition before publishing it (src/pipeline/verify.ts). */
   verification?: VerificationReport;
+  /** COMPLETE: what the job cost, per step and in total, with a USD estimate (docs/COST.md). */
+  cost?: JobCost;
 }
 
 /** Builds a job event for PutEvents. */
@@ -66,6 +72,7 @@ export function buildJobEvent(p: {
   verification?: VerificationReport;
   statusUpdate?: Pick<Required<JobEventDetail>, 'jobPercentComplete' | 'currentPhase'>;
   engine?: EngineReport;
+  cost?: JobCost;
 }): EventEntry {
   const now = p.now ?? new Date();
   const detail: JobEventDetail = {
@@ -112,6 +119,7 @@ export function buildJobEvent(p: {
   if (p.encoder && p.status !== 'PROGRESSING') detail.encoder = p.encoder;
   if (p.tracks && p.status === 'COMPLETE') detail.tracks = p.tracks;
   if (p.verification && p.status === 'COMPLETE') detail.verification = p.verification;
+  if (p.cost && p.status === 'COMPLETE') detail.cost = JobCostSchema.parse(p.cost);
   return {
     Source: p.source,
     DetailType: DETAIL_TYPE,

@@ -11,6 +11,7 @@ import type { SegmentVerify } from './verify.js';
 import type { OutputFormat } from './job.js';
 import { getJson } from '../aws/s3.js';
 import { keys } from './job.js';
+import type { InvocationMeter } from '../cost/schema.js';
 
 /** The full probe, kept in S3 (far too large for the state). */
 export interface ProbeDocument {
@@ -72,6 +73,8 @@ export interface SegmentResult {
   totalMs: number;
   /** What the worker verified of its pieces (frame times, keyframe, quality): verify.ts. */
   verify?: SegmentVerify;
+  /** What the segment's Lambda invocation used up to this result's write (src/cost); absent from the ECS worker. */
+  meter?: InvocationMeter;
 }
 
 /** One rendition as the package step made it (the COMPLETE event's figures). */

@@ -21,6 +21,9 @@ import { EXIT, exitCodeForError } from '../ecs/exitCodes.js';
 import { JobDocumentSchema, type JobDocument, type ResultDocument } from '../ecs/state.js';
 import { runJobOnOneMachine } from './run.js';
 import { descendants, signalDescendants } from './children.js';
+import { Meter, withMeter } from '../cost/meter.js';
+import { workerMeter, workerSize } from '../cost/worker.js';
+import { writeMeter } from '../cost/store.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,6 +46,8 @@ function runWorker(env: NodeJS.ProcessEnv): void {
   let doc: JobDocument | undefined;
   let finishing: Promise<never> | undefined;
   let timings: Record<string, number> = {};
+  /** What the task is billed for (src/cost): its size, its run time, its S3 requests. */
+  let meter: Meter | undefined;
 
   /**
    * Ends the process once: kills any ffmpeg still running, writes the result document (best
@@ -70,6 +75,8 @@ function runWorker(env: NodeJS.ProcessEnv): void {
           finishedAt: new Date().toISOString(),
         };
         await Promise.race([putJson(rt.s3, parseS3Uri(doc.resultUri), result).catch(() => undefined), sleep(5000)]);
+        // The process's whole life (the task runs a little longer: image pull, start; docs/COST.md).
+        if (meter) await Promise.race([writeMeter(rt, doc.jobId, `attempt-${doc.attempt}`, workerMeter(meter, process.uptime(), rt.prices)).catch(() => undefined), sleep(5000)]);
       }
       if (code === EXIT.OK) log.info('worker done', { exitCode: code, ms: Date.now() - started, timings });
       else log.error('worker failed', { exitCode: code, error, ms: Date.now() - started });
@@ -126,8 +133,14 @@ function runWorker(env: NodeJS.ProcessEnv): void {
     deadline.unref();
     const jobLog = log.child({ jobId: doc.jobId, attempt: doc.attempt });
     jobLog.info('worker started', { jobUri, pid: process.pid });
+    const size = await workerSize(config).catch((err: unknown) => {
+      jobLog.warn('task size unknown: the job cost leaves the worker out', { error: err });
+      return undefined;
+    });
+    if (size) meter = new Meter('ecsWorker', 'ecs', size.memoryMb, size.vcpu);
+    const run = () => runJobOnOneMachine(rt!, doc!.jobId, jobLog, { concurrency: config.WORKER_CONCURRENCY });
     try {
-      timings = await runJobOnOneMachine(rt, doc.jobId, jobLog, { concurrency: config.WORKER_CONCURRENCY });
+      timings = await (meter ? withMeter(meter, run) : run());
     } catch (err) {
       return finish(exitCodeForError(err), describe(err));
     }

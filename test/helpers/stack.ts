@@ -6,6 +6,7 @@ import { listKeys } from '../../src/aws/s3.js';
 import type { DeliveredEvent } from '../../src/local/eventBus.js';
 import type { JobEventDetail } from '../../src/pipeline/events.js';
 import { checkVerification } from './contract.js';
+import { checkCost } from './cost.js';
 
 /** Uploads a file to the local ingest bucket and waits for its job's final event. */
 export async function runJob(
@@ -21,6 +22,9 @@ export async function runJob(
   const final = await stack.waitForFinalEvent(ing.jobId);
   if (!final) throw new Error(`job ${ing.jobId} ended without a final event`);
   checkVerification(final.detail as unknown as JobEventDetail);
+  const detail = final.detail as unknown as JobEventDetail;
+  // Every completed e2e job states what it cost (docs/COST.md).
+  if (detail.status === 'COMPLETE') checkCost(detail, stack.jobEvents(ing.jobId).map((e) => (e.detail as unknown as JobEventDetail).progress?.segmentsTotal).find((n) => n !== undefined));
   return { jobId: ing.jobId, final, detail: final.detail as unknown as JobEventDetail, events: stack.jobEvents(ing.jobId) };
 }
 

@@ -3,6 +3,7 @@ import { describeFailure, ERROR_CODES, InputError } from '../../src/errors.js';
 import { readFileSync } from 'node:fs';
 import { buildJobEvent, DETAIL_TYPE } from '../../src/pipeline/events.js';
 import type { VerificationReport } from '../../src/pipeline/verify.js';
+import { sampleCost } from '../helpers/cost.js';
 
 describe('errors and events', () => {
   it('reads the code from a local Cause and from a cloud Lambda Cause', () => {
@@ -58,7 +59,7 @@ describe('job event JSON Schema', () => {
   it('accepts what the emitter builds for every status', async () => {
     const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
     const encoder = { ffmpegVersion: '5.1.9-0+deb12u1' };
-    const complete = buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', encoder, verification, outputs: [{ type: 'video', name: 'a.mp4', uri: 's3://o/j-1/a.mp4', sizeBytes: 1, durationMs: 1, width: 2, height: 2, frames: 1 }] });
+    const complete = buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', encoder, verification, cost: sampleCost(), outputs: [{ type: 'video', name: 'a.mp4', uri: 's3://o/j-1/a.mp4', sizeBytes: 1, durationMs: 1, width: 2, height: 2, frames: 1 }] });
     const error = buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', encoder, error: { Error: 'InputError', Cause: 'INPUT_EMPTY: empty' } });
     const progressing = buildJobEvent({ status: 'PROGRESSING', job, source: 's', busName: 'b', progress: { step: 'TRANSCODING', segmentsTotal: 3 } });
     for (const e of [complete, error, progressing]) assert.deepEqual(eventSchemaErrors(deliver(e)), []);
@@ -67,16 +68,16 @@ describe('job event JSON Schema', () => {
 
   it('rejects a COMPLETE that does not name the ffmpeg version that produced it', async () => {
     const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
-    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], verification }));
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], verification, cost: sampleCost() }));
     assert.deepEqual(eventSchemaErrors(complete), ["/detail must have required property 'encoder'", '/detail must match "then" schema']);
   });
 
   it('rejects a COMPLETE without its verification, or with a rendition missing a figure', async () => {
     const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
     const encoder = { ffmpegVersion: '5.1' };
-    const without = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder }));
+    const without = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder, cost: sampleCost() }));
     assert.deepEqual(eventSchemaErrors(without), ["/detail must have required property 'verification'", '/detail must match "then" schema']);
-    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder, verification }));
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder, verification, cost: sampleCost() }));
     assert.deepEqual(eventSchemaErrors(complete), []);
     const noFrames = structuredClone(complete);
     delete (noFrames.detail as { verification: { renditions: Record<string, unknown>[] } }).verification.renditions[0].framesOut;
@@ -87,12 +88,20 @@ describe('job event JSON Schema', () => {
     assert.equal(JSON.parse(error.Detail).errorCode, 'VERIFICATION_FAILED');
   });
 
+  it('rejects a COMPLETE without its cost', async () => {
+    const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, verification, cost: sampleCost() }));
+    assert.deepEqual(eventSchemaErrors(complete), []);
+    delete (complete.detail as Record<string, unknown>).cost;
+    assert.notDeepEqual(eventSchemaErrors(complete), []);
+  });
+
   it('rejects an ERROR without a code and a COMPLETE carrying an error', async () => {
     const { eventSchemaErrors } = await import('../helpers/eventSchema.js');
     const error = deliver(buildJobEvent({ status: 'ERROR', job, source: 's', busName: 'b', error: { Error: 'X', Cause: 'INPUT_EMPTY: empty' } }));
     delete (error.detail as Record<string, unknown>).errorCode;
     assert.notDeepEqual(eventSchemaErrors(error), []);
-    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, verification }));
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, verification, cost: sampleCost() }));
     (complete.detail as Record<string, unknown>).errorCode = 'INTERNAL';
     assert.notDeepEqual(eventSchemaErrors(complete), []);
   });
@@ -107,7 +116,7 @@ describe('job event JSON Schema', () => {
       subtitles: [{ id: 'text1', sourceIndex: 3, codec: 'subrip', format: 'webvtt' as const, language: 'eng', cues: 12, default: false, forced: false }],
       skipped: [{ sourceIndex: 4, type: 'subtitle' as const, codec: 'hdmv_pgs_subtitle', language: 'deu', reason: 'image subtitles (bitmaps) cannot become WebVTT text' }],
     };
-    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, tracks, verification }));
+    const complete = deliver(buildJobEvent({ status: 'COMPLETE', job, source: 's', busName: 'b', outputs: [], encoder: { ffmpegVersion: '5.1' }, tracks, verification, cost: sampleCost() }));
     assert.deepEqual((complete.detail as { tracks: unknown }).tracks, tracks);
     assert.deepEqual(eventSchemaErrors(complete), []);
     const noReason = structuredClone(complete);

@@ -9,6 +9,7 @@ import type { PublishedOutput, TracksReport } from '../outputs.js';
 import { readManifest } from '../manifest.js';
 import type { EngineReport } from '../events.js';
 import type { VerificationReport } from '../verify.js';
+import { costAtComplete, type RunState } from '../../cost/complete.js';
 
 /**
  * Input of the event emitter: the job, the status to announce, and what that status reports
@@ -90,6 +91,7 @@ export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logge
     ...(input.status === 'COMPLETE' && input.tracks ? { tracks: input.tracks } : {}),
     ...(verification ? { verification } : {}),
     ...(input.status === 'COMPLETE' && engineReport(input.run) ? { engine: engineReport(input.run) } : {}),
+    ...(input.status === 'COMPLETE' ? { cost: await costAtComplete(rt, { jobId: job.jobId, segments: input.segmentsTotal ?? 0, run: input.run as RunState | undefined }) } : {}),
     ...(input.status === 'PROGRESSING' ? { progress: { step: 'TRANSCODING', segmentsTotal: input.segmentsTotal ?? 0 } } : {}),
   });
   await rt.events.put(entry);

@@ -22,6 +22,7 @@ import { assertJobAlive } from '../jobAlive.js';
 import { placeOf } from '../placement.js';
 import { segmentVerify } from '../verify.js';
 import type { Piece } from '../../media/package.js';
+import { currentMeter } from '../../cost/meter.js';
 
 export type { SegmentResult } from '../manifest.js';
 
@@ -59,6 +60,8 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
     if (own) {
       sourceRead = await writeSegmentInput(rt, { ...own, url });
       from = { own: own.file };
+      // Its GETs go by presigned URL, past the SDK's metering middleware.
+      currentMeter()?.addPresignedGets(sourceRead.requests, sourceRead.bytes);
     } else if (ranged) {
       from = { url };
     } else {
@@ -113,6 +116,12 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
       totalMs: Date.now() - started,
       verify,
     };
+    // A Lambda invocation's meter travels with its result (the PUT below counted in it).
+    const meter = currentMeter();
+    if (meter?.kind === 'lambda') {
+      result.meter = meter.snapshot({ tier1: 1 });
+      meter.carried = true;
+    }
     await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.segmentResult(task.jobId, task.index) }, result);
     log.info('segment done', { index: task.index, frames: seg.count, read: own ? 'own' : (m.plan.read?.mode ?? 'split'), sourceRead, audioChunks: chunks.length, audioTracks: m.audioOutputs.length, encodeMs: run.durationMs, totalMs: result.totalMs, threads, host: os.hostname() });
     return result;
