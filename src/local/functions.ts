@@ -23,6 +23,10 @@ import { definition as apiGetJob } from '../../functions/api/getJob.js';
 import { definition as apiListJobs } from '../../functions/api/listJobs.js';
 import { definition as apiCancelJob } from '../../functions/api/cancelJob.js';
 import { definition as apiCreateUpload } from '../../functions/api/createUpload.js';
+import { definition as apiCreateTemplate } from '../../functions/api/createTemplate.js';
+import { definition as apiListTemplates } from '../../functions/api/listTemplates.js';
+import { definition as apiGetTemplate } from '../../functions/api/getTemplate.js';
+import { definition as apiDeleteTemplate } from '../../functions/api/deleteTemplate.js';
 import type { OperationId } from '../api/operations.js';
 import type { HttpApiResult } from '../api/http.js';
 
@@ -36,6 +40,10 @@ export const API_FUNCTIONS: Record<OperationId, FunctionDefinition<HttpApiResult
   listJobs: apiListJobs,
   cancelJob: apiCancelJob,
   createUpload: apiCreateUpload,
+  createTemplate: apiCreateTemplate,
+  listTemplates: apiListTemplates,
+  getTemplate: apiGetTemplate,
+  deleteTemplate: apiDeleteTemplate,
 };
 
 /** The event-driven functions: the ingest rule's target and the webhook notifier. */

@@ -1,0 +1,8 @@
+import { httpFunction } from '../../src/api/handler.js';
+import { lambdaHandler } from '../../src/pipeline/handler.js';
+import { getTemplate } from '../../src/api/templates.js';
+
+/** `GET /templates/{name}`: a template document, as `POST /templates` takes it back. */
+export const definition = httpFunction('getTemplate', getTemplate);
+
+export const handler = lambdaHandler(definition);
