@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PRESETS, rungVideo, selectRenditions } from '../../src/media/presets.js';
 import { parseTemplate, TEMPLATE_LIMITS, TemplateInvalidError, type TemplateInput } from '../../src/templates/schema.js';
+import { templateJsonSchema } from '../../src/templates/jsonSchema.js';
 import { BUILT_IN_TEMPLATES, presetToTemplate, templateToPreset } from '../../src/templates/convert.js';
 
 const example = (name: string) => JSON.parse(readFileSync(new URL(`../../examples/templates/${name}`, import.meta.url), 'utf8')) as TemplateInput;
@@ -142,6 +143,18 @@ describe('templates: schema and conversion', () => {
     const bytes = Buffer.byteLength(JSON.stringify(t));
     assert.ok(bytes < TEMPLATE_LIMITS.bytes, `${bytes} bytes`);
     assert.ok(bytes > 3000, `${bytes} bytes: the largest template is not that small`);
+  });
+
+  it('docs: every template example in docs/TEMPLATES.md validates; the JSON Schemas are the zod schema\'s', () => {
+    const md = readFileSync(new URL('../../docs/TEMPLATES.md', import.meta.url), 'utf8');
+    const docs = [...md.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]) as Record<string, unknown>).filter((d) => 'renditions' in d);
+    assert.ok(docs.length >= 4, `${docs.length} examples`);
+    for (const d of docs) parseTemplate(d);
+    assert.deepEqual(example('mediaconvert-5-rung.json'), docs.find((d) => d.name === 'mediaconvert-style-5-rung'));
+    const { $schema: _s, $id: _i, title: _t, ...file } = JSON.parse(readFileSync(new URL('../../docs/schemas/template.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(file, templateJsonSchema(), 'docs/schemas/template.schema.json is stale: npx tsx scripts/template-schema.ts');
+    const api = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as { components: { schemas: Record<string, unknown> } };
+    assert.deepEqual(api.components.schemas.Template, templateJsonSchema(), 'docs/openapi.json Template is stale: npx tsx scripts/template-schema.ts');
   });
 
   it('reports every wrong field of one template at once, one line each', () => {
