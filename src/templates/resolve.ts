@@ -7,7 +7,7 @@
 import { InputError } from '../errors.js';
 import { isBuiltInTemplate, BUILT_IN_TEMPLATES } from './convert.js';
 import { parseTemplate, TemplateName, type Template } from './schema.js';
-import type { TemplateStore } from './store.js';
+import { StoredTemplateInvalidError, type TemplateStore } from './store.js';
 
 /** A job's template: a built-in by name (`preset`, no document: the shipped preset runs), or a document. */
 export interface ResolvedTemplate {
@@ -34,7 +34,12 @@ export async function resolveTemplate(store: Pick<TemplateStore, 'get'>, ask: { 
   const code = viaPreset ? 'UNKNOWN_PRESET' : 'UNKNOWN_TEMPLATE';
   const known = `built-in: ${Object.keys(BUILT_IN_TEMPLATES).join(', ')}; stored ones: GET /templates`;
   if (!TemplateName.safeParse(name).success) throw new InputError(code, `"${name.slice(0, 64)}" is not a template name (${known})`);
-  const found = await store.get(name);
+  // A stored item that no longer passes the schema (written by an older version) is the job's
+  // TEMPLATE_INVALID, never retried: the same item fails the same way every time.
+  const found = await store.get(name).catch((err: unknown) => {
+    if (err instanceof StoredTemplateInvalidError) throw new InputError('TEMPLATE_INVALID', `${err.message}: ${(err.cause as Error).message.replace(/^TEMPLATE_INVALID: /, '')}`, { cause: err });
+    throw err;
+  });
   if (!found) throw new InputError(code, `unknown ${viaPreset ? 'preset' : 'template'} "${name}" (${known})`);
   return { preset: name, template: found.template };
 }

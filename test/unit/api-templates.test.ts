@@ -5,6 +5,7 @@
 import '../../src/util/quietWarnings.js';
 import assert from 'node:assert/strict';
 import { S3Client } from '@aws-sdk/client-s3';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { parseConfig } from '../../src/config.js';
 import { definition as createTemplate } from '../../functions/api/createTemplate.js';
@@ -137,5 +138,8 @@ describe('API: templates (records in dynalite)', () => {
     await assert.rejects(resolveTemplate(rt.templates, { preset: 'nope' }, 'h264-ladder'), (e: Error & { code?: string }) => e.code === 'UNKNOWN_PRESET');
     await assert.rejects(resolveTemplate(rt.templates, { template: { ...mine, upscale: 'never' } }, 'h264-ladder'), (e: Error & { code?: string }) => e.code === 'TEMPLATE_INVALID' && /upscale: must be refuse or skip/.test(e.message));
     assert.throws(() => buildJobInput(config, { ...base, request: { template: 'four-rungs' } }), /template: not resolved/);
+    // A stored item that no longer validates: TEMPLATE_INVALID (permanent), not a retried failure.
+    await db.client.send(new PutCommand({ TableName: 'jobs', Item: { jobId: 'template#old', listPk: 'TEMPLATE', listKey: 'old', document: { name: 'old', renditions: [] } } }));
+    await assert.rejects(resolveTemplate(rt.templates, { template: 'old' }, 'h264-ladder'), (e: Error & { code?: string }) => e.name === 'InputError' && e.code === 'TEMPLATE_INVALID' && /stored template "old"/.test(e.message));
   });
 });
