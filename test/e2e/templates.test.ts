@@ -10,7 +10,7 @@
 import '../../src/util/quietWarnings.js';
 import assert from 'node:assert/strict';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -94,6 +94,7 @@ describe('templates on the local stack', function () {
     const vtt = Buffer.from(await getBytes(s3, { bucket: 'output', key: `${jobId}/thumbnails.vtt` })).toString('utf8');
     assert.equal([...vtt.matchAll(/-->/g)].length, 4, 'a sprite tile every 5 s of 18 s');
     const out = path.join(dir, jobId);
+    await mkdir(out, { recursive: true });
     for (const o of videos) await downloadFile(s3, { bucket: 'output', key: key(o.uri) }, path.join(out, `${o.rendition}.mp4`));
     await checkContract(src(), out, videos.map((o: Json) => ({ name: `${o.rendition}.mp4`, width: o.width, height: o.height })), true);
   }
