@@ -6,7 +6,7 @@
  */
 import '../src/util/quietWarnings.js';
 import '../src/local/polyfill.js';
-import { inputProblem, outDirProblem, parseCommandLine } from './cliArgs.js';
+import { inputProblem, outDirProblem, parseCommandLine, readTemplateFile } from './cliArgs.js';
 import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,10 +25,11 @@ import { costLines, progressLine, type ProgressLineState } from './cliProgress.j
 import type { ExecutionProgress } from '../src/local/stepFunctions.js';
 import type { JobEventDetail } from '../src/pipeline/events.js';
 
-const USAGE = `usage: npm start -- [input] [--out DIR] [--preset NAME] [--segment-seconds N] [--engine auto|lambda|ecs] [--json] [--verbose]
+const USAGE = `usage: npm start -- [input] [--out DIR] [--preset NAME | --template FILE] [--segment-seconds N] [--engine auto|lambda|ecs] [--json] [--verbose]
   input               a video file; without one, a 60 s 1280x720 sample is generated
   --out DIR           where outputs are written (default ./output/<jobId>/)
   --preset NAME       ${Object.keys(PRESETS).join(' | ')} (default h264-ladder)
+  --template FILE     a template document (docs/TEMPLATES.md): validated, stored in the local stack under its name, used by the job
   --segment-seconds N target segment length (default 4)
   --engine E          auto (default: the encoder decider chooses) | lambda | ecs (one worker task)
   --json              stdout carries only the job's final event as JSON
@@ -41,6 +42,7 @@ async function main(): Promise<number> {
     options: {
       out: { type: 'string' },
       preset: { type: 'string' },
+      template: { type: 'string' },
       'segment-seconds': { type: 'string' },
       engine: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -55,6 +57,15 @@ async function main(): Promise<number> {
   const dataDir = path.resolve(values.data!);
   if (values.preset && !PRESETS[values.preset]) {
     say(`unknown preset "${values.preset}"; known: ${Object.keys(PRESETS).join(', ')}`);
+    return 2;
+  }
+  if (values.preset && values.template) {
+    say('give --preset or --template, not both');
+    return 2;
+  }
+  const fromFile = values.template !== undefined ? readTemplateFile(values.template) : undefined;
+  if (fromFile && 'problem' in fromFile) {
+    say(fromFile.problem);
     return 2;
   }
   if (values.engine !== undefined && !(ENGINE_REQUESTS as readonly string[]).includes(values.engine)) {
@@ -102,6 +113,7 @@ async function main(): Promise<number> {
   try {
     const base = path.basename(input).replace(/[^A-Za-z0-9._-]/g, '_');
     const key = `uploads/${Date.now()}-${base}${isVideoKey(base) ? '' : '.mp4'}`;
+    if (fromFile) await stack.rt.templates.put(fromFile.template);
     const ingested = stack.waitForIngest(key);
     await stack.s3.send(
       new PutObjectCommand({
@@ -109,7 +121,7 @@ async function main(): Promise<number> {
         Key: key,
         Body: createReadStream(input),
         ContentLength: statSync(input).size,
-        Metadata: { ...(values.preset ? { preset: values.preset } : {}), ...(segSec ? { 'segment-seconds': String(segSec) } : {}), ...(values.engine ? { engine: values.engine } : {}) },
+        Metadata: { ...(values.preset ? { preset: values.preset } : {}), ...(fromFile ? { template: fromFile.template.name } : {}), ...(segSec ? { 'segment-seconds': String(segSec) } : {}), ...(values.engine ? { engine: values.engine } : {}) },
       }),
     );
     const ing = await ingested;

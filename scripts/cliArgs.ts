@@ -1,4 +1,6 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { parseTemplate, TemplateInvalidError, type Template } from '../src/templates/schema.js';
+import { isBuiltInTemplate } from '../src/templates/convert.js';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -59,5 +61,33 @@ export function outDirProblem(out: string): string | undefined {
     const up = at(dir);
     if (up) return up.isDirectory() ? undefined : `--out ${out} cannot be created: ${dir} is not a directory`;
     if (dir === path.dirname(dir)) return undefined;
+  }
+}
+
+/**
+ * The template of `--template FILE`: read, parsed and validated before anything runs; otherwise
+ * the problem in lines (one per wrong field). A built-in's name is refused: the file would
+ * shadow the shipped preset (the CLI stores the template under its name in the local stack).
+ */
+export function readTemplateFile(file: string): { template: Template } | { problem: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { problem: `--template ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return { problem: `--template ${file}: not JSON (${(err as Error).message})` };
+  }
+  try {
+    const template = parseTemplate(doc);
+    if (isBuiltInTemplate(template.name)) return { problem: `--template ${file}: "${template.name}" is a built-in template's name; give the template a name of its own` };
+    return { template };
+  } catch (err) {
+    if (!(err instanceof TemplateInvalidError)) throw err;
+    return { problem: [`--template ${file}: the template is invalid:`, ...err.problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n') };
   }
 }

@@ -7,6 +7,7 @@
  * - docs/openapi.json (src/api/openapi.ts): the routes of src/api/routes.ts, the component
  *   schemas from zod (src/api/documentSchemas.ts) through `z.toJSONSchema`.
  * - docs/schemas/job-event.schema.json from zod (src/pipeline/eventSchema.ts), the same way.
+ * - docs/schemas/template.schema.json from the template's zod schema (src/templates/jsonSchema.ts).
  *
  * With `--check` nothing is written; it lists the stale files and exits 1 (CI, tests).
  */
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { renderServerlessYml } from '../src/deploy/serverlessWiring.js';
 import { buildOpenApiDocument } from '../src/api/openapi.js';
 import { jobEventJsonSchema } from '../src/pipeline/eventSchema.js';
+import { templateJsonSchema } from '../src/templates/jsonSchema.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,6 +32,7 @@ export const GENERATED: readonly GeneratedFile[] = [
   { file: 'serverless.yml', render: (current) => renderServerlessYml(current) },
   { file: 'docs/openapi.json', render: () => JSON.stringify(buildOpenApiDocument(), null, 2) + '\n' },
   { file: 'docs/schemas/job-event.schema.json', render: () => JSON.stringify(jobEventJsonSchema(), null, 2) + '\n' },
+  { file: 'docs/schemas/template.schema.json', render: () => JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'template.schema.json', title: 'Template', ...templateJsonSchema() }, null, 2) + '\n' },
 ];
 
 /** The generated files whose checked-in content differs from what the code renders now. */

@@ -30,6 +30,12 @@ export const ERROR_CODES = [
   'INVALID_REQUEST',
   'INVALID_CLIP',
   'UNKNOWN_PRESET',
+  /** A template (inline or stored) that does not pass its schema: every wrong field named. */
+  'TEMPLATE_INVALID',
+  /** A job names a template that is neither built in nor stored. */
+  'UNKNOWN_TEMPLATE',
+  /** The template refuses upscaling and a rung is above the source's size. */
+  'UPSCALE_REFUSED',
   'SEGMENT_MISMATCH',
   'ENCODER_FAILED',
   'ENCODER_UNAVAILABLE',

@@ -12,6 +12,7 @@ import { parseConfig, WEBHOOK_SECRET_RE, type Config } from './config.js';
 import { createS3Client } from './aws/s3.js';
 import { createDynamoClient } from './aws/dynamodb.js';
 import { JobStore } from './pipeline/jobStore.js';
+import { TemplateStore } from './templates/store.js';
 import { EventBridgePublisher, type EventPublisher } from './aws/events.js';
 import { SfnStarter, SfnStopper } from './aws/stepFunctions.js';
 import { EcsTaskRunner } from './aws/ecs.js';
@@ -48,6 +49,8 @@ export interface Runtime {
   events: EventPublisher;
   /** The job records (DynamoDB). */
   jobs: JobStore;
+  /** The stored templates (DynamoDB, the job records' table). */
+  templates: TemplateStore;
   /** Starts executions of the state machine (ingest, POST /jobs). */
   starter: ExecutionStarter;
   /** Stops executions (DELETE /jobs/{id}). */
@@ -171,6 +174,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     s3,
     events: stoppingOnFinalEvents(parts.events ?? new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }))), processes),
     jobs: parts.jobs ?? new JobStore(createDynamoClient(config, undefined, (c) => tracer.captureAWSv3Client(c)), config.JOBS_TABLE),
+    templates: parts.templates ?? new TemplateStore(createDynamoClient(config, undefined, (c) => tracer.captureAWSv3Client(c)), config.JOBS_TABLE),
     starter:
       parts.starter ??
       (config.STATE_MACHINE_ARN ? new SfnStarter(config.STATE_MACHINE_ARN, tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))) : unconfiguredStarter),

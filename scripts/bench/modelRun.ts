@@ -95,7 +95,7 @@ export async function runModel(opts: { results: string; preset: Preset; command:
     await writeFile(npLatest, JSON.stringify(np, null, 2) + '\n');
   }
   const inputs = inputsFrom(quota, np.inputs);
-  const heights = opts.preset.renditions.map((r) => r.height);
+  const heights = opts.preset.renditions.flatMap((r) => (r.height !== undefined ? [r.height] : []));
   const { ten, sixty } = modelAll(inputs, heights);
   const loadEnd = os.loadavg();
   const benchmark = quota.benchmark && loadStart[0] <= MAX_BENCH_LOAD && loadEnd[0] <= MAX_BENCH_LOAD;

@@ -50,7 +50,7 @@ export function jsonResult(statusCode: number, body: unknown, headers: Record<st
 
 /** The error body every failure answers with. */
 export function errorResult(err: ApiError, requestId?: string): HttpApiResult {
-  return jsonResult(err.status, { code: err.code, message: err.message }, { ...err.headers, ...(requestId ? { 'x-request-id': requestId } : {}) });
+  return jsonResult(err.status, { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) }, { ...err.headers, ...(requestId ? { 'x-request-id': requestId } : {}) });
 }
 
 /** A header, case-insensitively (API Gateway lowercases them; tests may not). */

@@ -20,7 +20,7 @@ export function componentSchemas(): Record<string, Record<string, unknown>> {
     if (!meta?.id) throw new Error('src/api/documentSchemas.ts: every export needs meta({ id })');
     registry.add(s, { ...meta, id: meta.id });
   }
-  const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', uri: componentRef });
+  const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', uri: componentRef, io: 'input', unrepresentable: 'any' });
   // Each comes out as a standalone document; inside components it is a plain schema.
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema as Record<string, unknown>]));
 }

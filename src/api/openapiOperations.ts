@@ -11,6 +11,10 @@ import { doc as listJobs } from './openapiDocs/listJobs.js';
 import { doc as getJob } from './openapiDocs/getJob.js';
 import { doc as cancelJob } from './openapiDocs/cancelJob.js';
 import { doc as createUpload } from './openapiDocs/createUpload.js';
+import { doc as createTemplate } from './openapiDocs/createTemplate.js';
+import { doc as listTemplates } from './openapiDocs/listTemplates.js';
+import { doc as getTemplate } from './openapiDocs/getTemplate.js';
+import { doc as deleteTemplate } from './openapiDocs/deleteTemplate.js';
 
 export { DOCUMENT_HEAD, SHARED_COMPONENTS } from './openapiDocs/head.js';
 
@@ -18,4 +22,4 @@ export { DOCUMENT_HEAD, SHARED_COMPONENTS } from './openapiDocs/head.js';
 export type OperationDoc = { summary: string; responses: Record<string, unknown> } & Record<string, unknown>;
 
 /** Each operation's documentation, by operation id. */
-export const OPERATION_DOCS: Record<OperationId, OperationDoc> = { createJob, listJobs, getJob, cancelJob, createUpload };
+export const OPERATION_DOCS: Record<OperationId, OperationDoc> = { createJob, listJobs, getJob, cancelJob, createUpload, createTemplate, listTemplates, getTemplate, deleteTemplate };

@@ -10,7 +10,6 @@ import { JobId, buildJobInput } from '../pipeline/job.js';
 import { submitJob } from '../pipeline/submit.js';
 import { cancelJob as cancel } from '../pipeline/cancel.js';
 import type { MetricsRecorder } from '../metrics.js';
-import { PRESETS } from '../media/presets.js';
 import type { S3Location } from '../aws/s3.js';
 import { ApiError, RETRY_AFTER_SECONDS } from './errors.js';
 import { jsonResult, readJsonBody, type HttpApiEvent, type HttpApiResult } from './http.js';
@@ -20,6 +19,8 @@ import { resolveCallbackTarget } from './callbackUrl.js';
 import { toJobSummary, toJobView } from './jobView.js';
 import { createUploadTicket } from './uploads.js';
 import { formatTimecode } from '../pipeline/timecode.js';
+import { createTemplate, deleteTemplate, getTemplate, listTemplates } from './templates.js';
+import { resolveTemplate } from '../templates/resolve.js';
 
 /** One request as an operation sees it. */
 export interface ApiRequest {
@@ -74,8 +75,9 @@ export function checkClipInSource(clip: { start: number; end?: number } | undefi
 /** `POST /jobs`: validates, checks the source, records the job and starts its execution. */
 export const createJob: Operation = async ({ event, rt, log, metrics }) => {
   const body = parseRequest(CreateJobRequestSchema, readJsonBody(event));
-  const preset = body.preset ?? rt.config.DEFAULT_PRESET;
-  if (!Object.hasOwn(PRESETS, preset)) throw new ApiError('UNKNOWN_PRESET', `unknown preset "${preset.slice(0, 64)}"; known: ${Object.keys(PRESETS).join(', ')}`);
+  // Before any S3 call: a template document is checked field by field, a name looked up.
+  const resolved = await resolveTemplate(rt.templates, body, rt.config.DEFAULT_PRESET);
+  const preset = resolved.preset;
   const clip = normalizeClip(body.clip);
   if (body.callbackUrl !== undefined) {
     // Resolved and checked now (and again before each delivery): a name that resolves to a
@@ -92,6 +94,7 @@ export const createJob: Operation = async ({ event, rt, log, metrics }) => {
   const job = buildJobInput(rt.config, {
     jobId,
     source,
+    resolved,
     request: {
       preset,
       ...(body.segmentSeconds !== undefined ? { segmentSeconds: body.segmentSeconds } : {}),
@@ -153,5 +156,5 @@ export const createUpload: Operation = async ({ event, rt, log }) => {
 };
 
 /** Every operation, by operationId (the OpenAPI document's and the routes' names). */
-export const OPERATIONS = { createJob, getJob, listJobs, cancelJob, createUpload } satisfies Record<string, Operation>;
+export const OPERATIONS = { createJob, getJob, listJobs, cancelJob, createUpload, createTemplate, listTemplates, getTemplate, deleteTemplate } satisfies Record<string, Operation>;
 export type OperationId = keyof typeof OPERATIONS;

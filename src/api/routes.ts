@@ -19,6 +19,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/jobs/{id}', operationId: 'getJob' },
   { method: 'DELETE', path: '/jobs/{id}', operationId: 'cancelJob' },
   { method: 'POST', path: '/uploads', operationId: 'createUpload' },
+  { method: 'POST', path: '/templates', operationId: 'createTemplate' },
+  { method: 'GET', path: '/templates', operationId: 'listTemplates' },
+  { method: 'GET', path: '/templates/{name}', operationId: 'getTemplate' },
+  { method: 'DELETE', path: '/templates/{name}', operationId: 'deleteTemplate' },
 ];
 
 /** The API Gateway route key of a route (`POST /jobs`). */

@@ -23,7 +23,10 @@ const MetadataKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'userMetadata ke
 export const CreateJobRequestSchema = z.strictObject({
   /** `s3://<ingest bucket>/<key>` */
   source: z.string().min(1).max(1100),
+  /** A template name (built in or stored), as `template` takes it. */
   preset: z.string().min(1).max(64).optional(),
+  /** A template's name, or a whole template document (src/templates/schema.ts validates it, naming every wrong field). */
+  template: JobRequestSchema.shape.template,
   /** The same fields, validated the same way, as upload metadata (src/pipeline/job.ts). */
   segmentSeconds: JobRequestSchema.shape.segmentSeconds,
   engine: JobRequestSchema.shape.engine,

@@ -25,6 +25,10 @@ import * as apiGetJob from '../../functions/api/getJob.js';
 import * as apiListJobs from '../../functions/api/listJobs.js';
 import * as apiCancelJob from '../../functions/api/cancelJob.js';
 import * as apiCreateUpload from '../../functions/api/createUpload.js';
+import * as apiCreateTemplate from '../../functions/api/createTemplate.js';
+import * as apiListTemplates from '../../functions/api/listTemplates.js';
+import * as apiGetTemplate from '../../functions/api/getTemplate.js';
+import * as apiDeleteTemplate from '../../functions/api/deleteTemplate.js';
 import type { OperationId } from '../api/operations.js';
 import type { HttpApiResult } from '../api/http.js';
 
@@ -44,6 +48,10 @@ const API_MODULES: Record<OperationId, FunctionModule<HttpApiResult>> = {
   listJobs: apiListJobs,
   cancelJob: apiCancelJob,
   createUpload: apiCreateUpload,
+  createTemplate: apiCreateTemplate,
+  listTemplates: apiListTemplates,
+  getTemplate: apiGetTemplate,
+  deleteTemplate: apiDeleteTemplate,
 };
 
 /** The event-driven modules: the ingest rule's target and the webhook notifier. */

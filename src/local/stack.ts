@@ -21,6 +21,7 @@ import { recoverInterruptedJobs, type RecoveryReport } from './recovery.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { JobStore } from '../pipeline/jobStore.js';
+import { TemplateStore } from '../templates/store.js';
 import { FINAL_STATUSES, type JobStatus } from '../pipeline/job.js';
 import { ListenError } from '../errors.js';
 import { listenReason } from './listen.js';
@@ -231,7 +232,7 @@ export class LocalStack extends EventEmitter {
     let rt: Runtime | undefined;
     const handlers = localTaskHandlers(definition, () => rt!, undefined, opts.taskHandlers, opts.functionTimeoutsMs, { functions: functionLimits, lambdaResponseBytes: limits.lambdaResponseBytes });
     const sfn = new LocalStepFunctions(definition, handlers, undefined, { EcsWait: opts.ecs?.pollMs ?? 500 }, limits);
-    rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), events: bus, starter: sfn, stopper: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink, lambdaMemory: deployedSizesFromServerless().lambdaMemoryMb });
+    rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), templates: new TemplateStore(db.client, tableName), events: bus, starter: sfn, stopper: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink, lambdaMemory: deployedSizesFromServerless().lambdaMemoryMb });
     // Before any new job: end the jobs a killed process left running, reclaim its scratch space.
     const recovery = await recoverInterruptedJobs(rt, log.logger({ step: 'recovery' }));
     // ffmpeg children must not outlive this process, even after kill -9 (src/local/watchdog.mjs).

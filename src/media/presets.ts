@@ -1,21 +1,21 @@
 import { InputError } from '../errors.js';
 
 /**
- * One output of a ladder. `height` is the short side, so portrait video keeps its rung names.
- * Rate control: exactly one of `crf` (constant quality, capped by the VBV of `maxBitrateKbps`)
- * or `targetBitrateKbps` (VBV mode: that average, peaks at `maxBitrateKbps`, buffer
- * `bufferKbps`); codecs.ts builds each encoder's options from it.
+ * One output of a ladder, sized by exactly one of `height` (the short side, so portrait video
+ * keeps its rung names) or `width` (the long side: a landscape picture's width).
  */
 export interface RenditionSpec {
   name: string;
-  height: number;
+  height?: number;
+  width?: number;
+  /** Exactly one of `crf` and `targetBitrateKbps`. */
   crf?: number;
-  /** Average bitrate of VBV mode (`-b:v`), instead of `crf`. */
+  /** VBV mode: `-b:v` target, `-maxrate maxBitrateKbps`, `-bufsize bufferKbps`. */
   targetBitrateKbps?: number;
-  /** VBV buffer size; default twice `maxBitrateKbps`. */
+  /** VBV buffer; default 2 x maxBitrateKbps. */
   bufferKbps?: number;
   maxBitrateKbps: number;
-  /** This rung's own codec and encoder settings; absent: the preset's `video` (rungVideo). */
+  /** The rung's own codec/encoder settings; absent = the preset's `video`. */
   video?: VideoSpec;
 }
 
@@ -81,6 +81,15 @@ export interface Preset {
    */
   audio: { encoder: 'aac'; bitrateKbps: number; channels: number; sampleRate: number; surround?: { bitrateKbps: number } };
   renditions: RenditionSpec[];
+  /** Target segment length of a job of this preset (absent: the deployment's SEGMENT_SECONDS). */
+  segmentSeconds?: number;
+  /** A sprite tile every this many seconds (absent: the deployment's THUMBNAIL_INTERVAL_SECONDS). */
+  thumbnailIntervalSeconds?: number;
+  /**
+   * A rung above the source's size: `skip` it (the default; a source smaller than every rung
+   * gets the smallest at its own size) or `refuse` the job (UPSCALE_REFUSED).
+   */
+  upscale?: 'refuse' | 'skip';
 }
 
 const H264: VideoSpec = { codec: 'h264', encoder: 'libx264', speed: 'veryfast', profile: 'high', pixFmt: 'yuv420p', bFrames: 3, hdr: 'tonemap', relativeCost: 1 };
@@ -157,31 +166,49 @@ export function getPreset(name: string): Preset {
   return p;
 }
 
-/** A rendition resolved against a source: the output frame size. */
-export interface Rendition extends RenditionSpec {
+/** A rendition resolved against a source: `height` the output's short side, `width`/`outHeight` its frame size. */
+export interface Rendition extends Omit<RenditionSpec, 'height' | 'width'> {
+  height: number;
   width: number;
   outHeight: number;
 }
 
 const even = (x: number) => Math.max(2, Math.round(x / 2) * 2);
 
+/** The rung's size as a scale of the source (short side by `height`, long side by `width`). */
+function rungScale(r: RenditionSpec, short: number, long: number): number {
+  return r.width !== undefined ? r.width / long : (r.height ?? short) / short;
+}
+
+/** Why a rung is above the source (its size and the source's), for UPSCALE_REFUSED. */
+const rungSize = (r: RenditionSpec) => (r.width !== undefined ? `width ${r.width} px, long side` : `height ${r.height} px, short side`);
+
 /**
- * The renditions to produce for a source of the given display size: rungs above the source's
- * short side are skipped (never upscale); a source smaller than every rung gets the smallest
- * rung at its own size.
+ * The renditions to produce for a source of the given display size. A rung above the source
+ * (its `height` over the source's short side, or its `width` over the long side) is skipped,
+ * never upscaled, and a source smaller than every rung gets the smallest rung at its own size;
+ * with `upscale: 'refuse'` such a rung refuses the job instead (UPSCALE_REFUSED).
  */
 export function selectRenditions(preset: Preset, displayWidth: number, displayHeight: number): Rendition[] {
   const short = Math.min(displayWidth, displayHeight);
+  const long = Math.max(displayWidth, displayHeight);
   const portrait = displayHeight > displayWidth;
-  let rungs = preset.renditions.filter((r) => r.height <= short);
+  const above = preset.renditions.filter((r) => rungScale(r, short, long) > 1);
+  if (above.length && preset.upscale === 'refuse') {
+    const list = above.map((r) => `${r.name} (${rungSize(r)})`).join(', ');
+    throw new InputError('UPSCALE_REFUSED', `the template refuses upscaling (upscale: refuse) and the source is ${displayWidth}x${displayHeight}: rung${above.length > 1 ? 's' : ''} ${list} ${above.length > 1 ? 'are' : 'is'} above it`);
+  }
+  let rungs = preset.renditions.filter((r) => rungScale(r, short, long) <= 1);
   if (rungs.length === 0) {
-    const smallest = [...preset.renditions].sort((a, b) => a.height - b.height)[0];
-    rungs = [{ ...smallest, name: `${short}p`, height: short }];
+    const smallest = [...preset.renditions].sort((a, b) => rungScale(a, short, long) - rungScale(b, short, long))[0];
+    const { width: _w, ...rest } = smallest;
+    rungs = [{ ...rest, name: `${short}p`, height: short }];
   }
   return rungs.map((r) => {
-    const scale = r.height / short;
-    const w = portrait ? even(r.height) : even(displayWidth * scale);
-    const h = portrait ? even(displayHeight * scale) : even(r.height);
-    return { ...r, width: w, outHeight: h };
+    const scale = rungScale(r, short, long);
+    const { width: _w, height: _h, ...rest } = r;
+    const w = even(displayWidth * scale);
+    const h = even(displayHeight * scale);
+    return { ...rest, height: r.height ?? Math.min(w, h), width: w, outHeight: h };
   });
 }

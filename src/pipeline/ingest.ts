@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { buildJobInput, type JobInput, type JobRequest } from './job.js';
+import type { ResolvedTemplate } from '../templates/resolve.js';
 
 export type { ExecutionStarter } from '../ports.js';
 
@@ -40,9 +41,9 @@ export const isVideoKey = (key: string) => VIDEO_SUFFIXES.some((s) => key.toLowe
 export const isIngestKey = (key: string) => isVideoKey(key) || AUDIO_SUFFIXES.some((s) => key.toLowerCase().endsWith(s));
 
 /** Builds the execution input of a job for an uploaded object and the settings its metadata asks for. */
-export function jobForObject(config: Config, event: ObjectCreatedEvent, request: JobRequest, now = new Date()): JobInput {
+export function jobForObject(config: Config, event: ObjectCreatedEvent, request: JobRequest, resolved?: ResolvedTemplate, now = new Date()): JobInput {
   const { bucket, object } = event.detail;
-  return buildJobInput(config, { jobId: jobIdForObject(event), source: { bucket: bucket.name, key: object.key }, request, submittedAt: now });
+  return buildJobInput(config, { jobId: jobIdForObject(event), source: { bucket: bucket.name, key: object.key }, request, submittedAt: now, ...(resolved ? { resolved } : {}) });
 }
 
 /** The job id of an uploaded object version (the same whether its settings are usable or not). */

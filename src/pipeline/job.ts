@@ -19,6 +19,8 @@ export type Clip = z.infer<typeof ClipSchema>;
 
 export { OUTPUT_FORMATS, type OutputFormat } from '../media/presets.js';
 import { OUTPUT_FORMATS, PRESETS } from '../media/presets.js';
+import { TemplateSchema, type Template } from '../templates/schema.js';
+import type { ResolvedTemplate } from '../templates/resolve.js';
 
 /** Bounds of the target segment length (seconds). */
 export const SEGMENT_SECONDS_RANGE = { min: 0.5, max: 600 } as const;
@@ -35,6 +37,11 @@ export const JobSettingsSchema = z.object({
   engine: z.enum(ENGINE_REQUESTS).default('auto'),
   /** What the job publishes; the preset's outputs when the request names none. */
   outputs: Outputs,
+  /**
+   * The job's template when it is not a built-in (`preset` then names it): resolved when the
+   * job was submitted (src/templates/resolve.ts), so the Plan runs exactly this document.
+   */
+  template: TemplateSchema.optional(),
 });
 export type JobSettings = z.infer<typeof JobSettingsSchema>;
 
@@ -62,6 +69,8 @@ export type JobInput = z.infer<typeof JobInputSchema>;
  */
 export const JobRequestSchema = z.object({
   preset: z.string().min(1).max(64).optional(),
+  /** A template's name, or a template document (validated by src/templates/schema.ts when resolved). */
+  template: z.union([z.string().min(1).max(64), z.record(z.string(), z.unknown())]).optional(),
   segmentSeconds: SegmentSeconds.optional(),
   engine: z.enum(ENGINE_REQUESTS).optional(),
   outputs: Outputs.optional(),
@@ -76,10 +85,12 @@ export type JobRequest = z.infer<typeof JobRequestSchema>;
  * decider thresholds filled in. The one builder both starters (API and ingest) use, so what
  * one can set the other can.
  */
-export function buildJobInput(config: Config, p: { jobId: string; source: { bucket: string; key: string }; request: JobRequest; submittedAt: Date }): JobInput {
+export function buildJobInput(config: Config, p: { jobId: string; source: { bucket: string; key: string }; request: JobRequest; submittedAt: Date; resolved?: ResolvedTemplate }): JobInput {
   const r = parseInput(JobRequestSchema, p.request, 'job request');
   const clip = r.clip && (r.clip.start !== undefined || r.clip.end !== undefined) ? { start: r.clip.start ?? 0, ...(r.clip.end !== undefined ? { end: r.clip.end } : {}) } : undefined;
-  const preset = r.preset ?? config.DEFAULT_PRESET;
+  if (r.template !== undefined && !p.resolved) throw new ValidationError('job request: template: not resolved (src/templates/resolve.ts)');
+  const preset = p.resolved?.preset ?? r.preset ?? config.DEFAULT_PRESET;
+  const template: Template | undefined = p.resolved?.template;
   return parseInput(
     JobInputSchema,
     {
@@ -87,10 +98,11 @@ export function buildJobInput(config: Config, p: { jobId: string; source: { buck
       source: p.source,
       settings: {
         preset,
-        segmentSeconds: r.segmentSeconds ?? config.SEGMENT_SECONDS,
+        segmentSeconds: r.segmentSeconds ?? template?.segmentSeconds ?? config.SEGMENT_SECONDS,
         engine: r.engine ?? 'auto',
-        outputs: r.outputs ?? (Object.hasOwn(PRESETS, preset) ? PRESETS[preset].outputs : [...OUTPUT_FORMATS]),
+        outputs: r.outputs ?? template?.outputs ?? (Object.hasOwn(PRESETS, preset) ? PRESETS[preset].outputs : [...OUTPUT_FORMATS]),
         ...(clip ? { clip } : {}),
+        ...(template ? { template } : {}),
       },
       ...(r.correlationId ? { correlationId: r.correlationId } : {}),
       userMetadata: r.userMetadata ?? {},
@@ -104,6 +116,8 @@ export function buildJobInput(config: Config, p: { jobId: string; source: { buck
 /** The S3 user metadata (x-amz-meta-*) an upload may carry, and the request field each sets. */
 export const UPLOAD_METADATA = {
   preset: 'preset',
+  /** A template's name (built in or stored); a document does not fit S3's 2 KB of user metadata. */
+  template: 'template',
   'segment-seconds': 'segmentSeconds',
   engine: 'engine',
   outputs: 'outputs',
@@ -129,6 +143,7 @@ export function requestFromMetadata(meta: Record<string, string>): JobRequest {
     }
   };
   if (meta.preset !== undefined) req.preset = meta.preset;
+  if (meta.template !== undefined) req.template = meta.template;
   if (meta['segment-seconds'] !== undefined) {
     const n = /^\s*\d+(\.\d+)?\s*$/.test(meta['segment-seconds']) ? Number(meta['segment-seconds']) : NaN;
     if (Number.isNaN(n)) problems.push(`segment-seconds: "${meta['segment-seconds'].slice(0, 32)}" is not a number of seconds`);

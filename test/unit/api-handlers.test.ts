@@ -16,6 +16,7 @@ import { definition as createJob } from '../../functions/api/createJob.js';
 import { definition as createUpload } from '../../functions/api/createUpload.js';
 import type { FunctionDefinition } from '../../src/pipeline/handler.js';
 import type { HttpApiEvent, HttpApiResult } from '../../src/api/http.js';
+import { TemplateStore } from '../../src/templates/store.js';
 import { JobStore, type JobRecord } from '../../src/pipeline/jobStore.js';
 import { startJobsDb, type LocalJobsDb } from '../../src/local/jobsDb.js';
 import { responseValidator } from '../helpers/openapi.js';
@@ -81,6 +82,8 @@ describe('API handlers (mocked S3, records in dynalite)', () => {
   const rt: Runtime = createRuntime(parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' }), {
     s3,
     jobs,
+    // Stored templates in the same dynalite table (a job naming an unknown one looks there).
+    templates: new Proxy({} as TemplateStore, { get: (_, k: keyof TemplateStore) => (...a: never[]) => (new TemplateStore(db.client, 'jobs')[k] as (...x: never[]) => unknown)(...a) }),
     events: { put: async () => undefined },
     starter: {
       start: async (name) => {

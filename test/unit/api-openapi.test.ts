@@ -17,8 +17,12 @@ import * as getJobFn from '../../functions/api/getJob.js';
 import * as listJobsFn from '../../functions/api/listJobs.js';
 import * as cancelJobFn from '../../functions/api/cancelJob.js';
 import * as createUploadFn from '../../functions/api/createUpload.js';
+import * as createTemplateFn from '../../functions/api/createTemplate.js';
+import * as listTemplatesFn from '../../functions/api/listTemplates.js';
+import * as getTemplateFn from '../../functions/api/getTemplate.js';
+import * as deleteTemplateFn from '../../functions/api/deleteTemplate.js';
 
-const MODULES: Record<string, { handler?: unknown; definition?: unknown }> = { createJob: createJobFn, getJob: getJobFn, listJobs: listJobsFn, cancelJob: cancelJobFn, createUpload: createUploadFn };
+const MODULES: Record<string, { handler?: unknown; definition?: unknown }> = { createJob: createJobFn, getJob: getJobFn, listJobs: listJobsFn, cancelJob: cancelJobFn, createUpload: createUploadFn, createTemplate: createTemplateFn, listTemplates: listTemplatesFn, getTemplate: getTemplateFn, deleteTemplate: deleteTemplateFn };
 
 describe('API: docs/openapi.json matches the handlers', () => {
   const doc = loadOpenApi();

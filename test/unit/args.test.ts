@@ -62,7 +62,7 @@ describe('ffmpeg argument builders', () => {
     const portrait = selectRenditions(preset, 1080, 1920);
     assert.deepEqual(portrait.map((r) => [r.name, r.width, r.outHeight]), [['1080p', 1080, 1920], ['720p', 720, 1280], ['480p', 480, 854]]);
     assert.deepEqual(selectRenditions(preset, 320, 240).map((r) => [r.name, r.width, r.outHeight]), [['240p', 320, 240]]);
-    for (const p of Object.values(PRESETS)) for (const r of p.renditions) assert.ok(r.height % 2 === 0);
+    for (const p of Object.values(PRESETS)) for (const r of p.renditions) assert.ok(r.height !== undefined && r.height % 2 === 0);
   });
 
   it('probe: local files may open only files, URLs only http(s)', () => {

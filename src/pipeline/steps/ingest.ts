@@ -4,12 +4,15 @@ import type { MetricsRecorder } from '../../metrics.js';
 import { METRIC } from '../../metrics.js';
 import { headObject } from '../../aws/s3.js';
 import { InputError, PipelineError, ValidationError } from '../../errors.js';
-import { PRESETS } from '../../media/presets.js';
+import { resolveTemplate } from '../../templates/resolve.js';
 import { isIngestKey, jobForObject, jobIdForObject, type ObjectCreatedEvent } from '../ingest.js';
 import { requestFromMetadata, usableCorrelationId } from '../job.js';
 import { buildJobEvent } from '../events.js';
 import type { JobRecord } from '../jobStore.js';
 import { submitJob } from '../submit.js';
+
+/** Codes of settings an upload names that cannot make a job (besides a ValidationError's INVALID_REQUEST). */
+const REFUSED_CODES: readonly string[] = ['UNKNOWN_PRESET', 'UNKNOWN_TEMPLATE', 'TEMPLATE_INVALID'];
 
 /** What the ingest trigger did with one object. */
 export type IngestResult =
@@ -34,11 +37,16 @@ export async function ingestStep(rt: Runtime, event: ObjectCreatedEvent, log: Lo
   let job;
   try {
     const request = requestFromMetadata(meta);
-    const preset = request.preset ?? rt.config.DEFAULT_PRESET;
-    if (!Object.hasOwn(PRESETS, preset)) throw new InputError('UNKNOWN_PRESET', `upload metadata (x-amz-meta-*): preset: unknown preset "${preset.slice(0, 64)}"; known: ${Object.keys(PRESETS).join(', ')}`);
-    job = jobForObject(rt.config, versioned, request);
+    const resolved = await resolveTemplate(rt.templates, request, rt.config.DEFAULT_PRESET).catch((err: unknown) => {
+      // Named after the metadata the uploader set (`x-amz-meta-template`), as every other refusal.
+      if (err instanceof PipelineError && REFUSED_CODES.includes(err.code)) {
+        throw new InputError(err.code, `upload metadata (x-amz-meta-*): ${request.template !== undefined ? 'template' : 'preset'}: ${err.message.replace(/^[A-Z_]+: /, '')}`, { cause: err });
+      }
+      throw err;
+    });
+    job = jobForObject(rt.config, versioned, request, resolved);
   } catch (err) {
-    if (!(err instanceof ValidationError || (err instanceof PipelineError && err.code === 'UNKNOWN_PRESET'))) throw err;
+    if (!(err instanceof ValidationError || (err instanceof PipelineError && REFUSED_CODES.includes(err.code)))) throw err;
     return refuseUpload(rt, versioned, meta, err, log, metrics);
   }
   const r = await submitJob(rt, job, log.child({ key: object.key, jobId: job.jobId }), metrics);
@@ -68,7 +76,7 @@ async function refuseUpload(rt: Runtime, event: ObjectCreatedEvent, meta: Record
     jobId,
     status: 'ERROR',
     source: `s3://${bucket.name}/${object.key}`,
-    preset: (meta.preset ?? rt.config.DEFAULT_PRESET).slice(0, 64),
+    preset: (meta.template ?? meta.preset ?? rt.config.DEFAULT_PRESET).slice(0, 64),
     ...(correlationId ? { correlationId } : {}),
     userMetadata: {},
     submittedAt: job.submittedAt,

@@ -3,6 +3,7 @@ import type { Logger } from '../../log.js';
 import { getJson, putJson } from '../../aws/s3.js';
 import { planSegments } from '../../media/plan.js';
 import { getPreset, rungVideo, selectRenditions } from '../../media/presets.js';
+import { templateToPreset } from '../../templates/convert.js';
 import { InputError } from '../../errors.js';
 import { planColour } from '../../media/colour.js';
 import { checkCapabilities } from '../../media/encoders.js';
@@ -37,7 +38,9 @@ export interface PlanSummary {
 
 /** Cuts the source into segments at clean keyframes and writes the manifest. */
 export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise<PlanSummary> {
-  const preset = getPreset(job.settings.preset);
+  // The job's own template when it carries one (resolved at submission), else a shipped preset.
+  const preset = job.settings.template ? templateToPreset(job.settings.template) : getPreset(job.settings.preset);
+  const thumbnailIntervalSec = preset.thumbnailIntervalSeconds ?? rt.config.THUMBNAIL_INTERVAL_SECONDS;
   const probe = await getJson<ProbeDocument>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.probe(job.jobId) });
   const { info, packets } = probe;
   if (job.settings.clip && info.durationSec > 0 && job.settings.clip.start >= info.durationSec) {
@@ -77,8 +80,8 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     plan,
     video: info.video,
     audio: info.audio,
-    thumbnailIntervalSec: rt.config.THUMBNAIL_INTERVAL_SECONDS,
-    stills: planStills(packets, plan, rt.config.THUMBNAIL_INTERVAL_SECONDS),
+    thumbnailIntervalSec,
+    stills: planStills(packets, plan, thumbnailIntervalSec),
     colour,
     outputs: job.settings.outputs ?? preset.outputs,
     ...(read.mode === 'range' ? { segmentReads: plan.segments.map((seg) => ({ seek: rangeSeekSeconds(packets, seg.startPacket, plan.timeBase, probe.videoDelay), select: rangeFrameSelect(packets, seg).filter })) } : {}),
