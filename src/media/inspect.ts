@@ -12,15 +12,3 @@ export async function countVideoPackets(ffprobe: string, file: string, timeoutMs
   );
   return r.stdout.split('\n').filter((l) => l.trim() && !l.includes('D')).length;
 }
-
-/** Duration, size and stream facts of a finished output. */
-export async function describeOutput(ffprobe: string, file: string, timeoutMs = 60_000): Promise<{ durationSec: number; width: number; height: number; bitRate: number }> {
-  const r = await runProcess(
-    ffprobe,
-    ['-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', 'mov,mp4,m4a,3gp,3g2,mj2', '-print_format', 'json', '-show_format', '-show_streams', file],
-    { timeoutMs, captureStdout: true },
-  );
-  const j = JSON.parse(r.stdout) as { format?: { duration?: string }; streams?: { codec_type?: string; width?: number; height?: number; bit_rate?: string }[] };
-  const v = j.streams?.find((s) => s.codec_type === 'video');
-  return { durationSec: Number(j.format?.duration ?? 0), width: v?.width ?? 0, height: v?.height ?? 0, bitRate: Number(v?.bit_rate ?? 0) };
-}

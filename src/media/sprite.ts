@@ -50,8 +50,3 @@ export async function makePoster(frame: string, output: string, maxWidth = 1280)
   const info = await sharp(frame).resize({ width: maxWidth, withoutEnlargement: true }).jpeg({ quality: 85 }).toFile(output);
   return { width: info.width, height: info.height };
 }
-
-/** A tile made from any picture, fitted into the tile size on black (a video shorter than one interval). */
-export async function makeTile(frame: string, output: string, layout: SpriteLayout): Promise<void> {
-  await sharp(frame).resize({ width: layout.tileWidth, height: layout.tileHeight, fit: 'contain', background: { r: 0, g: 0, b: 0 } }).jpeg({ quality: 75 }).toFile(output);
-}
