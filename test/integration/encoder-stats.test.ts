@@ -12,7 +12,7 @@ import { generateSample } from '../../src/media/sample.js';
 import { runProcess } from '../../src/media/runner.js';
 import { buildSegmentEncodeArgs } from '../../src/media/args.js';
 import { getPreset, selectRenditions } from '../../src/media/presets.js';
-import { countVideoPackets } from '../../src/media/inspect.js';
+import { countVideoPackets } from '../helpers/media.js';
 import { countFragmentSamples, finalStatsCollector, videoFramesPerOutput, withFinalStats } from '../../src/media/encoderStats.js';
 
 const system = resolveBinaries(process.env);
