@@ -108,3 +108,24 @@ export function splitInit(file: Uint8Array): { init: Uint8Array; media: Uint8Arr
   if (!media.some((b) => b.type === 'moof')) bad('no moof: the output is not fragmented');
   return { init: concatBytes([boxBytes(file, ftyp), boxBytes(file, moov)]), media: concatBytes(media.map((b) => boxBytes(file, b))) };
 }
+
+/** A big-endian 32-bit field. */
+export const u32 = (n: number): Uint8Array => {
+  const b = new Uint8Array(4);
+  view(b).setUint32(0, n >>> 0);
+  return b;
+};
+/** A big-endian unsigned 64-bit field. */
+export const u64 = (n: number): Uint8Array => {
+  const b = new Uint8Array(8);
+  view(b).setBigUint64(0, BigInt(n));
+  return b;
+};
+/** A big-endian signed 64-bit field. */
+export const i64 = (n: number): Uint8Array => {
+  const b = new Uint8Array(8);
+  view(b).setBigInt64(0, BigInt(n));
+  return b;
+};
+/** A full box: version and flags, then the payload parts. */
+export const fullBox = (type: string, version: number, flags: number, ...parts: Uint8Array[]): Uint8Array => makeBox(type, u32(((version & 0xff) << 24) | (flags & 0xffffff)), ...parts);
