@@ -11,7 +11,8 @@
  *   tsx scripts/build-functions.ts [--out dist/lambda]
  */
 import { builtinModules } from 'node:module';
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { bytesUnder } from '../src/util/bytesUnder.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,15 +146,6 @@ export interface BuiltFunction {
   externals: string[];
 }
 
-async function dirSize(dir: string): Promise<number> {
-  let total = 0;
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    total += e.isDirectory() ? await dirSize(p) : (await stat(p)).size;
-  }
-  return total;
-}
-
 /** Builds every handler into `out`; returns what was built. */
 export async function buildFunctions(opts: Options): Promise<BuiltFunction[]> {
   const entries = await functionEntries();
@@ -184,7 +176,7 @@ export async function buildFunctions(opts: Options): Promise<BuiltFunction[]> {
       await cp(path.join(ROOT, 'node_modules', pkg), path.join(dir, 'node_modules', pkg), { recursive: true, dereference: true });
     }
     await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }, null, 2) + '\n');
-    built.push({ name, dir, bytes: await dirSize(dir), externals });
+    built.push({ name, dir, bytes: await bytesUnder(dir), externals });
   }
   return built;
 }

@@ -39,7 +39,7 @@ export async function probePackets(source: Source): Promise<PacketIndex> {
 }
 
 /**
- * ffmpeg arguments of the plain run. Mirrors buildSegmentEncodeArgs and buildAudioArgs
+ * ffmpeg arguments of the plain run. Mirrors the segment command (segmentEncodeCommand) and its audio chunks
  * (src/media/args.ts) option for option, but over the whole file in one process. All outputs
  * go through one tee muxer so the audio is encoded once, as the pipeline's EncodeAudio does,
  * instead of once per rendition.

@@ -1,13 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   S3Client,
   GetObjectCommand,
   PutObjectCommand,
   HeadObjectCommand,
-  CopyObjectCommand,
   ListObjectsV2Command,
   DeleteObjectsCommand,
 } from '@aws-sdk/client-s3';
@@ -128,28 +127,6 @@ export async function getBytes(s3: S3Client, loc: S3Location, range?: { start: n
   return body;
 }
 
-/**
- * Uploads a sequence of byte parts as one object without holding them all at once (a
- * multipart upload when large); returns the size. The parts are produced as they are sent.
- */
-export async function uploadParts(s3: S3Client, loc: S3Location, parts: AsyncIterable<Uint8Array>, contentType?: string): Promise<number> {
-  let size = 0;
-  const body = Readable.from(
-    (async function* () {
-      for await (const p of parts) {
-        size += p.length;
-        yield p;
-      }
-    })(),
-  );
-  try {
-    await new Upload({ client: s3, params: { Bucket: loc.bucket, Key: loc.key, Body: body, ContentType: contentType }, queueSize: 4, partSize: 8 * 1024 * 1024 }).done();
-  } catch (err) {
-    return wrapS3Error(err, `PUT ${s3Uri(loc)}`);
-  }
-  return size;
-}
-
 /** Writes a JSON document. */
 export async function putJson(s3: S3Client, loc: S3Location, value: unknown): Promise<void> {
   try {
@@ -166,22 +143,6 @@ export async function getJson<T = unknown>(s3: S3Client, loc: S3Location): Promi
     return JSON.parse(await r.Body!.transformToString()) as T;
   } catch (err) {
     return wrapS3Error(err, `GET ${s3Uri(loc)}`);
-  }
-}
-
-/** Server-side copy. */
-export async function copyObject(s3: S3Client, from: S3Location, to: S3Location, contentType?: string): Promise<void> {
-  try {
-    await s3.send(
-      new CopyObjectCommand({
-        Bucket: to.bucket,
-        Key: to.key,
-        CopySource: `${from.bucket}/${from.key.split('/').map(encodeURIComponent).join('/')}`,
-        ...(contentType ? { ContentType: contentType, MetadataDirective: 'REPLACE' } : {}),
-      }),
-    );
-  } catch (err) {
-    wrapS3Error(err, `COPY ${s3Uri(from)} -> ${s3Uri(to)}`);
   }
 }
 

@@ -7,7 +7,8 @@
  * response payload allows (`Function.ResponseSizeTooLarge`).
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { bytesUnder } from '../util/bytesUnder.js';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Runtime } from '../runtime.js';
@@ -57,18 +58,6 @@ export function functionLimitsFromServerless(file: URL | string = SERVERLESS_YML
       },
     ]),
   );
-}
-
-/** Bytes of every file under `dir` (files removed while walking count as 0). */
-async function bytesUnder(dir: string): Promise<number> {
-  let total = 0;
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) total += await bytesUnder(p);
-    else total += await stat(p).then((s) => s.size, () => 0);
-  }
-  return total;
 }
 
 /**

@@ -3,18 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import S3rver from 's3rver';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { parseConfig, type Config } from '../config.js';
-import { createRuntime, type CallbackPolicy, type Runtime } from '../runtime.js';
+import { createRuntime, type Runtime } from '../runtime.js';
 import { createS3Client } from '../aws/s3.js';
-import { createLogFactory, logLevelOf, type LogSink } from '../log.js';
-import { resolveBinaries, type Binaries } from '../media/binaries.js';
+import { createLogFactory, logLevelOf } from '../log.js';
+import { resolveBinaries } from '../media/binaries.js';
 import type { IngestResult } from '../pipeline/steps/ingest.js';
 import { LocalEventBus, type DeliveredEvent } from './eventBus.js';
-import { LocalStepFunctions, loadDefinition, localSubstitutions, localTaskHandlers, type TaskHandler } from './stepFunctions.js';
+import { LocalStepFunctions, loadDefinition, localSubstitutions, localTaskHandlers } from './stepFunctions.js';
 import { DETAIL_TYPE } from '../pipeline/events.js';
-import { LocalEcsRunner, type KillHook, type LocalEcsRunnerOptions } from './ecsRunner.js';
+import { LocalEcsRunner } from './ecsRunner.js';
 import { EVENT_FUNCTIONS } from './functions.js';
 import { startJobsDb, type LocalJobsDb } from './jobsDb.js';
 import { recoverInterruptedJobs, type RecoveryReport } from './recovery.js';
@@ -23,62 +22,18 @@ import { fileURLToPath } from 'node:url';
 import { JobStore } from '../pipeline/jobStore.js';
 import { TemplateStore } from '../templates/store.js';
 import { FINAL_STATUSES, type JobStatus } from '../pipeline/job.js';
-import { ListenError } from '../errors.js';
-import { listenReason } from './listen.js';
-import type http from 'node:http';
-import { abortMultipartUploads, openUploads } from './s3Multipart.js';
-import { guardStoreWrites, refuseDotSegments, refuseUnstorableKeys, type KoaMiddleware, type S3rverStore } from './s3Guards.js';
-import { resolveLimits, type LimitOverrides, type Limits } from '../aws/limits.js';
-import { enforceS3RequestLimits, enforceS3StoreLimits, type LimitedStore } from './s3Limits.js';
+import { openUploads } from './s3Multipart.js';
+import { startLocalS3 } from './s3Server.js';
+import type { LocalStackOptions } from './stackOptions.js';
+import type S3rver from 's3rver';
+import { resolveLimits, type Limits } from '../aws/limits.js';
 import { functionLimitsFromServerless, invokeWithinLimits } from './lambdaLimits.js';
 import { deployedSizesFromServerless } from '../cost/memory.js';
 
 /** Credentials s3rver accepts out of the box. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
-/** Options of the local stack. */
-export interface LocalStackOptions {
-  /** Project-local folder for S3 data, the event log and logs. */
-  dataDir: string;
-  address?: string;
-  /** 0 picks a free port. */
-  s3Port?: number;
-  buckets?: { ingest: string; work: string; output: string };
-  /** Map concurrency; defaults to the number of cores. */
-  mapConcurrency?: number;
-  segmentSeconds?: number;
-  /** Extra environment for the handlers' config (limits, timeouts). */
-  env?: Record<string, string>;
-  /**
-   * The local ECS worker: the polling wait (ms, replaces the ASL's EcsWait seconds; default
-   * 500) and an optional fault injection that SIGKILLs chosen attempts (src/local/ecsRunner.ts).
-   */
-  ecs?: { pollMs?: number; killAttempt?: KillHook; bundle?: LocalEcsRunnerOptions['bundle'] };
-  /**
-   * Task handlers by function name (`probe`, `transcodeSegment`, ...: src/local/functions.ts)
-   * instead of the in-process definitions, e.g. the packaged zips run by
-   * src/local/packagedHandlers.ts; functions left out keep the in-process one.
-   */
-  taskHandlers?: Record<string, TaskHandler>;
-  /** Where log lines go (default: stdout). */
-  logSink?: LogSink;
-  /** The ffmpeg and ffprobe to run (default: resolved from the environment). */
-  binaries?: Binaries;
-  /**
-   * Lambda timeouts (ms) by function name, e.g. `{ transcodeSegment: 1 }`: the function's
-   * invocation fails with `Sandbox.Timedout` as in AWS. Default: none (the Tasks' own
-   * TimeoutSeconds still apply).
-   */
-  functionTimeoutsMs?: Record<string, number>;
-  /** Callback URLs allowed (default: loopback http allowed, the local stack's listeners). */
-  callbacks?: CallbackPolicy;
-  /**
-   * AWS's limits (src/aws/limits.ts), enforced by default; values here replace the table's,
-   * e.g. `{ s3CopySourceBytes: 1_000_000, ddbPartitionWcu: 10 }` to reach a limit with test-size
-   * sources (`Infinity` switches one off). docs/LIMITS.md.
-   */
-  limits?: LimitOverrides;
-}
+export type { LocalStackOptions } from './stackOptions.js';
 
 /**
  * AWS on one machine: s3rver for S3 (its object-created events play the ingest rule),
@@ -133,43 +88,7 @@ export class LocalStack extends EventEmitter {
     const partMin = String(Number.isFinite(limits.s3PartMinBytes) ? limits.s3PartMinBytes : 1);
     const address = opts.address ?? '127.0.0.1';
     await mkdir(opts.dataDir, { recursive: true });
-    const server = new S3rver({
-      address,
-      port: opts.s3Port ?? 0,
-      silent: true,
-      directory: path.join(opts.dataDir, 's3'),
-      configureBuckets: Object.values(buckets).map((name) => ({ name })),
-    });
-    // s3rver joins keys into filesystem paths as they are: keys it cannot store safely (a `..`
-    // segment, a segment too long for a file name) are refused before it touches the disk
-    // (src/local/s3Guards.ts). After s3rver's logger and XML encoder, so refusals are S3 XML.
-    const koa = server as unknown as {
-      middleware: KoaMiddleware[];
-      store: S3rverStore;
-      on(ev: 'error', fn: (err: unknown) => void): unknown;
-      /** With a callback: listens and returns the server; without: run()'s promise form. */
-      listen: (port: number, host: string, options: object, cb?: () => void) => http.Server | Promise<http.Server>;
-    };
-    // S3's size and part limits (src/local/s3Limits.ts): refused as S3 refuses them.
-    // AbortMultipartUpload (s3rver answers 405 and keeps the parts): src/local/s3Multipart.ts.
-    koa.middleware.splice(2, 0, refuseDotSegments, refuseUnstorableKeys(koa.store), enforceS3RequestLimits(limits) as unknown as KoaMiddleware, abortMultipartUploads(koa.store) as unknown as KoaMiddleware);
-    guardStoreWrites(koa.store);
-    enforceS3StoreLimits(koa.store as unknown as LimitedStore, limits);
-    // s3rver's own listen leaves the http server's `error` event unhandled: a taken port would
-    // crash the process with a stack trace. The same listen, with the error turned into a
-    // ListenError (src/local/listen.ts).
-    const s3rverListen = koa.listen.bind(server) as (port: number, host: string, options: object, cb: () => void) => http.Server;
-    koa.listen = (port, host, options) =>
-      new Promise((resolve, reject) => {
-        const srv = s3rverListen(port, host, options, () => {
-          srv.off('error', onError);
-          resolve(srv);
-        });
-        const onError = (err: NodeJS.ErrnoException) => reject(new ListenError('S3 endpoint', host, port, listenReason(err), { cause: err }));
-        srv.once('error', onError);
-      });
-    const info = await server.run();
-    const endpoint = `http://${address}:${info.port}`;
+    const { server, endpoint, onRequestError } = await startLocalS3({ address, port: opts.s3Port ?? 0, dir: path.join(opts.dataDir, 's3'), buckets: Object.values(buckets), limits });
     // Job records outlive the process (LevelDB on disk): a restarted stack reads them.
     const tableName = opts.env?.JOBS_TABLE ?? 'jobs';
     const db = await startJobsDb({ tableName, path: path.join(opts.dataDir, 'db'), address, limits });
@@ -206,7 +125,7 @@ export class LocalStack extends EventEmitter {
     // Koa's own handler prints request errors to stderr; they belong in the log, and an error
     // of one request never stops the local S3.
     const s3log = log.logger({ step: 'local-s3' });
-    koa.on('error', (err) => s3log.warn('local S3 request failed', { error: err }));
+    onRequestError((err) => s3log.warn('local S3 request failed', { error: err }));
     // The worker container's environment: the handlers' config, S3 through s3rver.
     const ecs = new LocalEcsRunner({
       env: {

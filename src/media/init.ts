@@ -6,7 +6,7 @@
  */
 import { createFile, MP4BoxBuffer, type Movie } from 'mp4box';
 import { EncoderError } from '../errors.js';
-import { boxBytes, concatBytes, copyBytes, view, findBox, findBoxes, listBoxes, makeBox } from './isobmff.js';
+import { boxBytes, concatBytes, copyBytes, view, findBox, findBoxes, fullBox, listBoxes, makeBox } from './boxes.js';
 
 /** One track of an init segment, as a manifest declares it. */
 export interface InitTrack {
@@ -45,13 +45,6 @@ export function readInit(init: Uint8Array): InitTrack[] {
     channels: t.audio?.channel_count,
     language: t.language && t.language !== 'und' ? t.language : undefined,
   }));
-}
-
-/** A version-0 full box header plus payload. */
-function fullBox(type: string, version: number, flags: number, payload: Uint8Array): Uint8Array {
-  const h = new Uint8Array(4);
-  view(h).setUint32(0, (version << 24) | flags);
-  return makeBox(type, h, payload);
 }
 
 /**

@@ -16,13 +16,3 @@ export function posterFramePts(plan: Pick<Plan, 'segments' | 'startPts' | 'durat
   for (const s of plan.segments) if (s.startPts <= target && s.startPts > pts) pts = s.startPts;
   return pts;
 }
-
-/**
- * The `-ss` value (with `-seek_timestamp 1`, so it is the source's own timestamp, not an offset
- * from its start time) that yields the frame at `pts`: half a millisecond before it, so rounding
- * never puts the seek after the frame (frames before the seek point are dropped), and no
- * earlier frame is that close (240 fps is the limit, 4.2 ms apart).
- */
-export function posterSeekSec(pts: number, timeBase: { num: number; den: number }): number {
-  return Number(((pts * timeBase.num) / timeBase.den - 0.0005).toFixed(6));
-}

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { formatHms as vttTime } from '../util/hms.js';
 
 /** Tile size and grid of a sprite sheet. */
 export interface SpriteLayout {
@@ -6,14 +7,6 @@ export interface SpriteLayout {
   tileHeight: number;
   columns: number;
 }
-
-const vttTime = (sec: number) => {
-  const ms = Math.round(sec * 1000);
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
-};
 
 /**
  * The WebVTT index of a sprite sheet: tile i covers [i*interval, (i+1)*interval), the last
@@ -49,9 +42,4 @@ export async function composeSprite(tiles: string[], layout: SpriteLayout, outpu
 export async function makePoster(frame: string, output: string, maxWidth = 1280): Promise<{ width: number; height: number }> {
   const info = await sharp(frame).resize({ width: maxWidth, withoutEnlargement: true }).jpeg({ quality: 85 }).toFile(output);
   return { width: info.width, height: info.height };
-}
-
-/** A tile made from any picture, fitted into the tile size on black (a video shorter than one interval). */
-export async function makeTile(frame: string, output: string, layout: SpriteLayout): Promise<void> {
-  await sharp(frame).resize({ width: layout.tileWidth, height: layout.tileHeight, fit: 'contain', background: { r: 0, g: 0, b: 0 } }).jpeg({ quality: 75 }).toFile(output);
 }

@@ -45,12 +45,4 @@ export function parseTime(value: unknown): number {
 }
 
 /** Formats seconds as `HH:MM:SS.mmm` (for messages). */
-export function formatTimecode(sec: number): string {
-  const ms = Math.round(sec * 1000);
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  const f = ms % 1000;
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(h)}:${p(m)}:${p(s)}.${p(f, 3)}`;
-}
+export { formatHms as formatTimecode } from '../util/hms.js';

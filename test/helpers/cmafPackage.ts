@@ -63,7 +63,7 @@ export async function buildPackage(src: string, dir: string, p: { bins?: Binarie
   // Cut at every keyframe (decode order; the fixtures have closed GOPs), or every n frames.
   const splitFrames: number[] = [];
   if (p.segmentFrames) for (let i = p.segmentFrames; i < nFrames; i += p.segmentFrames) splitFrames.push(i);
-  else pkts.forEach((x, i) => i > 0 && x.flags.includes('K') && splitFrames.push(i));
+  else for (const [i, x] of pkts.entries()) if (i > 0 && x.flags.includes('K')) splitFrames.push(i);
   const starts = [0, ...splitFrames];
   // A segment's first frame in display order: the smallest pts among its packets.
   const skip = p.clipSkip ?? 0;

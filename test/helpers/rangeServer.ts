@@ -36,7 +36,7 @@ export class RangeServer {
       c.requests++;
       const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
       const start = m ? Number(m[1]) : 0;
-      const end = m && m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
+      const end = m?.[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
       if (start >= size) {
         res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
         return;

@@ -1,7 +1,7 @@
 import '../../src/util/quietWarnings.js';
 import { createReadStream, statSync } from 'node:fs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { LocalStack } from '../../src/local/stack.js';
+import type { LocalStack } from '../../src/local/stack.js';
 import { listKeys } from '../../src/aws/s3.js';
 import type { DeliveredEvent } from '../../src/local/eventBus.js';
 import type { JobEventDetail } from '../../src/pipeline/events.js';

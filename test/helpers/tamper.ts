@@ -17,8 +17,10 @@ function children(b: Buffer, from: number, to: number): Box[] {
   for (let off = from; off + 8 <= to; ) {
     let size = b.readUInt32BE(off);
     let header = 8;
-    if (size === 1) (size = Number(b.readBigUInt64BE(off + 8))), (header = 16);
-    else if (size === 0) size = to - off;
+    if (size === 1) {
+      size = Number(b.readBigUInt64BE(off + 8));
+      header = 16;
+    } else if (size === 0) size = to - off;
     out.push({ type: b.toString('latin1', off + 4, off + 8), start: off, size, header });
     if (size < 8) break;
     off += size;

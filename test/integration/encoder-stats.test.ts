@@ -13,7 +13,7 @@ import { runProcess } from '../../src/media/runner.js';
 import { segmentEncodeCommand } from '../../src/media/args.js';
 import { ffArgs } from '../../src/media/command.js';
 import { getPreset, selectRenditions } from '../../src/media/presets.js';
-import { countVideoPackets } from '../../src/media/inspect.js';
+import { countVideoPackets } from '../helpers/media.js';
 import { countFragmentSamples, finalStatsCollector, videoFramesPerOutput, withFinalStats } from '../../src/media/encoderStats.js';
 
 const system = resolveBinaries(process.env);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { cleanKeyframes, planSegments } from '../../src/media/plan.js';
-import { pieceDurations } from '../../scripts/bench/legacyArgs.js';
 import type { PacketIndex } from '../../src/media/probe.js';
 import { InputError } from '../../src/errors.js';
 
@@ -89,17 +88,6 @@ describe('planner', () => {
   it('a clip with no frame in range is INVALID_CLIP', () => {
     const idx = closedGop(60, [0, 30]);
     assert.throws(() => planSegments(idx, TB, { segmentSeconds: 2, clip: { start: 5 } }), (e: unknown) => e instanceof InputError && e.code === 'INVALID_CLIP');
-  });
-
-  it('concat durations telescope to the exact starts over many pieces', () => {
-    const tick = 1 / 15360;
-    const starts = Array.from({ length: 500 }, (_, i) => i * 61440 + (i % 7) * 512);
-    const d = pieceDurations(starts, tick);
-    let sum = 0;
-    d.forEach((x, i) => {
-      sum += x;
-      assert.ok(Math.abs(sum - (starts[i + 1] - starts[0]) * tick) < 1e-6, `offset of piece ${i + 1}`);
-    });
   });
 });
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { posterFramePts, posterSeekSec } from '../../src/media/poster.js';
-import { buildPosterArgs } from '../../scripts/bench/legacyArgs.js';
+import { posterFramePts } from '../../src/media/poster.js';
 
 const seg = (startPts: number) => ({ index: 0, splitFile: 0, startPacket: 0, endPacket: 1, skip: 0, count: 1, startPts, endPts: 0 });
 
@@ -8,7 +7,6 @@ describe('poster frame', () => {
   it('a one-frame video: the poster is that frame, not 10% of 40 ms past it', () => {
     const plan = { timeBase: { num: 1, den: 12800 }, segments: [seg(0)], startPts: 0, durationSec: 0.04 };
     assert.equal(posterFramePts(plan), 0);
-    assert.equal(posterSeekSec(0, plan.timeBase), -0.0005);
   });
 
   it('the latest segment start at or before min(10% in, 10 s in), in source time', () => {
@@ -21,9 +19,4 @@ describe('poster frame', () => {
     assert.equal(posterFramePts(long), 8000);
   });
 
-  it('seeks by the source timestamp (-seek_timestamp 1), half a millisecond before the frame', () => {
-    const a = buildPosterArgs({ input: '/s.ts', videoStream: 0, atSec: posterSeekSec(14000, { num: 1, den: 1000 }), output: '/p.png' });
-    assert.deepEqual(a.slice(a.indexOf('-seek_timestamp'), a.indexOf('-seek_timestamp') + 4), ['-seek_timestamp', '1', '-ss', '13.999500']);
-    assert.ok(a.indexOf('-ss') < a.indexOf('-i'), 'an input seek');
-  });
 });
