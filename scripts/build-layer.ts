@@ -8,7 +8,7 @@
  *
  * `serverless package` zips that folder as the layer (see `layers.ffmpeg` in serverless.yml).
  * Lambda mounts layers at /opt, so the binaries land at /opt/bin/ffmpeg and /opt/bin/ffprobe,
- * which is where src/media/binaries.ts looks first.
+ * which is where src/media/ffmpeg/binaries.ts looks first.
  *
  * Sources (Linux x86-64 only; the checksum is required for anything you give):
  *   --debian                                    production (`npm run package` uses it): this

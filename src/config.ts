@@ -85,7 +85,7 @@ const ConfigSchema = z.object({
   MAX_LAMBDA_LONG_SIDE: num(4096),
   MAX_LAMBDA_SHORT_SIDE: num(2160),
   /**
-   * The plan's estimate of its slowest segment's encode (src/media/cost.ts: frames x output
+   * The plan's estimate of its slowest segment's encode (src/media/plan/cost.ts: frames x output
    * pixels x the encoder's relative cost) above which the job goes to ECS: a segment Lambda
    * has 890 s, and download and upload need their share.
    */

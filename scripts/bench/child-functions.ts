@@ -23,7 +23,7 @@ import path from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { Config } from '../../src/config.js';
-import type { Binaries } from '../../src/media/binaries.js';
+import type { Binaries } from '../../src/media/ffmpeg/binaries.js';
 import { createS3Client } from '../../src/aws/s3.js';
 import { createDynamoClient } from '../../src/aws/dynamodb.js';
 import { EventBridgePublisher } from '../../src/aws/events.js';
@@ -59,7 +59,7 @@ export type HostAnswer = { id: number; ok: true; value: unknown } | { id: number
 
 // Count the processes the handlers start and run each ffmpeg/ffprobe under GNU time
 // (`/usr/bin/time -o`: the child's own rusage), so the job's ffmpeg CPU splits by role.
-// src/media/runner.ts has no hook for it: replacing the builtin's export and syncing it
+// src/media/ffmpeg/runner.ts has no hook for it: replacing the builtin's export and syncing it
 // reaches the runner's `import { spawn }` binding. time's own CPU (~1 ms a start) stays outside.
 const processes: Record<string, number> = {};
 const spawn = childProcess.spawn;

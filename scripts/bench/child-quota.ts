@@ -3,7 +3,7 @@
  *
  * One job on a fresh local stack whose Map runs ONE segment at a time (mapConcurrency 1, so
  * SEGMENT_WORKERS_PER_HOST 1 and the encoder threads a Lambda worker gets:
- * src/media/encoderStats.ts encoderThreads), every ffmpeg started through the wrapper that
+ * src/media/encode/encoderStats.ts encoderThreads), every ffmpeg started through the wrapper that
  * workerQuota.ts wrote: the wrapper puts each segment process in the CPU-quota cgroup, evicts
  * ffmpeg's binary and libraries from the page cache first (a fresh Lambda sandbox reads them
  * from its layer) and records its wall, user and system seconds. The real handlers build the
@@ -13,7 +13,7 @@ import '../../src/util/quietWarnings.js';
 import '../../src/local/polyfill.js';
 import { rm } from 'node:fs/promises';
 import { LocalStack } from '../../src/local/stack.js';
-import { resolveBinaries } from '../../src/media/binaries.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
 import { runJob } from '../../test/helpers/stack.js';
 import { answer } from './proc.js';
 import type { LogRecord } from './child-pipeline.js';

@@ -1,8 +1,8 @@
 /** What the numbers were measured on: hardware, load, Node, ffmpeg. */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { runProcess } from '../../src/media/runner.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
 
 /** The machine and toolchain of a run. */
 export interface MachineInfo {

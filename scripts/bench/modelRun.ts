@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import type { Preset } from '../../src/media/presets.js';
+import type { Preset } from '../../src/media/plan/presets.js';
 import { AWS, CASES, LAMBDA_MEMORY_MB, PRICES, PRICES_DATE, type Case } from './awsConstants.js';
 import { COMPLETE_MULTIPART, SPRITE, modelAll, verdicts, type ModelInputs, type PathResult, type Verdict } from './cloudModel.js';
 import { measureNewPath } from './newPath.js';

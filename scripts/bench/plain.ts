@@ -6,12 +6,12 @@
 import path from 'node:path';
 import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { buildPacketProbeArgs, buildStreamProbeArgs, parsePacketCsv, parseStreamProbe, type MediaInfo, type PacketIndex } from '../../src/media/probe.js';
-import { rotationFilter } from '../../src/media/args.js';
-import { mp4VideoTagArgs, videoEncoderArgs } from '../../src/media/codecs.js';
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { runProcess } from '../../src/media/runner.js';
-import { selectRenditions, type Preset, type Rendition } from '../../src/media/presets.js';
+import { buildPacketProbeArgs, buildStreamProbeArgs, parsePacketCsv, parseStreamProbe, type MediaInfo, type PacketIndex } from '../../src/media/probe/probe.js';
+import { rotationFilter } from '../../src/media/encode/args.js';
+import { mp4VideoTagArgs, videoEncoderArgs } from '../../src/media/encode/codecs.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
+import { selectRenditions, type Preset, type Rendition } from '../../src/media/plan/presets.js';
 import { runAccounted, type CpuSeconds } from './proc.js';
 
 /** A source as the benchmark sees it: the probe and the renditions the pipeline would make. */
@@ -40,7 +40,7 @@ export async function probePackets(source: Source): Promise<PacketIndex> {
 
 /**
  * ffmpeg arguments of the plain run. Mirrors the segment command (segmentEncodeCommand) and its audio chunks
- * (src/media/args.ts) option for option, but over the whole file in one process. All outputs
+ * (src/media/encode/args.ts) option for option, but over the whole file in one process. All outputs
  * go through one tee muxer so the audio is encoded once, as the pipeline's EncodeAudio does,
  * instead of once per rendition.
  */

@@ -3,7 +3,7 @@
  *
  * Ways to make a progressive MP4 download of a rendition from the CMAF pieces a job already
  * has (one 720p rendition + chunked AAC of a generated 1280x720 30 fps source):
- * - join: the composed two-track init and the fragments joined by bytes (src/media/package.ts
+ * - join: the composed two-track init and the fragments joined by bytes (src/media/package/package.ts
  *   assembleProgressive; only moof headers rewritten);
  * - remux: ffmpeg reading the HLS playlists and stream-copying into a faststart MP4 (what a
  *   concat step does today: every packet demuxed and muxed again, then the file rewritten to
@@ -15,12 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { generateSample } from '../../src/media/sample.js';
-import { PRESETS, selectRenditions, type Preset } from '../../src/media/presets.js';
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { runProcess } from '../../src/media/runner.js';
-import { assembleProgressive } from '../../src/media/package.js';
-import { packageLayout } from '../../src/media/manifests.js';
+import { generateSample } from '../../src/media/package/sample.js';
+import { PRESETS, selectRenditions, type Preset } from '../../src/media/plan/presets.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
+import { assembleProgressive } from '../../src/media/package/package.js';
+import { packageLayout } from '../../src/media/package/manifests.js';
 import { buildPackage } from '../../test/helpers/cmafPackage.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, reps: { type: 'string', default: '3' } } });

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
-import { runProcess } from '../../src/media/runner.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
 
 /** The clips used, in order: file under examples/data or html/, crop to 16:9, seconds taken. */
 const CLIPS = [

@@ -18,14 +18,14 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { getPreset, type Preset } from '../../src/media/presets.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { getPreset, type Preset } from '../../src/media/plan/presets.js';
 import { describeSource, runPlain } from './plain.js';
 import { runBenchChild } from './proc.js';
 import { median } from './stats.js';
 import { realContentSource } from './realSource.js';
-import { capabilitiesOf } from '../../src/media/encoders.js';
-import { writesCmaf } from '../../src/media/cmafCheck.js';
+import { capabilitiesOf } from '../../src/media/plan/encoders.js';
+import { writesCmaf } from '../../src/media/package/cmafCheck.js';
 import { lambdaVcpus, LAMBDA_MEMORY_MB } from './awsConstants.js';
 import type { QuotaChildResult } from './child-quota.js';
 

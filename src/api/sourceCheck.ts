@@ -2,14 +2,14 @@
  * The checks `POST /jobs` makes on a source before starting anything: the object exists (HEAD),
  * is not empty or above the size limit, and ffprobe reads its container's duration over a
  * presigned URL, with the same protocol and format whitelists as the pipeline's own probe
- * (src/media/probe.ts), so a playlist or a file referencing other URLs is refused here too.
+ * (src/media/probe/probe.ts), so a playlist or a file referencing other URLs is refused here too.
  */
 import type { Runtime } from '../runtime.js';
 import { headObject, presignGet, type S3Location } from '../aws/s3.js';
 import { InputError } from '../errors.js';
-import { protocolWhitelist } from '../media/probe.js';
-import { FORMAT_REFUSED_RE, SOURCE_FORMATS } from '../media/formats.js';
-import { runProcess, ProcessError, lastLines } from '../media/runner.js';
+import { protocolWhitelist } from '../media/probe/probe.js';
+import { FORMAT_REFUSED_RE, SOURCE_FORMATS } from '../media/ffmpeg/whitelists.js';
+import { runProcess, ProcessError, lastLines } from '../media/ffmpeg/runner.js';
 import { ApiError, RETRY_AFTER_SECONDS } from './errors.js';
 
 /** Longest the API waits for ffprobe (API Gateway answers 503 itself after 30 s). */

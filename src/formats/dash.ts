@@ -1,5 +1,5 @@
 /** DASH over the shared CMAF pieces: one MPD, SegmentTemplate with a SegmentTimeline (manifests.ts). */
-import { dashManifest } from '../media/manifests.js';
+import { dashManifest } from '../media/package/manifests.js';
 import { packageLayout } from '../pipeline/layout.js';
 import { defineFormat } from './format.js';
 

@@ -7,8 +7,8 @@
  * fed the same segment facts, each writing its own manifests.
  */
 import type { S3Location } from '../aws/s3.js';
-import type { PackageModel } from '../media/manifests.js';
-import type { PieceFacts } from '../media/package.js';
+import type { PackageModel } from '../media/package/manifests.js';
+import type { PieceFacts } from '../media/package/package.js';
 import type { PublishedOutput } from '../pipeline/outputs.js';
 import type { JoinPlan } from './join.js';
 

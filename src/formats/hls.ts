@@ -1,5 +1,5 @@
 /** HLS v7 over the shared CMAF pieces: a master and one media playlist per track (manifests.ts). */
-import { hlsPlaylists } from '../media/manifests.js';
+import { hlsPlaylists } from '../media/package/manifests.js';
 import { packageLayout } from '../pipeline/layout.js';
 import { defineFormat } from './format.js';
 

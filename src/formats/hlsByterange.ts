@@ -6,7 +6,7 @@
  * segment by EXT-X-BYTERANGE. For origins and CDNs that prefer a few large objects to one per
  * segment. Subtitles are the shared WebVTT sidecars (subs/).
  */
-import { hlsMasterPlaylist, hlsSubtitlePlaylist, presentationSec, targetDuration, visibleDurations, type TrackModel } from '../media/manifests.js';
+import { hlsMasterPlaylist, hlsSubtitlePlaylist, presentationSec, targetDuration, visibleDurations, type TrackModel } from '../media/package/manifests.js';
 import { packageLayout } from '../pipeline/layout.js';
 import { defineFormat, type TrackPieces } from './format.js';
 import type { JoinPlan } from './join.js';

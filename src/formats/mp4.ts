@@ -4,7 +4,7 @@
  * their moof headers rewritten (package.ts progressiveLayout, placedParts); no packet remuxed.
  */
 import { EncoderError } from '../errors.js';
-import { progressiveLayout, type LaidTrack } from '../media/package.js';
+import { progressiveLayout, type LaidTrack } from '../media/package/package.js';
 import type { S3Location } from '../aws/s3.js';
 import { packageLayout } from '../pipeline/layout.js';
 import { defineFormat } from './format.js';

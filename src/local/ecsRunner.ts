@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
-import type { Binaries } from '../media/binaries.js';
+import type { Binaries } from '../media/ffmpeg/binaries.js';
 import type { TaskDescription, TaskRequest, TaskRunner } from '../ecs/port.js';
 import { deployedSizesFromServerless } from '../cost/memory.js';
 

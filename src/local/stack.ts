@@ -8,7 +8,7 @@ import { parseConfig, type Config } from '../config.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { createS3Client } from '../aws/s3.js';
 import { createLogFactory, logLevelOf } from '../log.js';
-import { resolveBinaries } from '../media/binaries.js';
+import { resolveBinaries } from '../media/ffmpeg/binaries.js';
 import type { IngestResult } from '../pipeline/steps/ingest.js';
 import { LocalEventBus, type DeliveredEvent } from './eventBus.js';
 import { LocalStepFunctions, loadDefinition, localSubstitutions, localTaskHandlers } from './stepFunctions.js';

@@ -1,6 +1,6 @@
 import type { CallbackPolicy } from '../runtime.js';
 import type { LogSink } from '../log.js';
-import type { Binaries } from '../media/binaries.js';
+import type { Binaries } from '../media/ffmpeg/binaries.js';
 import type { LimitOverrides } from '../aws/limits.js';
 import type { KillHook, LocalEcsRunnerOptions } from './ecsRunner.js';
 import type { TaskHandler } from './stepFunctions.js';

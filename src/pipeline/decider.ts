@@ -15,7 +15,7 @@ import { z } from 'zod';
  *  5. a high-bit-depth (10/12/14/16-bit) or 4:4:4 pixel format -> ECS.
  *  6. a video codec in ECS_VIDEO_CODECS -> ECS.
  *  7. the encoder's cost: the plan's estimate of the slowest segment's encode time
- *     (`$.plan.segmentEncodeSec`, src/media/cost.ts: frames x the sum over renditions of output
+ *     (`$.plan.segmentEncodeSec`, src/media/plan/cost.ts: frames x the sum over renditions of output
  *     pixels x that rendition's encoder's relative cost, so an AV1 ladder, or one AV1 rung,
  *     weighs more than H.264 of the same source) above
  *     `maxLambdaSegmentEncodeSec` -> ECS (when that threshold is in the input: an execution

@@ -2,7 +2,7 @@ import { describeFailure } from '../errors.js';
 import type { EventEntry } from '../aws/events.js';
 import type { PublishedOutput, TracksReport } from './outputs.js';
 import type { EventStatus, JobInput } from './job.js';
-import type { EncoderInfo } from '../media/encoders.js';
+import type { EncoderInfo } from '../media/plan/encoders.js';
 import type { VerificationReport } from './verify.js';
 import { FORMATS } from '../formats/registry.js';
 import { JobCostSchema, type JobCost } from '../cost/schema.js';

@@ -6,7 +6,7 @@ import type { MetricsRecorder } from '../metrics.js';
 import { parseInput } from './job.js';
 import { Meter, withMeter } from '../cost/meter.js';
 import { writeMeter } from '../cost/store.js';
-import { JobStoppedError } from '../media/jobProcesses.js';
+import { JobStoppedError } from '../media/ffmpeg/jobProcesses.js';
 
 /**
  * Functions whose meter goes nowhere: Cleanup runs after the COMPLETE event and deletes the
@@ -67,7 +67,7 @@ export function defineFunction<S extends z.ZodTypeAny, R>(name: string, schema: 
       };
       try {
         const input = parseInput(schema, event, `${name} input`);
-        // In its job's scope: a cancel or the job's failure ends the processes it runs (src/media/jobProcesses.ts).
+        // In its job's scope: a cancel or the job's failure ends the processes it runs (src/media/ffmpeg/jobProcesses.ts).
         const run = () => body(input, { rt, log, metrics, requestId, meter });
         const out = await withMeter(meter, () => (typeof jobId === 'string' ? rt.processes.run(jobId, run) : run()));
         await writeOwnMeter(false);

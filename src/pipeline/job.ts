@@ -17,8 +17,8 @@ export const ClipSchema = z
   .refine((c) => c.end === undefined || c.end > c.start, { message: 'clip end must be after clip start' });
 export type Clip = z.infer<typeof ClipSchema>;
 
-export { OUTPUT_FORMATS, type OutputFormat } from '../media/presets.js';
-import { OUTPUT_FORMATS, PRESETS } from '../media/presets.js';
+export { OUTPUT_FORMATS, type OutputFormat } from '../media/plan/presets.js';
+import { OUTPUT_FORMATS, PRESETS } from '../media/plan/presets.js';
 import { TemplateSchema, type Template } from '../templates/schema.js';
 import type { ResolvedTemplate } from '../templates/resolve.js';
 

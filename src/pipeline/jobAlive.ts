@@ -7,7 +7,7 @@
  * failed): no encode is paid for and nothing is written under a job that has been cleaned up.
  */
 import type { Runtime } from '../runtime.js';
-import { currentJobScope, JobStoppedError } from '../media/jobProcesses.js';
+import { currentJobScope, JobStoppedError } from '../media/ffmpeg/jobProcesses.js';
 import { FINAL_STATUSES } from './job.js';
 import { TransientError } from '../errors.js';
 

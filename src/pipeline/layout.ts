@@ -22,7 +22,7 @@ export const keys = {
   /** The job's work prefix: deleted by Cleanup. */
   prefix: (jobId: string) => `${WORK_ROOT}${jobId}/`,
   probe: (jobId: string) => `${WORK_ROOT}${jobId}/probe.json`,
-  manifest: (jobId: string) => `${WORK_ROOT}${jobId}/manifest.json`,
+  jobDocument: (jobId: string) => `${WORK_ROOT}${jobId}/job.json`,
   split: (jobId: string, file: number) => `${WORK_ROOT}${jobId}/split/${pad(file)}.nut`,
   segmentResult: (jobId: string, seg: number) => `${WORK_ROOT}${jobId}/segments/${pad(seg)}.json`,
   segmentResultsPrefix: (jobId: string) => `${WORK_ROOT}${jobId}/segments/`,

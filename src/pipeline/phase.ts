@@ -5,7 +5,7 @@
  */
 import type { Runtime } from '../runtime.js';
 import type { Logger } from '../log.js';
-import { JobStoppedError } from '../media/jobProcesses.js';
+import { JobStoppedError } from '../media/ffmpeg/jobProcesses.js';
 
 /** The phases of a PROGRESSING job, in order. */
 export const JOB_PHASES = ['TRANSCODING', 'ASSEMBLING', 'PUBLISHING'] as const;

@@ -1,18 +1,18 @@
 /**
  * What a job proves about what it made, for the COMPLETE event. Each segment worker reports the
  * presentation times of the frames it wrote per rendition, whether its piece starts on a
- * keyframe, and the quality of a few frames against the source (src/media/quality.ts); Publish,
+ * keyframe, and the quality of a few frames against the source (src/media/encode/quality.ts); Publish,
  * before it commits, compares those facts with the source's index and with the pieces as they
  * are stored, aggregates them per rendition, and refuses the job (VERIFICATION_FAILED, naming the
  * rendition and the figure) when a figure breaks its limit in VERIFY_LIMITS.
  */
 import type { Runtime } from '../runtime.js';
-import type { Manifest, ProbeDocument, SegmentResult } from './manifest.js';
-import type { Piece } from '../media/package.js';
-import { sampleTimes } from '../media/isobmff.js';
-import { AAC_FRAME, AAC_PRIMING } from '../media/cmaf.js';
-import { measureQuality, type QualityFigures, type QualityReference } from '../media/quality.js';
-import { packageLayout } from '../media/manifests.js';
+import type { JobDocument, ProbeDocument, SegmentResult } from './jobDocument.js';
+import type { Piece } from '../media/package/package.js';
+import { sampleTimes } from '../media/package/isobmff.js';
+import { AAC_FRAME, AAC_PRIMING } from '../media/encode/cmaf.js';
+import { measureQuality, type QualityFigures, type QualityReference } from '../media/encode/quality.js';
+import { packageLayout } from '../media/package/manifests.js';
 import { EncoderError } from '../errors.js';
 import { getJson, listKeys } from '../aws/s3.js';
 import { mapLimit } from '../util/mapLimit.js';
@@ -89,7 +89,7 @@ const fail = (rendition: string, figure: string, why: string): never => {
 };
 
 /** The source's planned frames per segment, presentation order (as planStills numbers them). */
-export function sourceFrames(idx: ProbeDocument['packets'], plan: Manifest['plan']): number[][] {
+export function sourceFrames(idx: ProbeDocument['packets'], plan: JobDocument['plan']): number[][] {
   const discard = new Set(idx.discard ?? []);
   return plan.segments.map((seg) => {
     const pts: number[] = [];
@@ -105,7 +105,7 @@ export function sourceFrames(idx: ProbeDocument['packets'], plan: Manifest['plan
  * stored size of every piece (key to bytes; missing keys count as changed). Throws
  * VERIFICATION_FAILED on the first figure past its limit, naming the rendition and the figure.
  */
-export function verifyJob(m: Pick<Manifest, 'plan' | 'renditions' | 'audioOutputs' | 'preset'>, results: SegmentResult[], source: number[][], stored: { key: (track: string, k: number) => string; sizes: Map<string, number> }): VerificationReport {
+export function verifyJob(m: Pick<JobDocument, 'plan' | 'renditions' | 'audioOutputs' | 'preset'>, results: SegmentResult[], source: number[][], stored: { key: (track: string, k: number) => string; sizes: Map<string, number> }): VerificationReport {
   const tb = m.plan.timeBase;
   const tick = tb.num / tb.den;
   const flat = source.flat();
@@ -212,7 +212,7 @@ export function verifyJob(m: Pick<Manifest, 'plan' | 'renditions' | 'audioOutput
  * Publish's check before it commits: reads every segment result and the source's index, lists
  * where the pieces are stored (their sizes: one LIST per 1,000 pieces), and verifies the job.
  */
-export async function verifyStoredJob(rt: Runtime, m: Manifest): Promise<VerificationReport> {
+export async function verifyStoredJob(rt: Runtime, m: JobDocument): Promise<VerificationReport> {
   const work = rt.config.WORK_BUCKET;
   const found = await listKeys(rt.s3, work, keys.segmentResultsPrefix(m.jobId));
   const results = await mapLimit(found, 32, (k) => getJson<SegmentResult>(rt.s3, { bucket: work, key: k.key }));

@@ -1,17 +1,17 @@
 /**
  * What a template may ask of each video codec: the encoder this pipeline builds arguments for
- * (src/media/codecs.ts), the settings it accepts, and the defaults a template gets when it gives
+ * (src/media/encode/codecs.ts), the settings it accepts, and the defaults a template gets when it gives
  * only `codec`. The defaults are the built-in presets' own settings, so `{"codec":"hevc"}` encodes
  * exactly as `hevc-ladder` does.
  */
-import { PRESETS, type VideoCodec, type VideoEncoder, type VideoSpec } from '../media/presets.js';
+import { PRESETS, type VideoCodec, type VideoEncoder, type VideoSpec } from '../media/plan/presets.js';
 
 /** x264 and x265 share their preset names (fastest first). */
 const X26X_SPEEDS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'];
 
 /** What one codec accepts. */
 export interface CodecRules {
-  /** The encoders src/media/codecs.ts builds arguments for (the Plan checks ffmpeg has it). */
+  /** The encoders src/media/encode/codecs.ts builds arguments for (the Plan checks ffmpeg has it). */
   encoders: readonly VideoEncoder[];
   speeds: readonly string[];
   /** Profiles of 8-bit output. */

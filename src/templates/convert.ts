@@ -1,10 +1,10 @@
 /**
  * Template <-> preset, both pure. A template is the document a user writes; a preset is what
- * the pipeline runs (src/media/presets.ts). The four shipped presets are the built-in
+ * the pipeline runs (src/media/plan/presets.ts). The four shipped presets are the built-in
  * templates: presetToTemplate gives their documents, and templateToPreset of those gives the
  * presets back (test/unit/templates.test.ts).
  */
-import { PRESETS, type Preset, type RenditionSpec, type VideoSpec } from '../media/presets.js';
+import { PRESETS, type Preset, type RenditionSpec, type VideoSpec } from '../media/plan/presets.js';
 import { CODEC_RULES } from './codecs.js';
 import { parseTemplate, type Template, type TemplateInput } from './schema.js';
 

@@ -1,12 +1,12 @@
 /**
  * A template: a job's settings as one JSON document, in the shape of a preset
- * (src/media/presets.ts). The one zod schema here is what the API, the upload metadata, the CLI
+ * (src/media/plan/presets.ts). The one zod schema here is what the API, the upload metadata, the CLI
  * and the store validate with, and what docs/TEMPLATES.md describes; parseTemplate reports every
  * wrong field (path and reason) in one TEMPLATE_INVALID error, before anything runs.
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { OUTPUT_FORMATS } from '../media/presets.js';
+import { OUTPUT_FORMATS } from '../media/plan/presets.js';
 import { CODEC_RULES, TEMPLATE_CODECS } from './codecs.js';
 
 /** The limits a template is held to; docs/TEMPLATES.md states the same. */

@@ -2,10 +2,10 @@ import os from 'node:os';
 import type { Runtime } from '../runtime.js';
 import type { Logger } from '../log.js';
 import { mapLimit } from '../util/mapLimit.js';
-import { readManifest } from '../pipeline/manifest.js';
+import { readJobDocument } from '../pipeline/jobDocument.js';
 import { keys } from '../pipeline/job.js';
 import { putJson } from '../aws/s3.js';
-import { encoderInfo } from '../media/encoders.js';
+import { encoderInfo } from '../media/plan/encoders.js';
 import { splitStep } from '../pipeline/steps/split.js';
 import { transcodeSegmentStep } from '../pipeline/steps/segment.js';
 import { subtitlesStep } from '../pipeline/steps/subtitles.js';
@@ -45,12 +45,12 @@ export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger
     }
   };
   const job = { jobId };
-  const m = await readManifest(rt, jobId);
+  const m = await readJobDocument(rt, jobId);
   // The manifest names the ffmpeg that encodes the job (the COMPLETE event reports it): the Plan
   // wrote the Lambda layer's; this machine's may be another build.
   const { ffmpegVersion } = await encoderInfo(rt.binaries.ffmpeg);
   if (m.ffmpegVersion !== ffmpegVersion) {
-    await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(jobId) }, { ...m, ffmpegVersion });
+    await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.jobDocument(jobId) }, { ...m, ffmpegVersion });
     log.info('encoder', { ffmpegVersion, planned: m.ffmpegVersion });
   }
   // A fallback from the fan-out: the Map's records of timed-out segments are what sent the job

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { S3Client, PutObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startServe, type Serve } from '../../scripts/serve.js';
-import { generateSample } from '../../src/media/sample.js';
+import { generateSample } from '../../src/media/package/sample.js';
 import { downloadFile, listKeys } from '../../src/aws/s3.js';
 import { jobIdFor } from '../../src/pipeline/ingest.js';
 import { requestFromMetadata } from '../../src/pipeline/job.js';

@@ -1,7 +1,7 @@
 /**
  * MPEG-4 Part 2 in AVI made here with ffmpeg (issue 19, beside the real XviD files of the corpus):
  * AVI packets carry no pts, so these sources take the split path with pts = dts and each piece's
- * frames re-timed by display index (src/media/args.ts). Checked frame by frame against the source.
+ * frames re-timed by display index (src/media/encode/args.ts). Checked frame by frame against the source.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -9,8 +9,8 @@ import { createWriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalStack } from '../../src/local/stack.js';
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { runProcess } from '../../src/media/runner.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
 import { checkContract } from '../helpers/contract.js';
 import { runJob, downloadOutputs } from '../helpers/stack.js';
 

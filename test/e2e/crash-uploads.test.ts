@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStack } from '../../src/local/stack.js';
-import { generateSample } from '../../src/media/sample.js';
+import { generateSample } from '../../src/media/package/sample.js';
 import { jobIdFor } from '../../src/pipeline/ingest.js';
 import { headObject } from '../../src/aws/s3.js';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { LocalStack } from '../../src/local/stack.js';
-import { generateSample } from '../../src/media/sample.js';
+import { generateSample } from '../../src/media/package/sample.js';
 import { listKeys } from '../../src/aws/s3.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

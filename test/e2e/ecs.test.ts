@@ -14,9 +14,9 @@ import path from 'node:path';
 import { LocalStack, LOCAL_CREDENTIALS } from '../../src/local/stack.js';
 import type { KillHook, LocalTaskEvent } from '../../src/local/ecsRunner.js';
 import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
-import { generateSample, type SampleSpec } from '../../src/media/sample.js';
-import { capabilitiesOf } from '../../src/media/encoders.js';
-import { resolveBinaries } from '../../src/media/binaries.js';
+import { generateSample, type SampleSpec } from '../../src/media/package/sample.js';
+import { capabilitiesOf } from '../../src/media/plan/encoders.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
 import { downloadFile, putJson } from '../../src/aws/s3.js';
 import { descendants } from '../../src/worker/children.js';
 import { EXIT } from '../../src/ecs/exitCodes.js';
@@ -68,7 +68,7 @@ describe('ECS worker on the local stack', function () {
       dataDir: path.join(dir, 'stack'),
       // The decider's duration threshold lowered so a few seconds of video is "long", and its
       // encode-cost threshold between what the 3 s 320x240 sample (one segment: the planner folds
-      // a 1 s tail into it) costs in H.264 (0.24 s estimated, src/media/cost.ts) and in AV1
+      // a 1 s tail into it) costs in H.264 (0.24 s estimated, src/media/plan/cost.ts) and in AV1
       // (0.39 s: SVT-AV1 weighs 1.6x).
       env: { MAX_LAMBDA_DURATION_SECONDS: '6', MAX_LAMBDA_SEGMENT_ENCODE_SECONDS: '0.3' },
       ecs: { pollMs: 200, killAttempt: (a) => kill?.(a) },

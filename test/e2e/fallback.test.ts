@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalStack } from '../../src/local/stack.js';
-import { generateSample } from '../../src/media/sample.js';
+import { generateSample } from '../../src/media/package/sample.js';
 import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
 import { checkContract, checkStreaming } from '../helpers/contract.js';
 import { runJob, keysUnder, downloadOutputs } from '../helpers/stack.js';

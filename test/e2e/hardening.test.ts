@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startServe, type Serve } from '../../scripts/serve.js';
-import { generateSample } from '../../src/media/sample.js';
+import { generateSample } from '../../src/media/package/sample.js';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { listKeys } from '../../src/aws/s3.js';
 import { EVENT_FUNCTIONS } from '../../src/local/functions.js';

@@ -13,7 +13,7 @@ import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'puppeteer-core';
-import { resolveBinaries } from '../../src/media/binaries.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
 import { LocalStack } from '../../src/local/stack.js';
 import { downloadOutputs, keysUnder, runJob } from '../helpers/stack.js';
 import { frameTimes, tracksFixture } from '../helpers/media.js';
@@ -94,7 +94,7 @@ describe('hls-byterange: one file per track, playlists by byte range (local stac
       const worst = Math.max(...t.map((x, i) => Math.abs(x - t[0] - (srcT[i] - srcT[0]))));
       assert.ok(worst < 1e-3, `${id}: every frame at its source time (worst ${worst}s)`);
     }
-    const { runProcess } = await import('../../src/media/runner.js');
+    const { runProcess } = await import('../../src/media/ffmpeg/runner.js');
     for (const a of ['audio', 'audio2']) {
       const o = await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path.join(out, DIR, `${a}.mp4`)], { timeoutMs: 60_000, captureStdout: true });
       assert.ok(Math.abs(Number(o.stdout.trim()) - 6) <= 2 * (1024 / 48000) + 0.05, `${a}: ${o.stdout.trim()}s for 6 s of video`);

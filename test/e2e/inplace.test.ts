@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LocalStack } from '../../src/local/stack.js';
-import { generateSample, type SampleSpec } from '../../src/media/sample.js';
+import { generateSample, type SampleSpec } from '../../src/media/package/sample.js';
 import { EncoderError } from '../../src/errors.js';
 import { definition as assemble } from '../../functions/assemble.js';
 import { runJob, keysUnder } from '../helpers/stack.js';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { LocalStack } from '../../src/local/stack.js';
 import { TASK_FUNCTIONS } from '../../src/local/functions.js';
-import { generateSample } from '../../src/media/sample.js';
+import { generateSample } from '../../src/media/package/sample.js';
 import { cancelJob } from '../../src/pipeline/cancel.js';
 import { EncoderError } from '../../src/errors.js';
 import { listKeys } from '../../src/aws/s3.js';

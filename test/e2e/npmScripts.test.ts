@@ -8,7 +8,7 @@ import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { generateSample } from '../../src/media/sample.js';
+import { generateSample } from '../../src/media/package/sample.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

@@ -18,7 +18,7 @@ import { build } from 'esbuild';
 import { BUNDLE_OPTIONS, EXTERNAL, listFunctions } from '../../scripts/build-functions.js';
 import { LocalStack, LOCAL_CREDENTIALS } from '../../src/local/stack.js';
 import { invokePackaged, packagedTaskHandlers, startPutEventsEndpoint, type PackagedFunction } from '../../src/local/packagedHandlers.js';
-import { generateSample } from '../../src/media/sample.js';
+import { generateSample } from '../../src/media/package/sample.js';
 import { node22, runAndCheck } from '../helpers/deployed.js';
 import { PACKAGE_DIR, packageOnce } from '../helpers/packaged.js';
 

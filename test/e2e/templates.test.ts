@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startServe, type Serve } from '../../scripts/serve.js';
-import { generateSample } from '../../src/media/sample.js';
+import { generateSample } from '../../src/media/package/sample.js';
 import { downloadFile, getBytes } from '../../src/aws/s3.js';
 import { jobIdFor } from '../../src/pipeline/ingest.js';
 import { matchRoute } from '../../src/api/router.js';

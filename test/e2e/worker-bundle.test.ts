@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildWorker, type BuiltWorker } from '../../scripts/build-worker.js';
 import { LocalStack } from '../../src/local/stack.js';
-import { generateSample } from '../../src/media/sample.js';
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { encoderInfo } from '../../src/media/encoders.js';
+import { generateSample } from '../../src/media/package/sample.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { encoderInfo } from '../../src/media/plan/encoders.js';
 import { node22, runAndCheck } from '../helpers/deployed.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -7,15 +7,15 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveBinaries, type Binaries } from '../../src/media/binaries.js';
-import { runProcess } from '../../src/media/runner.js';
-import { buildSplitArgs } from '../../src/media/args.js';
-import { audioChunkCommand, planAudioChunks, type AudioChunk } from '../../src/media/cmaf.js';
-import { segmentEncodeCommand } from '../../src/media/args.js';
-import { assembleProgressive, audioPiece, audioTrackModel, commonInit, pieceFacts, videoPiece, videoTrackModel, type Piece } from '../../src/media/package.js';
-import { dashManifest, hlsPlaylists, packageLayout, type PackageModel } from '../../src/media/manifests.js';
-import { PRESETS, type Preset, type Rendition } from '../../src/media/presets.js';
-import { concatBytes } from '../../src/media/isobmff.js';
+import { resolveBinaries, type Binaries } from '../../src/media/ffmpeg/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
+import { buildSplitArgs } from '../../src/media/encode/args.js';
+import { audioChunkCommand, planAudioChunks, type AudioChunk } from '../../src/media/encode/cmaf.js';
+import { segmentEncodeCommand } from '../../src/media/encode/args.js';
+import { assembleProgressive, audioPiece, audioTrackModel, commonInit, pieceFacts, videoPiece, videoTrackModel, type Piece } from '../../src/media/package/package.js';
+import { dashManifest, hlsPlaylists, packageLayout, type PackageModel } from '../../src/media/package/manifests.js';
+import { PRESETS, type Preset, type Rendition } from '../../src/media/plan/presets.js';
+import { concatBytes } from '../../src/media/package/isobmff.js';
 
 const ffprobeJson = async (ffprobe: string, args: string[]) =>
   JSON.parse((await runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', ...args], { timeoutMs: 120_000, captureStdout: true })).stdout);

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { frameTimes, keyframeTimes, psnrPerFrame, streams, topLevelBoxes } from './media.js';
 import { readFile } from 'node:fs/promises';
-import { runProcess } from '../../src/media/runner.js';
-import { resolveBinaries } from '../../src/media/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
 import type { JobEventDetail } from '../../src/pipeline/events.js';
 
 /** Checks one job's renditions against its source; returns the measured figures. */

@@ -1,7 +1,7 @@
 /** Measurements of media files for assertions: frame times, PSNR, durations, keyframes. */
 import { readFile } from 'node:fs/promises';
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { runProcess } from '../../src/media/runner.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
 
 const probe = async (args: string[]) => (await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', ...args], { timeoutMs: 300_000, captureStdout: true })).stdout;
 

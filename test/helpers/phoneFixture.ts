@@ -5,8 +5,8 @@
  * Made with the system's ffmpeg; the timestamps are rewritten in the bitstream filter (setts), so
  * the frames are encoded once and only their times change, as a phone's muxer writes them.
  */
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { runProcess } from '../../src/media/runner.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
 
 const ff = (args: string[]) => runProcess(resolveBinaries(process.env).ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], { timeoutMs: 120_000 });
 

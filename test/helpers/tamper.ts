@@ -2,8 +2,8 @@
  * Tampered MP4s for the hostile tests: one field of one box changed in place (or a box header
  * widened where nothing after it moves), the way a red team or a broken writer makes them.
  */
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { runProcess } from '../../src/media/runner.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
 
 interface Box {
   type: string;

@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveBinaries, npmBinaries } from '../../src/media/binaries.js';
-import { generateSample, type SampleSpec } from '../../src/media/sample.js';
-import { runProcess } from '../../src/media/runner.js';
-import { buildPacketProbeArgs, buildStreamProbeArgs, parsePacketCsv, parseStreamProbe } from '../../src/media/probe.js';
-import { planSegments } from '../../src/media/plan.js';
-import { buildStreamProbeWithHeadArgs, httpRangeSource, probeIndex } from '../../src/media/indexProbe.js';
+import { resolveBinaries, npmBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { generateSample, type SampleSpec } from '../../src/media/package/sample.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
+import { buildPacketProbeArgs, buildStreamProbeArgs, parsePacketCsv, parseStreamProbe } from '../../src/media/probe/probe.js';
+import { planSegments } from '../../src/media/plan/plan.js';
+import { buildStreamProbeWithHeadArgs, httpRangeSource, probeIndex } from '../../src/media/probe/indexProbe.js';
 import { rangeServerHooks } from '../helpers/rangeServer.js';
 
 const bins = resolveBinaries(process.env);

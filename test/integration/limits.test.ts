@@ -21,7 +21,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { LocalStack } from '../../src/local/stack.js';
 import { LOCAL_DB_CREDENTIALS } from '../../src/local/jobsDb.js';
 import { AWS_LIMITS } from '../../src/aws/limits.js';
-import { generateSample } from '../../src/media/sample.js';
+import { generateSample } from '../../src/media/package/sample.js';
 import { DETAIL_TYPE } from '../../src/pipeline/events.js';
 
 /** A scaled-down limit. (To see a test fail with its limit off, make this return Infinity.) */

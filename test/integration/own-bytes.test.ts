@@ -10,17 +10,17 @@
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { generateSample, type SampleSpec } from '../../src/media/sample.js';
-import { runProcess } from '../../src/media/runner.js';
-import { parseStreamProbe } from '../../src/media/probe.js';
-import { planSegments } from '../../src/media/plan.js';
-import { buildStreamProbeWithHeadArgs, locateMoov, probeIndex, type RangeSource } from '../../src/media/indexProbe.js';
-import { assembleSegmentFile, buildSegmentSource, coalesce, decodeRecord, planSegmentInputs, readFtyp } from '../../src/media/segmentInput.js';
-import { fetchRanges } from '../../src/media/segmentFetch.js';
-import { buildRangeInputArgs, hasVideoDelay, planRangeReads } from '../../src/media/rangeInput.js';
-import { audioChunkSpanSec, audioChunkCommand, planAudioChunks } from '../../src/media/cmaf.js';
-import { getPreset } from '../../src/media/presets.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { generateSample, type SampleSpec } from '../../src/media/package/sample.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
+import { parseStreamProbe } from '../../src/media/probe/probe.js';
+import { planSegments } from '../../src/media/plan/plan.js';
+import { buildStreamProbeWithHeadArgs, locateMoov, probeIndex, type RangeSource } from '../../src/media/probe/indexProbe.js';
+import { assembleSegmentFile, buildSegmentSource, coalesce, decodeRecord, planSegmentInputs, readFtyp } from '../../src/media/input/segmentInput.js';
+import { fetchRanges } from '../../src/media/input/segmentFetch.js';
+import { buildRangeInputArgs, hasVideoDelay, planRangeReads } from '../../src/media/input/rangeInput.js';
+import { audioChunkSpanSec, audioChunkCommand, planAudioChunks } from '../../src/media/encode/cmaf.js';
+import { getPreset } from '../../src/media/plan/presets.js';
 import { COALESCE_GAP_BYTES, MAX_GET_BYTES } from '../../src/pipeline/steps/segmentInputPlan.js';
 import { rangeServerHooks } from '../helpers/rangeServer.js';
 

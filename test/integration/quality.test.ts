@@ -1,18 +1,18 @@
 /**
- * The quality figure with real ffmpeg (src/media/quality.ts): the reference frames (a segment's
+ * The quality figure with real ffmpeg (src/media/encode/quality.ts): the reference frames (a segment's
  * first) taken as one more output of an encode, by decoded frame number (a split piece) or from
  * a source pts on (a range read), a rendition's frames scaled back to the source size; a faithful
  * rendition scores above the floors of VERIFY_LIMITS, a blank one and one with its frames out of
  * order far below.
  */
-import { ffInput, type FfOutput } from '../../src/media/command.js';
+import { ffInput, type FfOutput } from '../../src/media/ffmpeg/command.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { runProcess } from '../../src/media/runner.js';
-import { measureQuality, qualityReferenceOutputs } from '../../src/media/quality.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
+import { measureQuality, qualityReferenceOutputs } from '../../src/media/encode/quality.js';
 import { VERIFY_LIMITS } from '../../src/pipeline/verify.js';
 
 /** Outputs of a one-input command as arguments (the input at index 0). */

@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/binaries.js';
-import { generateSample, type SampleSpec } from '../../src/media/sample.js';
-import { runProcess } from '../../src/media/runner.js';
-import { buildPacketProbeArgs, parsePacketCsv, type PacketIndex } from '../../src/media/probe.js';
-import { planSegments, type Plan, type ClipRange } from '../../src/media/plan.js';
-import { buildSplitArgs } from '../../src/media/args.js';
-import { buildRangeInputArgs, planRangeReads, rangeFrameSelect } from '../../src/media/rangeInput.js';
+import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/ffmpeg/binaries.js';
+import { generateSample, type SampleSpec } from '../../src/media/package/sample.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
+import { buildPacketProbeArgs, parsePacketCsv, type PacketIndex } from '../../src/media/probe/probe.js';
+import { planSegments, type Plan, type ClipRange } from '../../src/media/plan/plan.js';
+import { buildSplitArgs } from '../../src/media/encode/args.js';
+import { buildRangeInputArgs, planRangeReads, rangeFrameSelect } from '../../src/media/input/rangeInput.js';
 import { rangeServerHooks } from '../helpers/rangeServer.js';
 
 const system = resolveBinaries(process.env);

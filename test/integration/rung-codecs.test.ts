@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveBinaries } from '../../src/media/binaries.js';
-import { runProcess } from '../../src/media/runner.js';
-import { generateSample } from '../../src/media/sample.js';
-import { buildStreamProbeArgs, parseStreamProbe } from '../../src/media/probe.js';
-import { PRESETS, selectRenditions, type Preset } from '../../src/media/presets.js';
+import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { runProcess } from '../../src/media/ffmpeg/runner.js';
+import { generateSample } from '../../src/media/package/sample.js';
+import { buildStreamProbeArgs, parseStreamProbe } from '../../src/media/probe/probe.js';
+import { PRESETS, selectRenditions, type Preset } from '../../src/media/plan/presets.js';
 import { buildSegmentCommand } from '../../src/pipeline/steps/segmentCommand.js';
-import type { Manifest } from '../../src/pipeline/manifest.js';
+import type { JobDocument } from '../../src/pipeline/jobDocument.js';
 
 const bins = resolveBinaries(process.env);
 
@@ -60,7 +60,7 @@ describe('codec per rung: one segment, an HEVC rung and an H.264 VBV rung (real 
       stills: [{ tiles: [] }],
       audioOutputs: [{ id: 'audio', index: info.audio!.index, channels: 2, bitrateKbps: 128 }],
       audioChunks: [{ index: 0, from: 0, to: 48000 * 2, segment: 0 }],
-    } as unknown as Manifest;
+    } as unknown as JobDocument;
     const { command, outputs, chunks } = buildSegmentCommand({ m, index: 0, dir, read: { url: src }, url: src });
     await runProcess(bins.ffmpeg, command, { timeoutMs: 600_000 });
 

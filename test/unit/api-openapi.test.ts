@@ -10,7 +10,7 @@ import { ROUTES, routeKey } from '../../src/api/routes.js';
 import { OPERATIONS } from '../../src/api/operations.js';
 import { API_ERRORS } from '../../src/api/errors.js';
 import { API_FUNCTIONS } from '../../src/local/functions.js';
-import { PRESETS } from '../../src/media/presets.js';
+import { PRESETS } from '../../src/media/plan/presets.js';
 import { documentedRoutes, loadOpenApi, responseValidator } from '../helpers/openapi.js';
 import * as createJobFn from '../../functions/api/createJob.js';
 import * as getJobFn from '../../functions/api/getJob.js';

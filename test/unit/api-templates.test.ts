@@ -19,7 +19,7 @@ import { JobStore } from '../../src/pipeline/jobStore.js';
 import { startJobsDb, type LocalJobsDb } from '../../src/local/jobsDb.js';
 import { resolveTemplate } from '../../src/templates/resolve.js';
 import { buildJobInput, requestFromMetadata } from '../../src/pipeline/job.js';
-import { PRESETS } from '../../src/media/presets.js';
+import { PRESETS } from '../../src/media/plan/presets.js';
 import { responseValidator } from '../helpers/openapi.js';
 
 function event(method: string, path: string, p: { body?: unknown; params?: Record<string, string> } = {}): HttpApiEvent {

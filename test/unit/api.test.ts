@@ -11,7 +11,7 @@ import { contentTypeFor, sanitizeFilename } from '../../src/api/uploads.js';
 import { isLoopbackAddress, toHttpApiEvent } from '../../src/local/apiServer.js';
 import { buildDurationProbeArgs, parseDurationProbe } from '../../src/api/sourceCheck.js';
 import { progressOf, toJobView } from '../../src/api/jobView.js';
-import { buildStreamProbeArgs } from '../../src/media/probe.js';
+import { buildStreamProbeArgs } from '../../src/media/probe/probe.js';
 import { JobId } from '../../src/pipeline/job.js';
 import { TransientError } from '../../src/errors.js';
 import type { JobRecord } from '../../src/pipeline/jobStore.js';

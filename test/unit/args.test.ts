@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { buildSplitArgs, segmentEncodeCommand, type EncodeOutput } from '../../src/media/args.js';
-import { ffArgs } from '../../src/media/command.js';
-import type { Preset } from '../../src/media/presets.js';
-import { getPreset, selectRenditions, PRESETS } from '../../src/media/presets.js';
-import { buildPacketProbeArgs, buildStreamProbeArgs } from '../../src/media/probe.js';
-import { SOURCE_FORMATS } from '../../src/media/formats.js';
+import { buildSplitArgs, segmentEncodeCommand, type EncodeOutput } from '../../src/media/encode/args.js';
+import { ffArgs } from '../../src/media/ffmpeg/command.js';
+import type { Preset } from '../../src/media/plan/presets.js';
+import { getPreset, selectRenditions, PRESETS } from '../../src/media/plan/presets.js';
+import { buildPacketProbeArgs, buildStreamProbeArgs } from '../../src/media/probe/probe.js';
+import { SOURCE_FORMATS } from '../../src/media/ffmpeg/whitelists.js';
 
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 const all = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
@@ -73,7 +73,7 @@ describe('ffmpeg argument builders', () => {
 
 describe('process output redaction', () => {
   it('replaces every URL (presigned query included) before it can reach an error or event', async () => {
-    const { redactUrls } = await import('../../src/media/runner.js');
+    const { redactUrls } = await import('../../src/media/ffmpeg/runner.js');
     const line = "[mov @ 0x1] http://127.0.0.1:4569/ingest/a.mp4?X-Amz-Signature=abc&X-Amz-Credential=k: Invalid data found; file:///etc/passwd too";
     assert.equal(redactUrls(line), '[mov @ 0x1] <input>: Invalid data found; <input> too');
   });

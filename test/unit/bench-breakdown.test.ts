@@ -74,7 +74,7 @@ describe('bench: where a CPU profile went', () => {
         frame(2, 'file:///w/node_modules/s3rver/lib/a.js', 'serve', [3]),
         frame(3, 'node:net', 'write', [4]),
         frame(4, '', 'writev'),
-        frame(5, 'file:///w/src/media/runner.ts', 'runProcess'),
+        frame(5, 'file:///w/src/media/ffmpeg/runner.ts', 'runProcess'),
         frame(6, '', '(idle)'),
       ],
       // 30 ms in writev under s3rver, 10 ms in runProcess, 100 ms idle.
@@ -83,7 +83,7 @@ describe('bench: where a CPU profile went', () => {
     };
     const s = summarize(profile);
     assert.equal(s.totalMs, 40);
-    assert.deepEqual(s.byOwner, [['s3rver', 30], ['src/media/runner.ts', 10]]);
-    assert.deepEqual(s.byWhere, [['(native)', 30], ['src/media/runner.ts', 10]]);
+    assert.deepEqual(s.byOwner, [['s3rver', 30], ['src/media/ffmpeg/runner.ts', 10]]);
+    assert.deepEqual(s.byWhere, [['(native)', 30], ['src/media/ffmpeg/runner.ts', 10]]);
   });
 });

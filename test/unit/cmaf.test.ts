@@ -1,12 +1,12 @@
 /** Pure parts of the streaming outputs: fragment rewriting, audio chunk arithmetic, args, manifests. */
 import assert from 'node:assert/strict';
-import { concatBytes, keepSamples, makeBox, placeFragment, readFragments, sampleTimes, setLastSampleDuration, toUnsignedCts, view } from '../../src/media/isobmff.js';
-import { AAC_FRAME, audioChunkWindow, checkVideoFragment, planAudioChunks, withSourceTiming } from '../../src/media/cmaf.js';
-import { segmentEncodeCommand } from '../../src/media/args.js';
-import { ffArgs } from '../../src/media/command.js';
-import { partRanges } from '../../src/media/package.js';
-import { dashManifest, hlsMasterPlaylist, hlsMediaPlaylist, hlsPlaylists, peakBitrate, type PackageModel } from '../../src/media/manifests.js';
-import { PRESETS, selectRenditions } from '../../src/media/presets.js';
+import { concatBytes, keepSamples, makeBox, placeFragment, readFragments, sampleTimes, setLastSampleDuration, toUnsignedCts, view } from '../../src/media/package/isobmff.js';
+import { AAC_FRAME, audioChunkWindow, checkVideoFragment, planAudioChunks, withSourceTiming } from '../../src/media/encode/cmaf.js';
+import { segmentEncodeCommand } from '../../src/media/encode/args.js';
+import { ffArgs } from '../../src/media/ffmpeg/command.js';
+import { partRanges } from '../../src/media/package/package.js';
+import { dashManifest, hlsMasterPlaylist, hlsMediaPlaylist, hlsPlaylists, peakBitrate, type PackageModel } from '../../src/media/package/manifests.js';
+import { PRESETS, selectRenditions } from '../../src/media/plan/presets.js';
 import { EncoderError } from '../../src/errors.js';
 
 const u32 = (...xs: number[]) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { dashManifest, hlsMasterPlaylist, type PackageModel, type VideoTrackModel } from '../../src/media/manifests.js';
+import { dashManifest, hlsMasterPlaylist, type PackageModel, type VideoTrackModel } from '../../src/media/package/manifests.js';
 
 const segs = [{ start: 0, duration: 2000, bytes: 250_000 }, { start: 2000, duration: 2000, bytes: 250_000 }];
 const rung = (id: string, codec: string, width: number, height: number): VideoTrackModel => ({ id, timescale: 1000, codec, width, height, frameRate: 25, segments: segs });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { segmentEncodeCommand } from '../../src/media/args.js';
-import { ffArgs } from '../../src/media/command.js';
-import { forcedKeyframeExpr, mp4VideoTagArgs, outputFormat, rateControl, videoEncoderArgs } from '../../src/media/codecs.js';
-import { getPreset, rungVideo, selectRenditions, PRESETS, type Preset } from '../../src/media/presets.js';
-import { capabilitiesOf, checkCapabilities, parseCapabilityList, requirements } from '../../src/media/encoders.js';
-import { estimateSegmentEncodeSec } from '../../src/media/cost.js';
+import { segmentEncodeCommand } from '../../src/media/encode/args.js';
+import { ffArgs } from '../../src/media/ffmpeg/command.js';
+import { forcedKeyframeExpr, mp4VideoTagArgs, outputFormat, rateControl, videoEncoderArgs } from '../../src/media/encode/codecs.js';
+import { getPreset, rungVideo, selectRenditions, PRESETS, type Preset } from '../../src/media/plan/presets.js';
+import { capabilitiesOf, checkCapabilities, parseCapabilityList, requirements } from '../../src/media/plan/encoders.js';
+import { estimateSegmentEncodeSec } from '../../src/media/plan/cost.js';
 import { DEFAULT_THRESHOLDS, decideEngine } from '../../src/pipeline/decider.js';
-import type { ColourPlan } from '../../src/media/colour.js';
+import type { ColourPlan } from '../../src/media/encode/colour.js';
 
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 const hlg: ColourPlan = { mode: 'keep', from: 'hlg', source: { bitDepth: 10, primaries: 'bt2020', transfer: 'arib-std-b67', matrix: 'bt2020nc', range: 'tv' } };

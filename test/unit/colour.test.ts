@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { colourFilters, colourTagArgs, stillColourFilters, hdrTransfer, parseFrameSideData, parseSourceColour, pixFmtBitDepth, planColour, x265HdrParams } from '../../src/media/colour.js';
-import { parseStreamProbe } from '../../src/media/probe.js';
-import { buildStillOutputs } from '../../src/media/stills.js';
+import { colourFilters, colourTagArgs, stillColourFilters, hdrTransfer, parseFrameSideData, parseSourceColour, pixFmtBitDepth, planColour, x265HdrParams } from '../../src/media/encode/colour.js';
+import { parseStreamProbe } from '../../src/media/probe/probe.js';
+import { buildStillOutputs } from '../../src/media/stills/stills.js';
 
 const pqFrame = JSON.stringify({
   frames: [

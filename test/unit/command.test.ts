@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { buildSegmentCommand } from '../../src/pipeline/steps/segmentCommand.js';
-import { ffArgs } from '../../src/media/command.js';
-import { SOURCE_FORMATS } from '../../src/media/formats.js';
-import { getPreset, selectRenditions } from '../../src/media/presets.js';
-import type { Manifest } from '../../src/pipeline/manifest.js';
+import { ffArgs } from '../../src/media/ffmpeg/command.js';
+import { SOURCE_FORMATS } from '../../src/media/ffmpeg/whitelists.js';
+import { getPreset, selectRenditions } from '../../src/media/plan/presets.js';
+import type { JobDocument } from '../../src/pipeline/jobDocument.js';
 
 const preset = getPreset('h264-single-480p');
 /** One 48-frame segment of an 854x480 source with one audio track: the manifest fields the worker's command reads. */
@@ -19,7 +19,7 @@ const manifest = (over: Partial<Record<string, unknown>> = {}) =>
     audioOutputs: [{ id: 'audio', index: 1, channels: 2, bitrateKbps: 96, language: 'eng' }],
     audioChunks: [{ index: 0, from: 0, to: 96256, segment: 0 }, { index: 1, from: 192512, to: 288768, segment: 1 }],
     ...over,
-  }) as unknown as Manifest;
+  }) as unknown as JobDocument;
 
 describe("a segment worker's ffmpeg command (steps/segmentCommand.ts, command.ts)", () => {
   it('its own bytes: one input read once for the rendition, the poster and the audio chunk; globals once; the argv pinned', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { npmBinaries, resolveBinaries } from '../../src/media/binaries.js';
-import { encoderInfo, parseFfmpegVersion } from '../../src/media/encoders.js';
+import { npmBinaries, resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { encoderInfo, parseFfmpegVersion } from '../../src/media/plan/encoders.js';
 
 describe('ffmpeg version in job events', () => {
   it('reads the version token of Debian, git and release banners', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { formatHms } from '../../src/util/hms.js';
-import { buildSpriteVtt } from '../../src/media/sprite.js';
+import { buildSpriteVtt } from '../../src/media/stills/sprite.js';
 import { formatTimecode } from '../../src/pipeline/timecode.js';
-import { vttTime } from '../../src/media/tracks.js';
+import { vttTime } from '../../src/media/plan/tracks.js';
 
 describe('HH:MM:SS.mmm, written once (src/util/hms.ts)', () => {
   it('pads every field, rounds to the millisecond, grows past 99 hours, shows a negative time as zero', () => {

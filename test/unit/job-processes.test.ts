@@ -4,8 +4,8 @@
  * retryable encoder failure), and the stopped job starts no new process. Real child processes.
  */
 import assert from 'node:assert/strict';
-import { JobProcesses, JobStoppedError } from '../../src/media/jobProcesses.js';
-import { runProcess, ProcessError } from '../../src/media/runner.js';
+import { JobProcesses, JobStoppedError } from '../../src/media/ffmpeg/jobProcesses.js';
+import { runProcess, ProcessError } from '../../src/media/ffmpeg/runner.js';
 
 const alive = (pid: number) => {
   try {

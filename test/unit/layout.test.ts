@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { iamPrefixes, keys, packageLayout } from '../../src/pipeline/layout.js';
-import { dashManifest, hlsPlaylists, type PackageModel } from '../../src/media/manifests.js';
+import { dashManifest, hlsPlaylists, type PackageModel } from '../../src/media/package/manifests.js';
 
 /** S3/IAM `*` wildcard match (any characters, `/` included). */
 const matches = (pattern: string, key: string) => new RegExp(`^${pattern.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(key);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { cleanKeyframes, planSegments } from '../../src/media/plan.js';
-import type { PacketIndex } from '../../src/media/probe.js';
+import { cleanKeyframes, planSegments } from '../../src/media/plan/plan.js';
+import type { PacketIndex } from '../../src/media/probe/probe.js';
 import { InputError } from '../../src/errors.js';
 
 const TB = { num: 1, den: 30 }; // one tick per frame at 30 fps

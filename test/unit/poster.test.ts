@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { posterFramePts } from '../../src/media/poster.js';
+import { posterFramePts } from '../../src/media/stills/poster.js';
 
 const seg = (startPts: number) => ({ index: 0, splitFile: 0, startPacket: 0, endPacket: 1, skip: 0, count: 1, startPts, endPts: 0 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkPacketIndex, parsePacketCsv, parseStreamProbe, normalizeRotation } from '../../src/media/probe.js';
+import { checkPacketIndex, parsePacketCsv, parseStreamProbe, normalizeRotation } from '../../src/media/probe/probe.js';
 import { InputError } from '../../src/errors.js';
 
 const code = (c: string) => (e: unknown) => e instanceof InputError && e.code === c;

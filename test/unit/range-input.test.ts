@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { segmentEncodeCommand, type EncodeOutput } from '../../src/media/args.js';
-import { ffArgs, ffInput, mergeCommands, type FfCommand } from '../../src/media/command.js';
-import type { Preset } from '../../src/media/presets.js';
-import { buildRangeInputArgs, chooseReadMode, DTS_HEURISTIC_US, hasVideoDelay, planRangeReads, rangeFrameSelect, rangeSeekSeconds } from '../../src/media/rangeInput.js';
-import { applyEditList } from '../../src/media/mp4index.js';
-import { buildStreamProbeWithHeadArgs, locateMoov, parseHeadPackets, type RangeSource } from '../../src/media/indexProbe.js';
-import { getPreset, selectRenditions } from '../../src/media/presets.js';
-import type { PacketIndex } from '../../src/media/probe.js';
+import { segmentEncodeCommand, type EncodeOutput } from '../../src/media/encode/args.js';
+import { ffArgs, ffInput, mergeCommands, type FfCommand } from '../../src/media/ffmpeg/command.js';
+import type { Preset } from '../../src/media/plan/presets.js';
+import { buildRangeInputArgs, chooseReadMode, DTS_HEURISTIC_US, hasVideoDelay, planRangeReads, rangeFrameSelect, rangeSeekSeconds } from '../../src/media/input/rangeInput.js';
+import { applyEditList } from '../../src/media/probe/mp4index.js';
+import { buildStreamProbeWithHeadArgs, locateMoov, parseHeadPackets, type RangeSource } from '../../src/media/probe/indexProbe.js';
+import { getPreset, selectRenditions } from '../../src/media/plan/presets.js';
+import type { PacketIndex } from '../../src/media/probe/probe.js';
 
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 const all = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
@@ -188,7 +188,7 @@ describe('probe from the index: pure parts', () => {
 
 describe('encoder statistics and threads', () => {
   it('final statistics: frames per output file from ffmpeg 5.1 and 2018 builds', async () => {
-    const { parseFinalStats, videoFramesPerOutput, withFinalStats } = await import('../../src/media/encoderStats.js');
+    const { parseFinalStats, videoFramesPerOutput, withFinalStats } = await import('../../src/media/encode/encoderStats.js');
     const stderr = [
       'Input file #0 (/t/in.nut):',
       '  Input stream #0:0 (video): 48 packets read (123 bytes); 48 frames decoded; ',
@@ -207,7 +207,7 @@ describe('encoder statistics and threads', () => {
   });
 
   it('threads: one per encoder at a core or less per process, else the cores split among its encoders, at least two', async () => {
-    const { encoderThreads } = await import('../../src/media/encoderStats.js');
+    const { encoderThreads } = await import('../../src/media/encode/encoderStats.js');
     assert.equal(encoderThreads({ cores: 2, concurrentWorkers: 2, renditions: 3 }), 1, 'local: one segment per core');
     assert.equal(encoderThreads({ cores: 2, concurrentWorkers: 1, renditions: 3 }), 2, 'a 3008 MB Lambda: the encoders overlap');
     assert.equal(encoderThreads({ cores: 6, concurrentWorkers: 1, renditions: 3 }), 2, 'a 10 GB Lambda');

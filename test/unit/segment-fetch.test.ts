@@ -4,11 +4,11 @@
  * refused; and a segment's audio outputs added to its one input.
  */
 import assert from 'node:assert/strict';
-import { coalesce, gatherRuns } from '../../src/media/segmentInput.js';
-import { fetchRanges } from '../../src/media/segmentFetch.js';
-import { ffArgs, ffInput, mergeCommands, type FfCommand } from '../../src/media/command.js';
-import { audioChunkCommand } from '../../src/media/cmaf.js';
-import { getPreset } from '../../src/media/presets.js';
+import { coalesce, gatherRuns } from '../../src/media/input/segmentInput.js';
+import { fetchRanges } from '../../src/media/input/segmentFetch.js';
+import { ffArgs, ffInput, mergeCommands, type FfCommand } from '../../src/media/ffmpeg/command.js';
+import { audioChunkCommand } from '../../src/media/encode/cmaf.js';
+import { getPreset } from '../../src/media/plan/presets.js';
 
 const data = new Uint8Array(1000).map((_, i) => i % 251);
 

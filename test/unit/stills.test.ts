@@ -1,12 +1,12 @@
 /**
- * The poster and the sprite's tiles from the segment workers (src/media/stills.ts): which
+ * The poster and the sprite's tiles from the segment workers (src/media/stills/stills.ts): which
  * segment takes which frame, and the outputs that write them from the segment's own decode.
  */
 import assert from 'node:assert/strict';
-import { buildStillOutputs, planStills, tileCount } from '../../src/media/stills.js';
-import { ffArgs, ffInput, type FfOutput } from '../../src/media/command.js';
-import { planSegments } from '../../src/media/plan.js';
-import type { PacketIndex } from '../../src/media/probe.js';
+import { buildStillOutputs, planStills, tileCount } from '../../src/media/stills/stills.js';
+import { ffArgs, ffInput, type FfOutput } from '../../src/media/ffmpeg/command.js';
+import { planSegments } from '../../src/media/plan/plan.js';
+import type { PacketIndex } from '../../src/media/probe/probe.js';
 
 /** 25 fps in a 1/1000 time base, keyframes every 2 s. */
 function index(seconds: number): PacketIndex {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PRESETS, rungVideo, selectRenditions } from '../../src/media/presets.js';
+import { PRESETS, rungVideo, selectRenditions } from '../../src/media/plan/presets.js';
 import { parseTemplate, TEMPLATE_LIMITS, TemplateInvalidError, type TemplateInput } from '../../src/templates/schema.js';
 import { templateJsonSchema } from '../../src/templates/jsonSchema.js';
 import { BUILT_IN_TEMPLATES, presetToTemplate, templateToPreset } from '../../src/templates/convert.js';

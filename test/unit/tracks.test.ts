@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { audioLayoutFor, buildMovTextArgs, buildSubtitleVttArgs, parseTracks, planAudioOutputs, planTextOutputs, shiftVtt, vttCues } from '../../src/media/tracks.js';
-import { audioChunkWindow, audioChunkCommand } from '../../src/media/cmaf.js';
-import { ffArgs } from '../../src/media/command.js';
-import { getPreset } from '../../src/media/presets.js';
-import { parseStreamProbe } from '../../src/media/probe.js';
+import { audioLayoutFor, buildMovTextArgs, buildSubtitleVttArgs, parseTracks, planAudioOutputs, planTextOutputs, shiftVtt, vttCues } from '../../src/media/plan/tracks.js';
+import { audioChunkWindow, audioChunkCommand } from '../../src/media/encode/cmaf.js';
+import { ffArgs } from '../../src/media/ffmpeg/command.js';
+import { getPreset } from '../../src/media/plan/presets.js';
+import { parseStreamProbe } from '../../src/media/probe/probe.js';
 
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 const all = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));

@@ -3,13 +3,13 @@
  * every figure passes with its figures reported; each kind of damage fails with
  * VERIFICATION_FAILED naming the rendition and the figure.
  */
-import { ffInput, type FfOutput } from '../../src/media/command.js';
+import { ffInput, type FfOutput } from '../../src/media/ffmpeg/command.js';
 import assert from 'node:assert/strict';
 import { sourceFrames, verifyJob, type SegmentVerify } from '../../src/pipeline/verify.js';
-import type { Manifest, SegmentResult } from '../../src/pipeline/manifest.js';
-import type { PieceFacts } from '../../src/media/package.js';
+import type { JobDocument, SegmentResult } from '../../src/pipeline/jobDocument.js';
+import type { PieceFacts } from '../../src/media/package/package.js';
 import { EncoderError } from '../../src/errors.js';
-import { parseStats, qualityFrames, qualityReferenceOutputs, QUALITY_FRAMES } from '../../src/media/quality.js';
+import { parseStats, qualityFrames, qualityReferenceOutputs, QUALITY_FRAMES } from '../../src/media/encode/quality.js';
 
 // 25 fps, one tick a frame; two segments of 3 frames; 48 kHz AAC in two chunks.
 const tb = { num: 1, den: 25 };
@@ -22,7 +22,7 @@ const m = {
   renditions: [{ name: 'r1' }, { name: 'r2' }],
   audioOutputs: [{ id: 'audio' }],
   preset: { audio: { sampleRate: 48000 } },
-} as unknown as Pick<Manifest, 'plan' | 'renditions' | 'audioOutputs' | 'preset'>;
+} as unknown as Pick<JobDocument, 'plan' | 'renditions' | 'audioOutputs' | 'preset'>;
 const idx = { pts: [0, 2, 1, 3, 5, 4], dts: [], duration: [], keyframes: [0, 3] };
 const source = sourceFrames(idx, m.plan);
 

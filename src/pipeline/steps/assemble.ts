@@ -3,28 +3,28 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { getBytes, getJson, listKeys, putBytes, putJson } from '../../aws/s3.js';
-import { audioTrackModel, videoTrackModel } from '../../media/package.js';
+import { audioTrackModel, videoTrackModel } from '../../media/package/package.js';
 import type { SubtitleResult } from './subtitles.js';
-import { averageBitrate, peakBitrate, type PackageModel } from '../../media/manifests.js';
+import { averageBitrate, peakBitrate, type PackageModel } from '../../media/package/manifests.js';
 import { EncoderError } from '../../errors.js';
 import { checkSegmentFallbacks } from './fallback.js';
 import { mapLimit } from '../../util/mapLimit.js';
 import { once } from '../../util/once.js';
-import { buildSpriteVtt, composeSprite, makePoster } from '../../media/sprite.js';
-import { STILL_TILE, tileCount } from '../../media/stills.js';
+import { buildSpriteVtt, composeSprite, makePoster } from '../../media/stills/sprite.js';
+import { STILL_TILE, tileCount } from '../../media/stills/stills.js';
 import { withWorkDir } from '../workdir.js';
 import { placeOf } from '../placement.js';
 import { keys, packageLayout } from '../layout.js';
 import { FORMATS } from '../../formats/registry.js';
 import type { AssembleContext, TrackPieces } from '../../formats/format.js';
 import { completeJoin, joinPart, prepareJoin, type JoinPart, type JoinRecord } from '../../formats/join.js';
-import { readManifest, type Manifest, type RenditionResult, type SegmentResult } from '../manifest.js';
+import { readJobDocument, type JobDocument, type RenditionResult, type SegmentResult } from '../jobDocument.js';
 
 /** Where a package file was written (output bucket when published, else work; src/pipeline/placement.ts). */
-const place = (rt: Runtime, m: Manifest, rel: string) => placeOf(rt.config, m, rel);
+const place = (rt: Runtime, m: JobDocument, rel: string) => placeOf(rt.config, m, rel);
 
 /** Reads every segment's result (the facts of its pieces), in segment order; all must be there. */
-async function segmentResults(rt: Runtime, m: Manifest): Promise<SegmentResult[]> {
+async function segmentResults(rt: Runtime, m: JobDocument): Promise<SegmentResult[]> {
   const found = await listKeys(rt.s3, rt.config.WORK_BUCKET, keys.segmentResultsPrefix(m.jobId));
   const results = await mapLimit(found, 32, (k) => getJson<SegmentResult>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: k.key }));
   results.sort((a, b) => a.index - b.index);
@@ -46,7 +46,7 @@ export async function assembleStep(rt: Runtime, job: { jobId: string }, log: Log
   const started = Date.now();
   // A segment the Map sent to ECS (its function timed out): the whole job goes there.
   await checkSegmentFallbacks(rt, job.jobId);
-  const m = await readManifest(rt, job.jobId);
+  const m = await readJobDocument(rt, job.jobId);
   const bucket = rt.config.WORK_BUCKET;
   const results = await segmentResults(rt, m);
   const initOf = (id: string) => getBytes(rt.s3, place(rt, m, packageLayout.init(id)));
@@ -111,7 +111,7 @@ const SPRITE_COLUMNS = 10;
  * The sprite sheet, its WebVTT index and the poster, from the stills the segment workers wrote
  * (tile k of the sprite covers [k, k+1) intervals of the job's timeline), written in place.
  */
-async function composeStills(rt: Runtime, m: Manifest, log: Logger): Promise<void> {
+async function composeStills(rt: Runtime, m: JobDocument, log: Logger): Promise<void> {
   const bucket = rt.config.WORK_BUCKET;
   const count = tileCount(m.plan.durationSec, m.thumbnailIntervalSec);
   await withWorkDir(rt.config.WORK_DIR, `${m.jobId}-stills`, async (dir) => {

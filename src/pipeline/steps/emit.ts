@@ -6,7 +6,7 @@ import { buildJobEvent } from '../events.js';
 import { newRecord } from '../jobStore.js';
 import { StateErrorSchema, taskInput, type EventStatus } from '../job.js';
 import type { PublishedOutput, TracksReport } from '../outputs.js';
-import { readManifest } from '../manifest.js';
+import { readJobDocument } from '../jobDocument.js';
 import type { EngineReport } from '../events.js';
 import type { VerificationReport } from '../verify.js';
 import { costAtComplete, type RunState } from '../../cost/complete.js';
@@ -52,7 +52,7 @@ function requireVerification(v: VerificationReport | undefined): VerificationRep
  * Plan, or if the manifest cannot be read, the event goes out without it.
  */
 async function plannedEncoder(rt: Runtime, jobId: string): Promise<{ ffmpegVersion: string } | undefined> {
-  const v = await readManifest(rt, jobId).then((m) => m.ffmpegVersion).catch(() => undefined);
+  const v = await readJobDocument(rt, jobId).then((m) => m.ffmpegVersion).catch(() => undefined);
   return v ? { ffmpegVersion: v } : undefined;
 }
 

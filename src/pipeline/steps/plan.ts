@@ -1,20 +1,20 @@
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { getJson, putJson } from '../../aws/s3.js';
-import { planSegments } from '../../media/plan.js';
-import { getPreset, rungVideo, selectRenditions } from '../../media/presets.js';
+import { planSegments } from '../../media/plan/plan.js';
+import { getPreset, rungVideo, selectRenditions } from '../../media/plan/presets.js';
 import { templateToPreset } from '../../templates/convert.js';
 import { InputError } from '../../errors.js';
-import { planColour } from '../../media/colour.js';
-import { checkCapabilities } from '../../media/encoders.js';
-import { estimateSegmentEncodeSec } from '../../media/cost.js';
+import { planColour } from '../../media/encode/colour.js';
+import { checkCapabilities } from '../../media/plan/encoders.js';
+import { estimateSegmentEncodeSec } from '../../media/plan/cost.js';
 import { keys, type JobInput } from '../job.js';
-import { chooseReadMode, rangeFrameSelect, rangeSeekSeconds } from '../../media/rangeInput.js';
-import { planAudioChunks } from '../../media/cmaf.js';
-import { planAudioOutputs, planTextOutputs } from '../../media/tracks.js';
-import { planStills } from '../../media/stills.js';
-import type { Manifest, ProbeDocument } from '../manifest.js';
-import type { IndexedPackets } from '../../media/mp4index.js';
+import { chooseReadMode, rangeFrameSelect, rangeSeekSeconds } from '../../media/input/rangeInput.js';
+import { planAudioChunks } from '../../media/encode/cmaf.js';
+import { planAudioOutputs, planTextOutputs } from '../../media/plan/tracks.js';
+import { planStills } from '../../media/stills/stills.js';
+import type { JobDocument, ProbeDocument } from '../jobDocument.js';
+import type { IndexedPackets } from '../../media/probe/mp4index.js';
 import { planSegmentInput } from './segmentInputPlan.js';
 
 /** What the state keeps of the plan: counts and the Map's indices. */
@@ -71,7 +71,7 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
   };
   const swap = info.video.rotation === 90 || info.video.rotation === 270;
   const renditions = selectRenditions(preset, swap ? info.video.height : info.video.width, swap ? info.video.width : info.video.height);
-  const manifest: Manifest = {
+  const manifest: JobDocument = {
     jobId: job.jobId,
     source: job.source,
     sourceBytes: info.sizeBytes,
@@ -102,7 +102,7 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     } else manifest.segmentInput = { reason: own.reason };
     log.info('segment input', own.ok ? { records: own.records, bytes: own.bytes } : { reason: own.reason });
   }
-  await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(job.jobId) }, manifest);
+  await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.jobDocument(job.jobId) }, manifest);
   log.info('planned', {
     segments: plan.segments.length,
     frames: plan.frameCount,

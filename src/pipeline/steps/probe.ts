@@ -1,17 +1,17 @@
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { headObject, presignGet, putJson } from '../../aws/s3.js';
-import { runProcess, ProcessError, lastLines } from '../../media/runner.js';
-import { buildFirstFrameSideDataArgs, hdrTransfer, parseFrameSideData, parseSourceColour, pickHdrMetadata } from '../../media/colour.js';
-import { protocolWhitelist, buildPacketProbeArgs, buildStreamProbeArgs, checkPacketIndex, parsePacketCsv, parseStreamProbe } from '../../media/probe.js';
+import { runProcess, ProcessError, lastLines } from '../../media/ffmpeg/runner.js';
+import { buildFirstFrameSideDataArgs, hdrTransfer, parseFrameSideData, parseSourceColour, pickHdrMetadata } from '../../media/encode/colour.js';
+import { protocolWhitelist, buildPacketProbeArgs, buildStreamProbeArgs, checkPacketIndex, parsePacketCsv, parseStreamProbe } from '../../media/probe/probe.js';
 import { InputError, TransientError } from '../../errors.js';
-import { FORMAT_REFUSED_RE, SOURCE_FORMATS } from '../../media/formats.js';
-import { checkMediaLimits, checkSize, checkTimeline } from '../../media/limits.js';
+import { FORMAT_REFUSED_RE, SOURCE_FORMATS } from '../../media/ffmpeg/whitelists.js';
+import { checkMediaLimits, checkSize, checkTimeline } from '../../media/probe/limits.js';
 import { limitsOf } from '../../config.js';
 import { keys, type JobInput } from '../job.js';
-import type { ProbeDocument } from '../manifest.js';
-import type { PacketIndex } from '../../media/probe.js';
-import { buildStreamProbeWithHeadArgs, httpRangeSource, locateMoov, probeIndex, type IndexProbeResult } from '../../media/indexProbe.js';
+import type { ProbeDocument } from '../jobDocument.js';
+import type { PacketIndex } from '../../media/probe/probe.js';
+import { buildStreamProbeWithHeadArgs, httpRangeSource, locateMoov, probeIndex, type IndexProbeResult } from '../../media/probe/indexProbe.js';
 
 /** Whether the video stream has a decoding delay (B-frames: ffprobe's has_b_frames), which moves ffmpeg's seeks. */
 function hasVideoDelay(streamJson: string, index: number): boolean {

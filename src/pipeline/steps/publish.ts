@@ -6,10 +6,10 @@ import { keys, packageLayout } from '../layout.js';
 import { FORMATS, formatOwning } from '../../formats/registry.js';
 import type { JoinRecord } from '../../formats/join.js';
 import { published } from '../placement.js';
-import { readManifest, type RenditionResult } from '../manifest.js';
+import { readJobDocument, type RenditionResult } from '../jobDocument.js';
 import type { PublishedOutput, TracksReport } from '../outputs.js';
 import type { SubtitleResult } from './subtitles.js';
-import type { EncoderInfo } from '../../media/encoders.js';
+import type { EncoderInfo } from '../../media/plan/encoders.js';
 import { verifyStoredJob, type VerificationReport } from '../verify.js';
 
 /** Every format's manifest content types by extension (src/formats). */
@@ -29,7 +29,7 @@ const ORDER: PublishedOutput['type'][] = ['hls', 'dash', 'video', 'cmaf', 'subti
 export async function publishStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ outputs: PublishedOutput[]; encoder: EncoderInfo; tracks: TracksReport; verification: VerificationReport }> {
   const work = rt.config.WORK_BUCKET;
   const out = rt.config.OUTPUT_BUCKET;
-  const m = await readManifest(rt, job.jobId);
+  const m = await readJobDocument(rt, job.jobId);
   // Before the commit: a job whose outputs fail their check publishes no manifest (verify.ts).
   const verification = await verifyStoredJob(rt, m);
   const mprefix = keys.packageManifestsPrefix(job.jobId);

@@ -4,33 +4,33 @@ import { readFile } from 'node:fs/promises';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { downloadFile, presignGet, putBytes, putJson } from '../../aws/s3.js';
-import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
+import { runProcess, classifyEncodeFailure } from '../../media/ffmpeg/runner.js';
 import { writeSegmentInput } from './segmentInputPlan.js';
 import { buildSegmentCommand, type SegmentRead } from './segmentCommand.js';
-import { audioPiece, pieceFacts, videoPiece, type PieceFacts } from '../../media/package.js';
+import { audioPiece, pieceFacts, videoPiece, type PieceFacts } from '../../media/package/package.js';
 import { packageLayout } from '../layout.js';
-import { encoderThreads } from '../../media/encoderStats.js';
+import { encoderThreads } from '../../media/encode/encoderStats.js';
 import { ValidationError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
-import type { SegmentStills } from '../../media/stills.js';
+import type { SegmentStills } from '../../media/stills/stills.js';
 import { EncoderError } from '../../errors.js';
 import { existsSync } from 'node:fs';
 import { keys } from '../job.js';
-import { readManifest, type Manifest, type SegmentResult } from '../manifest.js';
+import { readJobDocument, type JobDocument, type SegmentResult } from '../jobDocument.js';
 import { ensureSpace, withWorkDir } from '../workdir.js';
 import { assertJobAlive } from '../jobAlive.js';
 import { placeOf } from '../placement.js';
 import { segmentVerify } from '../verify.js';
-import type { Piece } from '../../media/package.js';
+import type { Piece } from '../../media/package/package.js';
 import { currentMeter } from '../../cost/meter.js';
 
-export type { SegmentResult } from '../manifest.js';
+export type { SegmentResult } from '../jobDocument.js';
 
 /**
  * Where a piece goes: in place under the job's output prefix when the job publishes it (the
  * manifests Publish writes last make it reachable), else the work bucket (src/pipeline/placement.ts).
  */
-const place = (rt: Runtime, m: Manifest, rel: string) => placeOf(rt.config, m, rel);
+const place = (rt: Runtime, m: JobDocument, rel: string) => placeOf(rt.config, m, rel);
 
 /**
  * Transcodes one segment into every rendition as CMAF fragments (one decode, one encoder per
@@ -42,7 +42,7 @@ const place = (rt: Runtime, m: Manifest, rel: string) => placeOf(rt.config, m, r
 export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; index: number }, log: Logger, opts: { threads?: number } = {}): Promise<SegmentResult> {
   const started = Date.now();
   await assertJobAlive(rt, task.jobId, 'before encoding');
-  const m = await readManifest(rt, task.jobId);
+  const m = await readJobDocument(rt, task.jobId);
   const seg = m.plan.segments[task.index];
   if (!seg) throw new ValidationError(`segment ${task.index} is not in the plan (${m.plan.segments.length} segments)`);
   const tb = m.plan.timeBase;
@@ -132,7 +132,7 @@ export async function transcodeSegmentStep(rt: Runtime, task: { jobId: string; i
  * Uploads the stills this segment's ffmpeg wrote: tile k as the file of its frame (the distinct
  * frames were written in presentation order), the poster as PNG.
  */
-async function uploadStills(rt: Runtime, m: Manifest, stills: SegmentStills, dir: string, index: number): Promise<void> {
+async function uploadStills(rt: Runtime, m: JobDocument, stills: SegmentStills, dir: string, index: number): Promise<void> {
   const bucket = rt.config.WORK_BUCKET;
   const distinct = [...new Set(stills.tiles.map((t) => t.pts))];
   const fileOf = (pts: number) => path.join(dir, `tile_${String(distinct.indexOf(pts) + 1).padStart(5, '0')}.jpg`);

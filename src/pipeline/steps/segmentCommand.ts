@@ -1,17 +1,17 @@
 /**
- * The one ffmpeg command of a segment worker, from the job manifest: every rendition of its
+ * The one ffmpeg command of a segment worker, from the job document: every rendition of its
  * video (one decode), its stills (sprite tiles, maybe the poster: more outputs of that decode)
  * and its audio chunks (every audio track), composed from the media builders (command.ts) and
  * rendered once by the runner. Pure: the files it names are in `dir`.
  */
 import path from 'node:path';
-import type { Manifest } from '../manifest.js';
-import { segmentEncodeCommand, type EncodeOutput, type SegmentSource } from '../../media/args.js';
-import { audioChunkCommand, type AudioChunk, type AudioChunkOutput } from '../../media/cmaf.js';
-import { mergeCommands, type FfCommand } from '../../media/command.js';
-import { buildStillOutputs, STILL_TILE } from '../../media/stills.js';
-import { stillColourFilters } from '../../media/colour.js';
-import { qualityFrames, qualityReferenceOutputs } from '../../media/quality.js';
+import type { JobDocument } from '../jobDocument.js';
+import { segmentEncodeCommand, type EncodeOutput, type SegmentSource } from '../../media/encode/args.js';
+import { audioChunkCommand, type AudioChunk, type AudioChunkOutput } from '../../media/encode/cmaf.js';
+import { mergeCommands, type FfCommand } from '../../media/ffmpeg/command.js';
+import { buildStillOutputs, STILL_TILE } from '../../media/stills/stills.js';
+import { stillColourFilters } from '../../media/encode/colour.js';
+import { qualityFrames, qualityReferenceOutputs } from '../../media/encode/quality.js';
 
 /** Where segment `index` reads its frames: its own bytes (a file), the source by range (a URL), or its split piece. */
 export type SegmentRead = { own: string } | { url: string } | { piece: string };
@@ -22,14 +22,14 @@ export interface SegmentCommand {
   /** One fragment per rendition. */
   outputs: EncodeOutput[];
   /** The audio chunks this segment encodes, each with one fragment per audio track. */
-  chunks: { chunk: Manifest['audioChunks'][number]; tracks: (AudioChunkOutput & { id: string })[] }[];
+  chunks: { chunk: JobDocument['audioChunks'][number]; tracks: (AudioChunkOutput & { id: string })[] }[];
   /** The few source frames the quality figure compares against (verify.ts): more outputs of the same decode. */
   qualityRef: { frames: number; file: string };
 }
 
 /** Builds segment `index`'s command (see the module comment); `url` is the presigned source, for audio read by range. */
 export function buildSegmentCommand(p: {
-  m: Pick<Manifest, 'preset' | 'renditions' | 'video' | 'colour' | 'plan' | 'segmentReads' | 'stills' | 'audioOutputs' | 'audioChunks'>;
+  m: Pick<JobDocument, 'preset' | 'renditions' | 'video' | 'colour' | 'plan' | 'segmentReads' | 'stills' | 'audioOutputs' | 'audioChunks'>;
   index: number;
   dir: string;
   read: SegmentRead;

@@ -7,13 +7,13 @@
 import type { Runtime } from '../../runtime.js';
 import { writeFile } from 'node:fs/promises';
 import { getBytes, presignGet, putBytes } from '../../aws/s3.js';
-import { fetchRanges, type FetchCounts } from '../../media/segmentFetch.js';
-import { httpRangeSource, locateMoov } from '../../media/indexProbe.js';
-import { assembleSegmentFile, buildSegmentSource, coalesce, decodeRecord, planSegmentInputs, readFtyp, type RecordRef } from '../../media/segmentInput.js';
-import { audioChunkSpanSec, type AudioChunk } from '../../media/cmaf.js';
-import type { IndexedPackets } from '../../media/mp4index.js';
-import type { Plan } from '../../media/plan.js';
-import type { AudioOutput } from '../../media/tracks.js';
+import { fetchRanges, type FetchCounts } from '../../media/input/segmentFetch.js';
+import { httpRangeSource, locateMoov } from '../../media/probe/indexProbe.js';
+import { assembleSegmentFile, buildSegmentSource, coalesce, decodeRecord, planSegmentInputs, readFtyp, type RecordRef } from '../../media/input/segmentInput.js';
+import { audioChunkSpanSec, type AudioChunk } from '../../media/encode/cmaf.js';
+import type { IndexedPackets } from '../../media/probe/mp4index.js';
+import type { Plan } from '../../media/plan/plan.js';
+import type { AudioOutput } from '../../media/plan/tracks.js';
 import { keys } from '../job.js';
 
 /**

@@ -3,17 +3,17 @@ import path from 'node:path';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { presignGet, uploadFile } from '../../aws/s3.js';
-import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
-import { buildSplitArgs } from '../../media/args.js';
+import { runProcess, classifyEncodeFailure } from '../../media/ffmpeg/runner.js';
+import { buildSplitArgs } from '../../media/encode/args.js';
 import { EncoderError } from '../../errors.js';
 import { mapLimit } from '../../util/mapLimit.js';
 import { keys, type JobInput } from '../job.js';
-import { readManifest } from '../manifest.js';
+import { readJobDocument } from '../jobDocument.js';
 import { ensureSpace, withWorkDir } from '../workdir.js';
 
 /** Splits the source by stream copy at the planned keyframes and uploads the pieces used. */
 export async function splitStep(rt: Runtime, job: Pick<JobInput, 'jobId'>, log: Logger): Promise<{ files: number }> {
-  const m = await readManifest(rt, job.jobId);
+  const m = await readJobDocument(rt, job.jobId);
   const url = await presignGet(rt.s3, m.source);
   return withWorkDir(rt.config.WORK_DIR, `${job.jobId}-split`, async (dir) => {
     // The pieces hold the source's video packets: about the source's size.

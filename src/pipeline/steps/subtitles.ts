@@ -3,14 +3,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Runtime } from '../../runtime.js';
 import type { Logger } from '../../log.js';
 import { presignGet, putBytes, putJson } from '../../aws/s3.js';
-import { runProcess, classifyEncodeFailure } from '../../media/runner.js';
-import { buildMovTextArgs, buildSubtitleVttArgs, shiftVtt, vttCues, type TextOutput } from '../../media/tracks.js';
-import { placeFragment, splitInit } from '../../media/isobmff.js';
-import { readInit } from '../../media/init.js';
-import { packageLayout } from '../../media/manifests.js';
+import { runProcess, classifyEncodeFailure } from '../../media/ffmpeg/runner.js';
+import { buildMovTextArgs, buildSubtitleVttArgs, shiftVtt, vttCues, type TextOutput } from '../../media/plan/tracks.js';
+import { placeFragment, splitInit } from '../../media/package/isobmff.js';
+import { readInit } from '../../media/package/init.js';
+import { packageLayout } from '../../media/package/manifests.js';
 import { mapLimit } from '../../util/mapLimit.js';
 import { keys } from '../job.js';
-import { readManifest } from '../manifest.js';
+import { readJobDocument } from '../jobDocument.js';
 import { withWorkDir } from '../workdir.js';
 import { placeOf } from '../placement.js';
 
@@ -34,7 +34,7 @@ export interface SubtitleResult extends TextOutput {
  * read by themselves (ffmpeg's MP4 reader seeks to each), other containers are read through.
  */
 export async function subtitlesStep(rt: Runtime, job: { jobId: string }, log: Logger): Promise<{ tracks: number }> {
-  const m = await readManifest(rt, job.jobId);
+  const m = await readJobDocument(rt, job.jobId);
   const bucket = rt.config.WORK_BUCKET;
   const texts = m.textOutputs ?? [];
   if (!texts.length) {

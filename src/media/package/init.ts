@@ -5,7 +5,7 @@
  * (for progressive MP4 assembled from fragments).
  */
 import { createFile, MP4BoxBuffer, type Movie } from 'mp4box';
-import { EncoderError } from '../errors.js';
+import { EncoderError } from '../../errors.js';
 import { boxBytes, concatBytes, copyBytes, view, findBox, findBoxes, fullBox, listBoxes, makeBox } from './boxes.js';
 
 /** One track of an init segment, as a manifest declares it. */

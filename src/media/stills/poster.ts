@@ -1,4 +1,4 @@
-import type { Plan } from './plan.js';
+import type { Plan } from '../plan/plan.js';
 
 /**
  * Where the poster frame is taken, in source time (seconds, the source's own timestamps).

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { formatHms as vttTime } from '../util/hms.js';
+import { formatHms as vttTime } from '../../util/hms.js';
 
 /** Tile size and grid of a sprite sheet. */
 export interface SpriteLayout {

@@ -5,7 +5,7 @@
  * running Lambda runs to completion).
  *
  * A function invocation runs its body inside its job's scope (src/pipeline/handler.ts); every
- * process src/media/runner.ts starts in that scope takes the scope's AbortSignal, so no step
+ * process src/media/ffmpeg/runner.ts starts in that scope takes the scope's AbortSignal, so no step
  * has to pass a signal through by hand. Once a job is stopped, its scope stays aborted: a Task
  * the state machine still schedules or retries for it cannot start a new process.
  */
@@ -33,7 +33,7 @@ export interface JobScope {
 
 const scopes = new AsyncLocalStorage<JobScope>();
 
-/** The scope of the job whose code is running now, if any (src/media/runner.ts asks). */
+/** The scope of the job whose code is running now, if any (src/media/ffmpeg/runner.ts asks). */
 export const currentJobScope = (): JobScope | undefined => scopes.getStore();
 
 /**

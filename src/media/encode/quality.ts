@@ -7,10 +7,10 @@
  * `ssim` filters. The first frames of a segment are the ones at a join (a keyframe and the frames
  * predicted from it): where a wrong frame, a missing reference or a bad cut shows first.
  */
-import type { FfMap, FfOutput } from './command.js';
+import type { FfMap, FfOutput } from '../ffmpeg/command.js';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { EncoderError } from '../errors.js';
+import { EncoderError } from '../../errors.js';
 import { rotationFilter } from './args.js';
 
 /**

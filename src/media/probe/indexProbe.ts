@@ -5,7 +5,7 @@
  * index this code cannot reproduce exactly (see mp4index.ts), keeps the packet probe.
  */
 import { z } from 'zod';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import { buildStreamProbeArgs, type PacketIndex, type ProbeInput } from './probe.js';
 import { indexFromMoov, type IndexedPackets } from './mp4index.js';
 

@@ -6,8 +6,8 @@
  * Rule (DESIGN.md): every audio track (language, title) and every text subtitle track is kept;
  * what cannot be kept (image subtitles) is reported, never dropped silently.
  */
-import { protocolWhitelist } from './probe.js';
-import { SOURCE_FORMATS } from './formats.js';
+import { protocolWhitelist } from '../probe/probe.js';
+import { SOURCE_FORMATS } from '../ffmpeg/whitelists.js';
 
 /** One audio track of the source. */
 export interface AudioTrack {

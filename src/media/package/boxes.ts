@@ -3,7 +3,7 @@
  * what ffmpeg wrote into an init segment and its media (split from isobmff.ts, which reads and
  * rewrites fragments with these). Pure functions; nothing here touches the file system.
  */
-import { EncoderError } from '../errors.js';
+import { EncoderError } from '../../errors.js';
 
 /** A box located in a buffer. `start` is the header's offset, `size` includes the header. */
 export interface BoxRef {

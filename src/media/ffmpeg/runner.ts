@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { EncoderError, TransientError } from '../errors.js';
+import { EncoderError, TransientError } from '../../errors.js';
 import { currentJobScope, JobStoppedError } from './jobProcesses.js';
 import { ffArgs, type FfCommand } from './command.js';
 
@@ -13,7 +13,7 @@ export interface RunOptions {
   onStderrLine?: (line: string) => void;
   /**
    * Aborts the run (SIGTERM of the worker). Without one, the signal of the job scope the
-   * caller runs in (src/media/jobProcesses.ts): a canceled or failed job's process is killed.
+   * caller runs in (src/media/ffmpeg/jobProcesses.ts): a canceled or failed job's process is killed.
    */
   signal?: AbortSignal;
 }

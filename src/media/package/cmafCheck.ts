@@ -9,8 +9,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runProcess } from './runner.js';
-import { fragmentMuxerArgs } from './cmaf.js';
+import { runProcess } from '../ffmpeg/runner.js';
+import { fragmentMuxerArgs } from '../encode/cmaf.js';
 import { videoPiece } from './package.js';
 import { sampleTimes } from './isobmff.js';
 

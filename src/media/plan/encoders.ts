@@ -4,11 +4,11 @@
  * can be served, made at planning so a job never fails half-way for want of an encoder (the
  * npm-shipped 2018 static build has no libsvtav1).
  */
-import { InputError } from '../errors.js';
-import { runProcess } from './runner.js';
+import { InputError } from '../../errors.js';
+import { runProcess } from '../ffmpeg/runner.js';
 import { rungVideo, type Preset, type RenditionSpec } from './presets.js';
-import { rungColour, type ColourPlan } from './colour.js';
-import { rateControlProblem } from './codecs.js';
+import { rungColour, type ColourPlan } from '../encode/colour.js';
+import { rateControlProblem } from '../encode/codecs.js';
 
 /** Arguments that list the encoders (`what` = encoders) or filters of an ffmpeg. */
 export function buildCapabilityArgs(what: 'encoders' | 'filters'): string[] {

@@ -1,5 +1,5 @@
-import { resolveBinaries } from './binaries.js';
-import { runProcess } from './runner.js';
+import { resolveBinaries } from '../ffmpeg/binaries.js';
+import { runProcess } from '../ffmpeg/runner.js';
 
 /** A synthetic source made from ffmpeg's lavfi generators (no download). */
 export interface SampleSpec {

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import type { MediaInfo } from './probe.js';
 
 /** What a source may be, each a deploy parameter (see src/config.ts). */

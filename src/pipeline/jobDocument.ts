@@ -1,12 +1,12 @@
-import type { MediaInfo, PacketIndex } from '../media/probe.js';
-import type { Plan } from '../media/plan.js';
-import type { Preset, Rendition } from '../media/presets.js';
-import type { ColourPlan } from '../media/colour.js';
+import type { MediaInfo, PacketIndex } from '../media/probe/probe.js';
+import type { Plan } from '../media/plan/plan.js';
+import type { Preset, Rendition } from '../media/plan/presets.js';
+import type { ColourPlan } from '../media/encode/colour.js';
 import type { Runtime } from '../runtime.js';
-import type { AudioChunk } from '../media/cmaf.js';
-import type { AudioOutput, TextOutput } from '../media/tracks.js';
-import type { SegmentStills } from '../media/stills.js';
-import type { PieceFacts } from '../media/package.js';
+import type { AudioChunk } from '../media/encode/cmaf.js';
+import type { AudioOutput, TextOutput } from '../media/plan/tracks.js';
+import type { SegmentStills } from '../media/stills/stills.js';
+import type { PieceFacts } from '../media/package/package.js';
 import type { SegmentVerify } from './verify.js';
 import type { OutputFormat } from './job.js';
 import { getJson } from '../aws/s3.js';
@@ -24,7 +24,7 @@ export interface ProbeDocument {
 }
 
 /** Everything the workers need, written once by Plan; the Map gets only indices. */
-export interface Manifest {
+export interface JobDocument {
   jobId: string;
   source: { bucket: string; key: string };
   /** Size of the source object (scratch-space estimates). */
@@ -94,4 +94,4 @@ export interface RenditionResult {
 }
 
 /** Reads the manifest of a job. */
-export const readManifest = (rt: Runtime, jobId: string) => getJson<Manifest>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.manifest(jobId) });
+export const readJobDocument = (rt: Runtime, jobId: string) => getJson<JobDocument>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.jobDocument(jobId) });

@@ -4,7 +4,7 @@
  * bandwidth measured from their sizes, codecs and sizes from the init segments. Both manifests
  * reference the same init and fragment files (layout in src/pipeline/layout.ts).
  */
-import { fromManifest, packageLayout } from '../pipeline/layout.js';
+import { fromManifest, packageLayout } from '../../pipeline/layout.js';
 
 /** One fragment of a track, in track ticks of the media timeline (tfdt-based, no edit list). */
 export interface SegmentRef {
@@ -63,7 +63,7 @@ export interface PackageModel {
 }
 
 /** The package's file names (src/pipeline/layout.ts), re-exported for the writers' readers. */
-export { packageLayout } from '../pipeline/layout.js';
+export { packageLayout } from '../../pipeline/layout.js';
 
 /** The presented part of each segment (the offset trims the start of the first ones), seconds. */
 export function visibleDurations(t: TrackModel): number[] {

@@ -1,5 +1,5 @@
-import { InputError } from '../errors.js';
-import type { PacketIndex, Rational } from './probe.js';
+import { InputError } from '../../errors.js';
+import type { PacketIndex, Rational } from '../probe/probe.js';
 
 /** One segment: a run of source packets that starts on a clean keyframe. */
 export interface Segment {

@@ -14,13 +14,13 @@
  * chunk is encoded with pre-roll and look-ahead; the extra packets are dropped by bytes
  * (isobmff.keepSamples), so joined chunks decode like one encode (proved in test/e2e/cmaf.test.ts).
  */
-import { EncoderError } from '../errors.js';
-import type { Preset } from './presets.js';
-import type { Rational } from './probe.js';
-import { protocolWhitelist } from './probe.js';
-import { BASE_GLOBAL, ffInput, type FfCommand, type FfInput } from './command.js';
-import { SOURCE_FORMATS } from './formats.js';
-import { boxBytes, concatBytes, copyBytes, listBoxes, makeBox, readFragments, sampleTimes, view, type FragmentInfo, type TrackDefaults } from './isobmff.js';
+import { EncoderError } from '../../errors.js';
+import type { Preset } from '../plan/presets.js';
+import type { Rational } from '../probe/probe.js';
+import { protocolWhitelist } from '../probe/probe.js';
+import { BASE_GLOBAL, ffInput, type FfCommand, type FfInput } from '../ffmpeg/command.js';
+import { SOURCE_FORMATS } from '../ffmpeg/whitelists.js';
+import { boxBytes, concatBytes, copyBytes, listBoxes, makeBox, readFragments, sampleTimes, view, type FragmentInfo, type TrackDefaults } from '../package/isobmff.js';
 
 /** Samples in one AAC-LC frame. */
 export const AAC_FRAME = 1024;

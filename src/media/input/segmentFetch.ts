@@ -4,8 +4,8 @@
  * retried on what may pass (network errors, 5xx, 429/503 throttling, a body cut short) and
  * failed at once on what will not (403, 404, 412, 416: the source is gone or changed).
  */
-import { InputError, TransientError } from '../errors.js';
-import { mapLimit } from '../util/mapLimit.js';
+import { InputError, TransientError } from '../../errors.js';
+import { mapLimit } from '../../util/mapLimit.js';
 import type { Fetch } from './segmentInput.js';
 
 /** Requests in flight per worker (S3 serves parallel GETs of one object well; a Lambda's network is the limit). */

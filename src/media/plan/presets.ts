@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 
 /**
  * One output of a ladder, sized by exactly one of `height` (the short side, so portrait video
@@ -64,8 +64,8 @@ export interface VideoSpec {
 
 /** A named, data-only preset: adding one is a data change. */
 /** Output formats a job can publish: the format registry's names (src/formats/registry.ts). */
-export { OUTPUT_FORMATS, type OutputFormat } from '../formats/registry.js';
-import type { OutputFormat } from '../formats/registry.js';
+export { OUTPUT_FORMATS, type OutputFormat } from '../../formats/registry.js';
+import type { OutputFormat } from '../../formats/registry.js';
 
 export interface Preset {
   name: string;

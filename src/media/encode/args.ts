@@ -3,12 +3,12 @@
  * Nothing here runs a process, so every choice that decides output correctness is testable
  * without the binary.
  */
-import { rungVideo, type Preset, type Rendition } from './presets.js';
-import { protocolWhitelist, type Rational } from './probe.js';
+import { rungVideo, type Preset, type Rendition } from '../plan/presets.js';
+import { protocolWhitelist, type Rational } from '../probe/probe.js';
 import { videoEncoderArgs, outputFormat, mp4VideoTagArgs } from './codecs.js';
 import { colourFilters, rungColour, type ColourPlan } from './colour.js';
-import { PIECE_FORMATS, SOURCE_FORMATS } from './formats.js';
-import { BASE_GLOBAL, ffInput, type FfCommand, type FfInput, type FfMap, type FfOutput } from './command.js';
+import { PIECE_FORMATS, SOURCE_FORMATS } from '../ffmpeg/whitelists.js';
+import { BASE_GLOBAL, ffInput, type FfCommand, type FfInput, type FfMap, type FfOutput } from '../ffmpeg/command.js';
 import { fragmentMuxerArgs, trackTimescale } from './cmaf.js';
 
 /** Input options every source read gets: what it may open, and as what. */

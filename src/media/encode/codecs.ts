@@ -12,9 +12,9 @@
  * Timing options (-vsync passthrough, -enc_time_base -1) are not here: they are the same for
  * every codec and stay in args.ts.
  */
-import { rungVideo, type Preset, type RenditionSpec, type VideoSpec } from './presets.js';
+import { rungVideo, type Preset, type RenditionSpec, type VideoSpec } from '../plan/presets.js';
 import { colourTagArgs, rungColour, x265HdrParams, type ColourPlan } from './colour.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 
 /**
  * ffmpeg's keyframe expression: the first frame, then the first frame of every `gopSeconds`

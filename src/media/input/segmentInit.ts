@@ -15,8 +15,8 @@
  * reader applies the same way as the source's reader: dts - media_time + empty edit.
  */
 import { createFile, type MP4BoxBuffer } from 'mp4box';
-import { boxBytes, concatBytes, fullBox, i64, listBoxes, makeBox, u32, u64, view, type BoxRef } from './boxes.js';
-import type { IndexedPackets } from './mp4index.js';
+import { boxBytes, concatBytes, fullBox, i64, listBoxes, makeBox, u32, u64, view, type BoxRef } from '../package/boxes.js';
+import type { IndexedPackets } from '../probe/mp4index.js';
 
 /** One track's samples as the built file presents them (decode order). */
 export interface TrackTable {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { InputError } from '../errors.js';
-import { SOURCE_FORMATS } from './formats.js';
-import { parseSourceColour, type SourceColour } from './colour.js';
-import { parseTracks, type TrackList } from './tracks.js';
+import { InputError } from '../../errors.js';
+import { SOURCE_FORMATS } from '../ffmpeg/whitelists.js';
+import { parseSourceColour, type SourceColour } from '../encode/colour.js';
+import { parseTracks, type TrackList } from '../plan/tracks.js';
 
 /** A rational number (time bases, frame rates). */
 export interface Rational {

@@ -3,11 +3,11 @@
  * anyway: no pass over the whole source. The plan says which segment takes which frame (pure);
  * the builder adds the pictures as outputs of the segment's own ffmpeg.
  */
-import type { PacketIndex } from './probe.js';
-import type { Plan } from './plan.js';
+import type { PacketIndex } from '../probe/probe.js';
+import type { Plan } from '../plan/plan.js';
 import { posterFramePts } from './poster.js';
-import { rotationFilter } from './args.js';
-import type { FfMap, FfOutput } from './command.js';
+import { rotationFilter } from '../encode/args.js';
+import type { FfMap, FfOutput } from '../ffmpeg/command.js';
 
 /** One still a segment worker writes: the frame (its source pts, and its place j in the segment). */
 export interface StillFrame {

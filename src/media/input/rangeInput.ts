@@ -6,10 +6,10 @@
  * the source and no split pass runs before the Map. Pure planning; the command is args.ts
  * segmentEncodeCommand with a `range` source.
  */
-import type { PacketIndex, Rational } from './probe.js';
-import type { ReadMode, Segment } from './plan.js';
-import { rangeInput } from './args.js';
-import { isMp4Family } from './indexProbe.js';
+import type { PacketIndex, Rational } from '../probe/probe.js';
+import type { ReadMode, Segment } from '../plan/plan.js';
+import { rangeInput } from '../encode/args.js';
+import { isMp4Family } from '../probe/indexProbe.js';
 
 export type { ReadMode };
 
@@ -55,7 +55,7 @@ export function rangeSeekSeconds(idx: PacketIndex, startPacket: number, timeBase
 /**
  * What a segment worker needs to read its segment by range, computed by the Plan step from the
  * packet index (the worker then needs neither the index nor a split piece): the `-ss` and the
- * frame selection. Stored with the segment in the job manifest.
+ * frame selection. Stored with the segment in the job document.
  */
 export interface RangeRead {
   seek?: string;

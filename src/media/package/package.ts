@@ -10,8 +10,8 @@
  * Pure functions over bytes.
  */
 import { createHash } from 'node:crypto';
-import { EncoderError } from '../errors.js';
-import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, withSourceTiming, type AudioChunk } from './cmaf.js';
+import { EncoderError } from '../../errors.js';
+import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, withSourceTiming, type AudioChunk } from '../encode/cmaf.js';
 import { composeInit, readInit, withEditList } from './init.js';
 import { concatBytes, copyBytes, view, keepSamples, toUnsignedCts, setLastSampleDuration, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
 import type { AudioTrackModel, SegmentRef, VideoTrackModel } from './manifests.js';

@@ -4,8 +4,8 @@
  * GETs, and the small local file ffmpeg opens (init + moof + mdat per track). The init and the
  * track tables come from the source's moov once per job (segmentInit.ts, re-exported here).
  */
-import { concatBytes, fullBox, makeBox, u32, u64, view } from './boxes.js';
-import type { RangeSource } from './indexProbe.js';
+import { concatBytes, fullBox, makeBox, u32, u64, view } from '../package/boxes.js';
+import type { RangeSource } from '../probe/indexProbe.js';
 import type { TrackTable } from './segmentInit.js';
 
 export { buildSegmentSource, type SegmentSource, type TrackTable } from './segmentInit.js';
