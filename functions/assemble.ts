@@ -19,14 +19,17 @@ export const definition = defineFunction(
   'assemble',
   taskInput({
     phase: z.enum(['layout', 'part', 'complete', 'fallback']).default('layout'),
-    part: z.object({ format: z.string().min(1).optional(), rendition: z.string().min(1), part: z.number().int().min(1) }).optional(),
+    part: z
+      .object({ format: z.string().min(1).optional(), rendition: z.string().min(1), part: z.number().int().min(1) })
+      .optional(),
     /** Phase `fallback`: the segment and the error its Map item caught. */
     index: z.number().int().min(0).optional(),
     fallback: StateErrorSchema.optional(),
   }),
   async ({ job, phase, part, index, fallback }, { rt, log }) => {
     if (phase === 'fallback') {
-      if (index === undefined || !fallback) throw new ValidationError('assemble: phase fallback without an index and its error');
+      if (index === undefined || !fallback)
+        throw new ValidationError('assemble: phase fallback without an index and its error');
       return recordSegmentFallback(rt, job.jobId, index, fallback, log);
     }
     if (phase === 'part') {
@@ -43,7 +46,8 @@ export const handler = lambdaHandler(definition);
 
 /** How it is deployed (serverless.yml's entry is generated from this: `npm run generate`). */
 export const deploy: FunctionDeploy = {
-  comment: "Manifests from the pieces' facts (no fragment read), the sprite and poster (sharp), the MP4 layout, and each MP4 part (AssembleParts): memory bounds the largest part it joins (docs/STREAMING.md).",
+  comment:
+    "Manifests from the pieces' facts (no fragment read), the sprite and poster (sharp), the MP4 layout, and each MP4 part (AssembleParts): memory bounds the largest part it joins (docs/STREAMING.md).",
   role: 'AssembleRole',
   memorySize: 3008,
   timeout: 890,

@@ -5,7 +5,9 @@ import { cleanupStep } from '../src/pipeline/steps/cleanup.js';
 import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /** Cleanup: the work prefix always; after a failure the job's output prefix too. */
-export const definition = defineFunction('cleanup', taskInput({ failed: z.boolean() }), (input, { rt, log }) => cleanupStep(rt, input.job, input.failed, log));
+export const definition = defineFunction('cleanup', taskInput({ failed: z.boolean() }), (input, { rt, log }) =>
+  cleanupStep(rt, input.job, input.failed, log),
+);
 
 export const handler = lambdaHandler(definition);
 

@@ -4,7 +4,9 @@ import { ecsStatusStep } from '../src/ecs/status.js';
 import { type FunctionDeploy, ECS_ENVIRONMENT } from '../src/deploy/functionDeploy.js';
 
 /** ECS path: one check of the polling loop (DescribeTasks), or StopTask when the loop gives up. */
-export const definition = defineFunction('ecsStatus', EcsStatusInputSchema, (input, { rt, log }) => ecsStatusStep(rt, rt.tasks, input, log));
+export const definition = defineFunction('ecsStatus', EcsStatusInputSchema, (input, { rt, log }) =>
+  ecsStatusStep(rt, rt.tasks, input, log),
+);
 
 export const handler = lambdaHandler(definition);
 

@@ -4,7 +4,9 @@ import { ecsSubmitStep } from '../src/ecs/submit.js';
 import { type FunctionDeploy, ECS_ENVIRONMENT } from '../src/deploy/functionDeploy.js';
 
 /** ECS path: writes the job document and runs one worker task (RunTask); returns `$.ecs`. */
-export const definition = defineFunction('ecsSubmit', EcsSubmitInputSchema, (input, { rt, log }) => ecsSubmitStep(rt, rt.tasks, input, log));
+export const definition = defineFunction('ecsSubmit', EcsSubmitInputSchema, (input, { rt, log }) =>
+  ecsSubmitStep(rt, rt.tasks, input, log),
+);
 
 export const handler = lambdaHandler(definition);
 

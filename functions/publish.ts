@@ -12,7 +12,10 @@ import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
 export const definition = defineFunction('publish', taskInput({}), async ({ job }, { rt, log, metrics }) => {
   await enterPublishing(rt, job.jobId, log);
   const r = await publishStep(rt, job, log);
-  metrics.add(METRIC.bytesOut, r.outputs.reduce((a, o) => a + o.sizeBytes, 0));
+  metrics.add(
+    METRIC.bytesOut,
+    r.outputs.reduce((a, o) => a + o.sizeBytes, 0),
+  );
   return r;
 });
 

@@ -9,4 +9,10 @@ export const definition = defineFunction('split', taskInput({}), ({ job }, { rt,
 export const handler = lambdaHandler(definition);
 
 /** How it is deployed (serverless.yml's entry is generated from this: `npm run generate`). */
-export const deploy: FunctionDeploy = { role: 'SourceReaderRole', ffmpegLayer: true, memorySize: 2048, timeout: 890, ephemeralStorageSize: 10240 };
+export const deploy: FunctionDeploy = {
+  role: 'SourceReaderRole',
+  ffmpegLayer: true,
+  memorySize: 2048,
+  timeout: 890,
+  ephemeralStorageSize: 10240,
+};

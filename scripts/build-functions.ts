@@ -60,7 +60,9 @@ export const BUNDLE_OPTIONS = {
   metafile: true,
   logLevel: 'warning',
   // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
-  banner: { js: "import { createRequire as __mtCreateRequire } from 'node:module';\nconst require = __mtCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __mtCreateRequire } from 'node:module';\nconst require = __mtCreateRequire(import.meta.url);",
+  },
 } satisfies BuildOptions;
 
 interface Options {
@@ -88,10 +90,14 @@ const isHandlerFile = (f: string) => f.endsWith('.ts') && !f.endsWith('.d.ts') &
  */
 export async function functionEntries(root = ROOT): Promise<{ name: string; file: string }[]> {
   const dir = path.join(root, 'functions');
-  const top = (await readdir(dir)).filter(isHandlerFile).map((f) => ({ name: f.slice(0, -3), file: path.join(dir, f) }));
+  const top = (await readdir(dir))
+    .filter(isHandlerFile)
+    .map((f) => ({ name: f.slice(0, -3), file: path.join(dir, f) }));
   const apiDir = path.join(dir, 'api');
   const api = existsSync(apiDir)
-    ? (await readdir(apiDir)).filter(isHandlerFile).map((f) => ({ name: `api${f[0].toUpperCase()}${f.slice(1, -3)}`, file: path.join(apiDir, f) }))
+    ? (await readdir(apiDir))
+        .filter(isHandlerFile)
+        .map((f) => ({ name: `api${f[0].toUpperCase()}${f.slice(1, -3)}`, file: path.join(apiDir, f) }))
     : [];
   return [...top, ...api].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -101,13 +107,15 @@ export async function listFunctions(root = ROOT): Promise<string[]> {
   return (await functionEntries(root)).map((e) => e.name);
 }
 
-const packageName = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+const packageName = (spec: string) =>
+  spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
 
 /** A package and everything it needs at run time, as installed in node_modules. */
 export async function runtimeClosure(name: string, seen = new Set<string>()): Promise<Set<string>> {
   if (seen.has(name)) return seen;
   const dir = path.join(ROOT, 'node_modules', name);
-  if (!existsSync(path.join(dir, 'package.json'))) throw new Error(`${name} is not installed in node_modules (run npm install)`);
+  if (!existsSync(path.join(dir, 'package.json')))
+    throw new Error(`${name} is not installed in node_modules (run npm install)`);
   seen.add(name);
   const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as {
     dependencies?: Record<string, string>;
@@ -135,7 +143,9 @@ export async function runtimeClosure(name: string, seen = new Set<string>()): Pr
 export function externalImports(meta: Metafile, outFile: string): string[] {
   const out = meta.outputs[outFile];
   if (!out) throw new Error(`esbuild did not report ${outFile}`);
-  const names = out.imports.filter((i) => i.external && !BUILTINS.has(i.path) && !i.path.startsWith('.')).map((i) => packageName(i.path));
+  const names = out.imports
+    .filter((i) => i.external && !BUILTINS.has(i.path) && !i.path.startsWith('.'))
+    .map((i) => packageName(i.path));
   return [...new Set(names)].sort();
 }
 
@@ -173,7 +183,10 @@ export async function buildFunctions(opts: Options): Promise<BuiltFunction[]> {
     const closure = new Set<string>();
     for (const e of externals) await runtimeClosure(e, closure);
     for (const pkg of [...closure].sort()) {
-      await cp(path.join(ROOT, 'node_modules', pkg), path.join(dir, 'node_modules', pkg), { recursive: true, dereference: true });
+      await cp(path.join(ROOT, 'node_modules', pkg), path.join(dir, 'node_modules', pkg), {
+        recursive: true,
+        dereference: true,
+      });
     }
     await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }, null, 2) + '\n');
     built.push({ name, dir, bytes: await bytesUnder(dir), externals });
@@ -187,9 +200,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   buildFunctions(opts)
     .then((built) => {
       for (const b of built) {
-        console.log(`  ${b.name.padEnd(18)} ${(b.bytes / 1048576).toFixed(1).padStart(6)} MiB${b.externals.length ? `  (+ ${b.externals.join(', ')})` : ''}`);
+        console.log(
+          `  ${b.name.padEnd(18)} ${(b.bytes / 1048576).toFixed(1).padStart(6)} MiB${b.externals.length ? `  (+ ${b.externals.join(', ')})` : ''}`,
+        );
       }
-      console.log(`built ${built.length} functions into ${path.relative(ROOT, opts.out)} in ${Date.now() - started} ms`);
+      console.log(
+        `built ${built.length} functions into ${path.relative(ROOT, opts.out)} in ${Date.now() - started} ms`,
+      );
     })
     .catch((err: unknown) => {
       console.error(err instanceof Error ? err.message : err);

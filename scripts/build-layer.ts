@@ -46,7 +46,11 @@ const NPM_FFPROBE = path.join(ROOT, 'node_modules', '@ffprobe-installer', 'linux
 /** Lambda's limit for a function and all its layers, unzipped. */
 const LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024;
 
-type Source = { kind: 'npm' } | { kind: 'debian' } | { kind: 'archive'; from: string; sha256: string } | { kind: 'files'; ffmpeg: string; ffmpegSha256: string; ffprobe: string; ffprobeSha256: string };
+type Source =
+  | { kind: 'npm' }
+  | { kind: 'debian' }
+  | { kind: 'archive'; from: string; sha256: string }
+  | { kind: 'files'; ffmpeg: string; ffmpegSha256: string; ffprobe: string; ffprobeSha256: string };
 
 export interface LayerOptions {
   out: string;
@@ -103,7 +107,13 @@ export function parseLayerArgs(argv: string[]): LayerOptions {
     source = { kind: 'archive', from: flags.archive, sha256: hex('sha256') };
   } else if (flags.ffmpeg || flags.ffprobe) {
     if (!flags.ffmpeg || !flags.ffprobe) throw new Error('--ffmpeg and --ffprobe go together');
-    source = { kind: 'files', ffmpeg: flags.ffmpeg, ffmpegSha256: hex('ffmpeg-sha256'), ffprobe: flags.ffprobe, ffprobeSha256: hex('ffprobe-sha256') };
+    source = {
+      kind: 'files',
+      ffmpeg: flags.ffmpeg,
+      ffmpegSha256: hex('ffmpeg-sha256'),
+      ffprobe: flags.ffprobe,
+      ffprobeSha256: hex('ffprobe-sha256'),
+    };
   } else {
     if (flags.sha256) throw new Error('--sha256 goes with --archive');
     source = { kind: 'npm' };
@@ -143,7 +153,8 @@ export async function assertLinuxX64Elf(file: string): Promise<void> {
     const elf = buffer[0] === 0x7f && buffer.toString('latin1', 1, 4) === 'ELF';
     const is64 = buffer[4] === 2;
     const machine = buffer.readUInt16LE(18);
-    if (!elf || !is64 || machine !== 0x3e) throw new Error(`${file} is not a 64-bit x86-64 Linux executable (Lambda runs x86_64 here)`);
+    if (!elf || !is64 || machine !== 0x3e)
+      throw new Error(`${file} is not a 64-bit x86-64 Linux executable (Lambda runs x86_64 here)`);
   } finally {
     await fh.close();
   }
@@ -193,10 +204,17 @@ async function buildDebianLayer(out: string): Promise<LayerInfo> {
   const binaries = {} as LayerInfo['binaries'];
   for (const name of ['ffmpeg', 'ffprobe'] as const) {
     const file = path.join(out, 'ffmpeg', 'libexec', name);
-    binaries[name] = { from: `/usr/bin/${name}`, sha256: await sha256File(file), bytes: (await stat(file)).size, version: await versionOf(path.join(out, 'bin', name)) };
+    binaries[name] = {
+      from: `/usr/bin/${name}`,
+      sha256: await sha256File(file),
+      bytes: (await stat(file)).size,
+      version: await versionOf(path.join(out, 'bin', name)),
+    };
   }
   if (staged.totalBytes > LAMBDA_UNZIPPED_LIMIT * 0.8) {
-    console.warn(`warning: the layer is ${(staged.totalBytes / 1048576).toFixed(0)} MiB unzipped; Lambda allows 250 MiB for a function and its layers together`);
+    console.warn(
+      `warning: the layer is ${(staged.totalBytes / 1048576).toFixed(0)} MiB unzipped; Lambda allows 250 MiB for a function and its layers together`,
+    );
   }
   return {
     source: DEBIAN_SOURCE_LABEL,
@@ -277,10 +295,17 @@ export async function buildLayer(opts: LayerOptions): Promise<{ info: LayerInfo;
       await chmod(dest, 0o755);
       const { size } = await stat(dest);
       total += size;
-      binaries[name] = { from: from[name], sha256: await sha256File(dest), bytes: size, version: await versionOf(dest) };
+      binaries[name] = {
+        from: from[name],
+        sha256: await sha256File(dest),
+        bytes: size,
+        version: await versionOf(dest),
+      };
     }
     if (total > LAMBDA_UNZIPPED_LIMIT * 0.8) {
-      console.warn(`warning: the layer is ${(total / 1048576).toFixed(0)} MiB unzipped; Lambda allows 250 MiB for a function and its layers together`);
+      console.warn(
+        `warning: the layer is ${(total / 1048576).toFixed(0)} MiB unzipped; Lambda allows 250 MiB for a function and its layers together`,
+      );
     }
     const info: LayerInfo = { source: label, builtAt: new Date().toISOString(), binaries };
     await writeFile(path.join(opts.out, 'ffmpeg-layer.json'), JSON.stringify(info, null, 2) + '\n');
@@ -297,7 +322,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const rel = path.relative(ROOT, opts.out) || opts.out;
     console.log(`${reused ? 'kept the staged layer' : 'staged the layer'} in ${rel} (${info.source})`);
     for (const [name, b] of Object.entries(info.binaries)) {
-      console.log(`  bin/${name}  ${(b.bytes / 1048576).toFixed(1)} MiB  sha256 ${b.sha256}${b.version ? `  ${b.version}` : ''}`);
+      console.log(
+        `  bin/${name}  ${(b.bytes / 1048576).toFixed(1)} MiB  sha256 ${b.sha256}${b.version ? `  ${b.version}` : ''}`,
+      );
     }
   })().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);

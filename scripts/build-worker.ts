@@ -47,13 +47,21 @@ export async function buildWorker(opts: { out: string }): Promise<BuiltWorker> {
   const closure = new Set<string>();
   for (const e of externals) await runtimeClosure(e, closure);
   for (const pkg of [...closure].sort()) {
-    await cp(path.join(ROOT, 'node_modules', pkg), path.join(opts.out, 'node_modules', pkg), { recursive: true, dereference: true });
+    await cp(path.join(ROOT, 'node_modules', pkg), path.join(opts.out, 'node_modules', pkg), {
+      recursive: true,
+      dereference: true,
+    });
   }
   const deps: Record<string, string> = {};
   for (const e of externals) {
-    deps[e] = (JSON.parse(await readFile(path.join(ROOT, 'node_modules', e, 'package.json'), 'utf8')) as { version: string }).version;
+    deps[e] = (
+      JSON.parse(await readFile(path.join(ROOT, 'node_modules', e, 'package.json'), 'utf8')) as { version: string }
+    ).version;
   }
-  await writeFile(path.join(opts.out, 'package.json'), JSON.stringify({ type: 'module', private: true, dependencies: deps }, null, 2) + '\n');
+  await writeFile(
+    path.join(opts.out, 'package.json'),
+    JSON.stringify({ type: 'module', private: true, dependencies: deps }, null, 2) + '\n',
+  );
   return { file, bytes: (await stat(file)).size, externals };
 }
 
@@ -69,7 +77,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   }
   const t0 = Date.now();
   buildWorker({ out })
-    .then((b) => console.log(`worker: ${path.relative(process.cwd(), b.file) || b.file} ${(b.bytes / 1048576).toFixed(1)} MiB (+ ${b.externals.join(', ') || 'nothing'}) in ${Date.now() - t0} ms`))
+    .then((b) =>
+      console.log(
+        `worker: ${path.relative(process.cwd(), b.file) || b.file} ${(b.bytes / 1048576).toFixed(1)} MiB (+ ${b.externals.join(', ') || 'nothing'}) in ${Date.now() - t0} ms`,
+      ),
+    )
     .catch((err: unknown) => {
       console.error(err instanceof Error ? err.message : err);
       process.exit(1);

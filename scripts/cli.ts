@@ -121,7 +121,12 @@ async function main(): Promise<number> {
         Key: key,
         Body: createReadStream(input),
         ContentLength: statSync(input).size,
-        Metadata: { ...(values.preset ? { preset: values.preset } : {}), ...(fromFile ? { template: fromFile.template.name } : {}), ...(segSec ? { 'segment-seconds': String(segSec) } : {}), ...(values.engine ? { engine: values.engine } : {}) },
+        Metadata: {
+          ...(values.preset ? { preset: values.preset } : {}),
+          ...(fromFile ? { template: fromFile.template.name } : {}),
+          ...(segSec ? { 'segment-seconds': String(segSec) } : {}),
+          ...(values.engine ? { engine: values.engine } : {}),
+        },
       }),
     );
     const ing = await ingested;
@@ -130,7 +135,9 @@ async function main(): Promise<number> {
       return 2;
     }
     const jobId = ing.jobId;
-    say(`job ${jobId}: ${input} -> s3://${stack.config.INGEST_BUCKET}/${key} (logs: ${values.verbose ? 'stderr' : logFile})`);
+    say(
+      `job ${jobId}: ${input} -> s3://${stack.config.INGEST_BUCKET}/${key} (logs: ${values.verbose ? 'stderr' : logFile})`,
+    );
     const tty = process.stderr.isTTY;
     let last = '';
     const progress: ProgressLineState = {};
@@ -167,7 +174,9 @@ async function main(): Promise<number> {
           const dur = o.durationMs ? ` ${(o.durationMs / 1000).toFixed(3)} s` : '';
           const frames = o.frames ? ` ${o.frames} frames` : '';
           const files = o.files ? ` ${o.files} files` : '';
-          process.stdout.write(`  ${o.name.padEnd(22)}${dims}${dur}${frames}${files} ${(o.sizeBytes / 1e6).toFixed(2)} MB\n`);
+          process.stdout.write(
+            `  ${o.name.padEnd(22)}${dims}${dur}${frames}${files} ${(o.sizeBytes / 1e6).toFixed(2)} MB\n`,
+          );
         }
         if (detail.cost) process.stdout.write(costLines(detail.cost).join('\n') + '\n');
       }
@@ -184,7 +193,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`media-transcoder: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`media-transcoder: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(3);
   },
 );

@@ -9,7 +9,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
  * usage and yields exit code 2; `--help` prints the usage and yields 0. The config must declare
  * `help`. Returns the parsed values, or the exit code to return.
  */
-export function parseCommandLine<const T extends ParseArgsConfig>(usage: string, config: T): ReturnType<typeof parseArgs<T>> | number {
+export function parseCommandLine<const T extends ParseArgsConfig>(
+  usage: string,
+  config: T,
+): ReturnType<typeof parseArgs<T>> | number {
   let parsed: ReturnType<typeof parseArgs<T>>;
   try {
     parsed = parseArgs(config);
@@ -74,7 +77,9 @@ export function readTemplateFile(file: string): { template: Template } | { probl
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    return { problem: `--template ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    return {
+      problem: `--template ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    };
   }
   let doc: unknown;
   try {
@@ -84,10 +89,18 @@ export function readTemplateFile(file: string): { template: Template } | { probl
   }
   try {
     const template = parseTemplate(doc);
-    if (isBuiltInTemplate(template.name)) return { problem: `--template ${file}: "${template.name}" is a built-in template's name; give the template a name of its own` };
+    if (isBuiltInTemplate(template.name))
+      return {
+        problem: `--template ${file}: "${template.name}" is a built-in template's name; give the template a name of its own`,
+      };
     return { template };
   } catch (err) {
     if (!(err instanceof TemplateInvalidError)) throw err;
-    return { problem: [`--template ${file}: the template is invalid:`, ...err.problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n') };
+    return {
+      problem: [
+        `--template ${file}: the template is invalid:`,
+        ...err.problems.map((p) => `  ${p.path}: ${p.message}`),
+      ].join('\n'),
+    };
   }
 }

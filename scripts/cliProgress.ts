@@ -19,7 +19,11 @@ export interface ProgressLineState {
 const PART_STEPS = /^AssembleParts?$/;
 
 /** The line for one progress event (without the elapsed-time prefix). */
-export function progressLine(p: Pick<ExecutionProgress, 'step' | 'segmentsDone' | 'segmentsTotal'>, state: ProgressLineState, now = Date.now()): string {
+export function progressLine(
+  p: Pick<ExecutionProgress, 'step' | 'segmentsDone' | 'segmentsTotal'>,
+  state: ProgressLineState,
+  now = Date.now(),
+): string {
   // The ECS polling loop (EcsWait/EcsStatus/EcsCheck) shows as one step.
   if (/^Ecs(Wait|Status|Check)$/.test(p.step)) return 'EcsWorker (one task encodes everything)';
   if (PART_STEPS.test(p.step)) {
@@ -46,8 +50,13 @@ export function costLines(c: JobCost): string[] {
       `, ${c.stepFunctions.transitions} state transitions (${usd(c.stepFunctions.usd)}), S3 ${t.s3.tier1Requests} PUT/LIST + ${t.s3.tier2Requests} GET, ${(t.s3.bytesOut / 1e6).toFixed(1)} MB up ${(t.s3.bytesIn / 1e6).toFixed(1)} MB down`,
   ];
   for (const [name, s] of Object.entries(c.steps)) {
-    const compute = s.kind === 'ecs' ? `${(s.vcpuSeconds ?? 0).toFixed(0)} vCPU-s ${s.gbSeconds.toFixed(0)} GB-s` : `${s.gbSeconds.toFixed(2)} GB-s at ${s.memoryMb} MB`;
-    lines.push(`  ${name.padEnd(18)} x${String(s.invocations).padEnd(4)} ${compute.padEnd(22)} S3 ${s.s3.tier1Requests}/${s.s3.tier2Requests}  ${usd(s.usd)}`);
+    const compute =
+      s.kind === 'ecs'
+        ? `${(s.vcpuSeconds ?? 0).toFixed(0)} vCPU-s ${s.gbSeconds.toFixed(0)} GB-s`
+        : `${s.gbSeconds.toFixed(2)} GB-s at ${s.memoryMb} MB`;
+    lines.push(
+      `  ${name.padEnd(18)} x${String(s.invocations).padEnd(4)} ${compute.padEnd(22)} S3 ${s.s3.tier1Requests}/${s.s3.tier2Requests}  ${usd(s.usd)}`,
+    );
   }
   return lines;
 }

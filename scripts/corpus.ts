@@ -36,14 +36,22 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The corpus list. */
 export async function corpusEntries(): Promise<CorpusEntry[]> {
-  return (JSON.parse(await readFile(path.join(ROOT, 'test/corpus/corpus.json'), 'utf8')) as { files: CorpusEntry[] }).files;
+  return (JSON.parse(await readFile(path.join(ROOT, 'test/corpus/corpus.json'), 'utf8')) as { files: CorpusEntry[] })
+    .files;
 }
 
 /** Where a corpus file is cached: `<dir>/<id><extension>`. */
 export const cachedPath = (dir: string, e: CorpusEntry) => path.join(dir, `${e.id}${path.extname(e.path)}`);
 
-const sha256 = async (f: string) => createHash('sha256').update(await readFile(f)).digest('hex');
-const isCached = (f: string, want: string) => sha256(f).then((h) => h === want, () => false);
+const sha256 = async (f: string) =>
+  createHash('sha256')
+    .update(await readFile(f))
+    .digest('hex');
+const isCached = (f: string, want: string) =>
+  sha256(f).then(
+    (h) => h === want,
+    () => false,
+  );
 
 /** Runs a registry client; its failure becomes an error that quotes the client. */
 async function client(what: string, cmd: string, args: string[], cwd: string): Promise<void> {
@@ -51,16 +59,30 @@ async function client(what: string, cmd: string, args: string[], cwd: string): P
     await run(cmd, args, { cwd, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`corpus: cannot fetch ${what}: ${(e.stderr || e.message).trim().split('\n').slice(-3).join(' | ')}`, { cause: err });
+    throw new Error(
+      `corpus: cannot fetch ${what}: ${(e.stderr || e.message).trim().split('\n').slice(-3).join(' | ')}`,
+      { cause: err },
+    );
   }
 }
 
 /** Fetches one package and extracts the listed paths into `into`. */
-async function fetchPackage(registry: CorpusEntry['registry'], name: string, version: string, paths: string[], into: string): Promise<void> {
+async function fetchPackage(
+  registry: CorpusEntry['registry'],
+  name: string,
+  version: string,
+  paths: string[],
+  into: string,
+): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'mt-corpus-'));
   try {
     if (registry === 'npm') {
-      await client(`${name}@${version} from the npm registry`, 'npm', ['pack', `${name}@${version}`, '--silent', '--pack-destination', work], work);
+      await client(
+        `${name}@${version} from the npm registry`,
+        'npm',
+        ['pack', `${name}@${version}`, '--silent', '--pack-destination', work],
+        work,
+      );
       const tgz = (await readdir(work)).find((f) => f.endsWith('.tgz'));
       if (!tgz) throw new Error(`corpus: npm pack ${name}@${version} wrote no tarball`);
       await client(`files of ${tgz}`, 'tar', ['-xzf', path.join(work, tgz), '-C', into, ...paths], work);
@@ -74,7 +96,19 @@ async function fetchPackage(registry: CorpusEntry['registry'], name: string, ver
       });
       const deb = (await readdir(work)).find((f) => f.endsWith('.deb'));
       if (!deb) throw new Error(`corpus: apt-get download ${name} wrote no .deb`);
-      await client(`files of ${deb}`, 'bash', ['-c', 'deb="$1"; dir="$2"; shift 2; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" "$@"', '_', path.join(work, deb), into, ...paths], work);
+      await client(
+        `files of ${deb}`,
+        'bash',
+        [
+          '-c',
+          'deb="$1"; dir="$2"; shift 2; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" "$@"',
+          '_',
+          path.join(work, deb),
+          into,
+          ...paths,
+        ],
+        work,
+      );
     }
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -86,23 +120,39 @@ async function fetchPackage(registry: CorpusEntry['registry'], name: string, ver
  * Throws naming the package and the registry's message when one cannot be fetched, and naming
  * the file when a digest differs.
  */
-export async function ensureCorpus(dir = path.join(ROOT, '.cache/corpus'), log: (s: string) => void = () => {}): Promise<Map<string, string>> {
+export async function ensureCorpus(
+  dir = path.join(ROOT, '.cache/corpus'),
+  log: (s: string) => void = () => {},
+): Promise<Map<string, string>> {
   const entries = await corpusEntries();
   await mkdir(dir, { recursive: true });
   const missing: CorpusEntry[] = [];
   for (const e of entries) if (!(await isCached(cachedPath(dir, e), e.sha256))) missing.push(e);
   const byPackage = new Map<string, CorpusEntry[]>();
-  for (const e of missing) byPackage.set(`${e.registry}:${e.package}:${e.version}`, [...(byPackage.get(`${e.registry}:${e.package}:${e.version}`) ?? []), e]);
+  for (const e of missing)
+    byPackage.set(`${e.registry}:${e.package}:${e.version}`, [
+      ...(byPackage.get(`${e.registry}:${e.package}:${e.version}`) ?? []),
+      e,
+    ]);
   for (const group of byPackage.values()) {
     const { registry, package: name, version } = group[0];
     log(`fetching ${name} (${registry}) for ${group.map((e) => e.id).join(', ')}`);
     const into = await mkdtemp(path.join(os.tmpdir(), 'mt-corpus-x-'));
     try {
-      await fetchPackage(registry, name, version, group.map((e) => e.path), into);
+      await fetchPackage(
+        registry,
+        name,
+        version,
+        group.map((e) => e.path),
+        into,
+      );
       for (const e of group) {
         const got = path.join(into, e.path);
         const digest = await sha256(got);
-        if (digest !== e.sha256) throw new Error(`corpus: ${e.id} (${e.path} of ${name} ${registry === 'apt' ? '(Debian)' : version}) has sha256 ${digest}, corpus.json records ${e.sha256}`);
+        if (digest !== e.sha256)
+          throw new Error(
+            `corpus: ${e.id} (${e.path} of ${name} ${registry === 'apt' ? '(Debian)' : version}) has sha256 ${digest}, corpus.json records ${e.sha256}`,
+          );
         await copyFile(got, cachedPath(dir, e));
       }
     } finally {

@@ -136,7 +136,9 @@ async function stubSource(lib: string, soname: string, mode: StubMode): Promise<
     const size = Math.max(1, Number(sizeStr.startsWith('0x') ? parseInt(sizeStr, 16) : sizeStr) || 1);
     const isCode = type === 'FUNC' || type === 'IFUNC' || type === 'NOTYPE';
     if (isCode) {
-      const msg = JSON.stringify(`media-transcoder layer: ${soname} is left out of this ffmpeg build, but ${sym} was called\n`);
+      const msg = JSON.stringify(
+        `media-transcoder layer: ${soname} is left out of this ffmpeg build, but ${sym} was called\n`,
+      );
       lines.push(`long ${local}(void) { static const char m[] = ${msg}; return mt_called(m, sizeof m - 1); }`);
     } else if (type === 'TLS') lines.push(`__thread char ${local}[${size}];`);
     else lines.push(`char ${local}[${size}] __attribute__((aligned(16)));`);
@@ -145,7 +147,9 @@ async function stubSource(lib: string, soname: string, mode: StubMode): Promise<
       lines.push(`__asm__(".symver ${local}, ${sym}${m[2]}${m[3]}");`);
     } else {
       lines.push(`__asm__(".globl ${sym}\\n.set ${sym}, ${local}");`);
-      lines.push(isCode ? `__asm__(".type ${sym}, @function");` : `__asm__(".type ${sym}, @object\\n.size ${sym}, ${size}");`);
+      lines.push(
+        isCode ? `__asm__(".type ${sym}, @function");` : `__asm__(".type ${sym}, @object\\n.size ${sym}, ${size}");`,
+      );
     }
   }
   if (!nodes.size) return { c: lines.join('\n') + '\n' };
@@ -166,7 +170,9 @@ async function buildStub(lib: string, soname: string, outFile: string, tmp: stri
   try {
     await run(cc, args, { maxBuffer: 16 << 20 });
   } catch (err) {
-    throw new Error(`cannot build the stub of ${soname} with ${cc} (apt-get install gcc): ${(err as Error).message.split('\n').slice(0, 4).join(' ')}`);
+    throw new Error(
+      `cannot build the stub of ${soname} with ${cc} (apt-get install gcc): ${(err as Error).message.split('\n').slice(0, 4).join(' ')}`,
+    );
   }
 }
 
@@ -186,7 +192,8 @@ export async function stageDebianFfmpeg(
   bins = { ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe' },
   stubMode: StubMode = 'abort',
 ): Promise<DebianLayer> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the Debian ffmpeg layer is built on Linux x64 (the Lambda architecture)');
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new Error('the Debian ffmpeg layer is built on Linux x64 (the Lambda architecture)');
   const { paths, loader } = await resolveSonames([bins.ffmpeg, bins.ffprobe]);
   const libDir = path.join(out, 'ffmpeg', 'lib');
   const exeDir = path.join(out, 'ffmpeg', 'libexec');
@@ -199,7 +206,8 @@ export async function stageDebianFfmpeg(
     // stubbed by KEEP; a kept library's dependencies are all kept (it may call any of them).
     const decided = new Map<string, 'real' | 'stub'>();
     const queue: { soname: string; fromFfmpegLib: boolean }[] = [];
-    for (const b of [bins.ffmpeg, bins.ffprobe]) for (const s of await needed(b)) queue.push({ soname: s, fromFfmpegLib: true });
+    for (const b of [bins.ffmpeg, bins.ffprobe])
+      for (const s of await needed(b)) queue.push({ soname: s, fromFfmpegLib: true });
     while (queue.length) {
       const { soname, fromFfmpegLib } = queue.shift()!;
       // The loader is staged under its own name below.
@@ -235,7 +243,10 @@ export async function stageDebianFfmpeg(
 
     let untrimmedBytes = (await stat(loader)).size + (await stat(bins.ffmpeg)).size + (await stat(bins.ffprobe)).size;
     for (const f of new Set(paths.values())) untrimmedBytes += (await stat(f)).size;
-    const { stdout } = await run(path.join(out, 'bin', 'ffmpeg'), ['-hide_banner', '-version'], { env: { PATH: '/usr/bin:/bin', LD_LIBRARY_PATH: '' }, cwd: '/' });
+    const { stdout } = await run(path.join(out, 'bin', 'ffmpeg'), ['-hide_banner', '-version'], {
+      env: { PATH: '/usr/bin:/bin', LD_LIBRARY_PATH: '' },
+      cwd: '/',
+    });
     const ffmpegVersion = /^ffmpeg version (\S+)/.exec(stdout)?.[1] ?? 'unknown';
     return { ffmpegVersion, libs, totalBytes: await dirBytes(out), untrimmedBytes };
   } finally {

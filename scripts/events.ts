@@ -42,10 +42,20 @@ export function formatEvent(ev: EventLine | string): string {
   else if (d.status === 'COMPLETE') {
     const outs = d.outputs ?? [];
     const videos = outs.filter((o) => o.type === 'video');
-    parts.push(`${outs.length} outputs: ${(videos.length ? videos : outs).map((o) => o.uri ?? o.name).join(' ')}${videos.length && outs.length > videos.length ? ` (+${outs.length - videos.length} more)` : ''}`);
+    parts.push(
+      `${outs.length} outputs: ${(videos.length ? videos : outs).map((o) => o.uri ?? o.name).join(' ')}${videos.length && outs.length > videos.length ? ` (+${outs.length - videos.length} more)` : ''}`,
+    );
   } else if (d.progress) {
     const p = d.progress;
-    parts.push([p.step, p.segmentsTotal ? `segments ${p.segmentsDone ?? 0}/${p.segmentsTotal}` : '', d.jobPercentComplete !== undefined ? `${d.jobPercentComplete}%` : ''].filter(Boolean).join('  '));
+    parts.push(
+      [
+        p.step,
+        p.segmentsTotal ? `segments ${p.segmentsDone ?? 0}/${p.segmentsTotal}` : '',
+        d.jobPercentComplete !== undefined ? `${d.jobPercentComplete}%` : '',
+      ]
+        .filter(Boolean)
+        .join('  '),
+    );
   }
   if (d.correlationId) parts.push(`[${d.correlationId}]`);
   return parts.join('  ').trimEnd();
@@ -150,7 +160,13 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => ac.abort());
   process.on('SIGTERM', () => ac.abort());
   process.stdout.on('error', () => ac.abort());
-  await followEvents({ file, lines, follow, signal: ac.signal, onLine: (l) => process.stdout.write((values.json ? l : formatEvent(l)) + '\n') });
+  await followEvents({
+    file,
+    lines,
+    follow,
+    signal: ac.signal,
+    onLine: (l) => process.stdout.write((values.json ? l : formatEvent(l)) + '\n'),
+  });
   return 0;
 }
 

@@ -32,7 +32,20 @@ export const GENERATED: readonly GeneratedFile[] = [
   { file: 'serverless.yml', render: (current) => renderServerlessYml(current) },
   { file: 'docs/openapi.json', render: () => JSON.stringify(buildOpenApiDocument(), null, 2) + '\n' },
   { file: 'docs/schemas/job-event.schema.json', render: () => JSON.stringify(jobEventJsonSchema(), null, 2) + '\n' },
-  { file: 'docs/schemas/template.schema.json', render: () => JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'template.schema.json', title: 'Template', ...templateJsonSchema() }, null, 2) + '\n' },
+  {
+    file: 'docs/schemas/template.schema.json',
+    render: () =>
+      JSON.stringify(
+        {
+          $schema: 'https://json-schema.org/draft/2020-12/schema',
+          $id: 'template.schema.json',
+          title: 'Template',
+          ...templateJsonSchema(),
+        },
+        null,
+        2,
+      ) + '\n',
+  },
 ];
 
 /** The generated files whose checked-in content differs from what the code renders now. */

@@ -28,7 +28,16 @@ const SLS_BIN = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless
 /** The environment `serverless package` runs in: no real credentials, no network calls. */
 export function offlineEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
-  for (const k of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN']) {
+  for (const k of [
+    'AWS_PROFILE',
+    'AWS_DEFAULT_PROFILE',
+    'AWS_SESSION_TOKEN',
+    'AWS_SECURITY_TOKEN',
+    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_ROLE_ARN',
+  ]) {
     delete env[k];
   }
   return {
@@ -69,7 +78,11 @@ async function main(): Promise<void> {
   console.log(`state machine: ${path.relative(ROOT, await writePackagedDefinition())} (Retry policies inserted)`);
 
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, [SLS_BIN, 'package', ...args], { cwd: ROOT, env: offlineEnv(), stdio: 'inherit' });
+    const child = spawn(process.execPath, [SLS_BIN, 'package', ...args], {
+      cwd: ROOT,
+      env: offlineEnv(),
+      stdio: 'inherit',
+    });
     child.on('error', reject);
     child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
   });

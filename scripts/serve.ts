@@ -63,13 +63,23 @@ export interface Serve {
 /** Starts the local S3 endpoint, the HTTP API and the event log; returns them and a close(). */
 export async function startServe(opts: ServeOptions): Promise<Serve> {
   const address = opts.address ?? '127.0.0.1';
-  if (!isLoopbackAddress(address)) throw new Error(`--address must be a loopback address (127.0.0.1, ::1, localhost): the local endpoints have no authentication; got ${address}`);
+  if (!isLoopbackAddress(address))
+    throw new Error(
+      `--address must be a loopback address (127.0.0.1, ::1, localhost): the local endpoints have no authentication; got ${address}`,
+    );
   // Webhooks are signed (Standard Webhooks): the secret from the environment, or a new one
   // for this run, printed so a receiver can verify.
   const given = opts.env?.WEBHOOK_SECRET ?? process.env.WEBHOOK_SECRET;
   const webhookSecret = given ?? `whsec_${randomBytes(32).toString('base64')}`;
   const env = { ...opts.env, WEBHOOK_SECRET: webhookSecret };
-  const stack = await LocalStack.start({ dataDir: opts.dataDir, address, s3Port: opts.s3Port ?? 4569, env, segmentSeconds: opts.segmentSeconds, logSink: opts.logSink });
+  const stack = await LocalStack.start({
+    dataDir: opts.dataDir,
+    address,
+    s3Port: opts.s3Port ?? 4569,
+    env,
+    segmentSeconds: opts.segmentSeconds,
+    logSink: opts.logSink,
+  });
   const log = stack.rt.log.logger({ step: 'serve' });
   let api: ApiServer;
   try {
@@ -90,7 +100,11 @@ export async function startServe(opts: ServeOptions): Promise<Serve> {
         return await EVENT_FUNCTIONS.webhookNotifier.invoke(stack.rt, ev);
       } catch (err) {
         if (!(err instanceof WebhookRetryableError) || attempt >= delays.length || closing) {
-          log.warn('webhook given up', { jobId: (ev.detail as { jobId?: string }).jobId, error: err, attempts: attempt + 1 });
+          log.warn('webhook given up', {
+            jobId: (ev.detail as { jobId?: string }).jobId,
+            error: err,
+            attempts: attempt + 1,
+          });
           return undefined;
         }
         await new Promise((r) => setTimeout(r, delays[attempt]));
@@ -184,7 +198,10 @@ async function main(): Promise<number> {
     });
   } catch (err) {
     // One line, no stack: what could not start and why (whatever had started is stopped).
-    const hint = err instanceof ListenError ? ` (choose another with ${err.endpoint === 'HTTP API' ? '--port' : '--s3-port'}; 0 = any free port)` : '';
+    const hint =
+      err instanceof ListenError
+        ? ` (choose another with ${err.endpoint === 'HTTP API' ? '--port' : '--s3-port'}; 0 = any free port)`
+        : '';
     process.stderr.write(`could not start: ${(err as Error).message}${hint}\n`);
     return 1;
   }
@@ -195,15 +212,24 @@ async function main(): Promise<number> {
   out(`  buckets       ingest=${c.INGEST_BUCKET}  work=${c.WORK_BUCKET}  output=${c.OUTPUT_BUCKET}`);
   out(`  job records   ${c.DYNAMODB_ENDPOINT}   (DynamoDB API: dynalite on LevelDB, table ${c.JOBS_TABLE})`);
   const rec = serve.stack.recovery;
-  if (rec.interrupted.length) out(`  recovered     ${rec.interrupted.length} job(s) left running by a killed process ended as ERROR INTERRUPTED: ${rec.interrupted.join(', ')}`);
+  if (rec.interrupted.length)
+    out(
+      `  recovered     ${rec.interrupted.length} job(s) left running by a killed process ended as ERROR INTERRUPTED: ${rec.interrupted.join(', ')}`,
+    );
   out(`  HTTP API      ${serve.apiUrl}   (loopback only, no credentials)`);
   for (const r of ROUTES) out(`                  ${r.method.padEnd(5)} ${r.path}`);
   out(`  event log     ${serve.eventLog}   (npm run events -- --data ${values.data})`);
   out(`  logs          ${values.verbose ? 'stderr' : logFile}`);
-  out(`  webhooks      signed (Standard Webhooks) with ${serve.webhookSecretGenerated ? `${serve.webhookSecret}   (generated for this run; set WEBHOOK_SECRET to keep one)` : 'WEBHOOK_SECRET from the environment'}`);
+  out(
+    `  webhooks      signed (Standard Webhooks) with ${serve.webhookSecretGenerated ? `${serve.webhookSecret}   (generated for this run; set WEBHOOK_SECRET to keep one)` : 'WEBHOOK_SECRET from the environment'}`,
+  );
   out('');
-  out(`  start a job:  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${serve.s3Endpoint} --region us-east-1 s3 cp video.mp4 s3://${c.INGEST_BUCKET}/uploads/video.mp4`);
-  out(`            or: curl -s -X POST ${serve.apiUrl}/jobs -H 'content-type: application/json' -d '{"source":"s3://${c.INGEST_BUCKET}/uploads/video.mp4","clip":{"start":"00:00:01.000","end":5}}'`);
+  out(
+    `  start a job:  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${serve.s3Endpoint} --region us-east-1 s3 cp video.mp4 s3://${c.INGEST_BUCKET}/uploads/video.mp4`,
+  );
+  out(
+    `            or: curl -s -X POST ${serve.apiUrl}/jobs -H 'content-type: application/json' -d '{"source":"s3://${c.INGEST_BUCKET}/uploads/video.mp4","clip":{"start":"00:00:01.000","end":5}}'`,
+  );
   out('  Ctrl-C stops.');
   out('');
 
@@ -216,7 +242,9 @@ async function main(): Promise<number> {
       }
       stopping = true;
       const running = serve.stack.sfn.running();
-      process.stderr.write(`${sig}: stopping${running.length ? ` (${running.length} job(s) still running are abandoned: ${running.join(', ')})` : ''} ...\n`);
+      process.stderr.write(
+        `${sig}: stopping${running.length ? ` (${running.length} job(s) still running are abandoned: ${running.join(', ')})` : ''} ...\n`,
+      );
       serve
         .close()
         .then(() => new Promise<void>((r) => (logStream ? logStream.end(r) : r())))

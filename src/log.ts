@@ -60,7 +60,8 @@ class SinkLogger extends PowertoolsLogger {
 }
 
 function errorFields(v: unknown): unknown {
-  if (v instanceof Error) return { name: v.name, message: v.message, ...(v.cause ? { cause: errorFields(v.cause) } : {}) };
+  if (v instanceof Error)
+    return { name: v.name, message: v.message, ...(v.cause ? { cause: errorFields(v.cause) } : {}) };
   return v;
 }
 
@@ -99,12 +100,25 @@ export interface LogFactory {
 /** Builds the log factory of a runtime. */
 export function createLogFactory(opts: LogOptions = {}): LogFactory {
   const base = (fields: Record<string, unknown> | undefined, coldStart: boolean) =>
-    new SinkLogger({ serviceName: opts.serviceName ?? 'media-transcoder', logLevel: opts.level ?? 'INFO', persistentKeys: plain(fields) as never }, opts.sink, coldStart);
+    new SinkLogger(
+      {
+        serviceName: opts.serviceName ?? 'media-transcoder',
+        logLevel: opts.level ?? 'INFO',
+        persistentKeys: plain(fields) as never,
+      },
+      opts.sink,
+      coldStart,
+    );
   return {
     logger: (fields) => wrap(base(fields, false)),
     forInvocation(ctx, coldStart, fields) {
       const pt = base(fields, coldStart);
-      pt.addContext({ ...ctx, functionVersion: ctx.functionVersion ?? '$LATEST', invokedFunctionArn: ctx.invokedFunctionArn ?? '', memoryLimitInMB: String(ctx.memoryLimitInMB ?? '') } as never);
+      pt.addContext({
+        ...ctx,
+        functionVersion: ctx.functionVersion ?? '$LATEST',
+        invokedFunctionArn: ctx.invokedFunctionArn ?? '',
+        memoryLimitInMB: String(ctx.memoryLimitInMB ?? ''),
+      } as never);
       return wrap(pt);
     },
   };

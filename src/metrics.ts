@@ -43,7 +43,12 @@ export interface MetricsFactory {
 export function createMetricsFactory(opts: { namespace: string; serviceName: string; sink?: LogSink }): MetricsFactory {
   return {
     forInvocation(functionName) {
-      const m = new Metrics({ namespace: opts.namespace, serviceName: opts.serviceName, functionName, defaultDimensions: { function: functionName } });
+      const m = new Metrics({
+        namespace: opts.namespace,
+        serviceName: opts.serviceName,
+        functionName,
+        defaultDimensions: { function: functionName },
+      });
       let count = 0;
       return {
         add(name, value) {

@@ -47,4 +47,3 @@ export interface TaskRunner {
   /** Asks the task to stop (SIGTERM, then SIGKILL after the stop timeout). */
   stopTask(taskArn: string, reason: string): Promise<void>;
 }
-

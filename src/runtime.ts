@@ -82,7 +82,9 @@ export interface Runtime {
 }
 
 /** Parts a caller may supply instead of the cloud defaults. */
-export type RuntimeParts = Partial<Omit<Runtime, 'config' | 'log' | 'metrics' | 'warm' | 'processes' | 'lambdaMemoryMb'>> & {
+export type RuntimeParts = Partial<
+  Omit<Runtime, 'config' | 'log' | 'metrics' | 'warm' | 'processes' | 'lambdaMemoryMb'>
+> & {
   logSink?: LogSink;
   /** Every function's memory (MB) by name, as serverless.yml configures it (the local stack). */
   lambdaMemory?: Record<string, number>;
@@ -100,7 +102,8 @@ function stoppingOnFinalEvents(events: EventPublisher, processes: JobProcesses):
       await events.put(entry);
       if (entry.DetailType !== DETAIL_TYPE || typeof entry.Detail !== 'string') return;
       const d = JSON.parse(entry.Detail) as { jobId?: unknown; status?: unknown };
-      if (typeof d.jobId === 'string' && (d.status === 'COMPLETE' || d.status === 'ERROR' || d.status === 'CANCELED')) processes.stop(d.jobId, `job ${d.status}`);
+      if (typeof d.jobId === 'string' && (d.status === 'COMPLETE' || d.status === 'ERROR' || d.status === 'CANCELED'))
+        processes.stop(d.jobId, `job ${d.status}`);
     },
   };
 }
@@ -141,7 +144,11 @@ function webhookSecretSource(config: Config, ssm: () => SSMClient): () => Promis
   const direct = config.WEBHOOK_SECRET;
   if (direct) return async () => direct;
   const name = config.WEBHOOK_SECRET_PARAMETER;
-  if (!name) return () => Promise.reject(new ConfigError('WEBHOOK_SECRET or WEBHOOK_SECRET_PARAMETER must be set: webhook deliveries are signed'));
+  if (!name)
+    return () =>
+      Promise.reject(
+        new ConfigError('WEBHOOK_SECRET or WEBHOOK_SECRET_PARAMETER must be set: webhook deliveries are signed'),
+      );
   let read: Promise<string> | undefined;
   return () => {
     read ??= getSecureString(ssm(), name).then(
@@ -172,23 +179,56 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   return {
     config,
     s3,
-    events: stoppingOnFinalEvents(parts.events ?? new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }))), processes),
-    jobs: parts.jobs ?? new JobStore(createDynamoClient(config, undefined, (c) => tracer.captureAWSv3Client(c)), config.JOBS_TABLE),
-    templates: parts.templates ?? new TemplateStore(createDynamoClient(config, undefined, (c) => tracer.captureAWSv3Client(c)), config.JOBS_TABLE),
+    events: stoppingOnFinalEvents(
+      parts.events ??
+        new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }))),
+      processes,
+    ),
+    jobs:
+      parts.jobs ??
+      new JobStore(
+        createDynamoClient(config, undefined, (c) => tracer.captureAWSv3Client(c)),
+        config.JOBS_TABLE,
+      ),
+    templates:
+      parts.templates ??
+      new TemplateStore(
+        createDynamoClient(config, undefined, (c) => tracer.captureAWSv3Client(c)),
+        config.JOBS_TABLE,
+      ),
     starter:
       parts.starter ??
-      (config.STATE_MACHINE_ARN ? new SfnStarter(config.STATE_MACHINE_ARN, tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))) : unconfiguredStarter),
+      (config.STATE_MACHINE_ARN
+        ? new SfnStarter(
+            config.STATE_MACHINE_ARN,
+            tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION })),
+          )
+        : unconfiguredStarter),
     stopper: parts.stopper ?? new SfnStopper(tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }))),
-    tasks: parts.tasks ?? lazyTaskRunner(() => EcsTaskRunner.fromConfig(config, tracer.captureAWSv3Client(new ECSClient({ region: config.AWS_REGION })))),
+    tasks:
+      parts.tasks ??
+      lazyTaskRunner(() =>
+        EcsTaskRunner.fromConfig(config, tracer.captureAWSv3Client(new ECSClient({ region: config.AWS_REGION }))),
+      ),
     callbacks: parts.callbacks ?? { allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK_HTTP },
-    webhookSecret: parts.webhookSecret ?? webhookSecretSource(config, () => tracer.captureAWSv3Client(new SSMClient({ region: config.AWS_REGION }))),
+    webhookSecret:
+      parts.webhookSecret ??
+      webhookSecretSource(config, () => tracer.captureAWSv3Client(new SSMClient({ region: config.AWS_REGION }))),
     get binaries() {
       return binaries();
     },
     ffmpegCapabilities: retryingOnce(() => capabilitiesOf(binaries().ffmpeg)),
     cmafSupport: once(() => writesCmaf(binaries().ffmpeg)),
-    log: createLogFactory({ serviceName: config.SERVICE_NAME, level: logLevelOf(config.LOG_LEVEL), sink: parts.logSink }),
-    metrics: createMetricsFactory({ namespace: config.METRICS_NAMESPACE, serviceName: config.SERVICE_NAME, sink: parts.logSink }),
+    log: createLogFactory({
+      serviceName: config.SERVICE_NAME,
+      level: logLevelOf(config.LOG_LEVEL),
+      sink: parts.logSink,
+    }),
+    metrics: createMetricsFactory({
+      namespace: config.METRICS_NAMESPACE,
+      serviceName: config.SERVICE_NAME,
+      sink: parts.logSink,
+    }),
     warm: new Set(),
     processes,
     lambdaMemoryMb: (name) => config.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? parts.lambdaMemory?.[name],

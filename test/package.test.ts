@@ -116,8 +116,14 @@ function resolvedEnv(t: Template, vars: Record<string, Json>): Record<string, st
 function roleStatements(t: Template, roleId: string): Statement[] {
   const role = t.Resources[roleId];
   assert.ok(role && role.Type === 'AWS::IAM::Role', `${roleId} is an IAM role`);
-  assert.deepEqual(role.Properties.ManagedPolicyArns ?? [], [], `${roleId}: no managed policies (their actions cannot be checked here)`);
-  return (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  assert.deepEqual(
+    role.Properties.ManagedPolicyArns ?? [],
+    [],
+    `${roleId}: no managed policies (their actions cannot be checked here)`,
+  );
+  return (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
 }
 
 /** "action resource" pairs a role allows. */
@@ -130,7 +136,8 @@ function grants(t: Template, roleId: string): string[] {
   return [...new Set(out)].sort();
 }
 
-const logOnly = (...groups: string[]) => groups.flatMap((g) => [`logs:CreateLogStream ${g}LogGroup`, `logs:PutLogEvents ${g}LogGroup`]);
+const logOnly = (...groups: string[]) =>
+  groups.flatMap((g) => [`logs:CreateLogStream ${g}LogGroup`, `logs:PutLogEvents ${g}LogGroup`]);
 /** A Lambda role's base: its log groups, and X-Ray's trace segments (Powertools Tracer). */
 const logs = (...groups: string[]) => [...logOnly(...groups), 'xray:PutTelemetryRecords *', 'xray:PutTraceSegments *'];
 /** A Lambda role's base for the functions deployed with it (their modules' `deploy.role`). */
@@ -140,7 +147,12 @@ const roleLogs = (role: string) => logs(...roleLogGroups(role));
 function expectedGrants(stateMachineName: string, workerFamily: string): Record<string, string[]> {
   const work = 'WorkBucket/jobs/*';
   return {
-    ProbeRole: [...roleLogs('ProbeRole'), 's3:GetObject IngestBucket/*', 's3:ListBucket IngestBucket', `s3:PutObject ${work}`],
+    ProbeRole: [
+      ...roleLogs('ProbeRole'),
+      's3:GetObject IngestBucket/*',
+      's3:ListBucket IngestBucket',
+      `s3:PutObject ${work}`,
+    ],
     // Plan reads the source's moov once (the segments' own-bytes inputs).
     PlanRole: [...roleLogs('PlanRole'), 's3:GetObject IngestBucket/*', `s3:GetObject ${work}`, `s3:PutObject ${work}`],
     SourceReaderRole: [
@@ -179,7 +191,14 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       'dynamodb:UpdateItem JobsTable',
     ],
     // publish writes the manifests (from work) last and lists what the job wrote in place; assemble and publish record the job's phase.
-    PublishRole: [...roleLogs('PublishRole'), 's3:ListBucket WorkBucket', `s3:GetObject ${work}`, 's3:PutObject OutputBucket/*', 's3:ListBucket OutputBucket', 'dynamodb:UpdateItem JobsTable'],
+    PublishRole: [
+      ...roleLogs('PublishRole'),
+      's3:ListBucket WorkBucket',
+      `s3:GetObject ${work}`,
+      's3:PutObject OutputBucket/*',
+      's3:ListBucket OutputBucket',
+      'dynamodb:UpdateItem JobsTable',
+    ],
     // The emitter moves the job's record forward (a conditional UpdateItem, creating it when missing).
     EmitEventRole: [...roleLogs('EmitEventRole'), 'events:PutEvents JobEventBus', 'dynamodb:UpdateItem JobsTable'],
     // After a failure cleanup also aborts the job's multipart uploads, from their records.
@@ -192,7 +211,14 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       's3:ListBucket OutputBucket',
       's3:DeleteObject OutputBucket/*',
     ],
-    IngestRole: [...roleLogs('IngestRole'), 's3:GetObject IngestBucket/*', 'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable', 'states:StartExecution TranscodeStateMachine', 'sqs:SendMessage IngestDeadLetterQueue'],
+    IngestRole: [
+      ...roleLogs('IngestRole'),
+      's3:GetObject IngestBucket/*',
+      'dynamodb:GetItem JobsTable',
+      'dynamodb:PutItem JobsTable',
+      'states:StartExecution TranscodeStateMachine',
+      'sqs:SendMessage IngestDeadLetterQueue',
+    ],
     EcsSubmitRole: [
       ...roleLogs('EcsSubmitRole'),
       's3:PutObject WorkBucket/jobs/*/ecs/*',
@@ -211,7 +237,8 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       ...roleLogs('ApiCreateJobRole'),
       's3:GetObject IngestBucket/*',
       's3:ListBucket IngestBucket',
-      'dynamodb:GetItem JobsTable', 'dynamodb:PutItem JobsTable',
+      'dynamodb:GetItem JobsTable',
+      'dynamodb:PutItem JobsTable',
       'states:StartExecution TranscodeStateMachine',
     ],
     // One GetItem per job; listing queries the indexes (never a Scan).
@@ -233,18 +260,25 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
     ],
     ApiCreateUploadRole: [...roleLogs('ApiCreateUploadRole'), 's3:PutObject IngestBucket/uploads/*'],
     // The signing secret: exactly its SSM parameter (docs/DEPLOY.md).
-    WebhookNotifierRole: [...roleLogs('WebhookNotifierRole'), 'ssm:GetParameter arn:ssm:REGION:ACCOUNT:parameter/media-transcoder/dev/webhook-secret'],
+    WebhookNotifierRole: [
+      ...roleLogs('WebhookNotifierRole'),
+      'ssm:GetParameter arn:ssm:REGION:ACCOUNT:parameter/media-transcoder/dev/webhook-secret',
+    ],
     TranscodeStateMachineRole: [
       ...TASK_FUNCTIONS.map((f) => `lambda:InvokeFunction ${lambdaId(f.name)}`),
       `states:StartExecution arn:states:REGION:ACCOUNT:stateMachine:${stateMachineName}`,
       `states:DescribeExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}/*`,
       `states:StopExecution arn:states:REGION:ACCOUNT:execution:${stateMachineName}/*`,
-      ...['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'].map((a) => `${a} WorkBucket/map-results/*`),
+      ...['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'].map(
+        (a) => `${a} WorkBucket/map-results/*`,
+      ),
     ],
     WorkerExecutionRole: [
       ...logOnly('Worker'),
       'ecr:GetAuthorizationToken *',
-      ...['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].map((a) => `${a} arn:ecr:REGION:ACCOUNT:repository/media-transcoder-worker`),
+      ...['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].map(
+        (a) => `${a} arn:ecr:REGION:ACCOUNT:repository/media-transcoder-worker`,
+      ),
     ],
     // src/worker/run.ts: split, segments with their audio, thumbnails, assemble (which lists the results).
     // It writes in place like the Lambda path, and clears the fan-out's fallback records.
@@ -266,13 +300,25 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
 // the source serverless.yml's entries are generated from: the template is checked against it.
 const deployOf = (fn: string) => ALL_MODULES.find((m) => m.definition.name === fn)!.deploy;
 /** Which role each function runs with (functions share a role only when their needs are equal). */
-const FUNCTION_ROLES: Record<string, string> = Object.fromEntries(ALL_MODULES.map((m) => [m.definition.name, m.deploy.role]));
+const FUNCTION_ROLES: Record<string, string> = Object.fromEntries(
+  ALL_MODULES.map((m) => [m.definition.name, m.deploy.role]),
+);
 /** The log groups of a role's functions (its Logs statement names exactly these). */
-const roleLogGroups = (role: string) => ALL_MODULES.filter((m) => m.deploy.role === role).map((m) => pascal(m.definition.name));
+const roleLogGroups = (role: string) =>
+  ALL_MODULES.filter((m) => m.deploy.role === role).map((m) => pascal(m.definition.name));
 /** Functions that start executions (and so know the state machine's ARN). */
-const STARTER_FUNCTIONS = ALL_MODULES.filter((m) => m.deploy.environment === STARTER_ENVIRONMENT).map((m) => m.definition.name);
+const STARTER_FUNCTIONS = ALL_MODULES.filter((m) => m.deploy.environment === STARTER_ENVIRONMENT).map(
+  (m) => m.definition.name,
+);
 /** The starters also build the execution input's config.decider (src/pipeline/decider.ts thresholdsFromConfig). */
-const DECIDER_VARIABLES = ['MAX_LAMBDA_SIZE_BYTES', 'MAX_LAMBDA_DURATION_SECONDS', 'MAX_LAMBDA_KEYFRAME_GAP_SECONDS', 'MAX_LAMBDA_LONG_SIDE', 'MAX_LAMBDA_SHORT_SIDE', 'MAX_LAMBDA_SEGMENT_ENCODE_SECONDS'];
+const DECIDER_VARIABLES = [
+  'MAX_LAMBDA_SIZE_BYTES',
+  'MAX_LAMBDA_DURATION_SECONDS',
+  'MAX_LAMBDA_KEYFRAME_GAP_SECONDS',
+  'MAX_LAMBDA_LONG_SIDE',
+  'MAX_LAMBDA_SHORT_SIDE',
+  'MAX_LAMBDA_SEGMENT_ENCODE_SECONDS',
+];
 /** Functions that run, watch or stop worker tasks (src/aws/ecs.ts ecsSettingsFromConfig). */
 const ECS_FUNCTIONS = ALL_MODULES.filter((m) => m.deploy.environment === ECS_ENVIRONMENT).map((m) => m.definition.name);
 /** Functions that run ffmpeg or ffprobe, and so carry the layer. */
@@ -290,7 +336,8 @@ function substitute(t: Template, definitionString: string, subs: Record<string, 
     const id = refName(v);
     const res = t.Resources[id];
     if (!res) return whole;
-    if (res.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:us-east-1:123456789012:function:${res.Properties.FunctionName}`;
+    if (res.Type === 'AWS::Lambda::Function')
+      return `arn:aws:lambda:us-east-1:123456789012:function:${res.Properties.FunctionName}`;
     if (res.Type === 'AWS::S3::Bucket') return `${id.toLowerCase()}-resolved`;
     return whole;
   });
@@ -353,7 +400,9 @@ describe('serverless package (offline CloudFormation)', function () {
 
   before(async function () {
     if (!existsSync(SLS_BIN)) {
-      console.warn(`    skipped: the serverless CLI is not installed (${path.relative(ROOT, SLS_BIN)}); run npm install`);
+      console.warn(
+        `    skipped: the serverless CLI is not installed (${path.relative(ROOT, SLS_BIN)}); run npm install`,
+      );
       this.skip();
     }
     // Packaging bundles 18 functions and runs `serverless package`: minutes on a loaded machine.
@@ -364,16 +413,26 @@ describe('serverless package (offline CloudFormation)', function () {
     t = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Template;
     // functions/<name>.ts and functions/api/<op>.ts (as api<Op>), named as the bundler names them.
     functions = await listFunctions(ROOT);
-    assert.ok((await readdir(path.join(ROOT, 'functions'))).filter((f) => f.endsWith('.ts')).every((f) => functions.includes(f.slice(0, -3))));
+    assert.ok(
+      (await readdir(path.join(ROOT, 'functions')))
+        .filter((f) => f.endsWith('.ts'))
+        .every((f) => functions.includes(f.slice(0, -3))),
+    );
   });
 
   const ofType = (type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 
   describe('functions', () => {
     it('every handler in functions/ is a Lambda function, and there are no others', () => {
-      const lambdas = ofType('AWS::Lambda::Function').map(([id]) => id).sort();
+      const lambdas = ofType('AWS::Lambda::Function')
+        .map(([id]) => id)
+        .sort();
       assert.deepEqual(lambdas, functions.map(lambdaId).sort());
-      assert.deepEqual(Object.keys(FUNCTION_ROLES).sort(), [...functions].sort(), 'FUNCTION_ROLES lists every function');
+      assert.deepEqual(
+        Object.keys(FUNCTION_ROLES).sort(),
+        [...functions].sort(),
+        'FUNCTION_ROLES lists every function',
+      );
     });
 
     it('all run nodejs22.x on x86_64 with the bundled ESM handler', () => {
@@ -396,7 +455,8 @@ describe('serverless package (offline CloudFormation)', function () {
         assert.equal(vars.EVENT_BUS_NAME.Ref, 'JobEventBus', fn);
         assert.equal(c.SEGMENT_SECONDS, 4, `${fn}: default segmentSeconds`);
         assert.equal(c.MAP_MAX_CONCURRENCY, 1000, `${fn}: default mapMaxConcurrency`);
-        if (STARTER_FUNCTIONS.includes(fn)) assert.deepEqual(vars.STATE_MACHINE_ARN, { Ref: 'TranscodeStateMachine' }, fn);
+        if (STARTER_FUNCTIONS.includes(fn))
+          assert.deepEqual(vars.STATE_MACHINE_ARN, { Ref: 'TranscodeStateMachine' }, fn);
         else assert.equal(vars.STATE_MACHINE_ARN, undefined, fn);
       }
     });
@@ -405,16 +465,26 @@ describe('serverless package (offline CloudFormation)', function () {
       for (const fn of functions) {
         const vars = t.Resources[lambdaId(fn)].Properties.Environment.Variables as Record<string, Json>;
         if (!STARTER_FUNCTIONS.includes(fn)) {
-          assert.deepEqual(Object.keys(vars).filter((k) => k.startsWith('MAX_LAMBDA_')), [], fn);
+          assert.deepEqual(
+            Object.keys(vars).filter((k) => k.startsWith('MAX_LAMBDA_')),
+            [],
+            fn,
+          );
           continue;
         }
         for (const k of DECIDER_VARIABLES) assert.ok(vars[k] !== undefined, `${fn}: ${k}`);
         assert.deepEqual(
-          Object.keys(vars).filter((k) => k.startsWith('MAX_LAMBDA_')).sort(),
+          Object.keys(vars)
+            .filter((k) => k.startsWith('MAX_LAMBDA_'))
+            .sort(),
           [...DECIDER_VARIABLES].sort(),
           `${fn}: every MAX_LAMBDA_* variable is one src/config.ts reads`,
         );
-        assert.deepEqual(thresholdsFromConfig(parseConfig(resolvedEnv(t, vars))), DEFAULT_THRESHOLDS, `${fn}: default thresholds`);
+        assert.deepEqual(
+          thresholdsFromConfig(parseConfig(resolvedEnv(t, vars))),
+          DEFAULT_THRESHOLDS,
+          `${fn}: default thresholds`,
+        );
       }
     });
 
@@ -423,17 +493,31 @@ describe('serverless package (offline CloudFormation)', function () {
       for (const fn of functions) {
         const vars = t.Resources[lambdaId(fn)].Properties.Environment.Variables as Record<string, Json>;
         if (!ECS_FUNCTIONS.includes(fn)) {
-          assert.deepEqual(Object.keys(vars).filter((k) => k.startsWith('ECS_')), [], fn);
+          assert.deepEqual(
+            Object.keys(vars).filter((k) => k.startsWith('ECS_')),
+            [],
+            fn,
+          );
           continue;
         }
         assert.deepEqual(vars.ECS_CLUSTER, { Ref: 'WorkerCluster' }, fn);
         assert.deepEqual(vars.ECS_TASK_DEFINITION, { Ref: 'WorkerTaskDefinition' }, fn);
         const c = parseConfig(resolvedEnv(t, vars));
         const s = ecsSettingsFromConfig(c);
-        assert.ok(s.subnets.length >= 1 && s.subnets.every((x) => x.startsWith('subnet-')), `${fn}: subnets ${s.subnets}`);
-        assert.ok(s.securityGroups.length >= 1 && s.securityGroups.every((x) => x.startsWith('sg-')), `${fn}: security groups ${s.securityGroups}`);
+        assert.ok(
+          s.subnets.length >= 1 && s.subnets.every((x) => x.startsWith('subnet-')),
+          `${fn}: subnets ${s.subnets}`,
+        );
+        assert.ok(
+          s.securityGroups.length >= 1 && s.securityGroups.every((x) => x.startsWith('sg-')),
+          `${fn}: security groups ${s.securityGroups}`,
+        );
         assert.equal(s.assignPublicIp, 'DISABLED', `${fn}: default workerAssignPublicIp`);
-        assert.equal(s.capacityProvider, undefined, `${fn}: launch type FARGATE by default (workerCapacityProvider none)`);
+        assert.equal(
+          s.capacityProvider,
+          undefined,
+          `${fn}: launch type FARGATE by default (workerCapacityProvider none)`,
+        );
         assert.equal(c.ECS_POLL_SECONDS, 30, `${fn}: default workerPollSeconds`);
         assert.equal(c.ECS_CONTAINER_NAME, 'encoder', fn);
         assert.deepEqual(
@@ -443,7 +527,8 @@ describe('serverless package (offline CloudFormation)', function () {
         );
       }
       // The capacity provider is a real variable when the parameter names one.
-      const cp = (t.Resources[lambdaId('ecsSubmit')].Properties.Environment.Variables as Record<string, Json>).ECS_CAPACITY_PROVIDER;
+      const cp = (t.Resources[lambdaId('ecsSubmit')].Properties.Environment.Variables as Record<string, Json>)
+        .ECS_CAPACITY_PROVIDER;
       assert.deepEqual(cp?.['Fn::If']?.[2], { Ref: 'AWS::NoValue' });
       assert.equal(conditionHolds(t, cp['Fn::If'][0] as string), false);
     });
@@ -501,9 +586,15 @@ describe('serverless package (offline CloudFormation)', function () {
       assert.equal(sm().Properties.StateMachineType, 'STANDARD');
       const def = sm().Properties.DefinitionString as string;
       assert.equal(typeof def, 'string');
-      const placeholders = new Set([...readFileSync(ASL_FILE, 'utf8').matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
+      const placeholders = new Set(
+        [...readFileSync(ASL_FILE, 'utf8').matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]),
+      );
       const subs = sm().Properties.DefinitionSubstitutions as Record<string, Json>;
-      assert.deepEqual(Object.keys(subs).sort(), [...placeholders].sort(), 'one substitution per ASL placeholder, no extra');
+      assert.deepEqual(
+        Object.keys(subs).sort(),
+        [...placeholders].sort(),
+        'one substitution per ASL placeholder, no extra',
+      );
       for (const [name, v] of Object.entries(subs)) {
         const id = refName(v);
         assert.ok(t.Resources[id], `${name} -> ${id} exists in the template`);
@@ -513,7 +604,11 @@ describe('serverless package (offline CloudFormation)', function () {
         }
       }
       assert.deepEqual(subs.WorkBucketName, { Ref: 'WorkBucket' });
-      assert.deepEqual(JSON.parse(def), packagedDefinition(), 'the deployed definition is the ASL file with its Retry policies');
+      assert.deepEqual(
+        JSON.parse(def),
+        packagedDefinition(),
+        'the deployed definition is the ASL file with its Retry policies',
+      );
       assert.doesNotMatch(substitute(t, def, subs), /\$\{/, 'nothing left to substitute');
     });
 
@@ -527,7 +622,10 @@ describe('serverless package (offline CloudFormation)', function () {
         tasks++;
         const src = sourceStates.get(name)!;
         assert.equal(src.Retry, undefined, `${name}: the source ASL has no Retry`);
-        assert.ok(typeof s.TimeoutSeconds === 'number' && s.TimeoutSeconds === src.TimeoutSeconds, `${name}: TimeoutSeconds`);
+        assert.ok(
+          typeof s.TimeoutSeconds === 'number' && s.TimeoutSeconds === src.TimeoutSeconds,
+          `${name}: TimeoutSeconds`,
+        );
         assert.deepEqual(s.Retry, retryPolicyOf(name), `${name}: Retry`);
         assert.deepEqual(s.Catch, src.Catch, `${name}: Catch`);
       }
@@ -546,7 +644,10 @@ describe('serverless package (offline CloudFormation)', function () {
         const id = refName(subs[m[1]]);
         const fn = t.Resources[id];
         assert.equal(fn?.Type, 'AWS::Lambda::Function', `${name} -> ${id}`);
-        assert.ok(fn.Properties.Timeout < s.TimeoutSeconds, `${name}: Lambda timeout ${fn.Properties.Timeout} s under the Task's ${s.TimeoutSeconds} s`);
+        assert.ok(
+          fn.Properties.Timeout < s.TimeoutSeconds,
+          `${name}: Lambda timeout ${fn.Properties.Timeout} s under the Task's ${s.TimeoutSeconds} s`,
+        );
       }
       assert.ok(tasks >= 10);
     });
@@ -559,7 +660,10 @@ describe('serverless package (offline CloudFormation)', function () {
         const m = s.Type === 'Task' ? /^\$\{([A-Za-z0-9]+)\}$/.exec(String(s.Resource)) : null;
         if (m) named.add(refName(subs[m[1]]));
       }
-      assert.ok(named.has('EcsSubmitLambdaFunction') && named.has('EcsStatusLambdaFunction'), 'the ECS loop runs the two ECS functions');
+      assert.ok(
+        named.has('EcsSubmitLambdaFunction') && named.has('EcsStatusLambdaFunction'),
+        'the ECS loop runs the two ECS functions',
+      );
       const invokable = grants(t, 'TranscodeStateMachineRole')
         .filter((g) => g.startsWith('lambda:InvokeFunction '))
         .map((g) => g.split(' ')[1]);
@@ -567,7 +671,11 @@ describe('serverless package (offline CloudFormation)', function () {
     });
 
     it('passes asl-validator as deployed (after substitution)', async () => {
-      const sub = substitute(t, sm().Properties.DefinitionString as string, sm().Properties.DefinitionSubstitutions as Record<string, Json>);
+      const sub = substitute(
+        t,
+        sm().Properties.DefinitionString as string,
+        sm().Properties.DefinitionSubstitutions as Record<string, Json>,
+      );
       const r = await aslValidator(JSON.parse(sub) as never);
       assert.equal(r.isValid, true, r.errorsText('\n'));
     });
@@ -577,12 +685,17 @@ describe('serverless package (offline CloudFormation)', function () {
       const trust = t.Resources.TranscodeStateMachineRole.Properties.AssumeRolePolicyDocument.Statement[0];
       assert.equal(trust.Principal.Service, 'states.amazonaws.com');
       const def = JSON.parse(sm().Properties.DefinitionString as string) as { States: Record<string, State> };
-      const maps = [...allStates(def.States)].filter(([, s]) => s.Type === 'Map' && s.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED');
+      const maps = [...allStates(def.States)].filter(
+        ([, s]) => s.Type === 'Map' && s.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED',
+      );
       assert.deepEqual(maps.map(([name]) => name).sort(), ['AssembleParts', 'TranscodeSegments']);
       for (const [name, map] of maps) {
         const writer = map.ResultWriter;
         assert.equal(writer.Parameters.Bucket, '${WorkBucketName}', name);
-        assert.ok(grants(t, 'TranscodeStateMachineRole').includes(`s3:PutObject WorkBucket/${writer.Parameters.Prefix}/*`), name);
+        assert.ok(
+          grants(t, 'TranscodeStateMachineRole').includes(`s3:PutObject WorkBucket/${writer.Parameters.Prefix}/*`),
+          name,
+        );
       }
     });
 
@@ -597,12 +710,16 @@ describe('serverless package (offline CloudFormation)', function () {
   });
 
   describe('least privilege', () => {
-    it('each function has its module\'s memory, timeout and /tmp (provider defaults: 512 MB, 512 MB)', () => {
+    it("each function has its module's memory, timeout and /tmp (provider defaults: 512 MB, 512 MB)", () => {
       for (const fn of functions) {
         const p = t.Resources[lambdaId(fn)].Properties;
         const d = deployOf(fn);
         const memory = typeof d.memorySize === 'string' ? 3008 : (d.memorySize ?? 512); // the one parameter, transcodeMemoryMb, at its default
-        assert.deepEqual([p.MemorySize, p.Timeout, p.EphemeralStorage?.Size ?? 512], [memory, d.timeout, d.ephemeralStorageSize ?? 512], fn);
+        assert.deepEqual(
+          [p.MemorySize, p.Timeout, p.EphemeralStorage?.Size ?? 512],
+          [memory, d.timeout, d.ephemeralStorageSize ?? 512],
+          fn,
+        );
       }
     });
 
@@ -616,7 +733,9 @@ describe('serverless package (offline CloudFormation)', function () {
     it('each role allows exactly what its functions need', () => {
       const name = t.Resources.TranscodeStateMachine.Properties.StateMachineName as string;
       const expected = expectedGrants(name, t.Resources.WorkerTaskDefinition.Properties.Family as string);
-      const roles = ofType('AWS::IAM::Role').map(([id]) => id).sort();
+      const roles = ofType('AWS::IAM::Role')
+        .map(([id]) => id)
+        .sort();
       assert.deepEqual(roles, Object.keys(expected).sort(), 'the roles of the stack');
       for (const [role, want] of Object.entries(expected)) assert.deepEqual(grants(t, role), [...want].sort(), role);
     });
@@ -629,7 +748,10 @@ describe('serverless package (offline CloudFormation)', function () {
           for (const a of asArray(s.Action)) assert.doesNotMatch(a, /\*/, `${id}: action ${a}`);
           if (asArray(s.Resource).includes('*')) {
             const actions = asArray(s.Action).join(' ');
-            assert.ok(['ecr:GetAuthorizationToken', 'xray:PutTraceSegments xray:PutTelemetryRecords'].includes(actions), `${id}: "*" resource for ${actions}`);
+            assert.ok(
+              ['ecr:GetAuthorizationToken', 'xray:PutTraceSegments xray:PutTelemetryRecords'].includes(actions),
+              `${id}: "*" resource for ${actions}`,
+            );
           }
         }
       }
@@ -645,7 +767,10 @@ describe('serverless package (offline CloudFormation)', function () {
             if (name === 'IngestBucket') {
               // POST /uploads hands out presigned PUT URLs, which carry the signer's rights: its
               // role alone may put, and only new uploads under uploads/ (never read or delete).
-              const allowed = id === 'ApiCreateUploadRole' && refName(r) === 'IngestBucket/uploads/*' ? ['s3:PutObject'] : ['s3:GetObject', 's3:ListBucket'];
+              const allowed =
+                id === 'ApiCreateUploadRole' && refName(r) === 'IngestBucket/uploads/*'
+                  ? ['s3:PutObject']
+                  : ['s3:GetObject', 's3:ListBucket'];
               for (const a of asArray(s.Action)) assert.ok(allowed.includes(a), `${id}: ${a} on ${refName(r)}`);
             }
           }
@@ -658,7 +783,11 @@ describe('serverless package (offline CloudFormation)', function () {
       for (const [id] of ofType('AWS::IAM::Role')) {
         for (const g of grants(t, id)) {
           const [action, resource] = g.split(' ');
-          if (action === 'states:StartExecution') assert.ok([`TranscodeStateMachine`, `arn:states:REGION:ACCOUNT:stateMachine:${name}`].includes(resource), `${id}: ${g}`);
+          if (action === 'states:StartExecution')
+            assert.ok(
+              [`TranscodeStateMachine`, `arn:states:REGION:ACCOUNT:stateMachine:${name}`].includes(resource),
+              `${id}: ${g}`,
+            );
           if (action === 'events:PutEvents') assert.equal(resource, 'JobEventBus', `${id}: ${g}`);
         }
       }
@@ -674,23 +803,41 @@ describe('serverless package (offline CloudFormation)', function () {
         for (const s of roleStatements(t, id)) {
           const actions = asArray(s.Action);
           if (actions.some((a) => a.startsWith('ecs:'))) {
-            assert.ok(actions.every((a) => ['ecs:RunTask', 'ecs:DescribeTasks', 'ecs:StopTask'].includes(a)), `${id}: ${actions}`);
-            assert.deepEqual(s.Condition, { ArnEquals: { 'ecs:cluster': cluster } }, `${id}: ${actions} conditioned on the worker cluster`);
-            const want = actions.includes('ecs:RunTask') ? [`arn:ecs:REGION:ACCOUNT:task-definition/${family}:*`] : ['arn:ecs:REGION:ACCOUNT:task/${WorkerCluster}/*'];
-            if (actions.includes('ecs:RunTask')) assert.deepEqual(actions, ['ecs:RunTask'], `${id}: RunTask in its own statement`);
+            assert.ok(
+              actions.every((a) => ['ecs:RunTask', 'ecs:DescribeTasks', 'ecs:StopTask'].includes(a)),
+              `${id}: ${actions}`,
+            );
+            assert.deepEqual(
+              s.Condition,
+              { ArnEquals: { 'ecs:cluster': cluster } },
+              `${id}: ${actions} conditioned on the worker cluster`,
+            );
+            const want = actions.includes('ecs:RunTask')
+              ? [`arn:ecs:REGION:ACCOUNT:task-definition/${family}:*`]
+              : ['arn:ecs:REGION:ACCOUNT:task/${WorkerCluster}/*'];
+            if (actions.includes('ecs:RunTask'))
+              assert.deepEqual(actions, ['ecs:RunTask'], `${id}: RunTask in its own statement`);
             assert.deepEqual(asArray(s.Resource).map(refName), want, `${id}: ${actions}`);
           }
           if (actions.includes('iam:PassRole')) {
             passers.push(id);
             assert.deepEqual(actions, ['iam:PassRole'], id);
-            assert.deepEqual(asArray(s.Resource).map(refName).sort(), ['WorkerExecutionRole', 'WorkerTaskRole'], `${id}: exactly the task and execution roles`);
+            assert.deepEqual(
+              asArray(s.Resource).map(refName).sort(),
+              ['WorkerExecutionRole', 'WorkerTaskRole'],
+              `${id}: exactly the task and execution roles`,
+            );
             assert.deepEqual(s.Condition, { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }, id);
           }
         }
       }
       assert.deepEqual(passers, ['EcsSubmitRole'], 'only the submit function passes roles');
       const td = t.Resources.WorkerTaskDefinition.Properties;
-      assert.deepEqual([refName(td.TaskRoleArn), refName(td.ExecutionRoleArn)], ['WorkerTaskRole', 'WorkerExecutionRole'], 'the roles passed are the task definition\'s');
+      assert.deepEqual(
+        [refName(td.TaskRoleArn), refName(td.ExecutionRoleArn)],
+        ['WorkerTaskRole', 'WorkerExecutionRole'],
+        "the roles passed are the task definition's",
+      );
     });
   });
 
@@ -700,8 +847,14 @@ describe('serverless package (offline CloudFormation)', function () {
       for (const b of BUCKETS) assert.ok(t.Resources[b], b);
       for (const [id, b] of buckets) {
         const pab = b.Properties.PublicAccessBlockConfiguration;
-        assert.deepEqual(pab, { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true }, `${id}: public access blocked`);
-        const sse = b.Properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm;
+        assert.deepEqual(
+          pab,
+          { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+          `${id}: public access blocked`,
+        );
+        const sse =
+          b.Properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault
+            ?.SSEAlgorithm;
         assert.ok(['AES256', 'aws:kms', 'aws:kms:dsse'].includes(sse), `${id}: encrypted (${sse})`);
       }
     });
@@ -711,47 +864,90 @@ describe('serverless package (offline CloudFormation)', function () {
       for (const b of BUCKETS) {
         const p = policies.find((x) => refName(x.Bucket) === b);
         assert.ok(p, `${b} has a bucket policy`);
-        const deny = (p.PolicyDocument.Statement as Statement[]).find((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === false);
+        const deny = (p.PolicyDocument.Statement as Statement[]).find(
+          (s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === false,
+        );
         assert.ok(deny, `${b}: TLS enforced`);
         assert.deepEqual(asArray(deny.Resource).map(refName).sort(), [b, `${b}/*`]);
       }
     });
 
     it('the ingest bucket notifies EventBridge; the work bucket expires its objects', () => {
-      assert.equal(t.Resources.IngestBucket.Properties.NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled, true);
+      assert.equal(
+        t.Resources.IngestBucket.Properties.NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled,
+        true,
+      );
       const rules = t.Resources.WorkBucket.Properties.LifecycleConfiguration.Rules as Json[];
-      assert.ok(rules.some((r) => r.Status === 'Enabled' && r.ExpirationInDays === 3 && !r.Prefix && !r.Filter), 'default workRetentionDays (3) over the whole bucket');
+      assert.ok(
+        rules.some((r) => r.Status === 'Enabled' && r.ExpirationInDays === 3 && !r.Prefix && !r.Filter),
+        'default workRetentionDays (3) over the whole bucket',
+      );
       // MP4s are multipart uploads written in place: an upload Cleanup could not abort goes too;
       // published objects never expire.
       const out = t.Resources.OutputBucket.Properties.LifecycleConfiguration.Rules as Json[];
-      assert.ok(out.some((r) => r.Status === 'Enabled' && (r.AbortIncompleteMultipartUpload as Json | undefined)?.DaysAfterInitiation === 2));
-      assert.ok(out.every((r) => r.ExpirationInDays === undefined), 'outputs never expire');
+      assert.ok(
+        out.some(
+          (r) =>
+            r.Status === 'Enabled' && (r.AbortIncompleteMultipartUpload as Json | undefined)?.DaysAfterInitiation === 2,
+        ),
+      );
+      assert.ok(
+        out.every((r) => r.ExpirationInDays === undefined),
+        'outputs never expire',
+      );
     });
 
     it('the ingest rule matches Object Created in the ingest bucket and targets the ingest function', () => {
-      const rules = ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.Targets as Json[]).some((x) => refName(x.Arn) === 'IngestLambdaFunction'));
+      const rules = ofType('AWS::Events::Rule').filter(([, r]) =>
+        (r.Properties.Targets as Json[]).some((x) => refName(x.Arn) === 'IngestLambdaFunction'),
+      );
       assert.equal(rules.length, 1, 'one rule targets ingest');
       const [ruleId, rule] = rules[0];
       assert.equal(rule.Properties.EventBusName, undefined, 'S3 delivers to the default bus');
-      assert.deepEqual(rule.Properties.EventPattern, { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: [{ Ref: 'IngestBucket' }] } } });
-      const perm = ofType('AWS::Lambda::Permission').find(([, p]) => refName(p.Properties.FunctionName) === 'IngestLambdaFunction');
+      assert.deepEqual(rule.Properties.EventPattern, {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [{ Ref: 'IngestBucket' }] } },
+      });
+      const perm = ofType('AWS::Lambda::Permission').find(
+        ([, p]) => refName(p.Properties.FunctionName) === 'IngestLambdaFunction',
+      );
       assert.ok(perm, 'EventBridge may invoke ingest');
       assert.equal(perm[1].Properties.Principal, 'events.amazonaws.com');
       const source = perm[1].Properties.SourceArn;
-      assert.ok(refName(source) === ruleId || JSON.stringify(source).includes(`"rule","${rule.Properties.Name}"`), `invoke permission scoped to ${ruleId}`);
+      assert.ok(
+        refName(source) === ruleId || JSON.stringify(source).includes(`"rule","${rule.Properties.Name}"`),
+        `invoke permission scoped to ${ruleId}`,
+      );
       // No acknowledged upload dropped: delivery retried for 24 h, then dead-lettered; a failed
       // ingest retried twice by Lambda, then sent to the same queue.
       const target = (rule.Properties.Targets as Json[]).find((x) => refName(x.Arn) === 'IngestLambdaFunction');
       assert.deepEqual(target.RetryPolicy, { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
       assert.equal(refName(target.DeadLetterConfig?.Arn), 'IngestDeadLetterQueue');
-      const invokeConfig = ofType('AWS::Lambda::EventInvokeConfig').find(([, c]) => JSON.stringify(c.Properties.FunctionName).includes('IngestLambdaFunction') || String(c.Properties.FunctionName).includes('ingest'));
+      const invokeConfig = ofType('AWS::Lambda::EventInvokeConfig').find(
+        ([, c]) =>
+          JSON.stringify(c.Properties.FunctionName).includes('IngestLambdaFunction') ||
+          String(c.Properties.FunctionName).includes('ingest'),
+      );
       assert.ok(invokeConfig, 'the ingest function has an async invocation config');
       assert.equal(invokeConfig[1].Properties.MaximumRetryAttempts, 2);
-      assert.equal(refName(invokeConfig[1].Properties.DestinationConfig.OnFailure.Destination), 'IngestDeadLetterQueue');
+      assert.equal(
+        refName(invokeConfig[1].Properties.DestinationConfig.OnFailure.Destination),
+        'IngestDeadLetterQueue',
+      );
       const q = t.Resources.IngestDeadLetterQueue;
-      assert.deepEqual([q.Type, q.Properties.SqsManagedSseEnabled, q.Properties.MessageRetentionPeriod], ['AWS::SQS::Queue', true, 1209600]);
-      const qp = ofType('AWS::SQS::QueuePolicy').find(([, p]) => (p.Properties.Queues as Json[]).some((x) => refName(x) === 'IngestDeadLetterQueue'));
-      assert.equal(qp?.[1].Properties.PolicyDocument.Statement[0].Principal.Service, 'events.amazonaws.com', 'EventBridge may send dead letters');
+      assert.deepEqual(
+        [q.Type, q.Properties.SqsManagedSseEnabled, q.Properties.MessageRetentionPeriod],
+        ['AWS::SQS::Queue', true, 1209600],
+      );
+      const qp = ofType('AWS::SQS::QueuePolicy').find(([, p]) =>
+        (p.Properties.Queues as Json[]).some((x) => refName(x) === 'IngestDeadLetterQueue'),
+      );
+      assert.equal(
+        qp?.[1].Properties.PolicyDocument.Statement[0].Principal.Service,
+        'events.amazonaws.com',
+        'EventBridge may send dead letters',
+      );
     });
 
     it('job events go to the stack event bus consumers attach rules to', () => {
@@ -763,15 +959,25 @@ describe('serverless package (offline CloudFormation)', function () {
   describe('job records', () => {
     it('an on-demand, encrypted DynamoDB table with the keys and indexes src/pipeline/jobStore.ts uses; every function knows its name', () => {
       const tables = ofType('AWS::DynamoDB::Table');
-      assert.deepEqual(tables.map(([id]) => id), ['JobsTable']);
+      assert.deepEqual(
+        tables.map(([id]) => id),
+        ['JobsTable'],
+      );
       const p = t.Resources.JobsTable.Properties as Record<string, Json>;
       const want = jobsTableDefinition('x');
       assert.equal(p.BillingMode, 'PAY_PER_REQUEST');
       assert.deepEqual(p.SSESpecification, { SSEEnabled: true });
-      const sortBy = <T extends Record<string, unknown>>(a: T[], k: string) => [...a].sort((x, y) => String(x[k]).localeCompare(String(y[k])));
-      assert.deepEqual(sortBy(p.AttributeDefinitions as never[], 'AttributeName'), sortBy(want.AttributeDefinitions as never[], 'AttributeName'));
+      const sortBy = <T extends Record<string, unknown>>(a: T[], k: string) =>
+        [...a].sort((x, y) => String(x[k]).localeCompare(String(y[k])));
+      assert.deepEqual(
+        sortBy(p.AttributeDefinitions as never[], 'AttributeName'),
+        sortBy(want.AttributeDefinitions as never[], 'AttributeName'),
+      );
       assert.deepEqual(p.KeySchema, want.KeySchema);
-      assert.deepEqual(sortBy(p.GlobalSecondaryIndexes as never[], 'IndexName'), sortBy(want.GlobalSecondaryIndexes as never[], 'IndexName'));
+      assert.deepEqual(
+        sortBy(p.GlobalSecondaryIndexes as never[], 'IndexName'),
+        sortBy(want.GlobalSecondaryIndexes as never[], 'IndexName'),
+      );
       for (const [id, r] of ofType('AWS::Lambda::Function')) {
         const env = (r.Properties.Environment as { Variables: Record<string, Json> }).Variables;
         assert.deepEqual(env.JOBS_TABLE, { Ref: 'JobsTable' }, id);
@@ -786,7 +992,11 @@ describe('serverless package (offline CloudFormation)', function () {
       const auth = ofType('AWS::ApiGatewayV2::Authorizer');
       assert.equal(auth.length, 1);
       const [id, a] = auth[0];
-      assert.equal(id, 'HttpApiAuthorizerJwt', "the logical id serverless gives authorizer 'jwt', so later routes reuse it");
+      assert.equal(
+        id,
+        'HttpApiAuthorizerJwt',
+        "the logical id serverless gives authorizer 'jwt', so later routes reuse it",
+      );
       assert.equal(refName(a.Properties.ApiId), 'HttpApi');
       assert.equal(a.Properties.AuthorizerType, 'JWT');
       assert.ok(a.Properties.JwtConfiguration.Issuer && a.Properties.JwtConfiguration.Audience.length);
@@ -800,7 +1010,11 @@ describe('serverless package (offline CloudFormation)', function () {
 
     it('one route per API operation (src/api/routes.ts, docs/openapi.json), each to its function, all authorized', () => {
       const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
-      assert.deepEqual(routes.map((r) => r.RouteKey).sort(), ROUTES.map(routeKey).sort(), 'the routes of the document, no other');
+      assert.deepEqual(
+        routes.map((r) => r.RouteKey).sort(),
+        ROUTES.map(routeKey).sort(),
+        'the routes of the document, no other',
+      );
       for (const route of ROUTES) {
         const r = routes.find((x) => x.RouteKey === routeKey(route))!;
         assert.equal(refName(r.ApiId), 'HttpApi');
@@ -808,13 +1022,22 @@ describe('serverless package (offline CloudFormation)', function () {
         const integrationId = JSON.stringify(r.Target).match(/"Ref":"([A-Za-z0-9]+)"/)?.[1] ?? '';
         const integration = t.Resources[integrationId]?.Properties;
         assert.equal(integration?.PayloadFormatVersion, '2.0', routeKey(route));
-        assert.equal(refName(integration.IntegrationUri), lambdaId(functionName(route.operationId)), `${routeKey(route)} -> ${functionName(route.operationId)}`);
-        assert.ok(t.Resources[lambdaId(functionName(route.operationId))].Properties.Timeout < 30, 'under API Gateway\'s 30 s');
+        assert.equal(
+          refName(integration.IntegrationUri),
+          lambdaId(functionName(route.operationId)),
+          `${routeKey(route)} -> ${functionName(route.operationId)}`,
+        );
+        assert.ok(
+          t.Resources[lambdaId(functionName(route.operationId))].Properties.Timeout < 30,
+          "under API Gateway's 30 s",
+        );
       }
     });
 
     it('the webhook notifier is the target of a rule on the job bus, with bounded retries', () => {
-      const rules = ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.Targets as Json[]).some((x) => refName(x.Arn) === 'WebhookNotifierLambdaFunction'));
+      const rules = ofType('AWS::Events::Rule').filter(([, r]) =>
+        (r.Properties.Targets as Json[]).some((x) => refName(x.Arn) === 'WebhookNotifierLambdaFunction'),
+      );
       assert.equal(rules.length, 1);
       const rule = rules[0][1].Properties;
       assert.equal(refName(rule.EventBusName), 'JobEventBus');
@@ -822,7 +1045,9 @@ describe('serverless package (offline CloudFormation)', function () {
       assert.deepEqual(rule.EventPattern.source, ['media-transcoder']);
       const target = (rule.Targets as Json[]).find((x) => refName(x.Arn) === 'WebhookNotifierLambdaFunction');
       assert.ok(target.RetryPolicy.MaximumRetryAttempts <= 3, 'EventBridge retries bounded');
-      const conf = ofType('AWS::Lambda::EventInvokeConfig').find(([, c]) => refName(c.Properties.FunctionName) === 'WebhookNotifierLambdaFunction');
+      const conf = ofType('AWS::Lambda::EventInvokeConfig').find(
+        ([, c]) => refName(c.Properties.FunctionName) === 'WebhookNotifierLambdaFunction',
+      );
       assert.ok(conf, 'async invoke config');
       assert.ok(conf[1].Properties.MaximumRetryAttempts <= 2, 'Lambda async retries bounded');
     });
@@ -841,7 +1066,7 @@ describe('serverless package (offline CloudFormation)', function () {
       assert.equal(t.Resources.WorkerLogGroup.Type, 'AWS::Logs::LogGroup');
     });
 
-    it('the worker container runs the image\'s worker entry point (worker/Dockerfile) with the environment it reads', () => {
+    it("the worker container runs the image's worker entry point (worker/Dockerfile) with the environment it reads", () => {
       const td = t.Resources.WorkerTaskDefinition.Properties;
       assert.equal(td.ContainerDefinitions.length, 1);
       const c = td.ContainerDefinitions[0];
@@ -854,16 +1079,22 @@ describe('serverless package (offline CloudFormation)', function () {
         assert.ok(all.length, `worker/Dockerfile has an exec-form ${instr}`);
         return JSON.parse(all[all.length - 1][1]) as string[];
       };
-      assert.deepEqual(c.EntryPoint, last('ENTRYPOINT'), 'EntryPoint is the image\'s');
+      assert.deepEqual(c.EntryPoint, last('ENTRYPOINT'), "EntryPoint is the image's");
       assert.deepEqual(c.Command, last('CMD'), 'Command runs the bundled worker');
-      assert.ok((c.Command as string[]).some((a) => /main\.mjs$/.test(a)), 'the worker bundle (src/worker/main.ts)');
+      assert.ok(
+        (c.Command as string[]).some((a) => /main\.mjs$/.test(a)),
+        'the worker bundle (src/worker/main.ts)',
+      );
       const vars = Object.fromEntries((c.Environment as { Name: string; Value: Json }[]).map((e) => [e.Name, e.Value]));
       assert.equal(vars.JOB_URI, undefined, 'JOB_URI comes per task (RunTask container override)');
       assert.deepEqual(vars.AWS_REGION, { Ref: 'AWS::Region' });
       for (const b of BUCKETS) assert.deepEqual(vars[b.replace('Bucket', '_BUCKET').toUpperCase()], { Ref: b }, b);
       const cfg = parseConfig(resolvedEnv(t, vars));
       assert.equal(cfg.SEGMENT_SECONDS, 4);
-      assert.ok(cfg.FFMPEG_TIMEOUT_SECONDS > 840 && cfg.FFMPEG_TIMEOUT_SECONDS < ECS_ATTEMPT_MAX_SECONDS, `one ffmpeg run of the worker (${cfg.FFMPEG_TIMEOUT_SECONDS} s) fits its attempt`);
+      assert.ok(
+        cfg.FFMPEG_TIMEOUT_SECONDS > 840 && cfg.FFMPEG_TIMEOUT_SECONDS < ECS_ATTEMPT_MAX_SECONDS,
+        `one ffmpeg run of the worker (${cfg.FFMPEG_TIMEOUT_SECONDS} s) fits its attempt`,
+      );
       assert.equal(td.Family, 'media-transcoder-dev-worker');
     });
   });

@@ -14,6 +14,14 @@ declare module 's3rver' {
     run(): Promise<AddressInfo>;
     middleware: unknown[];
     close(): Promise<void>;
-    on(event: 'event', fn: (e: { Records: { eventName: string; s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } } }[] }) => void): this;
+    on(
+      event: 'event',
+      fn: (e: {
+        Records: {
+          eventName: string;
+          s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } };
+        }[];
+      }) => void,
+    ): this;
   }
 }

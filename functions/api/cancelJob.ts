@@ -10,7 +10,8 @@ export const handler = lambdaHandler(definition);
 
 /** How it is deployed (serverless.yml's entry is generated from this: `npm run generate`). */
 export const deploy: FunctionDeploy = {
-  comment: 'DELETE /jobs/{id} (src/pipeline/cancel.ts): stops the execution and a running worker task (hence the ECS settings), deletes the job\'s files, emits the one CANCELED event.',
+  comment:
+    "DELETE /jobs/{id} (src/pipeline/cancel.ts): stops the execution and a running worker task (hence the ECS settings), deletes the job's files, emits the one CANCELED event.",
   role: 'ApiCancelJobRole',
   memorySize: 256,
   timeout: 28,

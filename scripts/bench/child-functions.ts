@@ -55,7 +55,9 @@ export interface HostFinish {
 }
 
 /** An answer; `error` keeps the thrown error's `name` (the state machine's Retry/Catch match it). */
-export type HostAnswer = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string } };
+export type HostAnswer =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { name: string; message: string } };
 
 // Count the processes the handlers start and run each ffmpeg/ffprobe under GNU time
 // (`/usr/bin/time -o`: the child's own rusage), so the job's ffmpeg CPU splits by role.
@@ -106,7 +108,9 @@ async function handle(m: HostRequest): Promise<unknown> {
         s3: createS3Client(c, LOCAL_CREDENTIALS),
         jobs: new JobStore(createDynamoClient(c, LOCAL_DB_CREDENTIALS), c.JOBS_TABLE),
         // The real EventBridge client against the stack's PutEvents endpoint, as in AWS.
-        events: new EventBridgePublisher(new EventBridgeClient({ region: c.AWS_REGION, endpoint: m.eventsUrl, credentials: LOCAL_CREDENTIALS })),
+        events: new EventBridgePublisher(
+          new EventBridgeClient({ region: c.AWS_REGION, endpoint: m.eventsUrl, credentials: LOCAL_CREDENTIALS }),
+        ),
         callbacks: { allowLoopback: true },
         binaries: m.binaries,
         logSink: sink,

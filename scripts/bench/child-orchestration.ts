@@ -47,9 +47,22 @@ let planned = 0;
 let transcoded = 0;
 const noop = async () => ({});
 const handlers: Record<string, (input: never) => Promise<unknown>> = {
-  ...Object.fromEntries(taskStates(loadDefinition(localSubstitutions('work')) as { States: Record<string, unknown> }).map((t) => [t.name, noop])),
-  Plan: async () => ({ segmentCount: planned, indices: Array.from({ length: planned }, (_, i) => i), readMode: 'range' }),
-  Publish: async () => ({ outputs: [], encoder: { ffmpegVersion: 'stand-in' }, tracks: { audio: [], subtitles: [], skipped: [] } }),
+  ...Object.fromEntries(
+    taskStates(loadDefinition(localSubstitutions('work')) as { States: Record<string, unknown> }).map((t) => [
+      t.name,
+      noop,
+    ]),
+  ),
+  Plan: async () => ({
+    segmentCount: planned,
+    indices: Array.from({ length: planned }, (_, i) => i),
+    readMode: 'range',
+  }),
+  Publish: async () => ({
+    outputs: [],
+    encoder: { ffmpegVersion: 'stand-in' },
+    tracks: { audio: [], subtitles: [], skipped: [] },
+  }),
   // The MP4 parts Map reads Assemble's part list: none here (its own Map is not what is measured).
   Assemble: async () => ({ renditions: [], parts: [] }),
   // One macrotask of "work": with a handler that resolves in the same microtask run,
@@ -78,7 +91,8 @@ async function execute(name: string, n: number): Promise<void> {
   } as JobInput;
   await sfn.start(name, input);
   const end = await sfn.wait(name);
-  if (end.status !== 'SUCCEEDED' || transcoded !== n) throw new Error(`execution ${name}: ${end.status}, ${transcoded}/${n} segments`);
+  if (end.status !== 'SUCCEEDED' || transcoded !== n)
+    throw new Error(`execution ${name}: ${end.status}, ${transcoded}/${n} segments`);
 }
 
 // Warm-up: JIT and module state, so the measured run is the steady state.
@@ -99,7 +113,8 @@ const wallMs = performance.now() - started;
 // The runner's event log is consumed asynchronously and can trail the execution; wait
 // until the progress tracker has seen every segment before asking what was retained.
 const settleBy = performance.now() + 30_000;
-while ((await sfn.wait('measured')).segmentsDone < segments && performance.now() < settleBy) await new Promise((r) => setTimeout(r, 5));
+while ((await sfn.wait('measured')).segmentsDone < segments && performance.now() < settleBy)
+  await new Promise((r) => setTimeout(r, 5));
 const progressLagMs = performance.now() - started - wallMs;
 clearInterval(sampler);
 sample();

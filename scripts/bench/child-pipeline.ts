@@ -70,7 +70,11 @@ const [file, dataDir, preset, segmentSeconds] = process.argv.slice(2);
 /** The function host and a promise-returning call over its IPC channel. */
 function startHost() {
   const script = fileURLToPath(new URL('./child-functions.ts', import.meta.url));
-  const host = fork(script, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const host = fork(script, [], {
+    execArgv: ['--import', 'tsx'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 0;
   host.on('message', (a: HostAnswer) => {
@@ -96,16 +100,28 @@ function startHost() {
 
 const { host, call } = startHost();
 // Every Task function runs in the host; the local stack keeps its own wiring (which Task calls which function).
-const taskHandlers: Record<string, TaskHandler> = Object.fromEntries(TASK_FUNCTIONS.map((f) => [f.name, (input: unknown) => call({ t: 'invoke', fn: f.name, input })]));
+const taskHandlers: Record<string, TaskHandler> = Object.fromEntries(
+  TASK_FUNCTIONS.map((f) => [f.name, (input: unknown) => call({ t: 'invoke', fn: f.name, input })]),
+);
 
 const logs: LogRecord[] = [];
 // Powertools' field names (message, timestamp, level in capitals) mapped to the bench's.
 const toRecord = (line: string): LogRecord => {
   const r = JSON.parse(line) as Record<string, unknown>;
-  return { ...r, msg: String(r.message ?? ''), time: String(r.timestamp ?? ''), level: String(r.level ?? '').toLowerCase() } as LogRecord;
+  return {
+    ...r,
+    msg: String(r.message ?? ''),
+    time: String(r.timestamp ?? ''),
+    level: String(r.level ?? '').toLowerCase(),
+  } as LogRecord;
 };
 
-const stack = await LocalStack.start({ dataDir, ...(segmentSeconds ? { segmentSeconds: Number(segmentSeconds) } : {}), logSink: (line) => logs.push(toRecord(line)), taskHandlers });
+const stack = await LocalStack.start({
+  dataDir,
+  ...(segmentSeconds ? { segmentSeconds: Number(segmentSeconds) } : {}),
+  logSink: (line) => logs.push(toRecord(line)),
+  taskHandlers,
+});
 const events = await startPutEventsEndpoint({ put: (e) => stack.bus.put(e) });
 const hostLogs = path.join(dataDir, 'function-host.jsonl');
 await call({ t: 'init', config: stack.config, binaries: stack.rt.binaries, eventsUrl: events.url, logFile: hostLogs });

@@ -35,7 +35,12 @@ const logSink = (line: string) => {
   logs.push({ ...r, msg: String(r.message ?? ''), time: String(r.timestamp ?? '') } as LogRecord);
 };
 const real = resolveBinaries(process.env);
-const stack = await LocalStack.start({ dataDir, logSink, mapConcurrency: 1, binaries: { ...real, ffmpeg: wrapper, source: { ...real.source, ffmpeg: 'bench quota wrapper' } } });
+const stack = await LocalStack.start({
+  dataDir,
+  logSink,
+  mapConcurrency: 1,
+  binaries: { ...real, ffmpeg: wrapper, source: { ...real.source, ffmpeg: 'bench quota wrapper' } },
+});
 const t0 = Date.now();
 const job = await runJob(stack, file, `bench/quota-${t0}.mp4`, { preset, engine: 'lambda' });
 const wallSec = (Date.now() - t0) / 1000;
@@ -43,7 +48,13 @@ await stack.stop();
 await rm(dataDir, { recursive: true, force: true });
 const segments = logs
   .filter((l) => l.msg === 'segment done')
-  .map((l) => ({ index: Number(l.index), frames: Number(l.frames), encodeMs: Number(l.encodeMs), totalMs: Number(l.totalMs), threads: Number(l.threads) }))
+  .map((l) => ({
+    index: Number(l.index),
+    frames: Number(l.frames),
+    encodeMs: Number(l.encodeMs),
+    totalMs: Number(l.totalMs),
+    threads: Number(l.threads),
+  }))
   .sort((a, b) => a.index - b.index);
 const outputs = (job.detail.outputs ?? []).map((o) => ({ name: o.name, sizeBytes: o.sizeBytes }));
 const result: QuotaChildResult = { status: job.detail.status, wallSec, segments, outputs };

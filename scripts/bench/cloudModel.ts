@@ -58,9 +58,23 @@ export const DEPLOYMENT = {
 } as const;
 
 /** Seconds of CompleteMultipartUpload (AWS publishes none; up to ~230 parts per rendition here). */
-export const COMPLETE_MULTIPART: Bounds = { optimistic: 0.2, likely: 0.5, pessimistic: 2, unit: 's', published: false, source: 'CompleteMultipartUpload latency is not published; 0.5 s likely, 2 s pessimistic' };
+export const COMPLETE_MULTIPART: Bounds = {
+  optimistic: 0.2,
+  likely: 0.5,
+  pessimistic: 2,
+  unit: 's',
+  published: false,
+  source: 'CompleteMultipartUpload latency is not published; 0.5 s likely, 2 s pessimistic',
+};
 /** Sprite sheet composition in Assemble (sharp): not measured here. */
-export const SPRITE: Bounds = { optimistic: 0.2, likely: 0.5, pessimistic: 1.5, unit: 's + 2 ms per tile', published: false, source: 'sharp composition of the sprite sheet: not measured by this bench (fixed part), 2 ms per tile' };
+export const SPRITE: Bounds = {
+  optimistic: 0.2,
+  likely: 0.5,
+  pessimistic: 1.5,
+  unit: 's + 2 ms per tile',
+  published: false,
+  source: 'sharp composition of the sprite sheet: not measured by this bench (fixed part), 2 ms per tile',
+};
 
 /** One term of the path. */
 export interface Term {
@@ -103,7 +117,12 @@ const fx = (x: number, d = 2) => x.toFixed(d);
 const v = (bnd: Bounds, c: Case) => bnd[c];
 
 /** The path of a `durationSec` source like the measured one, in case `c`. */
-export function modelPath(m: ModelInputs, durationSec: number, c: Case, renditionHeights: number[] = [1080, 720, 480]): PathResult {
+export function modelPath(
+  m: ModelInputs,
+  durationSec: number,
+  c: Case,
+  renditionHeights: number[] = [1080, 720, 480],
+): PathResult {
   const A = (k: keyof typeof AWS) => v(AWS[k], c);
   const MB = 1e6;
   const req = A('s3FirstByteSec');
@@ -123,7 +142,12 @@ export function modelPath(m: ModelInputs, durationSec: number, c: Case, renditio
   const moovBytes = m.moovBytesPerSec * durationSec;
   const docBytes = m.probeDocBytesPerSec * durationSec;
 
-  add('trigger', 'S3 Object Created -> EventBridge rule -> StartExecution (serverless.yml)', A('eventBridgeSec'), `EventBridge delivery and StartExecution ${fx(A('eventBridgeSec'))} s`);
+  add(
+    'trigger',
+    'S3 Object Created -> EventBridge rule -> StartExecution (serverless.yml)',
+    A('eventBridgeSec'),
+    `EventBridge delivery and StartExecution ${fx(A('eventBridgeSec'))} s`,
+  );
   const probeCpu = (m.streamProbeSec + m.moovParseSecPerSourceSec * durationSec) / probeVcpu / speed;
   add(
     'Probe',
@@ -140,14 +164,27 @@ export function modelPath(m: ModelInputs, durationSec: number, c: Case, renditio
     `cold start ${fx(coldLayer)} s + a cold Plan's capability checks ${fx(planChecks)} s (measured under ${fx(planVcpu)} vCPU) + probe document GET + planSegments ${fx(planCpu)} s + manifest PUT`,
   );
   const emit = coldSmall + A('dynamoWriteSec') + req;
-  add('EmitProgressing', 'EmitProgressing Task / emitEvent / src/pipeline/steps/emit.ts', emit, `cold start ${fx(coldSmall)} s + job record write + PutEvents (PROGRESSING)`);
+  add(
+    'EmitProgressing',
+    'EmitProgressing Task / emitEvent / src/pipeline/steps/emit.ts',
+    emit,
+    `cold start ${fx(coldSmall)} s + job record write + PutEvents (PROGRESSING)`,
+  );
 
   // TranscodeSegments (Distributed Map): the Map Run starts, children start at the launch rate
   // and Lambda adds environments (a burst of up to 1,000 at once, then 100/s).
   const inFlight = Math.min(segments, concurrency);
   const refillPerSec = AWS.lambdaScalePer10s.likely / 10;
-  const launch = Math.max(inFlight / A('mapChildLaunchPerSec'), Math.max(0, inFlight - A('lambdaBurstAvailable')) / refillPerSec);
-  add('TranscodeSegments launch', 'TranscodeSegments Map (DISTRIBUTED): Map Run start + child executions + Lambda scaling', A('mapStartSec') + launch, `Map Run start ${fx(A('mapStartSec'))} s + ${inFlight} children at ${A('mapChildLaunchPerSec')}/s, Lambda environments ${A('lambdaBurstAvailable')} at once then ${refillPerSec}/s: the last child starts after ${fx(launch)} s`);
+  const launch = Math.max(
+    inFlight / A('mapChildLaunchPerSec'),
+    Math.max(0, inFlight - A('lambdaBurstAvailable')) / refillPerSec,
+  );
+  add(
+    'TranscodeSegments launch',
+    'TranscodeSegments Map (DISTRIBUTED): Map Run start + child executions + Lambda scaling',
+    A('mapStartSec') + launch,
+    `Map Run start ${fx(A('mapStartSec'))} s + ${inFlight} children at ${A('mapChildLaunchPerSec')}/s, Lambda environments ${A('lambdaBurstAvailable')} at once then ${refillPerSec}/s: the last child starts after ${fx(launch)} s`,
+  );
   const segBytes = m.sourceBytesPerSec * m.segmentSec;
   const outBytes = m.outputBytesPerSec * m.segmentSec;
   const tilesPerSegment = m.segmentSec / DEPLOYMENT.thumbnailIntervalSec;
@@ -165,19 +202,37 @@ export function modelPath(m: ModelInputs, durationSec: number, c: Case, renditio
   const fanOutPuts = segments * putsPerSegment;
   const spread = launch + (m.segmentMaxSec - m.segmentMedianSec);
   const prefix = Math.max(0, fanOutPuts / A('s3PutPerSecPerPrefix') - spread);
-  add('S3 PUT rate of the fan-out', 'the job prefix in the output bucket (in place)', prefix, `${Math.round(fanOutPuts)} PUTs at ${A('s3PutPerSecPerPrefix')}/s per partitioned prefix, spread over ${fx(spread)} s of launches and segment-time differences`);
-  add('TranscodeSegments close', 'TranscodeSegments ResultWriter + Map Run end', A('mapCloseSec'), `${segments} results written to S3, Map Run finished (not published: ${A('mapCloseSec')} s)`);
+  add(
+    'S3 PUT rate of the fan-out',
+    'the job prefix in the output bucket (in place)',
+    prefix,
+    `${Math.round(fanOutPuts)} PUTs at ${A('s3PutPerSecPerPrefix')}/s per partitioned prefix, spread over ${fx(spread)} s of launches and segment-time differences`,
+  );
+  add(
+    'TranscodeSegments close',
+    'TranscodeSegments ResultWriter + Map Run end',
+    A('mapCloseSec'),
+    `${segments} results written to S3, Map Run finished (not published: ${A('mapCloseSec')} s)`,
+  );
 
   const tiles = Math.ceil(durationSec / DEPLOYMENT.thumbnailIntervalSec);
   const sprite = v(SPRITE, c) + tiles * 0.002 + rounds(tiles);
   const assemble = coldLayer + rounds(segments) + Math.max(sprite, m.renditions * 2 * req);
-  add('Assemble', 'Assemble Task (phase layout) / src/pipeline/steps/assemble.ts', assemble, `cold start + ${segments} segment results read (${DEPLOYMENT.requestParallelism} at a time) + max(sprite of ${tiles} tiles ${fx(sprite)} s, ${m.renditions} MP4 layouts: init + CreateMultipartUpload)`);
+  add(
+    'Assemble',
+    'Assemble Task (phase layout) / src/pipeline/steps/assemble.ts',
+    assemble,
+    `cold start + ${segments} segment results read (${DEPLOYMENT.requestParallelism} at a time) + max(sprite of ${tiles} tiles ${fx(sprite)} s, ${m.renditions} MP4 layouts: init + CreateMultipartUpload)`,
+  );
 
   const fragmentBytes = m.largestRenditionBytesPerSec * m.segmentSec;
   const perPart = Math.max(1, Math.ceil(DEPLOYMENT.partBytes / fragmentBytes));
   const parts = Math.ceil(segments / perPart) * m.renditions;
   const partsInFlight = Math.min(parts, concurrency);
-  const partLaunch = Math.max(partsInFlight / A('mapChildLaunchPerSec'), Math.max(0, partsInFlight - A('lambdaBurstAvailable')) / refillPerSec);
+  const partLaunch = Math.max(
+    partsInFlight / A('mapChildLaunchPerSec'),
+    Math.max(0, partsInFlight - A('lambdaBurstAvailable')) / refillPerSec,
+  );
   const partBytes = fragmentBytes * perPart;
   const part = coldSmall + req + partBytes / MB / (conn * Math.min(perPart, 4)) + get(partBytes);
   const partWaves = Math.ceil(parts / concurrency);
@@ -189,23 +244,53 @@ export function modelPath(m: ModelInputs, durationSec: number, c: Case, renditio
   );
   const warmOrCold = c === 'pessimistic' ? coldSmall : 0;
   const complete = warmOrCold + rounds(parts / m.renditions) + v(COMPLETE_MULTIPART, c);
-  add('AssembleComplete', 'AssembleComplete Task / assemble.ts phase complete', complete, `${c === 'pessimistic' ? 'cold' : 'warm (the assemble function just ran)'} start + part receipts + CompleteMultipartUpload per rendition in parallel (${v(COMPLETE_MULTIPART, c)} s)`);
+  add(
+    'AssembleComplete',
+    'AssembleComplete Task / assemble.ts phase complete',
+    complete,
+    `${c === 'pessimistic' ? 'cold' : 'warm (the assemble function just ran)'} start + part receipts + CompleteMultipartUpload per rendition in parallel (${v(COMPLETE_MULTIPART, c)} s)`,
+  );
   const manifests = 2 * m.renditions + 2;
   const publish = coldSmall + rounds(manifests) + A('dynamoWriteSec');
-  add('Publish (manifests only)', 'Publish Task / src/pipeline/steps/publish.ts', publish, `cold start + ${manifests} playlists/MPD written last, in place (no copies) + job record`);
-  add('EmitComplete', 'EmitComplete Task / emitEvent / emit.ts', warmOrCold + A('dynamoWriteSec') + req, `${c === 'pessimistic' ? 'cold' : 'warm'} start + job record + PutEvents (COMPLETE)`);
+  add(
+    'Publish (manifests only)',
+    'Publish Task / src/pipeline/steps/publish.ts',
+    publish,
+    `cold start + ${manifests} playlists/MPD written last, in place (no copies) + job record`,
+  );
+  add(
+    'EmitComplete',
+    'EmitComplete Task / emitEvent / emit.ts',
+    warmOrCold + A('dynamoWriteSec') + req,
+    `${c === 'pessimistic' ? 'cold' : 'warm'} start + job record + PutEvents (COMPLETE)`,
+  );
   const onPath = 14;
-  add('state transitions', 'Probe, Plan, EmitProgressing, EncoderDecider, ReadMode, Encode, TranscodeSegments, TranscodeSegment, Assemble, AssembleParts, AssemblePart, AssembleComplete, Publish, EmitComplete', onPath * A('transitionSec'), `${onPath} x ${A('transitionSec')} s`);
+  add(
+    'state transitions',
+    'Probe, Plan, EmitProgressing, EncoderDecider, ReadMode, Encode, TranscodeSegments, TranscodeSegment, Assemble, AssembleParts, AssemblePart, AssembleComplete, Publish, EmitComplete',
+    onPath * A('transitionSec'),
+    `${onPath} x ${A('transitionSec')} s`,
+  );
   const transitions = jobTransitions(segments, parts);
   const throttle = Math.max(0, (transitions - A('transitionBucket')) / A('transitionRefillPerSec'));
-  add('StateTransition throttling', 'account StateTransition quota (Standard, children included)', throttle, `${transitions} transitions in the job vs a bucket of ${A('transitionBucket')} refilled at ${A('transitionRefillPerSec')}/s`);
+  add(
+    'StateTransition throttling',
+    'account StateTransition quota (Standard, children included)',
+    throttle,
+    `${transitions} transitions in the job vs a bucket of ${A('transitionBucket')} refilled at ${A('transitionRefillPerSec')}/s`,
+  );
 
   const criticalPathSec = terms.reduce((s, t) => s + t.sec, 0);
   const workObjects = segments * putsPerSegment + 4;
   const afterCompleteSec = coldSmall + Math.ceil(workObjects / 1000) * req * 2;
   const frames = Math.round(durationSec * m.fps);
   const plainSec = m.plainSecPerFrame * frames;
-  const segmentBilled = coldLayer + m.segmentHandlerSec + reads + (m.segmentMedianSec * (c === 'pessimistic' ? v(AWS.slowestSegmentTail, c) : 1)) / speed + writes;
+  const segmentBilled =
+    coldLayer +
+    m.segmentHandlerSec +
+    reads +
+    (m.segmentMedianSec * (c === 'pessimistic' ? v(AWS.slowestSegmentTail, c) : 1)) / speed +
+    writes;
   const cost = jobCost({
     durationSec,
     segments,
@@ -224,7 +309,19 @@ export function modelPath(m: ModelInputs, durationSec: number, c: Case, renditio
     },
     renditionHeights,
   });
-  return { case: c, durationSec, segments, concurrency, waves, terms, criticalPathSec, afterCompleteSec, plainSec, speedup: plainSec / criticalPathSec, cost };
+  return {
+    case: c,
+    durationSec,
+    segments,
+    concurrency,
+    waves,
+    terms,
+    criticalPathSec,
+    afterCompleteSec,
+    plainSec,
+    speedup: plainSec / criticalPathSec,
+    cost,
+  };
 }
 
 /**
@@ -251,7 +348,10 @@ export interface CostInputs {
 export function jobCost(i: CostInputs): JobCost {
   const lines: JobCost['lines'] = [];
   const line = (item: string, quantity: number, unit: string, usd: number) => lines.push({ item, quantity, unit, usd });
-  const gbSec = (Object.keys(i.billedSec) as (keyof typeof LAMBDA_MEMORY_MB)[]).reduce((s, f) => s + i.billedSec[f] * (LAMBDA_MEMORY_MB[f] / 1024), 0);
+  const gbSec = (Object.keys(i.billedSec) as (keyof typeof LAMBDA_MEMORY_MB)[]).reduce(
+    (s, f) => s + i.billedSec[f] * (LAMBDA_MEMORY_MB[f] / 1024),
+    0,
+  );
   line('Lambda compute', gbSec, 'GB-s', gbSec * PRICES.lambdaGbSecond.usd);
   const invocations = 1 + 1 + 2 + i.segments + 1 + i.parts + 1 + 1 + 1;
   line('Lambda requests', invocations, 'invocations', invocations * PRICES.lambdaRequest.usd);
@@ -290,24 +390,37 @@ export function verdicts(ten: Record<Case, PathResult>, sixty: Record<Case, Path
   const out: Verdict[] = [];
   const sp = (r: PathResult, c: Case, label: string, target: number) => {
     const met = r.speedup >= target;
-    out.push({ met, line: `${met ? 'met' : 'MISSED'}  modelled speed-up (${c}), ${label}: ${fx(r.speedup, 1)}x (${fx(r.criticalPathSec, 1)} s path vs ${fx(r.plainSec, 0)} s plain; target >= ${target}x)` });
+    out.push({
+      met,
+      line: `${met ? 'met' : 'MISSED'}  modelled speed-up (${c}), ${label}: ${fx(r.speedup, 1)}x (${fx(r.criticalPathSec, 1)} s path vs ${fx(r.plainSec, 0)} s plain; target >= ${target}x)`,
+    });
   };
   sp(ten.likely, 'likely', '10-minute 1080p', 20);
   sp(ten.pessimistic, 'pessimistic', '10-minute 1080p', 10);
   sp(sixty.likely, 'likely', '60-minute 1080p', 80);
   sp(sixty.pessimistic, 'pessimistic', '60-minute 1080p', 40);
   const ratio = sixty.likely.criticalPathSec / ten.likely.criticalPathSec;
-  out.push({ met: ratio <= 1.5, line: `${ratio <= 1.5 ? 'met' : 'MISSED'}  modelled 60/10-minute path ratio (likely): ${fx(ratio)} (target <= 1.5)` });
+  out.push({
+    met: ratio <= 1.5,
+    line: `${ratio <= 1.5 ? 'met' : 'MISSED'}  modelled 60/10-minute path ratio (likely): ${fx(ratio)} (target <= 1.5)`,
+  });
   for (const r of [ten, sixty]) {
     const label = r.likely.durationSec === 600 ? '10-minute' : `${r.likely.durationSec / 60}-minute`;
     const k = r.likely.cost;
-    out.push({ met: true, line: `cost per output minute (likely), ${label}: $${fx(k.perOutputMinuteUsd, 4)} (job $${fx(k.totalUsd, 4)}); MediaConvert on-demand, same ladder: Basic $${fx(k.mediaConvert.basicPerMinuteUsd, 4)}, Professional $${fx(k.mediaConvert.professionalPerMinuteUsd, 4)} per minute` });
+    out.push({
+      met: true,
+      line: `cost per output minute (likely), ${label}: $${fx(k.perOutputMinuteUsd, 4)} (job $${fx(k.totalUsd, 4)}); MediaConvert on-demand, same ladder: Basic $${fx(k.mediaConvert.basicPerMinuteUsd, 4)}, Professional $${fx(k.mediaConvert.professionalPerMinuteUsd, 4)} per minute`,
+    });
   }
   return out;
 }
 
 /** Both lengths in every case. */
-export function modelAll(m: ModelInputs, heights?: number[]): { ten: Record<Case, PathResult>; sixty: Record<Case, PathResult> } {
-  const at = (d: number) => Object.fromEntries(CASES.map((c) => [c, modelPath(m, d, c, heights)])) as Record<Case, PathResult>;
+export function modelAll(
+  m: ModelInputs,
+  heights?: number[],
+): { ten: Record<Case, PathResult>; sixty: Record<Case, PathResult> } {
+  const at = (d: number) =>
+    Object.fromEntries(CASES.map((c) => [c, modelPath(m, d, c, heights)])) as Record<Case, PathResult>;
   return { ten: at(600), sixty: at(3600) };
 }

@@ -41,16 +41,25 @@ const DOC = path.join(ROOT, 'docs', 'BENCHMARKS.md');
 
 /** The two modes' sizes: full takes about 10 minutes on 2 idle cores, quick about 2 (the lead's re-run budget: 6). */
 const MODES = {
-  full: { sample: { width: 1920, height: 1080, fps: 30, durationSec: 120 }, reps: 3, orchestration: [1000, 5000, 10000] },
+  full: {
+    sample: { width: 1920, height: 1080, fps: 30, durationSec: 120 },
+    reps: 3,
+    orchestration: [1000, 5000, 10000],
+  },
   quick: { sample: { width: 1280, height: 720, fps: 30, durationSec: 30 }, reps: 3, orchestration: [1000] },
 } as const;
 /** The issue's target: the AWS path's CPU within 10 % of plain ffmpeg's. */
 const AWS_PATH_TARGET = 1.1;
 
 const say = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
-const medianCpu = (xs: CpuSeconds[]): CpuSeconds => ({ user: median(xs.map((x) => x.user)), sys: median(xs.map((x) => x.sys)), total: median(xs.map((x) => x.total)) });
+const medianCpu = (xs: CpuSeconds[]): CpuSeconds => ({
+  user: median(xs.map((x) => x.user)),
+  sys: median(xs.map((x) => x.sys)),
+  total: median(xs.map((x) => x.total)),
+});
 /** The item whose value is closest to the median (the run whose breakdown is shown). */
-const nearest = <T>(xs: T[], value: (x: T) => number, m: number) => xs.reduce((a, b) => (Math.abs(value(b) - m) < Math.abs(value(a) - m) ? b : a));
+const nearest = <T>(xs: T[], value: (x: T) => number, m: number) =>
+  xs.reduce((a, b) => (Math.abs(value(b) - m) < Math.abs(value(a) - m) ? b : a));
 
 /** Makes (or reuses) the generated sample of a mode under bench-results/samples/. */
 async function sample(mode: keyof typeof MODES): Promise<string> {
@@ -93,14 +102,22 @@ async function startupCpu(): Promise<{ ffmpeg: number; ffprobe: number }> {
   const bins = resolveBinaries(process.env);
   const one = async (bin: string) => {
     const xs: number[] = [];
-    for (let i = 0; i < 5; i++) xs.push((await runAccounted(bin, ['-hide_banner', '-loglevel', 'error', '-version'])).treeCpu.total);
+    for (let i = 0; i < 5; i++)
+      xs.push((await runAccounted(bin, ['-hide_banner', '-loglevel', 'error', '-version'])).treeCpu.total);
     return median(xs);
   };
   return { ffmpeg: await one(bins.ffmpeg), ffprobe: await one(bins.ffprobe) };
 }
 
 /** One source: alternating plain and pipeline repetitions. */
-async function benchSource(source: Source, generated: boolean, preset: Preset, reps: number, segmentSeconds: number, work: string): Promise<SourceResult> {
+async function benchSource(
+  source: Source,
+  generated: boolean,
+  preset: Preset,
+  reps: number,
+  segmentSeconds: number,
+  work: string,
+): Promise<SourceResult> {
   const plain: PlainRun[] = [];
   const pipeline: PipelineRun[] = [];
   for (let i = 0; i < reps; i++) {
@@ -109,11 +126,15 @@ async function benchSource(source: Source, generated: boolean, preset: Preset, r
     for (const what of order) {
       if (what === 'plain') {
         plain.push(await runPlain(source, preset, work));
-        say(`  ${source.label} rep ${i + 1}/${reps} plain: ${plain.at(-1)!.wallSec.toFixed(1)} s wall, ${plain.at(-1)!.cpu.total.toFixed(1)} s CPU`);
+        say(
+          `  ${source.label} rep ${i + 1}/${reps} plain: ${plain.at(-1)!.wallSec.toFixed(1)} s wall, ${plain.at(-1)!.cpu.total.toFixed(1)} s CPU`,
+        );
       } else {
         const p = await runPipeline(source.file, preset.name, segmentSeconds, work);
         pipeline.push(p);
-        say(`  ${source.label} rep ${i + 1}/${reps} pipeline: ${p.wallSec.toFixed(1)} s wall, ${p.cpu.total.total.toFixed(1)} s CPU (AWS path ${p.cpu.awsPath.total.total.toFixed(1)}, stand-ins ${p.cpu.standIns.total.toFixed(1)})`);
+        say(
+          `  ${source.label} rep ${i + 1}/${reps} pipeline: ${p.wallSec.toFixed(1)} s wall, ${p.cpu.total.total.toFixed(1)} s CPU (AWS path ${p.cpu.awsPath.total.total.toFixed(1)}, stand-ins ${p.cpu.standIns.total.toFixed(1)})`,
+        );
       }
     }
   }
@@ -143,13 +164,38 @@ function targets(sources: SourceResult[], orch: OrchestrationResult[]): TargetCh
   for (const s of sources) {
     const c = s.comparison;
     const plain = c.plainCpu.total;
-    out.push({ name: `${s.label}: AWS-path CPU (handlers + ffmpeg/ffprobe) / plain CPU`, target: `<= ${AWS_PATH_TARGET.toFixed(2)}`, measured: r(c.awsPathRatio, c.awsPathCpu.total, plain), met: c.awsPathRatio <= AWS_PATH_TARGET });
-    out.push({ name: `${s.label}: local stand-ins' CPU / plain CPU`, target: 'reported beside it', measured: r(c.standInsRatio, c.standInsCpu.total, plain), met: null });
-    out.push({ name: `${s.label}: whole local job CPU / plain CPU`, target: 'reported', measured: r(c.cpuRatio, c.pipelineCpu.total, plain), met: null });
-    out.push({ name: `${s.label}: wall / plain wall, same ${os.cpus().length} cores`, target: 'reported', measured: r(c.wallRatio, c.pipelineWallSec, c.plainWallSec), met: null });
+    out.push({
+      name: `${s.label}: AWS-path CPU (handlers + ffmpeg/ffprobe) / plain CPU`,
+      target: `<= ${AWS_PATH_TARGET.toFixed(2)}`,
+      measured: r(c.awsPathRatio, c.awsPathCpu.total, plain),
+      met: c.awsPathRatio <= AWS_PATH_TARGET,
+    });
+    out.push({
+      name: `${s.label}: local stand-ins' CPU / plain CPU`,
+      target: 'reported beside it',
+      measured: r(c.standInsRatio, c.standInsCpu.total, plain),
+      met: null,
+    });
+    out.push({
+      name: `${s.label}: whole local job CPU / plain CPU`,
+      target: 'reported',
+      measured: r(c.cpuRatio, c.pipelineCpu.total, plain),
+      met: null,
+    });
+    out.push({
+      name: `${s.label}: wall / plain wall, same ${os.cpus().length} cores`,
+      target: 'reported',
+      measured: r(c.wallRatio, c.pipelineWallSec, c.plainWallSec),
+      met: null,
+    });
   }
   const worst = Math.max(...orch.map((o) => o.msPerSegment));
-  out.push({ name: 'orchestration overhead per segment', target: '< 5 ms', measured: `${worst.toFixed(3)} ms (worst of ${orch.map((o) => o.segments).join(', ')})`, met: worst < 5 });
+  out.push({
+    name: 'orchestration overhead per segment',
+    target: '< 5 ms',
+    measured: `${worst.toFixed(3)} ms (worst of ${orch.map((o) => o.segments).join(', ')})`,
+    met: worst < 5,
+  });
   if (orch.length > 1) {
     const first = orch[0];
     const last = orch[orch.length - 1];
@@ -221,7 +267,10 @@ async function main(): Promise<void> {
   const orchestration: OrchestrationResult[] = [];
   for (const n of cfg.orchestration) {
     say(`orchestration: ${n} stand-in segments`);
-    orchestration.push((await runBenchChild<OrchestrationResult>('./child-orchestration.ts', [String(n), String(mapConcurrency)])).result);
+    orchestration.push(
+      (await runBenchChild<OrchestrationResult>('./child-orchestration.ts', [String(n), String(mapConcurrency)]))
+        .result,
+    );
   }
   await rm(work, { recursive: true, force: true });
 
@@ -234,7 +283,13 @@ async function main(): Promise<void> {
     runSec: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     load: { start: load, end: loadAverage() },
     machine,
-    settings: { preset: preset.name, segmentSeconds, repetitions: reps, mapConcurrency, orchestrationSegments: [...cfg.orchestration] },
+    settings: {
+      preset: preset.name,
+      segmentSeconds,
+      repetitions: reps,
+      mapConcurrency,
+      orchestrationSegments: [...cfg.orchestration],
+    },
     sources,
     orchestration,
     targets: targets(sources, orchestration),
@@ -243,7 +298,8 @@ async function main(): Promise<void> {
   await writeFile(json, JSON.stringify(result, null, 2) + '\n');
   writeDoc(DOC, result, DOC_HEADER);
   say(`done in ${(result.runSec / 60).toFixed(1)} min: ${path.relative(ROOT, json)}, ${path.relative(ROOT, DOC)}`);
-  for (const t of result.targets) say(`  ${t.met === null ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`);
+  for (const t of result.targets)
+    say(`  ${t.met === null ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`);
 }
 
 /** `--model`: measure, model 10 and 60 minutes in three cases, print the verdicts, document. */
@@ -255,7 +311,10 @@ async function modelOnly(preset: Preset, reuseQuota: boolean): Promise<void> {
   const md = renderModel(r);
   await writeNewPathDoc(DOC, md, preset.name);
   process.stdout.write(md + '\n');
-  if (!r.benchmark) say(`WARNING: load average ${r.load.start.map((x) => x.toFixed(2)).join(' ')} at start: not a benchmark (CPU figures inflated by contention)`);
+  if (!r.benchmark)
+    say(
+      `WARNING: load average ${r.load.start.map((x) => x.toFixed(2)).join(' ')} at start: not a benchmark (CPU figures inflated by contention)`,
+    );
   for (const v of r.verdicts) process.stdout.write(v.line + '\n');
 }
 

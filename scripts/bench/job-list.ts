@@ -18,7 +18,13 @@ import { buildJobInput } from '../../src/pipeline/job.js';
 import { newJobId } from '../../src/api/operations.js';
 import { median } from './stats.js';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '300' }, requests: { type: 'string', default: '50' }, limit: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '300' },
+    requests: { type: 'string', default: '50' },
+    limit: { type: 'string', default: '20' },
+  },
+});
 const jobs = Number(values.jobs);
 const requests = Number(values.requests);
 const limit = Number(values.limit);
@@ -44,7 +50,8 @@ try {
     const s = process.hrtime.bigint();
     const r = await fetch(url);
     const body = (await r.json()) as { jobs: unknown[]; nextToken: string | null };
-    if (r.status !== 200 || body.jobs.length !== limit) throw new Error(`GET ${url}: ${r.status}, ${body.jobs.length} jobs`);
+    if (r.status !== 200 || body.jobs.length !== limit)
+      throw new Error(`GET ${url}: ${r.status}, ${body.jobs.length} jobs`);
     return { ms: Number(process.hrtime.bigint() - s) / 1e6, next: body.nextToken };
   };
   const first: number[] = [];

@@ -16,13 +16,15 @@ export interface MachineInfo {
 }
 
 /** The 1-, 5- and 15-minute load averages. */
-export const loadAverage = (): [number, number, number] => os.loadavg().map((x) => Number(x.toFixed(2))) as [number, number, number];
+export const loadAverage = (): [number, number, number] =>
+  os.loadavg().map((x) => Number(x.toFixed(2))) as [number, number, number];
 
 /** Collects the machine and toolchain facts. */
 export async function machineInfo(): Promise<MachineInfo> {
   const b = resolveBinaries(process.env);
   const v = await runProcess(b.ffmpeg, ['-hide_banner', '-version'], { timeoutMs: 10_000, captureStdout: true });
-  const cpuModel = os.cpus()[0]?.model ?? /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  const cpuModel =
+    os.cpus()[0]?.model ?? /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
   return {
     cpuModel,
     cores: os.cpus().length,

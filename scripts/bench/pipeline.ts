@@ -95,11 +95,17 @@ function covered(all: Span[]): number {
 export function breakdown(r: PipelineChildResult): StepBreakdown {
   const byFn = spans(r.logs);
   const all = [...byFn.values()].flat();
-  if (all.length === 0) throw new Error('no "step succeeded" record: the function wrapper\'s info log is the timing source');
+  if (all.length === 0)
+    throw new Error('no "step succeeded" record: the function wrapper\'s info log is the timing source');
   const rel = (ms: number) => sec(ms - r.startedAtMs);
   const functions: Record<string, FunctionTimes> = {};
   for (const [name, s] of byFn) {
-    functions[name] = { calls: s.length, sumSec: s.reduce((a, x) => a + sec(x.end - x.start), 0), firstStartSec: rel(Math.min(...s.map((x) => x.start))), lastEndSec: rel(Math.max(...s.map((x) => x.end))) };
+    functions[name] = {
+      calls: s.length,
+      sumSec: s.reduce((a, x) => a + sec(x.end - x.start), 0),
+      firstStartSec: rel(Math.min(...s.map((x) => x.start))),
+      lastEndSec: rel(Math.max(...s.map((x) => x.end))),
+    };
   }
   const segs = byFn.get('transcodeSegment') ?? [];
   const segDone = r.logs.filter((l) => l.msg === 'segment done');
@@ -119,13 +125,32 @@ export function breakdown(r: PipelineChildResult): StepBreakdown {
 }
 
 /** Runs one pipeline repetition in fresh Node processes on a fresh local stack. */
-export async function runPipeline(file: string, preset: string, segmentSeconds: number, workDir: string): Promise<PipelineRun> {
+export async function runPipeline(
+  file: string,
+  preset: string,
+  segmentSeconds: number,
+  workDir: string,
+): Promise<PipelineRun> {
   const dataDir = path.resolve(workDir, `stack-${Date.now()}`);
-  const r = await runBenchChild<PipelineChildResult>('./child-pipeline.ts', [path.resolve(file), dataDir, preset, String(segmentSeconds)]);
+  const r = await runBenchChild<PipelineChildResult>('./child-pipeline.ts', [
+    path.resolve(file),
+    dataDir,
+    preset,
+    String(segmentSeconds),
+  ]);
   if (r.result.status !== 'COMPLETE') {
     const err = r.result.logs.find((l) => l.level === 'error');
     throw new Error(`pipeline run ended ${r.result.status}: ${JSON.stringify(err?.error ?? err)}`);
   }
   const { wallSec, cpu, processes, roles, threads, startedAtMs, states } = r.result;
-  return { wallSec, cpu, treeCpu: r.treeCpu.total, processes, roles, threads, steps: breakdown(r.result), states: states.map((m) => ({ atSec: sec(m.atMs - startedAtMs), step: m.step })) };
+  return {
+    wallSec,
+    cpu,
+    treeCpu: r.treeCpu.total,
+    processes,
+    roles,
+    threads,
+    steps: breakdown(r.result),
+    states: states.map((m) => ({ atSec: sec(m.atMs - startedAtMs), step: m.step })),
+  };
 }

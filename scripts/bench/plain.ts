@@ -6,7 +6,14 @@
 import path from 'node:path';
 import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { buildPacketProbeArgs, buildStreamProbeArgs, parsePacketCsv, parseStreamProbe, type MediaInfo, type PacketIndex } from '../../src/media/probe/probe.js';
+import {
+  buildPacketProbeArgs,
+  buildStreamProbeArgs,
+  parsePacketCsv,
+  parseStreamProbe,
+  type MediaInfo,
+  type PacketIndex,
+} from '../../src/media/probe/probe.js';
 import { rotationFilter } from '../../src/media/encode/args.js';
 import { mp4VideoTagArgs, videoEncoderArgs } from '../../src/media/encode/codecs.js';
 import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
@@ -24,7 +31,10 @@ export interface Source {
 
 /** Probes a local file the way the Probe step does and resolves its renditions. */
 export async function describeSource(file: string, label: string, preset: Preset): Promise<Source> {
-  const r = await runProcess(resolveBinaries(process.env).ffprobe, buildStreamProbeArgs({ url: file }), { timeoutMs: 120_000, captureStdout: true });
+  const r = await runProcess(resolveBinaries(process.env).ffprobe, buildStreamProbeArgs({ url: file }), {
+    timeoutMs: 120_000,
+    captureStdout: true,
+  });
   const info = parseStreamProbe(r.stdout);
   const swap = info.video.rotation === 90 || info.video.rotation === 270;
   const w = swap ? info.video.height : info.video.width;
@@ -34,7 +44,11 @@ export async function describeSource(file: string, label: string, preset: Preset
 
 /** Every video packet's timestamps and keyframe flag (the Probe step's second pass). */
 export async function probePackets(source: Source): Promise<PacketIndex> {
-  const r = await runProcess(resolveBinaries(process.env).ffprobe, buildPacketProbeArgs({ url: source.file }, source.info.video.index), { timeoutMs: 600_000, captureStdout: true });
+  const r = await runProcess(
+    resolveBinaries(process.env).ffprobe,
+    buildPacketProbeArgs({ url: source.file }, source.info.video.index),
+    { timeoutMs: 600_000, captureStdout: true },
+  );
   return parsePacketCsv(r.stdout);
 }
 
@@ -48,8 +62,22 @@ export function buildPlainArgs(source: Source, preset: Preset, outDir: string): 
   const n = source.renditions.length;
   const split = n > 1 ? `split=${n}${source.renditions.map((_, i) => `[s${i}]`).join('')}` : 'null[s0]';
   const pre = [...rotationFilter(source.info.video.rotation), split].join(',');
-  const graph = [`[0:${source.info.video.index}]${pre}`, ...source.renditions.map((r, i) => `[s${i}]scale=${r.width}:${r.outHeight},format=${preset.video.pixFmt}[v${i}]`)].join(';');
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-noautorotate', '-i', source.file, '-filter_complex', graph];
+  const graph = [
+    `[0:${source.info.video.index}]${pre}`,
+    ...source.renditions.map((r, i) => `[s${i}]scale=${r.width}:${r.outHeight},format=${preset.video.pixFmt}[v${i}]`),
+  ].join(';');
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-noautorotate',
+    '-i',
+    source.file,
+    '-filter_complex',
+    graph,
+  ];
   source.renditions.forEach((_, i) => args.push('-map', `[v${i}]`));
   const audio = source.info.audio;
   if (audio) args.push('-map', `0:${audio.index}`);
@@ -62,8 +90,18 @@ export function buildPlainArgs(source: Source, preset: Preset, outDir: string): 
   });
   args.push(...mp4VideoTagArgs(preset.video));
   if (audio) {
-    args.push('-af', 'aresample=async=1:first_pts=0', '-c:a', preset.audio.encoder, '-b:a', `${preset.audio.bitrateKbps}k`,
-      '-ac', String(preset.audio.channels), '-ar', String(preset.audio.sampleRate));
+    args.push(
+      '-af',
+      'aresample=async=1:first_pts=0',
+      '-c:a',
+      preset.audio.encoder,
+      '-b:a',
+      `${preset.audio.bitrateKbps}k`,
+      '-ac',
+      String(preset.audio.channels),
+      '-ar',
+      String(preset.audio.sampleRate),
+    );
   }
   const outputs = source.renditions.map((r) => path.join(outDir, `plain_${r.name}.mp4`));
   // Output stream n is the audio; each tee slave takes its video stream and that one.

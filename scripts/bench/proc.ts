@@ -83,7 +83,11 @@ export interface Accounted<T> {
  * Runs `command args` and waits for it, measuring wall time and the CPU of its whole tree
  * (the delta of this process's children counters, so nothing else may run children meanwhile).
  */
-export function runAccounted(command: string, args: string[], opts: { captureStdout?: boolean } = {}): Promise<Accounted<string>> {
+export function runAccounted(
+  command: string,
+  args: string[],
+  opts: { captureStdout?: boolean } = {},
+): Promise<Accounted<string>> {
   const before = childrenCpu();
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -95,7 +99,12 @@ export function runAccounted(command: string, args: string[], opts: { captureStd
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const wallMs = performance.now() - started;
-      if (code !== 0) return reject(new Error(`${command} ${args.slice(0, 3).join(' ')} ... failed (${code ?? signal}): ${err.trim().split('\n').slice(-5).join(' | ')}`));
+      if (code !== 0)
+        return reject(
+          new Error(
+            `${command} ${args.slice(0, 3).join(' ')} ... failed (${code ?? signal}): ${err.trim().split('\n').slice(-5).join(' | ')}`,
+          ),
+        );
       resolve({ result: out, wallMs, treeCpu: cpuDelta(before, childrenCpu()) });
     });
   });
@@ -109,7 +118,9 @@ export function runAccounted(command: string, args: string[], opts: { captureStd
 export async function runBenchChild<T>(entry: string, args: string[]): Promise<Accounted<T>> {
   const script = fileURLToPath(new URL(entry, import.meta.url));
   // --expose-gc lets a child collect garbage before reading its memory baseline.
-  const r = await runAccounted(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], { captureStdout: true });
+  const r = await runAccounted(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], {
+    captureStdout: true,
+  });
   const last = r.result.trim().split('\n').pop() ?? '';
   return { ...r, result: JSON.parse(last) as T };
 }
@@ -135,8 +146,10 @@ export interface RoleCpu {
 export function processRole(name: string, args: readonly string[]): string {
   if (name === 'ffprobe') return 'ffprobe';
   const has = (a: string) => args.includes(a);
-  if (has('-version') || has('-encoders') || has('-filters') || args.some((a) => a === 'lavfi')) return 'ffmpeg: capability checks';
-  if (has('-c:v') && args[args.indexOf('-c:v') + 1] !== 'png') return has('-c:a') ? 'ffmpeg: segment (video, audio chunks, stills)' : 'ffmpeg: video encode';
+  if (has('-version') || has('-encoders') || has('-filters') || args.some((a) => a === 'lavfi'))
+    return 'ffmpeg: capability checks';
+  if (has('-c:v') && args[args.indexOf('-c:v') + 1] !== 'png')
+    return has('-c:a') ? 'ffmpeg: segment (video, audio chunks, stills)' : 'ffmpeg: video encode';
   if (has('-c:a')) return 'ffmpeg: audio';
   if (has('-skip_frame')) return 'ffmpeg: thumbnails';
   if (has('png')) return 'ffmpeg: poster';

@@ -82,7 +82,13 @@ export function summarize(p: CpuProfile) {
     }
   }
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
-  return { totalMs: total, byWhere: sorted(cat), byOwner: sorted(owner), bySelf: sorted(fnSelf), byProjectInclusive: sorted(incl) };
+  return {
+    totalMs: total,
+    byWhere: sorted(cat),
+    byOwner: sorted(owner),
+    bySelf: sorted(fnSelf),
+    byProjectInclusive: sorted(incl),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -90,7 +96,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (!file) throw new Error('usage: profile.ts <file.cpuprofile> [top]');
   const top = Number(topArg ?? 15);
   const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
-  const line = ([k, ms]: [string, number]) => `  ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / s.totalMs).toFixed(1).padStart(5)} %  ${k}`;
+  const line = ([k, ms]: [string, number]) =>
+    `  ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / s.totalMs).toFixed(1).padStart(5)} %  ${k}`;
   console.log(`sampled CPU (main thread, idle left out): ${s.totalMs.toFixed(0)} ms`);
   console.log('by where the code lives:');
   s.byWhere.slice(0, top).forEach((x) => console.log(line(x)));

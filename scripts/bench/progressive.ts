@@ -23,7 +23,9 @@ import { assembleProgressive } from '../../src/media/package/package.js';
 import { packageLayout } from '../../src/media/package/manifests.js';
 import { buildPackage } from '../../test/helpers/cmafPackage.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, reps: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '60' }, reps: { type: 'string', default: '3' } },
+});
 const seconds = Number(values.seconds);
 const reps = Number(values.reps);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -42,20 +44,37 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'mt-bench-progressive-'));
 try {
   const src = path.join(dir, 'src.mp4');
   await generateSample({ output: src, durationSec: seconds, width: 1280, height: 720, fps: 30, audio: true });
-  const pkg = await buildPackage(src, path.join(dir, 'pkg'), { segmentFrames: 120, renditions: selectRenditions(preset, 1280, 720), preset });
+  const pkg = await buildPackage(src, path.join(dir, 'pkg'), {
+    segmentFrames: 120,
+    renditions: selectRenditions(preset, 1280, 720),
+    preset,
+  });
   const id = pkg.renditions[0].name;
   const p = (rel: string) => path.join(pkg.dir, rel);
-  const segs = async (track: string) => (await readdir(p(`cmaf/${track}`))).filter((f) => f.endsWith('.m4s')).sort().map((f) => p(`cmaf/${track}/${f}`));
+  const segs = async (track: string) =>
+    (await readdir(p(`cmaf/${track}`)))
+      .filter((f) => f.endsWith('.m4s'))
+      .sort()
+      .map((f) => p(`cmaf/${track}/${f}`));
   const videoSegs = await segs(id);
   const audioSegs = await segs('audio');
   const segBytes = await Promise.all(videoSegs.map(async (f) => (await stat(f)).size));
-  const results: Record<string, { ms: number[]; bytes: number }> = { join: { ms: [], bytes: 0 }, remux: { ms: [], bytes: 0 }, floor: { ms: [], bytes: 0 } };
+  const results: Record<string, { ms: number[]; bytes: number }> = {
+    join: { ms: [], bytes: 0 },
+    remux: { ms: [], bytes: 0 },
+    floor: { ms: [], bytes: 0 },
+  };
   for (let r = 0; r < reps; r++) {
     let t0 = performance.now();
     const parts = assembleProgressive({
       videoInit: await readFile(p(packageLayout.init(id))),
       videoFragments: await Promise.all(videoSegs.map((f) => readFile(f))),
-      tracks: [{ init: await readFile(p(packageLayout.init('audio'))), fragments: await Promise.all(audioSegs.map((f) => readFile(f))) }],
+      tracks: [
+        {
+          init: await readFile(p(packageLayout.init('audio'))),
+          fragments: await Promise.all(audioSegs.map((f) => readFile(f))),
+        },
+      ],
     });
     await writeParts(path.join(dir, 'join.mp4'), parts);
     results.join.ms.push(performance.now() - t0);
@@ -64,7 +83,28 @@ try {
     t0 = performance.now();
     await runProcess(
       resolveBinaries(process.env).ffmpeg,
-      ['-v', 'error', '-y', '-protocol_whitelist', 'file', '-i', p(packageLayout.hlsMedia(id)), '-protocol_whitelist', 'file', '-i', p(packageLayout.hlsMedia('audio')), '-map', '0:v', '-map', '1:a', '-c', 'copy', '-movflags', '+faststart', path.join(dir, 'remux.mp4')],
+      [
+        '-v',
+        'error',
+        '-y',
+        '-protocol_whitelist',
+        'file',
+        '-i',
+        p(packageLayout.hlsMedia(id)),
+        '-protocol_whitelist',
+        'file',
+        '-i',
+        p(packageLayout.hlsMedia('audio')),
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        '-c',
+        'copy',
+        '-movflags',
+        '+faststart',
+        path.join(dir, 'remux.mp4'),
+      ],
       { timeoutMs: 600_000 },
     );
     results.remux.ms.push(performance.now() - t0);
@@ -84,7 +124,12 @@ try {
         segmentBytes: { min: Math.min(...segBytes), max: Math.max(...segBytes) },
         s3MultipartMinPart: 5 * 1024 * 1024,
         ffmpeg: resolveBinaries(process.env).ffmpeg,
-        ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { msMedian: Number(median(v.ms).toFixed(1)), ms: v.ms.map((x) => Number(x.toFixed(1))), bytes: v.bytes }])),
+        ...Object.fromEntries(
+          Object.entries(results).map(([k, v]) => [
+            k,
+            { msMedian: Number(median(v.ms).toFixed(1)), ms: v.ms.map((x) => Number(x.toFixed(1))), bytes: v.bytes },
+          ]),
+        ),
         packaging: pkg.timings,
       },
       null,

@@ -67,14 +67,40 @@ export async function realContentSource(ffmpeg: string, cache: string): Promise<
   const parts: string[] = [];
   const joined: string[] = [];
   CLIPS.forEach((c, i) => {
-    parts.push(`[${i}:v]crop=${c.crop},scale=1920:1080:flags=lanczos,fps=30,setsar=1,format=yuv420p,trim=duration=${c.sec},setpts=PTS-STARTPTS[v${i}]`);
+    parts.push(
+      `[${i}:v]crop=${c.crop},scale=1920:1080:flags=lanczos,fps=30,setsar=1,format=yuv420p,trim=duration=${c.sec},setpts=PTS-STARTPTS[v${i}]`,
+    );
     const a = c.audio ? `[${i}:a]` : `[${silent}:a]`;
-    parts.push(`${a}aresample=48000,aformat=channel_layouts=stereo,apad,atrim=duration=${c.sec},asetpts=PTS-STARTPTS[a${i}]`);
+    parts.push(
+      `${a}aresample=48000,aformat=channel_layouts=stereo,apad,atrim=duration=${c.sec},asetpts=PTS-STARTPTS[a${i}]`,
+    );
     joined.push(`[v${i}][a${i}]`);
   });
   parts.push(`${joined.join('')}concat=n=${CLIPS.length}:v=1:a=1[v][a]`);
   const tmp = `${out}.part.mp4`;
-  args.push('-filter_complex', parts.join(';'), '-map', '[v]', '-map', '[a]', '-c:v', 'libx264', '-preset', 'medium', '-crf', '18', '-g', '60', '-c:a', 'aac', '-b:a', '192k', '-movflags', '+faststart', tmp);
+  args.push(
+    '-filter_complex',
+    parts.join(';'),
+    '-map',
+    '[v]',
+    '-map',
+    '[a]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'medium',
+    '-crf',
+    '18',
+    '-g',
+    '60',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '192k',
+    '-movflags',
+    '+faststart',
+    tmp,
+  );
   await runProcess(ffmpeg, args, { timeoutMs: 1_800_000 });
   await rename(tmp, out);
   return out;

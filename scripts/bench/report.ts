@@ -14,14 +14,21 @@ const cpu = (c: CpuSeconds) => `${f(c.total, 1)} (${f(c.user, 1)} user + ${f(c.s
 const mb = (bytes: number) => `${f(bytes / 1e6, 1)} MB`;
 const verdict = (met: boolean | null) => (met === null ? 'n/a' : met ? 'met' : '**missed**');
 const table = (head: string[], rows: (string | number)[][]) =>
-  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 const procs = (s: SourceResult) =>
   Object.entries(s.pipeline[0]?.processes ?? {})
     .map(([name, n]) => `${n} ${name}`)
     .join(' and ');
 const startupCpu = (s: SourceResult) =>
-  Object.entries(s.pipeline[0]?.processes ?? {}).reduce((a, [name, n]) => a + n * (name === 'ffprobe' ? s.startupCpuSec.ffprobe : s.startupCpuSec.ffmpeg), 0);
+  Object.entries(s.pipeline[0]?.processes ?? {}).reduce(
+    (a, [name, n]) => a + n * (name === 'ffprobe' ? s.startupCpuSec.ffprobe : s.startupCpuSec.ffmpeg),
+    0,
+  );
 type RoleCpuLike = { count: number; wallSec: number; cpu: CpuSeconds };
 
 /**
@@ -32,14 +39,38 @@ function cpuTable(s: SourceResult): string {
   const c = s.comparison;
   const plainCpu = c.plainCpu.total;
   const roles = [...new Set(s.pipeline.flatMap((p) => Object.keys(p.roles ?? {})))].sort();
-  const med = (k: string, pick: (r: RoleCpuLike) => number) => median(s.pipeline.map((p) => (p.roles?.[k] ? pick(p.roles[k]) : 0)));
-  const row = (name: string, count: string, x: CpuSeconds, wall = '') => [name, count, f(x.user), f(x.sys), f(x.total), f(x.total / plainCpu, 3), wall];
+  const med = (k: string, pick: (r: RoleCpuLike) => number) =>
+    median(s.pipeline.map((p) => (p.roles?.[k] ? pick(p.roles[k]) : 0)));
+  const row = (name: string, count: string, x: CpuSeconds, wall = '') => [
+    name,
+    count,
+    f(x.user),
+    f(x.sys),
+    f(x.total),
+    f(x.total / plainCpu, 3),
+    wall,
+  ];
   const thr = (pick: (p: PipelineRunLike) => number) => f(median(s.pipeline.map(pick)));
   const rows = [
     row('**AWS path** (what also runs in AWS)', '', c.awsPathCpu),
-    ...roles.map((k) => [`  ${k}`, f(med(k, (r) => r.count), 0), f(med(k, (r) => r.cpu.user)), f(med(k, (r) => r.cpu.sys)), f(med(k, (r) => r.cpu.total)), f(med(k, (r) => r.cpu.total) / plainCpu, 3), f(med(k, (r) => r.wallSec))]),
+    ...roles.map((k) => [
+      `  ${k}`,
+      f(
+        med(k, (r) => r.count),
+        0,
+      ),
+      f(med(k, (r) => r.cpu.user)),
+      f(med(k, (r) => r.cpu.sys)),
+      f(med(k, (r) => r.cpu.total)),
+      f(med(k, (r) => r.cpu.total) / plainCpu, 3),
+      f(med(k, (r) => r.wallSec)),
+    ]),
     row('  function host: handlers, SDK clients, logs (Node)', '1', c.awsPathHandlersCpu),
-    row('**local stand-ins** (s3rver, dynalite, aws-local-stepfunctions, event log, S3 trigger, the upload)', '1', c.standInsCpu),
+    row(
+      '**local stand-ins** (s3rver, dynalite, aws-local-stepfunctions, event log, S3 trigger, the upload)',
+      '1',
+      c.standInsCpu,
+    ),
     row('**local job, total**', '', c.pipelineCpu, f(c.pipelineWallSec)),
     row('plain ffmpeg (one process)', '1', c.plainCpu, f(c.plainWallSec)),
   ];
@@ -65,7 +96,11 @@ function stepsTable(s: SourceResult): string {
     '',
     table(
       ['function', 'calls', 'handler s (summed)', 'first start', 'last end'],
-      [['upload + S3 trigger + execution start', '', '', '0.00', f(st.uploadIngestSec)], ...fns.map(([name, t]) => [name, t.calls, f(t.sumSec), f(t.firstStartSec), f(t.lastEndSec)]), ['**wall time**', '', '', '', f(st.wallSec)]],
+      [
+        ['upload + S3 trigger + execution start', '', '', '0.00', f(st.uploadIngestSec)],
+        ...fns.map(([name, t]) => [name, t.calls, f(t.sumSec), f(t.firstStartSec), f(t.lastEndSec)]),
+        ['**wall time**', '', '', '', f(st.wallSec)],
+      ],
     ),
     '',
     `Segments: ${st.segments.count}, handler ${f(mean(per))} s mean (${f(Math.min(...per))} min, ${f(Math.max(...per))} max), of which ffmpeg ${f(mean(enc))} s mean (${f(Math.max(...enc))} max), the rest (source reads, fragment checks, uploads) median ${f(median(st.segments.overheadSec))} s; Map span ${f(st.segments.mapSpanSec)} s at the local Map concurrency. No function was running for ${f(st.idleSec)} s of the wall time (${f((100 * st.idleSec) / st.wallSec, 1)} %: the trigger, state transitions, waits between states).`,
@@ -85,7 +120,13 @@ function sourceSection(s: SourceResult): string {
     table(
       ['', 'plain ffmpeg (one process)', 'pipeline', 'pipeline / plain', 'target'],
       [
-        ['CPU: AWS path (handlers + ffmpeg/ffprobe), s', cpu(c.plainCpu), cpu(c.awsPathCpu), f(c.awsPathRatio), '<= 1.10'],
+        [
+          'CPU: AWS path (handlers + ffmpeg/ffprobe), s',
+          cpu(c.plainCpu),
+          cpu(c.awsPathCpu),
+          f(c.awsPathRatio),
+          '<= 1.10',
+        ],
         ['CPU: local stand-ins, s', '', cpu(c.standInsCpu), f(c.standInsRatio), 'reported'],
         ['CPU: whole local job, s', '', cpu(c.pipelineCpu), f(c.cpuRatio), 'reported'],
         ['wall time, same cores, s', f(c.plainWallSec), f(c.pipelineWallSec), f(c.wallRatio), 'reported'],
@@ -121,21 +162,47 @@ export function renderSection(r: BenchResult): string {
         ['ffmpeg', `${m.ffmpeg.version} (${m.ffmpeg.path}, ${m.ffmpeg.source})`],
         ['load average (1/5/15 min) at start', r.load.start.join(' / ')],
         ['load average at end', r.load.end.join(' / ')],
-        ['settings', `preset ${r.settings.preset}, segments of ${r.settings.segmentSeconds} s, ${r.settings.repetitions} repetitions, local Map concurrency ${r.settings.mapConcurrency}`],
+        [
+          'settings',
+          `preset ${r.settings.preset}, segments of ${r.settings.segmentSeconds} s, ${r.settings.repetitions} repetitions, local Map concurrency ${r.settings.mapConcurrency}`,
+        ],
       ],
     ),
     '',
-    r.load.start[0] > MAX_BENCH_LOAD ? `**Not a benchmark: the 1-minute load was ${r.load.start[0]} at the start (other work on ${m.cores} cores inflates every CPU figure).**\n` : '',
+    r.load.start[0] > MAX_BENCH_LOAD
+      ? `**Not a benchmark: the 1-minute load was ${r.load.start[0]} at the start (other work on ${m.cores} cores inflates every CPU figure).**\n`
+      : '',
     '### Targets',
     '',
-    table(['target', 'wanted', 'measured', ''], r.targets.map((t) => [t.name, t.target, t.measured, verdict(t.met)])),
+    table(
+      ['target', 'wanted', 'measured', ''],
+      r.targets.map((t) => [t.name, t.target, t.measured, verdict(t.met)]),
+    ),
     '',
     ...r.sources.map((s) => sourceSection(s) + '\n'),
     `### Orchestration overhead per segment (the real ASL, stand-in handlers that do no work, Map concurrency ${o[0]?.mapConcurrency ?? ''})`,
     '',
     table(
-      ['segments', 'wall, s', 'ms per segment', 'RSS before, MB', 'peak RSS, MB', 'peak heap, MB', 'heap after (GC), MB', 'progress events seen'],
-      o.map((x) => [x.segments, f(x.wallMs / 1000), f(x.msPerSegment, 3), f(x.baselineRssMb, 0), f(x.peakRssMb, 0), f(x.peakHeapMb, 0), f(x.heapAfterSettleMb, 0), `${x.progressSegmentsSeen}/${x.segments}`]),
+      [
+        'segments',
+        'wall, s',
+        'ms per segment',
+        'RSS before, MB',
+        'peak RSS, MB',
+        'peak heap, MB',
+        'heap after (GC), MB',
+        'progress events seen',
+      ],
+      o.map((x) => [
+        x.segments,
+        f(x.wallMs / 1000),
+        f(x.msPerSegment, 3),
+        f(x.baselineRssMb, 0),
+        f(x.peakRssMb, 0),
+        f(x.peakHeapMb, 0),
+        f(x.heapAfterSettleMb, 0),
+        `${x.progressSegmentsSeen}/${x.segments}`,
+      ]),
     ),
     '',
   ].join('\n');

@@ -61,7 +61,13 @@ export interface BenchResult {
   runSec: number;
   load: { start: [number, number, number]; end: [number, number, number] };
   machine: MachineInfo;
-  settings: { preset: string; segmentSeconds: number; repetitions: number; mapConcurrency: number; orchestrationSegments: number[] };
+  settings: {
+    preset: string;
+    segmentSeconds: number;
+    repetitions: number;
+    mapConcurrency: number;
+    orchestrationSegments: number[];
+  };
   sources: SourceResult[];
   orchestration: OrchestrationResult[];
   targets: TargetCheck[];

@@ -62,14 +62,31 @@ export interface WorkerQuotaResult {
   vcpus: number;
   cgroup: { path: string; quotaUs: number; periodUs: number };
   preset: string;
-  source: { file: string; width: number; height: number; fps: number; durationSec: number; frames: number; note: string };
+  source: {
+    file: string;
+    width: number;
+    height: number;
+    fps: number;
+    durationSec: number;
+    frames: number;
+    note: string;
+  };
   pageCache: string;
   /** `ffmpeg -version` in the group: binary and libraries evicted first (cold) and just after (warm). */
   ffmpegStart: { coldSec: number[]; warmSec: number[] };
   /** A cold Plan's capability checks (capabilitiesOf + writesCmaf, as src/runtime.ts runs them) under the Plan function's vCPUs, binary cold: wall s. */
   planChecks: { memoryMb: number; vcpus: number; coldSec: number[] };
   segments: QuotaSegment[];
-  stats: { medianWallSec: number; maxWallSec: number; slowestToMedian: number; medianCpuSec: number; maxCpuSec: number; medianHandlerSec: number; maxHandlerSec: number; segmentSec: number };
+  stats: {
+    medianWallSec: number;
+    maxWallSec: number;
+    slowestToMedian: number;
+    medianCpuSec: number;
+    maxCpuSec: number;
+    medianHandlerSec: number;
+    maxHandlerSec: number;
+    segmentSec: number;
+  };
   /** Plain ffmpeg, one process, every rendition, this machine's cores, the same source. */
   plain: { wallSec: number; cpuSec: number; cores: number; secPerFrame: number; load1: number };
   jobWallSec: number;
@@ -130,10 +147,15 @@ function groupScript(real: string): string {
 }
 
 const evict = (files: string[]) =>
-  execFileSync('python3', ['-c', 'import os,sys\nfor f in sys.argv[1:]:\n fd=os.open(f,os.O_RDONLY); os.posix_fadvise(fd,0,0,os.POSIX_FADV_DONTNEED); os.close(fd)', ...files]);
+  execFileSync('python3', [
+    '-c',
+    'import os,sys\nfor f in sys.argv[1:]:\n fd=os.open(f,os.O_RDONLY); os.posix_fadvise(fd,0,0,os.POSIX_FADV_DONTNEED); os.close(fd)',
+    ...files,
+  ]);
 
 export async function setUpGroup(vcpus: number): Promise<number> {
-  if (!existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')) throw new Error('no cgroup-v1 cpu controller at /sys/fs/cgroup/cpu: the quota measurement needs it (and root)');
+  if (!existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'))
+    throw new Error('no cgroup-v1 cpu controller at /sys/fs/cgroup/cpu: the quota measurement needs it (and root)');
   await mkdir(CGROUP, { recursive: true });
   const quotaUs = Math.round(vcpus * PERIOD_US);
   await writeFile(path.join(CGROUP, 'cpu.cfs_period_us'), String(PERIOD_US));
@@ -145,7 +167,10 @@ export async function setUpGroup(vcpus: number): Promise<number> {
 async function ffmpegStart(real: string, files: string[], cold: boolean): Promise<number> {
   if (cold) evict(files);
   const t = process.hrtime.bigint();
-  execFileSync('bash', ['-c', `echo $$ > ${CGROUP}/cgroup.procs && exec ${sh(real)} -hide_banner -version > /dev/null`]);
+  execFileSync('bash', [
+    '-c',
+    `echo $$ > ${CGROUP}/cgroup.procs && exec ${sh(real)} -hide_banner -version > /dev/null`,
+  ]);
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
@@ -175,7 +200,12 @@ export function quotaStats(segments: QuotaSegment[], fps: number): WorkerQuotaRe
 }
 
 /** Runs the measurement; `say` reports progress. */
-export async function measureWorkerQuota(opts: { results: string; preset: Preset; command: string; say: (s: string) => void }): Promise<WorkerQuotaResult> {
+export async function measureWorkerQuota(opts: {
+  results: string;
+  preset: Preset;
+  command: string;
+  say: (s: string) => void;
+}): Promise<WorkerQuotaResult> {
   const { say, preset } = opts;
   const startedAt = new Date().toISOString();
   const loadStart = os.loadavg();
@@ -219,11 +249,31 @@ export async function measureWorkerQuota(opts: { results: string; preset: Preset
     await setUpGroup(vcpus);
 
     say(`the job on the local stack, one segment at a time, each in the ${vcpus.toFixed(2)}-vCPU group ...`);
-    const child = await runBenchChild<QuotaChildResult>('./child-quota.ts', [file, path.join(work, 'data'), preset.name, wrapper]);
+    const child = await runBenchChild<QuotaChildResult>('./child-quota.ts', [
+      file,
+      path.join(work, 'data'),
+      preset.name,
+      wrapper,
+    ]);
     const job = child.result;
     if (job.status !== 'COMPLETE') throw new Error(`the quota job ended ${job.status}`);
-    const lines = (await readFile(log, 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { wallNs: number; user: number; sys: number; throttledNs: number; rc: number; load1: number });
-    if (lines.length !== job.segments.length) throw new Error(`${lines.length} segment processes timed, ${job.segments.length} segments done`);
+    const lines = (await readFile(log, 'utf8'))
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            wallNs: number;
+            user: number;
+            sys: number;
+            throttledNs: number;
+            rc: number;
+            load1: number;
+          },
+      );
+    if (lines.length !== job.segments.length)
+      throw new Error(`${lines.length} segment processes timed, ${job.segments.length} segments done`);
     // The Map ran one segment at a time in index order: the i-th process is segment i.
     const segments: QuotaSegment[] = job.segments.map((s, i) => ({
       index: s.index,
@@ -276,7 +326,13 @@ export async function measureWorkerQuota(opts: { results: string; preset: Preset
       planChecks: { memoryMb: planMb, vcpus: planVcpus, coldSec: planCold },
       segments,
       stats: quotaStats(segments, source.info.video.avgFrameRate),
-      plain: { wallSec: plainRun.wallSec, cpuSec: plainRun.cpu.total, cores, secPerFrame: plainRun.cpu.total / cores / frames, load1 },
+      plain: {
+        wallSec: plainRun.wallSec,
+        cpuSec: plainRun.cpu.total,
+        cores,
+        secPerFrame: plainRun.cpu.total / cores / frames,
+        load1,
+      },
       jobWallSec: job.wallSec,
       bytes: { source: statSync(file).size, mp4: job.outputs.filter((o) => o.name.endsWith('.mp4')) },
     };
@@ -308,7 +364,10 @@ export function renderWorkerQuota(r: WorkerQuotaResult): string {
     '',
     `| segment | frames | ffmpeg wall, s | ffmpeg CPU, s | throttled, s | handler total, s | 1-min load |`,
     `| --- | --- | --- | --- | --- | --- | --- |`,
-    ...r.segments.map((s) => `| ${s.index} | ${s.frames} | ${f(s.wallSec)} | ${f(s.cpuSec)} | ${f(s.throttledSec)} | ${f(s.handlerTotalSec)} | ${f(s.load1)} |`),
+    ...r.segments.map(
+      (s) =>
+        `| ${s.index} | ${s.frames} | ${f(s.wallSec)} | ${f(s.cpuSec)} | ${f(s.throttledSec)} | ${f(s.handlerTotalSec)} | ${f(s.load1)} |`,
+    ),
     '',
     `Full segments (all but short ones), median ${f(r.stats.segmentSec, 2)} s of source: ffmpeg median ${f(r.stats.medianWallSec)} s wall, slowest ${f(r.stats.maxWallSec)} s: **slowest / median ${f(r.stats.slowestToMedian)}**; CPU median ${f(r.stats.medianCpuSec)} s, max ${f(r.stats.maxCpuSec)} s: **slowest / median by CPU ${f(r.stats.maxCpuSec / r.stats.medianCpuSec)}**.`,
     `ffmpeg start (\`-version\`) in the group: cold ${r.ffmpegStart.coldSec.map((x) => f(x, 3)).join(', ')} s; warm ${r.ffmpegStart.warmSec.map((x) => f(x, 3)).join(', ')} s.`,
@@ -319,7 +378,12 @@ export function renderWorkerQuota(r: WorkerQuotaResult): string {
 }
 
 /** `--worker-quota` alone: measure, print, store bench-results/worker-quota-<time>.json and -latest.json. */
-export async function runWorkerQuota(results: string, presetName: string, command: string, say: (s: string) => void): Promise<WorkerQuotaResult> {
+export async function runWorkerQuota(
+  results: string,
+  presetName: string,
+  command: string,
+  say: (s: string) => void,
+): Promise<WorkerQuotaResult> {
   const r = await measureWorkerQuota({ results, preset: getPreset(presetName), command, say });
   await mkdir(results, { recursive: true });
   const json = JSON.stringify(r, null, 2) + '\n';
@@ -328,4 +392,3 @@ export async function runWorkerQuota(results: string, presetName: string, comman
   if (r.warning) say(`WARNING: ${r.warning}`);
   return r;
 }
-

@@ -65,13 +65,17 @@ export function callbackUrlProblem(raw: string, policy: CallbackPolicy): string 
   if (url.username || url.password) return 'callbackUrl must not carry credentials';
   if (url.hash) return 'callbackUrl must not have a fragment';
   const http = url.protocol === 'http:' && policy.allowLoopback;
-  if (url.protocol !== 'https:' && !http) return policy.allowLoopback ? 'callbackUrl must be https:// (or http:// to a loopback host on the local stack)' : 'callbackUrl must be https://';
+  if (url.protocol !== 'https:' && !http)
+    return policy.allowLoopback
+      ? 'callbackUrl must be https:// (or http:// to a loopback host on the local stack)'
+      : 'callbackUrl must be https://';
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   if (!host) return 'callbackUrl has no host';
   if (net.isIP(host)) {
     const p = addressProblem(host, policy.allowLoopback);
     if (p) return `callbackUrl host ${p}`;
-    if (http && ipaddr.parse(host).range() !== 'loopback') return 'callbackUrl must be https:// (http:// only to a loopback host on the local stack)';
+    if (http && ipaddr.parse(host).range() !== 'loopback')
+      return 'callbackUrl must be https:// (http:// only to a loopback host on the local stack)';
     return undefined;
   }
   const loopbackName = host === 'localhost' || host.endsWith('.localhost');
@@ -88,7 +92,9 @@ export interface CallbackTarget {
 }
 
 /** The outcome of resolveCallbackTarget: the target, or why not (transient: DNS may answer later). */
-export type CallbackResolution = { ok: true; target: CallbackTarget } | { ok: false; problem: string; transient: boolean };
+export type CallbackResolution =
+  | { ok: true; target: CallbackTarget }
+  | { ok: false; problem: string; transient: boolean };
 
 /**
  * Checks a callback URL as text, resolves its host and checks every address it has (one
@@ -108,7 +114,11 @@ export async function resolveCallbackTarget(raw: string, policy: CallbackPolicy)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       // NXDOMAIN and "no such address" are answers; anything else (EAI_AGAIN, a timeout) may pass.
-      return { ok: false, problem: `callbackUrl host ${host} does not resolve (${code})`, transient: !['ENOTFOUND', 'ENODATA'].includes(code) };
+      return {
+        ok: false,
+        problem: `callbackUrl host ${host} does not resolve (${code})`,
+        transient: !['ENOTFOUND', 'ENODATA'].includes(code),
+      };
     }
   }
   if (!addrs.length) return { ok: false, problem: `callbackUrl host ${host} resolves to no address`, transient: false };
@@ -116,7 +126,11 @@ export async function resolveCallbackTarget(raw: string, policy: CallbackPolicy)
     const p = addressProblem(a.address, policy.allowLoopback);
     if (p) return { ok: false, problem: `callbackUrl host ${host} resolves to ${a.address}: ${p}`, transient: false };
     if (url.protocol === 'http:' && ipaddr.parse(a.address).range() !== 'loopback') {
-      return { ok: false, problem: `callbackUrl host ${host} resolves to ${a.address}: http:// only to loopback on the local stack`, transient: false };
+      return {
+        ok: false,
+        problem: `callbackUrl host ${host} resolves to ${a.address}: http:// only to loopback on the local stack`,
+        transient: false,
+      };
     }
   }
   const first = addrs[0];

@@ -70,9 +70,16 @@ function isTransientAwsError(err: unknown): boolean {
   const status = e?.$metadata?.httpStatusCode ?? 0;
   if (status >= 500 || status === 429) return true;
   if (e?.$retryable) return true;
-  return ['ThrottlingException', 'TooManyRequestsException', 'SlowDown', 'TimeoutError', 'RequestTimeout', 'ServiceUnavailable', 'ECONNRESET', 'ECONNREFUSED'].includes(
-    e?.name ?? '',
-  );
+  return [
+    'ThrottlingException',
+    'TooManyRequestsException',
+    'SlowDown',
+    'TimeoutError',
+    'RequestTimeout',
+    'ServiceUnavailable',
+    'ECONNRESET',
+    'ECONNREFUSED',
+  ].includes(e?.name ?? '');
 }
 
 /**
@@ -82,14 +89,29 @@ function isTransientAwsError(err: unknown): boolean {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof TransientError || isTransientAwsError(err)) {
-    return new ApiError('SERVICE_UNAVAILABLE', 'the service is temporarily unavailable; retry later', { cause: err, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+    return new ApiError('SERVICE_UNAVAILABLE', 'the service is temporarily unavailable; retry later', {
+      cause: err,
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    });
   }
   // A stored record that does not match the schema is reported as such, never served.
-  if (err instanceof JobRecordInvalidError) return new ApiError('JOB_RECORD_INVALID', `the stored record of job ${err.jobId} is invalid (it does not match the job record schema); it is logged with the x-request-id`, { cause: err });
-  if (err instanceof ValidationError) return new ApiError('INVALID_REQUEST', err.message.replace(/^INVALID_REQUEST: /, ''), { cause: err });
-  if (err instanceof TemplateInvalidError) return new ApiError('TEMPLATE_INVALID', err.message.replace(/^TEMPLATE_INVALID: /, ''), { cause: err, details: err.problems });
+  if (err instanceof JobRecordInvalidError)
+    return new ApiError(
+      'JOB_RECORD_INVALID',
+      `the stored record of job ${err.jobId} is invalid (it does not match the job record schema); it is logged with the x-request-id`,
+      { cause: err },
+    );
+  if (err instanceof ValidationError)
+    return new ApiError('INVALID_REQUEST', err.message.replace(/^INVALID_REQUEST: /, ''), { cause: err });
+  if (err instanceof TemplateInvalidError)
+    return new ApiError('TEMPLATE_INVALID', err.message.replace(/^TEMPLATE_INVALID: /, ''), {
+      cause: err,
+      details: err.problems,
+    });
   if (err instanceof TemplateBuiltInError) return new ApiError('TEMPLATE_BUILT_IN', err.message, { cause: err });
-  if (err instanceof PipelineError && err.code === 'UNKNOWN_TEMPLATE') return new ApiError('UNKNOWN_TEMPLATE', err.message.replace(/^UNKNOWN_TEMPLATE: /, ''), { cause: err });
-  if (err instanceof PipelineError && err.code === 'UNKNOWN_PRESET') return new ApiError('UNKNOWN_PRESET', err.message.replace(/^UNKNOWN_PRESET: /, ''), { cause: err });
+  if (err instanceof PipelineError && err.code === 'UNKNOWN_TEMPLATE')
+    return new ApiError('UNKNOWN_TEMPLATE', err.message.replace(/^UNKNOWN_TEMPLATE: /, ''), { cause: err });
+  if (err instanceof PipelineError && err.code === 'UNKNOWN_PRESET')
+    return new ApiError('UNKNOWN_PRESET', err.message.replace(/^UNKNOWN_PRESET: /, ''), { cause: err });
   return new ApiError('INTERNAL', 'internal error', { cause: err });
 }

@@ -22,18 +22,33 @@ export function httpFunction(operationId: OperationId, op: Operation): FunctionD
       const requestId = event?.requestContext?.requestId || ctx?.awsRequestId || randomUUID();
       const cold = !rt.warm.has(name);
       rt.warm.add(name);
-      const log = rt.log.forInvocation({ functionName: `${rt.config.SERVICE_NAME}-${name}`, ...ctx, awsRequestId: ctx?.awsRequestId ?? requestId }, cold, { step: 'api', operation: operationId, requestId });
+      const log = rt.log.forInvocation(
+        { functionName: `${rt.config.SERVICE_NAME}-${name}`, ...ctx, awsRequestId: ctx?.awsRequestId ?? requestId },
+        cold,
+        { step: 'api', operation: operationId, requestId },
+      );
       const metrics = rt.metrics.forInvocation(name);
       const http = event?.requestContext?.http;
       const started = Date.now();
       try {
         const res = await op({ event, rt, log, requestId, metrics });
         res.headers['x-request-id'] = requestId;
-        log.info('request', { method: http?.method, path: http?.path, status: res.statusCode, ms: Date.now() - started });
+        log.info('request', {
+          method: http?.method,
+          path: http?.path,
+          status: res.statusCode,
+          ms: Date.now() - started,
+        });
         return res;
       } catch (err) {
         const e = toApiError(err);
-        const fields = { method: http?.method, path: http?.path, status: e.status, code: e.code, ms: Date.now() - started };
+        const fields = {
+          method: http?.method,
+          path: http?.path,
+          status: e.status,
+          code: e.code,
+          ms: Date.now() - started,
+        };
         if (e.status >= 500) log.error('request failed', { ...fields, error: err });
         else log.info('request refused', { ...fields, message: e.message });
         return errorResult(e, requestId);
@@ -43,4 +58,3 @@ export function httpFunction(operationId: OperationId, op: Operation): FunctionD
     },
   };
 }
-

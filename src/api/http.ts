@@ -42,7 +42,12 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function jsonResult(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpApiResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...headers,
+    },
     body: JSON.stringify(body),
     isBase64Encoded: false,
   };
@@ -50,7 +55,11 @@ export function jsonResult(statusCode: number, body: unknown, headers: Record<st
 
 /** The error body every failure answers with. */
 export function errorResult(err: ApiError, requestId?: string): HttpApiResult {
-  return jsonResult(err.status, { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) }, { ...err.headers, ...(requestId ? { 'x-request-id': requestId } : {}) });
+  return jsonResult(
+    err.status,
+    { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) },
+    { ...err.headers, ...(requestId ? { 'x-request-id': requestId } : {}) },
+  );
 }
 
 /** A header, case-insensitively (API Gateway lowercases them; tests may not). */
@@ -71,17 +80,27 @@ export function bodyBytes(event: Pick<HttpApiEvent, 'body' | 'isBase64Encoded'>)
  * `application/json` (parameters such as charset=utf-8 allowed), 400 INVALID_JSON when it does
  * not parse or is not an object.
  */
-export function readJsonBody(event: Pick<HttpApiEvent, 'body' | 'isBase64Encoded' | 'headers'>): Record<string, unknown> {
+export function readJsonBody(
+  event: Pick<HttpApiEvent, 'body' | 'isBase64Encoded' | 'headers'>,
+): Record<string, unknown> {
   const declared = Number(header(event, 'content-length'));
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge();
   const bytes = bodyBytes(event);
   if (bytes.length > MAX_BODY_BYTES) throw tooLarge();
   const type = (header(event, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') {
-    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `the body must be JSON sent with Content-Type: application/json${type ? ` (got ${type.slice(0, 100)})` : ''}`);
+    throw new ApiError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `the body must be JSON sent with Content-Type: application/json${type ? ` (got ${type.slice(0, 100)})` : ''}`,
+    );
   }
-  const charset = /charset=([^;]+)/i.exec(header(event, 'content-type') ?? '')?.[1]?.trim().replace(/"/g, '').toLowerCase();
-  if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `the body must be UTF-8 (got charset ${charset.slice(0, 40)})`);
+  const charset = /charset=([^;]+)/i
+    .exec(header(event, 'content-type') ?? '')?.[1]
+    ?.trim()
+    .replace(/"/g, '')
+    .toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8')
+    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `the body must be UTF-8 (got charset ${charset.slice(0, 40)})`);
   if (bytes.length === 0) throw new ApiError('INVALID_JSON', 'the request body is empty; a JSON object is expected');
   let text: string;
   try {
@@ -95,7 +114,8 @@ export function readJsonBody(event: Pick<HttpApiEvent, 'body' | 'isBase64Encoded
   } catch (err) {
     throw new ApiError('INVALID_JSON', `the request body is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError('INVALID_JSON', 'the request body must be a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ApiError('INVALID_JSON', 'the request body must be a JSON object');
   return value as Record<string, unknown>;
 }
 

@@ -21,7 +21,10 @@ export interface JobProgress {
 }
 
 /** The record's public fields (not its execution ARN), plus progress, outputs and the error. */
-export type JobView = Pick<JobRecord, 'jobId' | 'status' | 'source' | 'preset' | 'clip' | 'correlationId' | 'userMetadata' | 'submittedAt' | 'updatedAt'> & {
+export type JobView = Pick<
+  JobRecord,
+  'jobId' | 'status' | 'source' | 'preset' | 'clip' | 'correlationId' | 'userMetadata' | 'submittedAt' | 'updatedAt'
+> & {
   progress: JobProgress;
   outputs: PublishedOutput[];
   error: { code: string; message: string } | null;
@@ -47,7 +50,12 @@ export function progressOf(rec: JobRecord): JobProgress {
     case 'COMPLETE':
       return { segmentsDone: total, segmentsTotal: total, percent: 100, phase: null };
     case 'ERROR':
-      return { segmentsDone: rec.segmentsDone !== undefined ? clamp(rec.segmentsDone) : null, segmentsTotal: total, percent: null, phase: null };
+      return {
+        segmentsDone: rec.segmentsDone !== undefined ? clamp(rec.segmentsDone) : null,
+        segmentsTotal: total,
+        percent: null,
+        phase: null,
+      };
     case 'CANCELED': {
       const done = rec.segmentsDone !== undefined ? clamp(rec.segmentsDone) : null;
       const percent = total !== null && done !== null ? percentOf(done, total) : (rec.percent ?? 0);
@@ -57,7 +65,12 @@ export function progressOf(rec: JobRecord): JobProgress {
       return { segmentsDone: 0, segmentsTotal: total, percent: 0, phase: null };
     case 'PROGRESSING': {
       const d = clamp(rec.segmentsDone ?? 0);
-      return { segmentsDone: d, segmentsTotal: total, percent: total !== null ? percentOf(d, total) : 0, phase: rec.phase ?? 'TRANSCODING' };
+      return {
+        segmentsDone: d,
+        segmentsTotal: total,
+        percent: total !== null ? percentOf(d, total) : 0,
+        phase: rec.phase ?? 'TRANSCODING',
+      };
     }
   }
 }

@@ -22,4 +22,14 @@ export { DOCUMENT_HEAD, SHARED_COMPONENTS } from './openapiDocs/head.js';
 export type OperationDoc = { summary: string; responses: Record<string, unknown> } & Record<string, unknown>;
 
 /** Each operation's documentation, by operation id. */
-export const OPERATION_DOCS: Record<OperationId, OperationDoc> = { createJob, listJobs, getJob, cancelJob, createUpload, createTemplate, listTemplates, getTemplate, deleteTemplate };
+export const OPERATION_DOCS: Record<OperationId, OperationDoc> = {
+  createJob,
+  listJobs,
+  getJob,
+  cancelJob,
+  createUpload,
+  createTemplate,
+  listTemplates,
+  getTemplate,
+  deleteTemplate,
+};

@@ -13,7 +13,14 @@ import type { MetricsRecorder } from '../metrics.js';
 import type { S3Location } from '../aws/s3.js';
 import { ApiError, RETRY_AFTER_SECONDS } from './errors.js';
 import { jsonResult, readJsonBody, type HttpApiEvent, type HttpApiResult } from './http.js';
-import { CreateJobRequestSchema, CreateUploadRequestSchema, DEFAULT_LIST_LIMIT, ListJobsQuerySchema, parseRequest, type CreateJobRequest } from './schemas.js';
+import {
+  CreateJobRequestSchema,
+  CreateUploadRequestSchema,
+  DEFAULT_LIST_LIMIT,
+  ListJobsQuerySchema,
+  parseRequest,
+  type CreateJobRequest,
+} from './schemas.js';
 import { checkSource } from './sourceCheck.js';
 import { resolveCallbackTarget } from './callbackUrl.js';
 import { toJobSummary, toJobView } from './jobView.js';
@@ -42,13 +49,20 @@ export const newJobId = () => 'j-' + randomBytes(12).toString('hex');
 /** The source of a job: an s3:// URI in the ingest bucket (the only bucket the pipeline reads). */
 export function parseSource(uri: string, ingestBucket: string): S3Location {
   const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!m) throw new ApiError('INVALID_REQUEST', `source must be an s3:// URI such as s3://${ingestBucket}/uploads/video.mp4`);
+  if (!m)
+    throw new ApiError('INVALID_REQUEST', `source must be an s3:// URI such as s3://${ingestBucket}/uploads/video.mp4`);
   const [, bucket, key] = m;
-  if (bucket !== ingestBucket) throw new ApiError('SOURCE_NOT_ALLOWED', `source must be in the ingest bucket (s3://${ingestBucket}/...); s3://${bucket.slice(0, 63)}/ is not readable by the pipeline`);
-  if (Buffer.byteLength(key) > 1024 || /[\u0000-\u001f\u007f]/.test(key)) throw new ApiError('INVALID_REQUEST', 'source key must be at most 1024 bytes without control characters');
+  if (bucket !== ingestBucket)
+    throw new ApiError(
+      'SOURCE_NOT_ALLOWED',
+      `source must be in the ingest bucket (s3://${ingestBucket}/...); s3://${bucket.slice(0, 63)}/ is not readable by the pipeline`,
+    );
+  if (Buffer.byteLength(key) > 1024 || /[\u0000-\u001f\u007f]/.test(key))
+    throw new ApiError('INVALID_REQUEST', 'source key must be at most 1024 bytes without control characters');
   // S3 stores such keys, but URL handling on the way (HTTP clients, ffmpeg, the local S3) may
   // resolve `.` and `..` to another key: they are never read, so asking is a caller error.
-  if (key.split('/').some((seg) => seg === '.' || seg === '..')) throw new ApiError('INVALID_REQUEST', 'source key must not have . or .. segments');
+  if (key.split('/').some((seg) => seg === '.' || seg === '..'))
+    throw new ApiError('INVALID_REQUEST', 'source key must not have . or .. segments');
   return { bucket, key };
 }
 
@@ -57,18 +71,31 @@ export function normalizeClip(clip: CreateJobRequest['clip']): { start: number; 
   if (!clip || (clip.start === undefined && clip.end === undefined)) return undefined;
   const start = clip.start ?? 0;
   if (clip.end !== undefined && !(clip.end > start)) {
-    throw new ApiError('INVALID_CLIP', `clip end (${formatTimecode(clip.end)}) must be after clip start (${formatTimecode(start)})`);
+    throw new ApiError(
+      'INVALID_CLIP',
+      `clip end (${formatTimecode(clip.end)}) must be after clip start (${formatTimecode(start)})`,
+    );
   }
   return { start, ...(clip.end !== undefined ? { end: clip.end } : {}) };
 }
 
 /** CLIP_OUT_OF_RANGE when the clip starts at or after the end of the source, or ends past it. */
-export function checkClipInSource(clip: { start: number; end?: number } | undefined, durationSec: number | undefined): void {
+export function checkClipInSource(
+  clip: { start: number; end?: number } | undefined,
+  durationSec: number | undefined,
+): void {
   if (!clip || durationSec === undefined) return;
   const dur = formatTimecode(durationSec);
-  if (clip.start >= durationSec) throw new ApiError('CLIP_OUT_OF_RANGE', `clip start ${formatTimecode(clip.start)} is at or after the end of the source (${dur})`);
+  if (clip.start >= durationSec)
+    throw new ApiError(
+      'CLIP_OUT_OF_RANGE',
+      `clip start ${formatTimecode(clip.start)} is at or after the end of the source (${dur})`,
+    );
   if (clip.end !== undefined && clip.end > durationSec + CLIP_END_TOLERANCE_SECONDS) {
-    throw new ApiError('CLIP_OUT_OF_RANGE', `clip end ${formatTimecode(clip.end)} is after the end of the source (${dur})`);
+    throw new ApiError(
+      'CLIP_OUT_OF_RANGE',
+      `clip end ${formatTimecode(clip.end)} is after the end of the source (${dur})`,
+    );
   }
 }
 
@@ -83,7 +110,10 @@ export const createJob: Operation = async ({ event, rt, log, metrics }) => {
     // Resolved and checked now (and again before each delivery): a name that resolves to a
     // private or metadata address is refused here, not only when the job ends.
     const r = await resolveCallbackTarget(body.callbackUrl, rt.callbacks);
-    if (!r.ok && r.transient) throw new ApiError('SERVICE_UNAVAILABLE', `${r.problem}; retry later`, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+    if (!r.ok && r.transient)
+      throw new ApiError('SERVICE_UNAVAILABLE', `${r.problem}; retry later`, {
+        headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      });
     if (!r.ok) throw new ApiError('INVALID_REQUEST', r.problem);
   }
   const source = parseSource(body.source, rt.config.INGEST_BUCKET);
@@ -107,14 +137,24 @@ export const createJob: Operation = async ({ event, rt, log, metrics }) => {
     submittedAt: new Date(),
   });
   await submitJob(rt, job, log.child({ jobId }), metrics);
-  log.info('job created', { jobId, source: `s3://${source.bucket}/${source.key}`, preset, clip, durationSec: facts.durationSec });
+  log.info('job created', {
+    jobId,
+    source: `s3://${source.bucket}/${source.key}`,
+    preset,
+    clip,
+    durationSec: facts.durationSec,
+  });
   return jsonResult(202, { jobId, status: 'SUBMITTED' }, { location: `/jobs/${jobId}` });
 };
 
 /** `GET /jobs/{id}`: the job's record, with progress while it runs. */
 export const getJob: Operation = async ({ event, rt, log }) => {
   const id = event.pathParameters?.id ?? '';
-  if (!JobId.safeParse(id).success) throw new ApiError('INVALID_JOB_ID', 'job ids are 1-80 letters, digits or dashes (e.g. j-0123456789abcdef01234567)');
+  if (!JobId.safeParse(id).success)
+    throw new ApiError(
+      'INVALID_JOB_ID',
+      'job ids are 1-80 letters, digits or dashes (e.g. j-0123456789abcdef01234567)',
+    );
   const rec = await rt.jobs.get(id);
   if (!rec) throw new ApiError('JOB_NOT_FOUND', `no job ${id}`);
   return jsonResult(200, toJobView(rec));
@@ -127,8 +167,18 @@ export const getJob: Operation = async ({ event, rt, log }) => {
 export const listJobs: Operation = async ({ event, rt }) => {
   const q = parseRequest(ListJobsQuerySchema, event.queryStringParameters ?? {});
   const limit = q.limit ?? DEFAULT_LIST_LIMIT;
-  const page = await rt.jobs.list({ limit, ...(q.status ? { status: q.status } : {}), ...(q.nextToken ? { nextToken: q.nextToken } : {}) });
-  return jsonResult(200, { jobs: page.records.map(toJobSummary), count: page.records.length, limit, ...(q.status ? { status: q.status } : {}), nextToken: page.nextToken ?? null });
+  const page = await rt.jobs.list({
+    limit,
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.nextToken ? { nextToken: q.nextToken } : {}),
+  });
+  return jsonResult(200, {
+    jobs: page.records.map(toJobSummary),
+    count: page.records.length,
+    limit,
+    ...(q.status ? { status: q.status } : {}),
+    nextToken: page.nextToken ?? null,
+  });
 };
 
 /**
@@ -138,12 +188,20 @@ export const listJobs: Operation = async ({ event, rt }) => {
  */
 export const cancelJob: Operation = async ({ event, rt, log }) => {
   const id = event.pathParameters?.id ?? '';
-  if (!JobId.safeParse(id).success) throw new ApiError('INVALID_JOB_ID', 'job ids are 1-80 letters, digits or dashes (e.g. j-0123456789abcdef01234567)');
+  if (!JobId.safeParse(id).success)
+    throw new ApiError(
+      'INVALID_JOB_ID',
+      'job ids are 1-80 letters, digits or dashes (e.g. j-0123456789abcdef01234567)',
+    );
   const r = await cancel(rt, id, log.child({ jobId: id }));
   if (r.outcome === 'missing') throw new ApiError('JOB_NOT_FOUND', `no job ${id}`);
   // A DELETE that raced the winning one: the same 200 and record; nothing is re-run or emitted.
   if (r.outcome === 'joined') return jsonResult(200, toJobView(r.record));
-  if (r.outcome === 'final') throw new ApiError('JOB_ALREADY_FINAL', `job ${id} has already ended (${r.record.status}); only a job that is SUBMITTED or PROGRESSING can be canceled`);
+  if (r.outcome === 'final')
+    throw new ApiError(
+      'JOB_ALREADY_FINAL',
+      `job ${id} has already ended (${r.record.status}); only a job that is SUBMITTED or PROGRESSING can be canceled`,
+    );
   return jsonResult(200, toJobView(r.record));
 };
 
@@ -156,5 +214,15 @@ export const createUpload: Operation = async ({ event, rt, log }) => {
 };
 
 /** Every operation, by operationId (the OpenAPI document's and the routes' names). */
-export const OPERATIONS = { createJob, getJob, listJobs, cancelJob, createUpload, createTemplate, listTemplates, getTemplate, deleteTemplate } satisfies Record<string, Operation>;
+export const OPERATIONS = {
+  createJob,
+  getJob,
+  listJobs,
+  cancelJob,
+  createUpload,
+  createTemplate,
+  listTemplates,
+  getTemplate,
+  deleteTemplate,
+} satisfies Record<string, Operation>;
 export type OperationId = keyof typeof OPERATIONS;

@@ -39,6 +39,9 @@ export function matchRoute(method: string, path: string, routes: readonly Route[
     if (route.method === method.toUpperCase()) return { route, pathParameters: params };
     allowed.push(route.method);
   }
-  if (allowed.length) throw new ApiError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, { headers: { allow: allowed.join(', ') } });
+  if (allowed.length)
+    throw new ApiError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, {
+      headers: { allow: allowed.join(', ') },
+    });
   throw new ApiError('NOT_FOUND', `no route ${method} ${path.slice(0, 200)}`);
 }

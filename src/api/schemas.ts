@@ -18,7 +18,9 @@ export const TimeSchema = z.union([z.number(), z.string().max(32)]).transform((v
 });
 
 export const MAX_USER_METADATA_ENTRIES = 20;
-const MetadataKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'userMetadata keys are 1-64 letters, digits or _ . : -');
+const MetadataKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'userMetadata keys are 1-64 letters, digits or _ . : -');
 
 export const CreateJobRequestSchema = z.strictObject({
   /** `s3://<ingest bucket>/<key>` */
@@ -35,7 +37,10 @@ export const CreateJobRequestSchema = z.strictObject({
   correlationId: z.string().min(1).max(256).optional(),
   userMetadata: z
     .record(MetadataKey, z.string().max(256, 'userMetadata values are at most 256 characters'))
-    .refine((m) => Object.keys(m).length <= MAX_USER_METADATA_ENTRIES, `at most ${MAX_USER_METADATA_ENTRIES} userMetadata entries`)
+    .refine(
+      (m) => Object.keys(m).length <= MAX_USER_METADATA_ENTRIES,
+      `at most ${MAX_USER_METADATA_ENTRIES} userMetadata entries`,
+    )
     .refine((m) => !('callbackUrl' in m), 'userMetadata.callbackUrl is set from the callbackUrl field; give it there')
     .optional(),
   callbackUrl: z.string().min(1).max(2048).optional(),

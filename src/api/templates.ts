@@ -11,7 +11,11 @@ import { MAX_STORED_TEMPLATES } from '../templates/store.js';
 
 const nameOf = (raw: string | undefined): string => {
   const name = raw ?? '';
-  if (!TemplateName.safeParse(name).success) throw new ApiError('INVALID_REQUEST', 'template names are 1-64 letters, digits or _ . - (starting with a letter or digit)');
+  if (!TemplateName.safeParse(name).success)
+    throw new ApiError(
+      'INVALID_REQUEST',
+      'template names are 1-64 letters, digits or _ . - (starting with a letter or digit)',
+    );
   return name;
 };
 
@@ -20,10 +24,16 @@ export const createTemplate: Operation = async ({ event, rt, log }) => {
   const template = parseTemplate(readJsonBody(event));
   const existing = await rt.templates.get(template.name);
   if (!existing && (await rt.templates.count()) >= MAX_STORED_TEMPLATES) {
-    throw new ApiError('TOO_MANY_TEMPLATES', `at most ${MAX_STORED_TEMPLATES} templates can be stored; delete one first`);
+    throw new ApiError(
+      'TOO_MANY_TEMPLATES',
+      `at most ${MAX_STORED_TEMPLATES} templates can be stored; delete one first`,
+    );
   }
   const created = await rt.templates.put(template);
-  log.info(created ? 'template created' : 'template replaced', { template: template.name, renditions: template.renditions.map((r) => r.name) });
+  log.info(created ? 'template created' : 'template replaced', {
+    template: template.name,
+    renditions: template.renditions.map((r) => r.name),
+  });
   return jsonResult(created ? 201 : 200, template, { location: `/templates/${template.name}` });
 };
 

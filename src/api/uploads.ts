@@ -71,14 +71,25 @@ export interface UploadTicket {
 }
 
 /** Builds the presigned PUT of a new upload. */
-export async function createUploadTicket(s3: S3Client, bucket: string, filename: string, contentType: string | undefined, now = new Date()): Promise<UploadTicket> {
+export async function createUploadTicket(
+  s3: S3Client,
+  bucket: string,
+  filename: string,
+  contentType: string | undefined,
+  now = new Date(),
+): Promise<UploadTicket> {
   const name = sanitizeFilename(filename);
   if (!name || !isVideoKey(name)) {
-    throw new ApiError('UNSUPPORTED_FILE_TYPE', `filename must end in a video suffix (${VIDEO_SUFFIXES.join(' ')}); got "${filename.slice(0, 100)}"`);
+    throw new ApiError(
+      'UNSUPPORTED_FILE_TYPE',
+      `filename must end in a video suffix (${VIDEO_SUFFIXES.join(' ')}); got "${filename.slice(0, 100)}"`,
+    );
   }
   const key = `${UPLOAD_PREFIX}${randomUUID()}/${name}`;
   const type = contentType ?? contentTypeFor(name);
-  const uploadUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: type }), { expiresIn: UPLOAD_URL_SECONDS });
+  const uploadUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: type }), {
+    expiresIn: UPLOAD_URL_SECONDS,
+  });
   return {
     uploadUrl,
     method: 'PUT',

@@ -86,7 +86,10 @@ export async function deliverWebhook(
   const resolved = await resolveCallbackTarget(raw, opts.policy);
   if (!resolved.ok) {
     if (resolved.transient) {
-      log.warn('webhook not sent: callback host does not resolve now: will be retried', { jobId: event.detail?.jobId, problem: resolved.problem });
+      log.warn('webhook not sent: callback host does not resolve now: will be retried', {
+        jobId: event.detail?.jobId,
+        problem: resolved.problem,
+      });
       throw new WebhookRetryableError(resolved.problem);
     }
     log.warn('webhook not sent: callback URL refused', { jobId: event.detail?.jobId, problem: resolved.problem });
@@ -109,7 +112,14 @@ export async function deliverWebhook(
   const timeoutMs = opts.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   const dispatcher = pinnedDispatcher(resolved.target, timeoutMs);
   try {
-    return await send(raw, body, event, { ...opts, timeoutMs, dispatcher, started, address: resolved.target.address, signature });
+    return await send(raw, body, event, {
+      ...opts,
+      timeoutMs,
+      dispatcher,
+      started,
+      address: resolved.target.address,
+      signature,
+    });
   } finally {
     // destroy, not close: the answer was read (or cancelled) already; nothing may linger.
     await dispatcher.destroy().catch(() => undefined);
@@ -121,7 +131,15 @@ async function send(
   raw: string,
   body: string,
   event: EventLike,
-  opts: { log: Logger; timeoutMs: number; fetchImpl?: typeof fetch; dispatcher: ReturnType<typeof pinnedDispatcher>; started: number; address: string; signature: Record<string, string> },
+  opts: {
+    log: Logger;
+    timeoutMs: number;
+    fetchImpl?: typeof fetch;
+    dispatcher: ReturnType<typeof pinnedDispatcher>;
+    started: number;
+    address: string;
+    signature: Record<string, string>;
+  },
 ): Promise<WebhookOutcome> {
   const { log, started } = opts;
   let res: Response;
@@ -142,7 +160,10 @@ async function send(
     });
   } catch (err) {
     const e = err as Error;
-    const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${opts.timeoutMs} ms` : `${e.message}${e.cause ? ` (${(e.cause as Error).message ?? e.cause})` : ''}`;
+    const why =
+      e.name === 'TimeoutError' || e.name === 'AbortError'
+        ? `no answer within ${opts.timeoutMs} ms`
+        : `${e.message}${e.cause ? ` (${(e.cause as Error).message ?? e.cause})` : ''}`;
     log.warn('webhook delivery failed: will be retried', { jobId: event.detail?.jobId, why, ms: Date.now() - started });
     throw new WebhookRetryableError(`webhook to ${new URL(raw).host} failed: ${why}`, { cause: err });
   }
@@ -156,7 +177,10 @@ async function send(
     log.warn('webhook refused for now: will be retried', { ...fields, answer: answer.slice(0, 200) });
     throw new WebhookRetryableError(`webhook to ${new URL(raw).host} answered ${res.status}`);
   }
-  const reason = res.status >= 300 && res.status < 400 ? `redirect ${res.status} not followed` : `the receiver answered ${res.status}`;
+  const reason =
+    res.status >= 300 && res.status < 400
+      ? `redirect ${res.status} not followed`
+      : `the receiver answered ${res.status}`;
   log.warn('webhook refused: not retried', { ...fields, reason, answer: answer.slice(0, 200) });
   return { delivered: false, reason, status: res.status, url: raw };
 }

@@ -23,11 +23,17 @@ export interface EcsSettings {
   capacityProvider?: string;
 }
 
-const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** The ECS settings of a config; ConfigError naming what is missing. */
 export function ecsSettingsFromConfig(c: Config): EcsSettings {
-  const missing = (['ECS_CLUSTER', 'ECS_TASK_DEFINITION', 'ECS_SUBNETS', 'ECS_SECURITY_GROUPS'] as const).filter((k) => !c[k]);
+  const missing = (['ECS_CLUSTER', 'ECS_TASK_DEFINITION', 'ECS_SUBNETS', 'ECS_SECURITY_GROUPS'] as const).filter(
+    (k) => !c[k],
+  );
   if (missing.length) throw new ConfigError(`the ECS worker needs ${missing.join(', ')}`);
   return {
     cluster: c.ECS_CLUSTER!,
@@ -43,7 +49,11 @@ export function ecsSettingsFromConfig(c: Config): EcsSettings {
 /** RunTask `failures` that mean "no capacity now, try again later". */
 export function isCapacityFailure(f: Pick<Failure, 'reason' | 'detail'>): boolean {
   const text = `${f.reason ?? ''} ${f.detail ?? ''}`;
-  return /^RESOURCE:/.test(f.reason ?? '') || /^AGENT\b/.test(f.reason ?? '') || /capacity|limit on the number of tasks|rate exceeded|throttl/i.test(text);
+  return (
+    /^RESOURCE:/.test(f.reason ?? '') ||
+    /^AGENT\b/.test(f.reason ?? '') ||
+    /capacity|limit on the number of tasks|rate exceeded|throttl/i.test(text)
+  );
 }
 
 /** SDK errors that survived the SDK's retries: transient, capacity, or a deployment problem. */
@@ -54,7 +64,11 @@ export function classifyEcsError(err: unknown, what: string): Error {
   if (name === 'ClientException' && /capacity|limit|throttl|rate exceeded/i.test(e.message ?? '')) {
     return new EcsCapacityError(`ECS ${what}: ${e.message}`);
   }
-  if (status >= 500 || status === 429 || /Throttling|ServerException|TimeoutError|RequestTimeout|ECONNRESET|ETIMEDOUT|EAI_AGAIN/.test(name)) {
+  if (
+    status >= 500 ||
+    status === 429 ||
+    /Throttling|ServerException|TimeoutError|RequestTimeout|ECONNRESET|ETIMEDOUT|EAI_AGAIN/.test(name)
+  ) {
     return new TransientError('INTERNAL', `ECS ${what} failed transiently (${name})`, { cause: err });
   }
   const c = new ConfigError(`ECS ${what} failed: ${name}: ${e?.message ?? String(err)}`);
@@ -68,10 +82,16 @@ export function buildRunTaskInput(s: EcsSettings, req: TaskRequest): RunTaskComm
     cluster: s.cluster,
     taskDefinition: s.taskDefinition,
     count: 1,
-    ...(s.capacityProvider ? { capacityProviderStrategy: [{ capacityProvider: s.capacityProvider, weight: 1 }] } : { launchType: 'FARGATE' }),
-    networkConfiguration: { awsvpcConfiguration: { subnets: s.subnets, securityGroups: s.securityGroups, assignPublicIp: s.assignPublicIp } },
+    ...(s.capacityProvider
+      ? { capacityProviderStrategy: [{ capacityProvider: s.capacityProvider, weight: 1 }] }
+      : { launchType: 'FARGATE' }),
+    networkConfiguration: {
+      awsvpcConfiguration: { subnets: s.subnets, securityGroups: s.securityGroups, assignPublicIp: s.assignPublicIp },
+    },
     // Only a pointer: container overrides are capped at 8 KiB.
-    overrides: { containerOverrides: [{ name: s.containerName, environment: [{ name: 'JOB_URI', value: req.jobUri }] }] },
+    overrides: {
+      containerOverrides: [{ name: s.containerName, environment: [{ name: 'JOB_URI', value: req.jobUri }] }],
+    },
     startedBy: req.jobId.slice(0, 128),
     clientToken: req.clientToken,
   };
@@ -89,21 +109,27 @@ export class EcsTaskRunner implements TaskRunner {
   }
 
   async runTask(req: TaskRequest): Promise<{ taskArn: string }> {
-    const r = await this.client.send(new RunTaskCommand(buildRunTaskInput(this.settings, req))).catch((err: unknown) => {
-      throw classifyEcsError(err, 'RunTask');
-    });
+    const r = await this.client
+      .send(new RunTaskCommand(buildRunTaskInput(this.settings, req)))
+      .catch((err: unknown) => {
+        throw classifyEcsError(err, 'RunTask');
+      });
     const arn = r.tasks?.[0]?.taskArn;
     if (arn) return { taskArn: arn };
     const failures = r.failures ?? [];
-    const reasons = failures.map((f) => `${f.reason ?? 'unknown'}${f.detail ? ` (${f.detail})` : ''}`).join('; ') || 'no task and no failure reported';
+    const reasons =
+      failures.map((f) => `${f.reason ?? 'unknown'}${f.detail ? ` (${f.detail})` : ''}`).join('; ') ||
+      'no task and no failure reported';
     if (failures.some(isCapacityFailure)) throw new EcsCapacityError(`ECS RunTask: no capacity: ${reasons}`);
     throw new ConfigError(`ECS RunTask started no task: ${reasons}`);
   }
 
   async describeTask(taskArn: string): Promise<TaskDescription | undefined> {
-    const r = await this.client.send(new DescribeTasksCommand({ cluster: this.settings.cluster, tasks: [taskArn] })).catch((err: unknown) => {
-      throw classifyEcsError(err, 'DescribeTasks');
-    });
+    const r = await this.client
+      .send(new DescribeTasksCommand({ cluster: this.settings.cluster, tasks: [taskArn] }))
+      .catch((err: unknown) => {
+        throw classifyEcsError(err, 'DescribeTasks');
+      });
     const t = r.tasks?.find((x) => x.taskArn === taskArn);
     if (!t) return undefined;
     return {
@@ -121,8 +147,10 @@ export class EcsTaskRunner implements TaskRunner {
   }
 
   async stopTask(taskArn: string, reason: string): Promise<void> {
-    await this.client.send(new StopTaskCommand({ cluster: this.settings.cluster, task: taskArn, reason: reason.slice(0, 255) })).catch((err: unknown) => {
-      throw classifyEcsError(err, 'StopTask');
-    });
+    await this.client
+      .send(new StopTaskCommand({ cluster: this.settings.cluster, task: taskArn, reason: reason.slice(0, 255) }))
+      .catch((err: unknown) => {
+        throw classifyEcsError(err, 'StopTask');
+      });
   }
 }

@@ -4,14 +4,22 @@
  * the last (S3's rule); an UploadPart of a part number already sent replaces it, so a retried
  * worker is harmless.
  */
-import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+  CompleteMultipartUploadCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { s3Uri, wrapS3Error, type S3Location } from './s3.js';
 import { EncoderError } from '../errors.js';
 
 /** Starts a multipart upload; returns its id. */
 export async function createMultipart(s3: S3Client, loc: S3Location, contentType: string): Promise<string> {
   try {
-    const r = await s3.send(new CreateMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, ContentType: contentType }));
+    const r = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, ContentType: contentType }),
+    );
     return r.UploadId!;
   } catch (err) {
     return wrapS3Error(err, `CreateMultipartUpload ${s3Uri(loc)}`);
@@ -19,9 +27,24 @@ export async function createMultipart(s3: S3Client, loc: S3Location, contentType
 }
 
 /** Uploads part `partNumber` (1-based) of an upload; returns its ETag (CompleteMultipartUpload needs them). */
-export async function uploadPart(s3: S3Client, loc: S3Location, uploadId: string, partNumber: number, body: Uint8Array): Promise<string> {
+export async function uploadPart(
+  s3: S3Client,
+  loc: S3Location,
+  uploadId: string,
+  partNumber: number,
+  body: Uint8Array,
+): Promise<string> {
   try {
-    const r = await s3.send(new UploadPartCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }));
+    const r = await s3.send(
+      new UploadPartCommand({
+        Bucket: loc.bucket,
+        Key: loc.key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: body.length,
+      }),
+    );
     return r.ETag!;
   } catch (err) {
     return wrapS3Error(err, `UploadPart ${partNumber} ${s3Uri(loc)}`);
@@ -40,13 +63,29 @@ export interface UploadedPart {
  * 1..expected are there; returns the object's size. (The workers record their ETags because
  * ListParts is not served by every S3 implementation: s3rver answers MethodNotAllowed.)
  */
-export async function completeMultipart(s3: S3Client, loc: S3Location, uploadId: string, uploaded: UploadedPart[], expected: number): Promise<number> {
+export async function completeMultipart(
+  s3: S3Client,
+  loc: S3Location,
+  uploadId: string,
+  uploaded: UploadedPart[],
+  expected: number,
+): Promise<number> {
   const parts = [...uploaded].sort((a, b) => a.partNumber - b.partNumber);
   if (parts.length !== expected || parts.some((p, i) => p.partNumber !== i + 1)) {
-    throw new EncoderError('SEGMENT_MISMATCH', `${s3Uri(loc)}: ${parts.length} parts uploaded (${parts.map((p) => p.partNumber).join(',')}), ${expected} expected`);
+    throw new EncoderError(
+      'SEGMENT_MISMATCH',
+      `${s3Uri(loc)}: ${parts.length} parts uploaded (${parts.map((p) => p.partNumber).join(',')}), ${expected} expected`,
+    );
   }
   try {
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) } }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: loc.bucket,
+        Key: loc.key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+      }),
+    );
   } catch (err) {
     return wrapS3Error(err, `CompleteMultipartUpload ${s3Uri(loc)}`);
   }

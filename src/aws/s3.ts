@@ -25,7 +25,10 @@ export interface S3Location {
  * Builds the S3 client. Checksums only when required: s3rver corrupts streamed uploads
  * with the SDK's default trailing checksums.
  */
-export function createS3Client(config: Pick<Config, 'AWS_REGION' | 'S3_ENDPOINT'>, credentials?: { accessKeyId: string; secretAccessKey: string }): S3Client {
+export function createS3Client(
+  config: Pick<Config, 'AWS_REGION' | 'S3_ENDPOINT'>,
+  credentials?: { accessKeyId: string; secretAccessKey: string },
+): S3Client {
   return new S3Client({
     region: config.AWS_REGION,
     ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
@@ -62,12 +65,22 @@ export function wrapS3Error(err: unknown, what: string): never {
 }
 
 /** HEAD an object; INPUT_NOT_FOUND when it does not exist. */
-export async function headObject(s3: S3Client, loc: S3Location): Promise<{ size: number; etag: string; versionId?: string; contentType?: string; metadata: Record<string, string> }> {
+export async function headObject(
+  s3: S3Client,
+  loc: S3Location,
+): Promise<{ size: number; etag: string; versionId?: string; contentType?: string; metadata: Record<string, string> }> {
   try {
     const r = await s3.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
-    return { size: r.ContentLength ?? 0, etag: (r.ETag ?? '').replace(/"/g, ''), versionId: r.VersionId, contentType: r.ContentType, metadata: r.Metadata ?? {} };
+    return {
+      size: r.ContentLength ?? 0,
+      etag: (r.ETag ?? '').replace(/"/g, ''),
+      versionId: r.VersionId,
+      contentType: r.ContentType,
+      metadata: r.Metadata ?? {},
+    };
   } catch (err) {
-    if (isNotFound(err)) throw new InputError('INPUT_NOT_FOUND', `source object ${s3Uri(loc)} does not exist`, { cause: err });
+    if (isNotFound(err))
+      throw new InputError('INPUT_NOT_FOUND', `source object ${s3Uri(loc)} does not exist`, { cause: err });
     return wrapS3Error(err, `HEAD ${s3Uri(loc)}`);
   }
 }
@@ -93,7 +106,13 @@ export async function uploadFile(s3: S3Client, loc: S3Location, file: string, co
   try {
     await new Upload({
       client: s3,
-      params: { Bucket: loc.bucket, Key: loc.key, Body: createReadStream(file), ContentType: contentType, ContentLength: size },
+      params: {
+        Bucket: loc.bucket,
+        Key: loc.key,
+        Body: createReadStream(file),
+        ContentType: contentType,
+        ContentLength: size,
+      },
       queueSize: 4,
       partSize: 16 * 1024 * 1024,
     }).done();
@@ -104,7 +123,12 @@ export async function uploadFile(s3: S3Client, loc: S3Location, file: string, co
 }
 
 /** Writes bytes (small objects: pieces, manifests). */
-export async function putBytes(s3: S3Client, loc: S3Location, body: Uint8Array | string, contentType?: string): Promise<number> {
+export async function putBytes(
+  s3: S3Client,
+  loc: S3Location,
+  body: Uint8Array | string,
+  contentType?: string,
+): Promise<number> {
   try {
     await s3.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: body, ContentType: contentType }));
   } catch (err) {
@@ -114,23 +138,41 @@ export async function putBytes(s3: S3Client, loc: S3Location, body: Uint8Array |
 }
 
 /** Reads an object's bytes. */
-export async function getBytes(s3: S3Client, loc: S3Location, range?: { start: number; end: number }): Promise<Uint8Array> {
+export async function getBytes(
+  s3: S3Client,
+  loc: S3Location,
+  range?: { start: number; end: number },
+): Promise<Uint8Array> {
   let body: Uint8Array;
   try {
-    const r = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}) }));
+    const r = await s3.send(
+      new GetObjectCommand({
+        Bucket: loc.bucket,
+        Key: loc.key,
+        ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}),
+      }),
+    );
     body = await r.Body!.transformToByteArray();
   } catch (err) {
     return wrapS3Error(err, `GET ${s3Uri(loc)}`);
   }
   // A range read that comes back short is retried (a cut connection), never used.
-  if (range && body.length !== range.end - range.start) throw new TransientError('INTERNAL', `${loc.key}: ${body.length} bytes of ${range.end - range.start}`);
+  if (range && body.length !== range.end - range.start)
+    throw new TransientError('INTERNAL', `${loc.key}: ${body.length} bytes of ${range.end - range.start}`);
   return body;
 }
 
 /** Writes a JSON document. */
 export async function putJson(s3: S3Client, loc: S3Location, value: unknown): Promise<void> {
   try {
-    await s3.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: JSON.stringify(value), ContentType: 'application/json' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: loc.bucket,
+        Key: loc.key,
+        Body: JSON.stringify(value),
+        ContentType: 'application/json',
+      }),
+    );
   } catch (err) {
     wrapS3Error(err, `PUT ${s3Uri(loc)}`);
   }
@@ -147,12 +189,17 @@ export async function getJson<T = unknown>(s3: S3Client, loc: S3Location): Promi
 }
 
 /** Lists every key under a prefix (paged), with its size and last-modified time (ms). */
-export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<{ key: string; size: number; lastModifiedMs: number }[]> {
+export async function listKeys(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<{ key: string; size: number; lastModifiedMs: number }[]> {
   const out: { key: string; size: number; lastModifiedMs: number }[] = [];
   let token: string | undefined;
   do {
     const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of r.Contents ?? []) out.push({ key: o.Key!, size: o.Size ?? 0, lastModifiedMs: o.LastModified?.getTime() ?? 0 });
+    for (const o of r.Contents ?? [])
+      out.push({ key: o.Key!, size: o.Size ?? 0, lastModifiedMs: o.LastModified?.getTime() ?? 0 });
     token = r.IsTruncated ? r.NextContinuationToken : undefined;
   } while (token);
   return out;
@@ -163,7 +210,12 @@ export async function deletePrefix(s3: S3Client, bucket: string, prefix: string)
   const keys = await listKeys(s3, bucket, prefix);
   for (let i = 0; i < keys.length; i += 1000) {
     const batch = keys.slice(i, i + 1000);
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((k) => ({ Key: k.key })), Quiet: true } }));
+    await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: batch.map((k) => ({ Key: k.key })), Quiet: true },
+      }),
+    );
   }
   return keys.length;
 }

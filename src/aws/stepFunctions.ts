@@ -1,4 +1,10 @@
-import { SFNClient, StartExecutionCommand, StopExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
+import {
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+} from '@aws-sdk/client-sfn';
 import type { ExecutionStarter } from '../pipeline/ingest.js';
 import type { ExecutionStopper } from '../ports.js';
 import type { JobInput } from '../pipeline/job.js';
@@ -12,11 +18,16 @@ export class SfnStarter implements ExecutionStarter {
 
   async start(name: string, input: JobInput): Promise<{ executionArn: string; alreadyStarted: boolean }> {
     try {
-      const r = await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      const r = await this.client.send(
+        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
+      );
       return { executionArn: r.executionArn!, alreadyStarted: false };
     } catch (err) {
       if (err instanceof ExecutionAlreadyExists) {
-        return { executionArn: `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, alreadyStarted: true };
+        return {
+          executionArn: `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+          alreadyStarted: true,
+        };
       }
       throw err;
     }
@@ -33,7 +44,9 @@ export class SfnStopper implements ExecutionStopper {
 
   async stop(executionArn: string, cause: string): Promise<void> {
     try {
-      await this.client.send(new StopExecutionCommand({ executionArn, error: 'JobCanceled', cause: cause.slice(0, 32_000) }));
+      await this.client.send(
+        new StopExecutionCommand({ executionArn, error: 'JobCanceled', cause: cause.slice(0, 32_000) }),
+      );
     } catch (err) {
       // Unknown execution: nothing runs. (Stopping a finished execution succeeds as a no-op.)
       if (!(err instanceof ExecutionDoesNotExist)) throw err;

@@ -33,7 +33,10 @@ export interface RunState {
 }
 
 /** The job's cost at its COMPLETE event. */
-export async function costAtComplete(rt: Runtime, p: { jobId: string; segments: number; run?: RunState }): Promise<JobCost> {
+export async function costAtComplete(
+  rt: Runtime,
+  p: { jobId: string; segments: number; run?: RunState },
+): Promise<JobCost> {
   const meters: InvocationMeter[] = await readMeters(rt, p.jobId);
   const own = currentMeter();
   if (own) {

@@ -16,6 +16,7 @@ export class TransitionCounter {
   /** Adds one runner event. */
   add(ev: RunnerEvent): void {
     if (ev.type === 'StateEntered' || ev.type === 'StateRetried') this.count++;
-    else if (ev.type === 'MapIterationStarted' && ev.parentState?.name && this.distributedMaps.has(ev.parentState.name)) this.count++;
+    else if (ev.type === 'MapIterationStarted' && ev.parentState?.name && this.distributedMaps.has(ev.parentState.name))
+      this.count++;
   }
 }

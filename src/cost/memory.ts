@@ -27,7 +27,10 @@ export interface DeployedSizes {
 function resolve(v: unknown, params: Record<string, unknown>, what: string): number {
   const m = typeof v === 'string' ? /^\$\{param:([A-Za-z0-9]+)\}$/.exec(v) : null;
   const n = m ? Number(params[m[1]]) : Number(v);
-  if (!(n > 0)) throw new Error(`serverless.yml ${what} must be a positive number (or a default param) to be metered locally, got ${JSON.stringify(v)}`);
+  if (!(n > 0))
+    throw new Error(
+      `serverless.yml ${what} must be a positive number (or a default param) to be metered locally, got ${JSON.stringify(v)}`,
+    );
   return n;
 }
 
@@ -35,10 +38,22 @@ function resolve(v: unknown, params: Record<string, unknown>, what: string): num
 export function deployedSizesFromServerless(file: URL | string = SERVERLESS_YML): DeployedSizes {
   const sls = YAML.parse(readFileSync(file, 'utf8'), { customTags: CFN_TAGS as never }) as ServerlessFile;
   const params = sls.params?.default ?? {};
-  const provider = sls.provider?.memorySize === undefined ? LAMBDA_DEFAULT_MEMORY_MB : resolve(sls.provider.memorySize, params, 'provider.memorySize');
+  const provider =
+    sls.provider?.memorySize === undefined
+      ? LAMBDA_DEFAULT_MEMORY_MB
+      : resolve(sls.provider.memorySize, params, 'provider.memorySize');
   const lambdaMemoryMb = Object.fromEntries(
-    Object.entries(sls.functions ?? {}).map(([name, f]) => [name, f.memorySize === undefined ? provider : resolve(f.memorySize, params, `functions.${name}.memorySize`)]),
+    Object.entries(sls.functions ?? {}).map(([name, f]) => [
+      name,
+      f.memorySize === undefined ? provider : resolve(f.memorySize, params, `functions.${name}.memorySize`),
+    ]),
   );
   // The task definition's Cpu is in CPU units (1024 = 1 vCPU).
-  return { lambdaMemoryMb, worker: { vcpu: resolve(params.workerCpu, params, 'params.workerCpu') / 1024, memoryMb: resolve(params.workerMemoryMb, params, 'params.workerMemoryMb') } };
+  return {
+    lambdaMemoryMb,
+    worker: {
+      vcpu: resolve(params.workerCpu, params, 'params.workerCpu') / 1024,
+      memoryMb: resolve(params.workerMemoryMb, params, 'params.workerMemoryMb'),
+    },
+  };
 }

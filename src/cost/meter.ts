@@ -84,7 +84,11 @@ export class Meter {
       billedMs: Math.ceil(ms),
       memoryMb: this.memoryMb,
       ...(this.vcpu ? { vcpu: this.vcpu } : {}),
-      s3: { ...this.s3, tier1Requests: this.s3.tier1Requests + (pending.tier1 ?? 0), bytesOut: this.s3.bytesOut + (pending.bytesOut ?? 0) },
+      s3: {
+        ...this.s3,
+        tier1Requests: this.s3.tier1Requests + (pending.tier1 ?? 0),
+        bytesOut: this.s3.bytesOut + (pending.bytesOut ?? 0),
+      },
     };
   }
 }
@@ -122,7 +126,8 @@ export function meterS3Requests(s3: S3Client): S3Client {
       try {
         const out = await next(args);
         // A HEAD's content-length is the object's size, not bytes sent.
-        if (context.commandName !== 'HeadObjectCommand') bytesIn = lengthOf((out.response as { headers?: Record<string, string> }).headers);
+        if (context.commandName !== 'HeadObjectCommand')
+          bytesIn = lengthOf((out.response as { headers?: Record<string, string> }).headers);
         return out;
       } finally {
         meter.addS3(context.commandName ?? 'unknown', lengthOf(req.headers), bytesIn);

@@ -28,7 +28,11 @@ export function addS3(a: S3Usage, b: S3Usage): S3Usage {
 
 /** USD of an S3 usage. */
 export function s3Usd(s: S3Usage, p: PriceTable): number {
-  return s.tier1Requests * p.s3Tier1Request.usd + s.tier2Requests * p.s3Tier2Request.usd + ((s.bytesIn + s.bytesOut) / 1024 ** 3) * p.s3TransferSameRegionGb.usd;
+  return (
+    s.tier1Requests * p.s3Tier1Request.usd +
+    s.tier2Requests * p.s3Tier2Request.usd +
+    ((s.bytesIn + s.bytesOut) / 1024 ** 3) * p.s3TransferSameRegionGb.usd
+  );
 }
 
 /** Billed seconds of one Fargate task that ran `seconds`: per second, at least the minimum. */
@@ -48,7 +52,16 @@ export function stepCost(meters: InvocationMeter[], p: PriceTable): StepCost {
   if (kind === 'ecs') {
     const vcpuSeconds = meters.reduce((a, m) => a + (m.vcpu ?? 0) * (m.billedMs / 1000), 0);
     const usd = (vcpuSeconds / 3600) * p.fargateVcpuHour.usd + (gbSeconds / 3600) * p.fargateGbHour.usd + s3Usd(s3, p);
-    return { kind, invocations, billedMs, memoryMb, gbSeconds: round(gbSeconds, 6), vcpuSeconds: round(vcpuSeconds, 6), s3, usd: round(usd) };
+    return {
+      kind,
+      invocations,
+      billedMs,
+      memoryMb,
+      gbSeconds: round(gbSeconds, 6),
+      vcpuSeconds: round(vcpuSeconds, 6),
+      s3,
+      usd: round(usd),
+    };
   }
   const usd = gbSeconds * p.lambdaGbSecond.usd + invocations * p.lambdaRequest.usd + s3Usd(s3, p);
   return { kind, invocations, billedMs, memoryMb, gbSeconds: round(gbSeconds, 6), s3, usd: round(usd) };
@@ -67,7 +80,9 @@ export interface CostInputs {
 export function jobCost(inputs: CostInputs, p: PriceTable): JobCost {
   const byStep = new Map<string, InvocationMeter[]>();
   for (const m of inputs.meters) byStep.set(m.step, [...(byStep.get(m.step) ?? []), m]);
-  const steps = Object.fromEntries([...byStep.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, ms]) => [name, stepCost(ms, p)]));
+  const steps = Object.fromEntries(
+    [...byStep.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, ms]) => [name, stepCost(ms, p)]),
+  );
   const all = Object.values(steps);
   const lambda = all.filter((s) => s.kind === 'lambda');
   const ecs = all.filter((s) => s.kind === 'ecs');
@@ -81,9 +96,18 @@ export function jobCost(inputs: CostInputs, p: PriceTable): JobCost {
     stepFunctions: { transitions: inputs.transitions, basis: 'estimate', usd: round(sfnUsd) },
     total: {
       lambdaInvocations: lambda.reduce((a, s) => a + s.invocations, 0),
-      lambdaGbSeconds: round(lambda.reduce((a, s) => a + s.gbSeconds, 0), 6),
-      ecsVcpuSeconds: round(ecs.reduce((a, s) => a + (s.vcpuSeconds ?? 0), 0), 6),
-      ecsGbSeconds: round(ecs.reduce((a, s) => a + s.gbSeconds, 0), 6),
+      lambdaGbSeconds: round(
+        lambda.reduce((a, s) => a + s.gbSeconds, 0),
+        6,
+      ),
+      ecsVcpuSeconds: round(
+        ecs.reduce((a, s) => a + (s.vcpuSeconds ?? 0), 0),
+        6,
+      ),
+      ecsGbSeconds: round(
+        ecs.reduce((a, s) => a + s.gbSeconds, 0),
+        6,
+      ),
       transitions: inputs.transitions,
       s3: all.reduce((a, s) => addS3(a, s.s3), noS3()),
       events: inputs.events,

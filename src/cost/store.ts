@@ -16,7 +16,8 @@ import { InvocationMeterSchema, type InvocationMeter } from './schema.js';
 export const metersPrefix = (jobId: string) => `${keys.prefix(jobId)}meters/`;
 
 /** One invocation's meter object. */
-export const meterKey = (jobId: string, step: string, requestId: string) => `${metersPrefix(jobId)}${step}-${requestId.replace(/[^A-Za-z0-9-]/g, '_')}.json`;
+export const meterKey = (jobId: string, step: string, requestId: string) =>
+  `${metersPrefix(jobId)}${step}-${requestId.replace(/[^A-Za-z0-9-]/g, '_')}.json`;
 
 /** Writes one invocation's meter (the PUT that carries it is counted in it). */
 export async function writeMeter(rt: Runtime, jobId: string, requestId: string, meter: InvocationMeter): Promise<void> {
@@ -30,14 +31,22 @@ export async function writeMeter(rt: Runtime, jobId: string, requestId: string, 
  */
 export async function readMeters(rt: Runtime, jobId: string): Promise<InvocationMeter[]> {
   const bucket = rt.config.WORK_BUCKET;
-  const [own, segments] = await Promise.all([listKeys(rt.s3, bucket, metersPrefix(jobId)), listKeys(rt.s3, bucket, keys.segmentResultsPrefix(jobId))]);
+  const [own, segments] = await Promise.all([
+    listKeys(rt.s3, bucket, metersPrefix(jobId)),
+    listKeys(rt.s3, bucket, keys.segmentResultsPrefix(jobId)),
+  ]);
   const read = async (key: string, pick: (v: unknown) => unknown) => {
     const v = await getJson(rt.s3, { bucket, key }).catch(() => undefined);
     const m = InvocationMeterSchema.safeParse(pick(v));
     return m.success ? m.data : undefined;
   };
-  const out = await mapLimit([...own.map((o) => ({ key: o.key, pick: (v: unknown) => v })), ...segments.map((o) => ({ key: o.key, pick: (v: unknown) => (v as { meter?: unknown } | undefined)?.meter }))], 16, (x) =>
-    read(x.key, x.pick),
+  const out = await mapLimit(
+    [
+      ...own.map((o) => ({ key: o.key, pick: (v: unknown) => v })),
+      ...segments.map((o) => ({ key: o.key, pick: (v: unknown) => (v as { meter?: unknown } | undefined)?.meter })),
+    ],
+    16,
+    (x) => read(x.key, x.pick),
   );
   return out.filter((m): m is InvocationMeter => m !== undefined);
 }

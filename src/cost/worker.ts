@@ -20,7 +20,10 @@ export interface WorkerSize {
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4-fargate.html),
  * else serverless.yml's workerCpu/workerMemoryMb.
  */
-export async function workerSize(config: Pick<Config, 'ECS_CONTAINER_METADATA_URI_V4' | 'MT_LOCAL_WORKER_SIZE'>, fetchImpl: typeof fetch = fetch): Promise<WorkerSize> {
+export async function workerSize(
+  config: Pick<Config, 'ECS_CONTAINER_METADATA_URI_V4' | 'MT_LOCAL_WORKER_SIZE'>,
+  fetchImpl: typeof fetch = fetch,
+): Promise<WorkerSize> {
   if (config.ECS_CONTAINER_METADATA_URI_V4) {
     const r = await fetchImpl(`${config.ECS_CONTAINER_METADATA_URI_V4}/task`);
     const t = (await r.json()) as { Limits?: { CPU?: number; Memory?: number } };
@@ -37,7 +40,11 @@ export async function workerSize(config: Pick<Config, 'ECS_CONTAINER_METADATA_UR
 }
 
 /** The worker's meter after `seconds` of running: billed per second, at least the minimum. */
-export function workerMeter(meter: Meter, seconds: number, prices: Pick<PriceTable, 'fargateMinimumSeconds'>): InvocationMeter {
+export function workerMeter(
+  meter: Meter,
+  seconds: number,
+  prices: Pick<PriceTable, 'fargateMinimumSeconds'>,
+): InvocationMeter {
   const snap = meter.snapshot({ tier1: 1 });
   return { ...snap, ms: Number((seconds * 1000).toFixed(3)), billedMs: fargateBilledSeconds(seconds, prices) * 1000 };
 }

@@ -62,7 +62,9 @@ export const ECS_ENVIRONMENT: Record<string, TemplateValue> = {
   ECS_ASSIGN_PUBLIC_IP: '${param:workerAssignPublicIp}',
   ECS_CONTAINER_NAME: '${self:custom.workerContainerName}',
   // Unset (launch type FARGATE) unless the workerCapacityProvider param names one.
-  ECS_CAPACITY_PROVIDER: { 'Fn::If': ['WorkerUsesCapacityProvider', '${param:workerCapacityProvider}', { Ref: 'AWS::NoValue' }] },
+  ECS_CAPACITY_PROVIDER: {
+    'Fn::If': ['WorkerUsesCapacityProvider', '${param:workerCapacityProvider}', { Ref: 'AWS::NoValue' }],
+  },
   ECS_POLL_SECONDS: '${param:workerPollSeconds}',
 };
 

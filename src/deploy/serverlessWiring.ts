@@ -8,7 +8,13 @@
  * short-form tags and comments, and `serverless package` reads the file it always has.
  */
 import YAML from 'yaml';
-import { ALL_MODULES, TASK_FUNCTIONS, lambdaLogicalId, placeholderOf, type FunctionModule } from '../local/functions.js';
+import {
+  ALL_MODULES,
+  TASK_FUNCTIONS,
+  lambdaLogicalId,
+  placeholderOf,
+  type FunctionModule,
+} from '../local/functions.js';
 import { ROUTES, functionName } from '../api/routes.js';
 import { FFMPEG_LAYER, HTTP_ROUTE_AUTHORIZER, type TemplateValue } from './functionDeploy.js';
 
@@ -19,7 +25,9 @@ const bundleDir = (name: string) => `dist/lambda/${name}`;
 export function functionEntry(m: FunctionModule): Record<string, TemplateValue> {
   const { name } = m.definition;
   const d = m.deploy;
-  const http = ROUTES.filter((r) => functionName(r.operationId) === name).map((r) => ({ httpApi: { method: r.method, path: r.path, authorizer: HTTP_ROUTE_AUTHORIZER } }));
+  const http = ROUTES.filter((r) => functionName(r.operationId) === name).map((r) => ({
+    httpApi: { method: r.method, path: r.path, authorizer: HTTP_ROUTE_AUTHORIZER },
+  }));
   const events = [...(d.events ?? []), ...http];
   const entry: Record<string, TemplateValue | undefined> = {
     handler: `${bundleDir(name)}/index.handler`,
@@ -64,7 +72,9 @@ export function renderRegions(modules: readonly FunctionModule[] = ALL_MODULES):
       ...toYaml(functionEntry(m)).map((l) => `  ${l}`),
     ]),
     'invoke-steps': TASK_FUNCTIONS.map((f) => `- !GetAtt ${lambdaLogicalId(f.name)}.Arn`),
-    'definition-substitutions': TASK_FUNCTIONS.map((f) => `${placeholderOf(f.name)}: !GetAtt ${lambdaLogicalId(f.name)}.Arn`),
+    'definition-substitutions': TASK_FUNCTIONS.map(
+      (f) => `${placeholderOf(f.name)}: !GetAtt ${lambdaLogicalId(f.name)}.Arn`,
+    ),
   };
 }
 
@@ -88,7 +98,8 @@ export function renderServerlessYml(text: string, regions: Record<string, string
     if (!body) throw new Error(`serverless.yml line ${i + 1}: no generated region named ${name}`);
     let j = i + 1;
     while (j < lines.length && !END.test(lines[j])) j++;
-    if (j === lines.length) throw new Error(`serverless.yml line ${i + 1}: region ${name} has no "# <<< generated" end`);
+    if (j === lines.length)
+      throw new Error(`serverless.yml line ${i + 1}: region ${name} has no "# <<< generated" end`);
     out.push(...body.map((l) => (l ? indent + l : l)), lines[j]);
     seen.add(name);
     i = j;

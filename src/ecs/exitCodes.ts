@@ -23,7 +23,12 @@ export const EXIT = {
 } as const;
 
 /** Exit codes after which re-running the same job cannot help. */
-export const PERMANENT_EXIT_CODES: readonly number[] = [EXIT.INPUT_ERROR, EXIT.ENCODER_ERROR, EXIT.CONFIG_ERROR, EXIT.DEADLINE];
+export const PERMANENT_EXIT_CODES: readonly number[] = [
+  EXIT.INPUT_ERROR,
+  EXIT.ENCODER_ERROR,
+  EXIT.CONFIG_ERROR,
+  EXIT.DEADLINE,
+];
 
 /** Exit code for an error thrown by the worker's job, by the error's class name. */
 export function exitCodeForError(err: unknown): number {

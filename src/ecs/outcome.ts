@@ -20,14 +20,25 @@ export interface TaskOutcome {
  * re-runnable failure.
  */
 export function taskOutcome(desc: TaskDescription | undefined, containerName: string): TaskOutcome {
-  if (!desc) return { status: 'FAILED', retryable: true, reason: 'MISSING: ECS does not know the task (stopped long ago, or never started)' };
+  if (!desc)
+    return {
+      status: 'FAILED',
+      retryable: true,
+      reason: 'MISSING: ECS does not know the task (stopped long ago, or never started)',
+    };
   const base = { lastStatus: desc.lastStatus, ...(desc.stopCode ? { stopCode: desc.stopCode } : {}) };
   if (desc.lastStatus !== 'STOPPED') return { status: 'RUNNING', retryable: true, ...base };
   const c = desc.containers.find((x) => x.name === containerName) ?? desc.containers[0];
   const exitCode = c?.exitCode ?? undefined;
   const why = [desc.stopCode, desc.stoppedReason, c?.reason].filter(Boolean).join(': ');
   if (exitCode === 0) return { status: 'SUCCEEDED', retryable: false, ...base, exitCode };
-  if (exitCode === undefined) return { status: 'FAILED', retryable: true, ...base, reason: `the worker container did not exit (${why || 'no reason given'})` };
+  if (exitCode === undefined)
+    return {
+      status: 'FAILED',
+      retryable: true,
+      ...base,
+      reason: `the worker container did not exit (${why || 'no reason given'})`,
+    };
   return {
     status: 'FAILED',
     retryable: !PERMANENT_EXIT_CODES.includes(exitCode),

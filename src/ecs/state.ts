@@ -17,7 +17,6 @@ export const ECS_MAX_ATTEMPTS = 3;
 /** The ECS path's keys (in the one table, src/pipeline/job.ts). */
 export const ecsKeys = { job: keys.ecsJob, result: keys.ecsResult };
 
-
 /** `$.ecs`: one attempt's task and the counters the loop's Choice compares. */
 export const EcsStateSchema = z.object({
   taskArn: z.string().min(1),

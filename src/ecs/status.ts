@@ -22,14 +22,25 @@ async function readResult(rt: Runtime, jobId: string, attempt: number): Promise<
  * the task's stop reason. With `stop`, the loop gave up: the task is stopped and the attempt
  * reported as a timeout.
  */
-export async function ecsStatusStep(rt: Runtime, runner: TaskRunner, input: z.infer<typeof EcsStatusInputSchema>, log: Logger, now = new Date()): Promise<EcsState> {
+export async function ecsStatusStep(
+  rt: Runtime,
+  runner: TaskRunner,
+  input: z.infer<typeof EcsStatusInputSchema>,
+  log: Logger,
+  now = new Date(),
+): Promise<EcsState> {
   const { jobId } = input.job;
   const { ecs } = input;
   const elapsedSec = Math.max(0, Math.round((now.getTime() - Date.parse(ecs.startedAt)) / 1000));
   if (input.stop) {
     const reason = `attempt ${ecs.attempt} still running after ${elapsedSec} s and ${ecs.polls} checks`;
     await runner.stopTask(ecs.taskArn, `media-transcoder: ${reason}`);
-    log.warn('ecs task stopped: the polling loop gave up', { taskArn: ecs.taskArn, attempt: ecs.attempt, elapsedSec, polls: ecs.polls });
+    log.warn('ecs task stopped: the polling loop gave up', {
+      taskArn: ecs.taskArn,
+      attempt: ecs.attempt,
+      elapsedSec,
+      polls: ecs.polls,
+    });
     return {
       ...ecs,
       elapsedSec,
@@ -57,7 +68,8 @@ export async function ecsStatusStep(rt: Runtime, runner: TaskRunner, input: z.in
     ...(o.reason ? { reason: o.reason } : {}),
   };
   if (o.status !== 'FAILED') {
-    if (o.status === 'SUCCEEDED') log.info('ecs task succeeded', { taskArn: ecs.taskArn, attempt: ecs.attempt, elapsedSec, polls: next.polls });
+    if (o.status === 'SUCCEEDED')
+      log.info('ecs task succeeded', { taskArn: ecs.taskArn, attempt: ecs.attempt, elapsedSec, polls: next.polls });
     return next;
   }
   const result = await readResult(rt, jobId, ecs.attempt);
@@ -67,6 +79,12 @@ export async function ecsStatusStep(rt: Runtime, runner: TaskRunner, input: z.in
   next.error = result?.error
     ? { Error: result.error.name, Cause: `${result.error.code}: ${result.error.message}${earlier}` }
     : { Error: 'EcsTaskFailed', Cause: `ENCODER_FAILED: the ECS worker failed: ${next.history.join('; ')}` };
-  log.warn('ecs task failed', { taskArn: ecs.taskArn, attempt: ecs.attempt, retryable: o.retryable, reason: o.reason, workerError: result?.error });
+  log.warn('ecs task failed', {
+    taskArn: ecs.taskArn,
+    attempt: ecs.attempt,
+    retryable: o.retryable,
+    reason: o.reason,
+    workerError: result?.error,
+  });
   return next;
 }

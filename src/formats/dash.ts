@@ -11,5 +11,8 @@ export const dash = defineFormat({
   typeOf: () => 'dash',
   contentTypes: { mpd: 'application/dash+xml' },
   group: { type: 'DASH_ISO_GROUP', entry: packageLayout.dash, renditionFile: packageLayout.trackDir },
-  assemble: (ctx) => ({ manifests: [{ name: packageLayout.dash, body: dashManifest(ctx.model), contentType: 'application/dash+xml' }], joins: [] }),
+  assemble: (ctx) => ({
+    manifests: [{ name: packageLayout.dash, body: dashManifest(ctx.model), contentType: 'application/dash+xml' }],
+    joins: [],
+  }),
 });

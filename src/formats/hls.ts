@@ -12,7 +12,11 @@ export const hls = defineFormat({
   contentTypes: { m3u8: 'application/vnd.apple.mpegurl' },
   group: { type: 'HLS_GROUP', entry: packageLayout.hlsMaster, renditionFile: packageLayout.hlsMedia },
   assemble: (ctx) => ({
-    manifests: Object.entries(hlsPlaylists(ctx.model)).map(([name, body]) => ({ name, body, contentType: 'application/vnd.apple.mpegurl' })),
+    manifests: Object.entries(hlsPlaylists(ctx.model)).map(([name, body]) => ({
+      name,
+      body,
+      contentType: 'application/vnd.apple.mpegurl',
+    })),
     joins: [],
   }),
 });

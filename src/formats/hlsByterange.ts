@@ -6,7 +6,14 @@
  * segment by EXT-X-BYTERANGE. For origins and CDNs that prefer a few large objects to one per
  * segment. Subtitles are the shared WebVTT sidecars (subs/).
  */
-import { hlsMasterPlaylist, hlsSubtitlePlaylist, presentationSec, targetDuration, visibleDurations, type TrackModel } from '../media/package/manifests.js';
+import {
+  hlsMasterPlaylist,
+  hlsSubtitlePlaylist,
+  presentationSec,
+  targetDuration,
+  visibleDurations,
+  type TrackModel,
+} from '../media/package/manifests.js';
 import { packageLayout } from '../pipeline/layout.js';
 import { defineFormat, type TrackPieces } from './format.js';
 import type { JoinPlan } from './join.js';
@@ -20,7 +27,14 @@ const trackFile = (id: string) => `${id}.mp4`;
 /** A media playlist addressing one track file by byte ranges: the init, then each fragment in order. */
 function mediaPlaylist(t: TrackModel, pieces: TrackPieces, target: number): string {
   const d = visibleDurations(t);
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${target}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+  ];
   lines.push(`#EXT-X-MAP:URI="${trackFile(t.id)}",BYTERANGE="${pieces.init.length}@0"`);
   let offset = pieces.init.length;
   pieces.facts.forEach((f, i) => {
@@ -33,20 +47,32 @@ function mediaPlaylist(t: TrackModel, pieces: TrackPieces, target: number): stri
 
 export const hlsByterange = defineFormat({
   name: NAME,
-  description: 'HLS (fMP4) with byte ranges: one file per rendition and audio track, playlists addressing its init and fragments',
+  description:
+    'HLS (fMP4) with byte ranges: one file per rendition and audio track, playlists addressing its init and fragments',
   dir: DIR,
   references: ['subs'],
   typeOf: (name) => (name.endsWith('.m3u8') ? 'hls' : 'cmaf'),
   contentTypes: { m3u8: M3U8 },
   group: { type: 'HLS_GROUP', entry: `${DIR}master.m3u8`, renditionFile: (r) => `${DIR}${r}.m3u8` },
   assemble: (ctx) => {
-    const tracks = [...ctx.model.video.map((t, i) => ({ t, p: ctx.video[i], video: true })), ...ctx.model.audio.map((t, i) => ({ t, p: ctx.audio[i], video: false }))];
+    const tracks = [
+      ...ctx.model.video.map((t, i) => ({ t, p: ctx.video[i], video: true })),
+      ...ctx.model.audio.map((t, i) => ({ t, p: ctx.audio[i], video: false })),
+    ];
     const target = targetDuration(tracks.map((x) => x.t));
     const duration = presentationSec(ctx.model);
     const manifests = [
       { name: `${DIR}master.m3u8`, body: hlsMasterPlaylist(ctx.model), contentType: M3U8 },
-      ...tracks.map(({ t, p }) => ({ name: `${DIR}${t.id}.m3u8`, body: mediaPlaylist(t, p, target), contentType: M3U8 })),
-      ...(ctx.model.text ?? []).map((t) => ({ name: `${DIR}${t.id}.m3u8`, body: hlsSubtitlePlaylist(t, duration), contentType: M3U8 })),
+      ...tracks.map(({ t, p }) => ({
+        name: `${DIR}${t.id}.m3u8`,
+        body: mediaPlaylist(t, p, target),
+        contentType: M3U8,
+      })),
+      ...(ctx.model.text ?? []).map((t) => ({
+        name: `${DIR}${t.id}.m3u8`,
+        body: hlsSubtitlePlaylist(t, duration),
+        contentType: M3U8,
+      })),
     ];
     const joins = tracks.map(
       ({ p, video }): JoinPlan => ({

@@ -10,7 +10,13 @@ import { randomUUID } from 'node:crypto';
 import type { Runtime } from '../runtime.js';
 import type { Logger } from '../log.js';
 import { getBytes, getJson, listKeys, putBytes, putJson, type S3Location } from '../aws/s3.js';
-import { completeMultipart, createMultipart, uploadPart, type OpenUpload, type UploadedPart } from '../aws/multipart.js';
+import {
+  completeMultipart,
+  createMultipart,
+  uploadPart,
+  type OpenUpload,
+  type UploadedPart,
+} from '../aws/multipart.js';
 import { partRanges, placedParts, type Placement } from '../media/package/package.js';
 import { concatBytes } from '../media/package/isobmff.js';
 import { EncoderError } from '../errors.js';
@@ -77,14 +83,24 @@ export async function prepareJoin(rt: Runtime, jobId: string, plan: JoinPlan, ta
   const uploadId = await createMultipart(rt.s3, target, plan.contentType);
   // Recorded before anything else can fail: Cleanup aborts every upload a failed job started
   // (ListMultipartUploads is not served by every S3 implementation; s3rver answers NotImplemented).
-  await putJson(rt.s3, { bucket, key: keys.multipartUpload(jobId, randomUUID()) }, { ...target, uploadId } satisfies OpenUpload);
+  await putJson(rt.s3, { bucket, key: keys.multipartUpload(jobId, randomUUID()) }, {
+    ...target,
+    uploadId,
+  } satisfies OpenUpload);
   const parts = partRanges(
     plan.fragments.map((f) => f.bytes),
     plan.head.length,
     rt.config.MP4_PART_BYTES,
   );
   const { head: _head, fragments, ...rest } = plan;
-  const doc: JoinDoc = { ...rest, target, uploadId, headKey, fragments: fragments.map((f) => ({ at: f.at, ...(f.placement ? { placement: f.placement } : {}) })), parts };
+  const doc: JoinDoc = {
+    ...rest,
+    target,
+    uploadId,
+    headKey,
+    fragments: fragments.map((f) => ({ at: f.at, ...(f.placement ? { placement: f.placement } : {}) })),
+    parts,
+  };
   await putJson(rt.s3, { bucket, key: keys.joinDoc(jobId, plan.format, plan.id) }, doc);
   return parts.map((_, k) => ({ format: plan.format, rendition: plan.id, part: k + 1 }));
 }
@@ -100,18 +116,30 @@ export async function joinPart(rt: Runtime, jobId: string, p: JoinPart, log: Log
   const format = p.format ?? 'mp4';
   const doc = await getJson<JoinDoc>(rt.s3, { bucket, key: keys.joinDoc(jobId, format, p.rendition) });
   const range = doc.parts[p.part - 1];
-  if (!range) throw new EncoderError('SEGMENT_MISMATCH', `${format} ${p.rendition}: part ${p.part} of ${doc.parts.length}`);
+  if (!range)
+    throw new EncoderError('SEGMENT_MISMATCH', `${format} ${p.rendition}: part ${p.part} of ${doc.parts.length}`);
   const items = doc.fragments.slice(range.from, range.to);
   const joined = await mapLimit(items, 8, async (x) => {
     const bytes = await getBytes(rt.s3, x.at);
     return x.placement ? placedParts(bytes, x.placement, doc.delay ?? 0) : [bytes];
   });
-  const body = concatBytes([...(p.part === 1 ? [await getBytes(rt.s3, { bucket, key: doc.headKey })] : []), ...joined.flat()]);
+  const body = concatBytes([
+    ...(p.part === 1 ? [await getBytes(rt.s3, { bucket, key: doc.headKey })] : []),
+    ...joined.flat(),
+  ]);
   const etag = await uploadPart(rt.s3, doc.target, doc.uploadId, p.part, body);
   // The receipt the completion reads (a retry overwrites it with the same part).
   const receipt: UploadedPart = { partNumber: p.part, etag, size: body.length };
   await putJson(rt.s3, { bucket, key: keys.joinPart(jobId, format, p.rendition, p.part) }, receipt);
-  log.info(`${format} part uploaded`, { format, file: doc.file, part: p.part, of: doc.parts.length, fragments: items.length, bytes: body.length, partMs: Date.now() - started });
+  log.info(`${format} part uploaded`, {
+    format,
+    file: doc.file,
+    part: p.part,
+    of: doc.parts.length,
+    fragments: items.length,
+    bytes: body.length,
+    partMs: Date.now() - started,
+  });
   return { bytes: body.length };
 }
 
@@ -122,6 +150,12 @@ export async function completeJoin(rt: Runtime, jobId: string, r: JoinRecord, lo
   const receipts = await listKeys(rt.s3, bucket, keys.joinPartsPrefix(jobId, r.format, r.id));
   const uploaded = await mapLimit(receipts, 32, (k) => getJson<UploadedPart>(rt.s3, { bucket, key: k.key }));
   const sizeBytes = await completeMultipart(rt.s3, doc.target, doc.uploadId, uploaded, doc.parts.length);
-  log.info(`${r.format} file joined`, { format: r.format, file: r.file, parts: doc.parts.length, fragments: doc.fragments.length, sizeBytes });
+  log.info(`${r.format} file joined`, {
+    format: r.format,
+    file: r.file,
+    parts: doc.parts.length,
+    fragments: doc.fragments.length,
+    sizeBytes,
+  });
   return sizeBytes;
 }

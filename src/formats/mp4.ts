@@ -21,14 +21,26 @@ export const mp4 = defineFormat({
   assemble: async (ctx) => {
     const text = await ctx.movText();
     const others: (LaidTrack & { at: S3Location[]; sizes: number[] })[] = [
-      ...ctx.audio.map((a) => ({ init: a.init, bases: a.facts.map((f) => f.start), at: a.facts.map((_, k) => a.at(k)), sizes: a.facts.map((f) => f.bytes) })),
+      ...ctx.audio.map((a) => ({
+        init: a.init,
+        bases: a.facts.map((f) => f.start),
+        at: a.facts.map((_, k) => a.at(k)),
+        sizes: a.facts.map((f) => f.bytes),
+      })),
       ...text.map((t) => ({ init: t.init, bases: [t.baseDecodeTime], at: [t.fragment], sizes: [t.bytes] })),
     ];
     const joins = ctx.video.map((v): JoinPlan => {
-      if (v.facts.some((f) => f.ctsDelay === undefined)) throw new EncoderError('SEGMENT_MISMATCH', `${v.id}: a video piece has no composition delay in its facts (written by an older worker)`);
+      if (v.facts.some((f) => f.ctsDelay === undefined))
+        throw new EncoderError(
+          'SEGMENT_MISMATCH',
+          `${v.id}: a video piece has no composition delay in its facts (written by an older worker)`,
+        );
       const delay = Math.max(0, ...v.facts.map((f) => f.ctsDelay!));
       const last = v.facts[v.facts.length - 1];
-      const layout = progressiveLayout({ init: v.init, bases: v.facts.map((f) => f.start), end: last.start + last.duration, delay }, others);
+      const layout = progressiveLayout(
+        { init: v.init, bases: v.facts.map((f) => f.start), end: last.start + last.duration, delay },
+        others,
+      );
       return {
         format: 'mp4',
         id: v.id,

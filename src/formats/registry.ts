@@ -22,4 +22,5 @@ export const OUTPUT_FORMATS = FORMATS.map((f) => f.name) as [OutputFormat, ...Ou
 export const formatOf = (name: string): OutputFormatModule | undefined => FORMATS.find((f) => f.name === name);
 
 /** The format owning a package file (by its folder), if any. */
-export const formatOwning = (file: string): OutputFormatModule | undefined => FORMATS.find((f) => file.startsWith(f.dir));
+export const formatOwning = (file: string): OutputFormatModule | undefined =>
+  FORMATS.find((f) => file.startsWith(f.dir));

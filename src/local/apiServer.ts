@@ -26,7 +26,8 @@ export type HttpHandler = (event: HttpApiEvent) => Promise<HttpApiResult>;
 /** The handler of each route: the same function definitions the cloud's Lambdas run. */
 export function localApiHandlers(rt: Runtime): Record<OperationId, HttpHandler> {
   const out = {} as Record<OperationId, HttpHandler>;
-  for (const [op, def] of Object.entries(API_FUNCTIONS) as [OperationId, (typeof API_FUNCTIONS)[OperationId]][]) out[op] = (event) => def.invoke(rt, event);
+  for (const [op, def] of Object.entries(API_FUNCTIONS) as [OperationId, (typeof API_FUNCTIONS)[OperationId]][])
+    out[op] = (event) => def.invoke(rt, event);
   return out;
 }
 
@@ -40,7 +41,14 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /** Builds the HTTP API v2 event of a request (pure, for tests). */
-export function toHttpApiEvent(p: { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer; sourceIp?: string; now?: Date }): HttpApiEvent {
+export function toHttpApiEvent(p: {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  sourceIp?: string;
+  now?: Date;
+}): HttpApiEvent {
   const u = new URL(p.url, 'http://local');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(p.headers)) {
@@ -70,13 +78,22 @@ export function toHttpApiEvent(p: { method: string; url: string; headers: http.I
       time: now.toISOString(),
       timeEpoch: now.getTime(),
       domainName: headers.host,
-      http: { method: p.method.toUpperCase(), path: u.pathname, protocol: 'HTTP/1.1', sourceIp: p.sourceIp ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: p.method.toUpperCase(),
+        path: u.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: p.sourceIp ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
     },
   };
 }
 
 /** Routes an event to its handler, as API Gateway does (route key and path parameters filled in). */
-export async function dispatch(event: HttpApiEvent, handlers: Record<OperationId, HttpHandler>): Promise<HttpApiResult> {
+export async function dispatch(
+  event: HttpApiEvent,
+  handlers: Record<OperationId, HttpHandler>,
+): Promise<HttpApiResult> {
   let match;
   try {
     match = matchRoute(event.requestContext.http.method, event.rawPath);
@@ -84,7 +101,12 @@ export async function dispatch(event: HttpApiEvent, handlers: Record<OperationId
     return errorResult(toApiError(err), event.requestContext.requestId);
   }
   const key = routeKey(match.route);
-  return handlers[match.route.operationId]({ ...event, routeKey: key, pathParameters: match.pathParameters, requestContext: { ...event.requestContext, routeKey: key } });
+  return handlers[match.route.operationId]({
+    ...event,
+    routeKey: key,
+    pathParameters: match.pathParameters,
+    requestContext: { ...event.requestContext, routeKey: key },
+  });
 }
 
 /**
@@ -134,7 +156,10 @@ export interface ApiServer {
 /** Starts the local HTTP API. */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const address = opts.address ?? '127.0.0.1';
-  if (!isLoopbackAddress(address)) throw new Error(`the local API has no authentication and only listens on loopback (127.0.0.1, ::1, localhost); refused address ${address}`);
+  if (!isLoopbackAddress(address))
+    throw new Error(
+      `the local API has no authentication and only listens on loopback (127.0.0.1, ::1, localhost); refused address ${address}`,
+    );
   const handlers = opts.handlers ?? localApiHandlers(opts.rt);
   const log = opts.log ?? opts.rt.log.logger({ step: 'api-server' });
   const server = http.createServer(async (req, res) => {
@@ -148,10 +173,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       })();
       if (!isLoopbackAddress(hostname)) {
         req.resume();
-        return send(res, errorResult(new ApiError('FORBIDDEN_HOST', 'the local API answers only requests to a loopback host (127.0.0.1, localhost, [::1])')));
+        return send(
+          res,
+          errorResult(
+            new ApiError(
+              'FORBIDDEN_HOST',
+              'the local API answers only requests to a loopback host (127.0.0.1, localhost, [::1])',
+            ),
+          ),
+        );
       }
       const body = await readBody(req, MAX_BODY_BYTES);
-      const event = toHttpApiEvent({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, sourceIp: req.socket.remoteAddress });
+      const event = toHttpApiEvent({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body,
+        sourceIp: req.socket.remoteAddress,
+      });
       send(res, await dispatch(event, handlers));
     } catch (err) {
       log.error('local API adapter failed', { error: err });

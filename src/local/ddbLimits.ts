@@ -19,7 +19,10 @@ import { AWS_LIMITS, type Limits } from '../aws/limits.js';
 export class TokenBucket {
   private tokens: number;
   private last: number;
-  constructor(private readonly rate: number, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    private readonly rate: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.tokens = rate;
     this.last = now();
   }
@@ -59,7 +62,12 @@ interface DdbRequest {
 }
 
 /** The operations charged, and whether each reads or writes. */
-const OPERATIONS: Record<string, 'read' | 'write'> = { GetItem: 'read', PutItem: 'write', UpdateItem: 'write', DeleteItem: 'write' };
+const OPERATIONS: Record<string, 'read' | 'write'> = {
+  GetItem: 'read',
+  PutItem: 'write',
+  UpdateItem: 'write',
+  DeleteItem: 'write',
+};
 
 /** Options of the proxy. */
 export interface DdbLimitsProxyOptions {
@@ -78,14 +86,25 @@ function throttled(res: http.ServerResponse, table: string, kind: 'read' | 'writ
   const body = JSON.stringify({
     __type: `com.amazonaws.dynamodb.v20120810#${e.code}`,
     message: e.message,
-    ThrottlingReasons: [{ reason: kind === 'write' ? 'TableWriteKeyRangeThroughputExceeded' : 'TableReadKeyRangeThroughputExceeded', resource: `arn:aws:dynamodb:${region}:000000000000:table/${table}` }],
+    ThrottlingReasons: [
+      {
+        reason: kind === 'write' ? 'TableWriteKeyRangeThroughputExceeded' : 'TableReadKeyRangeThroughputExceeded',
+        resource: `arn:aws:dynamodb:${region}:000000000000:table/${table}`,
+      },
+    ],
   });
-  res.writeHead(e.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': e.code, 'content-length': Buffer.byteLength(body) });
+  res.writeHead(e.status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amzn-errortype': e.code,
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
 /** Starts the proxy on a free loopback port; returns its endpoint and close. */
-export async function startDdbLimitsProxy(opts: DdbLimitsProxyOptions): Promise<{ endpoint: string; close(): Promise<void> }> {
+export async function startDdbLimitsProxy(
+  opts: DdbLimitsProxyOptions,
+): Promise<{ endpoint: string; close(): Promise<void> }> {
   const buckets = new Map<string, TokenBucket>();
   const bucketOf = (key: string, rate: number) => {
     let b = buckets.get(key);
@@ -108,14 +127,24 @@ export async function startDdbLimitsProxy(opts: DdbLimitsProxyOptions): Promise<
         const attr = r.TableName ? opts.hashKeys[r.TableName] : undefined;
         const keyValue = attr ? (r.Key ?? r.Item)?.[attr] : undefined;
         if (r.TableName && keyValue) {
-          bucket = bucketOf(`${kind}|${r.TableName}|${JSON.stringify(keyValue)}`, kind === 'write' ? opts.limits.ddbPartitionWcu : opts.limits.ddbPartitionRcu);
+          bucket = bucketOf(
+            `${kind}|${r.TableName}|${JSON.stringify(keyValue)}`,
+            kind === 'write' ? opts.limits.ddbPartitionWcu : opts.limits.ddbPartitionRcu,
+          );
           if (!bucket.tryStart()) return throttled(res, r.TableName, kind, opts.region);
           askedCapacity = r.ReturnConsumedCapacity === 'TOTAL' || r.ReturnConsumedCapacity === 'INDEXES';
           if (!askedCapacity) body = Buffer.from(JSON.stringify({ ...r, ReturnConsumedCapacity: 'TOTAL' }));
         }
       }
       const fwd = http.request(
-        { agent, host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, 'content-length': String(body.length) } },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, 'content-length': String(body.length) },
+        },
         (up) => {
           const out: Buffer[] = [];
           up.on('data', (c: Buffer) => out.push(c));
@@ -147,7 +176,9 @@ export async function startDdbLimitsProxy(opts: DdbLimitsProxyOptions): Promise<
       );
       fwd.on('error', (err) => {
         res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: err.message }));
+        res.end(
+          JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: err.message }),
+        );
       });
       fwd.end(body);
     });

@@ -79,7 +79,9 @@ export interface LocalTaskEvent {
 function killHookFromEnv(env: NodeJS.ProcessEnv): KillHook | undefined {
   const spec = env.MT_LOCAL_ECS_KILL_ATTEMPTS?.trim();
   if (!spec) return undefined;
-  const when = env.MT_LOCAL_ECS_KILL_AFTER_MS ? { afterMs: Number(env.MT_LOCAL_ECS_KILL_AFTER_MS) } : { onLog: env.MT_LOCAL_ECS_KILL_ON_LOG || 'encoding' };
+  const when = env.MT_LOCAL_ECS_KILL_AFTER_MS
+    ? { afterMs: Number(env.MT_LOCAL_ECS_KILL_AFTER_MS) }
+    : { onLog: env.MT_LOCAL_ECS_KILL_ON_LOG || 'encoding' };
   const which = spec === 'all' ? 'all' : new Set(spec.split(',').map(Number));
   return (n) => (which === 'all' || which.has(n) ? when : undefined);
 }
@@ -118,14 +120,31 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
     const arn = `arn:aws:ecs:us-east-1:000000000000:task/media-transcoder-local/${id}`;
     const bins = this.opts.binaries;
     const b = this.opts.bundle;
-    const [cmd, args, cwd] = b ? [b.node ?? process.execPath, [b.file], path.dirname(b.file)] : [process.execPath, ['--import', 'tsx', this.opts.entry ?? WORKER_ENTRY], ROOT];
+    const [cmd, args, cwd] = b
+      ? [b.node ?? process.execPath, [b.file], path.dirname(b.file)]
+      : [process.execPath, ['--import', 'tsx', this.opts.entry ?? WORKER_ENTRY], ROOT];
     const child = spawn(cmd, args, {
       cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FFMPEG_PATH: bins.ffmpeg, FFPROBE_PATH: bins.ffprobe, ...this.opts.env, JOB_URI: req.jobUri, MT_LOCAL_WORKER_SIZE: localWorkerSize() },
+      env: {
+        ...process.env,
+        FFMPEG_PATH: bins.ffmpeg,
+        FFPROBE_PATH: bins.ffprobe,
+        ...this.opts.env,
+        JOB_URI: req.jobUri,
+        MT_LOCAL_WORKER_SIZE: localWorkerSize(),
+      },
     });
-    const task: LocalTask = { arn, attempt: req.attempt, jobId: req.jobId, child, lastStatus: 'RUNNING', stderrTail: '', exited: Promise.resolve() };
+    const task: LocalTask = {
+      arn,
+      attempt: req.attempt,
+      jobId: req.jobId,
+      child,
+      lastStatus: 'RUNNING',
+      stderrTail: '',
+      exited: Promise.resolve(),
+    };
     task.exited = new Promise<void>((resolve) => {
       child.on('error', (err) => {
         task.lastStatus = 'STOPPED';
@@ -135,7 +154,7 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
       });
       child.on('exit', (code, signal) => {
         task.lastStatus = 'STOPPED';
-        task.exitCode = code ?? 128 + (signal ? os.constants.signals[signal] ?? 0 : 0);
+        task.exitCode = code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0);
         task.stopCode ??= 'EssentialContainerExited';
         task.stoppedReason ??= 'Essential container in task exited';
         this.record({ type: 'stopped', taskArn: arn, jobId: req.jobId, attempt: req.attempt, exitCode: task.exitCode });
@@ -148,7 +167,14 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
     this.forwardLogs(task);
     this.tasks.set(arn, task);
     this.byToken.set(req.clientToken, arn);
-    this.record({ type: 'started', taskArn: arn, jobId: req.jobId, attempt: req.attempt, pid: child.pid, command: [cmd, ...args] });
+    this.record({
+      type: 'started',
+      taskArn: arn,
+      jobId: req.jobId,
+      attempt: req.attempt,
+      pid: child.pid,
+      command: [cmd, ...args],
+    });
     return { taskArn: arn };
   }
 
@@ -160,7 +186,9 @@ export class LocalEcsRunner extends EventEmitter implements TaskRunner {
       lastStatus: t.lastStatus,
       ...(t.stopCode ? { stopCode: t.stopCode } : {}),
       ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
-      containers: [{ name: CONTAINER, lastStatus: t.lastStatus, ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}) }],
+      containers: [
+        { name: CONTAINER, lastStatus: t.lastStatus, ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}) },
+      ],
     };
   }
 

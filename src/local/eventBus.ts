@@ -13,7 +13,13 @@ import { AWS_LIMITS } from '../aws/limits.js';
  */
 export function putEventsEntryBytes(entry: EventEntry): number {
   const utf8 = (s: string | undefined) => (s === undefined ? 0 : Buffer.byteLength(s));
-  return (entry.Time ? 14 : 0) + utf8(entry.Source) + utf8(entry.DetailType) + utf8(entry.Detail) + (entry.Resources ?? []).reduce((n, r) => n + utf8(r), 0);
+  return (
+    (entry.Time ? 14 : 0) +
+    utf8(entry.Source) +
+    utf8(entry.DetailType) +
+    utf8(entry.Detail) +
+    (entry.Resources ?? []).reduce((n, r) => n + utf8(r), 0)
+  );
 }
 
 /** An event as EventBridge delivers it to a rule's target. */
@@ -53,7 +59,12 @@ export class LocalEventBus implements EventPublisher {
     const bytes = putEventsEntryBytes(entry);
     if (bytes > this.maxEntryBytes) {
       const e = AWS_LIMITS.eventEntryBytes.error;
-      throw new EventBridgeServiceException({ name: e.code, $fault: 'client', $metadata: { httpStatusCode: e.status }, message: `${e.message} (${bytes} > ${this.maxEntryBytes} bytes)` });
+      throw new EventBridgeServiceException({
+        name: e.code,
+        $fault: 'client',
+        $metadata: { httpStatusCode: e.status },
+        message: `${e.message} (${bytes} > ${this.maxEntryBytes} bytes)`,
+      });
     }
     const ev: DeliveredEvent = {
       version: '0',

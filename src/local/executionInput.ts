@@ -30,7 +30,8 @@ if (!proto.executionInputFixed) {
     if (options?._rootAbortSignal !== undefined && root !== undefined && input !== null && typeof input === 'object') {
       if (!Array.isArray(input)) {
         let fixed: Record<string, unknown> | undefined;
-        for (const [k, v] of Object.entries(input)) if (v !== null && typeof v === 'object' && nestedInputs.has(v)) (fixed ??= { ...input })[k] = root;
+        for (const [k, v] of Object.entries(input))
+          if (v !== null && typeof v === 'object' && nestedInputs.has(v)) (fixed ??= { ...input })[k] = root;
         if (fixed) input = fixed;
       }
       nestedInputs.add(input as object);

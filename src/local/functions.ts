@@ -39,7 +39,19 @@ export interface FunctionModule<R = unknown> {
 }
 
 /** The modules of the functions the state machine's Tasks invoke, in the ASL's order. */
-const TASK_MODULES: readonly FunctionModule[] = [probe, plan, split, transcodeSegment, subtitles, assemble, publish, emitEvent, cleanup, ecsSubmit, ecsStatus];
+const TASK_MODULES: readonly FunctionModule[] = [
+  probe,
+  plan,
+  split,
+  transcodeSegment,
+  subtitles,
+  assemble,
+  publish,
+  emitEvent,
+  cleanup,
+  ecsSubmit,
+  ecsStatus,
+];
 
 /** The modules behind the HTTP API's routes, by operation id (a new route's module goes here). */
 const API_MODULES: Record<OperationId, FunctionModule<HttpApiResult>> = {
@@ -58,13 +70,19 @@ const API_MODULES: Record<OperationId, FunctionModule<HttpApiResult>> = {
 const EVENT_MODULES = { ingest, webhookNotifier } as const;
 
 /** Every function module, in serverless.yml's order. */
-export const ALL_MODULES: readonly FunctionModule[] = [...TASK_MODULES, ...Object.values(EVENT_MODULES), ...Object.values(API_MODULES)];
+export const ALL_MODULES: readonly FunctionModule[] = [
+  ...TASK_MODULES,
+  ...Object.values(EVENT_MODULES),
+  ...Object.values(API_MODULES),
+];
 
 /** The functions the state machine's Tasks invoke. */
 export const TASK_FUNCTIONS: readonly FunctionDefinition[] = TASK_MODULES.map((m) => m.definition);
 
 /** The functions behind the HTTP API's routes, by operation id. */
-export const API_FUNCTIONS = Object.fromEntries(Object.entries(API_MODULES).map(([op, m]) => [op, m.definition])) as Record<OperationId, FunctionDefinition<HttpApiResult>>;
+export const API_FUNCTIONS = Object.fromEntries(
+  Object.entries(API_MODULES).map(([op, m]) => [op, m.definition]),
+) as Record<OperationId, FunctionDefinition<HttpApiResult>>;
 
 /** The event-driven functions: the ingest rule's target and the webhook notifier. */
 export const EVENT_FUNCTIONS = { ingest: ingest.definition, webhookNotifier: webhookNotifier.definition } as const;

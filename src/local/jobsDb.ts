@@ -28,17 +28,37 @@ export interface LocalJobsDb {
  * `limits`, DynamoDB's item size is dynalite's own check set to `ddbItemBytes`, and every
  * client talks to it through the per-partition throughput proxy (src/local/ddbLimits.ts).
  */
-export async function startJobsDb(opts: { tableName: string; path?: string; address?: string; region?: string; limits?: Pick<Limits, 'ddbItemBytes' | 'ddbPartitionWcu' | 'ddbPartitionRcu'> }): Promise<LocalJobsDb> {
+export async function startJobsDb(opts: {
+  tableName: string;
+  path?: string;
+  address?: string;
+  region?: string;
+  limits?: Pick<Limits, 'ddbItemBytes' | 'ddbPartitionWcu' | 'ddbPartitionRcu'>;
+}): Promise<LocalJobsDb> {
   const address = opts.address ?? '127.0.0.1';
   const region = opts.region ?? 'us-east-1';
   // dynalite's item size check (ValidationException, AWS's messages) takes its limit in KB.
-  const server = dynalite({ ...(opts.path ? { path: opts.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.limits ? { maxItemSizeKb: opts.limits.ddbItemBytes / 1024 } : {}) });
+  const server = dynalite({
+    ...(opts.path ? { path: opts.path } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(opts.limits ? { maxItemSizeKb: opts.limits.ddbItemBytes / 1024 } : {}),
+  });
   server.listen(0, address);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const direct = `http://${address}:${port}`;
   const hashKey = jobsTableDefinition(opts.tableName).KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
-  const proxy = opts.limits ? await startDdbLimitsProxy({ target: direct, address, region, hashKeys: hashKey ? { [opts.tableName]: hashKey } : {}, limits: opts.limits }) : undefined;
+  const proxy = opts.limits
+    ? await startDdbLimitsProxy({
+        target: direct,
+        address,
+        region,
+        hashKeys: hashKey ? { [opts.tableName]: hashKey } : {},
+        limits: opts.limits,
+      })
+    : undefined;
   const endpoint = proxy?.endpoint ?? direct;
   const client = createDynamoClient({ AWS_REGION: region, DYNAMODB_ENDPOINT: endpoint }, LOCAL_DB_CREDENTIALS);
   try {
@@ -49,7 +69,11 @@ export async function startJobsDb(opts: { tableName: string; path?: string; addr
   // createTableMs 0 still goes through CREATING for a tick: wait for ACTIVE.
   for (let i = 0; i < 50; i++) {
     const d = await client.send(new DescribeTableCommand({ TableName: opts.tableName }));
-    if (d.Table?.TableStatus === 'ACTIVE' && (d.Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) break;
+    if (
+      d.Table?.TableStatus === 'ACTIVE' &&
+      (d.Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')
+    )
+      break;
     await new Promise((r) => setTimeout(r, 20));
   }
   return {

@@ -28,9 +28,28 @@ export interface FunctionLimits {
 }
 
 /** CloudFormation's short-form tags (!Ref, !GetAtt, ...) read as their plain values: only numbers are used here. */
-export const CFN_TAGS = ['GetAtt', 'Ref', 'Sub', 'If', 'Equals', 'Not', 'Join', 'Select', 'Split', 'Condition', 'FindInMap', 'And', 'Or', 'ImportValue', 'GetAZs', 'Base64', 'Cidr'].flatMap((t) =>
-  [{ tag: `!${t}`, resolve: (v: unknown) => v }, ...(['seq', 'map'] as const).map((collection) => ({ tag: `!${t}`, collection, resolve: (v: unknown) => v }))],
-);
+export const CFN_TAGS = [
+  'GetAtt',
+  'Ref',
+  'Sub',
+  'If',
+  'Equals',
+  'Not',
+  'Join',
+  'Select',
+  'Split',
+  'Condition',
+  'FindInMap',
+  'And',
+  'Or',
+  'ImportValue',
+  'GetAZs',
+  'Base64',
+  'Cidr',
+].flatMap((t) => [
+  { tag: `!${t}`, resolve: (v: unknown) => v },
+  ...(['seq', 'map'] as const).map((collection) => ({ tag: `!${t}`, collection, resolve: (v: unknown) => v })),
+]);
 
 interface ServerlessFile {
   provider?: { timeout?: unknown; ephemeralStorageSize?: unknown };
@@ -40,7 +59,10 @@ interface ServerlessFile {
 /** A number setting, or an error naming it (a `${param:...}` here would be a deploy-time value the local stack cannot know). */
 function numberSetting(v: unknown, what: string, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !(v > 0)) throw new Error(`serverless.yml ${what} must be a positive number to be enforced locally, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !(v > 0))
+    throw new Error(
+      `serverless.yml ${what} must be a positive number to be enforced locally, got ${JSON.stringify(v)}`,
+    );
   return v;
 }
 
@@ -48,13 +70,18 @@ function numberSetting(v: unknown, what: string, fallback: number): number {
 export function functionLimitsFromServerless(file: URL | string = SERVERLESS_YML): Record<string, FunctionLimits> {
   const sls = YAML.parse(readFileSync(file, 'utf8'), { customTags: CFN_TAGS as never }) as ServerlessFile;
   const timeout = numberSetting(sls.provider?.timeout, 'provider.timeout', LAMBDA_DEFAULT_TIMEOUT_S);
-  const ephemeral = numberSetting(sls.provider?.ephemeralStorageSize, 'provider.ephemeralStorageSize', LAMBDA_DEFAULT_EPHEMERAL_MB);
+  const ephemeral = numberSetting(
+    sls.provider?.ephemeralStorageSize,
+    'provider.ephemeralStorageSize',
+    LAMBDA_DEFAULT_EPHEMERAL_MB,
+  );
   return Object.fromEntries(
     Object.entries(sls.functions ?? {}).map(([name, f]) => [
       name,
       {
         timeoutMs: numberSetting(f.timeout, `functions.${name}.timeout`, timeout) * 1000,
-        ephemeralBytes: numberSetting(f.ephemeralStorageSize, `functions.${name}.ephemeralStorageSize`, ephemeral) * 1024 * 1024,
+        ephemeralBytes:
+          numberSetting(f.ephemeralStorageSize, `functions.${name}.ephemeralStorageSize`, ephemeral) * 1024 * 1024,
       },
     ]),
   );
@@ -68,7 +95,12 @@ export const TMP_SAMPLE_MS = 100;
 
 /** An `ENOSPC` as Node reports a write to a full /tmp. */
 function enospc(dir: string, bytes: number, limit: number): Error {
-  return Object.assign(new Error(`ENOSPC: no space left on device, write (${dir}: ${bytes} bytes in use, ephemeral storage ${limit} bytes)`), { name: 'Error', code: 'ENOSPC', errno: -28, syscall: 'write' });
+  return Object.assign(
+    new Error(
+      `ENOSPC: no space left on device, write (${dir}: ${bytes} bytes in use, ephemeral storage ${limit} bytes)`,
+    ),
+    { name: 'Error', code: 'ENOSPC', errno: -28, syscall: 'write' },
+  );
 }
 
 /**
@@ -78,7 +110,12 @@ function enospc(dir: string, bytes: number, limit: number): Error {
  * `Function.ResponseSizeTooLarge` when the JSON of the result is over `responseBytes`. As in
  * Lambda, a failed invocation's work is abandoned, not awaited; its folder is removed when it ends.
  */
-export async function invokeWithinLimits<T>(rt: Runtime, fn: FunctionLimits, responseBytes: Limits['lambdaResponseBytes'], invoke: (rt: Runtime) => Promise<T>): Promise<T> {
+export async function invokeWithinLimits<T>(
+  rt: Runtime,
+  fn: FunctionLimits,
+  responseBytes: Limits['lambdaResponseBytes'],
+  invoke: (rt: Runtime) => Promise<T>,
+): Promise<T> {
   await mkdir(rt.config.WORK_DIR, { recursive: true });
   const tmp = await mkdtemp(path.join(path.resolve(rt.config.WORK_DIR), 'lambda-'));
   const scoped = Object.create(rt, { config: { value: { ...rt.config, WORK_DIR: tmp }, enumerable: true } }) as Runtime;
@@ -88,7 +125,16 @@ export async function invokeWithinLimits<T>(rt: Runtime, fn: FunctionLimits, res
   let sampler: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     // setTimeout takes an infinite delay as 1 ms: a timeout switched off sets no timer.
-    if (Number.isFinite(fn.timeoutMs)) timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`), { name: 'Sandbox.Timedout' })), fn.timeoutMs);
+    if (Number.isFinite(fn.timeoutMs))
+      timer = setTimeout(
+        () =>
+          reject(
+            Object.assign(new Error(`Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`), {
+              name: 'Sandbox.Timedout',
+            }),
+          ),
+        fn.timeoutMs,
+      );
     let sampling = false;
     sampler = setInterval(() => {
       if (sampling) return;

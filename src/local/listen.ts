@@ -17,7 +17,11 @@ export function listenReason(err: NodeJS.ErrnoException): string {
  * Calls `start` (which makes `server` listen) and resolves once it listens; a listen error
  * rejects with a ListenError naming the endpoint, address and port.
  */
-export function listenOn(server: net.Server, start: () => void, p: { endpoint: string; address: string; port: number }): Promise<void> {
+export function listenOn(
+  server: net.Server,
+  start: () => void,
+  p: { endpoint: string; address: string; port: number },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);

@@ -93,8 +93,17 @@ export async function invokePackaged(fn: PackagedFunction, event: unknown, opts:
   const file = path.join(fn.root, `${fn.handler.slice(0, dot)}.mjs`);
   const exportName = fn.handler.slice(dot + 1);
   try {
-    const { code, signal, stderr, stdout } = await new Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }>((resolve, reject) => {
-      const child = spawn(opts.node, [invoker, file, exportName, eventFile, resultFile], { cwd: fn.root, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { code, signal, stderr, stdout } = await new Promise<{
+      code: number | null;
+      signal: string | null;
+      stderr: string;
+      stdout: string;
+    }>((resolve, reject) => {
+      const child = spawn(opts.node, [invoker, file, exportName, eventFile, resultFile], {
+        cwd: fn.root,
+        env: opts.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let err = '';
       let out = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-8192)));
@@ -111,7 +120,11 @@ export async function invokePackaged(fn: PackagedFunction, event: unknown, opts:
     try {
       r = JSON.parse(await readFile(resultFile, 'utf8')) as typeof r;
     } catch {
-      throw new PackagedInvocationError('Runtime.ExitError', `${fn.handler}: the runtime exited (${signal ?? `code ${code}`}) without a result: ${stderr.trim().split('\n').slice(-3).join(' | ')}`, stderr);
+      throw new PackagedInvocationError(
+        'Runtime.ExitError',
+        `${fn.handler}: the runtime exited (${signal ?? `code ${code}`}) without a result: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+        stderr,
+      );
     }
     if (!r.ok) throw new PackagedInvocationError(r.errorType ?? 'Error', r.errorMessage ?? '', stderr);
     return r.result;
@@ -126,13 +139,20 @@ export async function invokePackaged(fn: PackagedFunction, event: unknown, opts:
  * names serverless.yml uses), each running that function's packaged zip. Functions without a
  * zip in `functions` keep the in-process handler.
  */
-export function packagedTaskHandlers(functions: Record<string, PackagedFunction>, opts: PackagedRunOptions): Record<string, TaskHandler> {
+export function packagedTaskHandlers(
+  functions: Record<string, PackagedFunction>,
+  opts: PackagedRunOptions,
+): Record<string, TaskHandler> {
   const handlers: Record<string, TaskHandler> = {};
   for (const { name } of TASK_FUNCTIONS) {
     const fn = functions[name];
     if (!fn) continue;
     handlers[name] = (input: unknown) => {
-      const env = Object.fromEntries(Object.entries({ ...opts.env, ...fn.env, AWS_LAMBDA_FUNCTION_NAME: name }).filter((e): e is [string, string] => e[1] !== undefined));
+      const env = Object.fromEntries(
+        Object.entries({ ...opts.env, ...fn.env, AWS_LAMBDA_FUNCTION_NAME: name }).filter(
+          (e): e is [string, string] => e[1] !== undefined,
+        ),
+      );
       return invokePackaged(fn, input, { ...opts, env, scratch: path.join(opts.scratch, name) });
     };
   }
@@ -144,7 +164,9 @@ export function packagedTaskHandlers(functions: Record<string, PackagedFunction>
  * each entry handed to `bus` (the local stack's event log). The packaged emitEvent function then
  * runs unchanged, with the real EventBridge client.
  */
-export async function startPutEventsEndpoint(bus: EventPublisher): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startPutEventsEndpoint(
+  bus: EventPublisher,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -152,13 +174,29 @@ export async function startPutEventsEndpoint(bus: EventPublisher): Promise<{ url
     req.on('end', () => {
       void (async () => {
         if (req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
-          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'UnknownOperationException', message: String(req.headers['x-amz-target']) }));
+          res
+            .writeHead(400, { 'content-type': 'application/x-amz-json-1.1' })
+            .end(JSON.stringify({ __type: 'UnknownOperationException', message: String(req.headers['x-amz-target']) }));
           return;
         }
-        const { Entries } = JSON.parse(body) as { Entries: { Source: string; DetailType: string; Detail: string; EventBusName: string; Resources?: string[]; Time?: number }[] };
-        for (const e of Entries) await bus.put({ ...e, Time: e.Time !== undefined ? new Date(e.Time * 1000) : undefined });
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: randomUUID() })) }));
-      })().catch((err: unknown) => res.writeHead(500).end(JSON.stringify({ __type: 'InternalException', message: String(err) })));
+        const { Entries } = JSON.parse(body) as {
+          Entries: {
+            Source: string;
+            DetailType: string;
+            Detail: string;
+            EventBusName: string;
+            Resources?: string[];
+            Time?: number;
+          }[];
+        };
+        for (const e of Entries)
+          await bus.put({ ...e, Time: e.Time !== undefined ? new Date(e.Time * 1000) : undefined });
+        res
+          .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+          .end(JSON.stringify({ FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: randomUUID() })) }));
+      })().catch((err: unknown) =>
+        res.writeHead(500).end(JSON.stringify({ __type: 'InternalException', message: String(err) })),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

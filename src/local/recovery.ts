@@ -44,7 +44,8 @@ async function objectsOf(rt: Runtime, bucket: string): Promise<{ key: string; et
   let token: string | undefined;
   do {
     const r = await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-    for (const o of r.Contents ?? []) if (o.Key) out.push({ key: o.Key, etag: (o.ETag ?? '').replace(/"/g, ''), size: o.Size ?? 0 });
+    for (const o of r.Contents ?? [])
+      if (o.Key) out.push({ key: o.Key, etag: (o.ETag ?? '').replace(/"/g, ''), size: o.Size ?? 0 });
     token = r.IsTruncated ? r.NextContinuationToken : undefined;
   } while (token);
   return out;
@@ -57,7 +58,10 @@ export async function reconcileIngestBucket(rt: Runtime, log: Logger): Promise<s
   for (const o of await objectsOf(rt, bucket)) {
     if (!isIngestKey(o.key) || !o.etag) continue;
     if (await rt.jobs.get(jobIdFor(bucket, o.key, o.etag))) continue;
-    const event = { 'detail-type': 'Object Created' as const, detail: { bucket: { name: bucket }, object: { key: o.key, size: o.size, etag: o.etag } } };
+    const event = {
+      'detail-type': 'Object Created' as const,
+      detail: { bucket: { name: bucket }, object: { key: o.key, size: o.size, etag: o.etag } },
+    };
     try {
       const r = await ingestStep(rt, event, log.child({ key: o.key }));
       if ('jobId' in r) resumed.push(r.jobId);
@@ -65,7 +69,10 @@ export async function reconcileIngestBucket(rt: Runtime, log: Logger): Promise<s
     } catch (err) {
       // One upload's trouble (S3 or the table failing now) does not keep the stack down: the
       // object stays without a job, and the next start tries it again.
-      log.error('an acknowledged upload had no job and could not be ingested now; tried again at the next start', { key: o.key, error: err });
+      log.error('an acknowledged upload had no job and could not be ingested now; tried again at the next start', {
+        key: o.key,
+        error: err,
+      });
     }
   }
   return resumed;
@@ -88,7 +95,10 @@ async function unfinished(rt: Runtime): Promise<JobRecord[]> {
 export async function recoverInterruptedJobs(rt: Runtime, log: Logger): Promise<RecoveryReport> {
   const interrupted: string[] = [];
   for (const rec of await unfinished(rt)) {
-    const error = { code: 'INTERRUPTED', message: `the local stack stopped while the job was ${rec.status} (its process was killed); upload the source again under a new key or POST /jobs to run it again` };
+    const error = {
+      code: 'INTERRUPTED',
+      message: `the local stack stopped while the job was ${rec.status} (its process was killed); upload the source again under a new key or POST /jobs to run it again`,
+    };
     const ended = await rt.jobs.advance(rec, 'ERROR', { error });
     if (!ended || ended.status !== 'ERROR') continue;
     const jobLog = log.child({ jobId: rec.jobId });
@@ -113,6 +123,7 @@ export async function recoverInterruptedJobs(rt: Runtime, log: Logger): Promise<
     scratchRemoved++;
   }
   const resumed = await reconcileIngestBucket(rt, log);
-  if (interrupted.length || scratchRemoved || resumed.length) log.info('recovered after a crash', { interrupted: interrupted.length, scratchRemoved, resumed: resumed.length });
+  if (interrupted.length || scratchRemoved || resumed.length)
+    log.info('recovered after a crash', { interrupted: interrupted.length, scratchRemoved, resumed: resumed.length });
   return { interrupted, scratchRemoved, resumed };
 }

@@ -53,8 +53,10 @@ export const BUCKET_NAME_MAX = 63;
  */
 export async function refuseDotSegments(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
   const segments = decodedPath(ctx.path).split('/');
-  if (segments.some((seg) => seg === '..' || seg === '.')) throw new S3Error('InvalidArgument', 'Keys with . or .. segments are refused by the local S3.');
-  if (Buffer.byteLength(segments[1] ?? '') > BUCKET_NAME_MAX) throw new S3Error('InvalidBucketName', 'The specified bucket is not valid.');
+  if (segments.some((seg) => seg === '..' || seg === '.'))
+    throw new S3Error('InvalidArgument', 'Keys with . or .. segments are refused by the local S3.');
+  if (Buffer.byteLength(segments[1] ?? '') > BUCKET_NAME_MAX)
+    throw new S3Error('InvalidBucketName', 'The specified bucket is not valid.');
   await next();
 }
 
@@ -89,16 +91,34 @@ export function refuseUnstorableKeys(store: ResourcePaths): KoaMiddleware {
     const [, bucket, ...rest] = decodedPath(ctx.path).split('/');
     const key = rest.join('/');
     if (!bucket || !key || isStorableKey(store, bucket, key)) return next();
-    if (ctx.method === 'GET' || ctx.method === 'HEAD') throw new S3Error('NoSuchKey', 'The specified key does not exist.');
-    if (key.includes(S3RVER_MARKER)) throw new S3Error('InvalidArgument', `Keys containing ${S3RVER_MARKER} are refused by the local S3 (its own file names).`);
-    throw new S3Error('KeyTooLongError', `Your key is too long for the local S3 (each key segment at most ${NAME_MAX - 22} bytes).`);
+    if (ctx.method === 'GET' || ctx.method === 'HEAD')
+      throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+    if (key.includes(S3RVER_MARKER))
+      throw new S3Error(
+        'InvalidArgument',
+        `Keys containing ${S3RVER_MARKER} are refused by the local S3 (its own file names).`,
+      );
+    throw new S3Error(
+      'KeyTooLongError',
+      `Your key is too long for the local S3 (each key segment at most ${NAME_MAX - 22} bytes).`,
+    );
   };
 }
 
 /** The write operations of s3rver's filesystem store that guardStoreWrites replaces. */
 export interface S3rverStore extends ResourcePaths {
-  putObject(object: { bucket: string; key: string; metadata: unknown; content: Readable | Buffer }): Promise<{ size: number; md5: string }>;
-  putPart(bucket: string, uploadId: string, partNumber: number, content: Readable): Promise<{ size: number; md5: string }>;
+  putObject(object: {
+    bucket: string;
+    key: string;
+    metadata: unknown;
+    content: Readable | Buffer;
+  }): Promise<{ size: number; md5: string }>;
+  putPart(
+    bucket: string,
+    uploadId: string,
+    partNumber: number,
+    content: Readable,
+  ): Promise<{ size: number; md5: string }>;
   putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
 }
 

@@ -13,10 +13,15 @@ import type { ResourcePaths } from './s3Guards.js';
 
 const require = createRequire(import.meta.url);
 /** s3rver's error class: thrown from a middleware or its store, s3rver answers it as S3 XML with its status. */
-const S3Error = require('s3rver/lib/models/error') as new (code: string, message: string, detail?: Record<string, unknown>) => Error;
+const S3Error = require('s3rver/lib/models/error') as new (
+  code: string,
+  message: string,
+  detail?: Record<string, unknown>,
+) => Error;
 
 /** The S3 error AWS answers for a limit (its code, status and message from the table). */
-const s3LimitError = (name: LimitName, detail?: Record<string, unknown>) => new S3Error(AWS_LIMITS[name].error.code, AWS_LIMITS[name].error.message, detail);
+const s3LimitError = (name: LimitName, detail?: Record<string, unknown>) =>
+  new S3Error(AWS_LIMITS[name].error.code, AWS_LIMITS[name].error.message, detail);
 
 /** The part of a Koa context the limits read. */
 export interface KoaRequestContext {
@@ -49,8 +54,13 @@ export function enforceS3RequestLimits(limits: Limits) {
     const bytes = declaredBytes(ctx.headers);
     if ('uploadId' in ctx.query && 'partNumber' in ctx.query) {
       const n = Number(ctx.query.partNumber);
-      if (!Number.isInteger(n) || n < 1 || n > limits.s3PartNumberMax) throw s3LimitError('s3PartNumberMax', { ArgumentName: 'partNumber', ArgumentValue: String(ctx.query.partNumber) });
-      if (bytes !== undefined && bytes > limits.s3PartMaxBytes) throw s3LimitError('s3PartMaxBytes', { ProposedSize: bytes, MaxSizeAllowed: limits.s3PartMaxBytes });
+      if (!Number.isInteger(n) || n < 1 || n > limits.s3PartNumberMax)
+        throw s3LimitError('s3PartNumberMax', {
+          ArgumentName: 'partNumber',
+          ArgumentValue: String(ctx.query.partNumber),
+        });
+      if (bytes !== undefined && bytes > limits.s3PartMaxBytes)
+        throw s3LimitError('s3PartMaxBytes', { ProposedSize: bytes, MaxSizeAllowed: limits.s3PartMaxBytes });
     } else if (bytes !== undefined && bytes > limits.s3PutObjectBytes) {
       throw s3LimitError('s3PutObjectBytes', { ProposedSize: bytes, MaxSizeAllowed: limits.s3PutObjectBytes });
     }
@@ -60,8 +70,18 @@ export function enforceS3RequestLimits(limits: Limits) {
 
 /** The store operations whose limits depend on what is stored. */
 export interface LimitedStore extends ResourcePaths {
-  copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacementMetadata: unknown): Promise<unknown>;
-  putObjectMultipart(bucket: string, uploadId: string, parts: { number: number; etag: string }[]): Promise<{ size: number; md5: string }>;
+  copyObject(
+    srcBucket: string,
+    srcKey: string,
+    destBucket: string,
+    destKey: string,
+    replacementMetadata: unknown,
+  ): Promise<unknown>;
+  putObjectMultipart(
+    bucket: string,
+    uploadId: string,
+    parts: { number: number; etag: string }[],
+  ): Promise<{ size: number; md5: string }>;
 }
 
 /**
@@ -87,15 +107,28 @@ export function enforceS3StoreLimits(store: LimitedStore, limits: Limits): void 
     const dir = path.join(store.getResourcePath(bucket, '', 'uploads'), uploadId);
     const sorted = [...parts].sort((a, b) => a.number - b.number);
     // A part never uploaded is s3rver's own error (InvalidPart) once it reads it.
-    const sizes = await Promise.all(sorted.map((p) => stat(path.join(dir, String(p.number))).then((s) => s.size, () => 0)));
+    const sizes = await Promise.all(
+      sorted.map((p) =>
+        stat(path.join(dir, String(p.number))).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+    );
     sorted.forEach((p, i) => {
       // A minimum switched off (Infinity, like every limit) is no minimum.
       if (i < sorted.length - 1 && Number.isFinite(limits.s3PartMinBytes) && sizes[i] < limits.s3PartMinBytes) {
-        throw s3LimitError('s3PartMinBytes', { ProposedSize: sizes[i], MinSizeAllowed: limits.s3PartMinBytes, PartNumber: p.number, ETag: p.etag });
+        throw s3LimitError('s3PartMinBytes', {
+          ProposedSize: sizes[i],
+          MinSizeAllowed: limits.s3PartMinBytes,
+          PartNumber: p.number,
+          ETag: p.etag,
+        });
       }
     });
     const total = sizes.reduce((a, b) => a + b, 0);
-    if (total > limits.s3ObjectBytes) throw s3LimitError('s3ObjectBytes', { ProposedSize: total, MaxSizeAllowed: limits.s3ObjectBytes });
+    if (total > limits.s3ObjectBytes)
+      throw s3LimitError('s3ObjectBytes', { ProposedSize: total, MaxSizeAllowed: limits.s3ObjectBytes });
     return complete(bucket, uploadId, parts);
   };
 }

@@ -24,7 +24,8 @@ interface Ctx {
 }
 
 /** Where s3rver keeps a bucket's open uploads (one folder per upload id, its key in `key`). */
-const uploadsDir = (store: ResourcePaths, bucket: string) => store.getResourcePath(bucket, undefined as unknown as string, 'uploads');
+const uploadsDir = (store: ResourcePaths, bucket: string) =>
+  store.getResourcePath(bucket, undefined as unknown as string, 'uploads');
 
 /** Koa middleware: AbortMultipartUpload as S3 answers it. */
 export function abortMultipartUploads(store: ResourcePaths) {
@@ -34,7 +35,8 @@ export function abortMultipartUploads(store: ResourcePaths) {
     const [, bucket, ...rest] = decodeURIComponent(ctx.path).split('/');
     const key = rest.join('/');
     // Upload ids are s3rver's hex strings: anything else names no upload (and no path).
-    if (!bucket || !key || !/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.');
+    if (!bucket || !key || !/^[A-Za-z0-9_-]{1,128}$/.test(id))
+      throw new S3Error('NoSuchUpload', 'The specified upload does not exist.');
     const dir = path.join(uploadsDir(store, bucket), id);
     const owner = await readFile(path.join(dir, 'key'), 'utf8').catch(() => undefined);
     if (owner !== key) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.');

@@ -9,7 +9,13 @@ import { ListenError } from '../errors.js';
 import type { Limits } from '../aws/limits.js';
 import { listenReason } from './listen.js';
 import { abortMultipartUploads } from './s3Multipart.js';
-import { guardStoreWrites, refuseDotSegments, refuseUnstorableKeys, type KoaMiddleware, type S3rverStore } from './s3Guards.js';
+import {
+  guardStoreWrites,
+  refuseDotSegments,
+  refuseUnstorableKeys,
+  type KoaMiddleware,
+  type S3rverStore,
+} from './s3Guards.js';
 import { enforceS3RequestLimits, enforceS3StoreLimits, type LimitedStore } from './s3Limits.js';
 
 /** Where the local S3 listens, keeps its data, which buckets it has and the limits it enforces. */
@@ -52,20 +58,33 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
   };
   // S3's size and part limits (src/local/s3Limits.ts): refused as S3 refuses them.
   // AbortMultipartUpload (s3rver answers 405 and keeps the parts): src/local/s3Multipart.ts.
-  koa.middleware.splice(2, 0, refuseDotSegments, refuseUnstorableKeys(koa.store), enforceS3RequestLimits(opts.limits) as unknown as KoaMiddleware, abortMultipartUploads(koa.store) as unknown as KoaMiddleware);
+  koa.middleware.splice(
+    2,
+    0,
+    refuseDotSegments,
+    refuseUnstorableKeys(koa.store),
+    enforceS3RequestLimits(opts.limits) as unknown as KoaMiddleware,
+    abortMultipartUploads(koa.store) as unknown as KoaMiddleware,
+  );
   guardStoreWrites(koa.store);
   enforceS3StoreLimits(koa.store as unknown as LimitedStore, opts.limits);
   // s3rver's own listen leaves the http server's `error` event unhandled: a taken port would
   // crash the process with a stack trace. The same listen, with the error turned into a
   // ListenError (src/local/listen.ts).
-  const s3rverListen = koa.listen.bind(server) as (port: number, host: string, options: object, cb: () => void) => http.Server;
+  const s3rverListen = koa.listen.bind(server) as (
+    port: number,
+    host: string,
+    options: object,
+    cb: () => void,
+  ) => http.Server;
   koa.listen = (port, host, options) =>
     new Promise((resolve, reject) => {
       const srv = s3rverListen(port, host, options, () => {
         srv.off('error', onError);
         resolve(srv);
       });
-      const onError = (err: NodeJS.ErrnoException) => reject(new ListenError('S3 endpoint', host, port, listenReason(err), { cause: err }));
+      const onError = (err: NodeJS.ErrnoException) =>
+        reject(new ListenError('S3 endpoint', host, port, listenReason(err), { cause: err }));
       srv.once('error', onError);
     });
   const info = await server.run();

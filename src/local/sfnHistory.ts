@@ -10,7 +10,11 @@ export function distributedMapStates(def: { States: Record<string, unknown> }): 
   const out = new Set<string>();
   const walk = (states: Record<string, unknown>, inChild: boolean) => {
     for (const [name, raw] of Object.entries(states)) {
-      const st = raw as { Branches?: { States: Record<string, unknown> }[]; ItemProcessor?: { States: Record<string, unknown>; ProcessorConfig?: { Mode?: string } }; Iterator?: { States: Record<string, unknown> } };
+      const st = raw as {
+        Branches?: { States: Record<string, unknown> }[];
+        ItemProcessor?: { States: Record<string, unknown>; ProcessorConfig?: { Mode?: string } };
+        Iterator?: { States: Record<string, unknown> };
+      };
       if (inChild) out.add(name);
       for (const b of st.Branches ?? []) walk(b.States, inChild);
       const inner = st.ItemProcessor ?? st.Iterator;
@@ -62,12 +66,16 @@ function weight(ev: RunnerEvent): number {
 /** Counts an execution's history events; events of Distributed Map children are not the parent's. */
 export class HistoryCounter {
   count = 0;
-  constructor(private readonly childStates: Set<string>, private readonly distributedMaps: Set<string>) {}
+  constructor(
+    private readonly childStates: Set<string>,
+    private readonly distributedMaps: Set<string>,
+  ) {}
 
   /** Adds one runner event; returns the running total. */
   add(ev: RunnerEvent): number {
     if (ev.state?.name && this.childStates.has(ev.state.name)) return this.count;
-    if (ev.type.startsWith('MapIteration') && ev.parentState?.name && this.distributedMaps.has(ev.parentState.name)) return this.count;
+    if (ev.type.startsWith('MapIteration') && ev.parentState?.name && this.distributedMaps.has(ev.parentState.name))
+      return this.count;
     this.count += weight(ev);
     return this.count;
   }
@@ -78,7 +86,11 @@ export function distributedMaps(def: { States: Record<string, unknown> }): Set<s
   const out = new Set<string>();
   const walk = (states: Record<string, unknown>) => {
     for (const [name, raw] of Object.entries(states)) {
-      const st = raw as { Branches?: { States: Record<string, unknown> }[]; ItemProcessor?: { States: Record<string, unknown>; ProcessorConfig?: { Mode?: string } }; Iterator?: { States: Record<string, unknown> } };
+      const st = raw as {
+        Branches?: { States: Record<string, unknown> }[];
+        ItemProcessor?: { States: Record<string, unknown>; ProcessorConfig?: { Mode?: string } };
+        Iterator?: { States: Record<string, unknown> };
+      };
       if (st.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') out.add(name);
       for (const b of st.Branches ?? []) walk(b.States);
       const inner = st.ItemProcessor ?? st.Iterator;

@@ -88,7 +88,13 @@ export class LocalStack extends EventEmitter {
     const partMin = String(Number.isFinite(limits.s3PartMinBytes) ? limits.s3PartMinBytes : 1);
     const address = opts.address ?? '127.0.0.1';
     await mkdir(opts.dataDir, { recursive: true });
-    const { server, endpoint, onRequestError } = await startLocalS3({ address, port: opts.s3Port ?? 0, dir: path.join(opts.dataDir, 's3'), buckets: Object.values(buckets), limits });
+    const { server, endpoint, onRequestError } = await startLocalS3({
+      address,
+      port: opts.s3Port ?? 0,
+      dir: path.join(opts.dataDir, 's3'),
+      buckets: Object.values(buckets),
+      limits,
+    });
     // Job records outlive the process (LevelDB on disk): a restarted stack reads them.
     const tableName = opts.env?.JOBS_TABLE ?? 'jobs';
     const db = await startJobsDb({ tableName, path: path.join(opts.dataDir, 'db'), address, limits });
@@ -121,7 +127,11 @@ export class LocalStack extends EventEmitter {
     const s3 = createS3Client(config, LOCAL_CREDENTIALS);
     const bus = new LocalEventBus(path.join(opts.dataDir, 'events.jsonl'), config.AWS_REGION, limits.eventEntryBytes);
     const binaries = opts.binaries ?? resolveBinaries(config);
-    const log = createLogFactory({ serviceName: config.SERVICE_NAME, level: logLevelOf(config.LOG_LEVEL), sink: opts.logSink });
+    const log = createLogFactory({
+      serviceName: config.SERVICE_NAME,
+      level: logLevelOf(config.LOG_LEVEL),
+      sink: opts.logSink,
+    });
     // Koa's own handler prints request errors to stderr; they belong in the log, and an error
     // of one request never stops the local S3.
     const s3log = log.logger({ step: 'local-s3' });
@@ -149,13 +159,32 @@ export class LocalStack extends EventEmitter {
     // The handlers need the runtime and the runtime needs the runner as its starter: the
     // handlers read it when a Task runs, after both exist.
     let rt: Runtime | undefined;
-    const handlers = localTaskHandlers(definition, () => rt!, undefined, opts.taskHandlers, opts.functionTimeoutsMs, { functions: functionLimits, lambdaResponseBytes: limits.lambdaResponseBytes });
+    const handlers = localTaskHandlers(definition, () => rt!, undefined, opts.taskHandlers, opts.functionTimeoutsMs, {
+      functions: functionLimits,
+      lambdaResponseBytes: limits.lambdaResponseBytes,
+    });
     const sfn = new LocalStepFunctions(definition, handlers, undefined, { EcsWait: opts.ecs?.pollMs ?? 500 }, limits);
-    rt = createRuntime(config, { s3, jobs: new JobStore(db.client, tableName), templates: new TemplateStore(db.client, tableName), events: bus, starter: sfn, stopper: sfn, tasks: ecs, callbacks: opts.callbacks ?? { allowLoopback: true }, binaries, logSink: opts.logSink, lambdaMemory: deployedSizesFromServerless().lambdaMemoryMb });
+    rt = createRuntime(config, {
+      s3,
+      jobs: new JobStore(db.client, tableName),
+      templates: new TemplateStore(db.client, tableName),
+      events: bus,
+      starter: sfn,
+      stopper: sfn,
+      tasks: ecs,
+      callbacks: opts.callbacks ?? { allowLoopback: true },
+      binaries,
+      logSink: opts.logSink,
+      lambdaMemory: deployedSizesFromServerless().lambdaMemoryMb,
+    });
     // Before any new job: end the jobs a killed process left running, reclaim its scratch space.
     const recovery = await recoverInterruptedJobs(rt, log.logger({ step: 'recovery' }));
     // ffmpeg children must not outlive this process, even after kill -9 (src/local/watchdog.mjs).
-    const watchdog = spawn(process.execPath, [fileURLToPath(new URL('./watchdog.mjs', import.meta.url)), String(process.pid)], { detached: true, stdio: 'ignore' });
+    const watchdog = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./watchdog.mjs', import.meta.url)), String(process.pid)],
+      { detached: true, stdio: 'ignore' },
+    );
     watchdog.unref();
     const stack = new LocalStack(rt, endpoint, bus, sfn, ecs, server, db, new Set(), recovery, watchdog, limits);
     stack.ingestLimits = functionLimits.ingest;
@@ -163,7 +192,12 @@ export class LocalStack extends EventEmitter {
     return stack;
   }
 
-  private onS3Event(e: { Records: { eventName: string; s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } } }[] }) {
+  private onS3Event(e: {
+    Records: {
+      eventName: string;
+      s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } };
+    }[];
+  }) {
     for (const r of e.Records) {
       if (!r.eventName.startsWith('ObjectCreated:')) continue;
       // The same shape EventBridge delivers for S3 "Object Created" in the cloud.
@@ -173,11 +207,20 @@ export class LocalStack extends EventEmitter {
         source: 'aws.s3',
         detail: {
           bucket: { name: r.s3.bucket.name },
-          object: { key: r.s3.object.key, size: r.s3.object.size, etag: r.s3.object.eTag?.replace(/"/g, ''), sequencer: r.s3.object.sequencer },
+          object: {
+            key: r.s3.object.key,
+            size: r.s3.object.size,
+            etag: r.s3.object.eTag?.replace(/"/g, ''),
+            sequencer: r.s3.object.sequencer,
+          },
         },
       };
       const invoke = (rt: Runtime) => EVENT_FUNCTIONS.ingest.invoke(rt, event) as Promise<IngestResult>;
-      const p = (this.ingestLimits ? invokeWithinLimits(this.rt, this.ingestLimits, this.limits.lambdaResponseBytes, invoke) : invoke(this.rt)).then(
+      const p = (
+        this.ingestLimits
+          ? invokeWithinLimits(this.rt, this.ingestLimits, this.limits.lambdaResponseBytes, invoke)
+          : invoke(this.rt)
+      ).then(
         (result) => this.emit('ingested', { key: r.s3.object.key, bucket: r.s3.bucket.name, result }),
         (error: unknown) => {
           // The function logged the failure; the upload is reported to waiters.
@@ -215,7 +258,9 @@ export class LocalStack extends EventEmitter {
 
   /** Every job event of a job delivered so far. */
   jobEvents(jobId: string): DeliveredEvent[] {
-    return this.bus.history.filter((ev) => ev['detail-type'] === DETAIL_TYPE && (ev.detail as { jobId?: string }).jobId === jobId);
+    return this.bus.history.filter(
+      (ev) => ev['detail-type'] === DETAIL_TYPE && (ev.detail as { jobId?: string }).jobId === jobId,
+    );
   }
 
   /** Waits for in-flight triggers, stops the worker tasks and closes s3rver. */

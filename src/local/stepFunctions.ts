@@ -2,7 +2,7 @@ import './polyfill.js';
 import './executionInput.js';
 import { EventEmitter } from 'node:events';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { JobInput, } from '../pipeline/job.js';
+import type { JobInput } from '../pipeline/job.js';
 import type { ExecutionStarter, ExecutionStopper } from '../ports.js';
 import { limitError, type Limits } from '../aws/limits.js';
 import { HistoryCounter, distributedMapStates, distributedMaps } from './sfnHistory.js';
@@ -11,7 +11,14 @@ import { TransitionCounter } from '../cost/localTransitions.js';
 
 // The definition and the Task handlers have their own modules; re-exported for existing importers.
 export { ASL_PATH, loadDefinition, placeholdersIn, readDefinitionText, taskStates } from '../pipeline/aslDefinition.js';
-export { localFunctionArn, localSubstitutions, localTaskHandlers, withFunctionTimeout, type LocalLambdaLimits, type TaskHandler } from './taskHandlers.js';
+export {
+  localFunctionArn,
+  localSubstitutions,
+  localTaskHandlers,
+  withFunctionTimeout,
+  type LocalLambdaLimits,
+  type TaskHandler,
+} from './taskHandlers.js';
 
 /** Progress of an execution, from the runner's event log. */
 export interface ExecutionProgress {
@@ -81,7 +88,8 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
         ((input: { job?: { jobId?: string } }) => {
           const id = input?.job?.jobId;
           // StopExecution starts nothing new (a Map iteration queued before the stop included).
-          if (id && this.stopped.has(id)) return Promise.reject(Object.assign(new Error('the execution was stopped'), { name: 'States.Aborted' }));
+          if (id && this.stopped.has(id))
+            return Promise.reject(Object.assign(new Error('the execution was stopped'), { name: 'States.Aborted' }));
           const p = this.limits && id ? h(input as never).then((r) => this.checkResult(id, r)) : h(input as never);
           if (id) {
             const set = this.inflight.get(id) ?? new Set();
@@ -106,15 +114,41 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
         ...(this.retryIntervalOverrides ? { retryIntervalOverrides: this.retryIntervalOverrides } : {}),
         ...(this.waitTimeOverrides ? { waitTimeOverrides: this.waitTimeOverrides } : {}),
       },
-      context: { Execution: { Id: arn, Name: name, StartTime: startTime, Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' } } as never,
+      context: {
+        Execution: {
+          Id: arn,
+          Name: name,
+          StartTime: startTime,
+          Input: input as never,
+          RoleArn: 'arn:aws:iam::000000000000:role/local',
+        },
+      } as never,
     });
-    const progress: ExecutionProgress = { jobId: input.jobId, executionArn: arn, step: 'Probe', segmentsDone: 0, segmentsTotal: 0, status: 'RUNNING' };
-    const tracked: Tracked = { arn, input, result: run.result, progress, abort: run.abort, aborted: false, history: new HistoryCounter(this.childStates, this.distributedMaps), transitions: new TransitionCounter(this.distributedMaps), largest: { bytes: 0, at: '' } };
+    const progress: ExecutionProgress = {
+      jobId: input.jobId,
+      executionArn: arn,
+      step: 'Probe',
+      segmentsDone: 0,
+      segmentsTotal: 0,
+      status: 'RUNNING',
+    };
+    const tracked: Tracked = {
+      arn,
+      input,
+      result: run.result,
+      progress,
+      abort: run.abort,
+      aborted: false,
+      history: new HistoryCounter(this.childStates, this.distributedMaps),
+      transitions: new TransitionCounter(this.distributedMaps),
+      largest: { bytes: 0, at: '' },
+    };
     this.executions.set(name, tracked);
     tracked.followed = this.follow(run.eventLogs, tracked).catch(() => undefined);
     run.result.then(
       () => this.finish(tracked, 'SUCCEEDED'),
-      (err: unknown) => this.finish(tracked, tracked.aborted && !tracked.failure ? 'ABORTED' : 'FAILED', tracked.failure ?? err),
+      (err: unknown) =>
+        this.finish(tracked, tracked.aborted && !tracked.failure ? 'ABORTED' : 'FAILED', tracked.failure ?? err),
     );
     return { executionArn: arn, alreadyStarted: false };
   }
@@ -144,7 +178,10 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     const t = this.executions.get(jobId);
     if (t && bytes > t.largest.bytes) t.largest = { bytes, at: 'a Task result' };
     if (bytes <= this.limits!.sfnPayloadBytes) return result;
-    const err = limitError('sfnPayloadBytes', `The state/task returned a result with a size exceeding the maximum number of bytes service limit (${bytes} > ${this.limits!.sfnPayloadBytes} bytes).`);
+    const err = limitError(
+      'sfnPayloadBytes',
+      `The state/task returned a result with a size exceeding the maximum number of bytes service limit (${bytes} > ${this.limits!.sfnPayloadBytes} bytes).`,
+    );
     if (t) this.failTerminally(t, err);
     throw err;
   }
@@ -165,17 +202,30 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
     const payload = ev.type === 'StateEntered' ? st?.input : ev.type === 'StateExited' ? st?.output : undefined;
     if (payload !== undefined) {
       const bytes = jsonBytes(payload);
-      if (bytes > t.largest.bytes) t.largest = { bytes, at: `${st?.name} ${ev.type === 'StateEntered' ? 'input' : 'output'}` };
+      if (bytes > t.largest.bytes)
+        t.largest = { bytes, at: `${st?.name} ${ev.type === 'StateEntered' ? 'input' : 'output'}` };
       if (bytes > this.limits.sfnPayloadBytes) {
         const which = ev.type === 'StateEntered' ? 'input' : 'output';
-        return this.failTerminally(t, limitError('sfnPayloadBytes', `The state ${st?.name} has an ${which} with a size exceeding the maximum number of bytes service limit (${bytes} > ${this.limits.sfnPayloadBytes} bytes).`));
+        return this.failTerminally(
+          t,
+          limitError(
+            'sfnPayloadBytes',
+            `The state ${st?.name} has an ${which} with a size exceeding the maximum number of bytes service limit (${bytes} > ${this.limits.sfnPayloadBytes} bytes).`,
+          ),
+        );
       }
     }
     // States inside a Distributed Map run as child executions: their payloads have the same
     // limit, their events are in the children's histories (HistoryCounter leaves them out).
     const events = t.history.add(ev as never);
     if (events > this.limits.sfnHistoryEvents) {
-      this.failTerminally(t, limitError('sfnHistoryEvents', `The execution reached the maximum number of history events (${this.limits.sfnHistoryEvents}).`));
+      this.failTerminally(
+        t,
+        limitError(
+          'sfnHistoryEvents',
+          `The execution reached the maximum number of history events (${this.limits.sfnHistoryEvents}).`,
+        ),
+      );
     }
   }
 
@@ -192,7 +242,8 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
       const state = (ev.state as { name?: string } | undefined)?.name;
       this.checkEvent(t, ev);
       t.transitions.add(ev as never);
-      if (type === 'StateEntered' && state && state !== 'Encode' && state !== 'Done' && state !== 'TranscodeSegments') t.progress.step = state;
+      if (type === 'StateEntered' && state && state !== 'Encode' && state !== 'Done' && state !== 'TranscodeSegments')
+        t.progress.step = state;
       if (type === 'StateExited' && state === 'Plan') {
         const out = (ev.state as { output?: { plan?: { segmentCount?: number } } }).output;
         t.progress.segmentsTotal = out?.plan?.segmentCount ?? 0;
@@ -218,7 +269,9 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
   }
 
   /** How close an execution came to Step Functions' limits: its history events and its largest payload. */
-  usage(name: string): { historyEvents: number; transitions: number; largestPayload: { bytes: number; at: string } } | undefined {
+  usage(
+    name: string,
+  ): { historyEvents: number; transitions: number; largestPayload: { bytes: number; at: string } } | undefined {
     const t = this.executions.get(name);
     return t && { historyEvents: t.history.count, transitions: t.transitions.count, largestPayload: { ...t.largest } };
   }

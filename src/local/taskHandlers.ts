@@ -16,11 +16,15 @@ export type Handler = (input: never) => Promise<unknown>;
 export type TaskHandler = (input: unknown) => Promise<unknown>;
 
 /** The ARN the local stack gives a function (well-formed, never called). */
-export const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:media-transcoder-local-${name}`;
+export const localFunctionArn = (name: string) =>
+  `arn:aws:lambda:us-east-1:000000000000:function:media-transcoder-local-${name}`;
 
 /** Placeholder values for the local stack, derived from the function list. */
 export function localSubstitutions(workBucket: string): Record<string, string> {
-  return { ...Object.fromEntries(TASK_FUNCTIONS.map((f) => [placeholderOf(f.name), localFunctionArn(f.name)])), WorkBucketName: workBucket };
+  return {
+    ...Object.fromEntries(TASK_FUNCTIONS.map((f) => [placeholderOf(f.name), localFunctionArn(f.name)])),
+    WorkBucketName: workBucket,
+  };
 }
 
 /** Lambda's limits the local Task handlers run under: each function's own (serverless.yml) and the response size. */
@@ -58,7 +62,8 @@ export function localTaskHandlers(
     const invoke = (input: unknown) => f.invoke(rt(), input);
     if (own && !override) {
       const limits = { ...own, ...(ms ? { timeoutMs: ms } : {}) };
-      out[t.name] = ((input: unknown) => invokeWithinLimits(rt(), limits, lambda!.lambdaResponseBytes, (scoped) => f.invoke(scoped, input))) as Handler;
+      out[t.name] = ((input: unknown) =>
+        invokeWithinLimits(rt(), limits, lambda!.lambdaResponseBytes, (scoped) => f.invoke(scoped, input))) as Handler;
     } else {
       const limitMs = ms ?? own?.timeoutMs;
       const run = override ?? invoke;
@@ -75,7 +80,15 @@ export function localTaskHandlers(
  */
 export function withFunctionTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`), { name: 'Sandbox.Timedout' })), ms);
+    const timer = setTimeout(
+      () =>
+        reject(
+          Object.assign(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`), {
+            name: 'Sandbox.Timedout',
+          }),
+        ),
+      ms,
+    );
     p.then(
       (v) => {
         clearTimeout(timer);

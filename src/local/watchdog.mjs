@@ -66,12 +66,28 @@ const timer = setInterval(() => {
     return;
   }
   clearInterval(timer);
-  for (const [pid, start] of state.known) if (procs.get(pid)?.start === start) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const [pid, start] of state.known)
+    if (procs.get(pid)?.start === start)
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
   // Started after the last look: orphans now (re-parented away from any node process), so an
   // ffmpeg of another live node process sharing the group (a parent test runner) is spared.
   for (const [pid, p] of procs) {
     const orphan = procs.get(p.ppid)?.comm !== 'node';
-    if (serviceGroup !== undefined && p.pgid === serviceGroup && orphan && (p.comm === 'ffmpeg' || p.comm === 'ffprobe')) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    if (
+      serviceGroup !== undefined &&
+      p.pgid === serviceGroup &&
+      orphan &&
+      (p.comm === 'ffmpeg' || p.comm === 'ffprobe')
+    )
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
   }
   process.exit(0);
 }, POLL_MS);

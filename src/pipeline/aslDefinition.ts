@@ -25,7 +25,13 @@ export function taskStates(def: { States: Record<string, unknown> }): TaskState[
   const out: TaskState[] = [];
   const walk = (states: Record<string, unknown>) => {
     for (const [name, raw] of Object.entries(states)) {
-      const st = raw as Record<string, unknown> & { Type: string; Resource?: string; Branches?: { States: Record<string, unknown> }[]; ItemProcessor?: { States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> } };
+      const st = raw as Record<string, unknown> & {
+        Type: string;
+        Resource?: string;
+        Branches?: { States: Record<string, unknown> }[];
+        ItemProcessor?: { States: Record<string, unknown> };
+        Iterator?: { States: Record<string, unknown> };
+      };
       if (st.Type === 'Task') out.push({ name, resource: String(st.Resource ?? ''), state: st });
       for (const b of st.Branches ?? []) walk(b.States);
       const inner = st.ItemProcessor ?? st.Iterator;
@@ -40,10 +46,13 @@ export function taskStates(def: { States: Record<string, unknown> }): TaskState[
 export const readDefinitionText = (file: URL | string = ASL_PATH) => readFileSync(file, 'utf8');
 
 /** The `${Name}` placeholders an ASL text uses. */
-export const placeholdersIn = (text: string) => [...new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]))].sort();
+export const placeholdersIn = (text: string) =>
+  [...new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]))].sort();
 
 /** The definition as deployed, before CloudFormation's substitutions: the source with every Task's Retry. */
-export function packagedDefinition(file: URL | string = ASL_PATH): { States: Record<string, unknown> } & Record<string, unknown> {
+export function packagedDefinition(
+  file: URL | string = ASL_PATH,
+): { States: Record<string, unknown> } & Record<string, unknown> {
   return withRetryPolicies(JSON.parse(readDefinitionText(file)) as { States: Record<string, unknown> });
 }
 

@@ -37,7 +37,12 @@ export function eventJobOf(rec: JobRecord) {
 }
 
 /** Cancels a job unless it has ended. */
-export async function cancelJob(rt: Runtime, jobId: string, log: Logger, reason = 'canceled by DELETE /jobs/{id}'): Promise<CancelOutcome> {
+export async function cancelJob(
+  rt: Runtime,
+  jobId: string,
+  log: Logger,
+  reason = 'canceled by DELETE /jobs/{id}',
+): Promise<CancelOutcome> {
   const rec = await rt.jobs.get(jobId);
   if (!rec) return { outcome: 'missing' };
   if (FINAL_STATUSES.includes(rec.status)) return { outcome: 'final', record: rec };
@@ -58,11 +63,19 @@ export async function cancelJob(rt: Runtime, jobId: string, log: Logger, reason 
   if (killed.length) log.info('ended the running processes of the canceled job', { pids: killed });
   if (rec.executionArn) await rt.stopper.stop(rec.executionArn, reason);
   if (rec.taskArn) {
-    await rt.tasks.stopTask(rec.taskArn, reason).catch((err: unknown) => log.warn('could not stop the ECS task', { taskArn: rec.taskArn, error: err }));
+    await rt.tasks
+      .stopTask(rec.taskArn, reason)
+      .catch((err: unknown) => log.warn('could not stop the ECS task', { taskArn: rec.taskArn, error: err }));
   }
   await cleanupStep(rt, { jobId }, true, log);
   await rt.events.put(
-    buildJobEvent({ status: 'CANCELED', job: eventJobOf(canceled), source: rt.config.EVENT_SOURCE, busName: rt.config.EVENT_BUS_NAME, executionArn: rec.executionArn }),
+    buildJobEvent({
+      status: 'CANCELED',
+      job: eventJobOf(canceled),
+      source: rt.config.EVENT_SOURCE,
+      busName: rt.config.EVENT_BUS_NAME,
+      executionArn: rec.executionArn,
+    }),
   );
   log.info('job canceled', { jobId, executionArn: rec.executionArn, taskArn: rec.taskArn });
   return { outcome: 'canceled', record: canceled };

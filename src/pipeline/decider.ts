@@ -62,7 +62,20 @@ export const DEFAULT_THRESHOLDS: DeciderThresholds = {
  * Pixel formats (ffprobe `pix_fmt`) that go to ECS, as StringMatches patterns (`*` only):
  * 10/12/14/16-bit formats and 4:4:4 / RGB formats. The ASL Choice lists the same patterns.
  */
-export const ECS_PIX_FMT_PATTERNS = ['*10le', '*10be', '*12le', '*12be', '*14le', '*14be', '*16le', '*16be', 'yuv444*', 'yuvj444*', 'yuva444*', 'gbr*'] as const;
+export const ECS_PIX_FMT_PATTERNS = [
+  '*10le',
+  '*10be',
+  '*12le',
+  '*12be',
+  '*14le',
+  '*14be',
+  '*16le',
+  '*16be',
+  'yuv444*',
+  'yuvj444*',
+  'yuva444*',
+  'gbr*',
+] as const;
 
 /**
  * Video codecs (ffprobe `codec_name`) that go to ECS: the Lambda layer's static ffmpeg only has
@@ -92,12 +105,30 @@ export interface DeciderInput {
 export interface Decision {
   engine: Engine;
   /** Which rule decided, for logs and tests. */
-  rule: 'forced' | 'no-thresholds' | 'size' | 'duration' | 'keyframe-gap' | 'long-side' | 'short-side' | 'pix-fmt' | 'codec' | 'encoder-cost' | 'default';
+  rule:
+    | 'forced'
+    | 'no-thresholds'
+    | 'size'
+    | 'duration'
+    | 'keyframe-gap'
+    | 'long-side'
+    | 'short-side'
+    | 'pix-fmt'
+    | 'codec'
+    | 'encoder-cost'
+    | 'default';
 }
 
 /** StringMatches semantics: `*` matches any run of characters, everything else literally. */
 export function globMatches(pattern: string, value: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
   return re.test(value);
 }
 
@@ -117,7 +148,8 @@ export function decideEngine(input: DeciderInput): Decision {
   if (ECS_PIX_FMT_PATTERNS.some((g) => globMatches(g, p.pixFmt))) return { engine: 'ecs', rule: 'pix-fmt' };
   if ((ECS_VIDEO_CODECS as readonly string[]).includes(p.videoCodec)) return { engine: 'ecs', rule: 'codec' };
   const cost = input.plan?.segmentEncodeSec;
-  if (t.maxLambdaSegmentEncodeSec !== undefined && cost !== undefined && cost > t.maxLambdaSegmentEncodeSec) return { engine: 'ecs', rule: 'encoder-cost' };
+  if (t.maxLambdaSegmentEncodeSec !== undefined && cost !== undefined && cost > t.maxLambdaSegmentEncodeSec)
+    return { engine: 'ecs', rule: 'encoder-cost' };
   return { engine: 'lambda', rule: 'default' };
 }
 

@@ -35,7 +35,11 @@ export interface JobEventDetail {
     type: 'HLS_GROUP' | 'DASH_ISO_GROUP' | 'FILE_GROUP';
     /** The master playlist or MPD of a streaming group. */
     playlistFilePaths?: string[];
-    outputDetails: { outputFilePaths: string[]; durationInMs?: number; videoDetails?: { widthInPx: number; heightInPx: number } }[];
+    outputDetails: {
+      outputFilePaths: string[];
+      durationInMs?: number;
+      videoDetails?: { widthInPx: number; heightInPx: number };
+    }[];
   }[];
   outputs?: PublishedOutput[];
   errorCode?: string;
@@ -83,7 +87,11 @@ export function buildJobEvent(p: {
     source: `s3://${p.job.source.bucket}/${p.job.source.key}`,
     ...(p.job.correlationId ? { correlationId: p.job.correlationId } : {}),
     userMetadata: p.job.userMetadata ?? {},
-    timing: { submitTime: p.job.submittedAt, ...(p.startTime ? { startTime: p.startTime } : {}), ...(p.status !== 'PROGRESSING' && p.status !== 'STATUS_UPDATE' ? { finishTime: now.toISOString() } : {}) },
+    timing: {
+      submitTime: p.job.submittedAt,
+      ...(p.startTime ? { startTime: p.startTime } : {}),
+      ...(p.status !== 'PROGRESSING' && p.status !== 'STATUS_UPDATE' ? { finishTime: now.toISOString() } : {}),
+    },
   };
   if (p.status === 'COMPLETE') {
     const outputs = p.outputs ?? [];
@@ -102,7 +110,11 @@ export function buildJobEvent(p: {
       const entry = f.group.entry === undefined ? undefined : byName.get(f.group.entry);
       const files = renditions.filter((r) => byName.has(f.group.renditionFile(r.rendition!)));
       if (f.group.entry === undefined ? files.length === 0 : !entry) continue;
-      groups.push({ type: f.group.type, ...(entry ? { playlistFilePaths: [entry.uri] } : {}), outputDetails: details(files, (r) => [byName.get(f.group.renditionFile(r.rendition!))!.uri]) });
+      groups.push({
+        type: f.group.type,
+        ...(entry ? { playlistFilePaths: [entry.uri] } : {}),
+        outputDetails: details(files, (r) => [byName.get(f.group.renditionFile(r.rendition!))!.uri]),
+      });
     }
     if (groups.length === 0) groups.push({ type: 'FILE_GROUP', outputDetails: [] });
     detail.outputGroupDetails = groups;

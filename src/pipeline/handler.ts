@@ -47,14 +47,22 @@ export interface FunctionDefinition<R = unknown> {
  * written beside the job's work files for the COMPLETE event (src/cost/store.ts), after a
  * failure too (a failed attempt is billed), but not for a job that has already ended.
  */
-export function defineFunction<S extends z.ZodTypeAny, R>(name: string, schema: S, body: (input: z.infer<S>, inv: Invocation) => Promise<R>): FunctionDefinition<R> {
+export function defineFunction<S extends z.ZodTypeAny, R>(
+  name: string,
+  schema: S,
+  body: (input: z.infer<S>, inv: Invocation) => Promise<R>,
+): FunctionDefinition<R> {
   return {
     name,
     async invoke(rt, event, ctx) {
       const cold = !rt.warm.has(name);
       rt.warm.add(name);
       const requestId = ctx?.awsRequestId ?? randomUUID();
-      const context: InvocationContext = { functionName: `${rt.config.SERVICE_NAME}-${name}`, ...ctx, awsRequestId: requestId };
+      const context: InvocationContext = {
+        functionName: `${rt.config.SERVICE_NAME}-${name}`,
+        ...ctx,
+        awsRequestId: requestId,
+      };
       const jobId = (event as { job?: { jobId?: unknown } } | undefined)?.job?.jobId;
       const log = rt.log.forInvocation(context, cold, { step: name, ...(typeof jobId === 'string' ? { jobId } : {}) });
       const metrics = rt.metrics.forInvocation(name);
@@ -63,7 +71,9 @@ export function defineFunction<S extends z.ZodTypeAny, R>(name: string, schema: 
       // Before the outcome line: the meter's PUT is part of the invocation (a lost meter only lowers the estimate).
       const writeOwnMeter = async (stopped: boolean) => {
         if (typeof jobId !== 'string' || meter.carried || stopped || UNMETERED.has(name)) return;
-        await writeMeter(rt, jobId, requestId, meter.snapshot({ tier1: 1 })).catch((e: unknown) => log.warn('meter not written', { error: e }));
+        await writeMeter(rt, jobId, requestId, meter.snapshot({ tier1: 1 })).catch((e: unknown) =>
+          log.warn('meter not written', { error: e }),
+        );
       };
       try {
         const input = parseInput(schema, event, `${name} input`);
@@ -86,6 +96,8 @@ export function defineFunction<S extends z.ZodTypeAny, R>(name: string, schema: 
 }
 
 /** The Lambda entry point of a definition: the cloud runtime, built once per process. */
-export function lambdaHandler<R>(def: FunctionDefinition<R>): (event: unknown, context?: InvocationContext) => Promise<R> {
+export function lambdaHandler<R>(
+  def: FunctionDefinition<R>,
+): (event: unknown, context?: InvocationContext) => Promise<R> {
   return (event, context) => def.invoke(cloudRuntime(), event, context);
 }

@@ -7,14 +7,38 @@ import type { ResolvedTemplate } from '../templates/resolve.js';
 export type { ExecutionStarter } from '../ports.js';
 
 /** Suffixes the ingest rule accepts as video. */
-export const VIDEO_SUFFIXES = ['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.mpg', '.mpeg', '.ts', '.mts', '.m2ts', '.mxf', '.flv', '.3gp', '.wmv', '.ogv', '.vob'];
+export const VIDEO_SUFFIXES = [
+  '.mp4',
+  '.m4v',
+  '.mov',
+  '.mkv',
+  '.webm',
+  '.avi',
+  '.mpg',
+  '.mpeg',
+  '.ts',
+  '.mts',
+  '.m2ts',
+  '.mxf',
+  '.flv',
+  '.3gp',
+  '.wmv',
+  '.ogv',
+  '.vob',
+];
 
 /** The EventBridge "Object Created" event of S3 (only the fields used). */
 export const ObjectCreatedSchema = z.object({
   'detail-type': z.literal('Object Created'),
   detail: z.object({
     bucket: z.object({ name: z.string() }),
-    object: z.object({ key: z.string(), size: z.number().optional(), etag: z.string().optional(), 'version-id': z.string().optional(), sequencer: z.string().optional() }),
+    object: z.object({
+      key: z.string(),
+      size: z.number().optional(),
+      etag: z.string().optional(),
+      'version-id': z.string().optional(),
+      sequencer: z.string().optional(),
+    }),
   }),
 });
 export type ObjectCreatedEvent = z.infer<typeof ObjectCreatedSchema>;
@@ -38,12 +62,25 @@ export const AUDIO_SUFFIXES = ['.m4a', '.mp3', '.aac', '.flac', '.wav', '.opus',
 export const isVideoKey = (key: string) => VIDEO_SUFFIXES.some((s) => key.toLowerCase().endsWith(s));
 
 /** Whether an upload to the ingest bucket starts a job: a video, or an audio file to refuse with its cause. */
-export const isIngestKey = (key: string) => isVideoKey(key) || AUDIO_SUFFIXES.some((s) => key.toLowerCase().endsWith(s));
+export const isIngestKey = (key: string) =>
+  isVideoKey(key) || AUDIO_SUFFIXES.some((s) => key.toLowerCase().endsWith(s));
 
 /** Builds the execution input of a job for an uploaded object and the settings its metadata asks for. */
-export function jobForObject(config: Config, event: ObjectCreatedEvent, request: JobRequest, resolved?: ResolvedTemplate, now = new Date()): JobInput {
+export function jobForObject(
+  config: Config,
+  event: ObjectCreatedEvent,
+  request: JobRequest,
+  resolved?: ResolvedTemplate,
+  now = new Date(),
+): JobInput {
   const { bucket, object } = event.detail;
-  return buildJobInput(config, { jobId: jobIdForObject(event), source: { bucket: bucket.name, key: object.key }, request, submittedAt: now, ...(resolved ? { resolved } : {}) });
+  return buildJobInput(config, {
+    jobId: jobIdForObject(event),
+    source: { bucket: bucket.name, key: object.key },
+    request,
+    submittedAt: now,
+    ...(resolved ? { resolved } : {}),
+  });
 }
 
 /** The job id of an uploaded object version (the same whether its settings are usable or not). */

@@ -10,7 +10,9 @@ import { DeciderThresholdsSchema, ENGINE_REQUESTS, thresholdsFromConfig } from '
 import { parseTime } from './timecode.js';
 
 /** Job ids name S3 prefixes and executions: a closed alphabet, never a user's key. */
-export const JobId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,79}$/, 'job id must be 1-80 letters, digits or dashes');
+export const JobId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,79}$/, 'job id must be 1-80 letters, digits or dashes');
 
 export const ClipSchema = z
   .object({ start: z.number().min(0), end: z.number().positive().optional() })
@@ -26,7 +28,11 @@ import type { ResolvedTemplate } from '../templates/resolve.js';
 export const SEGMENT_SECONDS_RANGE = { min: 0.5, max: 600 } as const;
 
 const SegmentSeconds = z.number().min(SEGMENT_SECONDS_RANGE.min).max(SEGMENT_SECONDS_RANGE.max);
-const Outputs = z.array(z.enum(OUTPUT_FORMATS)).min(1).max(OUTPUT_FORMATS.length).refine((o) => new Set(o).size === o.length, 'outputs must not repeat a format');
+const Outputs = z
+  .array(z.enum(OUTPUT_FORMATS))
+  .min(1)
+  .max(OUTPUT_FORMATS.length)
+  .refine((o) => new Set(o).size === o.length, 'outputs must not repeat a format');
 
 /** Settings of a job as the state machine sees them (every default filled in). */
 export const JobSettingsSchema = z.object({
@@ -85,10 +91,23 @@ export type JobRequest = z.infer<typeof JobRequestSchema>;
  * decider thresholds filled in. The one builder both starters (API and ingest) use, so what
  * one can set the other can.
  */
-export function buildJobInput(config: Config, p: { jobId: string; source: { bucket: string; key: string }; request: JobRequest; submittedAt: Date; resolved?: ResolvedTemplate }): JobInput {
+export function buildJobInput(
+  config: Config,
+  p: {
+    jobId: string;
+    source: { bucket: string; key: string };
+    request: JobRequest;
+    submittedAt: Date;
+    resolved?: ResolvedTemplate;
+  },
+): JobInput {
   const r = parseInput(JobRequestSchema, p.request, 'job request');
-  const clip = r.clip && (r.clip.start !== undefined || r.clip.end !== undefined) ? { start: r.clip.start ?? 0, ...(r.clip.end !== undefined ? { end: r.clip.end } : {}) } : undefined;
-  if (r.template !== undefined && !p.resolved) throw new ValidationError('job request: template: not resolved (src/templates/resolve.ts)');
+  const clip =
+    r.clip && (r.clip.start !== undefined || r.clip.end !== undefined)
+      ? { start: r.clip.start ?? 0, ...(r.clip.end !== undefined ? { end: r.clip.end } : {}) }
+      : undefined;
+  if (r.template !== undefined && !p.resolved)
+    throw new ValidationError('job request: template: not resolved (src/templates/resolve.ts)');
   const preset = p.resolved?.preset ?? r.preset ?? config.DEFAULT_PRESET;
   const template: Template | undefined = p.resolved?.template;
   return parseInput(
@@ -100,7 +119,10 @@ export function buildJobInput(config: Config, p: { jobId: string; source: { buck
         preset,
         segmentSeconds: r.segmentSeconds ?? template?.segmentSeconds ?? config.SEGMENT_SECONDS,
         engine: r.engine ?? 'auto',
-        outputs: r.outputs ?? template?.outputs ?? (Object.hasOwn(PRESETS, preset) ? PRESETS[preset].outputs : [...OUTPUT_FORMATS]),
+        outputs:
+          r.outputs ??
+          template?.outputs ??
+          (Object.hasOwn(PRESETS, preset) ? PRESETS[preset].outputs : [...OUTPUT_FORMATS]),
         ...(clip ? { clip } : {}),
         ...(template ? { template } : {}),
       },
@@ -146,11 +168,16 @@ export function requestFromMetadata(meta: Record<string, string>): JobRequest {
   if (meta.template !== undefined) req.template = meta.template;
   if (meta['segment-seconds'] !== undefined) {
     const n = /^\s*\d+(\.\d+)?\s*$/.test(meta['segment-seconds']) ? Number(meta['segment-seconds']) : NaN;
-    if (Number.isNaN(n)) problems.push(`segment-seconds: "${meta['segment-seconds'].slice(0, 32)}" is not a number of seconds`);
+    if (Number.isNaN(n))
+      problems.push(`segment-seconds: "${meta['segment-seconds'].slice(0, 32)}" is not a number of seconds`);
     else req.segmentSeconds = n;
   }
   if (meta.engine !== undefined) req.engine = meta.engine;
-  if (meta.outputs !== undefined) req.outputs = meta.outputs.split(',').map((s) => s.trim()).filter(Boolean);
+  if (meta.outputs !== undefined)
+    req.outputs = meta.outputs
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (meta['clip-start'] !== undefined || meta['clip-end'] !== undefined) {
     const start = meta['clip-start'] !== undefined ? time('clip-start', meta['clip-start']) : undefined;
     const end = meta['clip-end'] !== undefined ? time('clip-end', meta['clip-end']) : undefined;
@@ -165,7 +192,10 @@ export function requestFromMetadata(meta: Record<string, string>): JobRequest {
       const field = i.path[0] === 'clip' ? `clip.${String(i.path[1] ?? 'start')}` : String(i.path[0] ?? '');
       const name = Object.entries(UPLOAD_METADATA).find(([, f]) => f === field)?.[0] ?? field;
       // An over-long correlation id is never echoed (not even cut: a cut id could name another job).
-      const why = name === 'correlation-id' && meta[name].length > CORRELATION_ID_MAX ? `${meta[name].length} characters, at most ${CORRELATION_ID_MAX} (not echoed)` : i.message;
+      const why =
+        name === 'correlation-id' && meta[name].length > CORRELATION_ID_MAX
+          ? `${meta[name].length} characters, at most ${CORRELATION_ID_MAX} (not echoed)`
+          : i.message;
       problems.push(`${name}: ${why}`);
     }
   }

@@ -28,8 +28,12 @@ export async function assertJobAlive(rt: Runtime, jobId: string, when: string): 
     status = (await rt.jobs.progressState(jobId))?.status;
   } catch (err) {
     const name = (err as { name?: string })?.name ?? '';
-    if (/Throughput|Throttl|RequestLimit/.test(name)) throw new TransientError('INTERNAL', `job ${jobId}: its record could not be read ${when} (${name})`, { cause: err });
+    if (/Throughput|Throttl|RequestLimit/.test(name))
+      throw new TransientError('INTERNAL', `job ${jobId}: its record could not be read ${when} (${name})`, {
+        cause: err,
+      });
     throw err;
   }
-  if (status && (FINAL_STATUSES as readonly string[]).includes(status)) throw new JobStoppedError(jobId, `it is ${status}; checked ${when}`);
+  if (status && (FINAL_STATUSES as readonly string[]).includes(status))
+    throw new JobStoppedError(jobId, `it is ${status}; checked ${when}`);
 }

@@ -18,7 +18,9 @@ export interface ProbeDocument {
   info: MediaInfo;
   packets: PacketIndex;
   /** Where the packet index came from: the moov's sample tables (bytes read) or every packet. */
-  index: { from: 'moov'; bytesRead: number; moovBytes: number; ms: number } | { from: 'packets'; reason: string; ms: number };
+  index:
+    | { from: 'moov'; bytesRead: number; moovBytes: number; ms: number }
+    | { from: 'packets'; reason: string; ms: number };
   /** The video stream has B-frames (ffmpeg's seek by dts moves back for them). */
   videoDelay: boolean;
 }
@@ -94,4 +96,5 @@ export interface RenditionResult {
 }
 
 /** Reads the manifest of a job. */
-export const readJobDocument = (rt: Runtime, jobId: string) => getJson<JobDocument>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.jobDocument(jobId) });
+export const readJobDocument = (rt: Runtime, jobId: string) =>
+  getJson<JobDocument>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.jobDocument(jobId) });

@@ -8,17 +8,17 @@ import { JOB_STATUSES, type JobInput, type JobStatus } from './job.js';
 
 /** One published output as stored on the record (src/pipeline/outputs.ts). */
 const PublishedOutputSchema = z.looseObject({
-    type: z.enum(['hls', 'dash', 'video', 'cmaf', 'subtitles', 'poster', 'sprite', 'vtt']),
-    name: z.string(),
-    uri: z.string(),
-    sizeBytes: z.number(),
-    rendition: z.string().optional(),
-    durationMs: z.number().optional(),
-    width: z.number().optional(),
-    height: z.number().optional(),
-    frames: z.number().optional(),
-    codec: z.string().optional(),
-    files: z.number().optional(),
+  type: z.enum(['hls', 'dash', 'video', 'cmaf', 'subtitles', 'poster', 'sprite', 'vtt']),
+  name: z.string(),
+  uri: z.string(),
+  sizeBytes: z.number(),
+  rendition: z.string().optional(),
+  durationMs: z.number().optional(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  frames: z.number().optional(),
+  codec: z.string().optional(),
+  files: z.number().optional(),
 });
 
 const count = z.number().int().nonnegative();
@@ -30,27 +30,27 @@ const count = z.number().int().nonnegative();
  * name are kept (passthrough): a newer writer's fields are not dropped by an older reader.
  */
 export const JobRecordSchema = z.looseObject({
-    jobId: z.string().min(1),
-    status: z.enum(JOB_STATUSES),
-    source: z.string(),
-    preset: z.string(),
-    clip: z.object({ start: z.number(), end: z.number().optional() }).optional(),
-    correlationId: z.string().optional(),
-    userMetadata: z.record(z.string(), z.string()),
-    submittedAt: z.string(),
-    updatedAt: z.string(),
-    executionArn: z.string().optional(),
-    segmentsTotal: count.optional(),
-    /** Segments whose result is written (each index counted once, however often retried). */
-    segmentsDone: count.optional(),
-    /** 0-100, as last announced by a STATUS_UPDATE event. */
-    percent: z.number().min(0).max(100).optional(),
-    /** The phase last announced (TRANSCODING, ASSEMBLING, PUBLISHING). */
-    phase: z.string().optional(),
-    /** The running ECS task of the job, while one runs (cancel stops it). */
-    taskArn: z.string().optional(),
-    outputs: z.array(PublishedOutputSchema).optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  jobId: z.string().min(1),
+  status: z.enum(JOB_STATUSES),
+  source: z.string(),
+  preset: z.string(),
+  clip: z.object({ start: z.number(), end: z.number().optional() }).optional(),
+  correlationId: z.string().optional(),
+  userMetadata: z.record(z.string(), z.string()),
+  submittedAt: z.string(),
+  updatedAt: z.string(),
+  executionArn: z.string().optional(),
+  segmentsTotal: count.optional(),
+  /** Segments whose result is written (each index counted once, however often retried). */
+  segmentsDone: count.optional(),
+  /** 0-100, as last announced by a STATUS_UPDATE event. */
+  percent: z.number().min(0).max(100).optional(),
+  /** The phase last announced (TRANSCODING, ASSEMBLING, PUBLISHING). */
+  phase: z.string().optional(),
+  /** The running ECS task of the job, while one runs (cancel stops it). */
+  taskArn: z.string().optional(),
+  outputs: z.array(PublishedOutputSchema).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 
 /** The stored record of a job, as the API and the pipeline read it (what JobRecordSchema accepts). */
@@ -95,7 +95,13 @@ export class JobRecordInvalidError extends Error {
 }
 
 /** The order of statuses: a write is applied only when it moves the job forward. */
-export const STATUS_RANK: Record<JobStatus, number> = { SUBMITTED: 0, PROGRESSING: 1, COMPLETE: 2, ERROR: 2, CANCELED: 2 };
+export const STATUS_RANK: Record<JobStatus, number> = {
+  SUBMITTED: 0,
+  PROGRESSING: 1,
+  COMPLETE: 2,
+  ERROR: 2,
+  CANCELED: 2,
+};
 
 /** The initial record of a job. */
 export function newRecord(job: JobInput, executionArn?: string): JobRecord {
@@ -114,10 +120,20 @@ export function newRecord(job: JobInput, executionArn?: string): JobRecord {
 }
 
 /** Fields a status change may set besides the status. */
-export type RecordChange = Partial<Pick<JobRecord, 'segmentsTotal' | 'outputs' | 'error' | 'executionArn' | 'percent' | 'phase'>>;
+export type RecordChange = Partial<
+  Pick<JobRecord, 'segmentsTotal' | 'outputs' | 'error' | 'executionArn' | 'percent' | 'phase'>
+>;
 
 /** The fields that make a record when the emitter runs before the submitter. */
-export const IDENTITY = ['source', 'preset', 'clip', 'correlationId', 'userMetadata', 'submittedAt', 'executionArn'] as const;
+export const IDENTITY = [
+  'source',
+  'preset',
+  'clip',
+  'correlationId',
+  'userMetadata',
+  'submittedAt',
+  'executionArn',
+] as const;
 
 /** Item attributes that are storage, not record. */
 export const INTERNAL = ['listPk', 'listKey', 'rank', 'progressStep', 'progressAt'] as const;
@@ -129,7 +145,10 @@ export function toRecord(item: Record<string, unknown>): JobRecord {
   const r = JobRecordSchema.safeParse(rec);
   if (!r.success) {
     const id = typeof item.jobId === 'string' ? item.jobId.slice(0, 80) : '(no job id)';
-    const problems = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'record'}: ${i.message}`).join('; ');
+    const problems = r.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || 'record'}: ${i.message}`)
+      .join('; ');
     throw new JobRecordInvalidError(id, problems, { cause: r.error });
   }
   return r.data;

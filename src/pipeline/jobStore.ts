@@ -12,12 +12,26 @@
  * one item atomically: a reader never sees half a record.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { JobStatus } from './job.js';
 import { IDENTITY, STATUS_RANK, toRecord, type JobRecord, type ProgressState, type RecordChange } from './jobRecord.js';
 import { JOBS_INDEX, LIST_PK, decodeCursor, encodeCursor } from './jobsTable.js';
 
-export { JobRecordInvalidError, JobRecordSchema, STATUS_RANK, newRecord, type JobRecord, type ProgressState, type RecordChange } from './jobRecord.js';
+export {
+  JobRecordInvalidError,
+  JobRecordSchema,
+  STATUS_RANK,
+  newRecord,
+  type JobRecord,
+  type ProgressState,
+  type RecordChange,
+} from './jobRecord.js';
 export { JOBS_INDEX, decodeCursor, encodeCursor, jobsTableDefinition } from './jobsTable.js';
 
 /** One page of `GET /jobs`. */
@@ -27,7 +41,9 @@ export interface JobPage {
   nextToken?: string;
 }
 
-const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+const isConditionFailure = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException ||
+  (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** The job records' table. */
 export class JobStore {
@@ -42,7 +58,13 @@ export class JobStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...rec, status: 'SUBMITTED', rank: STATUS_RANK.SUBMITTED, listPk: LIST_PK, listKey: `${rec.submittedAt}#${rec.jobId}` },
+          Item: {
+            ...rec,
+            status: 'SUBMITTED',
+            rank: STATUS_RANK.SUBMITTED,
+            listPk: LIST_PK,
+            listKey: `${rec.submittedAt}#${rec.jobId}`,
+          },
           ConditionExpression: 'attribute_not_exists(jobId)',
         }),
       );
@@ -80,9 +102,18 @@ export class JobStore {
    * announces again what it failed to announce; not with `onlyForward`): the new record, or
    * undefined when refused.
    */
-  async advance(initial: JobRecord, status: JobStatus, change: RecordChange = {}, opts: { onlyForward?: boolean } = {}): Promise<JobRecord | undefined> {
+  async advance(
+    initial: JobRecord,
+    status: JobStatus,
+    change: RecordChange = {},
+    opts: { onlyForward?: boolean } = {},
+  ): Promise<JobRecord | undefined> {
     const names: Record<string, string> = { '#status': 'status', '#rank': 'rank', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':status': status, ':rank': STATUS_RANK[status], ':now': new Date().toISOString() };
+    const values: Record<string, unknown> = {
+      ':status': status,
+      ':rank': STATUS_RANK[status],
+      ':now': new Date().toISOString(),
+    };
     const sets = ['#status = :status', '#rank = :rank', '#updatedAt = :now'];
     // Only the job's identity fields: counters, progress and outcomes are never copied back.
     const base: Record<string, unknown> = { listPk: LIST_PK, listKey: `${initial.submittedAt}#${initial.jobId}` };
@@ -111,7 +142,9 @@ export class JobStore {
           UpdateExpression: `SET ${sets.join(', ')}`,
           // `onlyForward` (cancel): repeating the status is refused too, so of racing writers
           // of the same final status exactly one wins and only it goes on to stop and emit.
-          ConditionExpression: opts.onlyForward ? 'attribute_not_exists(jobId) OR #rank < :rank' : 'attribute_not_exists(jobId) OR #rank < :rank OR #status = :status',
+          ConditionExpression: opts.onlyForward
+            ? 'attribute_not_exists(jobId) OR #rank < :rank'
+            : 'attribute_not_exists(jobId) OR #rank < :rank OR #status = :status',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -137,15 +170,27 @@ export class JobStore {
       new QueryCommand({
         TableName: this.tableName,
         ...(p.status
-          ? { IndexName: JOBS_INDEX.byStatus, KeyConditionExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':s': p.status } }
-          : { IndexName: JOBS_INDEX.byTime, KeyConditionExpression: 'listPk = :p', ExpressionAttributeValues: { ':p': LIST_PK } }),
+          ? {
+              IndexName: JOBS_INDEX.byStatus,
+              KeyConditionExpression: '#status = :s',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':s': p.status },
+            }
+          : {
+              IndexName: JOBS_INDEX.byTime,
+              KeyConditionExpression: 'listPk = :p',
+              ExpressionAttributeValues: { ':p': LIST_PK },
+            }),
         ScanIndexForward: false,
         Limit: p.limit,
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
     const records = (r.Items ?? []).map(toRecord);
-    return { records, ...(r.LastEvaluatedKey && records.length === p.limit ? { nextToken: encodeCursor(r.LastEvaluatedKey) } : {}) };
+    return {
+      records,
+      ...(r.LastEvaluatedKey && records.length === p.limit ? { nextToken: encodeCursor(r.LastEvaluatedKey) } : {}),
+    };
   }
 
   /**
@@ -160,7 +205,14 @@ export class JobStore {
         TableName: this.tableName,
         Key: { jobId },
         ProjectionExpression: '#status, #total, #step, #at, #updatedAt, #arn',
-        ExpressionAttributeNames: { '#status': 'status', '#total': 'segmentsTotal', '#step': 'progressStep', '#at': 'progressAt', '#updatedAt': 'updatedAt', '#arn': 'executionArn' },
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#total': 'segmentsTotal',
+          '#step': 'progressStep',
+          '#at': 'progressAt',
+          '#updatedAt': 'updatedAt',
+          '#arn': 'executionArn',
+        },
       }),
     );
     if (!r.Item) return undefined;
@@ -182,17 +234,38 @@ export class JobStore {
    * the conditional write picks the one emitter). Only callers that cross a step or find the
    * last announcement stale get here, so the item is written O(1) times per step.
    */
-  async claimProgress(jobId: string, p: { step: number; percent: number; phase: string; nowMs: number; minIntervalMs: number; done: number }): Promise<boolean> {
+  async claimProgress(
+    jobId: string,
+    p: { step: number; percent: number; phase: string; nowMs: number; minIntervalMs: number; done: number },
+  ): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { jobId },
           // Every name through a placeholder: `percent` and `status` are DynamoDB reserved words.
-          UpdateExpression: 'SET #step = :step, #at = :now, #percent = :pct, #phase = :phase, #updatedAt = :iso, #done = :done',
+          UpdateExpression:
+            'SET #step = :step, #at = :now, #percent = :pct, #phase = :phase, #updatedAt = :iso, #done = :done',
           ConditionExpression: '#status = :p AND (attribute_not_exists(#step) OR #step < :step OR #at <= :before)',
-          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#step': 'progressStep', '#at': 'progressAt', '#percent': 'percent', '#phase': 'phase', '#done': 'segmentsDone' },
-          ExpressionAttributeValues: { ':step': p.step, ':now': p.nowMs, ':before': p.nowMs - p.minIntervalMs, ':pct': p.percent, ':phase': p.phase, ':iso': new Date(p.nowMs).toISOString(), ':p': 'PROGRESSING', ':done': p.done },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#updatedAt': 'updatedAt',
+            '#step': 'progressStep',
+            '#at': 'progressAt',
+            '#percent': 'percent',
+            '#phase': 'phase',
+            '#done': 'segmentsDone',
+          },
+          ExpressionAttributeValues: {
+            ':step': p.step,
+            ':now': p.nowMs,
+            ':before': p.nowMs - p.minIntervalMs,
+            ':pct': p.percent,
+            ':phase': p.phase,
+            ':iso': new Date(p.nowMs).toISOString(),
+            ':p': 'PROGRESSING',
+            ':done': p.done,
+          },
         }),
       );
       return true;

@@ -25,14 +25,33 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
     ],
     KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
-      { IndexName: JOBS_INDEX.byTime, KeySchema: [{ AttributeName: 'listPk', KeyType: 'HASH' }, { AttributeName: 'listKey', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
-      { IndexName: JOBS_INDEX.byStatus, KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'listKey', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+      {
+        IndexName: JOBS_INDEX.byTime,
+        KeySchema: [
+          { AttributeName: 'listPk', KeyType: 'HASH' },
+          { AttributeName: 'listKey', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: JOBS_INDEX.byStatus,
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'listKey', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
     ],
   };
 }
 
 /** A cursor names the last item of a page (the index's keys); anything else is refused. */
-const CursorSchema = z.strictObject({ jobId: z.string().max(80), listKey: z.string().max(200), listPk: z.literal(LIST_PK).optional(), status: z.string().max(20).optional() });
+const CursorSchema = z.strictObject({
+  jobId: z.string().max(80),
+  listKey: z.string().max(200),
+  listPk: z.literal(LIST_PK).optional(),
+  status: z.string().max(20).optional(),
+});
 
 /** A page's last key as an opaque token (base64url JSON). */
 export const encodeCursor = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -47,7 +66,12 @@ export function decodeCursor(token: string, status?: JobStatus): Record<string, 
   }
   const r = CursorSchema.safeParse(parsed);
   // A token is only good for the listing that made it: same index, same status.
-  if (!r.success || (status ? r.data.status !== status || r.data.listPk !== undefined : r.data.listPk !== LIST_PK || r.data.status !== undefined)) {
+  if (
+    !r.success ||
+    (status
+      ? r.data.status !== status || r.data.listPk !== undefined
+      : r.data.listPk !== LIST_PK || r.data.status !== undefined)
+  ) {
     throw new ValidationError('nextToken is not a token of this listing (same status filter)');
   }
   return r.data;

@@ -40,7 +40,8 @@ export const keys = {
   /** A file a format joins from the pieces (src/formats/join.ts): its layout, its head (init), each part's receipt. */
   joinDoc: (jobId: string, format: string, id: string) => `${WORK_ROOT}${jobId}/join/${format}/${id}.json`,
   joinHead: (jobId: string, format: string, id: string) => `${WORK_ROOT}${jobId}/join/${format}/${id}.head`,
-  joinPart: (jobId: string, format: string, id: string, part: number) => `${WORK_ROOT}${jobId}/join/${format}/${id}/part-${pad(part)}.json`,
+  joinPart: (jobId: string, format: string, id: string, part: number) =>
+    `${WORK_ROOT}${jobId}/join/${format}/${id}/part-${pad(part)}.json`,
   joinPartsPrefix: (jobId: string, format: string, id: string) => `${WORK_ROOT}${jobId}/join/${format}/${id}/`,
   /** Every joined file of the job (Assemble writes it, AssembleComplete adds the sizes). */
   joins: (jobId: string) => `${WORK_ROOT}${jobId}/joins.json`,
@@ -87,7 +88,10 @@ export const packageLayout = {
   init: (id: string) => `${CMAF}${id}/init.mp4`,
   segment: (id: string, index: number) => `${CMAF}${id}/seg-${pad(index)}.m4s`,
   /** The same names as a DASH SegmentTemplate writes them ($RepresentationID$, $Number%05d$). */
-  dashTemplate: { initialization: `${CMAF}$RepresentationID$/init.mp4`, media: `${CMAF}$RepresentationID$/seg-$Number%05d$.m4s` },
+  dashTemplate: {
+    initialization: `${CMAF}$RepresentationID$/init.mp4`,
+    media: `${CMAF}$RepresentationID$/seg-$Number%05d$.m4s`,
+  },
   subsDir: SUBS,
   /** A text subtitle track as one WebVTT file (HLS and DASH both reference it). */
   subtitles: (id: string) => `${SUBS}${id}.vtt`,
@@ -108,7 +112,10 @@ export const fromManifest = (p: string) => `../${p}`;
  * and the output bucket's published packages (one prefix per job id, so the whole bucket).
  * Patterns use S3's `*` wildcard as IAM resource ARNs and `s3:prefix` conditions take it.
  */
-export function iamPrefixes(): { work: { jobs: string; uploads: string; mapResults: string }; output: { packages: string } } {
+export function iamPrefixes(): {
+  work: { jobs: string; uploads: string; mapResults: string };
+  output: { packages: string };
+} {
   return {
     work: { jobs: `${WORK_ROOT}*`, uploads: `${WORK_ROOT}*/uploads/*`, mapResults: `${MAP_RESULTS}/*` },
     output: { packages: '*' },

@@ -28,6 +28,16 @@ export interface PublishedOutput {
 /** The source's tracks as the COMPLETE event reports them: kept in every output, or left out and why. */
 export interface TracksReport {
   audio: { id: string; sourceIndex: number; language?: string; title?: string; channels: number; default: boolean }[];
-  subtitles: { id: string; sourceIndex: number; codec: string; format: 'webvtt'; language?: string; title?: string; cues: number; default: boolean; forced: boolean }[];
+  subtitles: {
+    id: string;
+    sourceIndex: number;
+    codec: string;
+    format: 'webvtt';
+    language?: string;
+    title?: string;
+    cues: number;
+    default: boolean;
+    forced: boolean;
+  }[];
   skipped: { sourceIndex: number; type: 'audio' | 'subtitle'; codec: string; language?: string; reason: string }[];
 }

@@ -25,6 +25,12 @@ export function published(name: string, outputs: readonly string[]): boolean {
 }
 
 /** The bucket and key a package file is written to (and read back from by later steps). */
-export function placeOf(config: Pick<Config, 'OUTPUT_BUCKET' | 'WORK_BUCKET'>, job: { jobId: string; outputs: readonly string[] }, name: string): { bucket: string; key: string } {
-  return published(name, job.outputs) ? { bucket: config.OUTPUT_BUCKET, key: keys.output(job.jobId, name) } : { bucket: config.WORK_BUCKET, key: keys.staged(job.jobId, name) };
+export function placeOf(
+  config: Pick<Config, 'OUTPUT_BUCKET' | 'WORK_BUCKET'>,
+  job: { jobId: string; outputs: readonly string[] },
+  name: string,
+): { bucket: string; key: string } {
+  return published(name, job.outputs)
+    ? { bucket: config.OUTPUT_BUCKET, key: keys.output(job.jobId, name) }
+    : { bucket: config.WORK_BUCKET, key: keys.staged(job.jobId, name) };
 }

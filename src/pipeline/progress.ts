@@ -33,7 +33,11 @@ const stepOf = (done: number, total: number) => Math.floor(percentOf(done, total
  * segment `index`'s result among them in the order they were written (last-modified time,
  * then key: every caller that lists the same results ranks them alike). 0 when it is not there.
  */
-export async function segmentsDone(rt: Runtime, jobId: string, index?: number): Promise<{ done: number; rank: number }> {
+export async function segmentsDone(
+  rt: Runtime,
+  jobId: string,
+  index?: number,
+): Promise<{ done: number; rank: number }> {
   const found = await listKeys(rt.s3, rt.config.WORK_BUCKET, keys.segmentResultsPrefix(jobId));
   found.sort((a, b) => a.lastModifiedMs - b.lastModifiedMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const own = index === undefined ? -1 : found.findIndex((o) => o.key === keys.segmentResult(jobId, index));
@@ -45,7 +49,14 @@ export async function segmentsDone(rt: Runtime, jobId: string, index?: number): 
  * wins the step (see above). Failures are logged, never thrown: progress is worth less than
  * re-encoding the segment.
  */
-export async function reportSegmentDone(rt: Runtime, job: JobInput, index: number, log: Logger, engine: 'lambda' | 'ecs' = 'lambda', nowMs = Date.now()): Promise<{ announced: boolean; percent?: number }> {
+export async function reportSegmentDone(
+  rt: Runtime,
+  job: JobInput,
+  index: number,
+  log: Logger,
+  engine: 'lambda' | 'ecs' = 'lambda',
+  nowMs = Date.now(),
+): Promise<{ announced: boolean; percent?: number }> {
   try {
     const [counted, state] = await Promise.all([segmentsDone(rt, job.jobId, index), rt.jobs.progressState(job.jobId)]);
     if (!state || state.status !== 'PROGRESSING' || !state.segmentsTotal) return { announced: false };
@@ -61,10 +72,18 @@ export async function reportSegmentDone(rt: Runtime, job: JobInput, index: numbe
     // then claim a step not yet announced too (the conditional write still picks one).
     const rank = Math.min(counted.rank, total);
     const unannounced = step > (state.progressStep ?? 0);
-    const crossed = unannounced && rank > 0 && (stepOf(rank, total) > stepOf(rank - 1, total) || counted.rank === counted.done);
+    const crossed =
+      unannounced && rank > 0 && (stepOf(rank, total) > stepOf(rank - 1, total) || counted.rank === counted.done);
     const stale = nowMs - (state.progressAt ?? Date.parse(state.updatedAt)) >= PROGRESS_MIN_INTERVAL_MS;
     if (!crossed && !stale) return { announced: false, percent };
-    const won = await rt.jobs.claimProgress(job.jobId, { step, percent, phase: 'TRANSCODING', nowMs, minIntervalMs: PROGRESS_MIN_INTERVAL_MS, done });
+    const won = await rt.jobs.claimProgress(job.jobId, {
+      step,
+      percent,
+      phase: 'TRANSCODING',
+      nowMs,
+      minIntervalMs: PROGRESS_MIN_INTERVAL_MS,
+      done,
+    });
     if (!won) return { announced: false, percent };
     await rt.events.put(
       buildJobEvent({

@@ -15,7 +15,11 @@ import { PERMANENT_ERROR_NAMES } from '../errors.js';
  * default), this is expected load, not a fault: retried longer than other transient errors,
  * and never a reason to send the job to the ECS worker (the Map item does not catch it).
  */
-export const THROTTLE_ERROR_NAMES = ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException'] as const;
+export const THROTTLE_ERROR_NAMES = [
+  'Lambda.TooManyRequestsException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+] as const;
 
 /** Other failures worth another try: ours, the SDK's, a killed sandbox, a timeout. */
 export const TRANSIENT_ERROR_NAMES = [
@@ -36,7 +40,13 @@ export const TRANSIENT_ERROR_NAMES = [
  * error: that name can no longer tell a timeout from a throttle or bad input, so it is not a
  * fallback).
  */
-export const FALLBACK_ERROR_NAMES = ['Sandbox.Timedout', 'States.Timeout', 'Runtime.ExitError', 'Runtime.OutOfMemory', 'Lambda.Unknown'] as const;
+export const FALLBACK_ERROR_NAMES = [
+  'Sandbox.Timedout',
+  'States.Timeout',
+  'Runtime.ExitError',
+  'Runtime.OutOfMemory',
+  'Lambda.Unknown',
+] as const;
 
 /** The error Assemble raises when Map items ended without a result (see FALLBACK_ERROR_NAMES). */
 export const SEGMENT_FALLBACK_ERROR = 'SegmentFallback';
@@ -59,8 +69,22 @@ const PERMANENT: Retrier = { ErrorEquals: [...PERMANENT_ERROR_NAMES], MaxAttempt
  * all (about half that on average with full jitter): long enough for a burst of the other Map's
  * children to finish, short of the Tasks' own timeouts.
  */
-const THROTTLE: Retrier = { ErrorEquals: [...THROTTLE_ERROR_NAMES], IntervalSeconds: 2, MaxAttempts: 10, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: 'FULL' };
-const TRANSIENT: Retrier = { ErrorEquals: TRANSIENT_ERROR_NAMES.filter((n) => !(THROTTLE_ERROR_NAMES as readonly string[]).includes(n)), IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' };
+const THROTTLE: Retrier = {
+  ErrorEquals: [...THROTTLE_ERROR_NAMES],
+  IntervalSeconds: 2,
+  MaxAttempts: 10,
+  BackoffRate: 2,
+  MaxDelaySeconds: 120,
+  JitterStrategy: 'FULL',
+};
+const TRANSIENT: Retrier = {
+  ErrorEquals: TRANSIENT_ERROR_NAMES.filter((n) => !(THROTTLE_ERROR_NAMES as readonly string[]).includes(n)),
+  IntervalSeconds: 2,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+};
 
 /** The Retry of every Task (the first retrier whose names match wins). */
 export const RETRY_POLICY: Retrier[] = [PERMANENT, THROTTLE, TRANSIENT];
@@ -68,16 +92,29 @@ export const RETRY_POLICY: Retrier[] = [PERMANENT, THROTTLE, TRANSIENT];
 /** EcsSubmit's: no capacity now is retried for longer, with a longer backoff. */
 export const ECS_SUBMIT_RETRY_POLICY: Retrier[] = [
   PERMANENT,
-  { ErrorEquals: ['EcsCapacityError'], IntervalSeconds: 30, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: 'FULL' },
+  {
+    ErrorEquals: ['EcsCapacityError'],
+    IntervalSeconds: 30,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    MaxDelaySeconds: 300,
+    JitterStrategy: 'FULL',
+  },
   THROTTLE,
   TRANSIENT,
 ];
 
 /** The policy a Task must carry, by state name. */
-export const retryPolicyOf = (stateName: string): Retrier[] => (stateName === 'EcsSubmit' ? ECS_SUBMIT_RETRY_POLICY : RETRY_POLICY);
+export const retryPolicyOf = (stateName: string): Retrier[] =>
+  stateName === 'EcsSubmit' ? ECS_SUBMIT_RETRY_POLICY : RETRY_POLICY;
 
 /** A state of an ASL definition, loosely typed. */
-type AslState = Record<string, unknown> & { Type: string; Branches?: { States: Record<string, AslState> }[]; ItemProcessor?: { States: Record<string, AslState> }; Iterator?: { States: Record<string, AslState> } };
+type AslState = Record<string, unknown> & {
+  Type: string;
+  Branches?: { States: Record<string, AslState> }[];
+  ItemProcessor?: { States: Record<string, AslState> };
+  Iterator?: { States: Record<string, AslState> };
+};
 
 /**
  * A copy of `definition` whose every Task (Parallel branches and Map processors included) carries
@@ -89,7 +126,10 @@ export function withRetryPolicies<D extends { States: Record<string, unknown> }>
   const walk = (states: Record<string, AslState>) => {
     for (const [name, st] of Object.entries(states)) {
       if (st.Type === 'Task') {
-        if ('Retry' in st) throw new Error(`Task ${name} has its own Retry: the policy is inserted from src/pipeline/retryPolicy.ts; remove it from the ASL`);
+        if ('Retry' in st)
+          throw new Error(
+            `Task ${name} has its own Retry: the policy is inserted from src/pipeline/retryPolicy.ts; remove it from the ASL`,
+          );
         // Rebuilt so Retry sits after TimeoutSeconds, where a reader of the packaged ASL expects it.
         const entries = Object.entries(st);
         const at = entries.findIndex(([k]) => k === 'TimeoutSeconds') + 1 || entries.length;

@@ -9,7 +9,12 @@ import { newRecord } from './jobStore.js';
  * Submits a job: starts the execution named after the job id (Step Functions refuses a second
  * execution of that name: a duplicate submit starts nothing), then records it as SUBMITTED.
  */
-export async function submitJob(rt: Runtime, job: JobInput, log: Logger, metrics?: MetricsRecorder): Promise<{ executionArn: string; alreadyStarted: boolean }> {
+export async function submitJob(
+  rt: Runtime,
+  job: JobInput,
+  log: Logger,
+  metrics?: MetricsRecorder,
+): Promise<{ executionArn: string; alreadyStarted: boolean }> {
   // A job that went past SUBMITTED was started already: the same upload delivered again (or
   // uploaded again after a crash, whose job recovery ended as INTERRUPTED) starts nothing.
   // Step Functions refuses a second execution name too; the local runner forgets on restart.
@@ -23,6 +28,9 @@ export async function submitJob(rt: Runtime, job: JobInput, log: Logger, metrics
     await rt.jobs.create(newRecord(job, r.executionArn));
     metrics?.add(METRIC.jobsStarted, 1);
   }
-  log.info(r.alreadyStarted ? 'duplicate submit: job already started' : 'job submitted', { jobId: job.jobId, executionArn: r.executionArn });
+  log.info(r.alreadyStarted ? 'duplicate submit: job already started' : 'job submitted', {
+    jobId: job.jobId,
+    executionArn: r.executionArn,
+  });
   return r;
 }

@@ -40,8 +40,11 @@ export function parseTime(value: unknown): number {
     const whole = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
     return parseTime(Number(m[4] ? `${whole}.${m[4]}` : String(whole)));
   }
-  if (SMPTE.test(s)) throw new TimeParseError(`"${value}" is a frame timecode (HH:MM:SS:FF); give "HH:MM:SS.mmm" or seconds`);
-  throw new TimeParseError(`"${value.slice(0, 40)}" is neither seconds nor a timecode "HH:MM:SS.mmm" (minutes and seconds 00-59, up to 6 decimals)`);
+  if (SMPTE.test(s))
+    throw new TimeParseError(`"${value}" is a frame timecode (HH:MM:SS:FF); give "HH:MM:SS.mmm" or seconds`);
+  throw new TimeParseError(
+    `"${value.slice(0, 40)}" is neither seconds nor a timecode "HH:MM:SS.mmm" (minutes and seconds 00-59, up to 6 decimals)`,
+  );
 }
 
 /** Formats seconds as `HH:MM:SS.mmm` (for messages). */

@@ -68,7 +68,11 @@ export async function segmentVerify(p: {
   outputs: { rendition: { name: string }; file: string }[];
   pieces: Record<string, Piece>;
 }): Promise<SegmentVerify> {
-  const quality = await measureQuality(p.run, { dir: p.dir, reference: p.reference, renditions: p.outputs.map((o) => ({ name: o.rendition.name, file: o.file })) });
+  const quality = await measureQuality(p.run, {
+    dir: p.dir,
+    reference: p.reference,
+    renditions: p.outputs.map((o) => ({ name: o.rendition.name, file: o.file })),
+  });
   const renditions: Record<string, SegmentRenditionFacts> = {};
   for (const o of p.outputs) {
     const piece = p.pieces[o.rendition.name];
@@ -105,7 +109,12 @@ export function sourceFrames(idx: ProbeDocument['packets'], plan: JobDocument['p
  * stored size of every piece (key to bytes; missing keys count as changed). Throws
  * VERIFICATION_FAILED on the first figure past its limit, naming the rendition and the figure.
  */
-export function verifyJob(m: Pick<JobDocument, 'plan' | 'renditions' | 'audioOutputs' | 'preset'>, results: SegmentResult[], source: number[][], stored: { key: (track: string, k: number) => string; sizes: Map<string, number> }): VerificationReport {
+export function verifyJob(
+  m: Pick<JobDocument, 'plan' | 'renditions' | 'audioOutputs' | 'preset'>,
+  results: SegmentResult[],
+  source: number[][],
+  stored: { key: (track: string, k: number) => string; sizes: Map<string, number> },
+): VerificationReport {
   const tb = m.plan.timeBase;
   const tick = tb.num / tb.den;
   const flat = source.flat();
@@ -116,21 +125,36 @@ export function verifyJob(m: Pick<JobDocument, 'plan' | 'renditions' | 'audioOut
 
   // Audio (shared by every rendition's MP4 and variant): start, end and joins from its pieces.
   const rate = m.preset.audio.sampleRate;
-  const audio = (m.audioOutputs ?? []).map((a) => ({ id: a.id, facts: results.flatMap((r) => r.pieces[a.id] ?? []).sort((x, y) => x.chunk! - y.chunk!) }));
+  const audio = (m.audioOutputs ?? []).map((a) => ({
+    id: a.id,
+    facts: results.flatMap((r) => r.pieces[a.id] ?? []).sort((x, y) => x.chunk! - y.chunk!),
+  }));
   let audioJoins = 0;
   for (const a of audio) {
     a.facts.forEach((f, k) => {
       const next = a.facts[k + 1];
-      if (next && f.start + f.duration !== next.start) fail('audio', 'join', `${a.id} chunk ${k} ends at ${f.start + f.duration}, chunk ${k + 1} starts at ${next.start} (samples)`);
+      if (next && f.start + f.duration !== next.start)
+        fail(
+          'audio',
+          'join',
+          `${a.id} chunk ${k} ends at ${f.start + f.duration}, chunk ${k + 1} starts at ${next.start} (samples)`,
+        );
       const size = stored.sizes.get(stored.key(a.id, f.chunk ?? k));
-      if (size !== f.bytes) fail(a.id, 'bytes', `audio piece ${f.chunk ?? k} is ${size ?? 'missing'} bytes in the bucket, its worker wrote ${f.bytes} (changed after its checks)`);
+      if (size !== f.bytes)
+        fail(
+          a.id,
+          'bytes',
+          `audio piece ${f.chunk ?? k} is ${size ?? 'missing'} bytes in the bucket, its worker wrote ${f.bytes} (changed after its checks)`,
+        );
     });
     audioJoins += Math.max(0, a.facts.length - 1);
   }
   const main = audio[0]?.facts;
   // The priming packet kept in chunk 0 is hidden by the init's edit list: presentation = media time - priming.
   const audioStart = main?.length ? Math.max(0, main[0].start - AAC_PRIMING) / rate : undefined;
-  const audioEnd = main?.length ? (main[main.length - 1].start + main[main.length - 1].duration - AAC_PRIMING) / rate : undefined;
+  const audioEnd = main?.length
+    ? (main[main.length - 1].start + main[main.length - 1].duration - AAC_PRIMING) / rate
+    : undefined;
   const maxAvStart = AAC_FRAME / rate;
   const maxAvEnd = Math.max(AAC_FRAME / rate, longest);
 
@@ -149,17 +173,28 @@ export function verifyJob(m: Pick<JobDocument, 'plan' | 'renditions' | 'audioOut
       const f = res.pieces[r.name]?.[0] ?? fail(r.name, 'facts', `segment ${k} reported no piece`);
       framesOut += v.pts.length;
       const src = source[k];
-      if (v.pts.length !== src.length) fail(r.name, 'frames', `segment ${k} wrote ${v.pts.length} frames, the source has ${src.length} there`);
+      if (v.pts.length !== src.length)
+        fail(r.name, 'frames', `segment ${k} wrote ${v.pts.length} frames, the source has ${src.length} there`);
       v.pts.forEach((t, i) => (worstTicks = Math.max(worstTicks, Math.abs(t / tb.num - (src[i] - m.plan.startPts)))));
       if (!v.keyframeFirst) fail(r.name, 'keyframes', `segment ${k} does not start on a keyframe`);
       starts.push(f.start);
       const next = results[k + 1]?.pieces[r.name]?.[0];
       if (next) {
-        if (f.start + f.duration !== next.start) fail(r.name, 'join', `segment ${k} ends at ${f.start + f.duration} ticks, segment ${k + 1} starts at ${next.start}`);
+        if (f.start + f.duration !== next.start)
+          fail(
+            r.name,
+            'join',
+            `segment ${k} ends at ${f.start + f.duration} ticks, segment ${k + 1} starts at ${next.start}`,
+          );
         joins++;
       }
       const size = stored.sizes.get(stored.key(r.name, k));
-      if (size !== f.bytes) fail(r.name, 'bytes', `segment ${k}'s piece is ${size ?? 'missing'} bytes in the bucket, its worker wrote ${f.bytes} (changed after its checks)`);
+      if (size !== f.bytes)
+        fail(
+          r.name,
+          'bytes',
+          `segment ${k}'s piece is ${size ?? 'missing'} bytes in the bucket, its worker wrote ${f.bytes} (changed after its checks)`,
+        );
       pieces++;
       planned += res.verify!.qualityFrames;
       ssim.push(...(v.quality?.ssim ?? []));
@@ -167,22 +202,36 @@ export function verifyJob(m: Pick<JobDocument, 'plan' | 'renditions' | 'audioOut
     });
     if (framesOut !== framesIn) fail(r.name, 'frames', `${framesOut} frames out, ${framesIn} in`);
     const worst = worstTicks * tick;
-    if (worst >= VERIFY_LIMITS.maxTimestampErrorFrames * shortest) fail(r.name, 'timestamps', `a frame is ${ms(worst)} ms from its source time (limit: half the shortest frame, ${ms(shortest / 2)} ms)`);
-    if (keyStarts && starts.some((s, i) => s !== keyStarts![i])) fail(r.name, 'keyframes', 'its pieces start at other times than the first rendition\'s');
+    if (worst >= VERIFY_LIMITS.maxTimestampErrorFrames * shortest)
+      fail(
+        r.name,
+        'timestamps',
+        `a frame is ${ms(worst)} ms from its source time (limit: half the shortest frame, ${ms(shortest / 2)} ms)`,
+      );
+    if (keyStarts && starts.some((s, i) => s !== keyStarts![i]))
+      fail(r.name, 'keyframes', "its pieces start at other times than the first rendition's");
     keyStarts ??= starts;
-    if (ssim.length !== planned || psnr.length !== planned) fail(r.name, 'quality', `${Math.min(ssim.length, psnr.length)} frames measured of ${planned}`);
+    if (ssim.length !== planned || psnr.length !== planned)
+      fail(r.name, 'quality', `${Math.min(ssim.length, psnr.length)} frames measured of ${planned}`);
     const ssimMin = Math.min(...ssim);
     const psnrMin = Math.min(...psnr);
-    if (ssimMin < VERIFY_LIMITS.minSsim) fail(r.name, 'ssim', `a measured frame has SSIM ${ssimMin} (floor ${VERIFY_LIMITS.minSsim})`);
-    if (psnrMin < VERIFY_LIMITS.minPsnrDb) fail(r.name, 'psnr', `a measured frame has PSNR ${psnrMin} dB (floor ${VERIFY_LIMITS.minPsnrDb} dB)`);
+    if (ssimMin < VERIFY_LIMITS.minSsim)
+      fail(r.name, 'ssim', `a measured frame has SSIM ${ssimMin} (floor ${VERIFY_LIMITS.minSsim})`);
+    if (psnrMin < VERIFY_LIMITS.minPsnrDb)
+      fail(r.name, 'psnr', `a measured frame has PSNR ${psnrMin} dB (floor ${VERIFY_LIMITS.minPsnrDb} dB)`);
     const videoEnd = (() => {
       const last = results[results.length - 1].pieces[r.name][0];
       return (last.start + last.duration) / tb.den;
     })();
     const videoStart = starts[0] / tb.den;
-    const av = audioStart !== undefined && audioEnd !== undefined ? { avStartOffsetMs: ms(audioStart - videoStart), avEndOffsetMs: ms(audioEnd - videoEnd) } : {};
-    if (av.avStartOffsetMs !== undefined && Math.abs(av.avStartOffsetMs) > ms(maxAvStart)) fail(r.name, 'A/V start offset', `${av.avStartOffsetMs} ms (limit ${ms(maxAvStart)} ms)`);
-    if (av.avEndOffsetMs !== undefined && Math.abs(av.avEndOffsetMs) > ms(maxAvEnd)) fail(r.name, 'A/V end offset', `${av.avEndOffsetMs} ms (limit ${ms(maxAvEnd)} ms)`);
+    const av =
+      audioStart !== undefined && audioEnd !== undefined
+        ? { avStartOffsetMs: ms(audioStart - videoStart), avEndOffsetMs: ms(audioEnd - videoEnd) }
+        : {};
+    if (av.avStartOffsetMs !== undefined && Math.abs(av.avStartOffsetMs) > ms(maxAvStart))
+      fail(r.name, 'A/V start offset', `${av.avStartOffsetMs} ms (limit ${ms(maxAvStart)} ms)`);
+    if (av.avEndOffsetMs !== undefined && Math.abs(av.avEndOffsetMs) > ms(maxAvEnd))
+      fail(r.name, 'A/V end offset', `${av.avEndOffsetMs} ms (limit ${ms(maxAvEnd)} ms)`);
     const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
     return {
       name: r.name,
@@ -193,7 +242,13 @@ export function verifyJob(m: Pick<JobDocument, 'plan' | 'renditions' | 'audioOut
       joinsChecked: joins,
       keyframesAligned: true,
       piecesChecked: pieces,
-      quality: { framesMeasured: ssim.length, ssimMin, ssimMean: Number(mean(ssim).toFixed(5)), psnrMinDb: psnrMin, psnrMeanDb: Number(mean(psnr).toFixed(3)) },
+      quality: {
+        framesMeasured: ssim.length,
+        ssimMin,
+        ssimMean: Number(mean(ssim).toFixed(5)),
+        psnrMinDb: psnrMin,
+        psnrMeanDb: Number(mean(psnr).toFixed(3)),
+      },
     };
   });
   return {
@@ -217,9 +272,16 @@ export async function verifyStoredJob(rt: Runtime, m: JobDocument): Promise<Veri
   const found = await listKeys(rt.s3, work, keys.segmentResultsPrefix(m.jobId));
   const results = await mapLimit(found, 32, (k) => getJson<SegmentResult>(rt.s3, { bucket: work, key: k.key }));
   results.sort((a, b) => a.index - b.index);
-  if (results.length !== m.plan.segments.length) throw new EncoderError('VERIFICATION_FAILED', `${results.length} segment results for ${m.plan.segments.length} planned segments`);
+  if (results.length !== m.plan.segments.length)
+    throw new EncoderError(
+      'VERIFICATION_FAILED',
+      `${results.length} segment results for ${m.plan.segments.length} planned segments`,
+    );
   const probe = await getJson<ProbeDocument>(rt.s3, { bucket: work, key: keys.probe(m.jobId) });
   const where = placeOf(rt.config, m, 'cmaf/');
   const sizes = new Map((await listKeys(rt.s3, where.bucket, where.key)).map((o) => [o.key, o.size]));
-  return verifyJob(m, results, sourceFrames(probe.packets, m.plan), { key: (track, k) => placeOf(rt.config, m, packageLayout.segment(track, k)).key, sizes });
+  return verifyJob(m, results, sourceFrames(probe.packets, m.plan), {
+    key: (track, k) => placeOf(rt.config, m, packageLayout.segment(track, k)).key,
+    sizes,
+  });
 }

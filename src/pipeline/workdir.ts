@@ -11,7 +11,10 @@ export async function ensureSpace(dir: string, bytes: number, what: string): Pro
   const free = fs.bavail * fs.bsize;
   if (bytes > free) {
     const mb = (x: number) => `${Math.ceil(x / 1e6)} MB`;
-    throw new InputError('INPUT_LIMIT_EXCEEDED', `${what} needs about ${mb(bytes)} of scratch space; ${mb(free)} is free`);
+    throw new InputError(
+      'INPUT_LIMIT_EXCEEDED',
+      `${what} needs about ${mb(bytes)} of scratch space; ${mb(free)} is free`,
+    );
   }
 }
 

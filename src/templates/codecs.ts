@@ -7,7 +7,18 @@
 import { PRESETS, type VideoCodec, type VideoEncoder, type VideoSpec } from '../media/plan/presets.js';
 
 /** x264 and x265 share their preset names (fastest first). */
-const X26X_SPEEDS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'];
+const X26X_SPEEDS = [
+  'ultrafast',
+  'superfast',
+  'veryfast',
+  'faster',
+  'fast',
+  'medium',
+  'slow',
+  'slower',
+  'veryslow',
+  'placebo',
+];
 
 /** What one codec accepts. */
 export interface CodecRules {
@@ -27,10 +38,34 @@ export interface CodecRules {
 
 /** The rules of every codec a template may name. */
 export const CODEC_RULES: Record<VideoCodec, CodecRules> = {
-  h264: { encoders: ['libx264'], speeds: X26X_SPEEDS, profiles: ['baseline', 'main', 'high'], crf: { min: 0, max: 51 }, maxBFrames: 16, keepsHdr: false, defaults: PRESETS['h264-ladder'].video },
-  hevc: { encoders: ['libx265'], speeds: X26X_SPEEDS, profiles: ['main'], crf: { min: 0, max: 51 }, maxBFrames: 16, keepsHdr: true, defaults: PRESETS['hevc-ladder'].video },
+  h264: {
+    encoders: ['libx264'],
+    speeds: X26X_SPEEDS,
+    profiles: ['baseline', 'main', 'high'],
+    crf: { min: 0, max: 51 },
+    maxBFrames: 16,
+    keepsHdr: false,
+    defaults: PRESETS['h264-ladder'].video,
+  },
+  hevc: {
+    encoders: ['libx265'],
+    speeds: X26X_SPEEDS,
+    profiles: ['main'],
+    crf: { min: 0, max: 51 },
+    maxBFrames: 16,
+    keepsHdr: true,
+    defaults: PRESETS['hevc-ladder'].video,
+  },
   // SVT-AV1 1.4 (Debian 12) presets 0-13; it has no B-frame setting (hierarchical levels instead).
-  av1: { encoders: ['libsvtav1'], speeds: Array.from({ length: 14 }, (_, i) => String(i)), profiles: ['main'], crf: { min: 0, max: 63 }, maxBFrames: 0, keepsHdr: false, defaults: PRESETS['av1-ladder'].video },
+  av1: {
+    encoders: ['libsvtav1'],
+    speeds: Array.from({ length: 14 }, (_, i) => String(i)),
+    profiles: ['main'],
+    crf: { min: 0, max: 63 },
+    maxBFrames: 0,
+    keepsHdr: false,
+    defaults: PRESETS['av1-ladder'].video,
+  },
 };
 
 /** The video codecs a template may name. */

@@ -41,7 +41,13 @@ export function templateToPreset(t: Template): Preset {
     outputs: [...t.outputs],
     video: resolveVideo(t.video),
     gopSeconds: t.gopSeconds,
-    audio: { encoder: t.audio.codec, bitrateKbps: t.audio.bitrateKbps, channels: t.audio.channels, sampleRate: t.audio.sampleRate, ...(t.audio.surround ? { surround: { ...t.audio.surround } } : {}) },
+    audio: {
+      encoder: t.audio.codec,
+      bitrateKbps: t.audio.bitrateKbps,
+      channels: t.audio.channels,
+      sampleRate: t.audio.sampleRate,
+      ...(t.audio.surround ? { surround: { ...t.audio.surround } } : {}),
+    },
     renditions: t.renditions.map((r) => {
       const spec: RenditionSpec = { name: r.name, maxBitrateKbps: r.maxBitrateKbps };
       if (r.height !== undefined) spec.height = r.height;
@@ -73,16 +79,26 @@ export function presetToTemplate(p: Preset): TemplateInput {
     video: videoDoc(p.video),
     gopSeconds: p.gopSeconds,
     ...(p.segmentSeconds !== undefined ? { segmentSeconds: p.segmentSeconds } : {}),
-    audio: { codec: p.audio.encoder, bitrateKbps: p.audio.bitrateKbps, channels: p.audio.channels as 1 | 2, sampleRate: p.audio.sampleRate as 44100 | 48000, ...(p.audio.surround ? { surround: { ...p.audio.surround } } : {}) },
+    audio: {
+      codec: p.audio.encoder,
+      bitrateKbps: p.audio.bitrateKbps,
+      channels: p.audio.channels as 1 | 2,
+      sampleRate: p.audio.sampleRate as 44100 | 48000,
+      ...(p.audio.surround ? { surround: { ...p.audio.surround } } : {}),
+    },
     outputs: [...p.outputs],
-    ...(p.thumbnailIntervalSeconds !== undefined ? { thumbnails: { intervalSeconds: p.thumbnailIntervalSeconds } } : {}),
+    ...(p.thumbnailIntervalSeconds !== undefined
+      ? { thumbnails: { intervalSeconds: p.thumbnailIntervalSeconds } }
+      : {}),
     upscale: p.upscale ?? 'skip',
     renditions: p.renditions.map(({ video, ...r }) => ({ ...r, ...(video ? { video: videoDoc(video) } : {}) })),
   };
 }
 
 /** The built-in templates (the shipped presets), parsed: they cannot be overwritten or deleted. */
-export const BUILT_IN_TEMPLATES: Readonly<Record<string, Template>> = Object.fromEntries(Object.values(PRESETS).map((p) => [p.name, parseTemplate(presetToTemplate(p))]));
+export const BUILT_IN_TEMPLATES: Readonly<Record<string, Template>> = Object.fromEntries(
+  Object.values(PRESETS).map((p) => [p.name, parseTemplate(presetToTemplate(p))]),
+);
 
 /** Whether a name is a built-in template's. */
 export const isBuiltInTemplate = (name: string) => Object.hasOwn(BUILT_IN_TEMPLATES, name);

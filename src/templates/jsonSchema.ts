@@ -9,6 +9,9 @@ import { TemplateSchema } from './schema.js';
 
 /** The template's JSON Schema (2020-12, as OpenAPI 3.1 uses), for a document as written (defaults optional). */
 export function templateJsonSchema(): Record<string, unknown> {
-  const { $schema: _s, ...schema } = z.toJSONSchema(TemplateSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _s, ...schema } = z.toJSONSchema(TemplateSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return schema;
 }

@@ -23,7 +23,11 @@ export interface ResolvedTemplate {
  * named); a name that is neither built in nor stored is UNKNOWN_TEMPLATE (UNKNOWN_PRESET when
  * it came as `preset`, the code that field always had).
  */
-export async function resolveTemplate(store: Pick<TemplateStore, 'get'>, ask: { template?: unknown; preset?: string }, defaultName: string): Promise<ResolvedTemplate> {
+export async function resolveTemplate(
+  store: Pick<TemplateStore, 'get'>,
+  ask: { template?: unknown; preset?: string },
+  defaultName: string,
+): Promise<ResolvedTemplate> {
   if (ask.template !== undefined && typeof ask.template !== 'string') {
     const t = parseTemplate(ask.template);
     return { preset: t.name, template: t };
@@ -33,11 +37,17 @@ export async function resolveTemplate(store: Pick<TemplateStore, 'get'>, ask: { 
   if (isBuiltInTemplate(name)) return { preset: name };
   const code = viaPreset ? 'UNKNOWN_PRESET' : 'UNKNOWN_TEMPLATE';
   const known = `built-in: ${Object.keys(BUILT_IN_TEMPLATES).join(', ')}; stored ones: GET /templates`;
-  if (!TemplateName.safeParse(name).success) throw new InputError(code, `"${name.slice(0, 64)}" is not a template name (${known})`);
+  if (!TemplateName.safeParse(name).success)
+    throw new InputError(code, `"${name.slice(0, 64)}" is not a template name (${known})`);
   // A stored item that no longer passes the schema (written by an older version) is the job's
   // TEMPLATE_INVALID, never retried: the same item fails the same way every time.
   const found = await store.get(name).catch((err: unknown) => {
-    if (err instanceof StoredTemplateInvalidError) throw new InputError('TEMPLATE_INVALID', `${err.message}: ${(err.cause as Error).message.replace(/^TEMPLATE_INVALID: /, '')}`, { cause: err });
+    if (err instanceof StoredTemplateInvalidError)
+      throw new InputError(
+        'TEMPLATE_INVALID',
+        `${err.message}: ${(err.cause as Error).message.replace(/^TEMPLATE_INVALID: /, '')}`,
+        { cause: err },
+      );
     throw err;
   });
   if (!found) throw new InputError(code, `unknown ${viaPreset ? 'preset' : 'template'} "${name}" (${known})`);

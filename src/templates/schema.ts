@@ -33,7 +33,12 @@ export const TEMPLATE_LIMITS = {
 } as const;
 
 /** Template names: the key of its DynamoDB item and what a job names (letters, digits, `_ . -`). */
-export const TemplateName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits or _ . - (starting with a letter or digit)');
+export const TemplateName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    'must be 1-64 letters, digits or _ . - (starting with a letter or digit)',
+  );
 
 /**
  * Rung names become S3 keys and file names (`cmaf/<name>/`, `hls/<name>.m3u8`,
@@ -44,16 +49,22 @@ const RungName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'must be 1-32 letters, digits, _ or - (starting with a letter or digit)')
   .refine((n) => !/^(audio\d*|master)$/i.test(n), 'is a name the package uses itself (audio tracks, the HLS master)');
 
-const range = (r: { min: number; max: number }, unit: string) => z.number().min(r.min, `must be at least ${r.min} ${unit}`).max(r.max, `must be at most ${r.max} ${unit}`);
+const range = (r: { min: number; max: number }, unit: string) =>
+  z.number().min(r.min, `must be at least ${r.min} ${unit}`).max(r.max, `must be at most ${r.max} ${unit}`);
 const intRange = (r: { min: number; max: number }, unit: string) => range(r, unit).int('must be a whole number');
 
 /** Video settings: `codec` alone takes that codec's defaults (CODEC_RULES); any other field overrides one. */
 export const TemplateVideoSchema = z.strictObject({
   codec: z.enum(TEMPLATE_CODECS, { message: `must be one of ${TEMPLATE_CODECS.join(', ')}` }),
   encoder: z.string().max(32).optional(),
-  speed: z.union([z.string().max(16), z.number().int()]).transform(String).optional(),
+  speed: z
+    .union([z.string().max(16), z.number().int()])
+    .transform(String)
+    .optional(),
   profile: z.string().max(16).optional(),
-  pixFmt: z.literal('yuv420p', { message: 'must be yuv420p (8-bit output; HDR kept as 10-bit uses hdrPixFmt)' }).optional(),
+  pixFmt: z
+    .literal('yuv420p', { message: 'must be yuv420p (8-bit output; HDR kept as 10-bit uses hdrPixFmt)' })
+    .optional(),
   bFrames: z.number().int('must be a whole number').min(0, 'must be at least 0').optional(),
   hdr: z.enum(['tonemap', 'keep'], { message: 'must be tonemap or keep' }).optional(),
   hdrPixFmt: z.literal('yuv420p10le', { message: 'must be yuv420p10le' }).optional(),
@@ -75,7 +86,9 @@ const RungSchema = z.strictObject({
 const AudioSchema = z.strictObject({
   codec: z.literal('aac', { message: 'must be aac' }).default('aac'),
   bitrateKbps: intRange(TEMPLATE_LIMITS.audioKbps, 'kb/s').default(128),
-  channels: z.union([z.literal(1), z.literal(2)], { message: 'must be 1 or 2 (5.1 sources keep 6 channels with surround)' }).default(2),
+  channels: z
+    .union([z.literal(1), z.literal(2)], { message: 'must be 1 or 2 (5.1 sources keep 6 channels with surround)' })
+    .default(2),
   sampleRate: z.union([z.literal(44100), z.literal(48000)], { message: 'must be 44100 or 48000' }).default(48000),
   /** 5.1 sources keep their 6 channels at this bit rate; without it every track is downmixed to `channels`. */
   surround: z.strictObject({ bitrateKbps: intRange(TEMPLATE_LIMITS.surroundKbps, 'kb/s') }).optional(),
@@ -133,33 +146,52 @@ export function checkTemplate(t: Template): TemplateProblem[] {
   const names = new Set<string>();
   t.renditions.forEach((r, i) => {
     const at = `renditions.${i}`;
-    if (names.has(r.name.toLowerCase())) add(`${at}.name`, `"${r.name}" is used by an earlier rung (names must be unique, case-insensitively)`);
+    if (names.has(r.name.toLowerCase()))
+      add(`${at}.name`, `"${r.name}" is used by an earlier rung (names must be unique, case-insensitively)`);
     names.add(r.name.toLowerCase());
-    if ((r.height === undefined) === (r.width === undefined)) add(at, 'give exactly one of height (short side) or width (long side)');
-    if ((r.crf === undefined) === (r.targetBitrateKbps === undefined)) add(at, 'give exactly one of crf or targetBitrateKbps');
+    if ((r.height === undefined) === (r.width === undefined))
+      add(at, 'give exactly one of height (short side) or width (long side)');
+    if ((r.crf === undefined) === (r.targetBitrateKbps === undefined))
+      add(at, 'give exactly one of crf or targetBitrateKbps');
     const codec = r.video?.codec ?? t.video.codec;
     const crf = CODEC_RULES[codec].crf;
-    if (r.crf !== undefined && (r.crf > crf.max || !Number.isInteger(r.crf))) add(`${at}.crf`, `must be a whole number ${crf.min}-${crf.max} for ${codec}`);
-    if (r.targetBitrateKbps !== undefined && r.targetBitrateKbps > r.maxBitrateKbps) add(`${at}.targetBitrateKbps`, `must not exceed maxBitrateKbps (${r.maxBitrateKbps})`);
-    if (r.bufferKbps !== undefined && r.bufferKbps < r.maxBitrateKbps / 4) add(`${at}.bufferKbps`, `must be at least a quarter of maxBitrateKbps (${Math.ceil(r.maxBitrateKbps / 4)} kb)`);
+    if (r.crf !== undefined && (r.crf > crf.max || !Number.isInteger(r.crf)))
+      add(`${at}.crf`, `must be a whole number ${crf.min}-${crf.max} for ${codec}`);
+    if (r.targetBitrateKbps !== undefined && r.targetBitrateKbps > r.maxBitrateKbps)
+      add(`${at}.targetBitrateKbps`, `must not exceed maxBitrateKbps (${r.maxBitrateKbps})`);
+    if (r.bufferKbps !== undefined && r.bufferKbps < r.maxBitrateKbps / 4)
+      add(`${at}.bufferKbps`, `must be at least a quarter of maxBitrateKbps (${Math.ceil(r.maxBitrateKbps / 4)} kb)`);
     if (r.video) checkVideo(r.video, `${at}.video`, add);
   });
   if (t.segmentSeconds !== undefined && !isMultiple(t.segmentSeconds, t.gopSeconds)) {
-    add('segmentSeconds', `must be a whole multiple of gopSeconds (${t.gopSeconds} s), so every segment starts on a keyframe of the grid`);
+    add(
+      'segmentSeconds',
+      `must be a whole multiple of gopSeconds (${t.gopSeconds} s), so every segment starts on a keyframe of the grid`,
+    );
   }
   return out;
 }
 
 const isMultiple = (x: number, of: number) => Math.abs(x / of - Math.round(x / of)) < 1e-9 && x >= of;
 
-function checkVideo(v: z.output<typeof TemplateVideoSchema>, at: string, add: (path: string, message: string) => void): void {
+function checkVideo(
+  v: z.output<typeof TemplateVideoSchema>,
+  at: string,
+  add: (path: string, message: string) => void,
+): void {
   const rules = CODEC_RULES[v.codec];
-  if (v.encoder !== undefined && !(rules.encoders as readonly string[]).includes(v.encoder)) add(`${at}.encoder`, `"${v.encoder}" is not an encoder of ${v.codec} here; use ${rules.encoders.join(' or ')}`);
-  if (v.speed !== undefined && !rules.speeds.includes(v.speed)) add(`${at}.speed`, `"${v.speed}" is not a speed of ${v.codec}; use one of ${rules.speeds.join(', ')}`);
-  if (v.profile !== undefined && !rules.profiles.includes(v.profile)) add(`${at}.profile`, `"${v.profile}" is not an 8-bit profile of ${v.codec}; use ${rules.profiles.join(', ')}`);
-  if (v.bFrames !== undefined && v.bFrames > rules.maxBFrames) add(`${at}.bFrames`, `must be at most ${rules.maxBFrames} for ${v.codec}`);
-  if (v.profile === 'baseline' && (v.bFrames ?? rules.defaults.bFrames) > 0) add(`${at}.bFrames`, 'must be 0 with the baseline profile (it has no B-frames)');
-  if (v.hdr === 'keep' && !rules.keepsHdr) add(`${at}.hdr`, `keep needs a 10-bit HDR codec (hevc); ${v.codec} output tone-maps HDR sources (tonemap)`);
+  if (v.encoder !== undefined && !(rules.encoders as readonly string[]).includes(v.encoder))
+    add(`${at}.encoder`, `"${v.encoder}" is not an encoder of ${v.codec} here; use ${rules.encoders.join(' or ')}`);
+  if (v.speed !== undefined && !rules.speeds.includes(v.speed))
+    add(`${at}.speed`, `"${v.speed}" is not a speed of ${v.codec}; use one of ${rules.speeds.join(', ')}`);
+  if (v.profile !== undefined && !rules.profiles.includes(v.profile))
+    add(`${at}.profile`, `"${v.profile}" is not an 8-bit profile of ${v.codec}; use ${rules.profiles.join(', ')}`);
+  if (v.bFrames !== undefined && v.bFrames > rules.maxBFrames)
+    add(`${at}.bFrames`, `must be at most ${rules.maxBFrames} for ${v.codec}`);
+  if (v.profile === 'baseline' && (v.bFrames ?? rules.defaults.bFrames) > 0)
+    add(`${at}.bFrames`, 'must be 0 with the baseline profile (it has no B-frames)');
+  if (v.hdr === 'keep' && !rules.keepsHdr)
+    add(`${at}.hdr`, `keep needs a 10-bit HDR codec (hevc); ${v.codec} output tone-maps HDR sources (tonemap)`);
 }
 
 /**

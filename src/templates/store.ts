@@ -6,7 +6,13 @@
  * Built-in templates are not stored: they are the shipped presets (convert.ts), and their
  * names can be neither written nor deleted here (TemplateBuiltInError).
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { JOBS_INDEX } from '../pipeline/jobStore.js';
 import { BUILT_IN_TEMPLATES, isBuiltInTemplate } from './convert.js';
 import { parseTemplate, type Template } from './schema.js';
@@ -23,8 +29,13 @@ export const MAX_STORED_TEMPLATES = 200;
 /** A write or delete aimed at a built-in template's name (the API's 409 TEMPLATE_BUILT_IN). */
 export class TemplateBuiltInError extends Error {
   override name = 'TemplateBuiltIn';
-  constructor(readonly templateName: string, action: 'overwritten' | 'deleted') {
-    super(`"${templateName}" is a built-in template; it cannot be ${action} (built-ins: ${Object.keys(BUILT_IN_TEMPLATES).join(', ')})`);
+  constructor(
+    readonly templateName: string,
+    action: 'overwritten' | 'deleted',
+  ) {
+    super(
+      `"${templateName}" is a built-in template; it cannot be ${action} (built-ins: ${Object.keys(BUILT_IN_TEMPLATES).join(', ')})`,
+    );
   }
 }
 
@@ -40,7 +51,10 @@ export interface TemplateSummary {
 /** A stored item whose document no longer passes the schema: reported, never run. */
 export class StoredTemplateInvalidError extends Error {
   override name = 'StoredTemplateInvalid';
-  constructor(readonly templateName: string, options: { cause: unknown }) {
+  constructor(
+    readonly templateName: string,
+    options: { cause: unknown },
+  ) {
     super(`the stored template "${templateName}" does not pass the template schema`, options);
   }
 }
@@ -68,7 +82,9 @@ export class TemplateStore {
   /** A template by name: a built-in, a stored one, or undefined. */
   async get(name: string): Promise<{ template: Template; builtIn: boolean; updatedAt?: string } | undefined> {
     if (isBuiltInTemplate(name)) return { template: BUILT_IN_TEMPLATES[name], builtIn: true };
-    const r = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { jobId: keyOf(name) }, ConsistentRead: true }));
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { jobId: keyOf(name) }, ConsistentRead: true }),
+    );
     if (!r.Item) return undefined;
     return { template: checked(name, r.Item.document), builtIn: false, updatedAt: r.Item.updatedAt as string };
   }
@@ -79,9 +95,16 @@ export class TemplateStore {
     let start: Record<string, unknown> | undefined;
     do {
       const r = await this.db.send(
-        new QueryCommand({ TableName: this.tableName, IndexName: JOBS_INDEX.byTime, KeyConditionExpression: 'listPk = :p', ExpressionAttributeValues: { ':p': LIST_PK }, ...(start ? { ExclusiveStartKey: start } : {}) }),
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: JOBS_INDEX.byTime,
+          KeyConditionExpression: 'listPk = :p',
+          ExpressionAttributeValues: { ':p': LIST_PK },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
       );
-      for (const item of r.Items ?? []) out.push(summary(checked(String(item.listKey), item.document), false, item.updatedAt as string));
+      for (const item of r.Items ?? [])
+        out.push(summary(checked(String(item.listKey), item.document), false, item.updatedAt as string));
       start = r.LastEvaluatedKey;
     } while (start);
     return out;
@@ -89,14 +112,24 @@ export class TemplateStore {
 
   /** How many templates are stored (the built-ins not counted). */
   async count(): Promise<number> {
-    const r = await this.db.send(new QueryCommand({ TableName: this.tableName, IndexName: JOBS_INDEX.byTime, KeyConditionExpression: 'listPk = :p', ExpressionAttributeValues: { ':p': LIST_PK }, Select: 'COUNT' }));
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: JOBS_INDEX.byTime,
+        KeyConditionExpression: 'listPk = :p',
+        ExpressionAttributeValues: { ':p': LIST_PK },
+        Select: 'COUNT',
+      }),
+    );
     return r.Count ?? 0;
   }
 
   /** Deletes a stored template: false when there was none. */
   async delete(name: string): Promise<boolean> {
     if (isBuiltInTemplate(name)) throw new TemplateBuiltInError(name, 'deleted');
-    const r = await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { jobId: keyOf(name) }, ReturnValues: 'ALL_OLD' }));
+    const r = await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { jobId: keyOf(name) }, ReturnValues: 'ALL_OLD' }),
+    );
     return r.Attributes !== undefined;
   }
 }
@@ -109,4 +142,10 @@ function checked(name: string, doc: unknown): Template {
   }
 }
 
-const summary = (t: Template, builtIn: boolean, updatedAt?: string): TemplateSummary => ({ name: t.name, description: t.description, builtIn, renditions: t.renditions.map((r) => r.name), ...(updatedAt ? { updatedAt } : {}) });
+const summary = (t: Template, builtIn: boolean, updatedAt?: string): TemplateSummary => ({
+  name: t.name,
+  description: t.description,
+  builtIn,
+  renditions: t.renditions.map((r) => r.name),
+  ...(updatedAt ? { updatedAt } : {}),
+});

@@ -11,7 +11,11 @@ export async function bytesUnder(dir: string): Promise<number> {
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) total += await bytesUnder(p);
-    else total += await stat(p).then((s) => s.size, () => 0);
+    else
+      total += await stat(p).then(
+        (s) => s.size,
+        () => 0,
+      );
   }
   return total;
 }

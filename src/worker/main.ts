@@ -57,7 +57,11 @@ function runWorker(env: NodeJS.ProcessEnv): void {
    * then removes the job's prefixes), and a result written after that would be left behind;
    * the task's stop reason and exit code say what happened.
    */
-  function finish(code: number, error?: { name: string; code: string; message: string }, report = true): Promise<never> {
+  function finish(
+    code: number,
+    error?: { name: string; code: string; message: string },
+    report = true,
+  ): Promise<never> {
     finishing ??= (async () => {
       if (signalDescendants('SIGTERM') > 0) {
         await sleep(1500);
@@ -76,7 +80,13 @@ function runWorker(env: NodeJS.ProcessEnv): void {
         };
         await Promise.race([putJson(rt.s3, parseS3Uri(doc.resultUri), result).catch(() => undefined), sleep(5000)]);
         // The process's whole life (the task runs a little longer: image pull, start; docs/COST.md).
-        if (meter) await Promise.race([writeMeter(rt, doc.jobId, `attempt-${doc.attempt}`, workerMeter(meter, process.uptime(), rt.prices)).catch(() => undefined), sleep(5000)]);
+        if (meter)
+          await Promise.race([
+            writeMeter(rt, doc.jobId, `attempt-${doc.attempt}`, workerMeter(meter, process.uptime(), rt.prices)).catch(
+              () => undefined,
+            ),
+            sleep(5000),
+          ]);
       }
       if (code === EXIT.OK) log.info('worker done', { exitCode: code, ms: Date.now() - started, timings });
       else log.error('worker failed', { exitCode: code, error, ms: Date.now() - started });
@@ -94,11 +104,23 @@ function runWorker(env: NodeJS.ProcessEnv): void {
   process.on('SIGTERM', () => {
     stopping = true;
     log.warn('SIGTERM: stopping ffmpeg and exiting');
-    void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was terminated (SIGTERM) before it finished' }, false);
+    void finish(
+      EXIT.TERMINATED,
+      {
+        name: 'TransientError',
+        code: 'ENCODER_FAILED',
+        message: 'the worker was terminated (SIGTERM) before it finished',
+      },
+      false,
+    );
   });
   process.on('SIGINT', () => {
     stopping = true;
-    void finish(EXIT.TERMINATED, { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was interrupted (SIGINT)' }, false);
+    void finish(
+      EXIT.TERMINATED,
+      { name: 'TransientError', code: 'ENCODER_FAILED', message: 'the worker was interrupted (SIGINT)' },
+      false,
+    );
   });
 
   async function main(): Promise<never> {
@@ -109,8 +131,11 @@ function runWorker(env: NodeJS.ProcessEnv): void {
       return finish(EXIT.CONFIG_ERROR, describe(err));
     }
     const jobUri = config.JOB_URI;
-    if (!jobUri) return finish(EXIT.CONFIG_ERROR, { name: 'ConfigError', code: 'CONFIG', message: 'JOB_URI is not set' });
-    rt = createRuntime(config, { events: { put: async () => Promise.reject(new Error('the worker emits no events')) } });
+    if (!jobUri)
+      return finish(EXIT.CONFIG_ERROR, { name: 'ConfigError', code: 'CONFIG', message: 'JOB_URI is not set' });
+    rt = createRuntime(config, {
+      events: { put: async () => Promise.reject(new Error('the worker emits no events')) },
+    });
     // A stopped worker sends no more S3 requests: the steps still running while it stops its
     // ffmpeg would otherwise write after a cancel's cleanup (a job document, a result, pieces).
     rt.s3.middlewareStack.add(
@@ -127,7 +152,12 @@ function runWorker(env: NodeJS.ProcessEnv): void {
       return finish(exitCodeForError(err), describe(err));
     }
     const deadline = setTimeout(
-      () => void finish(EXIT.DEADLINE, { name: 'TransientError', code: 'TIMEOUT', message: `the worker ran longer than ${doc!.maxSeconds} s` }),
+      () =>
+        void finish(EXIT.DEADLINE, {
+          name: 'TransientError',
+          code: 'TIMEOUT',
+          message: `the worker ran longer than ${doc!.maxSeconds} s`,
+        }),
       doc.maxSeconds * 1000,
     );
     deadline.unref();

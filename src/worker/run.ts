@@ -34,7 +34,12 @@ export function planWorker(cores: number, segments: number, requested?: number):
  * renditions.json as the Lambda path, so Publish,
  * EmitComplete and Cleanup are shared.
  */
-export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger, opts: { concurrency?: number; cores?: number } = {}): Promise<Record<string, number>> {
+export async function runJobOnOneMachine(
+  rt: Runtime,
+  jobId: string,
+  log: Logger,
+  opts: { concurrency?: number; cores?: number } = {},
+): Promise<Record<string, number>> {
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = Date.now();
@@ -64,7 +69,9 @@ export async function runJobOnOneMachine(rt: Runtime, jobId: string, log: Logger
   const segLog = log.child({ step: 'transcodeSegment' });
   await timed('encode', () =>
     Promise.all([
-      mapLimit(m.plan.segments, plan.concurrency, (s) => transcodeSegmentStep(rt, { jobId, index: s.index }, segLog, { threads: plan.threads })),
+      mapLimit(m.plan.segments, plan.concurrency, (s) =>
+        transcodeSegmentStep(rt, { jobId, index: s.index }, segLog, { threads: plan.threads }),
+      ),
       subtitlesStep(rt, job, log.child({ step: 'subtitles' })),
     ]),
   );

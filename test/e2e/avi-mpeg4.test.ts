@@ -23,7 +23,11 @@ describe('MPEG-4 Part 2 AVI on the local stack', function () {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-avi4-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
-    stack = await LocalStack.start({ dataDir: path.join(dir, 'stack'), binaries: bins, logSink: (l) => log.write(l + '\n') });
+    stack = await LocalStack.start({
+      dataDir: path.join(dir, 'stack'),
+      binaries: bins,
+      logSink: (l) => log.write(l + '\n'),
+    });
   });
   after(async () => {
     await stack?.stop();
@@ -38,13 +42,39 @@ describe('MPEG-4 Part 2 AVI on the local stack', function () {
   for (const [label, opts] of cases) {
     it(`${label}: COMPLETE, every frame at its source time, cut into several segments`, async () => {
       const src = path.join(dir, `${label.replace(/\W+/g, '-')}.avi`);
-      await runProcess(bins.ffmpeg, ['-v', 'error', '-nostdin', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=5', '-c:v', 'mpeg4', '-q:v', '3', '-g', '25', ...opts, '-y', src], { timeoutMs: 120_000 });
-      const { detail } = await runJob(stack, src, `uploads/${path.basename(src)}`, { preset: 'h264-single-480p', 'segment-seconds': '1' });
+      await runProcess(
+        bins.ffmpeg,
+        [
+          '-v',
+          'error',
+          '-nostdin',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=320x240:rate=25:duration=5',
+          '-c:v',
+          'mpeg4',
+          '-q:v',
+          '3',
+          '-g',
+          '25',
+          ...opts,
+          '-y',
+          src,
+        ],
+        { timeoutMs: 120_000 },
+      );
+      const { detail } = await runJob(stack, src, `uploads/${path.basename(src)}`, {
+        preset: 'h264-single-480p',
+        'segment-seconds': '1',
+      });
       assert.equal(detail.status, 'COMPLETE', `${detail.errorCode}: ${detail.errorMessage}`);
       const outDir = path.join(dir, `out-${path.basename(src, '.avi')}`);
       await mkdir(outDir, { recursive: true });
       await downloadOutputs(stack, detail.jobId, outDir);
-      const videos = (detail.outputs ?? []).filter((o) => o.type === 'video').map((o) => ({ name: o.name, width: o.width, height: o.height }));
+      const videos = (detail.outputs ?? [])
+        .filter((o) => o.type === 'video')
+        .map((o) => ({ name: o.name, width: o.width, height: o.height }));
       assert.ok(videos.length > 0, 'a rendition');
       assert.equal(detail.outputs!.find((o) => o.type === 'video')!.frames, 125);
       await checkContract(src, outDir, videos, false);

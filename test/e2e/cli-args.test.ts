@@ -14,7 +14,10 @@ import { inputProblem, outDirProblem } from '../../scripts/cliArgs.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/cli.ts'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/cli.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -32,10 +35,16 @@ describe('npm start: arguments checked before anything runs', () => {
       await writeFile(file, 'x');
       await mkdir(path.join(dir, 'folder'));
       assert.equal(outDirProblem(file), `--out ${file} exists and is not a directory`);
-      assert.match(outDirProblem(path.join(file, 'sub', 'deeper')) ?? '', /cannot be created: .*taken\.mp4 is not a directory/);
+      assert.match(
+        outDirProblem(path.join(file, 'sub', 'deeper')) ?? '',
+        /cannot be created: .*taken\.mp4 is not a directory/,
+      );
       assert.equal(outDirProblem(path.join(dir, 'folder')), undefined);
       assert.equal(outDirProblem(path.join(dir, 'new', 'out')), undefined);
-      assert.equal(inputProblem(path.join(dir, 'folder')), `input is a directory, not a video file: ${path.join(dir, 'folder')}`);
+      assert.equal(
+        inputProblem(path.join(dir, 'folder')),
+        `input is a directory, not a video file: ${path.join(dir, 'folder')}`,
+      );
       assert.equal(inputProblem(path.join(dir, 'missing.mp4')), `input not found: ${path.join(dir, 'missing.mp4')}`);
       assert.equal(inputProblem(file), undefined);
       // The command itself: exit 2 with one line, and nothing ran (no local stack folder made).
@@ -43,7 +52,10 @@ describe('npm start: arguments checked before anything runs', () => {
       const r = await cli([file, '--out', file, '--data', data]);
       assert.deepEqual([r.code, r.stderr, r.stdout], [2, `--out ${file} exists and is not a directory\n`, '']);
       const d = await cli([path.join(dir, 'folder'), '--data', data]);
-      assert.deepEqual([d.code, d.stderr], [2, `input is a directory, not a video file: ${path.join(dir, 'folder')}\n`]);
+      assert.deepEqual(
+        [d.code, d.stderr],
+        [2, `input is a directory, not a video file: ${path.join(dir, 'folder')}\n`],
+      );
       assert.equal(existsSync(data), false, 'no stack was started');
     } finally {
       await rm(dir, { recursive: true, force: true });

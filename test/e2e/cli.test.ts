@@ -40,8 +40,19 @@ describe('npm start (the CLI)', function () {
     assert.equal(r.stdout.trim().split('\n').length, 1, 'stdout carries only the event');
     assert.equal(ev['detail-type'], 'Transcode Job State Change');
     assert.equal(ev.detail.status, 'COMPLETE');
-    assert.deepEqual((await readdir(out)).sort(), ['cmaf', 'dash', 'hls', 'mp4', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt']);
-    assert.equal((await stat(path.join(out, 'mp4', '240p.mp4'))).size, ev.detail.outputs.find((o: { name: string }) => o.name === 'mp4/240p.mp4').sizeBytes);
+    assert.deepEqual((await readdir(out)).sort(), [
+      'cmaf',
+      'dash',
+      'hls',
+      'mp4',
+      'poster.jpg',
+      'sprite.jpg',
+      'thumbnails.vtt',
+    ]);
+    assert.equal(
+      (await stat(path.join(out, 'mp4', '240p.mp4'))).size,
+      ev.detail.outputs.find((o: { name: string }) => o.name === 'mp4/240p.mp4').sizeBytes,
+    );
     assert.equal(ev.detail.outputs[0].name, 'hls/master.m3u8', 'manifests first');
     assert.match(r.stderr, /TranscodeSegment\s+segments \d+\/2/);
     assert.doesNotMatch(r.stderr, /NodeVersionSupportWarning/);

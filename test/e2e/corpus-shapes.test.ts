@@ -35,15 +35,28 @@ describe('generated real-world shapes (local stack)', function () {
 
   /** Runs `src` (the smallest preset), asserts COMPLETE, the segment count and the whole contract. */
   async function completesExact(src: string, segmentSeconds: string, segments: (n: number) => boolean, audio: boolean) {
-    const { detail } = await runJob(stack, src, `uploads/shape-${++n}${path.extname(src)}`, { preset: 'h264-single-480p', 'segment-seconds': segmentSeconds });
+    const { detail } = await runJob(stack, src, `uploads/shape-${++n}${path.extname(src)}`, {
+      preset: 'h264-single-480p',
+      'segment-seconds': segmentSeconds,
+    });
     assert.equal(detail.status, 'COMPLETE', `${detail.errorCode}: ${detail.errorMessage}`);
     const outDir = file(`out-${n}`);
     await mkdir(outDir, { recursive: true });
     await downloadOutputs(stack, detail.jobId, outDir);
-    const videos = (detail.outputs ?? []).filter((o) => o.type === 'video').map((o) => ({ name: o.name, width: o.width, height: o.height }));
+    const videos = (detail.outputs ?? [])
+      .filter((o) => o.type === 'video')
+      .map((o) => ({ name: o.name, width: o.width, height: o.height }));
     await checkContract(src, outDir, videos, audio);
-    await checkStreaming(src, outDir, videos.map((v) => path.basename(v.name, '.mp4')), audio);
-    const hls = (await import('node:fs/promises')).readFile(path.join(outDir, 'hls', `${path.basename(videos[0].name, '.mp4')}.m3u8`), 'utf8');
+    await checkStreaming(
+      src,
+      outDir,
+      videos.map((v) => path.basename(v.name, '.mp4')),
+      audio,
+    );
+    const hls = (await import('node:fs/promises')).readFile(
+      path.join(outDir, 'hls', `${path.basename(videos[0].name, '.mp4')}.m3u8`),
+      'utf8',
+    );
     const count = ((await hls).match(/#EXTINF/g) ?? []).length;
     assert.ok(segments(count), `${count} segments`);
     return { outDir, videos };
@@ -54,7 +67,10 @@ describe('generated real-world shapes (local stack)', function () {
       const src = file(`phone-1seg-bf${bframes}.mp4`);
       await phoneVfrFixture(src, { width: 1920, height: 1080, frames: 44, firstMs: 184, gop: 60, bframes });
       const t = await frameTimes(src);
-      assert.ok(Math.abs(t[1] - t[0] - 0.184) < 1e-3 && Math.abs(t[2] - t[1] - 1 / 30) < 1e-3, `fixture shape: ${t.slice(0, 3)}`);
+      assert.ok(
+        Math.abs(t[1] - t[0] - 0.184) < 1e-3 && Math.abs(t[2] - t[1] - 1 / 30) < 1e-3,
+        `fixture shape: ${t.slice(0, 3)}`,
+      );
       await completesExact(src, '4', (c) => c === 1, true);
     });
   }

@@ -20,9 +20,15 @@ import { checkContract, checkStreaming } from '../helpers/contract.js';
 import { downloadOutputs, keysUnder, objectBytes, runJob } from '../helpers/stack.js';
 
 /** COMPLETE under the contract, or refused with a code whose message names the cause (audio uploads too: never silence). */
-type Expect = { status: 'COMPLETE'; audio: boolean; known?: string } | { status: 'ERROR'; code: string; message: string };
+type Expect =
+  | { status: 'COMPLETE'; audio: boolean; known?: string }
+  | { status: 'ERROR'; code: string; message: string };
 
-const entries = (JSON.parse(await readFile(new URL('../corpus/corpus.json', import.meta.url), 'utf8')) as { files: (CorpusEntry & { expect: Expect })[] }).files;
+const entries = (
+  JSON.parse(await readFile(new URL('../corpus/corpus.json', import.meta.url), 'utf8')) as {
+    files: (CorpusEntry & { expect: Expect })[];
+  }
+).files;
 
 describe('real-world corpus (local stack)', function () {
   this.timeout(600_000);
@@ -72,7 +78,11 @@ describe('real-world corpus (local stack)', function () {
         assert.equal(detail.status, 'ERROR', `expected ${x.code}, got ${detail.status}`);
         assert.equal(detail.errorCode, x.code, detail.errorMessage);
         assert.match(detail.errorMessage!, new RegExp(x.message));
-        assert.deepEqual(await objectBytes(stack, stack.config.INGEST_BUCKET, key), await readFile(src), 'source untouched');
+        assert.deepEqual(
+          await objectBytes(stack, stack.config.INGEST_BUCKET, key),
+          await readFile(src),
+          'source untouched',
+        );
         assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`), [], 'nothing published');
         return;
       }
@@ -80,10 +90,17 @@ describe('real-world corpus (local stack)', function () {
       const outDir = path.join(dir, e.id);
       await mkdir(outDir, { recursive: true });
       await downloadOutputs(stack, jobId, outDir);
-      const videos = (detail.outputs ?? []).filter((o) => o.type === 'video').map((o) => ({ name: o.name, width: o.width, height: o.height }));
+      const videos = (detail.outputs ?? [])
+        .filter((o) => o.type === 'video')
+        .map((o) => ({ name: o.name, width: o.width, height: o.height }));
       assert.ok(videos.length > 0, 'a rendition');
       await checkContract(src, outDir, videos, x.audio);
-      await checkStreaming(src, outDir, videos.map((v) => path.basename(v.name, '.mp4')), x.audio);
+      await checkStreaming(
+        src,
+        outDir,
+        videos.map((v) => path.basename(v.name, '.mp4')),
+        x.audio,
+      );
     });
   }
 });

@@ -23,7 +23,11 @@ describe('job cost on the local stack', function () {
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-cost-'));
-    stack = await LocalStack.start({ dataDir: path.join(dir, 'stack'), binaries: resolveBinaries(process.env), logSink: () => undefined });
+    stack = await LocalStack.start({
+      dataDir: path.join(dir, 'stack'),
+      binaries: resolveBinaries(process.env),
+      logSink: () => undefined,
+    });
   });
   after(async () => {
     await stack?.stop();
@@ -36,7 +40,9 @@ describe('job cost on the local stack', function () {
     const { jobId, detail, events } = await runJob(stack, file, 'uploads/cost.mp4', { 'segment-seconds': '2' });
     assert.equal(detail.status, 'COMPLETE', `${detail.errorCode}: ${detail.errorMessage}`);
     const cost = JobCostSchema.parse(detail.cost);
-    const segments = (events.map((e) => e.detail as { progress?: { segmentsTotal?: number } }).find((d) => d.progress?.segmentsTotal)?.progress?.segmentsTotal) ?? 0;
+    const segments =
+      events.map((e) => e.detail as { progress?: { segmentsTotal?: number } }).find((d) => d.progress?.segmentsTotal)
+        ?.progress?.segmentsTotal ?? 0;
     assert.ok(segments >= 4, `several segments (${segments})`);
 
     // One segment function per segment, billed at serverless.yml's memory for it.
@@ -45,14 +51,24 @@ describe('job cost on the local stack', function () {
     assert.equal(seg.invocations, segments);
     assert.equal(seg.memoryMb, mem.transcodeSegment);
     assert.ok(Math.abs(seg.gbSeconds - (mem.transcodeSegment / 1024) * (seg.billedMs / 1000)) < 1e-6);
-    for (const [name, s] of Object.entries(cost.steps)) assert.equal(s.memoryMb, mem[name], `${name}: metered at its configured memory`);
-    assert.ok(cost.steps.assemble && cost.steps.thumbnails, 'the steps whose results the state machine drops are metered too');
+    for (const [name, s] of Object.entries(cost.steps))
+      assert.equal(s.memoryMb, mem[name], `${name}: metered at its configured memory`);
+    assert.ok(
+      cost.steps.assemble && cost.steps.thumbnails,
+      'the steps whose results the state machine drops are metered too',
+    );
 
     // Every published byte was uploaded by a metered invocation; every published object took a PUT at least.
     const published = await listKeys(stack.s3, stack.config.OUTPUT_BUCKET, `${jobId}/`);
     const publishedBytes = published.reduce((a, o) => a + o.size, 0);
-    assert.ok(cost.total.s3.bytesOut >= publishedBytes, `bytes sent ${cost.total.s3.bytesOut} >= published ${publishedBytes}`);
-    assert.ok(cost.total.s3.tier1Requests >= published.length, `PUT-class requests ${cost.total.s3.tier1Requests} >= ${published.length} objects`);
+    assert.ok(
+      cost.total.s3.bytesOut >= publishedBytes,
+      `bytes sent ${cost.total.s3.bytesOut} >= published ${publishedBytes}`,
+    );
+    assert.ok(
+      cost.total.s3.tier1Requests >= published.length,
+      `PUT-class requests ${cost.total.s3.tier1Requests} >= ${published.length} objects`,
+    );
     // The segments read their own bytes of the source (presigned range GETs, counted by hand).
     const sourceBytes = (await stat(file)).size;
     assert.ok(seg.s3.bytesIn >= 0.9 * sourceBytes, `segments read ${seg.s3.bytesIn} of the ${sourceBytes}-byte source`);
@@ -65,9 +81,23 @@ describe('job cost on the local stack', function () {
     const input = path.join(dir, 'clip.mp4');
     await generateSample({ output: input, durationSec: 4, width: 320, height: 240, fps: 25, audio: true });
     const root = path.resolve(import.meta.dirname, '../..');
-    const args = ['--import', 'tsx', path.join(root, 'scripts/cli.ts'), input, '--out', path.join(dir, 'cli-out'), '--data', path.join(dir, 'cli-data'), '--segment-seconds', '2'];
+    const args = [
+      '--import',
+      'tsx',
+      path.join(root, 'scripts/cli.ts'),
+      input,
+      '--out',
+      path.join(dir, 'cli-out'),
+      '--data',
+      path.join(dir, 'cli-data'),
+      '--segment-seconds',
+      '2',
+    ];
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' } });
+      const child = spawn(process.execPath, args, {
+        cwd: root,
+        env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -75,7 +105,10 @@ describe('job cost on the local stack', function () {
       child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
     assert.equal(r.code, 0, r.stderr);
-    const m = /estimated AWS cost \$(\d+\.\d{6}) \(us-east-1, prices of (\d{4}-\d{2}-\d{2}); docs\/COST\.md\): Lambda ([\d.]+) GB-s in (\d+) invocations/.exec(r.stdout);
+    const m =
+      /estimated AWS cost \$(\d+\.\d{6}) \(us-east-1, prices of (\d{4}-\d{2}-\d{2}); docs\/COST\.md\): Lambda ([\d.]+) GB-s in (\d+) invocations/.exec(
+        r.stdout,
+      );
     assert.ok(m, r.stdout);
     assert.ok(Number(m[1]) > 0 && Number(m[3]) > 0 && Number(m[4]) > 0);
     assert.match(r.stdout, /\n {2}transcodeSegment +x2 +[\d.]+ GB-s at \d+ MB/);

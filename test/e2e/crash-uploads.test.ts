@@ -33,22 +33,37 @@ describe('crash recovery: kill -9 after three acknowledged uploads', function ()
     await generateSample({ output: src, durationSec: 2, width: 320, height: 240, fps: 25, audio: true });
     const dataDir = path.join(dir, 'data');
     const keys = ['uploads/one.mp4', 'uploads/two.mp4', 'uploads/three.mp4'];
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/crash-uploads-child.ts'), dataDir, src, ...keys], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'test/helpers/crash-uploads-child.ts'), dataDir, src, ...keys],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, sig) => resolve(sig)),
+    );
     assert.equal(signal, 'SIGKILL');
     assert.equal(out.trim(), 'ACKED 3', 'every PUT was acknowledged before the kill');
 
     stack = await LocalStack.start({ dataDir, segmentSeconds: 1, logSink: () => undefined });
     const s = stack;
-    const ids = await Promise.all(keys.map(async (key) => jobIdFor('ingest', key, (await headObject(s.s3, { bucket: 'ingest', key })).etag)));
-    assert.ok(s.recovery.resumed.length >= 1, `the kill left at least one acknowledged upload without a job (resumed ${JSON.stringify(s.recovery.resumed)}, interrupted ${JSON.stringify(s.recovery.interrupted)})`);
-    assert.deepEqual([...s.recovery.resumed, ...s.recovery.interrupted].sort(), [...ids].sort(), 'each upload is one job: resumed now or ended as INTERRUPTED');
+    const ids = await Promise.all(
+      keys.map(async (key) => jobIdFor('ingest', key, (await headObject(s.s3, { bucket: 'ingest', key })).etag)),
+    );
+    assert.ok(
+      s.recovery.resumed.length >= 1,
+      `the kill left at least one acknowledged upload without a job (resumed ${JSON.stringify(s.recovery.resumed)}, interrupted ${JSON.stringify(s.recovery.interrupted)})`,
+    );
+    assert.deepEqual(
+      [...s.recovery.resumed, ...s.recovery.interrupted].sort(),
+      [...ids].sort(),
+      'each upload is one job: resumed now or ended as INTERRUPTED',
+    );
     for (const id of s.recovery.resumed) {
       const final = await s.waitForFinalEvent(id);
       assert.equal((final?.detail as { status?: string } | undefined)?.status, 'COMPLETE', `resumed job ${id}`);
@@ -59,9 +74,14 @@ describe('crash recovery: kill -9 after three acknowledged uploads', function ()
     // A second start finds every upload with its job: nothing is started again.
     stack = await LocalStack.start({ dataDir, segmentSeconds: 1, logSink: () => undefined });
     assert.deepEqual([stack.recovery.resumed, stack.recovery.interrupted], [[], []]);
-    const lines = (await readFile(path.join(dataDir, 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { detail: { jobId: string; status: string } });
+    const lines = (await readFile(path.join(dataDir, 'events.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { detail: { jobId: string; status: string } });
     for (const id of ids) {
-      const finals = lines.filter((e) => e.detail.jobId === id && ['COMPLETE', 'ERROR', 'CANCELED'].includes(e.detail.status));
+      const finals = lines.filter(
+        (e) => e.detail.jobId === id && ['COMPLETE', 'ERROR', 'CANCELED'].includes(e.detail.status),
+      );
       assert.equal(finals.length, 1, `job ${id}: exactly one final event`);
     }
   });

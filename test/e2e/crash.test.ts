@@ -43,11 +43,15 @@ describe('crash recovery on the local stack (kill -9 during a job)', function ()
     await generateSample({ output: src, durationSec: 12, width: 854, height: 480, fps: 25, audio: true });
     const dataDir = path.join(dir, 'data');
     const key = 'uploads/crash.mp4';
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/crash-child.ts'), dataDir, src, key], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'test/helpers/crash-child.ts'), dataDir, src, key],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const line = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (b: Buffer) => {
@@ -84,10 +88,21 @@ describe('crash recovery on the local stack (kill -9 during a job)', function ()
     assert.ok(again.started && again.jobId === jobId && again.alreadyStarted, JSON.stringify(again));
     assert.deepEqual(stack.sfn.running(), []);
 
-    const lines = (await readFile(path.join(dataDir, 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { detail: { jobId: string; status: string; errorCode?: string } });
+    const lines = (await readFile(path.join(dataDir, 'events.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { detail: { jobId: string; status: string; errorCode?: string } });
     const mine = lines.filter((e) => e.detail.jobId === jobId).map((e) => e.detail);
-    assert.deepEqual(mine.filter((d) => d.status === 'PROGRESSING').length, 1, 'one PROGRESSING event, none after the re-upload');
+    assert.deepEqual(
+      mine.filter((d) => d.status === 'PROGRESSING').length,
+      1,
+      'one PROGRESSING event, none after the re-upload',
+    );
     const finals = mine.filter((d) => ['COMPLETE', 'ERROR', 'CANCELED'].includes(d.status));
-    assert.deepEqual(finals.map((d) => [d.status, d.errorCode]), [['ERROR', 'INTERRUPTED']], 'exactly one final event');
+    assert.deepEqual(
+      finals.map((d) => [d.status, d.errorCode]),
+      [['ERROR', 'INTERRUPTED']],
+      'exactly one final event',
+    );
   });
 });

@@ -111,12 +111,30 @@ describe('ECS worker on the local stack', function () {
     const outDir = path.join(dir, `out-${n}`);
     await mkdir(outDir, { recursive: true });
     await downloadOutputs(stack, r.jobId, outDir);
-    for (const o of r.detail.outputs ?? []) if (!o.name.endsWith('/')) assert.equal((await stat(path.join(outDir, o.name))).size, o.sizeBytes, `${o.name}: size in the event`);
+    for (const o of r.detail.outputs ?? [])
+      if (!o.name.endsWith('/'))
+        assert.equal((await stat(path.join(outDir, o.name))).size, o.sizeBytes, `${o.name}: size in the event`);
     const videos = (r.detail.outputs ?? []).filter((o) => o.type === 'video');
     assert.equal(videos.length, 1);
     // The same package as the Lambda path: manifests, CMAF folders, the download, thumbnails.
     const rn = videos[0].rendition!;
-    assert.deepEqual((r.detail.outputs ?? []).map((o) => o.name).filter((x) => !x.startsWith('mp4/')).sort(), [`cmaf/${rn}/`, ...(expectAudio ? ['cmaf/audio/'] : []), 'dash/manifest.mpd', `hls/${rn}.m3u8`, ...(expectAudio ? ['hls/audio.m3u8'] : []), 'hls/master.m3u8', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt'].sort());
+    assert.deepEqual(
+      (r.detail.outputs ?? [])
+        .map((o) => o.name)
+        .filter((x) => !x.startsWith('mp4/'))
+        .sort(),
+      [
+        `cmaf/${rn}/`,
+        ...(expectAudio ? ['cmaf/audio/'] : []),
+        'dash/manifest.mpd',
+        `hls/${rn}.m3u8`,
+        ...(expectAudio ? ['hls/audio.m3u8'] : []),
+        'hls/master.m3u8',
+        'poster.jpg',
+        'sprite.jpg',
+        'thumbnails.vtt',
+      ].sort(),
+    );
     const codec = meta.preset === 'av1-ladder' ? { codec: 'av1' } : {};
     await checkStreaming(file, outDir, [videos[0].rendition!], expectAudio, codec);
     return { ...r, figures: await checkContract(file, outDir, videos, expectAudio, codec) };
@@ -140,29 +158,45 @@ describe('ECS worker on the local stack', function () {
     console.log('      ecs:', JSON.stringify(r.figures), `checks: ${count(r.jobId, 'EcsStatus')}`);
   });
 
-  it('engine auto: the decider sends a source above MAX_LAMBDA_DURATION_SECONDS to ECS, a shorter one to Lambda, and the shorter one in AV1 to ECS (the encoder\'s cost)', async () => {
+  it("engine auto: the decider sends a source above MAX_LAMBDA_DURATION_SECONDS to ECS, a shorter one to Lambda, and the shorter one in AV1 to ECS (the encoder's cost)", async () => {
     const short = await run(await sample({ durationSec: 3, width: 320, height: 240, fps: 25, audio: true }), {});
     assert.equal(short.detail.status, 'COMPLETE');
     // The Lambda fan-out (an MP4 is read by range: no Split).
-    assert.ok(count(short.jobId, 'TranscodeSegments') === 1 && count(short.jobId, 'EcsSubmit') === 0, steps.get(short.jobId)?.join(' '));
+    assert.ok(
+      count(short.jobId, 'TranscodeSegments') === 1 && count(short.jobId, 'EcsSubmit') === 0,
+      steps.get(short.jobId)?.join(' '),
+    );
     const long = await run(await sample({ durationSec: 7, width: 320, height: 240, fps: 25, audio: false }), {}, false);
     assert.equal(long.detail.status, 'COMPLETE');
-    assert.ok(count(long.jobId, 'EcsSubmit') === 1 && count(long.jobId, 'TranscodeSegments') === 0, steps.get(long.jobId)?.join(' '));
+    assert.ok(
+      count(long.jobId, 'EcsSubmit') === 1 && count(long.jobId, 'TranscodeSegments') === 0,
+      steps.get(long.jobId)?.join(' '),
+    );
     if (!(await capabilitiesOf(resolveBinaries(process.env).ffmpeg)).encoders.has('libsvtav1')) return;
-    const av1 = await run(await sample({ durationSec: 3, width: 320, height: 240, fps: 25, audio: true }), { preset: 'av1-ladder' });
+    const av1 = await run(await sample({ durationSec: 3, width: 320, height: 240, fps: 25, audio: true }), {
+      preset: 'av1-ladder',
+    });
     assert.equal(av1.detail.status, 'COMPLETE', `${av1.detail.errorCode}: ${av1.detail.errorMessage}`);
-    assert.ok(count(av1.jobId, 'EcsSubmit') === 1 && count(av1.jobId, 'TranscodeSegments') === 0, steps.get(av1.jobId)?.join(' '));
+    assert.ok(
+      count(av1.jobId, 'EcsSubmit') === 1 && count(av1.jobId, 'TranscodeSegments') === 0,
+      steps.get(av1.jobId)?.join(' '),
+    );
   });
 
   it('a worker killed mid-job (SIGKILL) is re-run and the job completes', async () => {
     kill = (attempt) => (attempt === 1 ? { onLog: 'encoding' } : undefined);
-    const r = await run(await sample({ durationSec: 5, width: 320, height: 240, fps: 25, audio: true }), { engine: 'ecs' });
+    const r = await run(await sample({ durationSec: 5, width: 320, height: 240, fps: 25, audio: true }), {
+      engine: 'ecs',
+    });
     assert.equal(r.detail.status, 'COMPLETE', `${r.detail.errorCode}: ${r.detail.errorMessage}`);
     const stops = tasksOf(r.jobId).filter((e) => e.type === 'stopped');
-    assert.deepEqual(stops.map((e) => [e.attempt, e.exitCode]), [
-      [1, EXIT.KILLED],
-      [2, EXIT.OK],
-    ]);
+    assert.deepEqual(
+      stops.map((e) => [e.attempt, e.exitCode]),
+      [
+        [1, EXIT.KILLED],
+        [2, EXIT.OK],
+      ],
+    );
     assert.equal(count(r.jobId, 'EcsSubmit'), 2);
   });
 
@@ -194,10 +228,13 @@ describe('ECS worker on the local stack', function () {
       assert.ok(sawFfmpeg, 'ffmpeg was running when SIGTERM arrived');
       assert.equal(r.detail.status, 'COMPLETE', `${r.detail.errorCode}: ${r.detail.errorMessage}`);
       const stops = tasksOf(r.jobId).filter((e) => e.type === 'stopped');
-      assert.deepEqual(stops.map((e) => [e.attempt, e.exitCode]), [
-        [1, EXIT.TERMINATED],
-        [2, EXIT.OK],
-      ]);
+      assert.deepEqual(
+        stops.map((e) => [e.attempt, e.exitCode]),
+        [
+          [1, EXIT.TERMINATED],
+          [2, EXIT.OK],
+        ],
+      );
       assert.deepEqual(group, [], 'no process of the terminated worker (no ffmpeg) outlived it');
     } finally {
       stack.ecs.off('task', onTask);
@@ -207,7 +244,9 @@ describe('ECS worker on the local stack', function () {
 
   it('a worker that always dies: one ERROR event after the attempt limit, nothing published', async () => {
     kill = () => ({ onLog: 'encoding' });
-    const r = await run(await sample({ durationSec: 4, width: 320, height: 240, fps: 25, audio: true }), { engine: 'ecs' });
+    const r = await run(await sample({ durationSec: 4, width: 320, height: 240, fps: 25, audio: true }), {
+      engine: 'ecs',
+    });
     assert.equal(r.detail.status, 'ERROR');
     assert.equal(r.detail.errorCode, 'ENCODER_FAILED');
     assert.match(r.detail.errorMessage ?? '', new RegExp(`attempt ${ECS_MAX_ATTEMPTS}: exit code 137`));
@@ -241,7 +280,11 @@ describe('ECS worker on the local stack', function () {
       });
     const noUri = await worker({});
     assert.equal(noUri.code, EXIT.CONFIG_ERROR, noUri.stdout);
-    await putJson(stack.s3, { bucket: stack.config.WORK_BUCKET, key: 'tests/bad-job.json' }, { version: 1, jobId: 'not a job id' });
+    await putJson(
+      stack.s3,
+      { bucket: stack.config.WORK_BUCKET, key: 'tests/bad-job.json' },
+      { version: 1, jobId: 'not a job id' },
+    );
     const bad = await worker({ JOB_URI: `s3://${stack.config.WORK_BUCKET}/tests/bad-job.json` });
     assert.equal(bad.code, EXIT.INPUT_ERROR, bad.stdout);
     assert.match(bad.stdout, /job document/);
@@ -254,7 +297,10 @@ describe('ECS worker on the local stack', function () {
     await generateSample({ output: input, durationSec: 4, width: 320, height: 240, fps: 25, audio: true });
     const cli = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/cli.ts'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' } });
+        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/cli.ts'), ...args], {
+          cwd: ROOT,
+          env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d) => (stdout += d));
@@ -262,14 +308,35 @@ describe('ECS worker on the local stack', function () {
         child.on('close', (code) => resolve({ code, stdout, stderr }));
       });
     const out = path.join(dir, 'cli-out');
-    const r = await cli([input, '--engine', 'ecs', '--json', '--preset', 'h264-single-480p', '--segment-seconds', '2', '--out', out, '--data', path.join(dir, 'cli-data')]);
+    const r = await cli([
+      input,
+      '--engine',
+      'ecs',
+      '--json',
+      '--preset',
+      'h264-single-480p',
+      '--segment-seconds',
+      '2',
+      '--out',
+      out,
+      '--data',
+      path.join(dir, 'cli-data'),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const ev = JSON.parse(r.stdout.trim());
     assert.equal(ev.detail.status, 'COMPLETE');
     assert.match(r.stderr, /EcsSubmit/);
     assert.match(r.stderr, /EcsWorker/);
     assert.doesNotMatch(r.stderr, /\bSplit\b/);
-    assert.deepEqual((await readdir(out)).sort(), ['cmaf', 'dash', 'hls', 'mp4', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt']);
+    assert.deepEqual((await readdir(out)).sort(), [
+      'cmaf',
+      'dash',
+      'hls',
+      'mp4',
+      'poster.jpg',
+      'sprite.jpg',
+      'thumbnails.vtt',
+    ]);
     const bad = await cli([input, '--engine', 'gpu']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--engine must be one of auto, lambda, ecs/);

@@ -27,7 +27,10 @@ const shipped = npmBinaries();
 void shipped;
 
 /** Fixtures are always made with the system's ffmpeg (the source side is not under test). */
-const ff = (args: string[]) => runProcess(resolved.ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], { timeoutMs: 120_000 });
+const ff = (args: string[]) =>
+  runProcess(resolved.ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], {
+    timeoutMs: 120_000,
+  });
 const lavfiVideo = (size: string, fps = 25) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}`];
 const lavfiTone = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:beep_factor=4'];
 
@@ -54,7 +57,11 @@ for (const tc of toolchains) {
     before(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), 'mt-edge-'));
       const log = createWriteStream(file('log.jsonl'));
-      stack = await LocalStack.start({ dataDir: file('stack'), binaries: tc.bins, logSink: (l) => log.write(l + '\n') });
+      stack = await LocalStack.start({
+        dataDir: file('stack'),
+        binaries: tc.bins,
+        logSink: (l) => log.write(l + '\n'),
+      });
     });
     after(async () => {
       await stack?.stop();
@@ -62,13 +69,26 @@ for (const tc of toolchains) {
     });
 
     /** Runs a job on `src`; asserts COMPLETE and downloads every output into a folder. */
-    async function complete(src: string, meta: Record<string, string> = {}): Promise<{ detail: JobEventDetail; outDir: string; videos: { name: string; width?: number; height?: number }[] }> {
-      const { detail } = await runJob(stack, src, `uploads/edge-${++n}${path.extname(src)}`, { preset: 'h264-single-480p', 'segment-seconds': '1', ...meta });
+    async function complete(
+      src: string,
+      meta: Record<string, string> = {},
+    ): Promise<{
+      detail: JobEventDetail;
+      outDir: string;
+      videos: { name: string; width?: number; height?: number }[];
+    }> {
+      const { detail } = await runJob(stack, src, `uploads/edge-${++n}${path.extname(src)}`, {
+        preset: 'h264-single-480p',
+        'segment-seconds': '1',
+        ...meta,
+      });
       assert.equal(detail.status, 'COMPLETE', `${detail.errorCode}: ${detail.errorMessage}`);
       const outDir = file(`out-${n}`);
       await mkdir(outDir, { recursive: true });
       await downloadOutputs(stack, detail.jobId, outDir);
-      const videos = (detail.outputs ?? []).filter((o) => o.type === 'video').map((o) => ({ name: o.name, width: o.width, height: o.height }));
+      const videos = (detail.outputs ?? [])
+        .filter((o) => o.type === 'video')
+        .map((o) => ({ name: o.name, width: o.width, height: o.height }));
       assert.ok(videos.length > 0, 'at least one rendition');
       return { detail, outDir, videos };
     }
@@ -77,7 +97,10 @@ for (const tc of toolchains) {
       const src = file('one.mp4');
       await ff([...lavfiVideo('320x240'), '-frames:v', '1', '-c:v', 'libx264', src]);
       const { outDir, videos, detail } = await complete(src);
-      assert.deepEqual(videos.map((v) => v.name), ['mp4/240p.mp4']);
+      assert.deepEqual(
+        videos.map((v) => v.name),
+        ['mp4/240p.mp4'],
+      );
       assert.equal(detail.outputs!.find((o) => o.type === 'video')!.frames, 1);
       // (the contract's helper needs two frames to measure a frame gap)
       assert.deepEqual(await frameTimes(path.join(outDir, 'mp4/240p.mp4')), [0]);
@@ -89,7 +112,20 @@ for (const tc of toolchains) {
 
     it('an AVI whose header counts 55 frames but holds 50 that demux cleanly: transcoded with the 50', async () => {
       const clean = file('vp9.avi');
-      await ff([...lavfiVideo('160x120'), '-t', '2', '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-g', '25', clean]);
+      await ff([
+        ...lavfiVideo('160x120'),
+        '-t',
+        '2',
+        '-c:v',
+        'libvpx-vp9',
+        '-deadline',
+        'realtime',
+        '-cpu-used',
+        '8',
+        '-g',
+        '25',
+        clean,
+      ]);
       const src = file('vp9-header55.avi');
       await writeFile(src, patchAviFrameCount(await readFile(clean), 55));
       const nb = (await streams(src))[0].frames;
@@ -124,8 +160,34 @@ for (const tc of toolchains) {
 
     it('a non-zero start time (Matroska, video at 10 s, audio 21 ms earlier) and B-frames', async () => {
       const src = file('start.mkv');
-      await ff(['-t', '2', ...lavfiVideo('320x240'), '-t', '2', ...lavfiTone, '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-bf', '2', '-g', '25', '-c:a', 'aac', '-output_ts_offset', '10', src]);
-      assert.equal(Math.round((await streams(src)).find((s) => s.codecType === 'video')!.startTime), 10, 'the fixture starts at 10 s');
+      await ff([
+        '-t',
+        '2',
+        ...lavfiVideo('320x240'),
+        '-t',
+        '2',
+        ...lavfiTone,
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        '-c:v',
+        'libx264',
+        '-bf',
+        '2',
+        '-g',
+        '25',
+        '-c:a',
+        'aac',
+        '-output_ts_offset',
+        '10',
+        src,
+      ]);
+      assert.equal(
+        Math.round((await streams(src)).find((s) => s.codecType === 'video')!.startTime),
+        10,
+        'the fixture starts at 10 s',
+      );
       const { outDir, videos } = await complete(src);
       await checkContract(src, outDir, videos, true);
     });
@@ -135,7 +197,27 @@ for (const tc of toolchains) {
       // whoever wrote it (ffmpeg 5.1 or its own 2018 ffmpeg): measured, see the report.
       if (tc.bins.source.ffprobe === 'npm') this.skip();
       const src = file('start.ts');
-      await ff([...lavfiVideo('320x240'), ...lavfiTone, '-t', '3', '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-bf', '2', '-g', '25', '-c:a', 'aac', '-f', 'mpegts', src]);
+      await ff([
+        ...lavfiVideo('320x240'),
+        ...lavfiTone,
+        '-t',
+        '3',
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        '-c:v',
+        'libx264',
+        '-bf',
+        '2',
+        '-g',
+        '25',
+        '-c:a',
+        'aac',
+        '-f',
+        'mpegts',
+        src,
+      ]);
       const st = await streams(src);
       assert.ok(st.find((s) => s.codecType === 'video')!.startTime > 1, 'the fixture starts late');
       const { outDir, videos } = await complete(src);
@@ -144,9 +226,30 @@ for (const tc of toolchains) {
 
     it('audio longer than the video (3 s of sound, 2 s of picture): audio cut to the video', async () => {
       const src = file('longaudio.mp4');
-      await ff(['-t', '2', ...lavfiVideo('320x240'), '-t', '3', ...lavfiTone, '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-g', '25', '-c:a', 'aac', src]);
+      await ff([
+        '-t',
+        '2',
+        ...lavfiVideo('320x240'),
+        '-t',
+        '3',
+        ...lavfiTone,
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        '-c:v',
+        'libx264',
+        '-g',
+        '25',
+        '-c:a',
+        'aac',
+        src,
+      ]);
       const st = await streams(src);
-      assert.ok(st.find((s) => s.codecType === 'audio')!.duration > st.find((s) => s.codecType === 'video')!.duration + 0.5, 'the fixture has longer audio');
+      assert.ok(
+        st.find((s) => s.codecType === 'audio')!.duration > st.find((s) => s.codecType === 'video')!.duration + 0.5,
+        'the fixture has longer audio',
+      );
       const { outDir, videos } = await complete(src);
       await checkContract(src, outDir, videos, true);
     });
@@ -162,7 +265,11 @@ for (const tc of toolchains) {
       // The contract's PSNR compares against the source as ffmpeg autorotates it: a missing or
       // double rotation scores far below 30 dB.
       await checkContract(src, outDir, videos, false);
-      const probe = await runProcess(resolved.ffprobe, ['-v', 'error', '-show_streams', path.join(outDir, videos[0].name)], { timeoutMs: 60_000, captureStdout: true });
+      const probe = await runProcess(
+        resolved.ffprobe,
+        ['-v', 'error', '-show_streams', path.join(outDir, videos[0].name)],
+        { timeoutMs: 60_000, captureStdout: true },
+      );
       assert.doesNotMatch(probe.stdout, /rotation=-?(90|180|270)/, 'no rotation left to apply twice');
     });
 
@@ -171,10 +278,24 @@ for (const tc of toolchains) {
       await ff([...lavfiVideo('480x360'), '-t', '2', '-vf', 'setsar=4/3', '-c:v', 'libx264', '-g', '25', src]);
       const { outDir, videos } = await complete(src);
       await checkContract(src, outDir, videos, false);
-      const probe = await runProcess(resolved.ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,display_aspect_ratio', '-of', 'csv=p=0', path.join(outDir, videos[0].name)], {
-        timeoutMs: 60_000,
-        captureStdout: true,
-      });
+      const probe = await runProcess(
+        resolved.ffprobe,
+        [
+          '-v',
+          'error',
+          '-select_streams',
+          'v:0',
+          '-show_entries',
+          'stream=width,height,display_aspect_ratio',
+          '-of',
+          'csv=p=0',
+          path.join(outDir, videos[0].name),
+        ],
+        {
+          timeoutMs: 60_000,
+          captureStdout: true,
+        },
+      );
       const [w, h, dar] = probe.stdout.trim().split(',');
       assert.equal(dar, '16:9', `display aspect of ${w}x${h}`);
     });

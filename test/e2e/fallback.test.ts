@@ -27,7 +27,12 @@ describe('fallback to ECS when a segment function times out', function () {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-fallback-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
-    stack = await LocalStack.start({ dataDir: path.join(dir, 'stack'), logSink: (l) => log.write(l + '\n'), functionTimeoutsMs: { transcodeSegment: 1 }, ecs: { pollMs: 200 } });
+    stack = await LocalStack.start({
+      dataDir: path.join(dir, 'stack'),
+      logSink: (l) => log.write(l + '\n'),
+      functionTimeoutsMs: { transcodeSegment: 1 },
+      ecs: { pollMs: 200 },
+    });
     stack.sfn.on('progress', (p: ExecutionProgress) => {
       const a = steps.get(p.jobId) ?? [];
       if (a.at(-1) !== p.step) a.push(p.step);
@@ -42,15 +47,34 @@ describe('fallback to ECS when a segment function times out', function () {
   it('the job COMPLETEs through the ECS worker; the event says so; the contract holds', async () => {
     const file = path.join(dir, 'in.mp4');
     await generateSample({ output: file, durationSec: 3, width: 160, height: 120, fps: 25, audio: true });
-    const r = await runJob(stack, file, 'uploads/fallback.mp4', { preset: 'h264-single-480p', engine: 'lambda', 'segment-seconds': '1' });
+    const r = await runJob(stack, file, 'uploads/fallback.mp4', {
+      preset: 'h264-single-480p',
+      engine: 'lambda',
+      'segment-seconds': '1',
+    });
     const statuses = r.events.map((e) => (e.detail as { status: string }).status);
-    assert.equal(r.detail.status, 'COMPLETE', `${statuses.join(' > ')}: ${r.detail.errorCode} ${r.detail.errorMessage}`);
-    assert.deepEqual(statuses.filter((s) => ['COMPLETE', 'ERROR', 'CANCELED'].includes(s)), ['COMPLETE'], 'exactly one final event');
+    assert.equal(
+      r.detail.status,
+      'COMPLETE',
+      `${statuses.join(' > ')}: ${r.detail.errorCode} ${r.detail.errorMessage}`,
+    );
+    assert.deepEqual(
+      statuses.filter((s) => ['COMPLETE', 'ERROR', 'CANCELED'].includes(s)),
+      ['COMPLETE'],
+      'exactly one final event',
+    );
     // The segments' Map items caught their Sandbox.Timedout; Assemble found no results and said so.
     assert.deepEqual(r.detail.engine, { segments: 'ecs', fallbackFrom: 'lambda', reason: 'SegmentFallback' });
     const seen = steps.get(r.jobId) ?? [];
-    assert.ok(seen.includes('TranscodeSegment') && seen.includes('EcsSubmit'), `the fan-out ran, then the worker: ${seen.join(' > ')}`);
-    assert.equal(stack.ecs.history.filter((e) => e.jobId === r.jobId && e.type === 'started').length, 1, 'one worker task');
+    assert.ok(
+      seen.includes('TranscodeSegment') && seen.includes('EcsSubmit'),
+      `the fan-out ran, then the worker: ${seen.join(' > ')}`,
+    );
+    assert.equal(
+      stack.ecs.history.filter((e) => e.jobId === r.jobId && e.type === 'started').length,
+      1,
+      'one worker task',
+    );
     for (const e of r.events) assert.deepEqual(eventSchemaErrors(e), [], 'docs/schemas/job-event.schema.json');
     assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${r.jobId}/`), [], 'work prefix cleaned');
     // The worker stages the same package: read it through the manifests and as MP4.
@@ -58,7 +82,10 @@ describe('fallback to ECS when a segment function times out', function () {
     await mkdir(outDir, { recursive: true });
     await downloadOutputs(stack, r.jobId, outDir);
     const videos = (r.detail.outputs ?? []).filter((o) => o.type === 'video');
-    assert.deepEqual(videos.map((o) => o.name), ['mp4/120p.mp4']);
+    assert.deepEqual(
+      videos.map((o) => o.name),
+      ['mp4/120p.mp4'],
+    );
     await checkStreaming(file, outDir, ['120p'], true);
     await checkContract(file, outDir, videos, true);
   });

@@ -25,13 +25,25 @@ import type { AddressInfo } from 'node:net';
 type Json = any;
 
 /** One raw HTTP exchange (no SDK, no signing: what curl sends). */
-function raw(url: string, method: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+function raw(
+  url: string,
+  method: string,
+  body?: Buffer | string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: { ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      url,
+      {
+        method,
+        headers: { ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -47,7 +59,14 @@ describe('hardening: hostile requests to the local service (issue 13)', function
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-hard-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
     await generateSample({ output: src(), durationSec: 2, width: 160, height: 120, fps: 25, audio: true });
-    serve = await startServe({ logSink: (l) => log.write(l + '\n'), dataDir: path.join(dir, 'data'), apiPort: 0, s3Port: 0, segmentSeconds: 1, webhookRetryDelaysMs: [50, 50] });
+    serve = await startServe({
+      logSink: (l) => log.write(l + '\n'),
+      dataDir: path.join(dir, 'data'),
+      apiPort: 0,
+      s3Port: 0,
+      segmentSeconds: 1,
+      webhookRetryDelaysMs: [50, 50],
+    });
   });
 
   after(async () => {
@@ -106,7 +125,11 @@ describe('hardening: hostile requests to the local service (issue 13)', function
     assert.equal(long.status, 404, JSON.stringify(long.body));
     assert.equal(long.body.code, 'SOURCE_NOT_FOUND');
     // Invalid UTF-8 inside a JSON string (was silently replaced by U+FFFD).
-    const bad = Buffer.concat([Buffer.from('{"source":"s3://ingest/'), Buffer.from([0xff, 0xfe]), Buffer.from('.mp4"}')]);
+    const bad = Buffer.concat([
+      Buffer.from('{"source":"s3://ingest/'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('.mp4"}'),
+    ]);
     const utf = await post(bad);
     assert.equal(utf.status, 400, JSON.stringify(utf.body));
     assert.equal(utf.body.code, 'INVALID_JSON');
@@ -118,9 +141,18 @@ describe('hardening: hostile requests to the local service (issue 13)', function
     const cases: { meta: Record<string, string>; code: string; message: RegExp; correlationId?: string }[] = [
       { meta: { 'segment-seconds': '-1' }, code: 'INVALID_REQUEST', message: /segment-seconds/ },
       { meta: { 'segment-seconds': '1e9' }, code: 'INVALID_REQUEST', message: /segment-seconds/ },
-      { meta: { 'segment-seconds': 'abc', 'correlation-id': 'order-7' }, code: 'INVALID_REQUEST', message: /segment-seconds/, correlationId: 'order-7' },
+      {
+        meta: { 'segment-seconds': 'abc', 'correlation-id': 'order-7' },
+        code: 'INVALID_REQUEST',
+        message: /segment-seconds/,
+        correlationId: 'order-7',
+      },
       { meta: { 'segment-seconds': '1000' }, code: 'INVALID_REQUEST', message: /segment-seconds: .*600/ },
-      { meta: { 'correlation-id': 'c'.repeat(300) }, code: 'INVALID_REQUEST', message: /correlation-id: 300 characters, at most 256 \(not echoed\)/ },
+      {
+        meta: { 'correlation-id': 'c'.repeat(300) },
+        code: 'INVALID_REQUEST',
+        message: /correlation-id: 300 characters, at most 256 \(not echoed\)/,
+      },
       { meta: { engine: 'warp' }, code: 'INVALID_REQUEST', message: /engine/ },
       { meta: { preset: 'nope' }, code: 'UNKNOWN_PRESET', message: /preset: unknown preset "nope"/ },
     ];
@@ -184,7 +216,12 @@ describe('hardening: hostile requests to the local service (issue 13)', function
     try {
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
       assert.equal((await raw(`${serve.s3Endpoint}/ingest/library/tiny`, 'PUT', await readFile(src()))).status, 200);
-      const created = await raw(`${serve.apiUrl}/jobs`, 'POST', JSON.stringify({ source: 's3://ingest/library/tiny', callbackUrl: url }), { 'content-type': 'application/json' });
+      const created = await raw(
+        `${serve.apiUrl}/jobs`,
+        'POST',
+        JSON.stringify({ source: 's3://ingest/library/tiny', callbackUrl: url }),
+        { 'content-type': 'application/json' },
+      );
       assert.equal(created.status, 202, created.text);
       const { jobId } = JSON.parse(created.text) as { jobId: string };
       await serve.stack.waitForFinalEvent(jobId);
@@ -194,10 +231,17 @@ describe('hardening: hostile requests to the local service (issue 13)', function
       const seen = statuses();
       assert.equal(seen[0], 'PROGRESSING', seen.join(' > '));
       assert.equal(seen.at(-1), 'COMPLETE', seen.join(' > '));
-      assert.ok(seen.slice(1, -1).every((s) => s === 'STATUS_UPDATE'), seen.join(' > '));
+      assert.ok(
+        seen.slice(1, -1).every((s) => s === 'STATUS_UPDATE'),
+        seen.join(' > '),
+      );
       const wh = new Webhook(serve.webhookSecret);
       for (const g of got) {
-        const h = { 'webhook-id': String(g.headers['webhook-id']), 'webhook-timestamp': String(g.headers['webhook-timestamp']), 'webhook-signature': String(g.headers['webhook-signature']) };
+        const h = {
+          'webhook-id': String(g.headers['webhook-id']),
+          'webhook-timestamp': String(g.headers['webhook-timestamp']),
+          'webhook-signature': String(g.headers['webhook-signature']),
+        };
         const ev = wh.verify(g.body, h) as Json;
         assert.equal(ev.id, h['webhook-id']);
         assert.equal(ev.detail.jobId, jobId);

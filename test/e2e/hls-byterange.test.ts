@@ -55,14 +55,39 @@ describe('hls-byterange: one file per track, playlists by byte range (local stac
   const renditions = () => (detail.outputs ?? []).filter((o) => o.type === 'cmaf' && o.rendition);
 
   it('publishes its playlists, one file per rendition and audio track and the subtitles; no per-segment piece, no other format', () => {
-    assert.deepEqual(renditions().map((o) => [o.name, o.height]), [[`${DIR}/480p.mp4`, 480], [`${DIR}/720p.mp4`, 720]]);
-    for (const n of ['master.m3u8', '720p.m3u8', '480p.m3u8', 'audio.m3u8', 'audio2.m3u8', 'text1.m3u8', '720p.mp4', '480p.mp4', 'audio.mp4', 'audio2.mp4']) assert.ok(names.includes(`${DIR}/${n}`), n);
+    assert.deepEqual(
+      renditions().map((o) => [o.name, o.height]),
+      [
+        [`${DIR}/480p.mp4`, 480],
+        [`${DIR}/720p.mp4`, 720],
+      ],
+    );
+    for (const n of [
+      'master.m3u8',
+      '720p.m3u8',
+      '480p.m3u8',
+      'audio.m3u8',
+      'audio2.m3u8',
+      'text1.m3u8',
+      '720p.mp4',
+      '480p.mp4',
+      'audio.mp4',
+      'audio2.mp4',
+    ])
+      assert.ok(names.includes(`${DIR}/${n}`), n);
     assert.ok(names.includes('subs/text1.vtt'));
-    assert.deepEqual(names.filter((n) => /^(cmaf|hls|dash|mp4)\//.test(n)), [], 'no piece or other format published');
+    assert.deepEqual(
+      names.filter((n) => /^(cmaf|hls|dash|mp4)\//.test(n)),
+      [],
+      'no piece or other format published',
+    );
     assert.deepEqual(workLeft, [], 'the work prefix (the staged pieces) cleaned');
     const group = detail.outputGroupDetails!.find((g) => g.playlistFilePaths?.[0]?.endsWith(`${DIR}/master.m3u8`));
     assert.equal(group?.type, 'HLS_GROUP');
-    assert.deepEqual(group!.outputDetails.map((x) => x.outputFilePaths[0].split('/').slice(-2).join('/')), [`${DIR}/480p.m3u8`, `${DIR}/720p.m3u8`]);
+    assert.deepEqual(
+      group!.outputDetails.map((x) => x.outputFilePaths[0].split('/').slice(-2).join('/')),
+      [`${DIR}/480p.m3u8`, `${DIR}/720p.m3u8`],
+    );
   });
 
   it('each playlist addresses its file end to end: the init, then every fragment, contiguous byte ranges', async () => {
@@ -80,7 +105,11 @@ describe('hls-byterange: one file per track, playlists by byte range (local stac
         assert.equal(r[3], `${id}.mp4`);
         next += Number(r[1]);
       }
-      assert.equal(next, (await stat(path.join(out, DIR, `${id}.mp4`))).size, `${id}: the ranges cover the file exactly`);
+      assert.equal(
+        next,
+        (await stat(path.join(out, DIR, `${id}.mp4`))).size,
+        `${id}: the ranges cover the file exactly`,
+      );
     }
   });
 
@@ -96,8 +125,15 @@ describe('hls-byterange: one file per track, playlists by byte range (local stac
     }
     const { runProcess } = await import('../../src/media/ffmpeg/runner.js');
     for (const a of ['audio', 'audio2']) {
-      const o = await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path.join(out, DIR, `${a}.mp4`)], { timeoutMs: 60_000, captureStdout: true });
-      assert.ok(Math.abs(Number(o.stdout.trim()) - 6) <= 2 * (1024 / 48000) + 0.05, `${a}: ${o.stdout.trim()}s for 6 s of video`);
+      const o = await runProcess(
+        resolveBinaries(process.env).ffprobe,
+        ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path.join(out, DIR, `${a}.mp4`)],
+        { timeoutMs: 60_000, captureStdout: true },
+      );
+      assert.ok(
+        Math.abs(Number(o.stdout.trim()) - 6) <= 2 * (1024 / 48000) + 0.05,
+        `${a}: ${o.stdout.trim()}s for 6 s of video`,
+      );
     }
   });
 
@@ -108,7 +144,12 @@ describe('hls-byterange: one file per track, playlists by byte range (local stac
     const missing: string[] = [];
     const ranges: string[] = [];
     before(async () => {
-      ({ server, base, browser } = await startPlayerRig(path.join(dir, 'jobs'), path.join(dir, 'profile'), missing, ranges));
+      ({ server, base, browser } = await startPlayerRig(
+        path.join(dir, 'jobs'),
+        path.join(dir, 'profile'),
+        missing,
+        ranges,
+      ));
     });
     after(async () => {
       await browser?.close();
@@ -126,25 +167,50 @@ describe('hls-byterange: one file per track, playlists by byte range (local stac
           const what = `${player} ${height}p`;
           ranges.length = 0;
           for (let attempt = 1; ; attempt++) {
-            const res = (await page.evaluate((p, u, h, o) => (window as unknown as { play: (a: string, b: string, c: number, d: unknown) => Promise<unknown> }).play(p, u, h, o), player, `${base}/job/${DIR}/master.m3u8`, height, { audioLanguage })) as PlayResult;
-            console.log(`      ${what}: ended=${res.ended} t=${res.currentTime?.toFixed(3)} errors=${res.errors} frames=${res.frames} waiting=${res.waiting} heights=${res.heights} audio=${res.audioLanguages}>${res.audioPlayed} cues=${res.cues} ranges=${ranges.length} load=${os.loadavg()[0].toFixed(1)}`);
+            const res = (await page.evaluate(
+              (p, u, h, o) =>
+                (window as unknown as { play: (a: string, b: string, c: number, d: unknown) => Promise<unknown> }).play(
+                  p,
+                  u,
+                  h,
+                  o,
+                ),
+              player,
+              `${base}/job/${DIR}/master.m3u8`,
+              height,
+              { audioLanguage },
+            )) as PlayResult;
+            console.log(
+              `      ${what}: ended=${res.ended} t=${res.currentTime?.toFixed(3)} errors=${res.errors} frames=${res.frames} waiting=${res.waiting} heights=${res.heights} audio=${res.audioLanguages}>${res.audioPlayed} cues=${res.cues} ranges=${ranges.length} load=${os.loadavg()[0].toFixed(1)}`,
+            );
             await page.reload();
             assert.deepEqual(res.errors, [], `${what}: no player error (${console_.slice(-5).join(' | ')})`);
             assert.ok(res.ended && !res.timedOut, `${what}: the end reached`);
             assert.ok(Math.abs(res.currentTime - 6) < 0.1, `${what}: ended at ${res.currentTime}s of 6 s`);
             assert.equal(res.gaps ?? 0, 0, `${what}: no gap jumped`);
             assert.deepEqual(res.heights, [height], `${what}: only this variant on screen`);
-            assert.deepEqual(res.audioLanguages.map((l) => l.slice(0, 2)).sort(), ['en', 'fr'], `${what}: both audio languages offered`);
+            assert.deepEqual(
+              res.audioLanguages.map((l) => l.slice(0, 2)).sort(),
+              ['en', 'fr'],
+              `${what}: both audio languages offered`,
+            );
             assert.equal(res.audioPlayed?.slice(0, 2), audioLanguage ?? 'en', `${what}: the audio language played`);
             assert.equal(res.cues, 2, `${what}: both subtitle cues loaded`);
-            assert.ok(ranges.some((r) => r.startsWith(`/job/${DIR}/${height}p.mp4 `)), `${what}: the variant's file read by byte ranges`);
+            assert.ok(
+              ranges.some((r) => r.startsWith(`/job/${DIR}/${height}p.mp4 `)),
+              `${what}: the variant's file read by byte ranges`,
+            );
             if (res.waiting === 0 && (res.stalls ?? 0) === 0) break;
             // A starved CPU (2 shared cores) can stall a play; the stream must then play through.
             assert.ok(attempt < 2, `${what}: stalled on two plays in a row`);
           }
         }
         await page.close();
-        assert.deepEqual(missing.filter((u) => u !== '/favicon.ico'), [], 'every file the players asked for exists');
+        assert.deepEqual(
+          missing.filter((u) => u !== '/favicon.ico'),
+          [],
+          'every file the players asked for exists',
+        );
       });
     }
   });

@@ -50,7 +50,8 @@ describe('outputs in place, progress without a hot key (local stack)', function 
       // AssembleComplete fails on demand: the pieces and the MP4 uploads exist by then.
       taskHandlers: {
         assemble: async (input) => {
-          if (failComplete && (input as { phase?: string }).phase === 'complete') throw new EncoderError('ENCODER_FAILED', 'test: AssembleComplete fails');
+          if (failComplete && (input as { phase?: string }).phase === 'complete')
+            throw new EncoderError('ENCODER_FAILED', 'test: AssembleComplete fails');
           return assemble.invoke(stack.rt, input);
         },
       },
@@ -73,18 +74,32 @@ describe('outputs in place, progress without a hot key (local stack)', function 
     const copiesBefore = s3.of('CopyObjectCommand');
     const abortsBefore = s3.of('AbortMultipartUploadCommand');
     const r = await runJob(stack, file, `uploads/${n}.mp4`, meta);
-    return { ...r, copies: s3.of('CopyObjectCommand') - copiesBefore, aborts: s3.of('AbortMultipartUploadCommand') - abortsBefore, writes: db.writesByJob.get(r.jobId) ?? 0 };
+    return {
+      ...r,
+      copies: s3.of('CopyObjectCommand') - copiesBefore,
+      aborts: s3.of('AbortMultipartUploadCommand') - abortsBefore,
+      writes: db.writesByJob.get(r.jobId) ?? 0,
+    };
   }
 
   // SUBMITTED, PROGRESSING, COMPLETE, at most ten progress claims and two lost to a race.
   const WRITE_BOUND = 3 + 10 + 2;
 
   it('1 segment, MP4 only: no copy between buckets, only the MP4 and the pictures published, the job item written a few times', async () => {
-    const r = await job({ durationSec: 2, width: 320, height: 240, fps: 25, audio: true }, { preset: 'h264-single-480p', outputs: 'mp4', 'segment-seconds': '4' });
+    const r = await job(
+      { durationSec: 2, width: 320, height: 240, fps: 25, audio: true },
+      { preset: 'h264-single-480p', outputs: 'mp4', 'segment-seconds': '4' },
+    );
     assert.equal(r.detail.status, 'COMPLETE', `${r.detail.errorCode}: ${r.detail.errorMessage}`);
     assert.equal(r.copies, 0, 'CopyObject requests');
-    const published = (await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${r.jobId}/`)).map((k) => k.slice(r.jobId.length + 1)).sort();
-    assert.deepEqual(published, ['mp4/240p.mp4', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt'], 'the pieces of an MP4-only job are not published');
+    const published = (await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${r.jobId}/`))
+      .map((k) => k.slice(r.jobId.length + 1))
+      .sort();
+    assert.deepEqual(
+      published,
+      ['mp4/240p.mp4', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt'],
+      'the pieces of an MP4-only job are not published',
+    );
     assert.deepEqual((r.detail.outputs ?? []).map((o) => o.name).sort(), published);
     assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${r.jobId}/`), [], 'work prefix cleaned');
     assert.ok(r.writes <= WRITE_BOUND, `${r.writes} writes to the job item`);
@@ -92,13 +107,30 @@ describe('outputs in place, progress without a hot key (local stack)', function 
 
   it('10 segments, HLS, DASH and MP4: no copy between buckets, the manifests published, the job item written a bounded number of times', async () => {
     const keyframes = Array.from({ length: 10 }, (_, i) => i);
-    const r = await job({ durationSec: 10, width: 320, height: 240, fps: 25, audio: true, keyframes }, { preset: 'h264-single-480p', 'segment-seconds': '1' });
+    const r = await job(
+      { durationSec: 10, width: 320, height: 240, fps: 25, audio: true, keyframes },
+      { preset: 'h264-single-480p', 'segment-seconds': '1' },
+    );
     assert.equal(r.detail.status, 'COMPLETE', `${r.detail.errorCode}: ${r.detail.errorMessage}`);
-    const total = (r.events.find((e) => (e.detail as { status: string }).status === 'PROGRESSING')!.detail as { progress: { segmentsTotal: number } }).progress.segmentsTotal;
+    const total = (
+      r.events.find((e) => (e.detail as { status: string }).status === 'PROGRESSING')!.detail as {
+        progress: { segmentsTotal: number };
+      }
+    ).progress.segmentsTotal;
     assert.equal(total, 10, 'segments planned');
     assert.equal(r.copies, 0, 'CopyObject requests');
-    const published = (await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${r.jobId}/`)).map((k) => k.slice(r.jobId.length + 1));
-    for (const m of ['hls/master.m3u8', 'hls/240p.m3u8', 'hls/audio.m3u8', 'dash/manifest.mpd', 'mp4/240p.mp4', 'cmaf/240p/init.mp4']) assert.ok(published.includes(m), m);
+    const published = (await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${r.jobId}/`)).map((k) =>
+      k.slice(r.jobId.length + 1),
+    );
+    for (const m of [
+      'hls/master.m3u8',
+      'hls/240p.m3u8',
+      'hls/audio.m3u8',
+      'dash/manifest.mpd',
+      'mp4/240p.mp4',
+      'cmaf/240p/init.mp4',
+    ])
+      assert.ok(published.includes(m), m);
     assert.equal(published.filter((k) => /^cmaf\/240p\/seg-\d+\.m4s$/.test(k)).length, 10, 'one fragment per segment');
     assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${r.jobId}/`), [], 'work prefix cleaned');
     assert.ok(r.writes <= WRITE_BOUND, `${r.writes} writes to the job item for 10 segments`);
@@ -121,14 +153,29 @@ describe('outputs in place, progress without a hot key (local stack)', function 
     };
     stack.ecs.on('task', onTask);
     try {
-      await stack.s3.send(new PutObjectCommand({ Bucket: stack.config.INGEST_BUCKET, Key: key, Body: createReadStream(file), ContentLength: statSync(file).size, Metadata: { preset: 'h264-single-480p', engine: 'ecs' } }));
+      await stack.s3.send(
+        new PutObjectCommand({
+          Bucket: stack.config.INGEST_BUCKET,
+          Key: key,
+          Body: createReadStream(file),
+          ContentLength: statSync(file).size,
+          Metadata: { preset: 'h264-single-480p', engine: 'ecs' },
+        }),
+      );
       const ing = await ingested;
       if (!ing.started) throw new Error(`not started: ${ing.reason}`);
       jobId = ing.jobId;
       const ev0 = await startedP;
       // Cancel while an ffmpeg of the worker runs (the worker then takes its time to stop it:
       // the window in which a late result used to land after the cancel's cleanup).
-      const ffmpegRuns = () => descendants(ev0.pid!).some((p) => { try { return readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('ffmpeg'); } catch { return false; } });
+      const ffmpegRuns = () =>
+        descendants(ev0.pid!).some((p) => {
+          try {
+            return readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('ffmpeg');
+          } catch {
+            return false;
+          }
+        });
       for (let i = 0; i < 600 && !ffmpegRuns(); i++) await new Promise((r) => setTimeout(r, 50));
       assert.ok(ffmpegRuns(), 'an ffmpeg of the worker runs');
       const c = await cancelJob(stack.rt, jobId, stack.rt.log.logger({ step: 'test' }));
@@ -136,8 +183,16 @@ describe('outputs in place, progress without a hot key (local stack)', function 
       const ev = await stoppedP;
       assert.notEqual(ev.exitCode, 0, 'the worker was stopped, not finished');
       await new Promise((r) => setTimeout(r, 1000));
-      assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${jobId}/`), [], 'no late result.json (or anything) in the work prefix');
-      assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`), [], 'nothing under the output prefix');
+      assert.deepEqual(
+        await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${jobId}/`),
+        [],
+        'no late result.json (or anything) in the work prefix',
+      );
+      assert.deepEqual(
+        await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`),
+        [],
+        'nothing under the output prefix',
+      );
     } finally {
       stack.ecs.off('task', onTask);
     }
@@ -146,14 +201,21 @@ describe('outputs in place, progress without a hot key (local stack)', function 
   it('a job that fails after its pieces and MP4 uploads exist: nothing left under its output prefix, its uploads aborted', async () => {
     failComplete = true;
     try {
-      const r = await job({ durationSec: 4, width: 320, height: 240, fps: 25, audio: true }, { preset: 'h264-single-480p', 'segment-seconds': '2' });
+      const r = await job(
+        { durationSec: 4, width: 320, height: 240, fps: 25, audio: true },
+        { preset: 'h264-single-480p', 'segment-seconds': '2' },
+      );
       assert.equal(r.detail.status, 'ERROR');
       assert.equal(r.detail.errorCode, 'ENCODER_FAILED');
       assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${r.jobId}/`), [], 'no output object');
       assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${r.jobId}/`), [], 'work prefix cleaned');
       // One MP4 rendition, one upload: aborted, its parts gone (src/local/s3Multipart.ts).
       assert.equal(r.aborts, 1, 'AbortMultipartUpload requests');
-      assert.deepEqual((await stack.openUploads(stack.config.OUTPUT_BUCKET)).filter((u) => u.key.startsWith(`${r.jobId}/`)), [], 'no open multipart upload of the job');
+      assert.deepEqual(
+        (await stack.openUploads(stack.config.OUTPUT_BUCKET)).filter((u) => u.key.startsWith(`${r.jobId}/`)),
+        [],
+        'no open multipart upload of the job',
+      );
     } finally {
       failComplete = false;
     }

@@ -54,7 +54,14 @@ describe('job control: one cancel, work stopped now (issue 20)', function () {
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-jobctl-'));
-    await generateSample({ output: path.join(dir, 'src.mp4'), durationSec: 45, width: 854, height: 480, fps: 25, audio: true });
+    await generateSample({
+      output: path.join(dir, 'src.mp4'),
+      durationSec: 45,
+      width: 854,
+      height: 480,
+      fps: 25,
+      audio: true,
+    });
     const real = TASK_FUNCTIONS.find((f) => f.name === 'transcodeSegment')!;
     stack = await LocalStack.start({
       dataDir: path.join(dir, 'data'),
@@ -82,15 +89,30 @@ describe('job control: one cancel, work stopped now (issue 20)', function () {
   async function startEncoding(key: string, onStarted?: (jobId: string) => void): Promise<string> {
     const ingested = stack.waitForIngest(key, 60_000);
     await stack.s3.send(
-      new PutObjectCommand({ Bucket: 'ingest', Key: key, Body: readFileSync(path.join(dir, 'src.mp4')), Metadata: { preset: 'h264-single-480p', engine: 'lambda', 'segment-seconds': '20' } }),
+      new PutObjectCommand({
+        Bucket: 'ingest',
+        Key: key,
+        Body: readFileSync(path.join(dir, 'src.mp4')),
+        Metadata: { preset: 'h264-single-480p', engine: 'lambda', 'segment-seconds': '20' },
+      }),
     );
     const ing = await ingested;
     assert.ok(ing.started, JSON.stringify(ing));
     onStarted?.(ing.jobId);
     const deadline = Date.now() + 120_000;
-    while (!logs.some((l) => l.jobId === ing.jobId && l.message === 'step succeeded' && (l as { step?: string }).step === 'plan') || processesOf(ing.jobId).length === 0) {
+    while (
+      !logs.some(
+        (l) => l.jobId === ing.jobId && l.message === 'step succeeded' && (l as { step?: string }).step === 'plan',
+      ) ||
+      processesOf(ing.jobId).length === 0
+    ) {
       assert.ok(Date.now() < deadline, 'no segment encoder ever ran');
-      assert.ok(!stack.jobEvents(ing.jobId).some((e) => ['COMPLETE', 'ERROR'].includes((e.detail as { status: string }).status)), 'the job ended before the test could act');
+      assert.ok(
+        !stack
+          .jobEvents(ing.jobId)
+          .some((e) => ['COMPLETE', 'ERROR'].includes((e.detail as { status: string }).status)),
+        'the job ended before the test could act',
+      );
       await sleep(50);
     }
     return ing.jobId;
@@ -99,20 +121,35 @@ describe('job control: one cancel, work stopped now (issue 20)', function () {
   it('five concurrent cancels: one wins, the others get its record or 409; one CANCELED event; no ffmpeg of the job 1 s after the cancel', async () => {
     const jobId = await startEncoding('uploads/cancel-race.mp4');
     const asked = Date.now();
-    const outcomes = await Promise.all([0, 1, 2, 3, 4].map(() => cancelJob(stack.rt, jobId, stack.rt.log.logger({ step: 'test' }))));
+    const outcomes = await Promise.all(
+      [0, 1, 2, 3, 4].map(() => cancelJob(stack.rt, jobId, stack.rt.log.logger({ step: 'test' }))),
+    );
     const returnedMs = Date.now() - asked;
     const goneMs = await goneAfter(jobId, asked, 5_000);
     await stack.sfn.wait(jobId);
-    const finals = stack.jobEvents(jobId).map((e) => (e.detail as { status: string }).status).filter((s) => ['COMPLETE', 'ERROR', 'CANCELED'].includes(s));
+    const finals = stack
+      .jobEvents(jobId)
+      .map((e) => (e.detail as { status: string }).status)
+      .filter((s) => ['COMPLETE', 'ERROR', 'CANCELED'].includes(s));
     assert.deepEqual(finals, ['CANCELED'], 'exactly one final event');
     assert.equal(outcomes.filter((o) => o.outcome === 'canceled').length, 1, 'one cancel wins');
     // The others raced it (the same record: 200) or read the job already CANCELED (409).
-    assert.ok(outcomes.every((o) => ['canceled', 'joined', 'final'].includes(o.outcome)), JSON.stringify(outcomes.map((o) => o.outcome)));
+    assert.ok(
+      outcomes.every((o) => ['canceled', 'joined', 'final'].includes(o.outcome)),
+      JSON.stringify(outcomes.map((o) => o.outcome)),
+    );
     const winner = outcomes.find((o) => o.outcome === 'canceled');
-    for (const o of outcomes) if (o.outcome === 'joined' && winner?.outcome === 'canceled') assert.equal(o.record.updatedAt, winner.record.updatedAt, 'the same record');
+    for (const o of outcomes)
+      if (o.outcome === 'joined' && winner?.outcome === 'canceled')
+        assert.equal(o.record.updatedAt, winner.record.updatedAt, 'the same record');
     for (const o of outcomes) assert.equal(o.outcome !== 'missing' && o.record.status, 'CANCELED');
-    assert.ok(goneMs <= 1_000, `every ffmpeg of the job ended within 1 s of the cancel (took ${goneMs} ms; the cancel returned after ${returnedMs} ms)`);
-    const after = logs.filter((l) => l.jobId === jobId && l.message === 'segment done' && Date.parse(l.timestamp ?? '') > asked);
+    assert.ok(
+      goneMs <= 1_000,
+      `every ffmpeg of the job ended within 1 s of the cancel (took ${goneMs} ms; the cancel returned after ${returnedMs} ms)`,
+    );
+    const after = logs.filter(
+      (l) => l.jobId === jobId && l.message === 'segment done' && Date.parse(l.timestamp ?? '') > asked,
+    );
     assert.deepEqual(after, [], 'no segment finishes after the cancel');
     assert.deepEqual(await listKeys(stack.s3, 'work', `jobs/${jobId}/`), [], 'no work files left');
   });
@@ -134,7 +171,13 @@ describe('job control: one cancel, work stopped now (issue 20)', function () {
     const goneMs = await goneAfter(jobId, errorAt, 5_000);
     assert.ok(goneMs <= 1_000, `the other segments' ffmpeg ended within 1 s of the ERROR (took ${goneMs} ms)`);
     await stack.sfn.wait(jobId);
-    const finals = stack.jobEvents(jobId).map((e) => e.detail as { status: string; errorCode?: string }).filter((d) => ['COMPLETE', 'ERROR', 'CANCELED'].includes(d.status));
-    assert.deepEqual(finals.map((d) => [d.status, d.errorCode]), [['ERROR', 'ENCODER_FAILED']]);
+    const finals = stack
+      .jobEvents(jobId)
+      .map((e) => e.detail as { status: string; errorCode?: string })
+      .filter((d) => ['COMPLETE', 'ERROR', 'CANCELED'].includes(d.status));
+    assert.deepEqual(
+      finals.map((d) => [d.status, d.errorCode]),
+      [['ERROR', 'ENCODER_FAILED']],
+    );
   });
 });

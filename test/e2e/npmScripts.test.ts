@@ -53,7 +53,18 @@ describe('npm scripts as typed by a user', function () {
   it('`npm start -- x.mp4 --json`: the whole stdout is one JSON document (no npm banner), so `| jq .` works', async () => {
     const input = path.join(dir, 'tiny.mp4');
     await generateSample({ output: input, durationSec: 2, width: 160, height: 120, fps: 25, audio: true });
-    const r = await npm(['start', '--', input, '--json', '--out', path.join(dir, 'out'), '--data', path.join(dir, 'data'), '--segment-seconds', '1']);
+    const r = await npm([
+      'start',
+      '--',
+      input,
+      '--json',
+      '--out',
+      path.join(dir, 'out'),
+      '--data',
+      path.join(dir, 'data'),
+      '--segment-seconds',
+      '1',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     let ev: { detail: { status: string } };
     assert.doesNotThrow(() => (ev = JSON.parse(r.stdout)), `stdout is not pure JSON:\n${r.stdout.slice(0, 400)}`);
@@ -72,7 +83,10 @@ describe('npm scripts as typed by a user', function () {
         assert.equal(r.code, 1, r.stderr);
         const lines = r.stderr.trim().split('\n');
         assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-        assert.match(lines[0], new RegExp(`${endpoint} cannot listen on 127\\.0\\.0\\.1:${taken.port}: the port is already in use`));
+        assert.match(
+          lines[0],
+          new RegExp(`${endpoint} cannot listen on 127\\.0\\.0\\.1:${taken.port}: the port is already in use`),
+        );
         assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
         assert.equal(r.stdout, '', 'nothing on stdout');
         // The S3 endpoint that had started before the API failed is gone with the process.

@@ -43,7 +43,12 @@ const TEMPLATE = {
     { name: '144p', height: 144, crf: 27, maxBitrateKbps: 300 },
   ],
 };
-const SIZES: Record<string, [number, number]> = { '360p': [640, 360], w512: [512, 288], '216p': [384, 216], '144p': [256, 144] };
+const SIZES: Record<string, [number, number]> = {
+  '360p': [640, 360],
+  w512: [512, 288],
+  '216p': [384, 216],
+  '144p': [256, 144],
+};
 
 describe('templates on the local stack', function () {
   this.timeout(600_000);
@@ -54,10 +59,14 @@ describe('templates on the local stack', function () {
   const src = () => path.join(dir, 'src-18s.mp4');
 
   async function api(method: string, url: string, json?: unknown): Promise<{ status: number; body: Json }> {
-    const res = await fetch(serve.apiUrl + url, { method, ...(json !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) } : {}) });
+    const res = await fetch(serve.apiUrl + url, {
+      method,
+      ...(json !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) } : {}),
+    });
     const text = await res.text();
     const body = text ? (JSON.parse(text) as Json) : undefined;
-    if (res.status !== 204) validator.check(method, matchRoute(method, new URL(url, 'http://x').pathname).route.path, res.status, body);
+    if (res.status !== 204)
+      validator.check(method, matchRoute(method, new URL(url, 'http://x').pathname).route.path, res.status, body);
     return { status: res.status, body };
   }
 
@@ -67,7 +76,8 @@ describe('templates on the local stack', function () {
       const r = await api('GET', `/jobs/${jobId}`);
       if (r.status === 200 && ['COMPLETE', 'ERROR'].includes(r.body.status)) {
         // Cleanup runs after the final record: wait (bounded) for the execution to end too.
-        while (serve.stack.sfn.running().includes(jobId) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
+        while (serve.stack.sfn.running().includes(jobId) && Date.now() < deadline)
+          await new Promise((res) => setTimeout(res, 250));
         return r.body;
       }
       if (Date.now() > deadline) throw new Error(`job ${jobId} not done after ${timeoutMs} ms`);
@@ -87,24 +97,49 @@ describe('templates on the local stack', function () {
     assert.ok(!view.outputs.some((o: Json) => o.type === 'dash'), 'no DASH: the template does not ask for it');
     // 18 s cut every 6 s: segments of 6, 6 and 6 s in every variant.
     for (const name of Object.keys(SIZES)) {
-      const m3u8 = Buffer.from(await getBytes(s3, { bucket: 'output', key: `${jobId}/hls/${name}.m3u8` })).toString('utf8');
+      const m3u8 = Buffer.from(await getBytes(s3, { bucket: 'output', key: `${jobId}/hls/${name}.m3u8` })).toString(
+        'utf8',
+      );
       const extinf = [...m3u8.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));
-      assert.deepEqual(extinf.map((d) => Math.round(d)), [6, 6, 6], `${name}: ${extinf.join(', ')}`);
+      assert.deepEqual(
+        extinf.map((d) => Math.round(d)),
+        [6, 6, 6],
+        `${name}: ${extinf.join(', ')}`,
+      );
     }
     const vtt = Buffer.from(await getBytes(s3, { bucket: 'output', key: `${jobId}/thumbnails.vtt` })).toString('utf8');
     assert.equal([...vtt.matchAll(/-->/g)].length, 4, 'a sprite tile every 5 s of 18 s');
     const out = path.join(dir, jobId);
     await mkdir(out, { recursive: true });
-    for (const o of videos) await downloadFile(s3, { bucket: 'output', key: key(o.uri) }, path.join(out, `${o.rendition}.mp4`));
-    await checkContract(src(), out, videos.map((o: Json) => ({ name: `${o.rendition}.mp4`, width: o.width, height: o.height })), true);
+    for (const o of videos)
+      await downloadFile(s3, { bucket: 'output', key: key(o.uri) }, path.join(out, `${o.rendition}.mp4`));
+    await checkContract(
+      src(),
+      out,
+      videos.map((o: Json) => ({ name: `${o.rendition}.mp4`, width: o.width, height: o.height })),
+      true,
+    );
   }
 
   before(async function () {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-templates-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
     await generateSample({ output: src(), durationSec: 18, width: 640, height: 360, fps: 25, audio: true });
-    serve = await startServe({ logSink: (l: string) => log.write(l + '\n'), dataDir: path.join(dir, 'data'), apiPort: 0, s3Port: 0, segmentSeconds: 4 });
-    s3 = new S3Client({ endpoint: serve.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    serve = await startServe({
+      logSink: (l: string) => log.write(l + '\n'),
+      dataDir: path.join(dir, 'data'),
+      apiPort: 0,
+      s3Port: 0,
+      segmentSeconds: 4,
+    });
+    s3 = new S3Client({
+      endpoint: serve.s3Endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
     await s3.send(new PutObjectCommand({ Bucket: 'ingest', Key: 'library/src-18s', Body: await readFile(src()) }));
   });
 
@@ -121,16 +156,25 @@ describe('templates on the local stack', function () {
     const created = await api('POST', '/templates', TEMPLATE);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const list = await api('GET', '/templates');
-    assert.ok(list.body.templates.some((t: Json) => t.name === TEMPLATE.name && !t.builtIn && t.renditions.length === 4));
+    assert.ok(
+      list.body.templates.some((t: Json) => t.name === TEMPLATE.name && !t.builtIn && t.renditions.length === 4),
+    );
     const got = await api('GET', `/templates/${TEMPLATE.name}`);
     assert.deepEqual(got.body, created.body);
     assert.equal((await api('POST', '/templates', { ...got.body, name: 'e2e-copy' })).status, 201);
     assert.equal((await api('DELETE', '/templates/h264-ladder')).body.code, 'TEMPLATE_BUILT_IN');
   });
 
-  it('an upload naming it (x-amz-meta-template) makes the template\'s outputs', async () => {
+  it("an upload naming it (x-amz-meta-template) makes the template's outputs", async () => {
     const key = 'uploads/e2e/templated.mp4';
-    const put = await s3.send(new PutObjectCommand({ Bucket: 'ingest', Key: key, Body: await readFile(src()), Metadata: { template: TEMPLATE.name } }));
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'ingest',
+        Key: key,
+        Body: await readFile(src()),
+        Metadata: { template: TEMPLATE.name },
+      }),
+    );
     await checkOutputs(await untilDone(jobIdFor('ingest', key, put.ETag!.replace(/"/g, ''))));
   });
 
@@ -140,7 +184,11 @@ describe('templates on the local stack', function () {
     // Deleted after submission: the job runs the copy it was given.
     assert.equal((await api('DELETE', `/templates/${TEMPLATE.name}`)).status, 204);
     await checkOutputs(await untilDone(byName.body.jobId));
-    const inline = await api('POST', '/jobs', { source: 's3://ingest/library/src-18s', template: TEMPLATE, engine: 'ecs' });
+    const inline = await api('POST', '/jobs', {
+      source: 's3://ingest/library/src-18s',
+      template: TEMPLATE,
+      engine: 'ecs',
+    });
     assert.equal(inline.status, 202, JSON.stringify(inline.body));
     await checkOutputs(await untilDone(inline.body.jobId));
   });
@@ -148,8 +196,14 @@ describe('templates on the local stack', function () {
   it('refused before anything runs: an unknown name, an invalid inline document (each field named)', async () => {
     const unknown = await api('POST', '/jobs', { source: 's3://ingest/library/src-18s', template: 'e2e-four-rungs' });
     assert.deepEqual([unknown.status, unknown.body.code], [400, 'UNKNOWN_TEMPLATE']);
-    const bad = await api('POST', '/jobs', { source: 's3://ingest/library/src-18s', template: { ...TEMPLATE, segmentSeconds: 5, renditions: [{ ...TEMPLATE.renditions[0], height: 20 }] } });
+    const bad = await api('POST', '/jobs', {
+      source: 's3://ingest/library/src-18s',
+      template: { ...TEMPLATE, segmentSeconds: 5, renditions: [{ ...TEMPLATE.renditions[0], height: 20 }] },
+    });
     assert.deepEqual([bad.status, bad.body.code], [400, 'TEMPLATE_INVALID']);
-    assert.deepEqual(bad.body.details.map((d: Json) => d.path), ['renditions.0.height']);
+    assert.deepEqual(
+      bad.body.details.map((d: Json) => d.path),
+      ['renditions.0.height'],
+    );
   });
 });

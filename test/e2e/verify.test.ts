@@ -30,7 +30,9 @@ describe('verification: a changed piece fails the job instead of completing', fu
   /** Drops the last frame of a fragment in place (a smaller, valid fragment with one frame fewer). */
   async function dropLastFrame(jobId: string): Promise<void> {
     const out = stack.config.OUTPUT_BUCKET;
-    const track = (await keysUnder(stack, out, `${jobId}/cmaf/`)).map((k) => k.split('/')[2]).find((t) => !t.startsWith('audio'))!;
+    const track = (await keysUnder(stack, out, `${jobId}/cmaf/`))
+      .map((k) => k.split('/')[2])
+      .find((t) => !t.startsWith('audio'))!;
     const key = `${jobId}/cmaf/${track}/seg-00001.m4s`;
     const defaults = trexDefaults(await objectBytes(stack, out, `${jobId}/cmaf/${track}/init.mp4`));
     const media = await objectBytes(stack, out, key);
@@ -68,7 +70,10 @@ describe('verification: a changed piece fails the job instead of completing', fu
     const r = await runJob(stack, file, 'uploads/ok.mp4', meta);
     assert.equal(r.detail.status, 'COMPLETE', `${r.detail.errorCode}: ${r.detail.errorMessage}`);
     const v = r.detail.verification!;
-    assert.deepEqual(v.renditions.map((x) => [x.name, x.framesIn, x.framesOut, x.piecesChecked]), [['240p', 75, 75, 2]]);
+    assert.deepEqual(
+      v.renditions.map((x) => [x.name, x.framesIn, x.framesOut, x.piecesChecked]),
+      [['240p', 75, 75, 2]],
+    );
     for (const e of r.events) assert.deepEqual(eventSchemaErrors(e), []);
   });
 
@@ -86,9 +91,16 @@ describe('verification: a changed piece fails the job instead of completing', fu
     const r = await run;
     assert.equal(tampered.length, 1, 'the piece was changed');
     const statuses = r.events.map((e) => (e.detail as { status: string }).status);
-    assert.deepEqual(statuses.filter((s) => ['COMPLETE', 'ERROR', 'CANCELED'].includes(s)), ['ERROR'], 'one final event, ERROR');
+    assert.deepEqual(
+      statuses.filter((s) => ['COMPLETE', 'ERROR', 'CANCELED'].includes(s)),
+      ['ERROR'],
+      'one final event, ERROR',
+    );
     assert.equal(r.detail.errorCode, 'VERIFICATION_FAILED', r.detail.errorMessage);
-    assert.match(r.detail.errorMessage!, /^rendition 240p: bytes: segment 1's piece is \d+ bytes in the bucket, its worker wrote \d+/);
+    assert.match(
+      r.detail.errorMessage!,
+      /^rendition 240p: bytes: segment 1's piece is \d+ bytes in the bucket, its worker wrote \d+/,
+    );
     for (const e of r.events) assert.deepEqual(eventSchemaErrors(e), []);
     assert.deepEqual(await keysUnder(stack, stack.config.OUTPUT_BUCKET, `${jobId}/`), [], 'outputs removed');
     assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${jobId}/`), [], 'work prefix cleaned');

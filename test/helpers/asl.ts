@@ -7,7 +7,11 @@ export type State = Record<string, unknown> & { Type: string };
 export function* allStates<S extends { Type: string }>(states: Record<string, S>): Generator<[string, S]> {
   for (const [name, s] of Object.entries(states)) {
     yield [name, s];
-    const st = s as unknown as { Branches?: { States: Record<string, S> }[]; ItemProcessor?: { States: Record<string, S> }; Iterator?: { States: Record<string, S> } };
+    const st = s as unknown as {
+      Branches?: { States: Record<string, S> }[];
+      ItemProcessor?: { States: Record<string, S> };
+      Iterator?: { States: Record<string, S> };
+    };
     for (const b of st.Branches ?? []) yield* allStates(b.States);
     const proc = st.ItemProcessor ?? st.Iterator;
     if (proc) yield* allStates(proc.States);

@@ -15,7 +15,12 @@ export function jobInput(over: { engine?: string; decider?: Json | null } = {}):
   return {
     jobId: 'j-test',
     source: { bucket: 'ingest', key: 'uploads/a.mp4' },
-    settings: { preset: 'h264-single-480p', segmentSeconds: 4, outputs: ['hls', 'dash', 'mp4'], ...(over.engine !== undefined ? { engine: over.engine } : {}) },
+    settings: {
+      preset: 'h264-single-480p',
+      segmentSeconds: 4,
+      outputs: ['hls', 'dash', 'mp4'],
+      ...(over.engine !== undefined ? { engine: over.engine } : {}),
+    },
     userMetadata: {},
     submittedAt: '2025-01-01T00:00:00.000Z',
     config: { mapConcurrency: 1, ...(over.decider ? { decider: over.decider } : {}) },
@@ -26,16 +31,45 @@ export function jobInput(over: { engine?: string; decider?: Json | null } = {}):
 function defaultStubs(): Record<string, StubHandler> {
   let polls = 0;
   return {
-    Probe: () => ({ sizeBytes: 1000, durationSec: 10, maxKeyframeGapSec: 2, width: 640, height: 360, pixFmt: 'yuv420p', videoCodec: 'h264' }),
-    Plan: () => ({ segmentCount: 1, indices: [0], renditions: ['360p'], frameCount: 250, durationSec: 10, hasAudio: false, readMode: 'split', outputCodec: 'h264', segmentEncodeSec: 10 }),
+    Probe: () => ({
+      sizeBytes: 1000,
+      durationSec: 10,
+      maxKeyframeGapSec: 2,
+      width: 640,
+      height: 360,
+      pixFmt: 'yuv420p',
+      videoCodec: 'h264',
+    }),
+    Plan: () => ({
+      segmentCount: 1,
+      indices: [0],
+      renditions: ['360p'],
+      frameCount: 250,
+      durationSec: 10,
+      hasAudio: false,
+      readMode: 'split',
+      outputCodec: 'h264',
+      segmentEncodeSec: 10,
+    }),
     Split: () => ({ files: 1 }),
     TranscodeSegment: (i) => ({ index: i.index }),
     SegmentToEcs: (i) => ({ index: i.index, fallback: (i.fallback as Json).Error }),
     Subtitles: () => ({}),
-    Assemble: () => ({ renditions: ['360p'], parts: [{ rendition: '360p', part: 1 }, { rendition: '360p', part: 2 }] }),
+    Assemble: () => ({
+      renditions: ['360p'],
+      parts: [
+        { rendition: '360p', part: 1 },
+        { rendition: '360p', part: 2 },
+      ],
+    }),
     AssemblePart: () => ({ bytes: 1 }),
     AssembleComplete: () => ({ renditions: ['360p'] }),
-    Publish: () => ({ outputs: [], encoder: { ffmpegVersion: '5.1.8-0+deb12u1' }, tracks: { audio: [], subtitles: [], skipped: [] }, verification: { status: 'PASSED', limits: {}, renditions: [] } }),
+    Publish: () => ({
+      outputs: [],
+      encoder: { ffmpegVersion: '5.1.8-0+deb12u1' },
+      tracks: { audio: [], subtitles: [], skipped: [] },
+      verification: { status: 'PASSED', limits: {}, renditions: [] },
+    }),
     EmitProgressing: (i) => ({ emitted: i.status }),
     EmitComplete: (i) => ({ emitted: i.status }),
     EmitError: (i) => ({ emitted: i.status }),
@@ -54,7 +88,12 @@ function defaultStubs(): Record<string, StubHandler> {
       history: [],
     }),
     EcsStatus: (i) => ({ ...(i.ecs as Json), polls: ++polls, status: 'SUCCEEDED', retryable: false }),
-    EcsStop: (i) => ({ ...(i.ecs as Json), status: 'FAILED', retryable: false, error: { Error: 'EcsTimeout', Cause: 'TIMEOUT: stopped' } }),
+    EcsStop: (i) => ({
+      ...(i.ecs as Json),
+      status: 'FAILED',
+      retryable: false,
+      error: { Error: 'EcsTimeout', Cause: 'TIMEOUT: stopped' },
+    }),
   };
 }
 
@@ -85,8 +124,19 @@ export async function runAsl(input: Json, handlers: Record<string, StubHandler> 
   }
   const zero = Object.fromEntries(names.map((n) => [n, 0]));
   const run = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: local as never, waitTimeOverrides: { EcsWait: 0 }, retryIntervalOverrides: zero },
-    context: { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:test:j-test', Name: 'j-test', StartTime: '2025-01-01T00:00:00.000Z', Input: input } } as never,
+    overrides: {
+      taskResourceLocalHandlers: local as never,
+      waitTimeOverrides: { EcsWait: 0 },
+      retryIntervalOverrides: zero,
+    },
+    context: {
+      Execution: {
+        Id: 'arn:aws:states:us-east-1:000000000000:execution:test:j-test',
+        Name: 'j-test',
+        StartTime: '2025-01-01T00:00:00.000Z',
+        Input: input,
+      },
+    } as never,
   });
   const entered: string[] = [];
   const follow = (async () => {

@@ -12,13 +12,29 @@ import { runProcess } from '../../src/media/ffmpeg/runner.js';
 import { buildSplitArgs } from '../../src/media/encode/args.js';
 import { audioChunkCommand, planAudioChunks, type AudioChunk } from '../../src/media/encode/cmaf.js';
 import { segmentEncodeCommand } from '../../src/media/encode/args.js';
-import { assembleProgressive, audioPiece, audioTrackModel, commonInit, pieceFacts, videoPiece, videoTrackModel, type Piece } from '../../src/media/package/package.js';
+import {
+  assembleProgressive,
+  audioPiece,
+  audioTrackModel,
+  commonInit,
+  pieceFacts,
+  videoPiece,
+  videoTrackModel,
+  type Piece,
+} from '../../src/media/package/package.js';
 import { dashManifest, hlsPlaylists, packageLayout, type PackageModel } from '../../src/media/package/manifests.js';
 import { PRESETS, type Preset, type Rendition } from '../../src/media/plan/presets.js';
 import { concatBytes } from '../../src/media/package/isobmff.js';
 
 const ffprobeJson = async (ffprobe: string, args: string[]) =>
-  JSON.parse((await runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', ...args], { timeoutMs: 120_000, captureStdout: true })).stdout);
+  JSON.parse(
+    (
+      await runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', ...args], {
+        timeoutMs: 120_000,
+        captureStdout: true,
+      })
+    ).stdout,
+  );
 
 export interface BuiltPackage {
   dir: string;
@@ -41,7 +57,18 @@ export interface BuiltPackage {
  * `clipSkip`: a clip that starts that many frames (display order) into the first segment, as
  * the planner's `skip` of a frame-accurate clip start.
  */
-export async function buildPackage(src: string, dir: string, p: { bins?: Binaries; segmentFrames?: number; clipSkip?: number; renditions: Rendition[]; preset?: Preset; audio?: boolean }): Promise<BuiltPackage> {
+export async function buildPackage(
+  src: string,
+  dir: string,
+  p: {
+    bins?: Binaries;
+    segmentFrames?: number;
+    clipSkip?: number;
+    renditions: Rendition[];
+    preset?: Preset;
+    audio?: boolean;
+  },
+): Promise<BuiltPackage> {
   const preset = p.preset ?? PRESETS['h264-ladder'];
   const bins = p.bins ?? resolveBinaries(process.env);
   const ff = bins.ffmpeg;
@@ -54,7 +81,13 @@ export async function buildPackage(src: string, dir: string, p: { bins?: Binarie
   };
   await mkdir(path.join(dir, 'work'), { recursive: true });
   // The plan: the fixture's frames (decode order = packets) and where segments start.
-  const probe = await ffprobeJson(bins.ffprobe, ['-select_streams', 'v:0', '-show_entries', 'stream=time_base:packet=pts,duration,flags', src]);
+  const probe = await ffprobeJson(bins.ffprobe, [
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=time_base:packet=pts,duration,flags',
+    src,
+  ]);
   const [num, den] = String(probe.streams[0].time_base).split('/').map(Number);
   const pkts = probe.packets as { pts: number; duration: number; flags: string }[];
   const pts = pkts.map((x) => Number(x.pts)).sort((a, b) => a - b);
@@ -67,21 +100,49 @@ export async function buildPackage(src: string, dir: string, p: { bins?: Binarie
   const starts = [0, ...splitFrames];
   // A segment's first frame in display order: the smallest pts among its packets.
   const skip = p.clipSkip ?? 0;
-  const segPts = (s: number) => pkts.slice(starts[s], starts[s + 1] ?? nFrames).map((x) => Number(x.pts)).sort((a, b) => a - b);
+  const segPts = (s: number) =>
+    pkts
+      .slice(starts[s], starts[s + 1] ?? nFrames)
+      .map((x) => Number(x.pts))
+      .sort((a, b) => a - b);
   const startPts = starts.map((_, s) => segPts(s)[s === 0 ? skip : 0]);
   const endPts = [...startPts.slice(1), pts[nFrames - 1] + lastDur];
-  await time('split', () => runProcess(ff, buildSplitArgs({ input: src, videoStream: 0, splitFrames, pattern: path.join(dir, 'work', 'src-%d.nut') }), { timeoutMs: 120_000 }));
+  await time('split', () =>
+    runProcess(
+      ff,
+      buildSplitArgs({ input: src, videoStream: 0, splitFrames, pattern: path.join(dir, 'work', 'src-%d.nut') }),
+      { timeoutMs: 120_000 },
+    ),
+  );
 
   const pieces: Record<string, Piece[]> = Object.fromEntries(p.renditions.map((r) => [r.name, []]));
   for (let s = 0; s < starts.length; s++) {
     const total = (starts[s + 1] ?? nFrames) - starts[s];
     const count = s === 0 ? total - skip : total;
     const outputs = p.renditions.map((r) => ({ rendition: r, file: path.join(dir, 'work', `${r.name}-${s}.mp4`) }));
-    const args = segmentEncodeCommand({ source: { kind: 'piece', file: path.join(dir, 'work', `src-${s}.nut`), skip: s === 0 ? skip : 0, totalFrames: total }, preset, outputs, count, rotation: 0, container: { cmaf: { num, den } } });
+    const args = segmentEncodeCommand({
+      source: {
+        kind: 'piece',
+        file: path.join(dir, 'work', `src-${s}.nut`),
+        skip: s === 0 ? skip : 0,
+        totalFrames: total,
+      },
+      preset,
+      outputs,
+      count,
+      rotation: 0,
+      container: { cmaf: { num, den } },
+    });
     await time('segments', () => runProcess(ff, args, { timeoutMs: 300_000 }));
     for (const o of outputs) {
       pieces[o.rendition.name].push(
-        videoPiece(await readFile(o.file), { index: s, startTicks: (startPts[s] - startPts[0]) * num, spanTicks: (endPts[s] - startPts[s]) * num, count, what: `segment ${s} ${o.rendition.name}` }),
+        videoPiece(await readFile(o.file), {
+          index: s,
+          startTicks: (startPts[s] - startPts[0]) * num,
+          spanTicks: (endPts[s] - startPts[s]) * num,
+          count,
+          what: `segment ${s} ${o.rendition.name}`,
+        }),
       );
     }
   }
@@ -92,7 +153,13 @@ export async function buildPackage(src: string, dir: string, p: { bins?: Binarie
   const audioPieces: Piece[] = [];
   for (const c of audioChunks) {
     const out = path.join(dir, 'work', `audio-${c.index}.mp4`);
-    const args = audioChunkCommand({ input: src, planStartSec, chunk: c, preset, tracks: [{ index: 1, channels: preset.audio.channels, bitrateKbps: preset.audio.bitrateKbps, output: out }] });
+    const args = audioChunkCommand({
+      input: src,
+      planStartSec,
+      chunk: c,
+      preset,
+      tracks: [{ index: 1, channels: preset.audio.channels, bitrateKbps: preset.audio.bitrateKbps, output: out }],
+    });
     await time('audio', () => runProcess(ff, args, { timeoutMs: 120_000 }));
     audioPieces.push(audioPiece(await readFile(out), c));
   }
@@ -111,7 +178,10 @@ export async function buildPackage(src: string, dir: string, p: { bins?: Binarie
     model.video.push(videoTrackModel(r.name, init, pieces[r.name].map(pieceFacts)));
   }
   if (audioPieces.length) {
-    const init = commonInit(audioPieces.map((x) => x.init), 'audio');
+    const init = commonInit(
+      audioPieces.map((x) => x.init),
+      'audio',
+    );
     await write(packageLayout.init('audio'), init);
     for (const [i, x] of audioPieces.entries()) await write(packageLayout.segment('audio', i), x.fragment);
     model.audio.push(audioTrackModel('audio', init, audioPieces.map(pieceFacts), { language: 'en', name: 'English' }));
@@ -123,10 +193,27 @@ export async function buildPackage(src: string, dir: string, p: { bins?: Binarie
       assembleProgressive({
         videoInit: await readFile(path.join(dir, packageLayout.init(r.name))),
         videoFragments: pieces[r.name].map((x) => x.fragment),
-        tracks: audioPieces.length ? [{ init: await readFile(path.join(dir, packageLayout.init('audio'))), fragments: audioPieces.map((x) => x.fragment) }] : [],
+        tracks: audioPieces.length
+          ? [
+              {
+                init: await readFile(path.join(dir, packageLayout.init('audio'))),
+                fragments: audioPieces.map((x) => x.fragment),
+              },
+            ]
+          : [],
       }),
     );
     await write(packageLayout.progressive(r.name), concatBytes(parts));
   }
-  return { dir, model, renditions: p.renditions, workerInits, audioChunks, segmentStartsSec, planStartSec, timeBase: { num, den }, timings };
+  return {
+    dir,
+    model,
+    renditions: p.renditions,
+    workerInits,
+    audioChunks,
+    segmentStartsSec,
+    planStartSec,
+    timeBase: { num, den },
+    timings,
+  };
 }

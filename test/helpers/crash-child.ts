@@ -12,7 +12,14 @@ import { LocalStack } from '../../src/local/stack.js';
 const [dataDir, file, key] = process.argv.slice(2);
 const stack = await LocalStack.start({ dataDir, segmentSeconds: 1, mapConcurrency: 1, logSink: () => undefined });
 const ingested = stack.waitForIngest(key, 60_000);
-await stack.s3.send(new PutObjectCommand({ Bucket: 'ingest', Key: key, Body: readFileSync(file), Metadata: { preset: 'h264-single-480p', engine: 'lambda' } }));
+await stack.s3.send(
+  new PutObjectCommand({
+    Bucket: 'ingest',
+    Key: key,
+    Body: readFileSync(file),
+    Metadata: { preset: 'h264-single-480p', engine: 'lambda' },
+  }),
+);
 const ing = await ingested;
 if (!ing.started) throw new Error(`not started: ${ing.reason}`);
 /** ffmpeg children of this process, from /proc. */

@@ -14,7 +14,14 @@ const stack = await LocalStack.start({ dataDir, segmentSeconds: 1, mapConcurrenc
 const body = readFileSync(file);
 let acked = 0;
 for (const key of keys) {
-  const r = await stack.s3.send(new PutObjectCommand({ Bucket: 'ingest', Key: key, Body: body, Metadata: { preset: 'h264-single-480p', engine: 'lambda' } }));
+  const r = await stack.s3.send(
+    new PutObjectCommand({
+      Bucket: 'ingest',
+      Key: key,
+      Body: body,
+      Metadata: { preset: 'h264-single-480p', engine: 'lambda' },
+    }),
+  );
   if (r.$metadata.httpStatusCode === 200) acked++;
 }
 // Synchronous write, then the kill: nothing else of this process runs.

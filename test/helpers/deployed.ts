@@ -36,12 +36,20 @@ export function node22(): string | undefined {
  * source and every HLS variant and DASH representation through its manifest
  * (test/helpers/contract.ts).
  */
-export async function runAndCheck(stack: LocalStack, file: string, key: string, outDir: string, meta: Record<string, string>, expectAudio = true) {
+export async function runAndCheck(
+  stack: LocalStack,
+  file: string,
+  key: string,
+  outDir: string,
+  meta: Record<string, string>,
+  expectAudio = true,
+) {
   const before = await readFile(file);
   const r = await runJob(stack, file, key, meta);
   const finals = r.events.filter((e) => ['COMPLETE', 'ERROR'].includes((e.detail as { status: string }).status));
   assert.equal(finals.length, 1, 'exactly one final event');
-  for (const e of r.events) assert.deepEqual(eventSchemaErrors(e), [], 'event matches docs/schemas/job-event.schema.json');
+  for (const e of r.events)
+    assert.deepEqual(eventSchemaErrors(e), [], 'event matches docs/schemas/job-event.schema.json');
   assert.deepEqual(await objectBytes(stack, stack.config.INGEST_BUCKET, key), before, 'source untouched');
   assert.deepEqual(await keysUnder(stack, stack.config.WORK_BUCKET, `jobs/${r.jobId}/`), [], 'work prefix cleaned');
   if (r.detail.status !== 'COMPLETE') return { ...r, figures: undefined };
@@ -51,10 +59,16 @@ export async function runAndCheck(stack: LocalStack, file: string, key: string, 
     await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.key }, local);
   }
   const outputs = r.detail.outputs ?? [];
-  for (const o of outputs) if (!o.name.endsWith('/')) assert.equal((await stat(path.join(outDir, o.name))).size, o.sizeBytes, `${o.name}: size in the event`);
+  for (const o of outputs)
+    if (!o.name.endsWith('/'))
+      assert.equal((await stat(path.join(outDir, o.name))).size, o.sizeBytes, `${o.name}: size in the event`);
   const videos = outputs.filter((o) => o.type === 'video');
   assert.ok(videos.length >= 1, 'at least one rendition');
-  for (const x of ['hls/master.m3u8', 'dash/manifest.mpd', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt']) assert.ok(outputs.some((o) => o.name === x), x);
+  for (const x of ['hls/master.m3u8', 'dash/manifest.mpd', 'poster.jpg', 'sprite.jpg', 'thumbnails.vtt'])
+    assert.ok(
+      outputs.some((o) => o.name === x),
+      x,
+    );
   const renditions = videos.map((o) => path.basename(o.name, '.mp4'));
   await checkStreaming(file, outDir, renditions, expectAudio);
   return { ...r, figures: await checkContract(file, outDir, videos, expectAudio) };

@@ -3,11 +3,25 @@ import { readFile } from 'node:fs/promises';
 import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
 import { runProcess } from '../../src/media/ffmpeg/runner.js';
 
-const probe = async (args: string[]) => (await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', ...args], { timeoutMs: 300_000, captureStdout: true })).stdout;
+const probe = async (args: string[]) =>
+  (
+    await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', ...args], {
+      timeoutMs: 300_000,
+      captureStdout: true,
+    })
+  ).stdout;
 
 /** Presentation times (s) of every decoded frame of the first video stream, in display order. */
 export async function frameTimes(file: string): Promise<number[]> {
-  const out = await probe(['-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file]);
+  const out = await probe([
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'frame=best_effort_timestamp_time',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
   const all = out
     .split('\n')
     .map((l) => l.replace(/,+$/, '').trim())
@@ -26,7 +40,21 @@ export async function frameTimes(file: string): Promise<number[]> {
 export async function countVideoPackets(ffprobe: string, file: string, timeoutMs = 60_000): Promise<number> {
   const r = await runProcess(
     ffprobe,
-    ['-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', 'nut,mov,mp4,m4a,3gp,3g2,mj2', '-select_streams', 'v:0', '-show_entries', 'packet=flags', '-of', 'csv=p=0', file],
+    [
+      '-v',
+      'error',
+      '-protocol_whitelist',
+      'file',
+      '-format_whitelist',
+      'nut,mov,mp4,m4a,3gp,3g2,mj2',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'packet=flags',
+      '-of',
+      'csv=p=0',
+      file,
+    ],
     { timeoutMs, captureStdout: true },
   );
   return r.stdout.split('\n').filter((l) => l.trim() && !l.includes('D')).length;
@@ -123,16 +151,74 @@ Hello
  * A source with two audio languages (English stereo "English", French 5.1 "Français 5.1") and
  * English subtitles (FIXTURE_SRT): SRT in Matroska, mov_text in MP4 (by the output's extension).
  */
-export async function tracksFixture(output: string, p: { width: number; height: number; durationSec: number; fps?: number }): Promise<void> {
+export async function tracksFixture(
+  output: string,
+  p: { width: number; height: number; durationSec: number; fps?: number },
+): Promise<void> {
   const { writeFile } = await import('node:fs/promises');
   const srt = `${output}.srt`;
   await writeFile(srt, FIXTURE_SRT);
   const fps = p.fps ?? 25;
-  await runProcess(resolveBinaries(process.env).ffmpeg, ['-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${p.width}x${p.height}:rate=${fps}`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000', '-i', srt,
-    '-t', String(p.durationSec), '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-c:a', 'aac', '-ac:a:0', '2', '-ac:a:1', '6', '-c:s', output.endsWith('.mkv') ? 'srt' : 'mov_text',
-    '-metadata:s:a:0', 'language=eng', '-metadata:s:a:0', 'title=English', '-metadata:s:a:0', 'handler_name=English',
-    '-metadata:s:a:1', 'language=fra', '-metadata:s:a:1', 'title=Français 5.1', '-metadata:s:a:1', 'handler_name=Français 5.1',
-    '-metadata:s:s:0', 'language=eng', output], { timeoutMs: 120_000 });
+  await runProcess(
+    resolveBinaries(process.env).ffmpeg,
+    [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${p.width}x${p.height}:rate=${fps}`,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=660:sample_rate=48000',
+      '-i',
+      srt,
+      '-t',
+      String(p.durationSec),
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-map',
+      '2:a',
+      '-map',
+      '3:s',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      String(fps),
+      '-c:a',
+      'aac',
+      '-ac:a:0',
+      '2',
+      '-ac:a:1',
+      '6',
+      '-c:s',
+      output.endsWith('.mkv') ? 'srt' : 'mov_text',
+      '-metadata:s:a:0',
+      'language=eng',
+      '-metadata:s:a:0',
+      'title=English',
+      '-metadata:s:a:0',
+      'handler_name=English',
+      '-metadata:s:a:1',
+      'language=fra',
+      '-metadata:s:a:1',
+      'title=Français 5.1',
+      '-metadata:s:a:1',
+      'handler_name=Français 5.1',
+      '-metadata:s:s:0',
+      'language=eng',
+      output,
+    ],
+    { timeoutMs: 120_000 },
+  );
 }

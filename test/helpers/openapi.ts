@@ -11,7 +11,10 @@ import addFormatsModule from 'ajv-formats';
 export const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export type OpenApiDoc = { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any>; responses?: Record<string, any> } } & Record<string, any>;
+export type OpenApiDoc = {
+  paths: Record<string, Record<string, any>>;
+  components: { schemas: Record<string, any>; responses?: Record<string, any> };
+} & Record<string, any>;
 
 export const loadOpenApi = (): OpenApiDoc => JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')) as OpenApiDoc;
 
@@ -21,7 +24,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 export function documentedRoutes(doc: OpenApiDoc): { method: string; path: string; operationId: string }[] {
   const out: { method: string; path: string; operationId: string }[] = [];
   for (const [p, item] of Object.entries(doc.paths)) {
-    for (const m of Object.keys(item)) if (METHODS.includes(m)) out.push({ method: m.toUpperCase(), path: p, operationId: item[m].operationId });
+    for (const m of Object.keys(item))
+      if (METHODS.includes(m)) out.push({ method: m.toUpperCase(), path: p, operationId: item[m].operationId });
   }
   return out;
 }
@@ -31,7 +35,8 @@ function rewriteRefs(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(rewriteRefs);
   if (v && typeof v === 'object') {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) o[k] = k === '$ref' && typeof x === 'string' ? x.replace('#/components/schemas/', 'api#/$defs/') : rewriteRefs(x);
+    for (const [k, x] of Object.entries(v))
+      o[k] = k === '$ref' && typeof x === 'string' ? x.replace('#/components/schemas/', 'api#/$defs/') : rewriteRefs(x);
     return o;
   }
   return v;
@@ -45,7 +50,9 @@ export interface ResponseValidator {
 export function responseValidator(doc: OpenApiDoc = loadOpenApi()): ResponseValidator {
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   const addFormats = addFormatsModule as unknown as (a: Ajv2020) => void;
-  (typeof addFormats === 'function' ? addFormats : (addFormatsModule as unknown as { default: (a: Ajv2020) => void }).default)(ajv);
+  (typeof addFormats === 'function'
+    ? addFormats
+    : (addFormatsModule as unknown as { default: (a: Ajv2020) => void }).default)(ajv);
   ajv.addSchema({ $id: 'api', $defs: rewriteRefs(doc.components.schemas) as Record<string, object> });
   const cache = new Map<string, ValidateFunction>();
   const resolveResponse = (r: any) => (r?.$ref ? doc.components.responses?.[String(r.$ref).split('/').pop()!] : r);
@@ -53,7 +60,9 @@ export function responseValidator(doc: OpenApiDoc = loadOpenApi()): ResponseVali
     check(method, pathTemplate, status, body) {
       const op = doc.paths[pathTemplate]?.[method.toLowerCase()];
       if (!op) throw new Error(`the document has no ${method} ${pathTemplate}`);
-      const response = resolveResponse(op.responses[String(status)] ?? op.responses[`${String(status)[0]}XX`] ?? op.responses.default);
+      const response = resolveResponse(
+        op.responses[String(status)] ?? op.responses[`${String(status)[0]}XX`] ?? op.responses.default,
+      );
       if (!response) throw new Error(`${method} ${pathTemplate}: status ${status} is not documented`);
       const schema = response.content?.['application/json']?.schema;
       if (!schema) throw new Error(`${method} ${pathTemplate} ${status}: no JSON schema`);
@@ -63,7 +72,10 @@ export function responseValidator(doc: OpenApiDoc = loadOpenApi()): ResponseVali
         validate = ajv.compile(rewriteRefs(schema) as object);
         cache.set(key, validate);
       }
-      if (!validate(body)) throw new Error(`${key}: response does not match docs/openapi.json: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`);
+      if (!validate(body))
+        throw new Error(
+          `${key}: response does not match docs/openapi.json: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`,
+        );
     },
   };
 }

@@ -8,7 +8,10 @@
 import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
 import { runProcess } from '../../src/media/ffmpeg/runner.js';
 
-const ff = (args: string[]) => runProcess(resolveBinaries(process.env).ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], { timeoutMs: 120_000 });
+const ff = (args: string[]) =>
+  runProcess(resolveBinaries(process.env).ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], {
+    timeoutMs: 120_000,
+  });
 
 /** The shape of a phone recording: 90 kHz track, first frame `firstMs`, then 30 fps. */
 export interface PhoneShape {
@@ -31,15 +34,73 @@ export interface PhoneShape {
 export async function phoneVfrFixture(out: string, s: PhoneShape): Promise<void> {
   const shift = Math.round((s.firstMs * 90_000) / 1000) - 3000;
   const seconds = ((s.firstMs + (s.frames - 1) * (1000 / 30)) / 1000).toFixed(3);
-  await ff(['-f', 'lavfi', '-t', (s.frames / 30).toFixed(4), '-i', `testsrc2=size=${s.width}x${s.height}:rate=30`, '-f', 'lavfi', '-t', seconds, '-i', 'sine=frequency=440:sample_rate=48000:beep_factor=4',
-    '-t', seconds,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-bf', String(s.bframes), '-g', String(s.gop), '-keyint_min', String(s.gop), '-sc_threshold', '0',
-    '-c:a', 'aac', '-ac', '2', '-video_track_timescale', '90000',
-    '-bsf:v', `setts=pts=if(eq(PTS\\,0)\\,0\\,PTS+${shift}):dts=if(lte(DTS\\,0)\\,DTS\\,DTS+${shift})`, out]);
+  await ff([
+    '-f',
+    'lavfi',
+    '-t',
+    (s.frames / 30).toFixed(4),
+    '-i',
+    `testsrc2=size=${s.width}x${s.height}:rate=30`,
+    '-f',
+    'lavfi',
+    '-t',
+    seconds,
+    '-i',
+    'sine=frequency=440:sample_rate=48000:beep_factor=4',
+    '-t',
+    seconds,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-bf',
+    String(s.bframes),
+    '-g',
+    String(s.gop),
+    '-keyint_min',
+    String(s.gop),
+    '-sc_threshold',
+    '0',
+    '-c:a',
+    'aac',
+    '-ac',
+    '2',
+    '-video_track_timescale',
+    '90000',
+    '-bsf:v',
+    `setts=pts=if(eq(PTS\\,0)\\,0\\,PTS+${shift}):dts=if(lte(DTS\\,0)\\,DTS\\,DTS+${shift})`,
+    out,
+  ]);
 }
 
 /** VP9 in AVI at an odd rate (`rate` as ffmpeg's fraction, e.g. 30000/1001), with a tone. */
-export async function vp9AviFixture(out: string, p: { size: string; rate: string; seconds: number; gop: number }): Promise<void> {
-  await ff(['-f', 'lavfi', '-i', `testsrc2=size=${p.size}:rate=${p.rate}`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:beep_factor=4', '-t', String(p.seconds),
-    '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-g', String(p.gop), '-c:a', 'pcm_s16le', '-ac', '2', out]);
+export async function vp9AviFixture(
+  out: string,
+  p: { size: string; rate: string; seconds: number; gop: number },
+): Promise<void> {
+  await ff([
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${p.size}:rate=${p.rate}`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000:beep_factor=4',
+    '-t',
+    String(p.seconds),
+    '-c:v',
+    'libvpx-vp9',
+    '-deadline',
+    'realtime',
+    '-cpu-used',
+    '8',
+    '-g',
+    String(p.gop),
+    '-c:a',
+    'pcm_s16le',
+    '-ac',
+    '2',
+    out,
+  ]);
 }

@@ -19,7 +19,15 @@ export const LIBS: Record<string, string> = {
   '/lib/hls.js': require.resolve('hls.js/dist/hls.min.js'),
 };
 
-export const TYPES: Record<string, string> = { '.m3u8': 'application/vnd.apple.mpegurl', '.mpd': 'application/dash+xml', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment', '.vtt': 'text/vtt', '.js': 'text/javascript', '.html': 'text/html' };
+export const TYPES: Record<string, string> = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.mpd': 'application/dash+xml',
+  '.mp4': 'video/mp4',
+  '.m4s': 'video/iso.segment',
+  '.vtt': 'text/vtt',
+  '.js': 'text/javascript',
+  '.html': 'text/html',
+};
 
 /** The page: plays one URL with one player pinned to one variant, resolves with what happened. */
 export const PAGE = `<!doctype html><html><body><video id="v" muted playsinline></video>
@@ -97,13 +105,23 @@ export interface PlayResult {
  * Serves `root` (and the page and player libraries) on a loopback port and launches Chromium;
  * requests for missing files are pushed to `missing`; `ranges` counts the byte-range requests.
  */
-export async function startPlayerRig(root: string, profileDir: string, missing: string[], ranges: string[] = []): Promise<{ server: http.Server; base: string; browser: Browser }> {
+export async function startPlayerRig(
+  root: string,
+  profileDir: string,
+  missing: string[],
+  ranges: string[] = [],
+): Promise<{ server: http.Server; base: string; browser: Browser }> {
   const server = http.createServer(async (req, res) => {
     const url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = url === '/' ? undefined : LIBS[url] ?? path.join(root, path.normalize(url).replace(/^(\.\.[/\\])+/, ''));
+    const file =
+      url === '/' ? undefined : (LIBS[url] ?? path.join(root, path.normalize(url).replace(/^(\.\.[/\\])+/, '')));
     try {
       const body = url === '/' ? Buffer.from(PAGE) : await readFile(file!);
-      const headers = { 'content-type': url === '/' ? 'text/html' : TYPES[path.extname(file!)] ?? 'application/octet-stream', 'access-control-allow-origin': '*', 'accept-ranges': 'bytes' };
+      const headers = {
+        'content-type': url === '/' ? 'text/html' : (TYPES[path.extname(file!)] ?? 'application/octet-stream'),
+        'access-control-allow-origin': '*',
+        'accept-ranges': 'bytes',
+      };
       const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
       if (range) {
         const start = Number(range[1]);
@@ -130,7 +148,17 @@ export async function startPlayerRig(root: string, profileDir: string, missing: 
     executablePath: CHROMIUM,
     headless: true,
     userDataDir: profileDir,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
   return { server, base, browser };
 }

@@ -27,19 +27,20 @@ export function countRequests(client: S3Client | DynamoDBDocumentClient): Reques
     remove: (name: string) => boolean;
   };
   stack.add(
-    (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { request?: { headers?: Record<string, string>; body?: unknown } }) => {
-      const target = args.request?.headers?.['x-amz-target'];
-      const op = target ? target.split('.').pop()! : (context.commandName ?? 'unknown');
-      byCommand.set(op, (byCommand.get(op) ?? 0) + 1);
-      const raw = args.request?.body;
-      if (target && WRITES.has(op) && raw !== undefined) {
-        const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw as Uint8Array);
-        const body = JSON.parse(text) as { Key?: { jobId?: { S?: string } }; Item?: { jobId?: { S?: string } } };
-        const id = body.Key?.jobId?.S ?? body.Item?.jobId?.S ?? '?';
-        writesByJob.set(id, (writesByJob.get(id) ?? 0) + 1);
-      }
-      return next(args);
-    },
+    (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: { request?: { headers?: Record<string, string>; body?: unknown } }) => {
+        const target = args.request?.headers?.['x-amz-target'];
+        const op = target ? target.split('.').pop()! : (context.commandName ?? 'unknown');
+        byCommand.set(op, (byCommand.get(op) ?? 0) + 1);
+        const raw = args.request?.body;
+        if (target && WRITES.has(op) && raw !== undefined) {
+          const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw as Uint8Array);
+          const body = JSON.parse(text) as { Key?: { jobId?: { S?: string } }; Item?: { jobId?: { S?: string } } };
+          const id = body.Key?.jobId?.S ?? body.Item?.jobId?.S ?? '?';
+          writesByJob.set(id, (writesByJob.get(id) ?? 0) + 1);
+        }
+        return next(args);
+      },
     { step: 'finalizeRequest', name },
   );
   return { byCommand, writesByJob, of: (c) => byCommand.get(c) ?? 0, stop: () => void stack.remove(name) };

@@ -16,7 +16,15 @@ export async function runJob(
   meta: Record<string, string> = {},
 ): Promise<{ jobId: string; final: DeliveredEvent; detail: JobEventDetail; events: DeliveredEvent[] }> {
   const ingested = stack.waitForIngest(key);
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.config.INGEST_BUCKET, Key: key, Body: createReadStream(file), ContentLength: statSync(file).size, Metadata: meta }));
+  await stack.s3.send(
+    new PutObjectCommand({
+      Bucket: stack.config.INGEST_BUCKET,
+      Key: key,
+      Body: createReadStream(file),
+      ContentLength: statSync(file).size,
+      Metadata: meta,
+    }),
+  );
   const ing = await ingested;
   if (!ing.started) throw new Error(`not started: ${ing.reason}`);
   const final = await stack.waitForFinalEvent(ing.jobId);
@@ -24,8 +32,20 @@ export async function runJob(
   checkVerification(final.detail as unknown as JobEventDetail);
   const detail = final.detail as unknown as JobEventDetail;
   // Every completed e2e job states what it cost (docs/COST.md).
-  if (detail.status === 'COMPLETE') checkCost(detail, stack.jobEvents(ing.jobId).map((e) => (e.detail as unknown as JobEventDetail).progress?.segmentsTotal).find((n) => n !== undefined));
-  return { jobId: ing.jobId, final, detail: final.detail as unknown as JobEventDetail, events: stack.jobEvents(ing.jobId) };
+  if (detail.status === 'COMPLETE')
+    checkCost(
+      detail,
+      stack
+        .jobEvents(ing.jobId)
+        .map((e) => (e.detail as unknown as JobEventDetail).progress?.segmentsTotal)
+        .find((n) => n !== undefined),
+    );
+  return {
+    jobId: ing.jobId,
+    final,
+    detail: final.detail as unknown as JobEventDetail,
+    events: stack.jobEvents(ing.jobId),
+  };
 }
 
 /** Reads an object's bytes. */
@@ -35,7 +55,8 @@ export async function objectBytes(stack: LocalStack, bucket: string, key: string
 }
 
 /** Keys under a prefix. */
-export const keysUnder = async (stack: LocalStack, bucket: string, prefix: string) => (await listKeys(stack.s3, bucket, prefix)).map((k) => k.key);
+export const keysUnder = async (stack: LocalStack, bucket: string, prefix: string) =>
+  (await listKeys(stack.s3, bucket, prefix)).map((k) => k.key);
 
 /** Downloads every object of a job's output prefix into `dir`, keeping the package's layout. */
 export async function downloadOutputs(stack: LocalStack, jobId: string, dir: string): Promise<string[]> {

@@ -14,7 +14,9 @@ class SpecWithSummary extends Mocha.reporters.Spec {
     runner.once('start', () => process.stdout.write(`Node ${process.version} (${process.execPath})\n`));
     runner.on('pending', (test) => {
       const why = skipReason(test);
-      process.stdout.write(`      skipped: ${why ?? 'no reason given (skip with skipBecause, test/helpers/skip.ts)'}\n`);
+      process.stdout.write(
+        `      skipped: ${why ?? 'no reason given (skip with skipBecause, test/helpers/skip.ts)'}\n`,
+      );
     });
     runner.once('end', () => {
       const s = runner.stats;

@@ -28,7 +28,8 @@ function children(b: Buffer, from: number, to: number): Box[] {
   return out;
 }
 
-const inside = (b: Buffer, box: Box, type: string) => children(b, box.start + box.header, box.start + box.size).find((x) => x.type === type);
+const inside = (b: Buffer, box: Box, type: string) =>
+  children(b, box.start + box.header, box.start + box.size).find((x) => x.type === type);
 
 /** The first top-level box of a type. */
 export const topBox = (b: Buffer, type: string): Box => children(b, 0, b.length).find((x) => x.type === type)!;
@@ -36,19 +37,46 @@ export const topBox = (b: Buffer, type: string): Box => children(b, 0, b.length)
 /** A box of the video track, by path under its trak (e.g. ['mdia','minf','stbl','ctts']). */
 export function videoTrackBox(b: Buffer, path: string[]): Box {
   const moov = topBox(b, 'moov');
-  const trak = children(b, moov.start + moov.header, moov.start + moov.size).find((t) => t.type === 'trak' && b.subarray(t.start, t.start + t.size).includes('vide'))!;
+  const trak = children(b, moov.start + moov.header, moov.start + moov.size).find(
+    (t) => t.type === 'trak' && b.subarray(t.start, t.start + t.size).includes('vide'),
+  )!;
   let box: Box | undefined = trak;
   for (const p of path) box = box && inside(b, box, p);
   if (!box) throw new Error(`no ${path.join('/')} in the video track`);
   return box;
 }
 
-const ff = (args: string[]) => runProcess(resolveBinaries(process.env).ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], { timeoutMs: 120_000 });
+const ff = (args: string[]) =>
+  runProcess(resolveBinaries(process.env).ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], {
+    timeoutMs: 120_000,
+  });
 
 /** An ordinary camera-like MP4: 3 s H.264 with B-frames (so it has a ctts) and AAC. */
 export async function bframeMp4(out: string, p: { faststart: boolean }): Promise<void> {
-  await ff(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=sample_rate=48000', '-t', '3',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '25', '-c:a', 'aac', ...(p.faststart ? ['-movflags', '+faststart'] : []), out]);
+  await ff([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=sample_rate=48000',
+    '-t',
+    '3',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-bf',
+    '2',
+    '-g',
+    '25',
+    '-c:a',
+    'aac',
+    ...(p.faststart ? ['-movflags', '+faststart'] : []),
+    out,
+  ]);
 }
 
 /** Sets the composition offset of ctts entries (all of them, or only entry `only`). */
@@ -72,7 +100,11 @@ export function setEditMediaTime(b: Buffer, mediaTime: number): Buffer {
 /** Overwrites the bytes of the video packets up to the second keyframe (the first GOP) with zeros. */
 export async function zeroFirstGop(file: string, b: Buffer): Promise<Buffer> {
   const out = Buffer.from(b);
-  const r = await runProcess(resolveBinaries(process.env).ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pos,size,flags', '-of', 'csv=p=0', file], { timeoutMs: 60_000, captureStdout: true });
+  const r = await runProcess(
+    resolveBinaries(process.env).ffprobe,
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pos,size,flags', '-of', 'csv=p=0', file],
+    { timeoutMs: 60_000, captureStdout: true },
+  );
   let keys = 0;
   for (const line of r.stdout.trim().split('\n')) {
     const [pos, size, flags] = line.split(',');

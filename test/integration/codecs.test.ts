@@ -26,7 +26,11 @@ if (shipped && shipped.ffmpeg !== resolved.ffmpeg) toolchains.push({ label: 'npm
 
 /** pts and keyframe flag of every packet of the first video stream, in presentation order. */
 async function packets(ffprobe: string, file: string): Promise<{ pts: number; key: boolean }[]> {
-  const r = await runProcess(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts,flags', '-of', 'csv=p=0', file], { timeoutMs: 60_000, captureStdout: true });
+  const r = await runProcess(
+    ffprobe,
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts,flags', '-of', 'csv=p=0', file],
+    { timeoutMs: 60_000, captureStdout: true },
+  );
   return r.stdout
     .split('\n')
     .filter(Boolean)
@@ -39,25 +43,70 @@ async function packets(ffprobe: string, file: string): Promise<{ pts: number; ke
 
 /** Presentation times (s) of the decoded frames. */
 async function frameTimes(ffprobe: string, file: string): Promise<number[]> {
-  const r = await runProcess(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file], { timeoutMs: 60_000, captureStdout: true });
-  return r.stdout.split('\n').map((l) => l.replace(/,+$/, '').trim()).filter((l) => l && l !== 'N/A').map(Number);
+  const r = await runProcess(
+    ffprobe,
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'frame=best_effort_timestamp_time',
+      '-of',
+      'csv=p=0',
+      file,
+    ],
+    { timeoutMs: 60_000, captureStdout: true },
+  );
+  return r.stdout
+    .split('\n')
+    .map((l) => l.replace(/,+$/, '').trim())
+    .filter((l) => l && l !== 'N/A')
+    .map(Number);
 }
 
 async function timeBase(ffprobe: string, file: string): Promise<number> {
-  const r = await runProcess(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=time_base', '-of', 'csv=p=0', file], { timeoutMs: 60_000, captureStdout: true });
+  const r = await runProcess(
+    ffprobe,
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=time_base', '-of', 'csv=p=0', file],
+    { timeoutMs: 60_000, captureStdout: true },
+  );
   const [n, d] = r.stdout.trim().split('/').map(Number);
   return n / d;
 }
 
 async function timeBaseOf(ffprobe: string, file: string): Promise<{ num: number; den: number }> {
-  const r = await runProcess(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=time_base', '-of', 'csv=p=0', file], { timeoutMs: 60_000, captureStdout: true });
+  const r = await runProcess(
+    ffprobe,
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=time_base', '-of', 'csv=p=0', file],
+    { timeoutMs: 60_000, captureStdout: true },
+  );
   const [num, den] = r.stdout.trim().split('/').map(Number);
   return { num, den };
 }
 
 async function streamFacts(ffprobe: string, file: string): Promise<Record<string, string>> {
-  const r = await runProcess(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,codec_tag_string,profile,level,pix_fmt,width,height', '-of', 'default=nw=1', file], { timeoutMs: 60_000, captureStdout: true });
-  return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
+  const r = await runProcess(
+    ffprobe,
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=codec_name,codec_tag_string,profile,level,pix_fmt,width,height',
+      '-of',
+      'default=nw=1',
+      file,
+    ],
+    { timeoutMs: 60_000, captureStdout: true },
+  );
+  return Object.fromEntries(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=') as [string, string]),
+  );
 }
 
 for (const tc of toolchains) {
@@ -74,9 +123,22 @@ for (const tc of toolchains) {
       // missing at 1 s) with B-frames and irregular keyframes, copied into a NUT piece with
       // its timestamps kept, exactly as Split writes one.
       const mp4 = path.join(dir, 'vfr.mp4');
-      await generateSample({ output: mp4, durationSec: 3, width: 320, height: 180, fps: 10, bFrames: 3, variableFrameRate: true, keyframes: [0, 0.7, 2.2] });
+      await generateSample({
+        output: mp4,
+        durationSec: 3,
+        width: 320,
+        height: 180,
+        fps: 10,
+        bFrames: 3,
+        variableFrameRate: true,
+        keyframes: [0, 0.7, 2.2],
+      });
       source = path.join(dir, 'vfr.nut');
-      await runProcess(resolved.ffmpeg, ['-v', 'error', '-y', '-i', mp4, '-map', '0:v', '-c', 'copy', '-copyts', '-f', 'nut', source], { timeoutMs: 60_000 });
+      await runProcess(
+        resolved.ffmpeg,
+        ['-v', 'error', '-y', '-i', mp4, '-map', '0:v', '-c', 'copy', '-copyts', '-f', 'nut', source],
+        { timeoutMs: 60_000 },
+      );
       srcPackets = await packets(ffprobe, source);
     });
     after(async () => {
@@ -89,16 +151,37 @@ for (const tc of toolchains) {
         const base = getPreset(name);
         if (!caps.encoders.has(base.video.encoder)) {
           // The planner refuses this preset up front on this toolchain; nothing else to run.
-          assert.throws(() => checkCapabilities(base, caps), (e: Error & { code?: string }) => e.code === 'ENCODER_UNAVAILABLE' && e.message.includes(base.video.encoder) && e.message.includes(name));
+          assert.throws(
+            () => checkCapabilities(base, caps),
+            (e: Error & { code?: string }) =>
+              e.code === 'ENCODER_UNAVAILABLE' && e.message.includes(base.video.encoder) && e.message.includes(name),
+          );
           return;
         }
         // A one-second grid so 3 s hold several forced keyframes; two small rungs.
-        const preset: Preset = { ...base, gopSeconds: 1, renditions: [{ ...base.renditions[2], name: '180p', height: 180 }, { ...base.renditions[2], name: '120p', height: 120 }] };
+        const preset: Preset = {
+          ...base,
+          gopSeconds: 1,
+          renditions: [
+            { ...base.renditions[2], name: '180p', height: 180 },
+            { ...base.renditions[2], name: '120p', height: 120 },
+          ],
+        };
         const renditions = selectRenditions(preset, 320, 180);
-        assert.deepEqual(renditions.map((r) => r.name), ['180p', '120p']);
+        assert.deepEqual(
+          renditions.map((r) => r.name),
+          ['180p', '120p'],
+        );
         const outputs = renditions.map((r) => ({ rendition: r, file: path.join(dir, `${name}-${r.name}.nut`) }));
         const piece = { kind: 'piece' as const, file: source, skip: 0, totalFrames: srcPackets.length };
-        const args = segmentEncodeCommand({ source: piece, preset, outputs, count: srcPackets.length, rotation: 0, container: { nut: true } });
+        const args = segmentEncodeCommand({
+          source: piece,
+          preset,
+          outputs,
+          count: srcPackets.length,
+          rotation: 0,
+          container: { nut: true },
+        });
         const started = Date.now();
         await runProcess(tc.bins.ffmpeg, args, { timeoutMs: 300_000 });
         const encodeMs = Date.now() - started;
@@ -119,7 +202,11 @@ for (const tc of toolchains) {
         const keysets: number[][] = [];
         for (const o of outputs) {
           const out = await packets(ffprobe, o.file);
-          assert.deepEqual(out.map((p) => p.pts), srcPackets.map((p) => p.pts), `${o.rendition.name}: every source frame at its source timestamp`);
+          assert.deepEqual(
+            out.map((p) => p.pts),
+            srcPackets.map((p) => p.pts),
+            `${o.rendition.name}: every source frame at its source timestamp`,
+          );
           keysets.push(out.filter((p) => p.key).map((p) => p.pts));
         }
         assert.ok(want.length >= 3, 'the fixture spans three grid periods');
@@ -130,12 +217,28 @@ for (const tc of toolchains) {
         if (tc.bins.source.ffmpeg === 'npm') return;
         // The same encode as the segment workers write it: a CMAF fragment (HEVC as hvc1).
         const mp4 = path.join(dir, `${name}.mp4`);
-        await runProcess(tc.bins.ffmpeg, segmentEncodeCommand({ source: piece, preset, outputs: [{ rendition: renditions[0], file: mp4 }], count: srcPackets.length, rotation: 0, container: { cmaf: await timeBaseOf(ffprobe, source) } }), { timeoutMs: 300_000 });
+        await runProcess(
+          tc.bins.ffmpeg,
+          segmentEncodeCommand({
+            source: piece,
+            preset,
+            outputs: [{ rendition: renditions[0], file: mp4 }],
+            count: srcPackets.length,
+            rotation: 0,
+            container: { cmaf: await timeBaseOf(ffprobe, source) },
+          }),
+          { timeoutMs: 300_000 },
+        );
         const facts = await streamFacts(ffprobe, mp4);
         assert.equal(facts.codec_name, preset.video.codec);
         // The CODECS the manifests declare: read from the init, as the packager does (init.ts).
         const [track] = readInit(await readFile(mp4));
-        assert.match(track.codec, { 'h264': /^avc1\.6400[0-9a-f]{2}$/, hevc: /^hvc1\.1\.6\.L\d+/, av1: /^av01\.0\.\d\dM\.08$/ }[preset.video.codec]);
+        assert.match(
+          track.codec,
+          { h264: /^avc1\.6400[0-9a-f]{2}$/, hevc: /^hvc1\.1\.6\.L\d+/, av1: /^av01\.0\.\d\dM\.08$/ }[
+            preset.video.codec
+          ],
+        );
         if (preset.video.codec === 'hevc') {
           assert.equal(facts.codec_tag_string, 'hvc1');
           assert.equal(facts.profile, 'Main');
@@ -144,8 +247,11 @@ for (const tc of toolchains) {
         const src = await frameTimes(ffprobe, source);
         const t = await frameTimes(ffprobe, mp4);
         assert.equal(t.length, src.length, 'CMAF: frame count');
-        for (let i = 0; i < t.length; i++) assert.ok(Math.abs(t[i] - t[0] - (src[i] - src[0])) < 1e-4, `CMAF frame ${i} at its source time`);
-        console.log(`      ${name}: ${srcPackets.length} frames, keyframes at ${keysets[0].map((p) => (p * tb).toFixed(2)).join(' ')} s, encode ${encodeMs} ms`);
+        for (let i = 0; i < t.length; i++)
+          assert.ok(Math.abs(t[i] - t[0] - (src[i] - src[0])) < 1e-4, `CMAF frame ${i} at its source time`);
+        console.log(
+          `      ${name}: ${srcPackets.length} frames, keyframes at ${keysets[0].map((p) => (p * tb).toFixed(2)).join(' ')} s, encode ${encodeMs} ms`,
+        );
       });
     }
   });

@@ -14,7 +14,12 @@ import { segmentEncodeCommand } from '../../src/media/encode/args.js';
 import { ffArgs } from '../../src/media/ffmpeg/command.js';
 import { getPreset, selectRenditions } from '../../src/media/plan/presets.js';
 import { countVideoPackets } from '../helpers/media.js';
-import { countFragmentSamples, finalStatsCollector, videoFramesPerOutput, withFinalStats } from '../../src/media/encode/encoderStats.js';
+import {
+  countFragmentSamples,
+  finalStatsCollector,
+  videoFramesPerOutput,
+  withFinalStats,
+} from '../../src/media/encode/encoderStats.js';
 
 const system = resolveBinaries(process.env);
 const toolchains: { label: string; bins: Binaries }[] = [{ label: `${system.source.ffmpeg} ffmpeg`, bins: system }];
@@ -34,12 +39,37 @@ for (const tc of toolchains) {
 
     it('a segment encode into every rendition: the reported counts are the frames in each piece', async () => {
       const src = path.join(dir, 'vfr.mp4');
-      await generateSample({ output: src, durationSec: 3, width: 640, height: 360, fps: 30, audio: false, bFrames: 3, variableFrameRate: true, keyframes: [0, 1.3, 2.1] });
+      await generateSample({
+        output: src,
+        durationSec: 3,
+        width: 640,
+        height: 360,
+        fps: 30,
+        audio: false,
+        bFrames: 3,
+        variableFrameRate: true,
+        keyframes: [0, 1.3, 2.1],
+      });
       const preset = getPreset('h264-ladder');
       // Two renditions (720p, 480p): the report is per output file.
-      const outputs = selectRenditions(preset, 1280, 720).map((r) => ({ rendition: r, file: path.join(dir, `${r.name}.nut`) }));
+      const outputs = selectRenditions(preset, 1280, 720).map((r) => ({
+        rendition: r,
+        file: path.join(dir, `${r.name}.nut`),
+      }));
       assert.equal(outputs.length, 2);
-      const args = withFinalStats(ffArgs(segmentEncodeCommand({ source: { kind: 'piece', file: src, skip: 5, totalFrames: 200 }, preset, outputs, count: 40, rotation: 0, threads: 1, container: { nut: true } })));
+      const args = withFinalStats(
+        ffArgs(
+          segmentEncodeCommand({
+            source: { kind: 'piece', file: src, skip: 5, totalFrames: 200 },
+            preset,
+            outputs,
+            count: 40,
+            rotation: 0,
+            threads: 1,
+            container: { nut: true },
+          }),
+        ),
+      );
       // The builder whitelists NUT pieces only; this test feeds it an MP4 fixture directly.
       const input = args.indexOf('-format_whitelist');
       args[input + 1] = 'mov,mp4,m4a,3gp,3g2,mj2';
@@ -58,7 +88,30 @@ for (const tc of toolchains) {
       await generateSample({ output: src, durationSec: 1, width: 320, height: 180, fps: 25, audio: false });
       const out = path.join(dir, 'short.nut');
       const stats = finalStatsCollector();
-      await runProcess(tc.bins.ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'verbose', '-i', src, '-map', '0:v:0', '-frames:v', '7', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'nut', out], { timeoutMs: 60_000, onStderrLine: stats.onLine });
+      await runProcess(
+        tc.bins.ffmpeg,
+        [
+          '-hide_banner',
+          '-nostdin',
+          '-y',
+          '-loglevel',
+          'verbose',
+          '-i',
+          src,
+          '-map',
+          '0:v:0',
+          '-frames:v',
+          '7',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+          '-f',
+          'nut',
+          out,
+        ],
+        { timeoutMs: 60_000, onStderrLine: stats.onLine },
+      );
       assert.deepEqual(videoFramesPerOutput(stats.streams, 1), [7]);
       assert.equal(await countVideoPackets(system.ffprobe, out), 7);
     });
@@ -67,7 +120,11 @@ for (const tc of toolchains) {
       const src = path.join(dir, 'frag-src.mp4');
       await generateSample({ output: src, durationSec: 2, width: 320, height: 180, fps: 25, audio: true });
       const out = path.join(dir, 'frag.mp4');
-      await runProcess(tc.bins.ffmpeg, ['-v', 'error', '-y', '-i', src, '-c', 'copy', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', out], { timeoutMs: 60_000 });
+      await runProcess(
+        tc.bins.ffmpeg,
+        ['-v', 'error', '-y', '-i', src, '-c', 'copy', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', out],
+        { timeoutMs: 60_000 },
+      );
       const counts = countFragmentSamples(new Uint8Array(await readFile(out)));
       const probed = await countVideoPackets(system.ffprobe, out);
       assert.equal(counts.get(1), probed, 'video track samples');

@@ -28,7 +28,11 @@ import { DETAIL_TYPE } from '../../src/pipeline/events.js';
 const lim = (v: number) => v;
 
 /** The error a promise rejects with (fails when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Error & { Code?: string; $metadata?: { httpStatusCode?: number }; ThrottlingReasons?: { reason?: string }[] }> {
+async function rejection(
+  p: Promise<unknown>,
+): Promise<
+  Error & { Code?: string; $metadata?: { httpStatusCode?: number }; ThrottlingReasons?: { reason?: string }[] }
+> {
   try {
     await p;
   } catch (e) {
@@ -79,7 +83,9 @@ describe('AWS limits enforced by the local stack', function () {
   describe('S3', () => {
     it('PutObject over the object limit: 400 EntityTooLarge, nothing stored', async () => {
       await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: 'put/ok', Body: bytes(10_000) }));
-      const e = await rejection(s3.send(new PutObjectCommand({ Bucket: bucket(), Key: 'put/big', Body: bytes(10_001) })));
+      const e = await rejection(
+        s3.send(new PutObjectCommand({ Bucket: bucket(), Key: 'put/big', Body: bytes(10_001) })),
+      );
       assert.equal(e.name, 'EntityTooLarge');
       assert.equal(e.$metadata?.httpStatusCode, 400);
       await absent('put/big');
@@ -87,12 +93,19 @@ describe('AWS limits enforced by the local stack', function () {
 
     it('CopyObject of a source over the copy limit: 400 InvalidRequest naming the limit, no copy', async () => {
       await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: 'copy/small', Body: bytes(3_000) }));
-      await s3.send(new CopyObjectCommand({ Bucket: bucket(), Key: 'copy/small-copy', CopySource: `${bucket()}/copy/small` }));
+      await s3.send(
+        new CopyObjectCommand({ Bucket: bucket(), Key: 'copy/small-copy', CopySource: `${bucket()}/copy/small` }),
+      );
       await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: 'copy/src', Body: bytes(3_001) }));
-      const e = await rejection(s3.send(new CopyObjectCommand({ Bucket: bucket(), Key: 'copy/dst', CopySource: `${bucket()}/copy/src` })));
+      const e = await rejection(
+        s3.send(new CopyObjectCommand({ Bucket: bucket(), Key: 'copy/dst', CopySource: `${bucket()}/copy/src` })),
+      );
       assert.equal(e.name, 'InvalidRequest');
       assert.equal(e.$metadata?.httpStatusCode, 400);
-      assert.equal(e.message, 'The specified copy source is larger than the maximum allowable size for a copy source: 3000');
+      assert.equal(
+        e.message,
+        'The specified copy source is larger than the maximum allowable size for a copy source: 3000',
+      );
       await absent('copy/dst');
     });
 
@@ -100,10 +113,14 @@ describe('AWS limits enforced by the local stack', function () {
       const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket(), Key: key }));
       const parts = [];
       for (const [i, n] of sizes.entries()) {
-        const r = await s3.send(new UploadPartCommand({ Bucket: bucket(), Key: key, UploadId, PartNumber: i + 1, Body: bytes(n) }));
+        const r = await s3.send(
+          new UploadPartCommand({ Bucket: bucket(), Key: key, UploadId, PartNumber: i + 1, Body: bytes(n) }),
+        );
         parts.push({ PartNumber: i + 1, ETag: r.ETag });
       }
-      return s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket(), Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+      return s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: bucket(), Key: key, UploadId, MultipartUpload: { Parts: parts } }),
+      );
     };
 
     it('CompleteMultipartUpload with a part other than the last under the minimum: 400 EntityTooSmall, no object', async () => {
@@ -116,15 +133,27 @@ describe('AWS limits enforced by the local stack', function () {
 
     it('UploadPart over the part limit: 400 EntityTooLarge', async () => {
       const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket(), Key: 'mpu/big-part' }));
-      const e = await rejection(s3.send(new UploadPartCommand({ Bucket: bucket(), Key: 'mpu/big-part', UploadId, PartNumber: 1, Body: bytes(4_001) })));
+      const e = await rejection(
+        s3.send(
+          new UploadPartCommand({ Bucket: bucket(), Key: 'mpu/big-part', UploadId, PartNumber: 1, Body: bytes(4_001) }),
+        ),
+      );
       assert.equal(e.name, 'EntityTooLarge');
       assert.equal(e.$metadata?.httpStatusCode, 400);
     });
 
     it('UploadPart with a part number past the limit: 400 InvalidArgument', async () => {
-      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket(), Key: 'mpu/part-number' }));
-      await s3.send(new UploadPartCommand({ Bucket: bucket(), Key: 'mpu/part-number', UploadId, PartNumber: 3, Body: bytes(10) }));
-      const e = await rejection(s3.send(new UploadPartCommand({ Bucket: bucket(), Key: 'mpu/part-number', UploadId, PartNumber: 4, Body: bytes(10) })));
+      const { UploadId } = await s3.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket(), Key: 'mpu/part-number' }),
+      );
+      await s3.send(
+        new UploadPartCommand({ Bucket: bucket(), Key: 'mpu/part-number', UploadId, PartNumber: 3, Body: bytes(10) }),
+      );
+      const e = await rejection(
+        s3.send(
+          new UploadPartCommand({ Bucket: bucket(), Key: 'mpu/part-number', UploadId, PartNumber: 4, Body: bytes(10) }),
+        ),
+      );
       assert.equal(e.name, 'InvalidArgument');
       assert.equal(e.$metadata?.httpStatusCode, 400);
     });
@@ -138,30 +167,57 @@ describe('AWS limits enforced by the local stack', function () {
 
   describe('EventBridge', () => {
     it('PutEvents with an entry over the limit: 400 ValidationException, nothing logged or delivered', async () => {
-      const entry = (detail: string) => ({ Source: 'media-transcoder', DetailType: DETAIL_TYPE, EventBusName: 'default', Detail: JSON.stringify({ jobId: 'limits', pad: detail }) });
+      const entry = (detail: string) => ({
+        Source: 'media-transcoder',
+        DetailType: DETAIL_TYPE,
+        EventBusName: 'default',
+        Detail: JSON.stringify({ jobId: 'limits', pad: detail }),
+      });
       await stack.bus.put(entry('x'.repeat(800)));
       const before = stack.bus.history.length;
       const e = await rejection(stack.bus.put(entry('y'.repeat(1_000))));
       assert.equal(e.name, 'ValidationException');
       assert.equal(e.$metadata?.httpStatusCode, 400);
       assert.equal(stack.bus.history.length, before);
-      assert.ok(!(await readFile(stack.bus.logFile, 'utf8')).includes('yyyy'), 'the refused entry is not in the event log');
+      assert.ok(
+        !(await readFile(stack.bus.logFile, 'utf8')).includes('yyyy'),
+        'the refused entry is not in the event log',
+      );
     });
   });
 
   describe('DynamoDB', () => {
     const table = () => stack.config.JOBS_TABLE!;
     // One attempt per request: the SDK retries throttling by itself, and the test looks at DynamoDB's answer.
-    const client = () => DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: stack.config.DYNAMODB_ENDPOINT, credentials: LOCAL_DB_CREDENTIALS, maxAttempts: 1 }));
+    const client = () =>
+      DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          region: 'us-east-1',
+          endpoint: stack.config.DYNAMODB_ENDPOINT,
+          credentials: LOCAL_DB_CREDENTIALS,
+          maxAttempts: 1,
+        }),
+      );
 
     it('an item over the item limit: 400 ValidationException on PutItem and on the UpdateItem that grows it', async () => {
       const db = client();
       await db.send(new PutCommand({ TableName: table(), Item: { jobId: 'size', pad: 'a'.repeat(1_500) } }));
-      const put = await rejection(db.send(new PutCommand({ TableName: table(), Item: { jobId: 'size-2', pad: 'a'.repeat(2_100) } })));
+      const put = await rejection(
+        db.send(new PutCommand({ TableName: table(), Item: { jobId: 'size-2', pad: 'a'.repeat(2_100) } })),
+      );
       assert.equal(put.name, 'ValidationException');
       assert.equal(put.$metadata?.httpStatusCode, 400);
       assert.match(put.message, /Item size has exceeded the maximum allowed size/);
-      const upd = await rejection(db.send(new UpdateCommand({ TableName: table(), Key: { jobId: 'size' }, UpdateExpression: 'SET more = :m', ExpressionAttributeValues: { ':m': 'b'.repeat(600) } })));
+      const upd = await rejection(
+        db.send(
+          new UpdateCommand({
+            TableName: table(),
+            Key: { jobId: 'size' },
+            UpdateExpression: 'SET more = :m',
+            ExpressionAttributeValues: { ':m': 'b'.repeat(600) },
+          }),
+        ),
+      );
       assert.equal(upd.name, 'ValidationException');
       const kept = await db.send(new GetCommand({ TableName: table(), Key: { jobId: 'size' }, ConsistentRead: true }));
       assert.equal(kept.Item?.more, undefined, 'the refused update changed nothing');
@@ -170,21 +226,44 @@ describe('AWS limits enforced by the local stack', function () {
 
     it('one key written faster than a partition takes: ProvisionedThroughputExceededException (KeyRange); other keys are not throttled', async () => {
       const db = client();
-      const writes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => db.send(new PutCommand({ TableName: table(), Item: { jobId: 'hot', n: i } }))));
-      const errors = writes.filter((w) => w.status === 'rejected').map((w) => (w as PromiseRejectedResult).reason as Error & { ThrottlingReasons?: { reason?: string }[] });
+      const writes = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          db.send(new PutCommand({ TableName: table(), Item: { jobId: 'hot', n: i } })),
+        ),
+      );
+      const errors = writes
+        .filter((w) => w.status === 'rejected')
+        .map((w) => (w as PromiseRejectedResult).reason as Error & { ThrottlingReasons?: { reason?: string }[] });
       assert.ok(errors.length > 0, 'some writes to the hot key were throttled');
       for (const e of errors) assert.equal(e.name, 'ProvisionedThroughputExceededException');
-      assert.deepEqual(errors[0].ThrottlingReasons?.map((r) => r.reason), ['TableWriteKeyRangeThroughputExceeded']);
-      const spread = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => db.send(new PutCommand({ TableName: table(), Item: { jobId: `cold-${i}` } }))));
-      assert.deepEqual(spread.filter((w) => w.status === 'rejected'), [], 'writes spread over keys are not throttled');
+      assert.deepEqual(
+        errors[0].ThrottlingReasons?.map((r) => r.reason),
+        ['TableWriteKeyRangeThroughputExceeded'],
+      );
+      const spread = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          db.send(new PutCommand({ TableName: table(), Item: { jobId: `cold-${i}` } })),
+        ),
+      );
+      assert.deepEqual(
+        spread.filter((w) => w.status === 'rejected'),
+        [],
+        'writes spread over keys are not throttled',
+      );
       db.destroy();
     });
 
     it('one key read faster than a partition takes: ProvisionedThroughputExceededException', async () => {
       const db = client();
       await db.send(new PutCommand({ TableName: table(), Item: { jobId: 'read-hot' } }));
-      const reads = await Promise.allSettled(Array.from({ length: 20 }, () => db.send(new GetCommand({ TableName: table(), Key: { jobId: 'read-hot' }, ConsistentRead: true }))));
-      const errors = reads.filter((w) => w.status === 'rejected').map((w) => (w as PromiseRejectedResult).reason as Error);
+      const reads = await Promise.allSettled(
+        Array.from({ length: 20 }, () =>
+          db.send(new GetCommand({ TableName: table(), Key: { jobId: 'read-hot' }, ConsistentRead: true })),
+        ),
+      );
+      const errors = reads
+        .filter((w) => w.status === 'rejected')
+        .map((w) => (w as PromiseRejectedResult).reason as Error);
       assert.ok(errors.length > 0, 'some reads of the hot key were throttled');
       for (const e of errors) assert.equal(e.name, 'ProvisionedThroughputExceededException');
       db.destroy();
@@ -218,7 +297,9 @@ describe('Step Functions limits on a real job (the real ASL)', function () {
       const finished = new Promise<{ status: string; error?: Error }>((resolve) => stack.sfn.once('finished', resolve));
       const key = `uploads/${name}.mp4`;
       const ingested = stack.waitForIngest(key);
-      await stack.s3.send(new PutObjectCommand({ Bucket: stack.config.INGEST_BUCKET, Key: key, Body: await readFile(source) }));
+      await stack.s3.send(
+        new PutObjectCommand({ Bucket: stack.config.INGEST_BUCKET, Key: key, Body: await readFile(source) }),
+      );
       const ing = await ingested;
       assert.ok(ing.started);
       const end = await finished;

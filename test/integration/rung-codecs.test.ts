@@ -20,8 +20,28 @@ import type { JobDocument } from '../../src/pipeline/jobDocument.js';
 const bins = resolveBinaries(process.env);
 
 async function facts(file: string): Promise<Record<string, string>> {
-  const r = await runProcess(bins.ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=codec_name,codec_tag_string,width,height,nb_read_packets', '-of', 'default=nw=1', file], { timeoutMs: 60_000, captureStdout: true });
-  return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
+  const r = await runProcess(
+    bins.ffprobe,
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-count_packets',
+      '-show_entries',
+      'stream=codec_name,codec_tag_string,width,height,nb_read_packets',
+      '-of',
+      'default=nw=1',
+      file,
+    ],
+    { timeoutMs: 60_000, captureStdout: true },
+  );
+  return Object.fromEntries(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=') as [string, string]),
+  );
 }
 
 describe('codec per rung: one segment, an HEVC rung and an H.264 VBV rung (real encoders)', function () {
@@ -37,7 +57,10 @@ describe('codec per rung: one segment, an HEVC rung and an H.264 VBV rung (real 
     const fps = 30;
     const seconds = 6;
     await generateSample({ output: src, durationSec: seconds, width: 640, height: 360, fps, audio: true });
-    const info = parseStreamProbe((await runProcess(bins.ffprobe, buildStreamProbeArgs({ url: src }), { timeoutMs: 60_000, captureStdout: true })).stdout);
+    const info = parseStreamProbe(
+      (await runProcess(bins.ffprobe, buildStreamProbeArgs({ url: src }), { timeoutMs: 60_000, captureStdout: true }))
+        .stdout,
+    );
     const frames = seconds * fps;
     const targetKbps = 200;
     const preset: Preset = {
@@ -45,7 +68,13 @@ describe('codec per rung: one segment, an HEVC rung and an H.264 VBV rung (real 
       name: 'mixed',
       renditions: [
         { name: '360p', height: 360, crf: 28, maxBitrateKbps: 1000 },
-        { name: '270p', height: 270, targetBitrateKbps: targetKbps, maxBitrateKbps: 300, video: PRESETS['h264-ladder'].video },
+        {
+          name: '270p',
+          height: 270,
+          targetBitrateKbps: targetKbps,
+          maxBitrateKbps: 300,
+          video: PRESETS['h264-ladder'].video,
+        },
       ],
     };
     const renditions = selectRenditions(preset, 640, 360);
@@ -55,7 +84,11 @@ describe('codec per rung: one segment, an HEVC rung and an H.264 VBV rung (real 
       renditions,
       video: info.video,
       colour: { mode: 'sdr' },
-      plan: { timeBase: info.video.timeBase, startPts: 0, segments: [{ index: 0, skip: 0, count: frames, startPacket: 0, endPacket: frames }] },
+      plan: {
+        timeBase: info.video.timeBase,
+        startPts: 0,
+        segments: [{ index: 0, skip: 0, count: frames, startPacket: 0, endPacket: frames }],
+      },
       segmentReads: [{ select: `select=between(n\\,0\\,${frames - 1})` }],
       stills: [{ tiles: [] }],
       audioOutputs: [{ id: 'audio', index: info.audio!.index, channels: 2, bitrateKbps: 128 }],
@@ -65,8 +98,14 @@ describe('codec per rung: one segment, an HEVC rung and an H.264 VBV rung (real 
     await runProcess(bins.ffmpeg, command, { timeoutMs: 600_000 });
 
     const [hevc, h264] = await Promise.all(outputs.map((o) => facts(o.file)));
-    assert.deepEqual([hevc.codec_name, hevc.codec_tag_string, hevc.height, Number(hevc.nb_read_packets)], ['hevc', 'hvc1', '360', frames]);
-    assert.deepEqual([h264.codec_name, h264.codec_tag_string, h264.height, Number(h264.nb_read_packets)], ['h264', 'avc1', '270', frames]);
+    assert.deepEqual(
+      [hevc.codec_name, hevc.codec_tag_string, hevc.height, Number(hevc.nb_read_packets)],
+      ['hevc', 'hvc1', '360', frames],
+    );
+    assert.deepEqual(
+      [h264.codec_name, h264.codec_tag_string, h264.height, Number(h264.nb_read_packets)],
+      ['h264', 'avc1', '270', frames],
+    );
     // The audio chunk came out of the same process.
     assert.ok((await stat(chunks[0].tracks[0].output)).size > 1000);
     // Bitrate of the VBV rung over its frames (fragment bytes, headers included: a few kB).

@@ -12,7 +12,13 @@ import path from 'node:path';
 import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/ffmpeg/binaries.js';
 import { runProcess } from '../../src/media/ffmpeg/runner.js';
 import { buildStreamProbeArgs } from '../../src/media/probe/probe.js';
-import { buildSubtitleVttArgs, parseTracks, planAudioOutputs, shiftVtt, type TrackList } from '../../src/media/plan/tracks.js';
+import {
+  buildSubtitleVttArgs,
+  parseTracks,
+  planAudioOutputs,
+  shiftVtt,
+  type TrackList,
+} from '../../src/media/plan/tracks.js';
 import { audioChunkCommand } from '../../src/media/encode/cmaf.js';
 import { audioPiece } from '../../src/media/package/package.js';
 import { concatBytes } from '../../src/media/package/isobmff.js';
@@ -52,22 +58,72 @@ for (const tc of toolchains) {
       const srt = path.join(dir, 'en.srt');
       await writeFile(srt, SRT);
       src = path.join(dir, 'multi.mkv');
-      await runProcess(resolved.ffmpeg, [
-        '-v', 'error', '-y',
-        '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25',
-        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-        '-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000',
-        '-i', srt,
-        '-t', '3', '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s',
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-ac:a:0', '2', '-ac:a:1', '6', '-c:s', 'srt',
-        '-metadata:s:a:0', 'language=eng', '-metadata:s:a:0', 'title=English',
-        '-metadata:s:a:1', 'language=fra', '-metadata:s:a:1', 'title=Français 5.1',
-        '-metadata:s:s:0', 'language=eng',
-        src,
-      ], { timeoutMs: 60_000 });
-      const r = await runProcess(resolved.ffprobe, buildStreamProbeArgs({ url: src }), { timeoutMs: 60_000, captureStdout: true });
+      await runProcess(
+        resolved.ffmpeg,
+        [
+          '-v',
+          'error',
+          '-y',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=320x180:rate=25',
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=frequency=440:sample_rate=48000',
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=frequency=660:sample_rate=48000',
+          '-i',
+          srt,
+          '-t',
+          '3',
+          '-map',
+          '0:v',
+          '-map',
+          '1:a',
+          '-map',
+          '2:a',
+          '-map',
+          '3:s',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+          '-c:a',
+          'aac',
+          '-ac:a:0',
+          '2',
+          '-ac:a:1',
+          '6',
+          '-c:s',
+          'srt',
+          '-metadata:s:a:0',
+          'language=eng',
+          '-metadata:s:a:0',
+          'title=English',
+          '-metadata:s:a:1',
+          'language=fra',
+          '-metadata:s:a:1',
+          'title=Français 5.1',
+          '-metadata:s:s:0',
+          'language=eng',
+          src,
+        ],
+        { timeoutMs: 60_000 },
+      );
+      const r = await runProcess(resolved.ffprobe, buildStreamProbeArgs({ url: src }), {
+        timeoutMs: 60_000,
+        captureStdout: true,
+      });
       tracks = parseTracks(r.stdout);
-      const videoStart = Number((JSON.parse(r.stdout) as { streams: { codec_type: string; start_time: string }[] }).streams.find((x) => x.codec_type === 'video')!.start_time);
+      const videoStart = Number(
+        (JSON.parse(r.stdout) as { streams: { codec_type: string; start_time: string }[] }).streams.find(
+          (x) => x.codec_type === 'video',
+        )!.start_time,
+      );
       range.startSec += videoStart;
       range.endSec += videoStart;
     });
@@ -76,8 +132,17 @@ for (const tc of toolchains) {
     });
 
     it('the probe lists both audio tracks and the SRT track', () => {
-      assert.deepEqual(tracks.audio.map((a) => [a.index, a.channels, a.language, a.title]), [[1, 2, 'eng', 'English'], [2, 6, 'fra', 'Français 5.1']]);
-      assert.deepEqual(tracks.subtitles.map((s) => [s.index, s.codec, s.kind, s.language]), [[3, 'subrip', 'text', 'eng']]);
+      assert.deepEqual(
+        tracks.audio.map((a) => [a.index, a.channels, a.language, a.title]),
+        [
+          [1, 2, 'eng', 'English'],
+          [2, 6, 'fra', 'Français 5.1'],
+        ],
+      );
+      assert.deepEqual(
+        tracks.subtitles.map((s) => [s.index, s.codec, s.kind, s.language]),
+        [[3, 'subrip', 'text', 'eng']],
+      );
       assert.deepEqual(tracks.skipped, []);
     });
 
@@ -86,19 +151,47 @@ for (const tc of toolchains) {
         const preset = getPreset(presetName);
         // The whole range as the first chunk (2 s at 48 kHz, whole AAC frames).
         const chunk = { index: 0, from: 0, to: 94 * 1024 };
-        const outs = planAudioOutputs(tracks.audio, preset.audio).map((t) => ({ ...t, output: path.join(dir, `${presetName}-${t.id}.mp4`) }));
-        await runProcess(tc.bins.ffmpeg, audioChunkCommand({ input: src, planStartSec: range.startSec, chunk, preset, tracks: outs }), { timeoutMs: 60_000 });
+        const outs = planAudioOutputs(tracks.audio, preset.audio).map((t) => ({
+          ...t,
+          output: path.join(dir, `${presetName}-${t.id}.mp4`),
+        }));
+        await runProcess(
+          tc.bins.ffmpeg,
+          audioChunkCommand({ input: src, planStartSec: range.startSec, chunk, preset, tracks: outs }),
+          { timeoutMs: 60_000 },
+        );
         for (const [i, o] of outs.entries()) {
           const piece = audioPiece(await readFile(o.output), chunk);
           const file = path.join(dir, `${presetName}-${o.id}.m4a`);
           await writeFile(file, concatBytes([piece.init, piece.fragment]));
-          const r = await runProcess(resolved.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_streams', '-count_packets', file], { timeoutMs: 60_000, captureStdout: true });
-          const [s] = (JSON.parse(r.stdout) as { streams: { codec_name: string; channels: number; nb_read_packets: string; tags?: Record<string, string> }[] }).streams;
+          const r = await runProcess(
+            resolved.ffprobe,
+            ['-v', 'error', '-print_format', 'json', '-show_streams', '-count_packets', file],
+            { timeoutMs: 60_000, captureStdout: true },
+          );
+          const [s] = (
+            JSON.parse(r.stdout) as {
+              streams: {
+                codec_name: string;
+                channels: number;
+                nb_read_packets: string;
+                tags?: Record<string, string>;
+              }[];
+            }
+          ).streams;
           const track = tracks.audio[i];
           assert.equal(s.codec_name, 'aac');
-          assert.equal(s.channels, presetName === 'hevc-ladder' && track.channels === 6 ? 6 : 2, `track ${track.index} channels`);
+          assert.equal(
+            s.channels,
+            presetName === 'hevc-ladder' && track.channels === 6 ? 6 : 2,
+            `track ${track.index} channels`,
+          );
           assert.equal(s.tags?.language, track.language);
-          assert.equal(s.tags?.handler_name, track.title, "title kept (as the MP4 track's handler name, what players show)");
+          assert.equal(
+            s.tags?.handler_name,
+            track.title,
+            "title kept (as the MP4 track's handler name, what players show)",
+          );
           // 94 frames presented, plus the priming packet the edit list hides.
           assert.equal(Number(s.nb_read_packets), 95);
         }
@@ -107,9 +200,14 @@ for (const tc of toolchains) {
 
     it('the SRT track becomes WebVTT for the range, moved to start at zero', async () => {
       const out = path.join(dir, 's3.vtt');
-      await runProcess(tc.bins.ffmpeg, buildSubtitleVttArgs({ input: src, track: tracks.subtitles[0], output: out }), { timeoutMs: 60_000 });
+      await runProcess(tc.bins.ffmpeg, buildSubtitleVttArgs({ input: src, track: tracks.subtitles[0], output: out }), {
+        timeoutMs: 60_000,
+      });
       const vtt = shiftVtt(await readFile(out, 'utf8'), range.startSec, range.endSec);
-      assert.equal(vtt, 'WEBVTT\n\n00:00:00.000 --> 00:00:00.500\nHello (before the range, ends inside it)\n\n00:00:01.000 --> 00:00:01.500\n<i>Inside</i> the range\n');
+      assert.equal(
+        vtt,
+        'WEBVTT\n\n00:00:00.000 --> 00:00:00.500\nHello (before the range, ends inside it)\n\n00:00:01.000 --> 00:00:01.500\n<i>Inside</i> the range\n',
+      );
     });
   });
 }

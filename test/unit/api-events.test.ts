@@ -15,7 +15,10 @@ const ev = (status: string, extra: Record<string, unknown> = {}) => ({
 
 describe('API: npm run events', () => {
   it('formats time, job id, status, then code, outputs or progress', () => {
-    assert.equal(formatEvent(ev('ERROR', { errorCode: 'INPUT_EMPTY', errorMessage: 'empty' })), '2025-01-01T00:00:00Z  j-1  ERROR        INPUT_EMPTY: empty');
+    assert.equal(
+      formatEvent(ev('ERROR', { errorCode: 'INPUT_EMPTY', errorMessage: 'empty' })),
+      '2025-01-01T00:00:00Z  j-1  ERROR        INPUT_EMPTY: empty',
+    );
     const done = formatEvent(
       ev('COMPLETE', {
         correlationId: 'c-9',
@@ -26,7 +29,10 @@ describe('API: npm run events', () => {
       }),
     );
     assert.equal(done, '2025-01-01T00:00:00Z  j-1  COMPLETE     2 outputs: s3://output/j-1/480p.mp4 (+1 more)  [c-9]');
-    assert.equal(formatEvent(JSON.stringify(ev('PROGRESSING', { progress: { step: 'TRANSCODING', segmentsTotal: 4 } }))), '2025-01-01T00:00:00Z  j-1  PROGRESSING  TRANSCODING  segments 0/4');
+    assert.equal(
+      formatEvent(JSON.stringify(ev('PROGRESSING', { progress: { step: 'TRANSCODING', segmentsTotal: 4 } }))),
+      '2025-01-01T00:00:00Z  j-1  PROGRESSING  TRANSCODING  segments 0/4',
+    );
     assert.match(formatEvent('{not json'), /^\(unreadable line\)/);
   });
 
@@ -36,7 +42,14 @@ describe('API: npm run events', () => {
       const file = path.join(dir, 'events.jsonl');
       const got: string[] = [];
       const ac = new AbortController();
-      const run = followEvents({ file, lines: 2, follow: true, signal: ac.signal, pollMs: 20, onLine: (l) => got.push(l) });
+      const run = followEvents({
+        file,
+        lines: 2,
+        follow: true,
+        signal: ac.signal,
+        pollMs: 20,
+        onLine: (l) => got.push(l),
+      });
       await new Promise((r) => setTimeout(r, 60));
       await writeFile(file, '{"a":1}\n{"a":2}\n');
       await new Promise((r) => setTimeout(r, 100));

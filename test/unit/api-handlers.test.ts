@@ -21,9 +21,14 @@ import { JobStore, type JobRecord } from '../../src/pipeline/jobStore.js';
 import { startJobsDb, type LocalJobsDb } from '../../src/local/jobsDb.js';
 import { responseValidator } from '../helpers/openapi.js';
 
-const awsError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+const awsError = (name: string, status: number) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
-function event(method: string, path: string, p: { body?: unknown; query?: Record<string, string>; params?: Record<string, string> } = {}): HttpApiEvent {
+function event(
+  method: string,
+  path: string,
+  p: { body?: unknown; query?: Record<string, string>; params?: Record<string, string> } = {},
+): HttpApiEvent {
   return {
     version: '2.0',
     routeKey: `${method} ${path}`,
@@ -79,20 +84,28 @@ describe('API handlers (mocked S3, records in dynalite)', () => {
   });
   after(async () => db.close());
 
-  const rt: Runtime = createRuntime(parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' }), {
-    s3,
-    jobs,
-    // Stored templates in the same dynalite table (a job naming an unknown one looks there).
-    templates: new Proxy({} as TemplateStore, { get: (_, k: keyof TemplateStore) => (...a: never[]) => (new TemplateStore(db.client, 'jobs')[k] as (...x: never[]) => unknown)(...a) }),
-    events: { put: async () => undefined },
-    starter: {
-      start: async (name) => {
-        starts.push(name);
-        return { executionArn: `arn:${name}`, alreadyStarted: false };
+  const rt: Runtime = createRuntime(
+    parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' }),
+    {
+      s3,
+      jobs,
+      // Stored templates in the same dynalite table (a job naming an unknown one looks there).
+      templates: new Proxy({} as TemplateStore, {
+        get:
+          (_, k: keyof TemplateStore) =>
+          (...a: never[]) =>
+            (new TemplateStore(db.client, 'jobs')[k] as (...x: never[]) => unknown)(...a),
+      }),
+      events: { put: async () => undefined },
+      starter: {
+        start: async (name) => {
+          starts.push(name);
+          return { executionArn: `arn:${name}`, alreadyStarted: false };
+        },
       },
+      logSink: () => undefined,
     },
-    logSink: () => undefined,
-  });
+  );
   after(() => mock.restore());
   beforeEach(() => {
     mock.reset();
@@ -104,8 +117,23 @@ describe('API handlers (mocked S3, records in dynalite)', () => {
     assert.equal(await store.create({ ...rec, status: 'SUBMITTED' }), false, 'a second create writes nothing');
     await store.advance(rec, 'PROGRESSING', { segmentsTotal: 5 });
     // Segment functions record the count they announced (src/pipeline/progress.ts).
-    assert.equal(await store.claimProgress(rec.jobId, { step: 4, percent: 40, phase: 'TRANSCODING', nowMs: Date.now(), minIntervalMs: 60_000, done: 2 }), true);
-    const r = await call(getJob, 'GET', '/jobs/{id}', event('GET', `/jobs/${rec.jobId}`, { params: { id: rec.jobId } }));
+    assert.equal(
+      await store.claimProgress(rec.jobId, {
+        step: 4,
+        percent: 40,
+        phase: 'TRANSCODING',
+        nowMs: Date.now(),
+        minIntervalMs: 60_000,
+        done: 2,
+      }),
+      true,
+    );
+    const r = await call(
+      getJob,
+      'GET',
+      '/jobs/{id}',
+      event('GET', `/jobs/${rec.jobId}`, { params: { id: rec.jobId } }),
+    );
     assert.equal(r.status, 200);
     assert.deepEqual(r.json.progress, { segmentsDone: 2, segmentsTotal: 5, percent: 40, phase: 'TRANSCODING' });
     assert.deepEqual(r.json.outputs, []);
@@ -114,28 +142,52 @@ describe('API handlers (mocked S3, records in dynalite)', () => {
 
   it('records only move forward: nothing after a final status, never two final statuses', async () => {
     const j = { ...rec, jobId: 'j-forward' };
-    assert.ok(await store.advance(j, 'PROGRESSING', { segmentsTotal: 2 }), 'PROGRESSING creates the record when the emitter runs first');
+    assert.ok(
+      await store.advance(j, 'PROGRESSING', { segmentsTotal: 2 }),
+      'PROGRESSING creates the record when the emitter runs first',
+    );
     assert.equal(await store.create({ ...j, status: 'SUBMITTED' }), false, 'SUBMITTED never overwrites PROGRESSING');
     assert.equal((await store.get(j.jobId))?.status, 'PROGRESSING');
     assert.ok(await store.advance(j, 'PROGRESSING'), 'the same status again (a retried emitter) is accepted');
     assert.ok(await store.advance(j, 'COMPLETE', { outputs: [] }));
     assert.equal(await store.advance(j, 'PROGRESSING'), undefined, 'no PROGRESSING after COMPLETE');
-    assert.equal(await store.advance(j, 'ERROR', { error: { code: 'X', message: 'late' } }), undefined, 'no ERROR after COMPLETE');
+    assert.equal(
+      await store.advance(j, 'ERROR', { error: { code: 'X', message: 'late' } }),
+      undefined,
+      'no ERROR after COMPLETE',
+    );
     assert.equal(await store.advance(j, 'CANCELED'), undefined, 'no CANCELED after COMPLETE');
-    assert.equal(await store.claimProgress(j.jobId, { step: 5, percent: 50, phase: 'TRANSCODING', nowMs: Date.now(), minIntervalMs: 60_000, done: 1 }), false, 'no progress after COMPLETE');
+    assert.equal(
+      await store.claimProgress(j.jobId, {
+        step: 5,
+        percent: 50,
+        phase: 'TRANSCODING',
+        nowMs: Date.now(),
+        minIntervalMs: 60_000,
+        done: 1,
+      }),
+      false,
+      'no progress after COMPLETE',
+    );
     const got = await store.get(j.jobId);
     assert.deepEqual([got?.status, got?.error, got?.segmentsTotal], ['COMPLETE', undefined, 2]);
     // Concurrent final writes: exactly one wins.
     const k = { ...rec, jobId: 'j-race' };
     await store.advance(k, 'PROGRESSING');
-    const results = await Promise.all((['COMPLETE', 'ERROR', 'CANCELED', 'ERROR', 'CANCELED'] as const).map((st) => store.advance(k, st)));
+    const results = await Promise.all(
+      (['COMPLETE', 'ERROR', 'CANCELED', 'ERROR', 'CANCELED'] as const).map((st) => store.advance(k, st)),
+    );
     const winners = new Set(results.filter(Boolean).map((r) => r!.status));
     assert.equal(winners.size, 1, `one final status wins: ${[...winners].join(',')}`);
     assert.equal((await store.get(k.jobId))?.status, [...winners][0]);
   });
 
   it('GET /jobs/{id}: 404 unknown, 400 malformed id, 503 when DynamoDB fails transiently', async () => {
-    assert.deepEqual((await call(getJob, 'GET', '/jobs/{id}', event('GET', '/jobs/j-unknown', { params: { id: 'j-unknown' } }))).json.code, 'JOB_NOT_FOUND');
+    assert.deepEqual(
+      (await call(getJob, 'GET', '/jobs/{id}', event('GET', '/jobs/j-unknown', { params: { id: 'j-unknown' } }))).json
+        .code,
+      'JOB_NOT_FOUND',
+    );
     const bad = await call(getJob, 'GET', '/jobs/{id}', event('GET', '/jobs/x', { params: { id: '../etc' } }));
     assert.deepEqual([bad.status, bad.json.code], [400, 'INVALID_JOB_ID']);
     failWith = awsError('InternalServerError', 500);
@@ -152,7 +204,11 @@ describe('API handlers (mocked S3, records in dynalite)', () => {
     const prev = store;
     store = new JobStore(db2.client, 'list');
     try {
-      const all = Array.from({ length: 7 }, (_, i) => ({ ...rec, jobId: `j-${i}`, submittedAt: `2025-01-0${i + 1}T00:00:00.000Z` }));
+      const all = Array.from({ length: 7 }, (_, i) => ({
+        ...rec,
+        jobId: `j-${i}`,
+        submittedAt: `2025-01-0${i + 1}T00:00:00.000Z`,
+      }));
       for (const [i, r] of [3, 0, 6, 1, 5, 2, 4].map((i) => [i, all[i]] as const)) {
         await store.create(r);
         if (i % 2) await store.advance(r, 'ERROR', { error: { code: 'INPUT_UNREADABLE', message: 'x' } });
@@ -161,7 +217,12 @@ describe('API handlers (mocked S3, records in dynalite)', () => {
       let token: string | undefined;
       let pages = 0;
       do {
-        const r = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query: { limit: '3', ...(token ? { nextToken: token } : {}) } }));
+        const r = await call(
+          listJobs,
+          'GET',
+          '/jobs',
+          event('GET', '/jobs', { query: { limit: '3', ...(token ? { nextToken: token } : {}) } }),
+        );
         assert.equal(r.status, 200);
         assert.equal(r.json.limit, 3);
         seen.push(...(r.json.jobs as { jobId: string }[]).map((j) => j.jobId));
@@ -170,11 +231,32 @@ describe('API handlers (mocked S3, records in dynalite)', () => {
       } while (token && pages < 10);
       assert.deepEqual(seen, ['j-6', 'j-5', 'j-4', 'j-3', 'j-2', 'j-1', 'j-0'], 'newest first, each once');
       const errors = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query: { status: 'ERROR' } }));
-      assert.deepEqual((errors.json.jobs as { jobId: string }[]).map((j) => j.jobId), ['j-5', 'j-3', 'j-1']);
-      const firstError = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query: { status: 'ERROR', limit: '1' } }));
-      const next = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query: { status: 'ERROR', limit: '2', nextToken: String(firstError.json.nextToken) } }));
-      assert.deepEqual((next.json.jobs as { jobId: string }[]).map((j) => j.jobId), ['j-3', 'j-1']);
-      const bads: Record<string, string>[] = [{ limit: '500' }, { status: 'DONE' }, { nextToken: 'garbage!' }, { nextToken: String(firstError.json.nextToken) }];
+      assert.deepEqual(
+        (errors.json.jobs as { jobId: string }[]).map((j) => j.jobId),
+        ['j-5', 'j-3', 'j-1'],
+      );
+      const firstError = await call(
+        listJobs,
+        'GET',
+        '/jobs',
+        event('GET', '/jobs', { query: { status: 'ERROR', limit: '1' } }),
+      );
+      const next = await call(
+        listJobs,
+        'GET',
+        '/jobs',
+        event('GET', '/jobs', { query: { status: 'ERROR', limit: '2', nextToken: String(firstError.json.nextToken) } }),
+      );
+      assert.deepEqual(
+        (next.json.jobs as { jobId: string }[]).map((j) => j.jobId),
+        ['j-3', 'j-1'],
+      );
+      const bads: Record<string, string>[] = [
+        { limit: '500' },
+        { status: 'DONE' },
+        { nextToken: 'garbage!' },
+        { nextToken: String(firstError.json.nextToken) },
+      ];
       for (const query of bads) {
         const bad = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs', { query }));
         assert.deepEqual([bad.status, bad.json.code], [400, 'INVALID_REQUEST'], JSON.stringify(query));
@@ -187,27 +269,52 @@ describe('API handlers (mocked S3, records in dynalite)', () => {
 
   it('POST /jobs: validation before any S3 call; S3 trouble is 503; nothing started', async () => {
     const n = starts.length;
-    const r = await call(createJob, 'POST', '/jobs', event('POST', '/jobs', { body: { source: 's3://ingest/a.mp4', preset: 'nope' } }));
+    const r = await call(
+      createJob,
+      'POST',
+      '/jobs',
+      event('POST', '/jobs', { body: { source: 's3://ingest/a.mp4', preset: 'nope' } }),
+    );
     assert.deepEqual([r.status, r.json.code], [400, 'UNKNOWN_PRESET']);
     assert.equal(mock.calls().length, 0, 'no S3 call for a bad request');
     mock.on(HeadObjectCommand).rejects(awsError('SlowDown', 503));
-    const down = await call(createJob, 'POST', '/jobs', event('POST', '/jobs', { body: { source: 's3://ingest/a.mp4' } }));
+    const down = await call(
+      createJob,
+      'POST',
+      '/jobs',
+      event('POST', '/jobs', { body: { source: 's3://ingest/a.mp4' } }),
+    );
     assert.deepEqual([down.status, down.json.code], [503, 'SERVICE_UNAVAILABLE']);
     mock.on(HeadObjectCommand).resolves({ ContentLength: 0, ETag: '"e"' });
-    const empty = await call(createJob, 'POST', '/jobs', event('POST', '/jobs', { body: { source: 's3://ingest/a.mp4' } }));
+    const empty = await call(
+      createJob,
+      'POST',
+      '/jobs',
+      event('POST', '/jobs', { body: { source: 's3://ingest/a.mp4' } }),
+    );
     assert.deepEqual([empty.status, empty.json.code], [422, 'SOURCE_EMPTY']);
     assert.equal(starts.length, n, 'no execution started');
   });
 
   it('POST /uploads: a presigned PUT under uploads/<uuid>/', async () => {
-    const r = await call(createUpload, 'POST', '/uploads', event('POST', '/uploads', { body: { filename: 'my talk.MOV' } }));
+    const r = await call(
+      createUpload,
+      'POST',
+      '/uploads',
+      event('POST', '/uploads', { body: { filename: 'my talk.MOV' } }),
+    );
     assert.equal(r.status, 200);
     assert.match(String(r.json.key), /^uploads\/[0-9a-f-]{36}\/my_talk\.MOV$/);
     assert.deepEqual(r.json.headers, { 'content-type': 'video/quicktime' });
     const url = new URL(String(r.json.uploadUrl));
     assert.equal(url.searchParams.get('X-Amz-Expires'), '900');
     assert.equal(url.searchParams.get('x-id'), 'PutObject');
-    const bad = await call(createUpload, 'POST', '/uploads', event('POST', '/uploads', { body: { filename: 'notes.txt' } }));
+    const bad = await call(
+      createUpload,
+      'POST',
+      '/uploads',
+      event('POST', '/uploads', { body: { filename: 'notes.txt' } }),
+    );
     assert.deepEqual([bad.status, bad.json.code], [400, 'UNSUPPORTED_FILE_TYPE']);
   });
 });

@@ -22,7 +22,17 @@ import * as listTemplatesFn from '../../functions/api/listTemplates.js';
 import * as getTemplateFn from '../../functions/api/getTemplate.js';
 import * as deleteTemplateFn from '../../functions/api/deleteTemplate.js';
 
-const MODULES: Record<string, { handler?: unknown; definition?: unknown }> = { createJob: createJobFn, getJob: getJobFn, listJobs: listJobsFn, cancelJob: cancelJobFn, createUpload: createUploadFn, createTemplate: createTemplateFn, listTemplates: listTemplatesFn, getTemplate: getTemplateFn, deleteTemplate: deleteTemplateFn };
+const MODULES: Record<string, { handler?: unknown; definition?: unknown }> = {
+  createJob: createJobFn,
+  getJob: getJobFn,
+  listJobs: listJobsFn,
+  cancelJob: cancelJobFn,
+  createUpload: createUploadFn,
+  createTemplate: createTemplateFn,
+  listTemplates: listTemplatesFn,
+  getTemplate: getTemplateFn,
+  deleteTemplate: deleteTemplateFn,
+};
 
 describe('API: docs/openapi.json matches the handlers', () => {
   const doc = loadOpenApi();
@@ -33,7 +43,9 @@ describe('API: docs/openapi.json matches the handlers', () => {
   });
 
   it('every documented route is served by the router, and every route is documented', () => {
-    const documented = documentedRoutes(doc).map((r) => `${r.operationId}: ${r.method} ${r.path}`).sort();
+    const documented = documentedRoutes(doc)
+      .map((r) => `${r.operationId}: ${r.method} ${r.path}`)
+      .sort();
     const served = ROUTES.map((r) => `${r.operationId}: ${routeKey(r)}`).sort();
     assert.deepEqual(documented, served);
   });
@@ -47,14 +59,24 @@ describe('API: docs/openapi.json matches the handlers', () => {
       const mod = MODULES[r.operationId];
       assert.ok(mod, `${r.operationId}: imported above`);
       assert.equal(typeof mod.handler, 'function', `${r.operationId}: exports handler`);
-      assert.equal(mod.definition, API_FUNCTIONS[r.operationId], `${r.operationId}: the local server runs the Lambda's function`);
+      assert.equal(
+        mod.definition,
+        API_FUNCTIONS[r.operationId],
+        `${r.operationId}: the local server runs the Lambda's function`,
+      );
     }
   });
 
   it('path parameters of the document are the route templates', () => {
     for (const r of documentedRoutes(doc)) {
-      const params = ((doc.paths[r.path][r.method.toLowerCase()].parameters ?? []) as { in: string; name: string }[]).filter((p) => p.in === 'path').map((p) => p.name);
-      assert.deepEqual(params.sort(), [...r.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort(), `${r.method} ${r.path}`);
+      const params = ((doc.paths[r.path][r.method.toLowerCase()].parameters ?? []) as { in: string; name: string }[])
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name);
+      assert.deepEqual(
+        params.sort(),
+        [...r.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort(),
+        `${r.method} ${r.path}`,
+      );
     }
   });
 
@@ -63,7 +85,10 @@ describe('API: docs/openapi.json matches the handlers', () => {
   });
 
   it('the preset enum is the shipped presets', () => {
-    assert.deepEqual([...doc.components.schemas.CreateJobRequest.properties.preset.enum].sort(), Object.keys(PRESETS).sort());
+    assert.deepEqual(
+      [...doc.components.schemas.CreateJobRequest.properties.preset.enum].sort(),
+      Object.keys(PRESETS).sort(),
+    );
   });
 
   it('documented statuses of each operation are those its codes can produce', () => {
@@ -79,12 +104,20 @@ describe('API: docs/openapi.json matches the handlers', () => {
   it('the document examples validate against its own response schemas', () => {
     const v = responseValidator(doc);
     for (const r of documentedRoutes(doc)) {
-      for (const [status, resp] of Object.entries(doc.paths[r.path][r.method.toLowerCase()].responses as Record<string, { content?: Record<string, { example?: unknown }> }>)) {
+      for (const [status, resp] of Object.entries(
+        doc.paths[r.path][r.method.toLowerCase()].responses as Record<
+          string,
+          { content?: Record<string, { example?: unknown }> }
+        >,
+      )) {
         const ex = resp.content?.['application/json']?.example;
         if (ex !== undefined && status !== 'default') v.check(r.method, r.path, Number(status), ex);
       }
     }
     assert.throws(() => v.check('GET', '/jobs/{id}', 404, { code: 'NOPE', message: 'x' }), /does not match/);
-    assert.throws(() => v.check('GET', '/jobs/{id}', 404, { code: 'JOB_NOT_FOUND', message: 'x', extra: 1 }), /does not match/);
+    assert.throws(
+      () => v.check('GET', '/jobs/{id}', 404, { code: 'JOB_NOT_FOUND', message: 'x', extra: 1 }),
+      /does not match/,
+    );
   });
 });

@@ -83,30 +83,47 @@ describe('webhook notifier', function () {
     const r = await deliverWebhook(event('/ok'), { policy: local, log, secret });
     assert.equal(r.delivered, true);
     const [got] = received;
-    const headers = { 'webhook-id': String(got.headers['webhook-id']), 'webhook-timestamp': String(got.headers['webhook-timestamp']), 'webhook-signature': String(got.headers['webhook-signature']) };
+    const headers = {
+      'webhook-id': String(got.headers['webhook-id']),
+      'webhook-timestamp': String(got.headers['webhook-timestamp']),
+      'webhook-signature': String(got.headers['webhook-signature']),
+    };
     assert.equal(headers['webhook-id'], 'ev-1', 'the event id: the same on a retried delivery');
     assert.match(headers['webhook-signature'], /^v1,[A-Za-z0-9+/]+=*$/);
     assert.ok(Math.abs(Number(headers['webhook-timestamp']) - Date.now() / 1000) < 60);
     assert.deepEqual(new Webhook(SECRET).verify(got.body, headers), event('/ok'));
-    assert.throws(() => new Webhook(SECRET).verify(got.body.replace('COMPLETE', 'ERROR'), headers), WebhookVerificationError);
+    assert.throws(
+      () => new Webhook(SECRET).verify(got.body.replace('COMPLETE', 'ERROR'), headers),
+      WebhookVerificationError,
+    );
     const other = `whsec_${Buffer.from('another secret, 32 bytes long!!!').toString('base64')}`;
     assert.throws(() => new Webhook(other).verify(got.body, headers), WebhookVerificationError);
   });
 
   it('the Lambda function reads its secret from the runtime; none configured is a ConfigError, never an unsigned delivery', async () => {
-    const buckets = { INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output', WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true' };
+    const buckets = {
+      INGEST_BUCKET: 'ingest',
+      WORK_BUCKET: 'work',
+      OUTPUT_BUCKET: 'output',
+      WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
+    };
     const unsigned = createRuntime(parseConfig(buckets), { logSink: () => undefined });
     await assert.rejects(webhookNotifier.invoke(unsigned, event('/ok')), { name: 'ConfigError' });
     assert.equal(received.length, 0, 'nothing sent without a secret');
     // AWS: the secret comes from the SSM SecureString the parameter names, read once.
     let reads = 0;
-    const fromSsm = createRuntime(parseConfig({ ...buckets, WEBHOOK_SECRET_PARAMETER: '/media-transcoder/test/webhook-secret' }), { logSink: () => undefined });
+    const fromSsm = createRuntime(
+      parseConfig({ ...buckets, WEBHOOK_SECRET_PARAMETER: '/media-transcoder/test/webhook-secret' }),
+      { logSink: () => undefined },
+    );
     const ssm = mockClient(SSMClient);
     try {
-      ssm.on(GetParameterCommand, { Name: '/media-transcoder/test/webhook-secret', WithDecryption: true }).callsFake(() => {
-        reads++;
-        return { Parameter: { Value: SECRET } };
-      });
+      ssm
+        .on(GetParameterCommand, { Name: '/media-transcoder/test/webhook-secret', WithDecryption: true })
+        .callsFake(() => {
+          reads++;
+          return { Parameter: { Value: SECRET } };
+        });
       assert.equal((await webhookNotifier.invoke(fromSsm, event('/ok'))).delivered, true);
       assert.equal((await webhookNotifier.invoke(fromSsm, event('/ok'))).delivered, true);
     } finally {
@@ -114,7 +131,11 @@ describe('webhook notifier', function () {
     }
     assert.equal(reads, 1, 'read once per process');
     for (const got of received) {
-      const h = { 'webhook-id': String(got.headers['webhook-id']), 'webhook-timestamp': String(got.headers['webhook-timestamp']), 'webhook-signature': String(got.headers['webhook-signature']) };
+      const h = {
+        'webhook-id': String(got.headers['webhook-id']),
+        'webhook-timestamp': String(got.headers['webhook-timestamp']),
+        'webhook-signature': String(got.headers['webhook-signature']),
+      };
       assert.ok(new Webhook(SECRET).verify(got.body, h));
     }
   });
@@ -123,7 +144,11 @@ describe('webhook notifier', function () {
     const r = await deliverWebhook(event('/redirect'), { policy: local, log, secret });
     assert.equal(r.delivered, false);
     assert.equal(r.status, 302);
-    assert.deepEqual(received.map((x) => x.path), ['/redirect'], 'the redirect target is never called');
+    assert.deepEqual(
+      received.map((x) => x.path),
+      ['/redirect'],
+      'the redirect target is never called',
+    );
   });
 
   it('a 4xx answer is final; 5xx, 429, timeouts and network errors throw a retryable error', async () => {
@@ -132,20 +157,35 @@ describe('webhook notifier', function () {
     await assert.rejects(deliverWebhook(event('/busy'), { policy: local, log, secret }), WebhookRetryableError);
     await assert.rejects(deliverWebhook(event('/throttled'), { policy: local, log, secret }), WebhookRetryableError);
     const t0 = Date.now();
-    await assert.rejects(deliverWebhook(event('/slow'), { policy: local, log, secret, timeoutMs: 300 }), (e: Error) => e instanceof WebhookRetryableError && /no answer within 300 ms/.test(e.message));
+    await assert.rejects(
+      deliverWebhook(event('/slow'), { policy: local, log, secret, timeoutMs: 300 }),
+      (e: Error) => e instanceof WebhookRetryableError && /no answer within 300 ms/.test(e.message),
+    );
     assert.ok(Date.now() - t0 < 2000, 'the timeout cuts the wait');
-    await assert.rejects(deliverWebhook({ ...event('/ok'), detail: { ...event('/ok').detail, userMetadata: { callbackUrl: 'http://127.0.0.1:1/x' } } }, { policy: local, log, secret }), WebhookRetryableError);
+    await assert.rejects(
+      deliverWebhook(
+        { ...event('/ok'), detail: { ...event('/ok').detail, userMetadata: { callbackUrl: 'http://127.0.0.1:1/x' } } },
+        { policy: local, log, secret },
+      ),
+      WebhookRetryableError,
+    );
   });
 
   it('reads a bounded part of the answer', async () => {
     const t0 = Date.now();
     const r = await deliverWebhook(event('/huge'), { policy: local, log, secret });
     assert.equal(r.delivered, true);
-    assert.ok(Date.now() - t0 < 5000, `did not read 64 MiB (${Date.now() - t0} ms; reads at most ${MAX_WEBHOOK_RESPONSE_BYTES} bytes)`);
+    assert.ok(
+      Date.now() - t0 < 5000,
+      `did not read 64 MiB (${Date.now() - t0} ms; reads at most ${MAX_WEBHOOK_RESPONSE_BYTES} bytes)`,
+    );
   });
 
   it('sends nothing without a callback URL, to a refused URL, or for an oversized event', async () => {
-    assert.equal((await deliverWebhook({ detail: { jobId: 'j', userMetadata: {} } }, { policy: local, log, secret })).delivered, false);
+    assert.equal(
+      (await deliverWebhook({ detail: { jobId: 'j', userMetadata: {} } }, { policy: local, log, secret })).delivered,
+      false,
+    );
     const cloud = await deliverWebhook(event('/ok'), { policy: { allowLoopback: false }, log, secret });
     assert.equal(cloud.delivered, false);
     assert.match((cloud as { reason: string }).reason, /https/);
@@ -157,9 +197,19 @@ describe('webhook notifier', function () {
   it('the Lambda function: job events only; loopback http only with the local flag (WEBHOOK_ALLOW_LOOPBACK_HTTP)', async () => {
     const buckets = { INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' };
     const cloud = createRuntime(parseConfig(buckets), { logSink: () => undefined });
-    const local = createRuntime(parseConfig({ ...buckets, WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true', WEBHOOK_SECRET: SECRET }), { logSink: () => undefined });
-    assert.equal((await webhookNotifier.invoke(cloud, { 'detail-type': 'Object Created', detail: {} })).delivered, false);
-    assert.equal((await webhookNotifier.invoke(cloud, event('/ok'))).delivered, false, 'cloud default: http to loopback refused');
+    const local = createRuntime(
+      parseConfig({ ...buckets, WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true', WEBHOOK_SECRET: SECRET }),
+      { logSink: () => undefined },
+    );
+    assert.equal(
+      (await webhookNotifier.invoke(cloud, { 'detail-type': 'Object Created', detail: {} })).delivered,
+      false,
+    );
+    assert.equal(
+      (await webhookNotifier.invoke(cloud, event('/ok'))).delivered,
+      false,
+      'cloud default: http to loopback refused',
+    );
     assert.equal(received.length, 0);
     assert.equal((await webhookNotifier.invoke(local, event('/ok'))).delivered, true);
     await assert.rejects(webhookNotifier.invoke(local, event('/busy')), { name: 'WebhookRetryableError' });

@@ -72,11 +72,23 @@ describe('state machine: Lambda throttling is retried, never a fallback to ECS',
     assert.equal(r.status, 'SUCCEEDED', String(r.error));
     assert.equal(segmentCalls, 4, 'the first try and three retries');
     assert.equal(r.count('SegmentToEcs'), 1);
-    const marked = r.calls.find((c) => c.state === 'SegmentToEcs')!.input as { index: number; phase: string; fallback: { Error: string } };
-    assert.deepEqual([marked.phase, marked.index, marked.fallback.Error], ['fallback', 0, 'Sandbox.Timedout'], 'the Assemble function records which segment timed out, and how');
+    const marked = r.calls.find((c) => c.state === 'SegmentToEcs')!.input as {
+      index: number;
+      phase: string;
+      fallback: { Error: string };
+    };
+    assert.deepEqual(
+      [marked.phase, marked.index, marked.fallback.Error],
+      ['fallback', 0, 'Sandbox.Timedout'],
+      'the Assemble function records which segment timed out, and how',
+    );
     assert.equal(r.count('EcsFallback'), 1);
     assert.equal(r.count('EcsSubmit'), 1);
     assert.equal(r.count('EmitError'), 0);
-    assert.deepEqual((r.calls.find((c) => c.state === 'EmitComplete')!.input as { run?: { fallback?: { Error?: string } } }).run?.fallback?.Error, 'SegmentFallback');
+    assert.deepEqual(
+      (r.calls.find((c) => c.state === 'EmitComplete')!.input as { run?: { fallback?: { Error?: string } } }).run
+        ?.fallback?.Error,
+      'SegmentFallback',
+    );
   });
 });

@@ -38,7 +38,9 @@ describe('Lambda limits of the local stack (serverless.yml)', () => {
   });
 
   it('an invocation past its timeout fails with Sandbox.Timedout', async () => {
-    const e = await invokeWithinLimits(rt, { timeoutMs: lim(50), ephemeralBytes: MiB }, 1e9, async () => sleep(2_000)).then(
+    const e = await invokeWithinLimits(rt, { timeoutMs: lim(50), ephemeralBytes: MiB }, 1e9, async () =>
+      sleep(2_000),
+    ).then(
       () => assert.fail('resolved'),
       (err: Error) => err,
     );
@@ -64,7 +66,9 @@ describe('Lambda limits of the local stack (serverless.yml)', () => {
   });
 
   it('a response over the payload limit fails with Function.ResponseSizeTooLarge', async () => {
-    const e = await invokeWithinLimits(rt, { timeoutMs: 60_000, ephemeralBytes: MiB }, lim(1_000), async () => 'x'.repeat(1_000)).then(
+    const e = await invokeWithinLimits(rt, { timeoutMs: 60_000, ephemeralBytes: MiB }, lim(1_000), async () =>
+      'x'.repeat(1_000),
+    ).then(
       () => assert.fail('resolved'),
       (err: Error) => err,
     );
@@ -75,10 +79,16 @@ describe('Lambda limits of the local stack (serverless.yml)', () => {
 describe('limits at config parse', () => {
   const base = { INGEST_BUCKET: 'i', WORK_BUCKET: 'w', OUTPUT_BUCKET: 'o' };
   it("MP4_PART_BYTES under S3's 5 MiB part minimum is a ConfigError naming both", () => {
-    assert.throws(() => parseConfig({ ...base, MP4_PART_BYTES: '200000' }), (e: Error) => e.name === 'ConfigError' && /MP4_PART_BYTES/.test(e.message) && /5242880/.test(e.message));
+    assert.throws(
+      () => parseConfig({ ...base, MP4_PART_BYTES: '200000' }),
+      (e: Error) => e.name === 'ConfigError' && /MP4_PART_BYTES/.test(e.message) && /5242880/.test(e.message),
+    );
     assert.equal(parseConfig(base).MP4_PART_BYTES, 8 * MiB);
     // The local stack scales S3's minimum down for tests with small parts.
-    assert.equal(parseConfig({ ...base, MP4_PART_BYTES: '200000', S3_PART_MIN_BYTES: '200000' }).MP4_PART_BYTES, 200_000);
+    assert.equal(
+      parseConfig({ ...base, MP4_PART_BYTES: '200000', S3_PART_MIN_BYTES: '200000' }).MP4_PART_BYTES,
+      200_000,
+    );
   });
 
   it('an override of an unknown limit, or not a positive number, is refused', () => {
@@ -97,7 +107,11 @@ describe('Step Functions limits of the local runner', () => {
       Fan: {
         Type: 'Map',
         ItemsPath: '$.items',
-        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'Work', States: { Work: { Type: 'Task', Resource: arn('work'), End: true } } },
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: 'Work',
+          States: { Work: { Type: 'Task', Resource: arn('work'), End: true } },
+        },
         ResultPath: null,
         Next: 'Big',
       },
@@ -108,21 +122,32 @@ describe('Step Functions limits of the local runner', () => {
   const handlers = { Work: async () => ({ ok: 1 }), Big: async (input: { bytes: number }) => 'x'.repeat(input.bytes) };
   const run = async (sfn: LocalStepFunctions, name: string, items: number, bytes: number) => {
     const finished = new Promise<{ status: string; error?: Error }>((resolve) => sfn.once('finished', resolve));
-    await sfn.start(name, { jobId: name, job: { jobId: name }, items: Array.from({ length: items }, (_, i) => i), bytes } as never);
+    await sfn.start(name, {
+      jobId: name,
+      job: { jobId: name },
+      items: Array.from({ length: items }, (_, i) => i),
+      bytes,
+    } as never);
     const end = await finished;
     await sfn.wait(name);
     return { ...end, usage: sfn.usage(name)! };
   };
 
-  it("a Task result over the payload limit fails the execution with States.DataLimitExceeded; the Catch on States.ALL does not take it", async () => {
-    const sfn = new LocalStepFunctions(definition, handlers as never, undefined, undefined, { sfnPayloadBytes: lim(1_000), sfnHistoryEvents: 25_000 });
+  it('a Task result over the payload limit fails the execution with States.DataLimitExceeded; the Catch on States.ALL does not take it', async () => {
+    const sfn = new LocalStepFunctions(definition, handlers as never, undefined, undefined, {
+      sfnPayloadBytes: lim(1_000),
+      sfnHistoryEvents: 25_000,
+    });
     const r = await run(sfn, 'big', 1, 2_000);
     assert.equal(r.status, 'FAILED');
     assert.equal(r.error?.name, 'States.DataLimitExceeded');
   });
 
   it("a Distributed Map's iterations are not in the parent's history (their child executions have their own)", async () => {
-    const sfn = new LocalStepFunctions(definition, handlers as never, undefined, undefined, { sfnPayloadBytes: 262_144, sfnHistoryEvents: 25_000 });
+    const sfn = new LocalStepFunctions(definition, handlers as never, undefined, undefined, {
+      sfnPayloadBytes: 262_144,
+      sfnHistoryEvents: 25_000,
+    });
     const two = await run(sfn, 'two', 2, 10);
     const many = await run(sfn, 'many', 40, 10);
     assert.equal(two.status, 'SUCCEEDED');

@@ -5,7 +5,12 @@ import type { PipelineChildResult } from '../../scripts/bench/child-pipeline.js'
 
 const T0 = Date.parse('2026-12-02T07:00:00.000Z');
 /** A `step succeeded` record of a call that ran from `startSec` to `endSec` after T0. */
-const step = (name: string, startSec: number, endSec: number) => ({ msg: 'step succeeded', step: name, ms: (endSec - startSec) * 1000, time: new Date(T0 + endSec * 1000).toISOString() });
+const step = (name: string, startSec: number, endSec: number) => ({
+  msg: 'step succeeded',
+  step: name,
+  ms: (endSec - startSec) * 1000,
+  time: new Date(T0 + endSec * 1000).toISOString(),
+});
 const cpu = { user: 0, sys: 0, total: 0 };
 
 function run(logs: Record<string, unknown>[], wallSec: number): PipelineChildResult {
@@ -52,13 +57,13 @@ describe('bench: the job by function', () => {
     assert.ok(Math.abs(b.idleSec - 3) < 1e-9, String(b.idleSec));
   });
 
-  it('refuses a log with no function timings (the wrapper\'s info log is the source)', () => {
+  it("refuses a log with no function timings (the wrapper's info log is the source)", () => {
     assert.throws(() => breakdown(run([{ msg: 'other', time: '' }], 5)), /no "step succeeded" record/);
   });
 });
 
 describe('bench: where a CPU profile went', () => {
-  it('names packages, scoped packages, project files and Node\'s own code', () => {
+  it("names packages, scoped packages, project files and Node's own code", () => {
     assert.equal(where('file:///w/node_modules/s3rver/lib/app.js', 'f'), 's3rver');
     assert.equal(where('file:///w/node_modules/a/node_modules/@smithy/core/dist/x.js', 'f'), '@smithy/core');
     assert.equal(where('file:///w/src/pipeline/steps/segment.ts', 'f'), 'src/pipeline/steps/segment.ts');
@@ -67,7 +72,11 @@ describe('bench: where a CPU profile went', () => {
   });
 
   it('gives native work to its nearest caller that is not Node itself, and leaves idle out', () => {
-    const frame = (id: number, url: string, functionName: string, children: number[] = []) => ({ id, callFrame: { url, functionName, lineNumber: 0 }, children });
+    const frame = (id: number, url: string, functionName: string, children: number[] = []) => ({
+      id,
+      callFrame: { url, functionName, lineNumber: 0 },
+      children,
+    });
     const profile = {
       nodes: [
         frame(1, '', '(root)', [2, 5, 6]),
@@ -83,7 +92,13 @@ describe('bench: where a CPU profile went', () => {
     };
     const s = summarize(profile);
     assert.equal(s.totalMs, 40);
-    assert.deepEqual(s.byOwner, [['s3rver', 30], ['src/media/ffmpeg/runner.ts', 10]]);
-    assert.deepEqual(s.byWhere, [['(native)', 30], ['src/media/ffmpeg/runner.ts', 10]]);
+    assert.deepEqual(s.byOwner, [
+      ['s3rver', 30],
+      ['src/media/ffmpeg/runner.ts', 10],
+    ]);
+    assert.deepEqual(s.byWhere, [
+      ['(native)', 30],
+      ['src/media/ffmpeg/runner.ts', 10],
+    ]);
   });
 });

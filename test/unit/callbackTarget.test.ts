@@ -9,7 +9,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { addressProblem, callbackUrlProblem, resolveCallbackTarget, type HostResolver } from '../../src/api/callbackUrl.js';
+import {
+  addressProblem,
+  callbackUrlProblem,
+  resolveCallbackTarget,
+  type HostResolver,
+} from '../../src/api/callbackUrl.js';
 import { pinnedLookup } from '../../src/api/pinnedDispatcher.js';
 import { deliverWebhook, WebhookRetryableError } from '../../src/api/webhook.js';
 import { silentLogger } from '../../src/log.js';
@@ -68,7 +73,10 @@ describe('callback targets: resolve, check every address, pin the connection', f
 
   it('cloud: a name resolving to any forbidden range is refused, naming the address', async () => {
     for (const [what, ip] of Object.entries(FORBIDDEN)) {
-      const r = await resolveCallbackTarget('https://hooks.example.com/h', cloud(fakeResolver({ 'hooks.example.com': [ip] })));
+      const r = await resolveCallbackTarget(
+        'https://hooks.example.com/h',
+        cloud(fakeResolver({ 'hooks.example.com': [ip] })),
+      );
       assert.equal(r.ok, false, `${what} (${ip}) must be refused`);
       if (!r.ok) {
         assert.ok(r.problem.includes(ip), r.problem);
@@ -78,7 +86,10 @@ describe('callback targets: resolve, check every address, pin the connection', f
   });
 
   it('cloud: one forbidden address among public ones refuses the name (a resolver may hand out any)', async () => {
-    const r = await resolveCallbackTarget('https://hooks.example.com/h', cloud(fakeResolver({ 'hooks.example.com': ['93.184.216.34', '10.0.0.7'] })));
+    const r = await resolveCallbackTarget(
+      'https://hooks.example.com/h',
+      cloud(fakeResolver({ 'hooks.example.com': ['93.184.216.34', '10.0.0.7'] })),
+    );
     assert.equal(r.ok, false);
   });
 
@@ -91,9 +102,18 @@ describe('callback targets: resolve, check every address, pin the connection', f
   });
 
   it('cloud: a public name resolves to its checked address; DNS errors are final or transient', async () => {
-    const r = await resolveCallbackTarget('https://hooks.example.com/h', cloud(fakeResolver({ 'hooks.example.com': ['93.184.216.34'] })));
-    assert.deepEqual(r.ok && { address: r.target.address, family: r.target.family }, { address: '93.184.216.34', family: 4 });
-    const v6 = await resolveCallbackTarget('https://hooks.example.com/h', cloud(fakeResolver({ 'hooks.example.com': ['2606:2800:220:1:248:1893:25c8:1946'] })));
+    const r = await resolveCallbackTarget(
+      'https://hooks.example.com/h',
+      cloud(fakeResolver({ 'hooks.example.com': ['93.184.216.34'] })),
+    );
+    assert.deepEqual(r.ok && { address: r.target.address, family: r.target.family }, {
+      address: '93.184.216.34',
+      family: 4,
+    });
+    const v6 = await resolveCallbackTarget(
+      'https://hooks.example.com/h',
+      cloud(fakeResolver({ 'hooks.example.com': ['2606:2800:220:1:248:1893:25c8:1946'] })),
+    );
     assert.equal(v6.ok && v6.target.family, 6);
     const missing = await resolveCallbackTarget('https://nowhere.example.com/h', cloud(fakeResolver({})));
     assert.deepEqual(!missing.ok && missing.transient, false);
@@ -108,8 +128,12 @@ describe('callback targets: resolve, check every address, pin the connection', f
 
   it('the pinned lookup answers every lookup, single or all, with the checked address', () => {
     const lookup = pinnedLookup('93.184.216.34', 4);
-    lookup('evil.example.com', {}, (err, address, family) => assert.deepEqual([err, address, family], [null, '93.184.216.34', 4]));
-    lookup('evil.example.com', { all: true }, (err, address) => assert.deepEqual([err, address], [null, [{ address: '93.184.216.34', family: 4 }]]));
+    lookup('evil.example.com', {}, (err, address, family) =>
+      assert.deepEqual([err, address, family], [null, '93.184.216.34', 4]),
+    );
+    lookup('evil.example.com', { all: true }, (err, address) =>
+      assert.deepEqual([err, address], [null, [{ address: '93.184.216.34', family: 4 }]]),
+    );
   });
 
   describe('delivery', () => {
@@ -129,7 +153,11 @@ describe('callback targets: resolve, check every address, pin the connection', f
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     });
-    const ev = (url: string) => ({ id: 'ev-1', 'detail-type': 'Transcode Job State Change', detail: { jobId: 'j-1', status: 'COMPLETE', userMetadata: { callbackUrl: url } } });
+    const ev = (url: string) => ({
+      id: 'ev-1',
+      'detail-type': 'Transcode Job State Change',
+      detail: { jobId: 'j-1', status: 'COMPLETE', userMetadata: { callbackUrl: url } },
+    });
 
     it('connects to the address that was checked, once resolved: a rebinding answer is never used', async () => {
       // First answer loopback (allowed locally), then a private address: a second resolution
@@ -137,10 +165,19 @@ describe('callback targets: resolve, check every address, pin the connection', f
       let n = 0;
       const resolve = fakeResolver({ 'hooks.example.test': () => (n++ === 0 ? ['127.0.0.1'] : ['10.255.255.1']) });
       hosts.length = 0;
-      const r = await deliverWebhook(ev(`http://hooks.example.test:${port}/h`), { policy: { allowLoopback: true, resolve }, log: silentLogger, secret, timeoutMs: 3000 });
+      const r = await deliverWebhook(ev(`http://hooks.example.test:${port}/h`), {
+        policy: { allowLoopback: true, resolve },
+        log: silentLogger,
+        secret,
+        timeoutMs: 3000,
+      });
       assert.equal(r.delivered, true, JSON.stringify(r));
       assert.deepEqual(resolve.calls, ['hooks.example.test'], 'resolved exactly once');
-      assert.deepEqual(hosts, [`hooks.example.test:${port}`], 'the receiver on the checked address got it, with the name as Host');
+      assert.deepEqual(
+        hosts,
+        [`hooks.example.test:${port}`],
+        'the receiver on the checked address got it, with the name as Host',
+      );
     });
 
     it('cloud: a name resolving to the metadata address is never fetched', async () => {
@@ -160,8 +197,14 @@ describe('callback targets: resolve, check every address, pin the connection', f
     });
 
     it('a resolver failing for now is retried later (WebhookRetryableError)', async () => {
-      const policy = { allowLoopback: false, resolve: async () => Promise.reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })) };
-      await assert.rejects(deliverWebhook(ev('https://hooks.example.com/h'), { policy, log: silentLogger, secret }), WebhookRetryableError);
+      const policy = {
+        allowLoopback: false,
+        resolve: async () => Promise.reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })),
+      };
+      await assert.rejects(
+        deliverWebhook(ev('https://hooks.example.com/h'), { policy, log: silentLogger, secret }),
+        WebhookRetryableError,
+      );
     });
   });
 

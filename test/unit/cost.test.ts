@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { S3Client, PutObjectCommand, GetObjectCommand, HeadObjectCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  S3Client,
+  PutObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Meter, meterS3Requests, noS3, withMeter } from '../../src/cost/meter.js';
 import { fargateBilledSeconds, jobCost, stepCost } from '../../src/cost/price.js';
@@ -17,7 +24,13 @@ import { workerSize } from '../../src/cost/worker.js';
 import { JobCostSchema, type InvocationMeter } from '../../src/cost/schema.js';
 import { PRICES_US_EAST_1 as P } from '../../src/aws/prices.js';
 
-const meter = (step: string, billedMs: number, memoryMb: number, s3: Partial<InvocationMeter['s3']> = {}, extra: Partial<InvocationMeter> = {}): InvocationMeter => ({
+const meter = (
+  step: string,
+  billedMs: number,
+  memoryMb: number,
+  s3: Partial<InvocationMeter['s3']> = {},
+  extra: Partial<InvocationMeter> = {},
+): InvocationMeter => ({
   step,
   kind: 'lambda',
   invocations: 1,
@@ -34,7 +47,13 @@ describe('job cost arithmetic', () => {
     // GB-s = 3008/1024 x (1.5 + 2.25) = 2.9375 x 3.75 = 11.015625
     // USD = 11.015625 x 0.0000166667 + 2 x 0.0000002 + (6 x 0.000005) + (4 x 0.0000004)
     //     = 0.000183594 + 0.0000004 + 0.00003 + 0.0000016 = 0.000215594 (to 9 digits)
-    const s = stepCost([meter('transcodeSegment', 1500, 3008, { tier1Requests: 3, tier2Requests: 2 }), meter('transcodeSegment', 2250, 3008, { tier1Requests: 3, tier2Requests: 2, bytesIn: 10 })], P);
+    const s = stepCost(
+      [
+        meter('transcodeSegment', 1500, 3008, { tier1Requests: 3, tier2Requests: 2 }),
+        meter('transcodeSegment', 2250, 3008, { tier1Requests: 3, tier2Requests: 2, bytesIn: 10 }),
+      ],
+      P,
+    );
     assert.equal(s.gbSeconds, 11.015625);
     assert.equal(s.invocations, 2);
     assert.equal(s.billedMs, 3750);
@@ -57,7 +76,11 @@ describe('job cost arithmetic', () => {
   it('the total is the sum of the steps, the transitions and the events; the result fits the event schema', () => {
     const c = jobCost(
       {
-        meters: [meter('probe', 1000, 1024, { tier2Requests: 3 }), meter('plan', 500, 1024, { tier1Requests: 2 }), meter('probe', 1000, 1024, { tier1Requests: 1 })],
+        meters: [
+          meter('probe', 1000, 1024, { tier2Requests: 3 }),
+          meter('plan', 500, 1024, { tier1Requests: 2 }),
+          meter('probe', 1000, 1024, { tier1Requests: 1 }),
+        ],
         transitions: 40,
         events: 4,
         notCounted: ['x'],
@@ -82,13 +105,22 @@ describe('job cost arithmetic', () => {
     // AssembleComplete, Publish, EmitComplete, Cleanup, Done = 15; children 3 x (start + TranscodeSegment)
     // + 2 x (start + AssemblePart) = 10. Metered Tasks: probe, plan, emit, 3 segments, thumbnails,
     // assemble x 4 (layout, 2 parts, complete), publish, EmitComplete = 13; Cleanup after.
-    assert.equal(estimateTransitions({ engine: 'lambda', taskInvocations: 13, tasksAfter: 1, segments: 3, parts: 2, polls: 0 }), 25);
+    assert.equal(
+      estimateTransitions({ engine: 'lambda', taskInvocations: 13, tasksAfter: 1, segments: 3, parts: 2, polls: 0 }),
+      25,
+    );
     // A retried segment is one Task invocation more: one transition more.
-    assert.equal(estimateTransitions({ engine: 'lambda', taskInvocations: 14, tasksAfter: 1, segments: 3, parts: 2, polls: 0 }), 26);
+    assert.equal(
+      estimateTransitions({ engine: 'lambda', taskInvocations: 14, tasksAfter: 1, segments: 3, parts: 2, polls: 0 }),
+      26,
+    );
     // ECS: Probe, Plan, EmitProgressing, EncoderDecider, EcsStart, EcsSubmit, 4 x (EcsWait, EcsStatus,
     // EcsCheck), Publish, EmitComplete, Cleanup, Done = 22; metered Tasks: probe, plan, emit, submit,
     // 4 status, publish, EmitComplete = 10.
-    assert.equal(estimateTransitions({ engine: 'ecs', taskInvocations: 10, tasksAfter: 1, segments: 3, parts: 0, polls: 4 }), 22);
+    assert.equal(
+      estimateTransitions({ engine: 'ecs', taskInvocations: 10, tasksAfter: 1, segments: 3, parts: 0, polls: 4 }),
+      22,
+    );
   });
 
   it('a meter bills each invocation rounded up to the next millisecond and counts the PUT that carries it', async () => {
@@ -108,10 +140,23 @@ function fakeS3(answers: { status: number; headers?: Record<string, string>; bod
     handle: async (req: { method: string; path: string; headers: Record<string, string> }) => {
       seen.push({ method: req.method, path: req.path, bodyBytes: Number(req.headers['content-length'] ?? 0) });
       const a = answers.shift() ?? { status: 200 };
-      return { response: { statusCode: a.status, reason: '', headers: a.headers ?? {}, body: Readable.from([Buffer.from(a.body ?? '')]) } };
+      return {
+        response: {
+          statusCode: a.status,
+          reason: '',
+          headers: a.headers ?? {},
+          body: Readable.from([Buffer.from(a.body ?? '')]),
+        },
+      };
     },
   };
-  const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: requestHandler as never, maxAttempts: 3, retryStrategy: undefined });
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    requestHandler: requestHandler as never,
+    maxAttempts: 3,
+    retryStrategy: undefined,
+  });
   return { s3: meterS3Requests(s3), seen };
 }
 
@@ -139,7 +184,13 @@ describe('S3 request metering (SDK middleware)', () => {
     assert.equal(seen[0].bodyBytes, 1234);
     // The PUT's 1234 bytes and the DeleteObjects request's XML body.
     assert.ok(seen[4].method === 'POST' && seen[4].bodyBytes > 0);
-    assert.deepEqual(m.s3, { tier1Requests: 2, tier2Requests: 3, freeRequests: 1, bytesOut: 1234 + seen[4].bodyBytes, bytesIn: 5 });
+    assert.deepEqual(m.s3, {
+      tier1Requests: 2,
+      tier2Requests: 3,
+      freeRequests: 1,
+      bytesOut: 1234 + seen[4].bodyBytes,
+      bytesIn: 5,
+    });
     // Outside an invocation nothing is counted anywhere.
     await s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' }));
     assert.equal(m.s3.tier1Requests, 2);
@@ -152,7 +203,11 @@ describe('billed sizes as deployed', () => {
     const sls = readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8');
     const param = (n: string) => Number(new RegExp(`\\n    ${n}: (\\d+)`).exec(sls)![1]);
     assert.equal(s.lambdaMemoryMb.transcodeSegment, param('transcodeMemoryMb'));
-    assert.equal(s.lambdaMemoryMb.publish, Number(/\n  memorySize: (\d+)/.exec(sls)![1]), 'publish sets none: the provider memorySize');
+    assert.equal(
+      s.lambdaMemoryMb.publish,
+      Number(/\n  memorySize: (\d+)/.exec(sls)![1]),
+      'publish sets none: the provider memorySize',
+    );
     assert.equal(s.lambdaMemoryMb.emitEvent, 256);
     assert.deepEqual(s.worker, { vcpu: param('workerCpu') / 1024, memoryMb: param('workerMemoryMb') });
   });
@@ -163,7 +218,10 @@ describe('billed sizes as deployed', () => {
       urls.push(u);
       return new Response(JSON.stringify({ Limits: { CPU: 2, Memory: 8192 } }));
     }) as typeof fetch;
-    assert.deepEqual(await workerSize({ ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/abc' }, fetchImpl), { vcpu: 2, memoryMb: 8192 });
+    assert.deepEqual(await workerSize({ ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/abc' }, fetchImpl), {
+      vcpu: 2,
+      memoryMb: 8192,
+    });
     assert.deepEqual(urls, ['http://169.254.170.2/v4/abc/task']);
   });
 });
@@ -171,10 +229,15 @@ describe('billed sizes as deployed', () => {
 describe('the event schema carries the cost schema', () => {
   it('docs/schemas/job-event.schema.json `cost` is the zod JobCostSchema, and COMPLETE requires it', () => {
     const doc = JSON.parse(readFileSync(new URL('../../docs/schemas/job-event.schema.json', import.meta.url), 'utf8'));
-    const { $schema: _, ...generated } = z.toJSONSchema(JobCostSchema, { target: 'draft-7' }) as Record<string, unknown>;
+    const { $schema: _, ...generated } = z.toJSONSchema(JobCostSchema, { target: 'draft-7' }) as Record<
+      string,
+      unknown
+    >;
     const { description: __, ...stored } = doc.definitions.cost;
     assert.deepEqual(stored, generated);
-    const complete = doc.definitions.detail.allOf.find((x: { if: { properties: { status: { const: string } } } }) => x.if.properties.status.const === 'COMPLETE');
+    const complete = doc.definitions.detail.allOf.find(
+      (x: { if: { properties: { status: { const: string } } } }) => x.if.properties.status.const === 'COMPLETE',
+    );
     assert.ok(complete.then.required.includes('cost'));
   });
 });
@@ -182,10 +245,29 @@ describe('the event schema carries the cost schema', () => {
 describe('the CLI cost summary', () => {
   it('the total in USD with its region and date, then one line per step', async () => {
     const { costLines } = await import('../../scripts/cliProgress.js');
-    const c = jobCost({ meters: [meter('probe', 1000, 1024, { tier1Requests: 1, tier2Requests: 2 }), meter('ecsWorker', 60_000, 16384, {}, { kind: 'ecs', vcpu: 4 })], transitions: 22, events: 3, notCounted: [] }, P);
+    const c = jobCost(
+      {
+        meters: [
+          meter('probe', 1000, 1024, { tier1Requests: 1, tier2Requests: 2 }),
+          meter('ecsWorker', 60_000, 16384, {}, { kind: 'ecs', vcpu: 4 }),
+        ],
+        transitions: 22,
+        events: 3,
+        notCounted: [],
+      },
+      P,
+    );
     const lines = costLines(c);
-    assert.match(lines[0], new RegExp(`^estimated AWS cost \\$${c.total.usd.toFixed(6).replace('.', '\\.')} \\(us-east-1, prices of ${P.asOf}; docs/COST\\.md\\): Lambda 1\\.0 GB-s in 1 invocations, ECS 240 vCPU-s 960 GB-s, 22 state transitions`));
-    assert.deepEqual(lines.slice(1).map((l) => l.trim().split(/\s+/)[0]), ['ecsWorker', 'probe']);
+    assert.match(
+      lines[0],
+      new RegExp(
+        `^estimated AWS cost \\$${c.total.usd.toFixed(6).replace('.', '\\.')} \\(us-east-1, prices of ${P.asOf}; docs/COST\\.md\\): Lambda 1\\.0 GB-s in 1 invocations, ECS 240 vCPU-s 960 GB-s, 22 state transitions`,
+      ),
+    );
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.trim().split(/\s+/)[0]),
+      ['ecsWorker', 'probe'],
+    );
     assert.match(lines[2], /probe +x1 +1\.00 GB-s at 1024 MB +S3 1\/2/);
   });
 });
@@ -206,8 +288,18 @@ describe('the handler wrapper meters each invocation of a job', () => {
         return { response: { statusCode: 200, headers: {}, body: Readable.from([Buffer.alloc(0)]) } };
       },
     };
-    const s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true, endpoint: 'http://s3.local', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: requestHandler as never });
-    const rt = make(parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' }), { s3, logSink: () => undefined, lambdaMemory: { plan: 1024, cleanup: 512 } });
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      forcePathStyle: true,
+      endpoint: 'http://s3.local',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      requestHandler: requestHandler as never,
+    });
+    const rt = make(parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output' }), {
+      s3,
+      logSink: () => undefined,
+      lambdaMemory: { plan: 1024, cleanup: 512 },
+    });
     const job = jobInput() as { jobId: string };
     const ok = defineFunction('plan', taskInput({}), async () => {
       await s3.send(new PutObjectCommand({ Bucket: 'work', Key: 'x', Body: 'abc' }));
@@ -229,7 +321,10 @@ describe('the handler wrapper meters each invocation of a job', () => {
     await assert.rejects(stopped.invoke(rt, { job }, { awsRequestId: 'r-4' }));
     await cleanup.invoke(rt, { job }, { awsRequestId: 'r-5' });
     const meters = puts.filter((p) => p.path.includes('/meters/'));
-    assert.deepEqual(meters.map((p) => p.path), [`/work/jobs/${job.jobId}/meters/plan-r-1.json`, `/work/jobs/${job.jobId}/meters/plan-r-2.json`]);
+    assert.deepEqual(
+      meters.map((p) => p.path),
+      [`/work/jobs/${job.jobId}/meters/plan-r-1.json`, `/work/jobs/${job.jobId}/meters/plan-r-2.json`],
+    );
     const first = JSON.parse(meters[0].body) as InvocationMeter;
     assert.equal(first.memoryMb, 1024);
     assert.equal(first.kind, 'lambda');

@@ -7,7 +7,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ECSClient, RunTaskCommand, DescribeTasksCommand, StopTaskCommand, ClusterNotFoundException, ClientException, ServerException, type Task } from '@aws-sdk/client-ecs';
+import {
+  ECSClient,
+  RunTaskCommand,
+  DescribeTasksCommand,
+  StopTaskCommand,
+  ClusterNotFoundException,
+  ClientException,
+  ServerException,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { EcsTaskRunner, buildRunTaskInput, ecsSettingsFromConfig, type EcsSettings } from '../../src/aws/ecs.js';
 import { EcsCapacityError, type TaskDescription, type TaskRequest, type TaskRunner } from '../../src/ecs/port.js';
@@ -15,7 +24,13 @@ import { taskOutcome } from '../../src/ecs/outcome.js';
 import { EXIT, exitCodeForError } from '../../src/ecs/exitCodes.js';
 import { ecsSubmitStep, clientTokenFor } from '../../src/ecs/submit.js';
 import { ecsStatusStep } from '../../src/ecs/status.js';
-import { ECS_ATTEMPT_MAX_POLLS, ECS_ATTEMPT_MAX_SECONDS, ECS_MAX_ATTEMPTS, JobDocumentSchema, type EcsState } from '../../src/ecs/state.js';
+import {
+  ECS_ATTEMPT_MAX_POLLS,
+  ECS_ATTEMPT_MAX_SECONDS,
+  ECS_MAX_ATTEMPTS,
+  JobDocumentSchema,
+  type EcsState,
+} from '../../src/ecs/state.js';
 import { planWorker } from '../../src/worker/run.js';
 import { JobInputSchema } from '../../src/pipeline/job.js';
 import { parseConfig } from '../../src/config.js';
@@ -34,7 +49,12 @@ const settings: EcsSettings = {
   assignPublicIp: 'DISABLED',
   containerName: 'encoder',
 };
-const req: TaskRequest = { jobId: 'j-0123456789abcdef01234567', attempt: 1, jobUri: 's3://work/jobs/j-0123456789abcdef01234567/ecs/attempt-1/job.json', clientToken: 'a'.repeat(64) };
+const req: TaskRequest = {
+  jobId: 'j-0123456789abcdef01234567',
+  attempt: 1,
+  jobUri: 's3://work/jobs/j-0123456789abcdef01234567/ecs/attempt-1/job.json',
+  clientToken: 'a'.repeat(64),
+};
 const ARN = 'arn:aws:ecs:us-east-1:123456789012:task/media-transcoder-dev/0f1e2d3c';
 const noLog: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => noLog };
 
@@ -56,7 +76,13 @@ describe('ECS cloud adapter (aws-sdk-client-mock)', () => {
       taskDefinition: 'media-transcoder-dev-worker',
       count: 1,
       launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-aaa', 'subnet-bbb'], securityGroups: ['sg-123'], assignPublicIp: 'DISABLED' } },
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: ['subnet-aaa', 'subnet-bbb'],
+          securityGroups: ['sg-123'],
+          assignPublicIp: 'DISABLED',
+        },
+      },
       overrides: { containerOverrides: [{ name: 'encoder', environment: [{ name: 'JOB_URI', value: req.jobUri }] }] },
       startedBy: req.jobId,
       clientToken: req.clientToken,
@@ -71,34 +97,66 @@ describe('ECS cloud adapter (aws-sdk-client-mock)', () => {
   });
 
   it('container overrides stay far below the 8 KiB cap whatever the job', () => {
-    const big = { ...req, jobId: 'j' + 'x'.repeat(79), jobUri: `s3://${'b'.repeat(63)}/jobs/${'j' + 'x'.repeat(79)}/ecs/attempt-10/job.json` };
+    const big = {
+      ...req,
+      jobId: 'j' + 'x'.repeat(79),
+      jobUri: `s3://${'b'.repeat(63)}/jobs/${'j' + 'x'.repeat(79)}/ecs/attempt-10/job.json`,
+    };
     const size = Buffer.byteLength(JSON.stringify(buildRunTaskInput(settings, big).overrides));
     assert.ok(size < 1024, `${size} bytes`);
   });
 
   it('RunTask failures: RESOURCE:* and Fargate capacity are EcsCapacityError (retried with backoff), others a ConfigError', async () => {
     const { runner, mock } = adapter();
-    for (const reason of ['RESOURCE:CPU', 'RESOURCE:MEMORY', 'RESOURCE:ENI', 'Capacity is unavailable at this time. Please try again later or in a different availability zone']) {
+    for (const reason of [
+      'RESOURCE:CPU',
+      'RESOURCE:MEMORY',
+      'RESOURCE:ENI',
+      'Capacity is unavailable at this time. Please try again later or in a different availability zone',
+    ]) {
       mock.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason, arn: 'arn:cluster' }] });
-      await assert.rejects(runner.runTask(req), (e: Error) => e instanceof EcsCapacityError && e.name === 'EcsCapacityError' && e instanceof TransientError, reason);
+      await assert.rejects(
+        runner.runTask(req),
+        (e: Error) => e instanceof EcsCapacityError && e.name === 'EcsCapacityError' && e instanceof TransientError,
+        reason,
+      );
     }
     for (const reason of ['MISSING', 'ATTRIBUTE']) {
       mock.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason }] });
-      await assert.rejects(runner.runTask(req), (e: Error) => e.name === 'ConfigError' && e.message.includes(reason), reason);
+      await assert.rejects(
+        runner.runTask(req),
+        (e: Error) => e.name === 'ConfigError' && e.message.includes(reason),
+        reason,
+      );
     }
   });
 
   it('RunTask exceptions: throttling and 5xx are transient, a capacity ClientException is capacity, the rest ConfigError', async () => {
     const { runner, mock } = adapter();
-    const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    const throttle = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
     mock.on(RunTaskCommand).rejects(throttle);
     await assert.rejects(runner.runTask(req), (e: Error) => e.name === 'TransientError');
     mock.on(RunTaskCommand).rejects(new ServerException({ message: 'boom', $metadata: { httpStatusCode: 500 } }));
     await assert.rejects(runner.runTask(req), (e: Error) => e.name === 'TransientError');
-    mock.on(RunTaskCommand).rejects(new ClientException({ message: 'Tasks provisioning capacity limit exceeded.', $metadata: { httpStatusCode: 400 } }));
+    mock
+      .on(RunTaskCommand)
+      .rejects(
+        new ClientException({
+          message: 'Tasks provisioning capacity limit exceeded.',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
     await assert.rejects(runner.runTask(req), (e: Error) => e.name === 'EcsCapacityError');
-    mock.on(RunTaskCommand).rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: { httpStatusCode: 400 } }));
-    await assert.rejects(runner.runTask(req), (e: Error) => e.name === 'ConfigError' && /ClusterNotFoundException/.test(e.message));
+    mock
+      .on(RunTaskCommand)
+      .rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: { httpStatusCode: 400 } }));
+    await assert.rejects(
+      runner.runTask(req),
+      (e: Error) => e.name === 'ConfigError' && /ClusterNotFoundException/.test(e.message),
+    );
   });
 
   it('DescribeTasks: the exact request, and the task as the port describes it', async () => {
@@ -118,7 +176,10 @@ describe('ECS cloud adapter (aws-sdk-client-mock)', () => {
       stoppedReason: 'Essential container in task exited',
       containers: [{ name: 'encoder', exitCode: 0, lastStatus: 'STOPPED' }],
     });
-    assert.deepEqual(mock.commandCalls(DescribeTasksCommand)[0].args[0].input, { cluster: 'media-transcoder-dev', tasks: [ARN] });
+    assert.deepEqual(mock.commandCalls(DescribeTasksCommand)[0].args[0].input, {
+      cluster: 'media-transcoder-dev',
+      tasks: [ARN],
+    });
     mock.on(DescribeTasksCommand).resolves({ tasks: [], failures: [{ arn: ARN, reason: 'MISSING' }] });
     assert.equal(await runner.describeTask(ARN), undefined);
   });
@@ -127,13 +188,29 @@ describe('ECS cloud adapter (aws-sdk-client-mock)', () => {
     const { runner, mock } = adapter();
     mock.on(StopTaskCommand).resolves({});
     await runner.stopTask(ARN, 'r'.repeat(300));
-    assert.deepEqual(mock.commandCalls(StopTaskCommand)[0].args[0].input, { cluster: 'media-transcoder-dev', task: ARN, reason: 'r'.repeat(255) });
+    assert.deepEqual(mock.commandCalls(StopTaskCommand)[0].args[0].input, {
+      cluster: 'media-transcoder-dev',
+      task: ARN,
+      reason: 'r'.repeat(255),
+    });
   });
 
   it('settings from the configuration; missing ones fail loudly', () => {
     const base = { INGEST_BUCKET: 'i', WORK_BUCKET: 'w', OUTPUT_BUCKET: 'o' };
-    assert.throws(() => ecsSettingsFromConfig(parseConfig(base)), (e: Error) => e instanceof ConfigError && /ECS_CLUSTER, ECS_TASK_DEFINITION, ECS_SUBNETS, ECS_SECURITY_GROUPS/.test(e.message));
-    const c = parseConfig({ ...base, ECS_CLUSTER: 'c', ECS_TASK_DEFINITION: 'td:3', ECS_SUBNETS: 'subnet-1, subnet-2', ECS_SECURITY_GROUPS: 'sg-1', ECS_CAPACITY_PROVIDER: 'FARGATE_SPOT' });
+    assert.throws(
+      () => ecsSettingsFromConfig(parseConfig(base)),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /ECS_CLUSTER, ECS_TASK_DEFINITION, ECS_SUBNETS, ECS_SECURITY_GROUPS/.test(e.message),
+    );
+    const c = parseConfig({
+      ...base,
+      ECS_CLUSTER: 'c',
+      ECS_TASK_DEFINITION: 'td:3',
+      ECS_SUBNETS: 'subnet-1, subnet-2',
+      ECS_SECURITY_GROUPS: 'sg-1',
+      ECS_CAPACITY_PROVIDER: 'FARGATE_SPOT',
+    });
     assert.deepEqual(ecsSettingsFromConfig(c), {
       cluster: 'c',
       taskDefinition: 'td:3',
@@ -156,21 +233,44 @@ describe('task outcome (DescribeTasks -> RUNNING / SUCCEEDED / FAILED)', () => {
   });
   const table: [string, TaskDescription | undefined, { status: string; retryable: boolean }][] = [
     ...['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING', 'DEACTIVATING', 'STOPPING', 'DEPROVISIONING'].map(
-      (s) => [s, { taskArn: ARN, lastStatus: s, containers: [{ name: 'encoder' }] }, { status: 'RUNNING', retryable: true }] as [string, TaskDescription, { status: string; retryable: boolean }],
+      (s) =>
+        [
+          s,
+          { taskArn: ARN, lastStatus: s, containers: [{ name: 'encoder' }] },
+          { status: 'RUNNING', retryable: true },
+        ] as [string, TaskDescription, { status: string; retryable: boolean }],
     ),
     ['STOPPED, exit 0', stopped(0), { status: 'SUCCEEDED', retryable: false }],
     ['STOPPED, exit 1 (failure)', stopped(EXIT.FAILED), { status: 'FAILED', retryable: true }],
     ['STOPPED, exit 137 (SIGKILL / out of memory)', stopped(137), { status: 'FAILED', retryable: true }],
-    ['STOPPED, exit 143 (SIGTERM, Spot interruption)', stopped(143, { stopCode: 'SpotInterruption' }), { status: 'FAILED', retryable: true }],
+    [
+      'STOPPED, exit 143 (SIGTERM, Spot interruption)',
+      stopped(143, { stopCode: 'SpotInterruption' }),
+      { status: 'FAILED', retryable: true },
+    ],
     ['STOPPED, exit 2 (input error)', stopped(EXIT.INPUT_ERROR), { status: 'FAILED', retryable: false }],
     ['STOPPED, exit 3 (encoder error)', stopped(EXIT.ENCODER_ERROR), { status: 'FAILED', retryable: false }],
     ['STOPPED, exit 4 (config error)', stopped(EXIT.CONFIG_ERROR), { status: 'FAILED', retryable: false }],
     ['STOPPED, exit 124 (deadline)', stopped(EXIT.DEADLINE), { status: 'FAILED', retryable: false }],
-    ['TaskFailedToStart (no exit code)', stopped(undefined, { stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull image manifest has been retried' }), { status: 'FAILED', retryable: true }],
+    [
+      'TaskFailedToStart (no exit code)',
+      stopped(undefined, {
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotPullContainerError: pull image manifest has been retried',
+      }),
+      { status: 'FAILED', retryable: true },
+    ],
     ['MISSING (unknown task)', undefined, { status: 'FAILED', retryable: true }],
     [
       'the worker container is found by name, not position',
-      { taskArn: ARN, lastStatus: 'STOPPED', containers: [{ name: 'log-router', exitCode: 0 }, { name: 'encoder', exitCode: 1 }] },
+      {
+        taskArn: ARN,
+        lastStatus: 'STOPPED',
+        containers: [
+          { name: 'log-router', exitCode: 0 },
+          { name: 'encoder', exitCode: 1 },
+        ],
+      },
       { status: 'FAILED', retryable: true },
     ],
   ];
@@ -210,13 +310,22 @@ function fakeRuntime(env: Record<string, string> = {}) {
   });
   mock.on(GetObjectCommand).callsFake((i: { Key: string }) => {
     const body = objects.get(i.Key);
-    if (body === undefined) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    if (body === undefined)
+      throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
     return { Body: { transformToString: async () => body } };
   });
-  const config = parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output', ECS_POLL_SECONDS: '20', ...env });
+  const config = parseConfig({
+    INGEST_BUCKET: 'ingest',
+    WORK_BUCKET: 'work',
+    OUTPUT_BUCKET: 'output',
+    ECS_POLL_SECONDS: '20',
+    ...env,
+  });
   // The submit step records the task on the job record (cancel stops it): a record stand-in.
   const tasks = new Map<string, string | undefined>();
-  const jobs = { setTask: async (jobId: string, taskArn: string | undefined) => void tasks.set(jobId, taskArn) } as unknown as JobStore;
+  const jobs = {
+    setTask: async (jobId: string, taskArn: string | undefined) => void tasks.set(jobId, taskArn),
+  } as unknown as JobStore;
   const rt = createRuntime(config, { s3, jobs, events: { put: async () => undefined } });
   return { rt, objects, tasks };
 }
@@ -245,14 +354,27 @@ describe('ECS submit and status steps', () => {
   it('submit writes the job document to the work bucket and runs a task with only its URI', async () => {
     const { rt, objects } = fakeRuntime();
     const runner = new FakeRunner();
-    const state = await ecsSubmitStep(rt, runner, { job: { ...job, probe: { big: true } } as never, ecs: { attempt: 0, history: [] } }, noLog, now);
+    const state = await ecsSubmitStep(
+      rt,
+      runner,
+      { job: { ...job, probe: { big: true } } as never, ecs: { attempt: 0, history: [] } },
+      noLog,
+      now,
+    );
     const key = 'jobs/j-test/ecs/attempt-1/job.json';
     const doc = JobDocumentSchema.parse(JSON.parse(objects.get(key)!));
     assert.equal(doc.attempt, 1);
     assert.equal(doc.resultUri, 's3://work/jobs/j-test/ecs/attempt-1/result.json');
     assert.equal(doc.maxSeconds, ECS_ATTEMPT_MAX_SECONDS);
     assert.equal((doc.job as Record<string, unknown>).probe, undefined, 'only the job input, not the whole state');
-    assert.deepEqual(runner.requests, [{ jobId: 'j-test', attempt: 1, jobUri: `s3://work/${key}`, clientToken: clientTokenFor('j-test', '2025-01-01T00:00:00.000Z', 1) }]);
+    assert.deepEqual(runner.requests, [
+      {
+        jobId: 'j-test',
+        attempt: 1,
+        jobUri: `s3://work/${key}`,
+        clientToken: clientTokenFor('j-test', '2025-01-01T00:00:00.000Z', 1),
+      },
+    ]);
     assert.match(runner.requests[0].clientToken, /^[0-9a-f]{64}$/);
     assert.deepEqual(state, {
       taskArn: ARN,
@@ -267,7 +389,13 @@ describe('ECS submit and status steps', () => {
       history: [],
     });
     // A re-run is the next attempt, with a new token and the history kept.
-    const again = await ecsSubmitStep(rt, runner, { job, ecs: { ...state, status: 'FAILED', history: ['attempt 1: exit code 137'] } }, noLog, now);
+    const again = await ecsSubmitStep(
+      rt,
+      runner,
+      { job, ecs: { ...state, status: 'FAILED', history: ['attempt 1: exit code 137'] } },
+      noLog,
+      now,
+    );
     assert.equal(again.attempt, 2);
     assert.deepEqual(again.history, ['attempt 1: exit code 137']);
     assert.notEqual(runner.requests[1].clientToken, runner.requests[0].clientToken);
@@ -299,9 +427,21 @@ describe('ECS submit and status steps', () => {
 
   it("status: FAILED carries the worker's own error when it wrote one", async () => {
     const { rt, objects } = fakeRuntime();
-    objects.set('jobs/j-test/ecs/attempt-2/result.json', JSON.stringify({ ok: false, exitCode: 2, error: { name: 'InputError', code: 'INPUT_TRUNCATED', message: 'the file ends early' } }));
+    objects.set(
+      'jobs/j-test/ecs/attempt-2/result.json',
+      JSON.stringify({
+        ok: false,
+        exitCode: 2,
+        error: { name: 'InputError', code: 'INPUT_TRUNCATED', message: 'the file ends early' },
+      }),
+    );
     const runner = new FakeRunner();
-    runner.desc = { taskArn: ARN, lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', containers: [{ name: 'encoder', exitCode: 2 }] };
+    runner.desc = {
+      taskArn: ARN,
+      lastStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      containers: [{ name: 'encoder', exitCode: 2 }],
+    };
     const r = await ecsStatusStep(rt, runner, { job, ecs }, noLog, now);
     assert.equal(r.status, 'FAILED');
     assert.equal(r.retryable, false);
@@ -314,7 +454,12 @@ describe('ECS submit and status steps', () => {
   it('status: FAILED without a result document (killed) says so, with every attempt', async () => {
     const { rt } = fakeRuntime();
     const runner = new FakeRunner();
-    runner.desc = { taskArn: ARN, lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', containers: [{ name: 'encoder', exitCode: 137 }] };
+    runner.desc = {
+      taskArn: ARN,
+      lastStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      containers: [{ name: 'encoder', exitCode: 137 }],
+    };
     const r = await ecsStatusStep(rt, runner, { job, ecs }, noLog, now);
     assert.equal(r.status, 'FAILED');
     assert.equal(r.retryable, true);
@@ -350,22 +495,34 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
 
   it('RUNNING, RUNNING, RUNNING, SUCCEEDED: waits and checks four times, then the shared Publish', async () => {
     let n = 0;
-    const run = await runAsl(forced(), { EcsStatus: (i) => ({ ...ecsOf(i), polls: ++n, status: n < 4 ? 'RUNNING' : 'SUCCEEDED', retryable: n < 4 }) });
+    const run = await runAsl(forced(), {
+      EcsStatus: (i) => ({ ...ecsOf(i), polls: ++n, status: n < 4 ? 'RUNNING' : 'SUCCEEDED', retryable: n < 4 }),
+    });
     assert.equal(run.status, 'SUCCEEDED', String(run.error));
     assert.equal(run.count('EcsWait'), 4);
     assert.equal(run.count('EcsStatus'), 4);
     assert.equal(run.count('EcsSubmit'), 1);
-    assert.deepEqual(run.entered.slice(run.entered.lastIndexOf('EcsCheck') + 1), ['Publish', 'EmitComplete', 'Cleanup', 'Done']);
+    assert.deepEqual(run.entered.slice(run.entered.lastIndexOf('EcsCheck') + 1), [
+      'Publish',
+      'EmitComplete',
+      'Cleanup',
+      'Done',
+    ]);
     assert.equal(run.count('Split'), 0);
     assert.equal(run.count('Assemble'), 0);
   });
 
   it('a re-runnable failure is re-run; after 3 attempts the error goes to one ERROR event', async () => {
     const err = { Error: 'EcsTaskFailed', Cause: 'ENCODER_FAILED: the ECS worker failed: attempt 3: exit code 137' };
-    const run = await runAsl(forced(), { EcsStatus: (i) => ({ ...ecsOf(i), polls: 1, status: 'FAILED', retryable: true, error: err }) });
+    const run = await runAsl(forced(), {
+      EcsStatus: (i) => ({ ...ecsOf(i), polls: 1, status: 'FAILED', retryable: true, error: err }),
+    });
     assert.equal(run.status, 'FAILED');
     assert.equal(run.count('EcsSubmit'), ECS_MAX_ATTEMPTS);
-    assert.deepEqual(run.calls.filter((c) => c.state === 'EcsSubmit').map((c) => (ecsOf(c.input) as J | undefined)?.attempt ?? 0), [0, 1, 2]);
+    assert.deepEqual(
+      run.calls.filter((c) => c.state === 'EcsSubmit').map((c) => (ecsOf(c.input) as J | undefined)?.attempt ?? 0),
+      [0, 1, 2],
+    );
     assert.equal(run.count('EmitError'), 1);
     assert.equal(run.count('EmitComplete'), 0);
     assert.equal(run.count('Publish'), 0);
@@ -376,7 +533,9 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
 
   it('a failure that is not re-runnable (bad input) is not re-run', async () => {
     const err = { Error: 'InputError', Cause: 'INPUT_TRUNCATED: the file ends early' };
-    const run = await runAsl(forced(), { EcsStatus: (i) => ({ ...ecsOf(i), polls: 1, status: 'FAILED', retryable: false, error: err }) });
+    const run = await runAsl(forced(), {
+      EcsStatus: (i) => ({ ...ecsOf(i), polls: 1, status: 'FAILED', retryable: false, error: err }),
+    });
     assert.equal(run.count('EcsSubmit'), 1);
     assert.equal(run.count('EmitError'), 1);
     assert.deepEqual(run.calls.find((c) => c.state === 'EmitError')!.input.error, err);
@@ -384,7 +543,9 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
 
   it('bounded in time: still RUNNING after the attempt limit stops the task and ends in ERROR (TIMEOUT)', async () => {
     let n = 0;
-    const run = await runAsl(forced(), { EcsStatus: (i) => ({ ...ecsOf(i), polls: ++n, elapsedSec: n * 2000, status: 'RUNNING', retryable: true }) });
+    const run = await runAsl(forced(), {
+      EcsStatus: (i) => ({ ...ecsOf(i), polls: ++n, elapsedSec: n * 2000, status: 'RUNNING', retryable: true }),
+    });
     assert.equal(run.count('EcsStatus'), Math.ceil(ECS_ATTEMPT_MAX_SECONDS / 2000));
     assert.equal(run.count('EcsStop'), 1);
     assert.equal(run.count('EcsSubmit'), 1, 'a timed-out attempt is not re-run');
@@ -394,7 +555,9 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
 
   it('bounded in checks: 1000 checks at most per attempt', async () => {
     let n = 0;
-    const run = await runAsl(forced(), { EcsStatus: (i) => ({ ...ecsOf(i), polls: ++n, elapsedSec: 0, status: 'RUNNING', retryable: true }) });
+    const run = await runAsl(forced(), {
+      EcsStatus: (i) => ({ ...ecsOf(i), polls: ++n, elapsedSec: 0, status: 'RUNNING', retryable: true }),
+    });
     assert.equal(run.count('EcsStatus'), ECS_ATTEMPT_MAX_POLLS);
     assert.equal(run.count('EcsStop'), 1);
     assert.equal(run.count('EmitError'), 1);
@@ -405,7 +568,18 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
     const run = await runAsl(forced(), {
       EcsSubmit: () => {
         if (++n <= 2) throw new EcsCapacityError('ECS RunTask: no capacity: RESOURCE:CPU');
-        return { taskArn: ARN, attempt: 1, jobUri: 's3://w/j', startedAt: '2025-01-01T00:00:00Z', polls: 0, elapsedSec: 0, waitSeconds: 1, status: 'RUNNING', retryable: true, history: [] };
+        return {
+          taskArn: ARN,
+          attempt: 1,
+          jobUri: 's3://w/j',
+          startedAt: '2025-01-01T00:00:00Z',
+          polls: 0,
+          elapsedSec: 0,
+          waitSeconds: 1,
+          status: 'RUNNING',
+          retryable: true,
+          history: [],
+        };
       },
     });
     assert.equal(run.status, 'SUCCEEDED', String(run.error));
@@ -414,7 +588,8 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
   });
 
   it('capacity that never comes back ends in ERROR after the retrier gives up', async () => {
-    const def = (loadDefinition(localSubstitutions('work')).States as { EcsSubmit: { Retry: unknown } }).EcsSubmit.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+    const def = (loadDefinition(localSubstitutions('work')).States as { EcsSubmit: { Retry: unknown } }).EcsSubmit
+      .Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
     const capacity = def.find((r) => r.ErrorEquals.includes('EcsCapacityError'))!;
     let n = 0;
     const run = await runAsl(forced(), {
@@ -444,7 +619,8 @@ describe('the ECS polling loop (real ASL, stub handlers)', function () {
     let n = 0;
     const run = await runAsl(forced(), {
       EcsStatus: (i) => {
-        if (++n === 1) throw new TransientError('INTERNAL', 'ECS DescribeTasks failed transiently (ThrottlingException)');
+        if (++n === 1)
+          throw new TransientError('INTERNAL', 'ECS DescribeTasks failed transiently (ThrottlingException)');
         return { ...ecsOf(i), polls: 1, status: 'SUCCEEDED', retryable: false };
       },
     });

@@ -4,8 +4,14 @@ import { encoderInfo, parseFfmpegVersion } from '../../src/media/plan/encoders.j
 
 describe('ffmpeg version in job events', () => {
   it('reads the version token of Debian, git and release banners', () => {
-    assert.equal(parseFfmpegVersion('ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers'), '5.1.9-0+deb12u1');
-    assert.equal(parseFfmpegVersion('ffmpeg version N-47683-g0e8eb07980-static https://johnvansickle.com/ffmpeg/  Copyright'), 'N-47683-g0e8eb07980-static');
+    assert.equal(
+      parseFfmpegVersion('ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers'),
+      '5.1.9-0+deb12u1',
+    );
+    assert.equal(
+      parseFfmpegVersion('ffmpeg version N-47683-g0e8eb07980-static https://johnvansickle.com/ffmpeg/  Copyright'),
+      'N-47683-g0e8eb07980-static',
+    );
     assert.equal(parseFfmpegVersion('not a banner'), 'unknown');
   });
 
@@ -26,8 +32,26 @@ describe('the encoder version and the tracks through the state machine (real ASL
     it(`${engine} path: EmitComplete gets the encoder and the tracks Publish reports`, async () => {
       const { jobInput, runAsl } = await import('../helpers/aslHarness.js');
       const encoder = { ffmpegVersion: '5.1.8-0+deb12u1' };
-      const tracks = { audio: [{ id: 'audio', sourceIndex: 1, language: 'eng', channels: 2, default: true }], subtitles: [], skipped: [{ sourceIndex: 3, type: 'subtitle', codec: 'hdmv_pgs_subtitle', reason: 'image subtitles (bitmaps) cannot become WebVTT text' }] };
-      const run = await runAsl(jobInput({ engine }), { Publish: () => ({ outputs: [], encoder, tracks, verification: { status: 'PASSED', limits: {}, renditions: [] } }) });
+      const tracks = {
+        audio: [{ id: 'audio', sourceIndex: 1, language: 'eng', channels: 2, default: true }],
+        subtitles: [],
+        skipped: [
+          {
+            sourceIndex: 3,
+            type: 'subtitle',
+            codec: 'hdmv_pgs_subtitle',
+            reason: 'image subtitles (bitmaps) cannot become WebVTT text',
+          },
+        ],
+      };
+      const run = await runAsl(jobInput({ engine }), {
+        Publish: () => ({
+          outputs: [],
+          encoder,
+          tracks,
+          verification: { status: 'PASSED', limits: {}, renditions: [] },
+        }),
+      });
       assert.equal(run.status, 'SUCCEEDED', String(run.error));
       const emit = run.calls.find((c) => c.state === 'EmitComplete');
       assert.deepEqual(emit?.input.encoder, encoder);

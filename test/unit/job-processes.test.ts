@@ -29,12 +29,18 @@ describe('job processes: stopped with their job', () => {
     const [pid] = reg.pids('j-a');
     const asked = Date.now();
     assert.deepEqual(reg.stop('j-a', 'canceled'), [pid]);
-    await assert.rejects(run, (e: unknown) => e instanceof JobStoppedError && e.name === 'JobStopped' && e.jobId === 'j-a');
+    await assert.rejects(
+      run,
+      (e: unknown) => e instanceof JobStoppedError && e.name === 'JobStopped' && e.jobId === 'j-a',
+    );
     assert.ok(Date.now() - asked < 1_000, `ended within 1 s (${Date.now() - asked} ms)`);
     assert.equal(alive(pid), false);
     assert.deepEqual(reg.pids('j-a'), []);
     // A Task the state machine still schedules for the stopped job starts no process.
-    await assert.rejects(reg.run('j-a', () => runProcess('/bin/true', [], { timeoutMs: 5_000 })), JobStoppedError);
+    await assert.rejects(
+      reg.run('j-a', () => runProcess('/bin/true', [], { timeoutMs: 5_000 })),
+      JobStoppedError,
+    );
     // Another job's process is left alone.
     assert.equal((await other).stdout, '');
   });

@@ -60,7 +60,13 @@ describe('job records: validated when read back, one winner for CANCELED', () =>
     updatedAt: '2025-01-01T00:00:05.000Z',
   };
   /** Stores an item as it is, past the store's own writes (a hand edit, an old writer, a bug). */
-  const putRaw = (item: Record<string, unknown>) => db.client.send(new PutCommand({ TableName: 'jobs', Item: { listPk: 'JOB', listKey: `${String(item.submittedAt)}#${String(item.jobId)}`, rank: 1, ...item } }));
+  const putRaw = (item: Record<string, unknown>) =>
+    db.client.send(
+      new PutCommand({
+        TableName: 'jobs',
+        Item: { listPk: 'JOB', listKey: `${String(item.submittedAt)}#${String(item.jobId)}`, rank: 1, ...item },
+      }),
+    );
 
   before(async () => {
     db = await startJobsDb({ tableName: 'jobs' });
@@ -88,18 +94,30 @@ describe('job records: validated when read back, one winner for CANCELED', () =>
       assert.deepEqual([g.status, g.json.code], [500, 'JOB_RECORD_INVALID'], JSON.stringify(g.json));
       assert.match(String(g.json.message), new RegExp(id));
       const d = await call(cancelJob, 'DELETE', '/jobs/{id}', event('DELETE', `/jobs/${id}`, { id }));
-      assert.deepEqual([d.status, d.json.code], [500, 'JOB_RECORD_INVALID'], `DELETE never acts on it: ${JSON.stringify(d.json)}`);
+      assert.deepEqual(
+        [d.status, d.json.code],
+        [500, 'JOB_RECORD_INVALID'],
+        `DELETE never acts on it: ${JSON.stringify(d.json)}`,
+      );
     }
     const l = await call(listJobs, 'GET', '/jobs', event('GET', '/jobs'));
     assert.deepEqual([l.status, l.json.code], [500, 'JOB_RECORD_INVALID']);
     const logged = logs.filter((x) => x.level === 'ERROR' && x.code === 'JOB_RECORD_INVALID');
     assert.ok(logged.length >= 5, `every refusal is logged (${logged.length})`);
     assert.match(JSON.stringify(logged[0]), /status/, 'the log says what does not match');
-    await assert.rejects(store.get(badSource.jobId), (e: unknown) => e instanceof JobRecordInvalidError && e.name === 'JobRecordInvalid' && /source/.test(e.message));
+    await assert.rejects(
+      store.get(badSource.jobId),
+      (e: unknown) => e instanceof JobRecordInvalidError && e.name === 'JobRecordInvalid' && /source/.test(e.message),
+    );
   });
 
   it('five concurrent DELETEs: one stop, one cleanup, one CANCELED event; the racers get 200 with the same record, later ones 409', async () => {
-    const j = { ...good, jobId: 'j-000000000000000000000072', submittedAt: '2025-01-03T00:00:00.000Z', executionArn: 'arn:exec:72' };
+    const j = {
+      ...good,
+      jobId: 'j-000000000000000000000072',
+      submittedAt: '2025-01-03T00:00:00.000Z',
+      executionArn: 'arn:exec:72',
+    };
     await store.create({ ...j, status: 'SUBMITTED' });
     await store.advance(j, 'PROGRESSING', { segmentsTotal: 4 });
     // The cleanup lists the job's recorded multipart uploads, its output and work prefixes (nothing
@@ -109,14 +127,32 @@ describe('job records: validated when read back, one winner for CANCELED', () =>
     const del = () => call(cancelJob, 'DELETE', '/jobs/{id}', event('DELETE', `/jobs/${j.jobId}`, { id: j.jobId }));
     const answers = await Promise.all([del(), del(), del(), del(), del()]);
     const ok = answers.filter((a) => a.status === 200);
-    assert.ok(ok.length >= 1 && answers.every((a) => a.status === 200 || (a.status === 409 && a.json.code === 'JOB_ALREADY_FINAL')), JSON.stringify(answers.map((a) => a.status)));
+    assert.ok(
+      ok.length >= 1 &&
+        answers.every((a) => a.status === 200 || (a.status === 409 && a.json.code === 'JOB_ALREADY_FINAL')),
+      JSON.stringify(answers.map((a) => a.status)),
+    );
     for (const a of ok) assert.deepEqual(a.json, ok[0].json, 'every 200 is the same record');
     assert.equal(ok[0].json.status, 'CANCELED');
     const canceled = events.filter((e) => JSON.parse(e.Detail).jobId === j.jobId);
-    assert.deepEqual(canceled.map((e) => JSON.parse(e.Detail).status), ['CANCELED'], 'one CANCELED event (so one webhook)');
+    assert.deepEqual(
+      canceled.map((e) => JSON.parse(e.Detail).status),
+      ['CANCELED'],
+      'one CANCELED event (so one webhook)',
+    );
     assert.deepEqual(stops, ['arn:exec:72'], 'the execution is stopped once');
-    const lists = s3mock.commandCalls(ListObjectsV2Command).map((c) => [c.args[0].input.Bucket, c.args[0].input.Prefix]);
-    assert.deepEqual(lists, [['work', `jobs/${j.jobId}/uploads/`], ['output', `${j.jobId}/`], ['work', `jobs/${j.jobId}/`]], 'one cleanup');
+    const lists = s3mock
+      .commandCalls(ListObjectsV2Command)
+      .map((c) => [c.args[0].input.Bucket, c.args[0].input.Prefix]);
+    assert.deepEqual(
+      lists,
+      [
+        ['work', `jobs/${j.jobId}/uploads/`],
+        ['output', `${j.jobId}/`],
+        ['work', `jobs/${j.jobId}/`],
+      ],
+      'one cleanup',
+    );
     const later = await del();
     assert.deepEqual([later.status, later.json.code], [409, 'JOB_ALREADY_FINAL']);
   });

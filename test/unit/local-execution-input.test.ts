@@ -19,7 +19,13 @@ const definition = {
               Type: 'Map',
               ItemsPath: '$.plan.indices',
               ItemSelector: { 'job.$': '$$.Execution.Input', 'index.$': '$$.Map.Item.Value' },
-              ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'Segment', States: { Segment: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:x', End: true } } },
+              ItemProcessor: {
+                ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+                StartAt: 'Segment',
+                States: {
+                  Segment: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:x', End: true },
+                },
+              },
               End: true,
             },
           },

@@ -9,11 +9,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  engines: { node: string };
+  scripts: Record<string, string>;
+};
 
 describe('Node 22 for every npm script that runs project code', () => {
   it('scripts/node22.sh puts Node 22 first on PATH for the command it runs', () => {
-    const out = execFileSync('sh', [path.join(ROOT, 'scripts/node22.sh'), 'node', '-p', 'process.versions.node'], { encoding: 'utf8' });
+    const out = execFileSync('sh', [path.join(ROOT, 'scripts/node22.sh'), 'node', '-p', 'process.versions.node'], {
+      encoding: 'utf8',
+    });
     assert.equal(out.trim().split('.')[0], '22', `node under the wrapper: ${out.trim()}`);
   });
 
@@ -23,7 +28,8 @@ describe('Node 22 for every npm script that runs project code', () => {
       assert.ok(cmd, `script ${name} exists`);
       // Each command of the script (split at &&) that starts tsx, mocha or tsc goes through the wrapper.
       for (const part of cmd.split('&&')) {
-        if (/\b(tsx|mocha|tsc)\b/.test(part)) assert.match(part, /sh scripts\/node22\.sh (tsx|mocha|tsc)\b/, `${name}: ${part.trim()}`);
+        if (/\b(tsx|mocha|tsc)\b/.test(part))
+          assert.match(part, /sh scripts\/node22\.sh (tsx|mocha|tsc)\b/, `${name}: ${part.trim()}`);
       }
     }
     assert.equal(pkg.engines.node, '>=22');

@@ -38,13 +38,19 @@ describe('planner', () => {
     const idx = closedGop(300, keys);
     const plan = planSegments(idx, TB, { segmentSeconds: 2 });
     assert.equal(plan.frameCount, 300);
-    assert.equal(plan.segments.reduce((a, s) => a + s.count, 0), 300);
+    assert.equal(
+      plan.segments.reduce((a, s) => a + s.count, 0),
+      300,
+    );
     for (const s of plan.segments) {
       assert.ok(idx.keyframes.includes(s.startPacket), `segment ${s.index} starts on a keyframe`);
       assert.equal(s.skip, 0);
     }
     // Starts are keyframe times, and each is the start of the previous one's end.
-    assert.deepEqual(plan.segments.map((s) => s.startPts), [0, 45, 100, 160, 250]);
+    assert.deepEqual(
+      plan.segments.map((s) => s.startPts),
+      [0, 45, 100, 160, 250],
+    );
     plan.segments.slice(1).forEach((s, i) => assert.equal(plan.segments[i].endPts, s.startPts));
     assert.equal(plan.endPts, 300);
     assert.equal(plan.durationSec, 10);
@@ -53,7 +59,14 @@ describe('planner', () => {
   it('a length that is not a whole number of segments keeps the tail in the last segment', () => {
     const idx = closedGop(95, [0, 30, 60, 90]);
     const plan = planSegments(idx, TB, { segmentSeconds: 1 });
-    assert.deepEqual(plan.segments.map((s) => [s.startPts, s.endPts]), [[0, 30], [30, 60], [60, 95]]);
+    assert.deepEqual(
+      plan.segments.map((s) => [s.startPts, s.endPts]),
+      [
+        [0, 30],
+        [30, 60],
+        [60, 95],
+      ],
+    );
   });
 
   it('never cuts at an open-GOP keyframe whose leading B-frames are shown before it', () => {
@@ -66,7 +79,10 @@ describe('planner', () => {
     idx.keyframes[2] += 1;
     assert.deepEqual(cleanKeyframes(idx), [idx.keyframes[0], idx.keyframes[2]]);
     const plan = planSegments(idx, TB, { segmentSeconds: 1 });
-    assert.deepEqual(plan.segments.map((s) => s.startPts), [0, 60]);
+    assert.deepEqual(
+      plan.segments.map((s) => s.startPts),
+      [0, 60],
+    );
     assert.equal(plan.uncleanKeyframes, 1);
   });
 
@@ -79,7 +95,10 @@ describe('planner', () => {
     const first = plan.segments[0];
     assert.equal(first.startPacket, idx.keyframes[1]);
     assert.equal(first.skip, 15);
-    assert.equal(plan.segments.reduce((a, s) => a + s.count, 0), 141);
+    assert.equal(
+      plan.segments.reduce((a, s) => a + s.count, 0),
+      141,
+    );
     assert.ok(Math.abs(plan.durationSec - 4.7) < 1 / 30 + 1e-9);
     // The split's first file is the part before the clip, which no segment uses.
     assert.equal(first.splitFile, 1);
@@ -87,7 +106,10 @@ describe('planner', () => {
 
   it('a clip with no frame in range is INVALID_CLIP', () => {
     const idx = closedGop(60, [0, 30]);
-    assert.throws(() => planSegments(idx, TB, { segmentSeconds: 2, clip: { start: 5 } }), (e: unknown) => e instanceof InputError && e.code === 'INVALID_CLIP');
+    assert.throws(
+      () => planSegments(idx, TB, { segmentSeconds: 2, clip: { start: 5 } }),
+      (e: unknown) => e instanceof InputError && e.code === 'INVALID_CLIP',
+    );
   });
 });
 

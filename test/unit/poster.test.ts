@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { posterFramePts } from '../../src/media/stills/poster.js';
 
-const seg = (startPts: number) => ({ index: 0, splitFile: 0, startPacket: 0, endPacket: 1, skip: 0, count: 1, startPts, endPts: 0 });
+const seg = (startPts: number) => ({
+  index: 0,
+  splitFile: 0,
+  startPacket: 0,
+  endPacket: 1,
+  skip: 0,
+  count: 1,
+  startPts,
+  endPts: 0,
+});
 
 describe('poster frame', () => {
   it('a one-frame video: the poster is that frame, not 10% of 40 ms past it', () => {
@@ -15,8 +24,12 @@ describe('poster frame', () => {
     const plan = { timeBase: tb, segments: [10000, 14000, 18000, 22000].map(seg), startPts: 10000, durationSec: 60 };
     assert.equal(posterFramePts(plan), 14000);
     // A 10 min source: capped at 10 s in.
-    const long = { timeBase: tb, segments: Array.from({ length: 150 }, (_, i) => seg(i * 4000)), startPts: 0, durationSec: 600 };
+    const long = {
+      timeBase: tb,
+      segments: Array.from({ length: 150 }, (_, i) => seg(i * 4000)),
+      startPts: 0,
+      durationSec: 600,
+    };
     assert.equal(posterFramePts(long), 8000);
   });
-
 });

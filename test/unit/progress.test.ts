@@ -33,11 +33,29 @@ describe('progress: STATUS_UPDATE events from segment completions', function () 
   let rt: Runtime;
   let counts: RequestCounts;
   const events: EventEntry[] = [];
-  const log = { warn: (m: string, f: unknown) => assert.fail(`${m}: ${String((f as { error?: unknown }).error)}`) } as never;
+  const log = {
+    warn: (m: string, f: unknown) => assert.fail(`${m}: ${String((f as { error?: unknown }).error)}`),
+  } as never;
   let config: ReturnType<typeof parseConfig>;
   const job = (id: string): JobInput =>
-    buildJobInput(config, { jobId: id, source: { bucket: 'ingest', key: 'a.mp4' }, request: { preset: 'h264-single-480p' }, submittedAt: new Date('2026-01-01T00:00:00Z') });
-  const details = (id: string) => events.map((e) => JSON.parse(e.Detail) as { jobId: string; status: string; jobPercentComplete: number; progress: { segmentsDone: number } }).filter((d) => d.jobId === id);
+    buildJobInput(config, {
+      jobId: id,
+      source: { bucket: 'ingest', key: 'a.mp4' },
+      request: { preset: 'h264-single-480p' },
+      submittedAt: new Date('2026-01-01T00:00:00Z'),
+    });
+  const details = (id: string) =>
+    events
+      .map(
+        (e) =>
+          JSON.parse(e.Detail) as {
+            jobId: string;
+            status: string;
+            jobPercentComplete: number;
+            progress: { segmentsDone: number };
+          },
+      )
+      .filter((d) => d.jobId === id);
   /** What a segment function does once its encode is done: its result written, then counted. */
   const segmentDone = async (j: JobInput, i: number, nowMs = Date.now()) => {
     await putJson(rt.s3, { bucket: 'work', key: keys.segmentResult(j.jobId, i) }, { index: i });
@@ -46,12 +64,28 @@ describe('progress: STATUS_UPDATE events from segment completions', function () 
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-progress-'));
-    s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'work' }] });
+    s3rver = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: dir,
+      configureBuckets: [{ name: 'work' }],
+    });
     const { port } = await s3rver.run();
-    config = parseConfig({ INGEST_BUCKET: 'ingest', WORK_BUCKET: 'work', OUTPUT_BUCKET: 'output', S3_ENDPOINT: `http://127.0.0.1:${port}` });
+    config = parseConfig({
+      INGEST_BUCKET: 'ingest',
+      WORK_BUCKET: 'work',
+      OUTPUT_BUCKET: 'output',
+      S3_ENDPOINT: `http://127.0.0.1:${port}`,
+    });
     db = await startJobsDb({ tableName: 'jobs' });
     counts = countRequests(db.client);
-    rt = createRuntime(config, { s3: createS3Client(config, LOCAL_CREDENTIALS), jobs: new JobStore(db.client, 'jobs'), events: { put: async (e) => void events.push(e) }, logSink: () => undefined });
+    rt = createRuntime(config, {
+      s3: createS3Client(config, LOCAL_CREDENTIALS),
+      jobs: new JobStore(db.client, 'jobs'),
+      events: { put: async (e) => void events.push(e) },
+      logSink: () => undefined,
+    });
   });
   after(async () => {
     counts?.stop();
@@ -70,14 +104,30 @@ describe('progress: STATUS_UPDATE events from segment completions', function () 
     assert.ok(sent.length >= 1 && sent.length <= 10, `${sent.length} events`);
     const steps = sent.map((d) => Math.floor(d.jobPercentComplete / 10));
     assert.equal(new Set(steps).size, steps.length, `one event per step: ${steps.join(',')}`);
-    assert.ok(sent.every((d) => d.progress.segmentsDone <= 20), 'retried segments count once');
+    assert.ok(
+      sent.every((d) => d.progress.segmentsDone <= 20),
+      'retried segments count once',
+    );
     for (const e of events) {
-      const delivered = { version: '0', id: 'x', 'detail-type': e.DetailType, source: e.Source, account: '000000000000', time: new Date().toISOString(), region: 'us-east-1', resources: e.Resources, detail: JSON.parse(e.Detail) as unknown };
+      const delivered = {
+        version: '0',
+        id: 'x',
+        'detail-type': e.DetailType,
+        source: e.Source,
+        account: '000000000000',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: e.Resources,
+        detail: JSON.parse(e.Detail) as unknown,
+      };
       assert.deepEqual(eventSchemaErrors(delivered), [], 'docs/schemas/job-event.schema.json');
     }
     assert.ok(sent.every((d) => d.status === 'STATUS_UPDATE' && d.jobPercentComplete <= 99));
     const rec = await rt.jobs.get(j.jobId);
-    assert.ok((rec?.segmentsDone ?? 0) >= 1 && (rec?.segmentsDone ?? 0) <= 20, `the record holds the count last announced: ${rec?.segmentsDone}`);
+    assert.ok(
+      (rec?.segmentsDone ?? 0) >= 1 && (rec?.segmentsDone ?? 0) <= 20,
+      `the record holds the count last announced: ${rec?.segmentsDone}`,
+    );
   });
 
   it('one segment at a time: an event per step; after 60 s the same step once more; none after COMPLETE', async () => {
@@ -85,7 +135,10 @@ describe('progress: STATUS_UPDATE events from segment completions', function () 
     await rt.jobs.advance(newRecord(j), 'PROGRESSING', { segmentsTotal: 10 });
     const t0 = Date.now();
     for (let i = 0; i < 3; i++) await segmentDone(j, i, t0 + i);
-    assert.deepEqual(details(j.jobId).map((d) => d.jobPercentComplete), [10, 20, 30]);
+    assert.deepEqual(
+      details(j.jobId).map((d) => d.jobPercentComplete),
+      [10, 20, 30],
+    );
     assert.equal((await rt.jobs.get(j.jobId))?.segmentsDone, 3, 'GET /jobs/{id} shows the count announced');
     // Same step (a duplicate delivery of segment 2) within 60 s: nothing; after 60 s: one more.
     assert.equal((await segmentDone(j, 2, t0 + 10_000)).announced, false);
@@ -104,7 +157,11 @@ describe('progress: STATUS_UPDATE events from segment completions', function () 
       const j = job(`j-writes-${n}`);
       assert.equal(await rt.jobs.create(newRecord(j)), true);
       await rt.jobs.advance(newRecord(j), 'PROGRESSING', { segmentsTotal: n });
-      await mapLimit(Array.from({ length: n }, (_, i) => i), 16, (i) => segmentDone(j, i));
+      await mapLimit(
+        Array.from({ length: n }, (_, i) => i),
+        16,
+        (i) => segmentDone(j, i),
+      );
       const writes = counts.writesByJob.get(j.jobId) ?? 0;
       const steps = details(j.jobId).length;
       assert.ok(steps >= (n >= 10 ? 1 : 0), `${steps} STATUS_UPDATE events`);

@@ -23,7 +23,9 @@ describe('runtime (composition root)', () => {
     const mock = mockClient(SFNClient);
     try {
       const arn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:mt';
-      const rt = createRuntime(parseConfig({ ...base, AWS_REGION: 'eu-west-1', STATE_MACHINE_ARN: arn }), { logSink: () => undefined });
+      const rt = createRuntime(parseConfig({ ...base, AWS_REGION: 'eu-west-1', STATE_MACHINE_ARN: arn }), {
+        logSink: () => undefined,
+      });
       const job = JobInputSchema.parse(jobInput());
       mock.on(StartExecutionCommand).resolves({ executionArn: `${arn}:j-test` });
       assert.deepEqual(await rt.starter.start('j-test', job), { executionArn: `${arn}:j-test`, alreadyStarted: false });
@@ -31,7 +33,10 @@ describe('runtime (composition root)', () => {
       assert.deepEqual(call.args[0].input, { stateMachineArn: arn, name: 'j-test', input: JSON.stringify(job) });
       assert.equal(await (call.thisValue as SFNClient).config.region(), 'eu-west-1');
       mock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-      assert.deepEqual(await rt.starter.start('j-test', job), { executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:mt:j-test', alreadyStarted: true });
+      assert.deepEqual(await rt.starter.start('j-test', job), {
+        executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:mt:j-test',
+        alreadyStarted: true,
+      });
     } finally {
       mock.restore();
     }
@@ -73,7 +78,14 @@ describe('runtime (composition root)', () => {
       for (const f of readdirSync(dir)) {
         const p = path.join(dir, f);
         if (statSync(p).isDirectory()) walk(p);
-        else if (p.endsWith('.ts')) readFileSync(p, 'utf8').split('\n').forEach((line, i) => /^(export )?((let|var) |const \w+ = new (Map|WeakMap)\b)/.test(line) && offenders.push(`${path.relative(ROOT, p)}:${i + 1}`));
+        else if (p.endsWith('.ts'))
+          readFileSync(p, 'utf8')
+            .split('\n')
+            .forEach(
+              (line, i) =>
+                /^(export )?((let|var) |const \w+ = new (Map|WeakMap)\b)/.test(line) &&
+                offenders.push(`${path.relative(ROOT, p)}:${i + 1}`),
+            );
       }
     };
     walk(path.join(ROOT, 'src'));

@@ -28,11 +28,33 @@ describe('local S3: AbortMultipartUpload', function () {
     const Bucket = stack.config.OUTPUT_BUCKET;
     const up = await stack.s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'j-1/mp4/480p.mp4' }));
     const other = await stack.s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'j-2/mp4/480p.mp4' }));
-    await stack.s3.send(new UploadPartCommand({ Bucket, Key: 'j-1/mp4/480p.mp4', UploadId: up.UploadId, PartNumber: 1, Body: Buffer.alloc(1000, 1) }));
-    assert.deepEqual((await stack.openUploads(Bucket)).map((u) => u.key).sort(), ['j-1/mp4/480p.mp4', 'j-2/mp4/480p.mp4']);
-    await assert.rejects(stack.s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'j-2/mp4/480p.mp4', UploadId: up.UploadId })), (e: Error) => e.name === 'NoSuchUpload', 'an id under another key names no upload');
+    await stack.s3.send(
+      new UploadPartCommand({
+        Bucket,
+        Key: 'j-1/mp4/480p.mp4',
+        UploadId: up.UploadId,
+        PartNumber: 1,
+        Body: Buffer.alloc(1000, 1),
+      }),
+    );
+    assert.deepEqual((await stack.openUploads(Bucket)).map((u) => u.key).sort(), [
+      'j-1/mp4/480p.mp4',
+      'j-2/mp4/480p.mp4',
+    ]);
+    await assert.rejects(
+      stack.s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'j-2/mp4/480p.mp4', UploadId: up.UploadId })),
+      (e: Error) => e.name === 'NoSuchUpload',
+      'an id under another key names no upload',
+    );
     await stack.s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'j-1/mp4/480p.mp4', UploadId: up.UploadId }));
-    assert.deepEqual((await stack.openUploads(Bucket)).map((u) => u.uploadId), [other.UploadId], 'the aborted upload and its part are gone, the other stays');
-    await assert.rejects(stack.s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'j-1/mp4/480p.mp4', UploadId: up.UploadId })), (e: Error) => e.name === 'NoSuchUpload');
+    assert.deepEqual(
+      (await stack.openUploads(Bucket)).map((u) => u.uploadId),
+      [other.UploadId],
+      'the aborted upload and its part are gone, the other stays',
+    );
+    await assert.rejects(
+      stack.s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'j-1/mp4/480p.mp4', UploadId: up.UploadId })),
+      (e: Error) => e.name === 'NoSuchUpload',
+    );
   });
 });

@@ -15,12 +15,17 @@ import { LocalStack } from '../../src/local/stack.js';
 function raw(endpoint: string, method: string, p: string): Promise<{ status: number; type: string; body: string }> {
   const u = new URL(endpoint);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, method, path: p, headers: { 'content-length': method === 'PUT' ? '2' : '0' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body }));
-    });
+    const req = http.request(
+      { host: u.hostname, port: u.port, method, path: p, headers: { 'content-length': method === 'PUT' ? '2' : '0' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(method === 'PUT' ? 'hi' : undefined);
   });
@@ -45,15 +50,26 @@ describe('local S3: every refusal in S3 XML', function () {
     assert.match(r.body, new RegExp(`<Error>[\\s\\S]*<Code>${code}</Code>[\\s\\S]*<Message>[^<]+</Message>`), r.body);
   };
 
-  it('a bucket name over 255 characters (and over S3\'s 63): 400 InvalidBucketName, for the bucket and for a key in it', async () => {
+  it("a bucket name over 255 characters (and over S3's 63): 400 InvalidBucketName, for the bucket and for a key in it", async () => {
     const long = 'b'.repeat(300);
-    for (const [m, p] of [['GET', `/${long}`], ['PUT', `/${long}`], ['GET', `/${long}/k.mp4`], ['PUT', `/${long}/k.mp4`], ['GET', `/${'c'.repeat(64)}/k.mp4`]] as const) {
+    for (const [m, p] of [
+      ['GET', `/${long}`],
+      ['PUT', `/${long}`],
+      ['GET', `/${long}/k.mp4`],
+      ['PUT', `/${long}/k.mp4`],
+      ['GET', `/${'c'.repeat(64)}/k.mp4`],
+    ] as const) {
       xmlError(await raw(stack.endpoint, m, p), 400, 'InvalidBucketName');
     }
   });
 
   it('a . or .. key segment, raw or percent-encoded: 400 InvalidArgument as S3 XML', async () => {
-    for (const [m, p] of [['PUT', '/ingest/a/../b.mp4'], ['GET', '/ingest/a/%2E%2E/b.mp4'], ['PUT', '/ingest/./b.mp4'], ['GET', '/ingest/..']] as const) {
+    for (const [m, p] of [
+      ['PUT', '/ingest/a/../b.mp4'],
+      ['GET', '/ingest/a/%2E%2E/b.mp4'],
+      ['PUT', '/ingest/./b.mp4'],
+      ['GET', '/ingest/..'],
+    ] as const) {
       xmlError(await raw(stack.endpoint, m, p), 400, 'InvalidArgument');
     }
     // The local S3 still answers (a plain valid request).

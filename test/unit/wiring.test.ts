@@ -10,17 +10,54 @@ import { ALL_FUNCTIONS, ALL_MODULES, TASK_FUNCTIONS, placeholderOf } from '../..
 import { renderRegions, renderServerlessYml } from '../../src/deploy/serverlessWiring.js';
 import { staleFiles } from '../../scripts/generate.js';
 import { ROUTES, functionName, routeKey } from '../../src/api/routes.js';
-import { ASL_PATH, loadDefinition, localSubstitutions, localTaskHandlers, placeholdersIn, readDefinitionText, taskStates } from '../../src/local/stepFunctions.js';
-import { retryPolicyOf, withRetryPolicies, RETRY_POLICY, TRANSIENT_ERROR_NAMES } from '../../src/pipeline/retryPolicy.js';
+import {
+  ASL_PATH,
+  loadDefinition,
+  localSubstitutions,
+  localTaskHandlers,
+  placeholdersIn,
+  readDefinitionText,
+  taskStates,
+} from '../../src/local/stepFunctions.js';
+import {
+  retryPolicyOf,
+  withRetryPolicies,
+  RETRY_POLICY,
+  TRANSIENT_ERROR_NAMES,
+} from '../../src/pipeline/retryPolicy.js';
 import { packagedDefinition } from '../../src/pipeline/aslDefinition.js';
 import { PERMANENT_ERROR_NAMES } from '../../src/errors.js';
 
 /** serverless.yml with CloudFormation's short-form tags (!GetAtt, !Ref, ...) read as plain values. */
-function readServerless(): Record<string, unknown> & { functions: Record<string, unknown>; resources: { extensions: Record<string, { Properties: { DefinitionSubstitutions: Record<string, unknown> } }> } } {
-  const tags = ['GetAtt', 'Ref', 'Sub', 'If', 'Equals', 'Not', 'Join', 'Select', 'Split', 'Condition', 'FindInMap', 'And', 'Or', 'ImportValue', 'GetAZs', 'Base64', 'Cidr'].flatMap((t) =>
-    [{ tag: `!${t}`, resolve: (v: unknown) => v }, ...(['seq', 'map'] as const).map((collection) => ({ tag: `!${t}`, collection, resolve: (v: unknown) => v }))],
-  );
-  return YAML.parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8'), { customTags: tags as never }) as never;
+function readServerless(): Record<string, unknown> & {
+  functions: Record<string, unknown>;
+  resources: { extensions: Record<string, { Properties: { DefinitionSubstitutions: Record<string, unknown> } }> };
+} {
+  const tags = [
+    'GetAtt',
+    'Ref',
+    'Sub',
+    'If',
+    'Equals',
+    'Not',
+    'Join',
+    'Select',
+    'Split',
+    'Condition',
+    'FindInMap',
+    'And',
+    'Or',
+    'ImportValue',
+    'GetAZs',
+    'Base64',
+    'Cidr',
+  ].flatMap((t) => [
+    { tag: `!${t}`, resolve: (v: unknown) => v },
+    ...(['seq', 'map'] as const).map((collection) => ({ tag: `!${t}`, collection, resolve: (v: unknown) => v })),
+  ]);
+  return YAML.parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8'), {
+    customTags: tags as never,
+  }) as never;
 }
 
 describe('wiring derived from one function list', () => {
@@ -30,45 +67,75 @@ describe('wiring derived from one function list', () => {
   it('serverless.yml declares exactly the functions of the list, and functions/ holds exactly their sources', () => {
     assert.deepEqual(Object.keys(sls.functions).sort(), ALL_FUNCTIONS.map((f) => f.name).sort());
     const sources = [
-      ...readdirSync(new URL('../../functions', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')),
-      ...readdirSync(new URL('../../functions/api', import.meta.url)).map((f) => `api${f[0].toUpperCase()}${f.slice(1).replace(/\.ts$/, '')}`),
+      ...readdirSync(new URL('../../functions', import.meta.url))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => f.replace(/\.ts$/, '')),
+      ...readdirSync(new URL('../../functions/api', import.meta.url)).map(
+        (f) => `api${f[0].toUpperCase()}${f.slice(1).replace(/\.ts$/, '')}`,
+      ),
     ];
     assert.deepEqual(sources.sort(), ALL_FUNCTIONS.map((f) => f.name).sort());
   });
 
-  it('serverless.yml\'s functions, InvokeSteps and DefinitionSubstitutions are what the function modules render (npm run generate)', () => {
+  it("serverless.yml's functions, InvokeSteps and DefinitionSubstitutions are what the function modules render (npm run generate)", () => {
     const text = readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8');
     assert.equal(renderServerlessYml(text), text, 'serverless.yml is stale: run npm run generate');
     assert.deepEqual(staleFiles(), [], 'generated files are stale: run npm run generate');
     // A changed setting makes the checked-in file stale: what the check above would catch.
-    const changed = ALL_MODULES.map((m) => (m.definition.name === 'plan' ? { ...m, deploy: { ...m.deploy, timeout: 111 } } : m));
+    const changed = ALL_MODULES.map((m) =>
+      m.definition.name === 'plan' ? { ...m, deploy: { ...m.deploy, timeout: 111 } } : m,
+    );
     assert.notEqual(renderServerlessYml(text, renderRegions(changed)), text);
     // Every function's entry carries its deploy settings and its routes; the state machine role invokes exactly the Task functions.
     for (const m of ALL_MODULES) {
-      const entry = sls.functions[m.definition.name] as { role: string; timeout: number; events?: { httpApi?: { method: string; path: string } }[] };
+      const entry = sls.functions[m.definition.name] as {
+        role: string;
+        timeout: number;
+        events?: { httpApi?: { method: string; path: string } }[];
+      };
       assert.equal(entry.role, m.deploy.role, m.definition.name);
       assert.equal(entry.timeout, m.deploy.timeout, m.definition.name);
       const routes = (entry.events ?? []).flatMap((e) => (e.httpApi ? [routeKey(e.httpApi as never)] : []));
-      assert.deepEqual(routes, ROUTES.filter((r) => functionName(r.operationId) === m.definition.name).map(routeKey), m.definition.name);
+      assert.deepEqual(
+        routes,
+        ROUTES.filter((r) => functionName(r.operationId) === m.definition.name).map(routeKey),
+        m.definition.name,
+      );
     }
     const invoke = /# >>> generated: invoke-steps[^\n]*\n([\s\S]*?)# <<< generated/.exec(text)![1];
-    assert.deepEqual([...invoke.matchAll(/!GetAtt (\w+)LambdaFunction\.Arn/g)].map((x) => x[1]), TASK_FUNCTIONS.map((f) => f.name[0].toUpperCase() + f.name.slice(1)));
+    assert.deepEqual(
+      [...invoke.matchAll(/!GetAtt (\w+)LambdaFunction\.Arn/g)].map((x) => x[1]),
+      TASK_FUNCTIONS.map((f) => f.name[0].toUpperCase() + f.name.slice(1)),
+    );
   });
 
   it("the ASL's function placeholders are the Task functions', and serverless.yml substitutes exactly the ASL's placeholders", () => {
     const fnPlaceholders = placeholdersIn(text).filter((p) => p.endsWith('FunctionArn'));
     assert.deepEqual(fnPlaceholders, TASK_FUNCTIONS.map((f) => placeholderOf(f.name)).sort());
-    const subs = Object.values(sls.resources.extensions).find((r) => r.Properties?.DefinitionSubstitutions)!.Properties.DefinitionSubstitutions;
+    const subs = Object.values(sls.resources.extensions).find((r) => r.Properties?.DefinitionSubstitutions)!.Properties
+      .DefinitionSubstitutions;
     assert.deepEqual(Object.keys(subs).sort(), placeholdersIn(text));
     assert.deepEqual(Object.keys(localSubstitutions('work')).sort(), placeholdersIn(text));
-    for (const f of TASK_FUNCTIONS) assert.match(JSON.stringify(subs[placeholderOf(f.name)]), new RegExp(`${f.name[0].toUpperCase()}${f.name.slice(1)}LambdaFunction`), f.name);
+    for (const f of TASK_FUNCTIONS)
+      assert.match(
+        JSON.stringify(subs[placeholderOf(f.name)]),
+        new RegExp(`${f.name[0].toUpperCase()}${f.name.slice(1)}LambdaFunction`),
+        f.name,
+      );
   });
 
   it('every Task state gets a local handler from its Resource; an unknown resource is refused', () => {
     const def = loadDefinition(localSubstitutions('work'));
     const handlers = localTaskHandlers(def, () => undefined as never);
-    assert.deepEqual(Object.keys(handlers).sort(), taskStates(def as never).map((t) => t.name).sort());
-    const bad = JSON.parse(JSON.stringify(def).replace(/media-transcoder-local-split/g, 'media-transcoder-local-nosuch'));
+    assert.deepEqual(
+      Object.keys(handlers).sort(),
+      taskStates(def as never)
+        .map((t) => t.name)
+        .sort(),
+    );
+    const bad = JSON.parse(
+      JSON.stringify(def).replace(/media-transcoder-local-split/g, 'media-transcoder-local-nosuch'),
+    );
     assert.throws(() => localTaskHandlers(bad, () => undefined as never), /Task Split: no local function/);
   });
 
@@ -76,15 +143,27 @@ describe('wiring derived from one function list', () => {
     const source = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as { States: Record<string, unknown> };
     const sourceTasks = taskStates(source);
     assert.ok(sourceTasks.length >= 12);
-    for (const t of sourceTasks) assert.equal(t.state.Retry, undefined, `${t.name}: a Retry in the ASL (the policy lives in src/pipeline/retryPolicy.ts)`);
+    for (const t of sourceTasks)
+      assert.equal(
+        t.state.Retry,
+        undefined,
+        `${t.name}: a Retry in the ASL (the policy lives in src/pipeline/retryPolicy.ts)`,
+      );
     for (const def of [loadDefinition(localSubstitutions('work')), packagedDefinition()]) {
       const tasks = taskStates(def as never);
-      assert.deepEqual(tasks.map((t) => t.name), sourceTasks.map((t) => t.name));
+      assert.deepEqual(
+        tasks.map((t) => t.name),
+        sourceTasks.map((t) => t.name),
+      );
       for (const t of tasks) {
         assert.deepEqual(t.state.Retry, retryPolicyOf(t.name), `${t.name}: Retry is src/pipeline/retryPolicy.ts's`);
         const src = sourceTasks.find((s) => s.name === t.name)!.state;
         // Nothing else changed: the Task is the source's plus its Retry, placed after TimeoutSeconds.
-        assert.deepEqual({ ...t.state, Retry: undefined, Resource: undefined }, { ...src, Retry: undefined, Resource: undefined }, t.name);
+        assert.deepEqual(
+          { ...t.state, Retry: undefined, Resource: undefined },
+          { ...src, Retry: undefined, Resource: undefined },
+          t.name,
+        );
         const keys = Object.keys(t.state);
         assert.equal(keys[keys.indexOf('TimeoutSeconds') + 1], 'Retry', t.name);
       }

@@ -12,7 +12,12 @@ import { BASE_GLOBAL, ffInput, type FfCommand, type FfInput, type FfMap, type Ff
 import { fragmentMuxerArgs, trackTimescale } from './cmaf.js';
 
 /** Input options every source read gets: what it may open, and as what. */
-const sourceInput = (url: string) => ['-protocol_whitelist', protocolWhitelist(url), '-format_whitelist', SOURCE_FORMATS];
+const sourceInput = (url: string) => [
+  '-protocol_whitelist',
+  protocolWhitelist(url),
+  '-format_whitelist',
+  SOURCE_FORMATS,
+];
 
 const BASE = [...BASE_GLOBAL];
 
@@ -20,9 +25,26 @@ const BASE = [...BASE_GLOBAL];
  * Split by stream copy at the planned packets, into NUT files that keep the source's exact
  * time base and timestamps (-copyts; MP4/MKV pieces would round or shift them).
  */
-export function buildSplitArgs(p: { input: string; videoStream: number; splitFrames: number[]; pattern: string; packedSlots?: boolean }): string[] {
-  const args = [...BASE, ...sourceInput(p.input), '-copyts', '-i', p.input,
-    '-map', `0:${p.videoStream}`, '-c', 'copy', '-avoid_negative_ts', 'disabled'];
+export function buildSplitArgs(p: {
+  input: string;
+  videoStream: number;
+  splitFrames: number[];
+  pattern: string;
+  packedSlots?: boolean;
+}): string[] {
+  const args = [
+    ...BASE,
+    ...sourceInput(p.input),
+    '-copyts',
+    '-i',
+    p.input,
+    '-map',
+    `0:${p.videoStream}`,
+    '-c',
+    'copy',
+    '-avoid_negative_ts',
+    'disabled',
+  ];
   // AVI packets of MPEG-4 Part 2 have no pts (NUT refuses them: "Negative pts not supported").
   // Each packet is one display slot, so pts = dts. Not +genpts with mpeg4_unpack_bframes: its
   // guessed pts put two B-frames after a cut at one time (frame 157 lost, 158 twice).
@@ -84,10 +106,15 @@ export function rangeInput(p: { url: string; seek?: string; autorotate?: boolean
 }
 
 /** The input of a split piece: only our own NUT, never rotated by ffmpeg (the filters do it). */
-const pieceInput = (file: string): FfInput => ffInput(file, ['-protocol_whitelist', 'file', '-format_whitelist', PIECE_FORMATS, '-noautorotate']);
+const pieceInput = (file: string): FfInput =>
+  ffInput(file, ['-protocol_whitelist', 'file', '-format_whitelist', PIECE_FORMATS, '-noautorotate']);
 
 /** The input and video stream of a segment's source, and the filters that keep its frames. */
-function segmentSourceParts(src: SegmentSource, count: number, rotation: number): { input: FfInput; video: FfMap; keep: string[]; turn: string[] } {
+function segmentSourceParts(
+  src: SegmentSource,
+  count: number,
+  rotation: number,
+): { input: FfInput; video: FfMap; keep: string[]; turn: string[] } {
   if (src.kind === 'range') {
     // A rotated source is turned by ffmpeg's autorotate (see rangeInput), not by a filter.
     const input = rangeInput({ url: src.url, seek: src.seek, autorotate: rotation !== 0 });
@@ -95,7 +122,8 @@ function segmentSourceParts(src: SegmentSource, count: number, rotation: number)
   }
   const input = pieceInput(src.file);
   const slots = src.slotTick ? [`setpts=STARTPTS+round(N*${src.slotTick.num}/(${src.slotTick.den}*TB))`] : [];
-  const trim = src.skip > 0 || count < src.totalFrames ? [`select=between(n\\,${src.skip}\\,${src.skip + count - 1})`] : [];
+  const trim =
+    src.skip > 0 || count < src.totalFrames ? [`select=between(n\\,${src.skip}\\,${src.skip + count - 1})`] : [];
   return { input, video: { input, stream: 'v:0' }, keep: [...slots, ...trim], turn: rotationFilter(rotation) };
 }
 
@@ -127,16 +155,30 @@ export function segmentEncodeCommand(p: {
     const r = o.rendition;
     const v = rungVideo(p.preset, r);
     const { pixFmt } = outputFormat(v, colour);
-    const vf = [...keep, ...turn, ...colourFilters(rungColour(colour, v), { width: r.width, height: r.outHeight }, pixFmt, pixFmt)].join(',');
-    const muxer = 'nut' in p.container ? ['-f', 'nut'] : [...mp4VideoTagArgs(v), ...fragmentMuxerArgs({ timescale: trackTimescale(p.container.cmaf).timescale, negativeCts: true })];
+    const vf = [
+      ...keep,
+      ...turn,
+      ...colourFilters(rungColour(colour, v), { width: r.width, height: r.outHeight }, pixFmt, pixFmt),
+    ].join(',');
+    const muxer =
+      'nut' in p.container
+        ? ['-f', 'nut']
+        : [
+            ...mp4VideoTagArgs(v),
+            ...fragmentMuxerArgs({ timescale: trackTimescale(p.container.cmaf).timescale, negativeCts: true }),
+          ];
     return {
       maps: [video],
       options: [
-        '-an', '-sn', '-dn',
-        '-vf', vf,
+        '-an',
+        '-sn',
+        '-dn',
+        '-vf',
+        vf,
         ...videoEncoderArgs(p.preset, r, colour),
         ...(p.threads ? ['-threads', String(p.threads)] : []),
-        '-enc_time_base', '-1',
+        '-enc_time_base',
+        '-1',
         ...(p.source.kind === 'range' ? ['-frames:v', String(p.count)] : []),
         ...muxer,
       ],

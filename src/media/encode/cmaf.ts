@@ -20,7 +20,18 @@ import type { Rational } from '../probe/probe.js';
 import { protocolWhitelist } from '../probe/probe.js';
 import { BASE_GLOBAL, ffInput, type FfCommand, type FfInput } from '../ffmpeg/command.js';
 import { SOURCE_FORMATS } from '../ffmpeg/whitelists.js';
-import { boxBytes, concatBytes, copyBytes, listBoxes, makeBox, readFragments, sampleTimes, view, type FragmentInfo, type TrackDefaults } from '../package/isobmff.js';
+import {
+  boxBytes,
+  concatBytes,
+  copyBytes,
+  listBoxes,
+  makeBox,
+  readFragments,
+  sampleTimes,
+  view,
+  type FragmentInfo,
+  type TrackDefaults,
+} from '../package/isobmff.js';
 
 /** Samples in one AAC-LC frame. */
 export const AAC_FRAME = 1024;
@@ -53,9 +64,12 @@ export function fragmentMuxerArgs(p: { timescale?: number; negativeCts: boolean 
     // empty_moov: the init segment carries no samples, so every worker writes the same one.
     // default_base_moof: data offsets relative to the moof, so fragments can be joined or moved.
     // frag_duration at its maximum: a segment is one fragment (one moof+mdat).
-    '-movflags', `+empty_moov+default_base_moof${p.negativeCts ? '+negative_cts_offsets' : ''}`,
-    '-frag_duration', '2147483647',
-    '-f', 'mp4',
+    '-movflags',
+    `+empty_moov+default_base_moof${p.negativeCts ? '+negative_cts_offsets' : ''}`,
+    '-frag_duration',
+    '2147483647',
+    '-f',
+    'mp4',
   ];
 }
 
@@ -89,7 +103,13 @@ export function planAudioChunks(segmentStartsSec: number[], durationSec: number,
  * needs; an edit list in the init hides it); later chunks start PREROLL frames early and keep
  * only the packets that present [from, to).
  */
-export function audioChunkWindow(c: AudioChunk): { encodeFrom: number; encodeTo: number; keepFrom: number; keepCount: number; baseDecodeTime: number } {
+export function audioChunkWindow(c: AudioChunk): {
+  encodeFrom: number;
+  encodeTo: number;
+  keepFrom: number;
+  keepCount: number;
+  baseDecodeTime: number;
+} {
   const frames = (c.to - c.from) / AAC_FRAME;
   const pre = c.index === 0 ? 0 : AUDIO_PREROLL_FRAMES * AAC_FRAME;
   return {
@@ -109,7 +129,11 @@ export function audioChunkWindow(c: AudioChunk): { encodeFrom: number; encodeTo:
  * the plan's first frame plus the chunk's encode start, for its encode window. The Plan step
  * gives each segment the audio samples of this span (segmentInput.ts).
  */
-export function audioChunkSpanSec(planStartSec: number, chunk: AudioChunk, rate: number): { start: number; dur: number } {
+export function audioChunkSpanSec(
+  planStartSec: number,
+  chunk: AudioChunk,
+  rate: number,
+): { start: number; dur: number } {
   const w = audioChunkWindow(chunk);
   return { start: planStartSec + w.encodeFrom / rate, dur: (w.encodeTo - w.encodeFrom) / rate };
 }
@@ -136,7 +160,14 @@ export interface AudioChunkOutput {
  * A shared input must start at its beginning: the chunk's cut is in source time and a seek of
  * another command's would lose the samples before it.
  */
-export function audioChunkCommand(p: { input: string | FfInput; planStartSec: number; chunk: AudioChunk; preset: Preset; tracks: AudioChunkOutput[]; ownBytes?: boolean }): FfCommand {
+export function audioChunkCommand(p: {
+  input: string | FfInput;
+  planStartSec: number;
+  chunk: AudioChunk;
+  preset: Preset;
+  tracks: AudioChunkOutput[];
+  ownBytes?: boolean;
+}): FfCommand {
   const rate = p.preset.audio.sampleRate;
   const f = (x: number) => x.toFixed(6);
   const { start, dur } = audioChunkSpanSec(p.planStartSec, p.chunk, rate);
@@ -156,7 +187,13 @@ export function audioChunkCommand(p: { input: string | FfInput; planStartSec: nu
     // the same samples either way. One second of slack covers the container's seek granularity.
     // The segment's own container (segmentInput.ts) holds only the samples needed: no seek.
     const seek = start > 2 && !p.ownBytes ? ['-ss', f(start - 1)] : [];
-    input = ffInput(p.input, ['-protocol_whitelist', protocolWhitelist(p.input), '-format_whitelist', SOURCE_FORMATS, ...seek]);
+    input = ffInput(p.input, [
+      '-protocol_whitelist',
+      protocolWhitelist(p.input),
+      '-format_whitelist',
+      SOURCE_FORMATS,
+      ...seek,
+    ]);
   } else {
     if (p.input.options.includes('-ss')) throw new Error('audioChunkCommand: a shared input must not seek');
     input = p.input;
@@ -167,11 +204,24 @@ export function audioChunkCommand(p: { input: string | FfInput; planStartSec: nu
     outputs: p.tracks.map((t) => ({
       maps: [{ input, stream: String(t.index) }],
       options: [
-        '-vn', '-sn', '-dn', '-af', af, '-t', f(dur),
-        '-c:a', p.preset.audio.encoder, '-b:a', `${t.bitrateKbps}k`,
-        '-ac', String(t.channels), '-ar', String(rate),
+        '-vn',
+        '-sn',
+        '-dn',
+        '-af',
+        af,
+        '-t',
+        f(dur),
+        '-c:a',
+        p.preset.audio.encoder,
+        '-b:a',
+        `${t.bitrateKbps}k`,
+        '-ac',
+        String(t.channels),
+        '-ar',
+        String(rate),
         // The language goes to the track's mdhd, the title to its handler name (what players list).
-        '-metadata:s:a:0', `language=${t.language ?? 'und'}`,
+        '-metadata:s:a:0',
+        `language=${t.language ?? 'und'}`,
         ...(t.title ? ['-metadata:s:a:0', `handler_name=${t.title}`] : []),
         ...fragmentMuxerArgs({ negativeCts: false }),
       ],
@@ -189,21 +239,32 @@ export function audioChunkCommand(p: { input: string | FfInput; planStartSec: nu
  * frames at the wrong times: it is refused with ENCODER_UNSUPPORTED (the encoder, given valid
  * frames, wrote timing that cannot be kept), naming the frame and the times that differ.
  */
-export function checkVideoFragment(f: FragmentInfo, expected: { count: number; spanTicks: number; what: string }): void {
+export function checkVideoFragment(
+  f: FragmentInfo,
+  expected: { count: number; spanTicks: number; what: string },
+): void {
   const fail = (why: string): never => {
-    throw new EncoderError('ENCODER_UNSUPPORTED', `${expected.what}: the encoded fragment does not keep the source's frame times: ${why}`);
+    throw new EncoderError(
+      'ENCODER_UNSUPPORTED',
+      `${expected.what}: the encoded fragment does not keep the source's frame times: ${why}`,
+    );
   };
   if (f.samples.length !== expected.count) {
-    throw new EncoderError('SEGMENT_MISMATCH', `${expected.what}: ${f.samples.length} frames encoded, ${expected.count} planned`);
+    throw new EncoderError(
+      'SEGMENT_MISMATCH',
+      `${expected.what}: ${f.samples.length} frames encoded, ${expected.count} planned`,
+    );
   }
   if (!f.samples[0]?.sync) fail('its first frame is not a keyframe');
   const t = sampleTimes(f);
   const end = f.baseDecodeTime + expected.spanTicks;
   if (f.samples[0].cts !== 0) fail(`its first frame has composition offset ${f.samples[0].cts}, not 0`);
   const early = t.pts.findIndex((x) => x < t.pts[0]);
-  if (early >= 0) fail(`frame ${early} (decode order) is presented at ${t.pts[early]} ticks, before the keyframe at ${t.pts[0]}`);
+  if (early >= 0)
+    fail(`frame ${early} (decode order) is presented at ${t.pts[early]} ticks, before the keyframe at ${t.pts[0]}`);
   const late = t.pts.findIndex((x) => x >= end);
-  if (late >= 0) fail(`frame ${late} (decode order) is presented at ${t.pts[late]} ticks, at or past the segment's end ${end}`);
+  if (late >= 0)
+    fail(`frame ${late} (decode order) is presented at ${t.pts[late]} ticks, at or past the segment's end ${end}`);
   const seen = new Map<number, number>();
   t.pts.forEach((x, i) => {
     if (seen.has(x)) fail(`frames ${seen.get(x)} and ${i} (decode order) are both presented at ${x} ticks`);
@@ -266,7 +327,10 @@ export function withSourceTiming(media: Uint8Array, endTicks: number, defaults: 
   view(head).setUint32(0, (1 << 24) | flags | 0x100 | 0x800);
   const newTrun = makeBox('trun', head, ...entries);
   const newTraf = makeBox('traf', ...trafChildren.map((b) => (b.start === trun.start ? newTrun : boxBytes(moof, b))));
-  const newMoof = makeBox('moof', ...listBoxes(moof, 8).map((b) => (b.start === traf.start ? newTraf : boxBytes(moof, b))));
+  const newMoof = makeBox(
+    'moof',
+    ...listBoxes(moof, 8).map((b) => (b.start === traf.start ? newTraf : boxBytes(moof, b))),
+  );
   if (flags & 0x1) {
     // The moof grew in front of its mdat: the moof-relative data offset moves with it.
     const at = listBoxes(newMoof, 8).find((b) => b.type === 'traf')!;

@@ -26,9 +26,13 @@ export function forcedKeyframeExpr(gopSeconds: number): string {
 }
 
 /** Profile and pixel format of a rung's output: 10-bit Main10 when HDR is kept, else its 8-bit ones. */
-export function outputFormat(video: VideoSpec, colour: ColourPlan = { mode: 'sdr' }): { pixFmt: string; profile: string } {
+export function outputFormat(
+  video: VideoSpec,
+  colour: ColourPlan = { mode: 'sdr' },
+): { pixFmt: string; profile: string } {
   const v = video;
-  if (rungColour(colour, v).mode === 'keep') return { pixFmt: v.hdrPixFmt ?? 'yuv420p10le', profile: v.hdrProfile ?? v.profile };
+  if (rungColour(colour, v).mode === 'keep')
+    return { pixFmt: v.hdrPixFmt ?? 'yuv420p10le', profile: v.hdrProfile ?? v.profile };
   return { pixFmt: v.pixFmt, profile: v.profile };
 }
 
@@ -41,13 +45,19 @@ export type RateControl =
  * What a rung asks of its encoder's rate control, or why it cannot be served: exactly one of
  * `crf` and `targetBitrateKbps`; the buffer is twice the peak rate unless given.
  */
-export function rateControl(r: Pick<RenditionSpec, 'name' | 'crf' | 'targetBitrateKbps' | 'bufferKbps' | 'maxBitrateKbps'>): RateControl {
+export function rateControl(
+  r: Pick<RenditionSpec, 'name' | 'crf' | 'targetBitrateKbps' | 'bufferKbps' | 'maxBitrateKbps'>,
+): RateControl {
   const bufferKbps = r.bufferKbps ?? r.maxBitrateKbps * 2;
   if ((r.crf === undefined) === (r.targetBitrateKbps === undefined)) {
     throw new InputError('INVALID_REQUEST', `rendition "${r.name}" needs exactly one of crf and targetBitrateKbps`);
   }
   if (r.targetBitrateKbps !== undefined) {
-    if (r.targetBitrateKbps > r.maxBitrateKbps) throw new InputError('INVALID_REQUEST', `rendition "${r.name}": targetBitrateKbps ${r.targetBitrateKbps} is above maxBitrateKbps ${r.maxBitrateKbps}`);
+    if (r.targetBitrateKbps > r.maxBitrateKbps)
+      throw new InputError(
+        'INVALID_REQUEST',
+        `rendition "${r.name}": targetBitrateKbps ${r.targetBitrateKbps} is above maxBitrateKbps ${r.maxBitrateKbps}`,
+      );
     return { mode: 'vbv', targetKbps: r.targetBitrateKbps, maxKbps: r.maxBitrateKbps, bufferKbps };
   }
   return { mode: 'crf', crf: r.crf!, maxKbps: r.maxBitrateKbps, bufferKbps };
@@ -91,7 +101,11 @@ export function rateControlProblem(r: RenditionSpec, video: VideoSpec): string |
  * Rate control (rateControl): CRF with the VBV cap, or VBV mode: `-b:v` the target instead of
  * `-crf` (x264, x265), the same cap and buffer.
  */
-export function videoEncoderArgs(preset: Pick<Preset, 'video' | 'gopSeconds'>, rendition: RenditionSpec, colour: ColourPlan = { mode: 'sdr' }): string[] {
+export function videoEncoderArgs(
+  preset: Pick<Preset, 'video' | 'gopSeconds'>,
+  rendition: RenditionSpec,
+  colour: ColourPlan = { mode: 'sdr' },
+): string[] {
   const v = rungVideo(preset, rendition);
   const c = rungColour(colour, v);
   const { profile } = outputFormat(v, c);
@@ -105,43 +119,65 @@ export function videoEncoderArgs(preset: Pick<Preset, 'video' | 'gopSeconds'>, r
   switch (v.encoder) {
     case 'libx264':
       return [
-        '-c:v', 'libx264',
-        '-preset', v.speed,
-        '-profile:v', profile,
+        '-c:v',
+        'libx264',
+        '-preset',
+        v.speed,
+        '-profile:v',
+        profile,
         ...quality,
         ...vbv,
-        '-bf', String(v.bFrames),
-        '-g', '100000', '-keyint_min', '1', '-sc_threshold', '0',
+        '-bf',
+        String(v.bFrames),
+        '-g',
+        '100000',
+        '-keyint_min',
+        '1',
+        '-sc_threshold',
+        '0',
         ...keyframes,
         ...tags,
       ];
     case 'libx265': {
       const params = [
-        'keyint=100000', 'min-keyint=1', 'scenecut=0', 'open-gop=0',
+        'keyint=100000',
+        'min-keyint=1',
+        'scenecut=0',
+        'open-gop=0',
         `bframes=${v.bFrames}`,
-        `vbv-maxrate=${rc.maxKbps}`, `vbv-bufsize=${rc.bufferKbps}`,
+        `vbv-maxrate=${rc.maxKbps}`,
+        `vbv-bufsize=${rc.bufferKbps}`,
         ...x265HdrParams(c),
         'log-level=error',
       ];
       return [
-        '-c:v', 'libx265',
-        '-preset', v.speed,
-        '-profile:v', profile,
+        '-c:v',
+        'libx265',
+        '-preset',
+        v.speed,
+        '-profile:v',
+        profile,
         ...quality,
-        '-forced-idr', '1',
-        '-x265-params', params.join(':'),
+        '-forced-idr',
+        '1',
+        '-x265-params',
+        params.join(':'),
         ...keyframes,
         ...tags,
       ];
     }
     case 'libsvtav1':
       return [
-        '-c:v', 'libsvtav1',
-        '-preset', v.speed,
+        '-c:v',
+        'libsvtav1',
+        '-preset',
+        v.speed,
         ...quality,
         ...vbv,
-        '-g', '100000',
-        '-svtav1-params', 'enable-force-key-frames=1:irefresh-type=2:scd=0',
+        '-g',
+        '100000',
+        '-svtav1-params',
+        'enable-force-key-frames=1:irefresh-type=2:scd=0',
         ...keyframes,
         ...tags,
       ];

@@ -129,7 +129,12 @@ export function rungColour(job: ColourPlan, video: { hdr: 'tonemap' | 'keep' }):
 }
 
 /** zscale's names for the source's primaries/transfer/matrix (ffprobe's names differ for some). */
-const ZSCALE_PRIMARIES: Record<string, string> = { bt2020: '2020', bt709: '709', smpte432: 'smpte432', smpte431: 'smpte431' };
+const ZSCALE_PRIMARIES: Record<string, string> = {
+  bt2020: '2020',
+  bt709: '709',
+  smpte432: 'smpte432',
+  smpte431: 'smpte431',
+};
 const ZSCALE_MATRIX: Record<string, string> = { bt2020nc: '2020_ncl', bt2020c: '2020_cl', bt709: '709' };
 const ZSCALE_TRANSFER: Record<HdrTransfer, string> = { pq: 'smpte2084', hlg: 'arib-std-b67' };
 
@@ -144,7 +149,12 @@ const ZSCALE_TRANSFER: Record<HdrTransfer, string> = { pq: 'smpte2084', hlg: 'ar
  *   8-bit. Needs zscale (libzimg): both Debian's 5.1 and the npm-shipped 2018 build have it.
  * - keep: resize, then the preset's 10-bit format; the signalling is set on the encoder.
  */
-export function colourFilters(plan: ColourPlan, size: { width: number; height: number }, pixFmt: string, hdrPixFmt = 'yuv420p10le'): string[] {
+export function colourFilters(
+  plan: ColourPlan,
+  size: { width: number; height: number },
+  pixFmt: string,
+  hdrPixFmt = 'yuv420p10le',
+): string[] {
   const scale = `scale=${size.width}:${size.height}`;
   if (plan.mode === 'sdr') return [scale, `format=${pixFmt}`];
   if (plan.mode === 'keep') return [scale, `format=${hdrPixFmt}`];
@@ -182,9 +192,19 @@ export function stillColourFilters(source: SourceColour | undefined, pixFmt: str
 export function colourTagArgs(plan: ColourPlan): string[] {
   if (plan.mode === 'keep') {
     const s = plan.source;
-    return ['-color_primaries', s.primaries ?? 'bt2020', '-color_trc', s.transfer ?? (plan.from === 'pq' ? 'smpte2084' : 'arib-std-b67'), '-colorspace', s.matrix ?? 'bt2020nc', '-color_range', s.range ?? 'tv'];
+    return [
+      '-color_primaries',
+      s.primaries ?? 'bt2020',
+      '-color_trc',
+      s.transfer ?? (plan.from === 'pq' ? 'smpte2084' : 'arib-std-b67'),
+      '-colorspace',
+      s.matrix ?? 'bt2020nc',
+      '-color_range',
+      s.range ?? 'tv',
+    ];
   }
-  if (plan.mode === 'tonemap') return ['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709', '-color_range', 'tv'];
+  if (plan.mode === 'tonemap')
+    return ['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709', '-color_range', 'tv'];
   return [];
 }
 
@@ -206,7 +226,9 @@ export function x265HdrParams(plan: ColourPlan): string[] {
   const md = plan.source.masteringDisplay;
   if (md) {
     const xy = (p: [string, string]) => `(${Math.round(rat(p[0]) / 0.00002)},${Math.round(rat(p[1]) / 0.00002)})`;
-    out.push(`master-display=G${xy(md.green)}B${xy(md.blue)}R${xy(md.red)}WP${xy(md.whitePoint)}L(${Math.round(rat(md.maxLuminance) / 0.0001)},${Math.round(rat(md.minLuminance) / 0.0001)})`);
+    out.push(
+      `master-display=G${xy(md.green)}B${xy(md.blue)}R${xy(md.red)}WP${xy(md.whitePoint)}L(${Math.round(rat(md.maxLuminance) / 0.0001)},${Math.round(rat(md.minLuminance) / 0.0001)})`,
+    );
   }
   const cl = plan.source.contentLight;
   if (cl) out.push(`max-cll=${cl.maxContent},${cl.maxAverage}`);
@@ -220,9 +242,31 @@ export function x265HdrParams(plan: ColourPlan): string[] {
  * HEVC and AV1 carry HDR10 mastering display and content light (SEI / metadata OBUs). Run by
  * the probe for PQ sources, whose metadata the HEVC ladder keeps.
  */
-export function buildFirstFrameSideDataArgs(p: { url: string; videoStream: number; protocols: string; formats: string }): string[] {
-  return ['-v', 'error', '-hide_banner', '-protocol_whitelist', p.protocols, '-format_whitelist', p.formats,
-    '-select_streams', String(p.videoStream), '-read_intervals', '%+#1', '-show_frames', '-show_entries', 'frame=side_data_list', '-print_format', 'json', p.url];
+export function buildFirstFrameSideDataArgs(p: {
+  url: string;
+  videoStream: number;
+  protocols: string;
+  formats: string;
+}): string[] {
+  return [
+    '-v',
+    'error',
+    '-hide_banner',
+    '-protocol_whitelist',
+    p.protocols,
+    '-format_whitelist',
+    p.formats,
+    '-select_streams',
+    String(p.videoStream),
+    '-read_intervals',
+    '%+#1',
+    '-show_frames',
+    '-show_entries',
+    'frame=side_data_list',
+    '-print_format',
+    'json',
+    p.url,
+  ];
 }
 
 /** The side data of the first frame from buildFirstFrameSideDataArgs' JSON (empty when none). */
@@ -237,5 +281,8 @@ export function parseFrameSideData(json: string): Record<string, unknown>[] {
 
 /** Only the HDR10 metadata of a parsed colour description (to merge frame side data in). */
 export function pickHdrMetadata(c: SourceColour): Pick<SourceColour, 'masteringDisplay' | 'contentLight'> {
-  return { ...(c.masteringDisplay ? { masteringDisplay: c.masteringDisplay } : {}), ...(c.contentLight ? { contentLight: c.contentLight } : {}) };
+  return {
+    ...(c.masteringDisplay ? { masteringDisplay: c.masteringDisplay } : {}),
+    ...(c.contentLight ? { contentLight: c.contentLight } : {}),
+  };
 }

@@ -31,7 +31,8 @@ export function withFinalStats(args: string[]): string[] {
 }
 
 const FILE_RE = /^Output file #(\d+) /;
-const STREAM_RE = /^\s*Output stream #(\d+):(\d+) \((\w+)\): (\d+) (?:frames|packets) encoded(?: \(\d+ samples\))?; (\d+) packets muxed \((\d+) bytes\)/;
+const STREAM_RE =
+  /^\s*Output stream #(\d+):(\d+) \((\w+)\): (\d+) (?:frames|packets) encoded(?: \(\d+ samples\))?; (\d+) packets muxed \((\d+) bytes\)/;
 
 /**
  * Collects the final statistics from ffmpeg's stderr lines (pass `onLine` as the runner's
@@ -45,7 +46,14 @@ export function finalStatsCollector(): { onLine: (line: string) => void; streams
       if (FILE_RE.test(line)) return;
       const m = STREAM_RE.exec(line);
       if (m) {
-        streams.push({ file: Number(m[1]), stream: Number(m[2]), type: m[3], framesEncoded: Number(m[4]), packetsMuxed: Number(m[5]), bytes: Number(m[6]) });
+        streams.push({
+          file: Number(m[1]),
+          stream: Number(m[2]),
+          type: m[3],
+          framesEncoded: Number(m[4]),
+          packetsMuxed: Number(m[5]),
+          bytes: Number(m[6]),
+        });
       }
     },
   };

@@ -48,9 +48,30 @@ export function qualityReferenceOutputs(p: {
   file: string;
 }): FfOutput[] {
   if (p.frames < 1) return [];
-  const pick = 'pts' in p.by ? [`select=gte(pts\\,${p.startPts})`, `select=lt(n\\,${p.frames})`] : [`select=between(n\\,${p.by.skip}\\,${p.by.skip + p.frames - 1})`];
+  const pick =
+    'pts' in p.by
+      ? [`select=gte(pts\\,${p.startPts})`, `select=lt(n\\,${p.frames})`]
+      : [`select=between(n\\,${p.by.skip}\\,${p.by.skip + p.frames - 1})`];
   const turn = 'n' in p.by ? rotationFilter(p.rotation) : [];
-  return [{ maps: [p.video], options: ['-an', '-sn', '-dn', '-vf', [...pick, ...turn, ...p.colour].join(','), '-frames:v', String(p.frames), '-c:v', 'ffv1', '-f', 'nut'], url: p.file }];
+  return [
+    {
+      maps: [p.video],
+      options: [
+        '-an',
+        '-sn',
+        '-dn',
+        '-vf',
+        [...pick, ...turn, ...p.colour].join(','),
+        '-frames:v',
+        String(p.frames),
+        '-c:v',
+        'ffv1',
+        '-f',
+        'nut',
+      ],
+      url: p.file,
+    },
+  ];
 }
 
 /** One rendition's figures for the frames measured (in order), PSNR capped at PSNR_CAP_DB. */
@@ -65,7 +86,8 @@ export const PSNR_CAP_DB = 100;
 
 const safePath = (f: string) => {
   // The stats file names go inside a filter graph, where `:`, `,`, `'` and `\` are syntax.
-  if (!/^[\w/.+-]+$/.test(f)) throw new EncoderError('ENCODER_FAILED', `quality stats path has characters a filter graph cannot carry: ${f}`);
+  if (!/^[\w/.+-]+$/.test(f))
+    throw new EncoderError('ENCODER_FAILED', `quality stats path has characters a filter graph cannot carry: ${f}`);
   return f;
 };
 
@@ -75,7 +97,11 @@ const safePath = (f: string) => {
  * like the reference's, scaled to the reference's size (scale2ref), and both converted to 8-bit
  * 4:2:0 before psnr then ssim (each writes its per-frame stats file).
  */
-export function buildQualityArgs(p: { reference: string; renditions: { file: string; psnrStats: string; ssimStats: string }[]; frames: number }): string[] {
+export function buildQualityArgs(p: {
+  reference: string;
+  renditions: { file: string; psnrStats: string; ssimStats: string }[];
+  frames: number;
+}): string[] {
   const r = p.renditions.length;
   const graph: string[] = [`[0:v]settb=1,setpts=N,split=${r}${p.renditions.map((_, i) => `[ref${i}]`).join('')}`];
   p.renditions.forEach((x, i) => {
@@ -89,10 +115,18 @@ export function buildQualityArgs(p: { reference: string; renditions: { file: str
     );
   });
   return [
-    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-protocol_whitelist', 'file', '-i', p.reference,
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-protocol_whitelist',
+    'file',
+    '-i',
+    p.reference,
     ...p.renditions.flatMap((x) => ['-protocol_whitelist', 'file', '-i', x.file]),
-    '-filter_complex', graph.join(';'),
+    '-filter_complex',
+    graph.join(';'),
     ...p.renditions.flatMap((_, i) => ['-map', `[out${i}]`, '-f', 'null', '-']),
   ];
 }
@@ -114,12 +148,20 @@ export async function measureQuality(
 ): Promise<Record<string, QualityFigures>> {
   const out: Record<string, QualityFigures> = {};
   if (p.reference.frames < 1 || !p.renditions.length) return out;
-  const files = p.renditions.map((x, i) => ({ ...x, psnrStats: path.join(p.dir, `q${i}.psnr.log`), ssimStats: path.join(p.dir, `q${i}.ssim.log`) }));
+  const files = p.renditions.map((x, i) => ({
+    ...x,
+    psnrStats: path.join(p.dir, `q${i}.psnr.log`),
+    ssimStats: path.join(p.dir, `q${i}.ssim.log`),
+  }));
   await run(buildQualityArgs({ reference: p.reference.file, renditions: files, frames: p.reference.frames }));
   for (const f of files) {
     const psnr = parseStats(await readFile(f.psnrStats, 'utf8'), 'psnr');
     const ssim = parseStats(await readFile(f.ssimStats, 'utf8'), 'ssim');
-    out[f.name] = { frames: Math.min(psnr.length, ssim.length), ssim: ssim.map((x) => Number(x.toFixed(5))), psnr: psnr.map((x) => Number(x.toFixed(3))) };
+    out[f.name] = {
+      frames: Math.min(psnr.length, ssim.length),
+      ssim: ssim.map((x) => Number(x.toFixed(5))),
+      psnr: psnr.map((x) => Number(x.toFixed(3))),
+    };
   }
   return out;
 }

@@ -44,7 +44,8 @@ function fromNpm(pkg: '@ffmpeg-installer/ffmpeg' | '@ffprobe-installer/ffprobe')
 function resolveOne(name: 'ffmpeg' | 'ffprobe', env: BinaryLookup): { path: string; source: string } {
   const override = env[name === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'];
   if (override) {
-    if (!existsSync(override)) throw new Error(`${name === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}=${override} does not exist`);
+    if (!existsSync(override))
+      throw new Error(`${name === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}=${override} does not exist`);
     return { path: override, source: 'env' };
   }
   // A Lambda layer puts them under /opt/bin (on PATH in Lambda) or /opt.
@@ -54,7 +55,9 @@ function resolveOne(name: 'ffmpeg' | 'ffprobe', env: BinaryLookup): { path: stri
   if (sys) return { path: sys, source: 'system' };
   const npm = fromNpm(name === 'ffmpeg' ? '@ffmpeg-installer/ffmpeg' : '@ffprobe-installer/ffprobe');
   if (npm) return { path: npm, source: 'npm' };
-  throw new Error(`${name} not found: set ${name === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}, install it, or run npm install`);
+  throw new Error(
+    `${name} not found: set ${name === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}, install it, or run npm install`,
+  );
 }
 
 /** The static builds shipped in npm packages, when installed. */
@@ -74,4 +77,3 @@ export function resolveBinaries(env: BinaryLookup): Binaries {
   const p = resolveOne('ffprobe', env);
   return { ffmpeg: f.path, ffprobe: p.path, source: { ffmpeg: f.source, ffprobe: p.source } };
 }
-

@@ -52,7 +52,10 @@ export function ffArgs(cmd: FfCommand): string[] {
   for (const o of cmd.outputs) {
     for (const m of o.maps) {
       const n = cmd.inputs.indexOf(m.input);
-      if (n < 0) throw new Error(`ffArgs: output ${o.url} maps ${m.stream} of an input the command does not have (${m.input.url})`);
+      if (n < 0)
+        throw new Error(
+          `ffArgs: output ${o.url} maps ${m.stream} of an input the command does not have (${m.input.url})`,
+        );
       args.push('-map', `${n}:${m.stream}`);
     }
     args.push(...o.options, o.url);
@@ -72,7 +75,8 @@ export function ffArgs(cmd: FfCommand): string[] {
 export function mergeCommands(main: FfCommand, side: FfCommand): FfCommand {
   const globals = optionPairs(main.global);
   for (const [k, v] of optionPairs(side.global)) {
-    if (!globals.has(k) || globals.get(k) !== v) throw new Error(`mergeCommands: global option ${k} ${v ?? ''} differs from the main command`);
+    if (!globals.has(k) || globals.get(k) !== v)
+      throw new Error(`mergeCommands: global option ${k} ${v ?? ''} differs from the main command`);
   }
   return {
     global: main.global,

@@ -100,7 +100,11 @@ export function runProcess(bin: string, command: string[] | FfCommand, opts: Run
       // Not an encoder failure to retry: the job ended and its work is discarded.
       const stopped = stoppedJob();
       if (stopped) return reject(stopped);
-      const why = timedOut ? `timed out after ${opts.timeoutMs} ms` : signal ? `killed by ${signal}` : `exited with code ${code}`;
+      const why = timedOut
+        ? `timed out after ${opts.timeoutMs} ms`
+        : signal
+          ? `killed by ${signal}`
+          : `exited with code ${code}`;
       reject(new ProcessError(`${bin.split('/').pop()} ${why}: ${lastLines(tail, 3)}`, code, signal, tail, timedOut));
     });
   });
@@ -117,7 +121,12 @@ export function redactUrls(text: string): string {
 
 /** The last n non-empty lines of a log, joined. */
 export function lastLines(text: string, n: number): string {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(-n).join(' | ');
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-n)
+    .join(' | ');
 }
 
 /**

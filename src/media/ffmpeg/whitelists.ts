@@ -5,11 +5,23 @@
  * read beyond the probe buffer (ffmpeg's `-format_whitelist`).
  */
 export const SOURCE_FORMATS = [
-  'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2',
-  'matroska', 'webm',
+  'mov',
+  'mp4',
+  'm4a',
+  '3gp',
+  '3g2',
+  'mj2',
+  'matroska',
+  'webm',
   'avi',
-  'mpeg', 'mpegts',
-  'flv', 'asf', 'ogg', 'mxf', 'dv', 'ivf',
+  'mpeg',
+  'mpegts',
+  'flv',
+  'asf',
+  'ogg',
+  'mxf',
+  'dv',
+  'ivf',
 ].join(',');
 
 /** Our own intermediates: split and encoded pieces. */

@@ -17,10 +17,18 @@ export type { ReadMode };
  * Chooses range reads where the container has an index ffmpeg seeks by and that was checked
  * (MP4/MOV whose sample tables rebuilt ffprobe's packet index exactly), the split otherwise.
  */
-export function chooseReadMode(p: { formatName: string; index: { ok: true } | { ok: false; reason: string }; timeBase: Rational }): ReadMode {
+export function chooseReadMode(p: {
+  formatName: string;
+  index: { ok: true } | { ok: false; reason: string };
+  timeBase: Rational;
+}): ReadMode {
   if (!isMp4Family(p.formatName)) {
-    if (/matroska|webm/.test(p.formatName)) return { mode: 'split', reason: `${p.formatName}: seeking by cues not verified frame-exact yet` };
-    return { mode: 'split', reason: `${p.formatName}: no cheap index to seek by (raw TS/PS, AVI, others are read whole)` };
+    if (/matroska|webm/.test(p.formatName))
+      return { mode: 'split', reason: `${p.formatName}: seeking by cues not verified frame-exact yet` };
+    return {
+      mode: 'split',
+      reason: `${p.formatName}: no cheap index to seek by (raw TS/PS, AVI, others are read whole)`,
+    };
   }
   if (!p.index.ok) return { mode: 'split', reason: `MP4/MOV index not usable: ${p.index.reason}` };
   // The seek target is given to ffmpeg in microseconds; a finer time base could land a tick off.
@@ -44,9 +52,15 @@ export const DTS_HEURISTIC_US = Math.floor((3 * 1_000_000) / 23);
  * decoding, since frames are selected by timestamp (rangeFrameSelect); a later one would lose
  * frames and fail the frame count. None for the first packet: reading starts there.
  */
-export function rangeSeekSeconds(idx: PacketIndex, startPacket: number, timeBase: Rational, videoDelay: boolean): string | undefined {
+export function rangeSeekSeconds(
+  idx: PacketIndex,
+  startPacket: number,
+  timeBase: Rational,
+  videoDelay: boolean,
+): string | undefined {
   if (startPacket === 0) return undefined;
-  const us = Math.ceil((idx.dts[startPacket] * timeBase.num * 1e6) / timeBase.den - 1e-6) + (videoDelay ? DTS_HEURISTIC_US : 0);
+  const us =
+    Math.ceil((idx.dts[startPacket] * timeBase.num * 1e6) / timeBase.den - 1e-6) + (videoDelay ? DTS_HEURISTIC_US : 0);
   const sign = us < 0 ? '-' : '';
   const a = Math.abs(us);
   return `${sign}${Math.floor(a / 1e6)}.${String(a % 1e6).padStart(6, '0')}`;
@@ -63,8 +77,16 @@ export interface RangeRead {
 }
 
 /** RangeRead of every segment of a plan. `videoDelay`: the stream probe's has_b_frames > 0. */
-export function planRangeReads(idx: PacketIndex, segments: Segment[], timeBase: Rational, videoDelay: boolean): RangeRead[] {
-  return segments.map((seg) => ({ seek: rangeSeekSeconds(idx, seg.startPacket, timeBase, videoDelay), select: rangeFrameSelect(idx, seg).filter }));
+export function planRangeReads(
+  idx: PacketIndex,
+  segments: Segment[],
+  timeBase: Rational,
+  videoDelay: boolean,
+): RangeRead[] {
+  return segments.map((seg) => ({
+    seek: rangeSeekSeconds(idx, seg.startPacket, timeBase, videoDelay),
+    select: rangeFrameSelect(idx, seg).filter,
+  }));
 }
 
 /**
@@ -92,13 +114,17 @@ export function buildRangeInputArgs(p: { url: string; seek?: string; autorotate?
  * split piece decodes them, which is what the plan's `skip` counts), and a seek that lands on
  * an earlier keyframe still yields the same frames.
  */
-export function rangeFrameSelect(idx: PacketIndex, seg: Pick<Segment, 'startPacket' | 'endPacket' | 'startPts' | 'count'>): { firstPts: number; lastPts: number; filter: string } {
+export function rangeFrameSelect(
+  idx: PacketIndex,
+  seg: Pick<Segment, 'startPacket' | 'endPacket' | 'startPts' | 'count'>,
+): { firstPts: number; lastPts: number; filter: string } {
   const discard = new Set(idx.discard ?? []);
   const pts: number[] = [];
   for (let i = seg.startPacket; i < seg.endPacket; i++) if (!discard.has(i)) pts.push(idx.pts[i]);
   pts.sort((a, b) => a - b);
   const from = pts.indexOf(seg.startPts);
-  if (from < 0 || from + seg.count > pts.length) throw new Error(`segment packets ${seg.startPacket}-${seg.endPacket} do not hold the planned frames`);
+  if (from < 0 || from + seg.count > pts.length)
+    throw new Error(`segment packets ${seg.startPacket}-${seg.endPacket} do not hold the planned frames`);
   const firstPts = pts[from];
   const lastPts = pts[from + seg.count - 1];
   return { firstPts, lastPts, filter: `select=between(pts\\,${firstPts}\\,${lastPts})` };

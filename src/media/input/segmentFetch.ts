@@ -25,7 +25,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * GETs every range of `url`; the results keep the ranges' order. `fetchImpl` is injectable for
  * tests of the retry rules.
  */
-export async function fetchRanges(url: string, ranges: Fetch[], opts: { concurrency?: number; attempts?: number; backoffMs?: number; fetchImpl?: typeof fetch; counts?: FetchCounts } = {}): Promise<{ start: number; data: Uint8Array }[]> {
+export async function fetchRanges(
+  url: string,
+  ranges: Fetch[],
+  opts: {
+    concurrency?: number;
+    attempts?: number;
+    backoffMs?: number;
+    fetchImpl?: typeof fetch;
+    counts?: FetchCounts;
+  } = {},
+): Promise<{ start: number; data: Uint8Array }[]> {
   const f = opts.fetchImpl ?? fetch;
   const attempts = opts.attempts ?? FETCH_ATTEMPTS;
   const counts = opts.counts ?? { bytes: 0, requests: 0 };
@@ -65,6 +75,10 @@ export async function fetchRanges(url: string, ranges: Fetch[], opts: { concurre
       }
       return { start: r.start, data };
     }
-    throw new TransientError('INPUT_UNREADABLE', `${what}: failed ${attempts} times (${(last as Error)?.message ?? last})`, { cause: last });
+    throw new TransientError(
+      'INPUT_UNREADABLE',
+      `${what}: failed ${attempts} times (${(last as Error)?.message ?? last})`,
+      { cause: last },
+    );
   });
 }

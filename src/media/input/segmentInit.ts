@@ -15,7 +15,18 @@
  * reader applies the same way as the source's reader: dts - media_time + empty edit.
  */
 import { createFile, type MP4BoxBuffer } from 'mp4box';
-import { boxBytes, concatBytes, fullBox, i64, listBoxes, makeBox, u32, u64, view, type BoxRef } from '../package/boxes.js';
+import {
+  boxBytes,
+  concatBytes,
+  fullBox,
+  i64,
+  listBoxes,
+  makeBox,
+  u32,
+  u64,
+  view,
+  type BoxRef,
+} from '../package/boxes.js';
 import type { IndexedPackets } from '../probe/mp4index.js';
 
 /** One track's samples as the built file presents them (decode order). */
@@ -53,7 +64,14 @@ function singleEdit(mediaTime: number, duration: number): Uint8Array {
 function emptyStbl(buf: Uint8Array, stbl: BoxRef): Uint8Array {
   const stsd = children(buf, stbl).find((b) => b.type === 'stsd');
   if (!stsd) throw new Error('a track without sample descriptions (stsd)');
-  return makeBox('stbl', boxBytes(buf, stsd), fullBox('stts', 0, 0, u32(0)), fullBox('stsc', 0, 0, u32(0)), fullBox('stsz', 0, 0, u32(0), u32(0)), fullBox('stco', 0, 0, u32(0)));
+  return makeBox(
+    'stbl',
+    boxBytes(buf, stsd),
+    fullBox('stts', 0, 0, u32(0)),
+    fullBox('stsc', 0, 0, u32(0)),
+    fullBox('stsz', 0, 0, u32(0), u32(0)),
+    fullBox('stco', 0, 0, u32(0)),
+  );
 }
 
 /** A trak with its sample tables emptied; `edts` replaced when given (null: removed). */
@@ -106,7 +124,13 @@ function rawSamples(moov: Uint8Array, traks: number[]) {
  * `ftyp`: the source's ftyp box (its brands decide how FFmpeg reads QuickTime sample
  * descriptions), if it has one.
  */
-export function buildSegmentSource(p: { moov: Uint8Array; ftyp?: Uint8Array; videoStream: number; packets: IndexedPackets; audioStreams: number[] }): SegmentSource {
+export function buildSegmentSource(p: {
+  moov: Uint8Array;
+  ftyp?: Uint8Array;
+  videoStream: number;
+  packets: IndexedPackets;
+  audioStreams: number[];
+}): SegmentSource {
   try {
     return build(p);
   } catch (err) {
@@ -114,7 +138,13 @@ export function buildSegmentSource(p: { moov: Uint8Array; ftyp?: Uint8Array; vid
   }
 }
 
-function build(p: { moov: Uint8Array; ftyp?: Uint8Array; videoStream: number; packets: IndexedPackets; audioStreams: number[] }): SegmentSource {
+function build(p: {
+  moov: Uint8Array;
+  ftyp?: Uint8Array;
+  videoStream: number;
+  packets: IndexedPackets;
+  audioStreams: number[];
+}): SegmentSource {
   const buf = p.moov;
   const top = listBoxes(buf);
   const moovRef = top.find((b) => b.type === 'moov');
@@ -132,7 +162,8 @@ function build(p: { moov: Uint8Array; ftyp?: Uint8Array; videoStream: number; pa
   const n = idx.dts.length;
   const minDts = Math.min(...idx.dts.slice(0, Math.min(n, 64)));
   const D = Math.max(0, -minDts);
-  for (let i = 1; i < n; i++) if (idx.dts[i] < idx.dts[i - 1]) return { ok: false, reason: `video decode times go back at packet ${i}` };
+  for (let i = 1; i < n; i++)
+    if (idx.dts[i] < idx.dts[i - 1]) return { ok: false, reason: `video decode times go back at packet ${i}` };
   const vDuration = idx.dts.map((d, i) => (i + 1 < n ? idx.dts[i + 1] - d : idx.duration[i]));
   const keys = new Set(idx.keyframes);
   tables.push({
@@ -151,14 +182,18 @@ function build(p: { moov: Uint8Array; ftyp?: Uint8Array; videoStream: number; pa
   // Audio: raw tables, the source's edit copied (the reader applies it as the source's does).
   for (const s of p.audioStreams) {
     const t = parsed.traks[s];
-    if (t?.mdia?.hdlr?.handler !== 'soun') return { ok: false, reason: `stream ${s} is not an audio track of the moov` };
+    if (t?.mdia?.hdlr?.handler !== 'soun')
+      return { ok: false, reason: `stream ${s} is not an audio track of the moov` };
     const edits = t.edts?.elst?.entries ?? [];
     let empty = 0;
     let k = 0;
-    if (edits[0]?.media_time === -1) empty = Math.round((edits[k++].segment_duration * t.mdia.mdhd.timescale) / movieScale);
-    if (edits.length - k > 1) return { ok: false, reason: `audio stream ${s}: an edit list of ${edits.length} entries` };
+    if (edits[0]?.media_time === -1)
+      empty = Math.round((edits[k++].segment_duration * t.mdia.mdhd.timescale) / movieScale);
+    if (edits.length - k > 1)
+      return { ok: false, reason: `audio stream ${s}: an edit list of ${edits.length} entries` };
     const e = edits[k];
-    if (e && (e.media_rate_integer !== 1 || e.media_rate_fraction !== 0)) return { ok: false, reason: `audio stream ${s}: an edit at another rate` };
+    if (e && (e.media_rate_integer !== 1 || e.media_rate_fraction !== 0))
+      return { ok: false, reason: `audio stream ${s}: an edit at another rate` };
     const samples = t.samples ?? [];
     if (samples.length === 0) return { ok: false, reason: `audio stream ${s} has no samples in the moov` };
     tables.push({
@@ -190,6 +225,7 @@ function build(p: { moov: Uint8Array; ftyp?: Uint8Array; videoStream: number; pa
     } else if (b.type !== 'mvex' && b.type !== 'iods') moovParts.push(boxBytes(buf, b));
   }
   moovParts.push(makeBox('mvex', ...trex));
-  const ftyp = p.ftyp ?? makeBox('ftyp', new TextEncoder().encode('isom'), u32(0x200), new TextEncoder().encode('isomiso2mp41'));
+  const ftyp =
+    p.ftyp ?? makeBox('ftyp', new TextEncoder().encode('isom'), u32(0x200), new TextEncoder().encode('isomiso2mp41'));
   return { ok: true, init: concatBytes([ftyp, makeBox('moov', ...moovParts)]), tracks: tables };
 }

@@ -49,11 +49,22 @@ export function trackPiece(t: TrackTable, from: number, to: number, sequence: nu
     dv.setInt32(i * 16 + 12, t.cts[s]);
   }
   // tfhd: default-base-is-moof; with uniform samples, default duration (0x8) and flags (0x20).
-  const tfhd = uniform ? fullBox('tfhd', 0, 0x020028, u32(t.trackId), u32(t.duration[from]), u32(0x02000000)) : fullBox('tfhd', 0, 0x020000, u32(t.trackId));
+  const tfhd = uniform
+    ? fullBox('tfhd', 0, 0x020028, u32(t.trackId), u32(t.duration[from]), u32(0x02000000))
+    : fullBox('tfhd', 0, 0x020000, u32(t.trackId));
   // trun v1 (signed composition offsets): data offset, then per sample size only, or all four.
   const trunFlags = uniform ? 0x000201 : 0x000f01;
   const build = (dataOffset: number) =>
-    makeBox('moof', fullBox('mfhd', 0, 0, u32(sequence)), makeBox('traf', tfhd, fullBox('tfdt', 1, 0, u64(t.dts[from])), fullBox('trun', 1, trunFlags, u32(count), u32(dataOffset), entries)));
+    makeBox(
+      'moof',
+      fullBox('mfhd', 0, 0, u32(sequence)),
+      makeBox(
+        'traf',
+        tfhd,
+        fullBox('tfdt', 1, 0, u64(t.dts[from])),
+        fullBox('trun', 1, trunFlags, u32(count), u32(dataOffset), entries),
+      ),
+    );
   const size = build(0).length;
   return { moof: build(size + 8), runs };
 }
@@ -63,7 +74,13 @@ export function trackPiece(t: TrackTable, from: number, to: number, sequence: nu
  * `prerollSec` before (the decoder's state: an AAC frame overlaps the previous one; seeking the
  * source today gives about a second) and `tailSec` after.
  */
-export function samplesForWindow(t: TrackTable, fromSec: number, toSec: number, prerollSec: number, tailSec: number): [number, number] {
+export function samplesForWindow(
+  t: TrackTable,
+  fromSec: number,
+  toSec: number,
+  prerollSec: number,
+  tailSec: number,
+): [number, number] {
   const lo = (fromSec - prerollSec) * t.timescale + t.shift;
   const hi = (toSec + tailSec) * t.timescale + t.shift;
   let a = 0;
@@ -79,10 +96,17 @@ export interface SegmentRecord {
 }
 
 export const encodeRecord = (pieces: TrackPiece[]): Uint8Array =>
-  new TextEncoder().encode(JSON.stringify({ tracks: pieces.map((x) => ({ moof: Buffer.from(x.moof).toString('base64'), runs: x.runs })) } satisfies SegmentRecord));
+  new TextEncoder().encode(
+    JSON.stringify({
+      tracks: pieces.map((x) => ({ moof: Buffer.from(x.moof).toString('base64'), runs: x.runs })),
+    } satisfies SegmentRecord),
+  );
 
 export const decodeRecord = (bytes: Uint8Array): TrackPiece[] =>
-  (JSON.parse(new TextDecoder().decode(bytes)) as SegmentRecord).tracks.map((x) => ({ moof: new Uint8Array(Buffer.from(x.moof, 'base64')), runs: x.runs }));
+  (JSON.parse(new TextDecoder().decode(bytes)) as SegmentRecord).tracks.map((x) => ({
+    moof: new Uint8Array(Buffer.from(x.moof, 'base64')),
+    runs: x.runs,
+  }));
 
 /** A byte range [start, end) of the source to GET. */
 export interface Fetch {
@@ -99,7 +123,8 @@ export function coalesce(runs: [number, number][], gap: number, maxBytes: number
   const out: Fetch[] = [];
   for (const [o, s] of sorted) {
     const last = out[out.length - 1];
-    if (last && o <= last.end + gap && Math.max(last.end, o + s) - last.start <= maxBytes) last.end = Math.max(last.end, o + s);
+    if (last && o <= last.end + gap && Math.max(last.end, o + s) - last.start <= maxBytes)
+      last.end = Math.max(last.end, o + s);
     else out.push({ start: o, end: o + s });
   }
   return out;
@@ -120,7 +145,11 @@ export function gatherRuns(runs: [number, number][], fetched: { start: number; d
 }
 
 /** The file ffmpeg opens: init, then each track's moof and mdat. */
-export function assembleSegmentFile(init: Uint8Array, pieces: TrackPiece[], fetched: { start: number; data: Uint8Array }[]): Uint8Array {
+export function assembleSegmentFile(
+  init: Uint8Array,
+  pieces: TrackPiece[],
+  fetched: { start: number; data: Uint8Array }[],
+): Uint8Array {
   const parts: Uint8Array[] = [init];
   for (const p of pieces) parts.push(p.moof, makeBox('mdat', gatherRuns(p.runs, fetched)));
   return concatBytes(parts);
@@ -131,7 +160,8 @@ export async function readFtyp(src: RangeSource): Promise<Uint8Array | undefined
   if (src.size < 8) return undefined;
   const h = await src.read(0, 8);
   const size = view(h).getUint32(0);
-  if (String.fromCharCode(...h.subarray(4, 8)) !== 'ftyp' || size < 8 || size > 4096 || size > src.size) return undefined;
+  if (String.fromCharCode(...h.subarray(4, 8)) !== 'ftyp' || size < 8 || size > 4096 || size > src.size)
+    return undefined;
   return (await src.read(0, size)).slice();
 }
 
@@ -160,7 +190,11 @@ export interface RecordRef {
  * encodes audio chunks the audio samples of its chunks' window in every audio track), as one
  * byte string with each record's place: one object in S3, each worker GETs its own part.
  */
-export function planSegmentInputs(tracks: TrackTable[], segments: { startPacket: number; endPacket: number }[], audioWindowSec: ([number, number] | undefined)[]): { records: Uint8Array; refs: RecordRef[] } {
+export function planSegmentInputs(
+  tracks: TrackTable[],
+  segments: { startPacket: number; endPacket: number }[],
+  audioWindowSec: ([number, number] | undefined)[],
+): { records: Uint8Array; refs: RecordRef[] } {
   const parts: Uint8Array[] = [];
   const refs: RecordRef[] = [];
   let at = 0;

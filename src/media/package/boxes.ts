@@ -61,11 +61,14 @@ export function findBox(buf: Uint8Array, path: string[], from = 0, to = buf.leng
 export function findBoxes(buf: Uint8Array, path: string[], from = 0, to = buf.length): BoxRef[] {
   if (path.length === 1) return listBoxes(buf, from, to).filter((b) => b.type === path[0]);
   const parent = findBox(buf, path.slice(0, -1), from, to);
-  return parent ? listBoxes(buf, parent.body, parent.start + parent.size).filter((b) => b.type === path[path.length - 1]) : [];
+  return parent
+    ? listBoxes(buf, parent.body, parent.start + parent.size).filter((b) => b.type === path[path.length - 1])
+    : [];
 }
 
 /** The box along `path`, or the malformed-MP4 error. */
-export const need = (buf: Uint8Array, path: string[], from?: number, to?: number): BoxRef => findBox(buf, path, from, to) ?? bad(`no ${path.join('/')}`);
+export const need = (buf: Uint8Array, path: string[], from?: number, to?: number): BoxRef =>
+  findBox(buf, path, from, to) ?? bad(`no ${path.join('/')}`);
 
 /** Bytes of one box. */
 export const boxBytes = (buf: Uint8Array, b: BoxRef): Uint8Array => buf.subarray(b.start, b.start + b.size);
@@ -106,7 +109,10 @@ export function splitInit(file: Uint8Array): { init: Uint8Array; media: Uint8Arr
   const moov = top.find((b) => b.type === 'moov') ?? bad('no moov');
   const media = top.filter((b) => ['styp', 'moof', 'mdat'].includes(b.type));
   if (!media.some((b) => b.type === 'moof')) bad('no moof: the output is not fragmented');
-  return { init: concatBytes([boxBytes(file, ftyp), boxBytes(file, moov)]), media: concatBytes(media.map((b) => boxBytes(file, b))) };
+  return {
+    init: concatBytes([boxBytes(file, ftyp), boxBytes(file, moov)]),
+    media: concatBytes(media.map((b) => boxBytes(file, b))),
+  };
 }
 
 /** A big-endian 32-bit field. */
@@ -128,4 +134,5 @@ export const i64 = (n: number): Uint8Array => {
   return b;
 };
 /** A full box: version and flags, then the payload parts. */
-export const fullBox = (type: string, version: number, flags: number, ...parts: Uint8Array[]): Uint8Array => makeBox(type, u32(((version & 0xff) << 24) | (flags & 0xffffff)), ...parts);
+export const fullBox = (type: string, version: number, flags: number, ...parts: Uint8Array[]): Uint8Array =>
+  makeBox(type, u32(((version & 0xff) << 24) | (flags & 0xffffff)), ...parts);

@@ -22,17 +22,50 @@ async function check(ffmpeg: string): Promise<{ ok: true } | { ok: false; reason
     const out = path.join(dir, 'c.mp4');
     await runProcess(
       ffmpeg,
-      ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=25', '-frames:v', String(FRAMES), '-vsync', 'passthrough',
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '100', '-pix_fmt', 'yuv420p', '-enc_time_base', '-1',
-        ...fragmentMuxerArgs({ timescale: 25, negativeCts: true }), out],
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-y',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=64x48:rate=25',
+        '-frames:v',
+        String(FRAMES),
+        '-vsync',
+        'passthrough',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-bf',
+        '2',
+        '-g',
+        '100',
+        '-pix_fmt',
+        'yuv420p',
+        '-enc_time_base',
+        '-1',
+        ...fragmentMuxerArgs({ timescale: 25, negativeCts: true }),
+        out,
+      ],
       { timeoutMs: 30_000 },
     );
-    const piece = videoPiece(await readFile(out), { index: 0, startTicks: 0, spanTicks: FRAMES, count: FRAMES, what: 'CMAF check' });
+    const piece = videoPiece(await readFile(out), {
+      index: 0,
+      startTicks: 0,
+      spanTicks: FRAMES,
+      count: FRAMES,
+      what: 'CMAF check',
+    });
     // The input's frame times are known here (tick i for frame i): each must come out exactly
     // (a muxer that stretches the first sample moves every later frame).
     const pts = [...sampleTimes(piece.info).pts].sort((a, b) => a - b);
     const wrong = pts.findIndex((t, i) => t !== i);
-    if (wrong >= 0) return { ok: false, reason: `frame ${wrong} is presented at tick ${pts[wrong]}, the source's is ${wrong}` };
+    if (wrong >= 0)
+      return { ok: false, reason: `frame ${wrong} is presented at tick ${pts[wrong]}, the source's is ${wrong}` };
     return { ok: true };
   } catch (err) {
     return { ok: false, reason: (err as Error).message };

@@ -41,7 +41,10 @@ export function trexDefaults(init: Uint8Array): TrackDefaults {
 const isSync = (flags: number) => ((flags >>> 16) & 1) === 0 && ((flags >>> 24) & 3) !== 1;
 
 /** Reads the moofs of `media` (one track each) and their samples. */
-export function readFragments(media: Uint8Array, defaults: TrackDefaults = { duration: 0, size: 0, flags: 0 }): FragmentInfo[] {
+export function readFragments(
+  media: Uint8Array,
+  defaults: TrackDefaults = { duration: 0, size: 0, flags: 0 },
+): FragmentInfo[] {
   const dv = new DataView(media.buffer, media.byteOffset, media.byteLength);
   return listBoxes(media)
     .filter((b) => b.type === 'moof')
@@ -60,8 +63,14 @@ export function readFragments(media: Uint8Array, defaults: TrackDefaults = { dur
       let dDur = defaults.duration;
       let dSize = defaults.size;
       let dFlags = defaults.flags;
-      if (hf & 0x8) { dDur = dv.getUint32(p); p += 4; }
-      if (hf & 0x10) { dSize = dv.getUint32(p); p += 4; }
+      if (hf & 0x8) {
+        dDur = dv.getUint32(p);
+        p += 4;
+      }
+      if (hf & 0x10) {
+        dSize = dv.getUint32(p);
+        p += 4;
+      }
       if (hf & 0x20) dFlags = dv.getUint32(p);
       const tv = media[tfdt.body];
       const base = tv === 1 ? Number(dv.getBigUint64(tfdt.body + 4)) : dv.getUint32(tfdt.body + 4);
@@ -74,19 +83,40 @@ export function readFragments(media: Uint8Array, defaults: TrackDefaults = { dur
         let q = trun.body + 8;
         if (f & 0x1) q += 4;
         let firstFlags: number | undefined;
-        if (f & 0x4) { firstFlags = dv.getUint32(q); q += 4; }
+        if (f & 0x4) {
+          firstFlags = dv.getUint32(q);
+          q += 4;
+        }
         for (let i = 0; i < n; i++) {
           const s: FragmentSample = { duration: dDur, size: dSize, cts: 0, sync: false };
           let flags = i === 0 && firstFlags !== undefined ? firstFlags : dFlags;
-          if (f & 0x100) { s.duration = dv.getUint32(q); q += 4; }
-          if (f & 0x200) { s.size = dv.getUint32(q); q += 4; }
-          if (f & 0x400) { flags = dv.getUint32(q); q += 4; }
-          if (f & 0x800) { s.cts = trunVersion === 1 ? dv.getInt32(q) : dv.getUint32(q); q += 4; }
+          if (f & 0x100) {
+            s.duration = dv.getUint32(q);
+            q += 4;
+          }
+          if (f & 0x200) {
+            s.size = dv.getUint32(q);
+            q += 4;
+          }
+          if (f & 0x400) {
+            flags = dv.getUint32(q);
+            q += 4;
+          }
+          if (f & 0x800) {
+            s.cts = trunVersion === 1 ? dv.getInt32(q) : dv.getUint32(q);
+            q += 4;
+          }
           s.sync = isSync(flags);
           samples.push(s);
         }
       }
-      return { trackId: dv.getUint32(tfhd.body + 4), sequence: dv.getUint32(mfhd.body + 4), baseDecodeTime: base, trunVersion, samples };
+      return {
+        trackId: dv.getUint32(tfhd.body + 4),
+        sequence: dv.getUint32(mfhd.body + 4),
+        baseDecodeTime: base,
+        trunVersion,
+        samples,
+      };
     });
 }
 

@@ -63,12 +63,23 @@ export function withEditList(init: Uint8Array, mediaTime: number): Uint8Array {
   dv.setUint32(12, 0x00010000); // media rate 1.0
   const edts = makeBox('edts', fullBox('elst', 0, 0, payload));
   return rebuild(init, ['moov', 'trak'], (trak) =>
-    makeBox('trak', ...listBoxes(trak, 8).filter((b) => b.type !== 'edts').flatMap((b) => (b.type === 'tkhd' ? [boxBytes(trak, b), edts] : [boxBytes(trak, b)]))),
+    makeBox(
+      'trak',
+      ...listBoxes(trak, 8)
+        .filter((b) => b.type !== 'edts')
+        .flatMap((b) => (b.type === 'tkhd' ? [boxBytes(trak, b), edts] : [boxBytes(trak, b)])),
+    ),
   );
 }
 
 /** Rewrites the box at `path` (the first trak of the moov, ...) with `fn`, rebuilding its parents. */
-function rebuild(buf: Uint8Array, path: string[], fn: (box: Uint8Array) => Uint8Array, from = 0, to = buf.length): Uint8Array {
+function rebuild(
+  buf: Uint8Array,
+  path: string[],
+  fn: (box: Uint8Array) => Uint8Array,
+  from = 0,
+  to = buf.length,
+): Uint8Array {
   const parts = listBoxes(buf, from, to).map((b) => {
     if (b.type !== path[0]) return boxBytes(buf, b);
     if (path.length === 1) return fn(boxBytes(buf, b));
@@ -101,7 +112,8 @@ export function composeInit(...inits: Uint8Array[]): Uint8Array {
   view(mvhd).setUint32(mvhd.length - 4, inits.length + 1);
   const traks = inits.map((init, i) => {
     const t = findBoxes(init, ['moov', 'trak']);
-    if (t.length !== 1) throw new EncoderError('ENCODER_FAILED', `composeInit: init ${i} has ${t.length} tracks, expected one`);
+    if (t.length !== 1)
+      throw new EncoderError('ENCODER_FAILED', `composeInit: init ${i} has ${t.length} tracks, expected one`);
     return setTrackId(boxBytes(init, t[0]), i + 1);
   });
   const trex = (buf: Uint8Array, id: number) => {

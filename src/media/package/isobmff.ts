@@ -11,8 +11,26 @@
 import { bad, boxBytes, concatBytes, copyBytes, listBoxes, makeBox, need, view } from './boxes.js';
 import { readFragments, type TrackDefaults } from './fragments.js';
 
-export { type BoxRef, boxBytes, concatBytes, copyBytes, findBox, findBoxes, listBoxes, makeBox, splitInit, view } from './boxes.js';
-export { type FragmentInfo, type FragmentSample, type TrackDefaults, readFragments, sampleTimes, trexDefaults } from './fragments.js';
+export {
+  type BoxRef,
+  boxBytes,
+  concatBytes,
+  copyBytes,
+  findBox,
+  findBoxes,
+  listBoxes,
+  makeBox,
+  splitInit,
+  view,
+} from './boxes.js';
+export {
+  type FragmentInfo,
+  type FragmentSample,
+  type TrackDefaults,
+  readFragments,
+  sampleTimes,
+  trexDefaults,
+} from './fragments.js';
 
 /**
  * Sets the fields that place a fragment in its track: the base media decode time (tfdt, written
@@ -21,7 +39,10 @@ export { type FragmentInfo, type FragmentSample, type TrackDefaults, readFragmen
  * which grows moof by 4 bytes: trun data offsets are relative to moof (default-base-is-moof),
  * so they are moved by the same amount.
  */
-export function placeFragment(media: Uint8Array, p: { baseDecodeTime: number; sequence?: number; trackId?: number }): Uint8Array {
+export function placeFragment(
+  media: Uint8Array,
+  p: { baseDecodeTime: number; sequence?: number; trackId?: number },
+): Uint8Array {
   const parts: Uint8Array[] = [];
   let seq = p.sequence;
   for (const b of listBoxes(media)) {
@@ -35,7 +56,12 @@ export function placeFragment(media: Uint8Array, p: { baseDecodeTime: number; se
   return concatBytes(parts);
 }
 
-function rewriteMoof(moof: Uint8Array, baseDecodeTime: number, sequence: number | undefined, trackId: number | undefined): Uint8Array {
+function rewriteMoof(
+  moof: Uint8Array,
+  baseDecodeTime: number,
+  sequence: number | undefined,
+  trackId: number | undefined,
+): Uint8Array {
   const children = listBoxes(moof, 8);
   const out: Uint8Array[] = [];
   let grow = 0;
@@ -95,7 +121,8 @@ export function keepSamples(media: Uint8Array, from: number, count: number, defa
   if (moofs.length !== 1) bad(`expected one moof, found ${moofs.length}`);
   const moof = boxBytes(media, moofs[0]);
   const info = readFragments(media, defaults)[0];
-  if (from < 0 || from + count > info.samples.length) bad(`cannot keep samples ${from}..${from + count} of ${info.samples.length}`);
+  if (from < 0 || from + count > info.samples.length)
+    bad(`cannot keep samples ${from}..${from + count} of ${info.samples.length}`);
   const traf = need(moof, ['traf'], 8);
   const trunRefs = listBoxes(moof, traf.body, traf.start + traf.size).filter((b) => b.type === 'trun');
   if (trunRefs.length !== 1) bad(`expected one trun, found ${trunRefs.length}`);
@@ -118,8 +145,16 @@ export function keepSamples(media: Uint8Array, from: number, count: number, defa
   hdv.setUint32(0, (version << 24) | newFlags);
   hdv.setUint32(4, count);
   const offsetField = flags & 0x1 ? new Uint8Array(4) : new Uint8Array(0);
-  const newTrun = makeBox('trun', header, offsetField, firstFlags ?? new Uint8Array(0), moof.slice(entries + from * perSample, entries + (from + count) * perSample));
-  const trafParts = listBoxes(moof, traf.body, traf.start + traf.size).map((b) => (b.type === 'trun' ? newTrun : boxBytes(moof, b)));
+  const newTrun = makeBox(
+    'trun',
+    header,
+    offsetField,
+    firstFlags ?? new Uint8Array(0),
+    moof.slice(entries + from * perSample, entries + (from + count) * perSample),
+  );
+  const trafParts = listBoxes(moof, traf.body, traf.start + traf.size).map((b) =>
+    b.type === 'trun' ? newTrun : boxBytes(moof, b),
+  );
   const mfhd = need(moof, ['mfhd'], 8);
   const newMoof = makeBox('moof', boxBytes(moof, mfhd), makeBox('traf', ...trafParts));
   // The data offset points at the first kept byte: from the moof's start (default-base-is-moof)
@@ -175,7 +210,11 @@ export function toUnsignedCts(media: Uint8Array, delta: number): Uint8Array {
  * or an overlap at every such join. When the trun has no per-sample durations (all equal to
  * the default), it is rebuilt with them, which grows the moof; its data offset follows.
  */
-export function setLastSampleDuration(media: Uint8Array, duration: number, defaults: TrackDefaults = { duration: 0, size: 0, flags: 0 }): Uint8Array {
+export function setLastSampleDuration(
+  media: Uint8Array,
+  duration: number,
+  defaults: TrackDefaults = { duration: 0, size: 0, flags: 0 },
+): Uint8Array {
   const info = readFragments(media, defaults);
   const boxes = listBoxes(media);
   const moofRef = boxes.find((b) => b.type === 'moof') ?? bad('no moof');
@@ -206,8 +245,13 @@ export function setLastSampleDuration(media: Uint8Array, duration: number, defau
   const head = moof.slice(trun.body, first);
   view(head).setUint32(0, (moof[trun.body] << 24) | flags | 0x100);
   const newTrun = makeBox('trun', head, ...entries);
-  const trafParts = listBoxes(moof, traf.body, traf.start + traf.size).map((b) => (b === trun || (b.type === 'trun' && b.start === trun.start) ? newTrun : boxBytes(moof, b)));
-  const newMoof = makeBox('moof', ...listBoxes(moof, 8).map((b) => (b.type === 'traf' ? makeBox('traf', ...trafParts) : boxBytes(moof, b))));
+  const trafParts = listBoxes(moof, traf.body, traf.start + traf.size).map((b) =>
+    b === trun || (b.type === 'trun' && b.start === trun.start) ? newTrun : boxBytes(moof, b),
+  );
+  const newMoof = makeBox(
+    'moof',
+    ...listBoxes(moof, 8).map((b) => (b.type === 'traf' ? makeBox('traf', ...trafParts) : boxBytes(moof, b))),
+  );
   if (flags & 0x1) shiftTrunOffsets(newMoof, newMoof.length - moof.length);
   return concatBytes([newMoof, rest]);
 }

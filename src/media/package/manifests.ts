@@ -120,19 +120,29 @@ export function dashBandwidth(t: TrackModel, minBufferSec: number, targetSec: nu
 
 const sec = (x: number) => x.toFixed(6);
 /** The HLS target duration of tracks: their longest visible segment, rounded up to whole seconds. */
-export const targetDuration = (tracks: TrackModel[]) => Math.max(1, ...tracks.flatMap((t) => visibleDurations(t).map((d) => Math.ceil(d - 1e-6))));
+export const targetDuration = (tracks: TrackModel[]) =>
+  Math.max(1, ...tracks.flatMap((t) => visibleDurations(t).map((d) => Math.ceil(d - 1e-6))));
 
 /** An HLS media playlist (VOD, fMP4) of one track. */
 export function hlsMediaPlaylist(t: TrackModel, target: number): string {
   const d = visibleDurations(t);
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-INDEPENDENT-SEGMENTS', `#EXT-X-MAP:URI="${fromManifest(packageLayout.init(t.id))}"`];
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${target}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    `#EXT-X-MAP:URI="${fromManifest(packageLayout.init(t.id))}"`,
+  ];
   d.forEach((x, i) => lines.push(`#EXTINF:${sec(x)},`, fromManifest(packageLayout.segment(t.id, i))));
   lines.push('#EXT-X-ENDLIST');
   return lines.join('\n') + '\n';
 }
 
 /** Seconds presented: the longest video rendition's visible duration. */
-export const presentationSec = (m: PackageModel) => Math.max(0, ...m.video.map((v) => visibleDurations(v).reduce((a, b) => a + b, 0)));
+export const presentationSec = (m: PackageModel) =>
+  Math.max(0, ...m.video.map((v) => visibleDurations(v).reduce((a, b) => a + b, 0)));
 
 /**
  * The media playlist of a subtitle track: its whole WebVTT file as one segment spanning the
@@ -140,10 +150,18 @@ export const presentationSec = (m: PackageModel) => Math.max(0, ...m.video.map((
  * X-TIMESTAMP-MAP header, HLS maps WebVTT time 0 to media time 0, which is that frame.
  */
 export function hlsSubtitlePlaylist(t: TextTrackModel, durationSec: number): string {
-  return [
-    '#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(durationSec - 1e-6))}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD',
-    `#EXTINF:${sec(durationSec)},`, fromManifest(packageLayout.subtitles(t.id)), '#EXT-X-ENDLIST',
-  ].join('\n') + '\n';
+  return (
+    [
+      '#EXTM3U',
+      '#EXT-X-VERSION:7',
+      `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(durationSec - 1e-6))}`,
+      '#EXT-X-MEDIA-SEQUENCE:0',
+      '#EXT-X-PLAYLIST-TYPE:VOD',
+      `#EXTINF:${sec(durationSec)},`,
+      fromManifest(packageLayout.subtitles(t.id)),
+      '#EXT-X-ENDLIST',
+    ].join('\n') + '\n'
+  );
 }
 
 const quoted = (s: string) => s.replace(/["\n\r]/g, '');
@@ -177,11 +195,20 @@ export function hlsMasterPlaylist(m: PackageModel): string {
   });
   const text = m.text ?? [];
   text.forEach((t, i) => {
-    const attrs = ['TYPE=SUBTITLES', 'GROUP-ID="subs"', `NAME="${quoted(t.name ?? t.language ?? `Subtitles ${i + 1}`)}"`];
+    const attrs = [
+      'TYPE=SUBTITLES',
+      'GROUP-ID="subs"',
+      `NAME="${quoted(t.name ?? t.language ?? `Subtitles ${i + 1}`)}"`,
+    ];
     if (t.language) attrs.push(`LANGUAGE="${quoted(t.language)}"`);
     // AUTOSELECT lets a player pick the track matching the viewer's language; FORCED tracks
     // (signs, foreign dialogue) are shown even when subtitles are off.
-    attrs.push(`DEFAULT=${t.default ? 'YES' : 'NO'}`, 'AUTOSELECT=YES', `FORCED=${t.forced ? 'YES' : 'NO'}`, `URI="${t.id}.m3u8"`);
+    attrs.push(
+      `DEFAULT=${t.default ? 'YES' : 'NO'}`,
+      'AUTOSELECT=YES',
+      `FORCED=${t.forced ? 'YES' : 'NO'}`,
+      `URI="${t.id}.m3u8"`,
+    );
     lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
   });
   // A variant plays with any rendition of its audio group: the worst case is declared.
@@ -223,7 +250,12 @@ function timeline(t: TrackModel): string[] {
   while (i < t.segments.length) {
     const s = t.segments[i];
     let r = 0;
-    while (i + r + 1 < t.segments.length && t.segments[i + r + 1].duration === s.duration && t.segments[i + r + 1].start === t.segments[i + r].start + s.duration) r++;
+    while (
+      i + r + 1 < t.segments.length &&
+      t.segments[i + r + 1].duration === s.duration &&
+      t.segments[i + r + 1].start === t.segments[i + r].start + s.duration
+    )
+      r++;
     out.push(`<S t="${s.start}" d="${s.duration}"${r ? ` r="${r}"` : ''}/>`);
     i += r + 1;
   }
@@ -258,28 +290,45 @@ export function dashManifest(m: PackageModel): string {
   for (const family of videoByFamily(m.video)) {
     const maxW = Math.max(...family.map((v) => v.width));
     const maxH = Math.max(...family.map((v) => v.height));
-    lines.push(`    <AdaptationSet id="${setId++}" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="${maxW}" maxHeight="${maxH}">`);
+    lines.push(
+      `    <AdaptationSet id="${setId++}" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="${maxW}" maxHeight="${maxH}">`,
+    );
     for (const v of family) {
-      lines.push(`      <Representation id="${esc(v.id)}" bandwidth="${dashBandwidth(v, minBuffer, target)}" codecs="${esc(v.codec)}" width="${v.width}" height="${v.height}" frameRate="${Math.round(v.frameRate * 1000)}/1000">`);
+      lines.push(
+        `      <Representation id="${esc(v.id)}" bandwidth="${dashBandwidth(v, minBuffer, target)}" codecs="${esc(v.codec)}" width="${v.width}" height="${v.height}" frameRate="${Math.round(v.frameRate * 1000)}/1000">`,
+      );
       lines.push(...segmentTemplate(v, '        '), '      </Representation>');
     }
     lines.push('    </AdaptationSet>');
   }
   m.audio.forEach((a, i) => {
     const lang = a.language ? ` lang="${esc(a.language)}"` : '';
-    lines.push(`    <AdaptationSet id="${setId++}" contentType="audio" mimeType="audio/mp4"${lang} segmentAlignment="true" startWithSAP="1">`);
+    lines.push(
+      `    <AdaptationSet id="${setId++}" contentType="audio" mimeType="audio/mp4"${lang} segmentAlignment="true" startWithSAP="1">`,
+    );
     if (i === 0) lines.push('      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="main"/>');
-    lines.push(`      <Representation id="${esc(a.id)}" bandwidth="${dashBandwidth(a, minBuffer, target)}" codecs="${esc(a.codec)}" audioSamplingRate="${a.sampleRate}">`);
-    lines.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`);
+    lines.push(
+      `      <Representation id="${esc(a.id)}" bandwidth="${dashBandwidth(a, minBuffer, target)}" codecs="${esc(a.codec)}" audioSamplingRate="${a.sampleRate}">`,
+    );
+    lines.push(
+      `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`,
+    );
     lines.push(...segmentTemplate(a, '        '), '      </Representation>', '    </AdaptationSet>');
   });
   (m.text ?? []).forEach((t) => {
     const lang = t.language ? ` lang="${esc(t.language)}"` : '';
     lines.push(`    <AdaptationSet id="${setId++}" contentType="text" mimeType="text/vtt"${lang}>`);
-    lines.push(`      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="${t.forced ? 'forced-subtitle' : 'subtitle'}"/>`);
+    lines.push(
+      `      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="${t.forced ? 'forced-subtitle' : 'subtitle'}"/>`,
+    );
     if (t.name) lines.push(`      <Label>${esc(t.name)}</Label>`);
     // A sidecar: one file for the whole period (bandwidth is required; a text track's is negligible).
-    lines.push(`      <Representation id="${esc(t.id)}" bandwidth="256">`, `        <BaseURL>${esc(fromManifest(packageLayout.subtitles(t.id)))}</BaseURL>`, '      </Representation>', '    </AdaptationSet>');
+    lines.push(
+      `      <Representation id="${esc(t.id)}" bandwidth="256">`,
+      `        <BaseURL>${esc(fromManifest(packageLayout.subtitles(t.id)))}</BaseURL>`,
+      '      </Representation>',
+      '    </AdaptationSet>',
+    );
   });
   lines.push('  </Period>', '</MPD>');
   return lines.join('\n') + '\n';

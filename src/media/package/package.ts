@@ -11,9 +11,30 @@
  */
 import { createHash } from 'node:crypto';
 import { EncoderError } from '../../errors.js';
-import { AAC_PRIMING, audioChunkWindow, checkVideoFragment, withSourceTiming, type AudioChunk } from '../encode/cmaf.js';
+import {
+  AAC_PRIMING,
+  audioChunkWindow,
+  checkVideoFragment,
+  withSourceTiming,
+  type AudioChunk,
+} from '../encode/cmaf.js';
 import { composeInit, readInit, withEditList } from './init.js';
-import { concatBytes, copyBytes, view, keepSamples, toUnsignedCts, setLastSampleDuration, listBoxes, makeBox, placeFragment, readFragments, sampleTimes, splitInit, trexDefaults, type FragmentInfo } from './isobmff.js';
+import {
+  concatBytes,
+  copyBytes,
+  view,
+  keepSamples,
+  toUnsignedCts,
+  setLastSampleDuration,
+  listBoxes,
+  makeBox,
+  placeFragment,
+  readFragments,
+  sampleTimes,
+  splitInit,
+  trexDefaults,
+  type FragmentInfo,
+} from './isobmff.js';
 import type { AudioTrackModel, SegmentRef, VideoTrackModel } from './manifests.js';
 
 /** A placed piece: the init its worker wrote, the fragment, and the fragment's facts. */
@@ -27,7 +48,10 @@ export interface Piece {
  * One rendition's piece of one segment: split ffmpeg's fMP4, set tfdt to the segment's first
  * frame (source ticks from the plan's first frame) and the sequence number, and check it.
  */
-export function videoPiece(file: Uint8Array, p: { index: number; startTicks: number; spanTicks: number; count: number; what: string }): Piece {
+export function videoPiece(
+  file: Uint8Array,
+  p: { index: number; startTicks: number; spanTicks: number; count: number; what: string },
+): Piece {
   const { init, media } = splitInit(file);
   const defaults = trexDefaults(init);
   const placed = placeFragment(media, { baseDecodeTime: p.startTicks, sequence: p.index + 1 });
@@ -42,10 +66,15 @@ export function videoPiece(file: Uint8Array, p: { index: number; startTicks: num
   checkVideoFragment(got[0], { count: p.count, spanTicks: p.spanTicks, what: p.what });
   const end = p.startTicks + p.spanTicks;
   const lastDts = sampleTimes(got[0]).dts.at(-1)!;
-  const fragment = lastDts < end ? setLastSampleDuration(placed, end - lastDts, defaults) : withSourceTiming(placed, end, defaults);
+  const fragment =
+    lastDts < end ? setLastSampleDuration(placed, end - lastDts, defaults) : withSourceTiming(placed, end, defaults);
   const frags = readFragments(fragment, defaults);
   const span = sampleTimes(frags[0]).end - frags[0].baseDecodeTime;
-  if (span !== p.spanTicks) throw new EncoderError('ENCODER_FAILED', `${p.what}: the fragment spans ${span} ticks after its timing was set, the segment ${p.spanTicks}`);
+  if (span !== p.spanTicks)
+    throw new EncoderError(
+      'ENCODER_FAILED',
+      `${p.what}: the fragment spans ${span} ticks after its timing was set, the segment ${p.spanTicks}`,
+    );
   return { init, fragment, info: frags[0] };
 }
 
@@ -59,9 +88,13 @@ export function audioPiece(file: Uint8Array, chunk: AudioChunk): Piece {
   const w = audioChunkWindow(chunk);
   const defaults = trexDefaults(init);
   const all = readFragments(media, defaults);
-  if (all.length !== 1) throw new EncoderError('ENCODER_FAILED', `audio chunk ${chunk.index}: ${all.length} fragments, expected one`);
+  if (all.length !== 1)
+    throw new EncoderError('ENCODER_FAILED', `audio chunk ${chunk.index}: ${all.length} fragments, expected one`);
   if (all[0].samples.length < w.keepFrom + w.keepCount) {
-    throw new EncoderError('SEGMENT_MISMATCH', `audio chunk ${chunk.index}: ${all[0].samples.length} packets, need ${w.keepFrom + w.keepCount}`);
+    throw new EncoderError(
+      'SEGMENT_MISMATCH',
+      `audio chunk ${chunk.index}: ${all[0].samples.length} packets, need ${w.keepFrom + w.keepCount}`,
+    );
   }
   const kept = keepSamples(media, w.keepFrom, w.keepCount, defaults);
   const fragment = placeFragment(kept, { baseDecodeTime: w.baseDecodeTime, sequence: chunk.index + 1 });
@@ -77,7 +110,11 @@ export const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length
  */
 export function commonInit(inits: Uint8Array[], what: string): Uint8Array {
   const i = inits.findIndex((x) => !sameBytes(x, inits[0]));
-  if (i >= 0) throw new EncoderError('SEGMENT_MISMATCH', `${what}: the init segment of piece ${i} differs from piece 0 (encoder settings differ between workers)`);
+  if (i >= 0)
+    throw new EncoderError(
+      'SEGMENT_MISMATCH',
+      `${what}: the init segment of piece ${i} differs from piece 0 (encoder settings differ between workers)`,
+    );
   return inits[0];
 }
 
@@ -102,7 +139,12 @@ export interface PieceFacts extends SegmentRef {
 
 /** The facts of a placed piece. */
 export function pieceFacts(piece: Piece): PieceFacts {
-  return { ...segmentRef(piece.info, piece.fragment.length), samples: piece.info.samples.length, initSha256: createHash('sha256').update(piece.init).digest('hex'), ctsDelay: ctsDelayOf(piece.info) };
+  return {
+    ...segmentRef(piece.info, piece.fragment.length),
+    samples: piece.info.samples.length,
+    initSha256: createHash('sha256').update(piece.init).digest('hex'),
+    ctsDelay: ctsDelayOf(piece.info),
+  };
 }
 
 /** The largest negative composition offset of a fragment (what toUnsignedCts must add). */
@@ -122,7 +164,11 @@ export function fragmentFacts(init: Uint8Array, fragments: Uint8Array[]): PieceF
 function sameInit(id: string, init: Uint8Array, facts: PieceFacts[]): void {
   const want = createHash('sha256').update(init).digest('hex');
   const i = facts.findIndex((f) => f.initSha256 !== want);
-  if (i >= 0) throw new EncoderError('SEGMENT_MISMATCH', `${id}: the init segment of piece ${i} differs from the published one (encoder settings differ between workers)`);
+  if (i >= 0)
+    throw new EncoderError(
+      'SEGMENT_MISMATCH',
+      `${id}: the init segment of piece ${i} differs from the published one (encoder settings differ between workers)`,
+    );
 }
 
 const seg = (f: PieceFacts): SegmentRef => ({ start: f.start, duration: f.duration, bytes: f.bytes });
@@ -133,15 +179,38 @@ export function videoTrackModel(id: string, init: Uint8Array, facts: PieceFacts[
   if (!tr) throw new EncoderError('ENCODER_FAILED', `${id}: no video track in the init segment`);
   sameInit(id, init, facts);
   const frameRate = Math.max(...facts.map((f) => (f.samples * tr.timescale) / f.duration));
-  return { id, timescale: tr.timescale, codec: tr.codec, width: tr.width!, height: tr.height!, frameRate, segments: facts.map(seg) };
+  return {
+    id,
+    timescale: tr.timescale,
+    codec: tr.codec,
+    width: tr.width!,
+    height: tr.height!,
+    frameRate,
+    segments: facts.map(seg),
+  };
 }
 
 /** The manifests' model of an audio track (its edit list's priming as the presentation offset). */
-export function audioTrackModel(id: string, init: Uint8Array, facts: PieceFacts[], p: { language?: string; name?: string } = {}): AudioTrackModel {
+export function audioTrackModel(
+  id: string,
+  init: Uint8Array,
+  facts: PieceFacts[],
+  p: { language?: string; name?: string } = {},
+): AudioTrackModel {
   const tr = readInit(init).find((t) => t.kind === 'audio');
   if (!tr) throw new EncoderError('ENCODER_FAILED', `${id}: no audio track in the init segment`);
   sameInit(id, init, facts);
-  return { id, timescale: tr.timescale, codec: tr.codec, sampleRate: tr.sampleRate!, channels: tr.channels!, language: p.language, name: p.name, presentationTimeOffset: AAC_PRIMING, segments: facts.map(seg) };
+  return {
+    id,
+    timescale: tr.timescale,
+    codec: tr.codec,
+    sampleRate: tr.sampleRate!,
+    channels: tr.channels!,
+    language: p.language,
+    name: p.name,
+    presentationTimeOffset: AAC_PRIMING,
+    segments: facts.map(seg),
+  };
 }
 
 /** One more track of a progressive MP4 besides the video: its init and its fragments in time order. */
@@ -172,11 +241,18 @@ export interface Placement {
  * order of the fragments: each video fragment followed by the other tracks' fragments that start
  * before the next video one, every moof renumbered 1..n.
  */
-export function progressiveLayout(video: LaidTrack & { end: number; delay: number }, others: LaidTrack[]): { init: Uint8Array; order: Placement[] } {
+export function progressiveLayout(
+  video: LaidTrack & { end: number; delay: number },
+  others: LaidTrack[],
+): { init: Uint8Array; order: Placement[] } {
   const vTimescale = readInit(video.init)[0].timescale;
   const videoInit = video.delay ? withEditList(video.init, video.delay) : video.init;
   const extra = others.filter((t) => t.bases.length);
-  const init = withMovieDuration(extra.length ? composeInit(videoInit, ...extra.map((t) => t.init)) : videoInit, video.end, vTimescale);
+  const init = withMovieDuration(
+    extra.length ? composeInit(videoInit, ...extra.map((t) => t.init)) : videoInit,
+    video.end,
+    vTimescale,
+  );
   const ts = extra.map((t) => readInit(t.init)[0].timescale);
   const next = extra.map(() => 0);
   const order: Placement[] = [];
@@ -185,7 +261,13 @@ export function progressiveLayout(video: LaidTrack & { end: number; delay: numbe
     const nextVideo = i + 1 < video.bases.length ? video.bases[i + 1] / vTimescale : Infinity;
     extra.forEach((t, j) => {
       while (next[j] < t.bases.length && t.bases[next[j]] / ts[j] < nextVideo) {
-        order.push({ track: others.indexOf(t) + 1, k: next[j], base: t.bases[next[j]], trackId: j + 2, sequence: order.length + 1 });
+        order.push({
+          track: others.indexOf(t) + 1,
+          k: next[j],
+          base: t.bases[next[j]],
+          trackId: j + 2,
+          sequence: order.length + 1,
+        });
         next[j]++;
       }
     });
@@ -202,7 +284,11 @@ export function placedParts(fragment: Uint8Array, p: Placement, delay: number): 
   return listBoxes(fragment).map((b) => {
     const bytes = fragment.subarray(b.start, b.start + b.size);
     if (b.type !== 'moof') return bytes;
-    return placeFragment(p.track === 0 ? toUnsignedCts(bytes, delay) : bytes, { baseDecodeTime: p.base, sequence: p.sequence, trackId: p.trackId });
+    return placeFragment(p.track === 0 ? toUnsignedCts(bytes, delay) : bytes, {
+      baseDecodeTime: p.base,
+      sequence: p.sequence,
+      trackId: p.trackId,
+    });
   });
 }
 
@@ -217,11 +303,26 @@ export function placedParts(fragment: Uint8Array, p: Placement, delay: number): 
  * the movie's duration so players show it before reading fragments. (The package step lays out
  * the same file from the pieces' facts, progressiveLayout, and joins it in parts, placedParts.)
  */
-export function assembleProgressive(p: { videoInit: Uint8Array; videoFragments: Uint8Array[]; tracks?: ExtraTrack[] }): Uint8Array[] {
+export function assembleProgressive(p: {
+  videoInit: Uint8Array;
+  videoFragments: Uint8Array[];
+  tracks?: ExtraTrack[];
+}): Uint8Array[] {
   const vInfo = p.videoFragments.map((f) => readFragments(f, trexDefaults(p.videoInit))[0]);
   const delay = Math.max(0, ...vInfo.map(ctsDelayOf));
-  const others = (p.tracks ?? []).map((t) => ({ init: t.init, bases: t.fragments.map((f) => readFragments(f, trexDefaults(t.init))[0].baseDecodeTime) }));
-  const layout = progressiveLayout({ init: p.videoInit, bases: vInfo.map((f) => f.baseDecodeTime), end: sampleTimes(vInfo[vInfo.length - 1]).end, delay }, others);
+  const others = (p.tracks ?? []).map((t) => ({
+    init: t.init,
+    bases: t.fragments.map((f) => readFragments(f, trexDefaults(t.init))[0].baseDecodeTime),
+  }));
+  const layout = progressiveLayout(
+    {
+      init: p.videoInit,
+      bases: vInfo.map((f) => f.baseDecodeTime),
+      end: sampleTimes(vInfo[vInfo.length - 1]).end,
+      delay,
+    },
+    others,
+  );
   const bytesOf = (x: Placement) => (x.track === 0 ? p.videoFragments[x.k] : p.tracks![x.track - 1].fragments[x.k]);
   return [layout.init, ...layout.order.flatMap((x) => placedParts(bytesOf(x), x, delay))];
 }
@@ -251,7 +352,13 @@ function withMovieDuration(init: Uint8Array, duration: number, timescale: number
           const mvhd = listBoxes(bytes, 8).find((x) => x.type === 'mvhd')!;
           const mvTimescale = view(bytes).getUint32(mvhd.start + (bytes[mvhd.start + 8] === 1 ? 28 : 20));
           mdv.setBigUint64(4, BigInt(Math.round((duration * mvTimescale) / timescale)));
-          return makeBox('mvex', makeBox('mehd', mehd), ...listBoxes(cb, 8).filter((x) => x.type !== 'mehd').map((x) => cb.subarray(x.start, x.start + x.size)));
+          return makeBox(
+            'mvex',
+            makeBox('mehd', mehd),
+            ...listBoxes(cb, 8)
+              .filter((x) => x.type !== 'mehd')
+              .map((x) => cb.subarray(x.start, x.start + x.size)),
+          );
         }
         return cb;
       });

@@ -24,7 +24,17 @@ export interface SampleSpec {
 
 /** Builds the ffmpeg arguments of a sample (pure). */
 export function buildSampleArgs(s: SampleSpec): string[] {
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${s.width}x${s.height}:rate=${s.fps}`];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${s.width}x${s.height}:rate=${s.fps}`,
+  ];
   const ch = typeof s.audio === 'object' ? s.audio.channels : 2;
   if (s.audio) args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:beep_factor=4`);
   args.push('-t', String(s.durationSec), '-map', '0:v');

@@ -19,8 +19,15 @@ export const X264_SECONDS_PER_MEGAPIXEL_FRAME = 0.042;
  * Estimated encode seconds of the longest segment (all renditions of it, one worker): the sum
  * over renditions of its megapixels x its encoder's relative cost.
  */
-export function estimateSegmentEncodeSec(plan: Pick<Plan, 'segments'>, renditions: Pick<Rendition, 'width' | 'outHeight' | 'video'>[], preset: Pick<Preset, 'video'>): number {
+export function estimateSegmentEncodeSec(
+  plan: Pick<Plan, 'segments'>,
+  renditions: Pick<Rendition, 'width' | 'outHeight' | 'video'>[],
+  preset: Pick<Preset, 'video'>,
+): number {
   const frames = plan.segments.reduce((m, s) => Math.max(m, s.count), 0);
-  const weighted = renditions.reduce((a, r) => a + ((r.width * r.outHeight) / 1e6) * rungVideo(preset, r).relativeCost, 0);
+  const weighted = renditions.reduce(
+    (a, r) => a + ((r.width * r.outHeight) / 1e6) * rungVideo(preset, r).relativeCost,
+    0,
+  );
   return Number((frames * weighted * X264_SECONDS_PER_MEGAPIXEL_FRAME).toFixed(3));
 }

@@ -53,7 +53,11 @@ export async function capabilitiesOf(ffmpeg: string, timeoutMs = 30_000): Promis
     runProcess(ffmpeg, buildCapabilityArgs('filters'), { timeoutMs, captureStdout: true }),
     runProcess(ffmpeg, ['-hide_banner', '-version'], { timeoutMs, captureStdout: true }),
   ]);
-  return { encoders: parseCapabilityList(e.stdout), filters: parseCapabilityList(f.stdout), version: parseFfmpegVersion(v.stdout) };
+  return {
+    encoders: parseCapabilityList(e.stdout),
+    filters: parseCapabilityList(f.stdout),
+    version: parseFfmpegVersion(v.stdout),
+  };
 }
 
 /** Which ffmpeg produced a job's outputs, as the job's COMPLETE (and ERROR) events name it. */
@@ -79,7 +83,11 @@ export async function encoderInfo(ffmpeg: string): Promise<EncoderInfo> {
  * and, when a rendition tone-maps an HDR source, zscale and tonemap. `renditions`: the ones the
  * job makes (default: every rung of the preset).
  */
-export function requirements(preset: Preset, colour: ColourPlan = { mode: 'sdr' }, renditions: readonly RenditionSpec[] = preset.renditions): { encoders: string[]; filters: string[] } {
+export function requirements(
+  preset: Preset,
+  colour: ColourPlan = { mode: 'sdr' },
+  renditions: readonly RenditionSpec[] = preset.renditions,
+): { encoders: string[]; filters: string[] } {
   const videos = renditions.map((r) => rungVideo(preset, r));
   return {
     encoders: [...new Set([...videos.map((v) => v.encoder), preset.audio.encoder])],
@@ -93,7 +101,13 @@ export function requirements(preset: Preset, colour: ColourPlan = { mode: 'sdr' 
  * encoder cannot keep with aligned keyframes (codecs.ts rateControlProblem). An InputError: the
  * request cannot be served by this deployment as configured, and retrying will not change that.
  */
-export function checkCapabilities(preset: Preset, caps: Capabilities, colour: ColourPlan = { mode: 'sdr' }, ffmpegLabel = 'ffmpeg', renditions: readonly RenditionSpec[] = preset.renditions): void {
+export function checkCapabilities(
+  preset: Preset,
+  caps: Capabilities,
+  colour: ColourPlan = { mode: 'sdr' },
+  ffmpegLabel = 'ffmpeg',
+  renditions: readonly RenditionSpec[] = preset.renditions,
+): void {
   for (const r of renditions) {
     const problem = rateControlProblem(r, rungVideo(preset, r));
     if (problem) throw new InputError('ENCODER_UNAVAILABLE', `preset "${preset.name}": ${problem}`);
@@ -102,9 +116,15 @@ export function checkCapabilities(preset: Preset, caps: Capabilities, colour: Co
   const missingEncoders = need.encoders.filter((e) => !caps.encoders.has(e));
   const missingFilters = need.filters.filter((f) => !caps.filters.has(f));
   if (missingEncoders.length) {
-    throw new InputError('ENCODER_UNAVAILABLE', `preset "${preset.name}" needs the encoder ${missingEncoders.join(', ')}, which ${ffmpegLabel} does not have`);
+    throw new InputError(
+      'ENCODER_UNAVAILABLE',
+      `preset "${preset.name}" needs the encoder ${missingEncoders.join(', ')}, which ${ffmpegLabel} does not have`,
+    );
   }
   if (missingFilters.length) {
-    throw new InputError('ENCODER_UNAVAILABLE', `preset "${preset.name}" needs the filter ${missingFilters.join(', ')} to tone-map this HDR source to SDR, which ${ffmpegLabel} does not have`);
+    throw new InputError(
+      'ENCODER_UNAVAILABLE',
+      `preset "${preset.name}" needs the filter ${missingFilters.join(', ')} to tone-map this HDR source to SDR, which ${ffmpegLabel} does not have`,
+    );
   }
 }

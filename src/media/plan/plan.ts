@@ -78,10 +78,17 @@ export function cleanKeyframes(idx: PacketIndex): number[] {
 }
 
 function typicalFrameTicks(idx: PacketIndex, from: number, to: number): number {
-  const ds = idx.duration.slice(from, to).filter((d) => d > 0).sort((a, b) => a - b);
+  const ds = idx.duration
+    .slice(from, to)
+    .filter((d) => d > 0)
+    .sort((a, b) => a - b);
   if (ds.length) return ds[Math.floor(ds.length / 2)];
   const ps = idx.pts.slice(from, to).sort((a, b) => a - b);
-  const gaps = ps.slice(1).map((p, i) => p - ps[i]).filter((g) => g > 0).sort((a, b) => a - b);
+  const gaps = ps
+    .slice(1)
+    .map((p, i) => p - ps[i])
+    .filter((g) => g > 0)
+    .sort((a, b) => a - b);
   return gaps.length ? gaps[Math.floor(gaps.length / 2)] : 1;
 }
 
@@ -123,11 +130,17 @@ export function planSegments(idx: PacketIndex, timeBase: Rational, opts: PlanOpt
   let startPacket = first;
   for (const c of clean) if (idx.pts[c] <= firstKept) startPacket = c;
   let endPacket = n;
-  for (const c of clean) if (idx.pts[c] > lastKept) { endPacket = c; break; }
+  for (const c of clean)
+    if (idx.pts[c] > lastKept) {
+      endPacket = c;
+      break;
+    }
 
   // Interior cuts near each target.
   const target = Math.max(1, opts.segmentSeconds / tick);
-  const cands = clean.filter((c) => c > startPacket && c < endPacket && idx.pts[c] > firstKept && idx.pts[c] <= lastKept);
+  const cands = clean.filter(
+    (c) => c > startPacket && c < endPacket && idx.pts[c] > firstKept && idx.pts[c] <= lastKept,
+  );
   const cuts: number[] = [];
   let cur = firstKept;
   let j = 0;
@@ -144,7 +157,8 @@ export function planSegments(idx: PacketIndex, timeBase: Rational, opts: PlanOpt
     j = (pick === cands[j] ? j : j - 1) + 1;
   }
 
-  const lastDur = idx.duration[lastKeptIdx] > 0 ? idx.duration[lastKeptIdx] : typicalFrameTicks(idx, startPacket, endPacket);
+  const lastDur =
+    idx.duration[lastKeptIdx] > 0 ? idx.duration[lastKeptIdx] : typicalFrameTicks(idx, startPacket, endPacket);
   const endPts = Math.min(lastKept + lastDur, hi === Infinity ? Infinity : Math.max(hi + eps, lastKept + 1));
   const bounds = [startPacket, ...cuts, endPacket];
   const splitFrames = bounds.filter((b) => b > 0 && b < n);

@@ -79,7 +79,13 @@ export interface Preset {
    * Audio of every track: stereo (`channels`) by default; with `surround`, 5.1 sources keep
    * their 6 channels at that bitrate (tracks.ts audioLayoutFor).
    */
-  audio: { encoder: 'aac'; bitrateKbps: number; channels: number; sampleRate: number; surround?: { bitrateKbps: number } };
+  audio: {
+    encoder: 'aac';
+    bitrateKbps: number;
+    channels: number;
+    sampleRate: number;
+    surround?: { bitrateKbps: number };
+  };
   renditions: RenditionSpec[];
   /** Target segment length of a job of this preset (absent: the deployment's SEGMENT_SECONDS). */
   segmentSeconds?: number;
@@ -92,7 +98,16 @@ export interface Preset {
   upscale?: 'refuse' | 'skip';
 }
 
-const H264: VideoSpec = { codec: 'h264', encoder: 'libx264', speed: 'veryfast', profile: 'high', pixFmt: 'yuv420p', bFrames: 3, hdr: 'tonemap', relativeCost: 1 };
+const H264: VideoSpec = {
+  codec: 'h264',
+  encoder: 'libx264',
+  speed: 'veryfast',
+  profile: 'high',
+  pixFmt: 'yuv420p',
+  bFrames: 3,
+  hdr: 'tonemap',
+  relativeCost: 1,
+};
 
 /** The presets shipped with the service. */
 export const PRESETS: Record<string, Preset> = {
@@ -121,7 +136,8 @@ export const PRESETS: Record<string, Preset> = {
   'hevc-ladder': {
     name: 'hevc-ladder',
     outputs: ['hls', 'dash', 'mp4'],
-    description: 'HEVC (hvc1) Main, or Main10 keeping HDR10/HLG, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s (5.1 kept at 384 kb/s)',
+    description:
+      'HEVC (hvc1) Main, or Main10 keeping HDR10/HLG, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s (5.1 kept at 384 kb/s)',
     video: {
       codec: 'hevc',
       encoder: 'libx265',
@@ -146,8 +162,18 @@ export const PRESETS: Record<string, Preset> = {
   'av1-ladder': {
     name: 'av1-ladder',
     outputs: ['hls', 'dash', 'mp4'],
-    description: 'AV1 (SVT-AV1 preset 8) Main 8-bit, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s; HDR sources tone-mapped to BT.709 (5.1 kept at 384 kb/s)',
-    video: { codec: 'av1', encoder: 'libsvtav1', speed: '8', profile: 'main', pixFmt: 'yuv420p', bFrames: 0, hdr: 'tonemap', relativeCost: 1.6 },
+    description:
+      'AV1 (SVT-AV1 preset 8) Main 8-bit, 1080p/720p/480p, 2 s closed GOPs, AAC stereo 128 kb/s; HDR sources tone-mapped to BT.709 (5.1 kept at 384 kb/s)',
+    video: {
+      codec: 'av1',
+      encoder: 'libsvtav1',
+      speed: '8',
+      profile: 'main',
+      pixFmt: 'yuv420p',
+      bFrames: 0,
+      hdr: 'tonemap',
+      relativeCost: 1.6,
+    },
     gopSeconds: 2,
     audio: { encoder: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000, surround: { bitrateKbps: 384 } },
     // SVT-AV1's CRF scale is 0-63.
@@ -181,7 +207,8 @@ function rungScale(r: RenditionSpec, short: number, long: number): number {
 }
 
 /** Why a rung is above the source (its size and the source's), for UPSCALE_REFUSED. */
-const rungSize = (r: RenditionSpec) => (r.width !== undefined ? `width ${r.width} px, long side` : `height ${r.height} px, short side`);
+const rungSize = (r: RenditionSpec) =>
+  r.width !== undefined ? `width ${r.width} px, long side` : `height ${r.height} px, short side`;
 
 /**
  * The renditions to produce for a source of the given display size. A rung above the source
@@ -196,7 +223,10 @@ export function selectRenditions(preset: Preset, displayWidth: number, displayHe
   const above = preset.renditions.filter((r) => rungScale(r, short, long) > 1);
   if (above.length && preset.upscale === 'refuse') {
     const list = above.map((r) => `${r.name} (${rungSize(r)})`).join(', ');
-    throw new InputError('UPSCALE_REFUSED', `the template refuses upscaling (upscale: refuse) and the source is ${displayWidth}x${displayHeight}: rung${above.length > 1 ? 's' : ''} ${list} ${above.length > 1 ? 'are' : 'is'} above it`);
+    throw new InputError(
+      'UPSCALE_REFUSED',
+      `the template refuses upscaling (upscale: refuse) and the source is ${displayWidth}x${displayHeight}: rung${above.length > 1 ? 's' : ''} ${list} ${above.length > 1 ? 'are' : 'is'} above it`,
+    );
   }
   let rungs = preset.renditions.filter((r) => rungScale(r, short, long) <= 1);
   if (rungs.length === 0) {

@@ -87,7 +87,13 @@ export function parseTracks(json: string): TrackList {
     if (s.codec_type === 'audio' && !(Number(s.sample_rate ?? 0) > 0 && (s.channels ?? 0) > 0)) {
       // A stream the container lists but never carries (an MPEG-TS PMT naming audio that has no
       // packet): there is nothing to decode, so it is reported, not encoded.
-      out.skipped.push({ index: s.index, type: 'audio', codec, language: languageOf(s.tags), reason: 'the container lists this audio stream but it has no decodable packets (no sample rate or channels)' });
+      out.skipped.push({
+        index: s.index,
+        type: 'audio',
+        codec,
+        language: languageOf(s.tags),
+        reason: 'the container lists this audio stream but it has no decodable packets (no sample rate or channels)',
+      });
     } else if (s.codec_type === 'audio') {
       out.audio.push({
         index: s.index,
@@ -100,7 +106,11 @@ export function parseTracks(json: string): TrackList {
         default: s.disposition?.default === 1,
       });
     } else if (s.codec_type === 'subtitle') {
-      const kind = (TEXT_SUBTITLE_CODECS as readonly string[]).includes(codec) ? 'text' : (IMAGE_SUBTITLE_CODECS as readonly string[]).includes(codec) ? 'image' : 'other';
+      const kind = (TEXT_SUBTITLE_CODECS as readonly string[]).includes(codec)
+        ? 'text'
+        : (IMAGE_SUBTITLE_CODECS as readonly string[]).includes(codec)
+          ? 'image'
+          : 'other';
       const track: SubtitleTrack = {
         index: s.index,
         codec,
@@ -117,7 +127,10 @@ export function parseTracks(json: string): TrackList {
           type: 'subtitle',
           codec,
           language: track.language,
-          reason: kind === 'image' ? 'image subtitles (bitmaps) cannot become WebVTT text' : `subtitle codec ${codec} is not supported`,
+          reason:
+            kind === 'image'
+              ? 'image subtitles (bitmaps) cannot become WebVTT text'
+              : `subtitle codec ${codec} is not supported`,
         });
       }
     }
@@ -136,7 +149,10 @@ export interface AudioSpec {
 }
 
 /** Output channels and bitrate of one track under a preset: stereo by default (mono too), 5.1 kept where asked. */
-export function audioLayoutFor(track: Pick<AudioTrack, 'channels'>, spec: AudioSpec): { channels: number; bitrateKbps: number } {
+export function audioLayoutFor(
+  track: Pick<AudioTrack, 'channels'>,
+  spec: AudioSpec,
+): { channels: number; bitrateKbps: number } {
   if (spec.surround && track.channels >= 6) return { channels: 6, bitrateKbps: spec.surround.bitrateKbps };
   // Every other track in the preset's layout (stereo): a mono source plays on both sides, as
   // the correctness contract's outputs always have.
@@ -148,13 +164,34 @@ export function audioLayoutFor(track: Pick<AudioTrack, 'channels'>, spec: AudioS
  * range is cut and shifted by shiftVtt, in code, because ffmpeg's seeking drops a cue that
  * starts before the range and is still on screen inside it.
  */
-export function buildSubtitleVttArgs(p: { input: string; track: Pick<SubtitleTrack, 'index'>; output: string }): string[] {
+export function buildSubtitleVttArgs(p: {
+  input: string;
+  track: Pick<SubtitleTrack, 'index'>;
+  output: string;
+}): string[] {
   return [
-    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-protocol_whitelist', protocolWhitelist(p.input), '-format_whitelist', SOURCE_FORMATS,
-    '-copyts', '-i', p.input,
-    '-map', `0:${p.track.index}`, '-vn', '-an', '-dn',
-    '-c:s', 'webvtt', '-f', 'webvtt', p.output,
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-protocol_whitelist',
+    protocolWhitelist(p.input),
+    '-format_whitelist',
+    SOURCE_FORMATS,
+    '-copyts',
+    '-i',
+    p.input,
+    '-map',
+    `0:${p.track.index}`,
+    '-vn',
+    '-an',
+    '-dn',
+    '-c:s',
+    'webvtt',
+    '-f',
+    'webvtt',
+    p.output,
   ];
 }
 
@@ -273,10 +310,25 @@ export function vttCues(vtt: string): { count: number; firstStartSec?: number } 
  */
 export function buildMovTextArgs(p: { input: string; language?: string; title?: string; output: string }): string[] {
   return [
-    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-i', p.input, '-map', '0:s:0', '-c:s', 'mov_text',
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-i',
+    p.input,
+    '-map',
+    '0:s:0',
+    '-c:s',
+    'mov_text',
     ...(p.language ? ['-metadata:s:s:0', `language=${p.language}`] : []),
     ...(p.title ? ['-metadata:s:s:0', `handler_name=${p.title}`, '-metadata:s:s:0', `title=${p.title}`] : []),
-    '-movflags', '+empty_moov+default_base_moof', '-frag_duration', '2147483647', '-f', 'mp4', p.output,
+    '-movflags',
+    '+empty_moov+default_base_moof',
+    '-frag_duration',
+    '2147483647',
+    '-f',
+    'mp4',
+    p.output,
   ];
 }

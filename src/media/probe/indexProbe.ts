@@ -20,12 +20,27 @@ export const HEAD_PACKETS = 32;
 export function buildStreamProbeWithHeadArgs(input: ProbeInput, packets = HEAD_PACKETS): string[] {
   const args = buildStreamProbeArgs(input);
   // Streams can interleave: read enough packets of all streams to see `packets` of the video.
-  return [...args.slice(0, -1), '-show_entries', 'packet=stream_index,pts,dts,duration,flags', '-read_intervals', `%+#${packets * 4}`, args[args.length - 1]];
+  return [
+    ...args.slice(0, -1),
+    '-show_entries',
+    'packet=stream_index,pts,dts,duration,flags',
+    '-read_intervals',
+    `%+#${packets * 4}`,
+    args[args.length - 1],
+  ];
 }
 
 const HeadSchema = z.object({
   packets: z
-    .array(z.object({ stream_index: z.number(), pts: z.number().optional(), dts: z.number().optional(), duration: z.number().optional(), flags: z.string().optional() }))
+    .array(
+      z.object({
+        stream_index: z.number(),
+        pts: z.number().optional(),
+        dts: z.number().optional(),
+        duration: z.number().optional(),
+        flags: z.string().optional(),
+      }),
+    )
     .default([]),
 });
 
@@ -68,7 +83,8 @@ export function httpRangeSource(url: string, size: number): RangeSource & { byte
     async read(start: number, end: number): Promise<Uint8Array> {
       src.requests++;
       const res = await fetch(url, { headers: { range: `bytes=${start}-${end - 1}` } });
-      if (res.status !== 206 && res.status !== 200) throw new Error(`range read ${start}-${end - 1}: HTTP ${res.status}`);
+      if (res.status !== 206 && res.status !== 200)
+        throw new Error(`range read ${start}-${end - 1}: HTTP ${res.status}`);
       const body = new Uint8Array(await res.arrayBuffer());
       src.bytesRead += body.length;
       // A server that ignores Range sends the whole object: take the part asked for.
@@ -132,7 +148,11 @@ export async function locateMoov(src: RangeSource): Promise<MoovLocation> {
           nsize = Number(new DataView(n16.buffer, n16.byteOffset, 16).getBigUint64(8));
         } else if (nsize === 0) break;
         if (nsize < 8) return { ok: false, reason: `box at ${next} has an invalid size ${nsize}` };
-        if (next + nsize > src.size) return { ok: false, reason: `truncated: a box at ${next} runs ${next + nsize - src.size} bytes past the end of the file` };
+        if (next + nsize > src.size)
+          return {
+            ok: false,
+            reason: `truncated: a box at ${next} runs ${next + nsize - src.size} bytes past the end of the file`,
+          };
         next += nsize;
       }
       return { ok: true, offset: off, bytes };
@@ -156,7 +176,11 @@ export function isMp4Family(formatName: string): boolean {
  * index cannot be trusted, so the file is refused here rather than read by a demuxer that
  * guesses.
  */
-async function moovPastEnd(src: RangeSource, get: (off: number, len: number) => Promise<Uint8Array | undefined>, m: { off: number; size: number; header: number }): Promise<never> {
+async function moovPastEnd(
+  src: RangeSource,
+  get: (off: number, len: number) => Promise<Uint8Array | undefined>,
+  m: { off: number; size: number; header: number },
+): Promise<never> {
   const form = m.header === 16 ? '64-bit size' : '32-bit size';
   let at = m.off + m.header;
   for (let n = 0; at + 8 <= src.size && n < 100_000; n++) {
@@ -171,14 +195,23 @@ async function moovPastEnd(src: RangeSource, get: (off: number, len: number) => 
     } else if (size === 0) size = src.size - at;
     if (size < 8) break;
     if (at + size > src.size) {
-      throw new InputError('INPUT_TRUNCATED', `the file is truncated: the moov box at ${m.off} (${form} ${m.size}) is cut short: its '${type}' box at ${at} runs ${at + size - src.size} bytes past the end of the file`);
+      throw new InputError(
+        'INPUT_TRUNCATED',
+        `the file is truncated: the moov box at ${m.off} (${form} ${m.size}) is cut short: its '${type}' box at ${at} runs ${at + size - src.size} bytes past the end of the file`,
+      );
     }
     at += size;
   }
   if (at === src.size) {
-    throw new InputError('INPUT_INCONSISTENT', `the moov box at ${m.off} declares ${m.size} bytes (${form}), ${m.off + m.size - src.size} past the end of the file, but the boxes inside it end exactly at the end: its size field is wrong`);
+    throw new InputError(
+      'INPUT_INCONSISTENT',
+      `the moov box at ${m.off} declares ${m.size} bytes (${form}), ${m.off + m.size - src.size} past the end of the file, but the boxes inside it end exactly at the end: its size field is wrong`,
+    );
   }
-  throw new InputError('INPUT_TRUNCATED', `the file is truncated: the moov box at ${m.off} (${form} ${m.size}) runs ${m.off + m.size - src.size} bytes past the end of the file and its last box is cut short`);
+  throw new InputError(
+    'INPUT_TRUNCATED',
+    `the file is truncated: the moov box at ${m.off} (${form} ${m.size}) runs ${m.off + m.size - src.size} bytes past the end of the file and its last box is cut short`,
+  );
 }
 
 /** The index probe's outcome: the packet index with byte ranges, or why the packet probe runs. */
@@ -190,7 +223,10 @@ export type IndexProbeResult =
  * Builds the video packet index from the moov. `streamJson` is the output of
  * buildStreamProbeWithHeadArgs on the same source.
  */
-export async function probeIndex(src: RangeSource, p: { formatName: string; streamIndex: number; streamJson: string }): Promise<IndexProbeResult> {
+export async function probeIndex(
+  src: RangeSource,
+  p: { formatName: string; streamIndex: number; streamJson: string },
+): Promise<IndexProbeResult> {
   if (!isMp4Family(p.formatName)) return { ok: false, reason: `${p.formatName} has no sample tables to read` };
   const moov = await locateMoov(src);
   if (!moov.ok) return moov;

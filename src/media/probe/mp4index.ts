@@ -93,31 +93,47 @@ export function indexFromMoov(moov: Uint8Array, opts: MoovIndexOptions): MoovInd
   if (moovBox.mvex) return { ok: false, reason: 'fragmented MP4 (mvex): samples live in moof boxes, not in the moov' };
   const trak = moovBox.traks?.[opts.streamIndex];
   if (!trak) return { ok: false, reason: `the moov has no track ${opts.streamIndex}` };
-  if (trak.mdia?.hdlr?.handler !== 'vide') return { ok: false, reason: `track ${opts.streamIndex} is not video (${trak.mdia?.hdlr?.handler})` };
+  if (trak.mdia?.hdlr?.handler !== 'vide')
+    return { ok: false, reason: `track ${opts.streamIndex} is not video (${trak.mdia?.hdlr?.handler})` };
   const stbl = trak.mdia.minf.stbl;
   const timescale = trak.mdia.mdhd.timescale;
   if (!(timescale > 0)) return { ok: false, reason: 'media timescale is 0' };
   // Tables libavformat reads into the keyframe flags that mp4box does not.
   const box = (t: string) => (stbl as unknown as { boxes: { type: string }[] }).boxes.some((b) => b.type === t);
   if (box('stps')) return { ok: false, reason: 'partial sync samples (stps)' };
-  if (stbl.stss && stbl.stss.sample_numbers.length === 0) return { ok: false, reason: 'an empty sync sample table (no keyframe flags)' };
+  if (stbl.stss && stbl.stss.sample_numbers.length === 0)
+    return { ok: false, reason: 'an empty sync sample table (no keyframe flags)' };
   if (box('stz2')) return { ok: false, reason: 'compact sample sizes (stz2)' };
   const ctts = stbl.ctts;
   // FFmpeg reads every ctts entry as signed; negative ones shift dts (dts_shift), not handled here.
-  if (ctts && ctts.sample_offsets.some((o: number) => o < 0 || o >= 2 ** 31)) return { ok: false, reason: 'negative composition offsets' };
+  if (ctts && ctts.sample_offsets.some((o: number) => o < 0 || o >= 2 ** 31))
+    return { ok: false, reason: 'negative composition offsets' };
   const samples = trak.samples ?? [];
   if (samples.length === 0) return { ok: false, reason: 'the track has no samples in the moov' };
-  const raw: RawSample[] = samples.map((s) => ({ dts: s.dts, ctts: s.cts - s.dts, sync: s.is_sync, offset: s.offset, size: s.size }));
+  const raw: RawSample[] = samples.map((s) => ({
+    dts: s.dts,
+    ctts: s.cts - s.dts,
+    sync: s.is_sync,
+    offset: s.offset,
+    size: s.size,
+  }));
   const end = raw.reduce((m, s) => Math.max(m, s.offset + s.size), 0);
   if (end > opts.fileSize) {
     return { ok: false, reason: `truncated: the sample tables reach byte ${end}, the file has ${opts.fileSize}` };
   }
 
-  const edits = (trak.edts?.elst?.entries ?? []).map((e) => ({ mediaTime: e.media_time, rate: e.media_rate_integer + e.media_rate_fraction / 65536, duration: e.segment_duration }));
+  const edits = (trak.edts?.elst?.entries ?? []).map((e) => ({
+    mediaTime: e.media_time,
+    rate: e.media_rate_integer + e.media_rate_fraction / 65536,
+    duration: e.segment_duration,
+  }));
   const movieScale = moovBox.mvhd.timescale;
   const hasCtts = !!ctts && ctts.sample_counts.length > 0;
   // st->duration: the media header's, or the sum of the sample durations if that is shorter.
-  const sttsSum = stbl.stts.sample_counts.reduce((a: number, c: number, i: number) => a + c * stbl.stts.sample_deltas[i], 0);
+  const sttsSum = stbl.stts.sample_counts.reduce(
+    (a: number, c: number, i: number) => a + c * stbl.stts.sample_deltas[i],
+    0,
+  );
   const mediaDuration = sttsSum > 0 ? Math.min(trak.mdia.mdhd.duration, sttsSum) : trak.mdia.mdhd.duration;
   const mapped = applyEditList(raw, edits, { timescale, movieScale, hasCtts, mediaDuration });
   if (!mapped.ok) return mapped;
@@ -130,7 +146,10 @@ export function indexFromMoov(moov: Uint8Array, opts: MoovIndexOptions): MoovInd
   if (head.pts.length === 0) return { ok: false, reason: 'ffprobe showed no packet of the stream' };
   const frameTicks = head.duration[0];
   if (hasCtts && head.duration.some((d) => d !== frameTicks)) {
-    return { ok: false, reason: 'packet durations vary from frame to frame (codec field timing): not in the sample tables' };
+    return {
+      ok: false,
+      reason: 'packet durations vary from frame to frame (codec field timing): not in the sample tables',
+    };
   }
   const out: IndexedPackets = { pts: [], dts: [], duration: [], keyframes: [], discard: [], offset: [], size: [] };
   entries.forEach((e, i) => {
@@ -152,12 +171,15 @@ export function indexFromMoov(moov: Uint8Array, opts: MoovIndexOptions): MoovInd
   if (out.pts.length < n) return { ok: false, reason: `the index has ${out.pts.length} packets, ffprobe showed ${n}` };
   for (const k of ['pts', 'dts', 'duration'] as const) {
     for (let i = 0; i < n; i++) {
-      if (out[k][i] !== head[k][i]) return { ok: false, reason: `packet ${i} ${k}: the index says ${out[k][i]}, ffprobe ${head[k][i]}` };
+      if (out[k][i] !== head[k][i])
+        return { ok: false, reason: `packet ${i} ${k}: the index says ${out[k][i]}, ffprobe ${head[k][i]}` };
     }
   }
   const upTo = (a: number[] | undefined) => JSON.stringify((a ?? []).filter((i) => i < n));
-  if (upTo(out.keyframes) !== upTo(head.keyframes)) return { ok: false, reason: 'keyframe flags of the first packets differ from ffprobe\'s' };
-  if (upTo(out.discard) !== upTo(head.discard)) return { ok: false, reason: 'discard flags of the first packets differ from ffprobe\'s' };
+  if (upTo(out.keyframes) !== upTo(head.keyframes))
+    return { ok: false, reason: "keyframe flags of the first packets differ from ffprobe's" };
+  if (upTo(out.discard) !== upTo(head.discard))
+    return { ok: false, reason: "discard flags of the first packets differ from ffprobe's" };
   return { ok: true, packets: out, timeBase: { num: 1, den: timescale }, trackId: trak.tkhd.track_id };
 }
 
@@ -185,8 +207,10 @@ export function applyEditList(
   if (!(p.movieScale > 0)) return { ok: false, reason: 'an edit list with a movie timescale of 0' };
   let empty = 0;
   let k = 0;
-  while (k < edits.length && edits[k].mediaTime === -1) empty += rescale(edits[k++].duration, p.timescale, p.movieScale);
-  if (edits.length - k !== 1) return { ok: false, reason: `an edit list of ${edits.length} entries (${edits.length - k} non-empty)` };
+  while (k < edits.length && edits[k].mediaTime === -1)
+    empty += rescale(edits[k++].duration, p.timescale, p.movieScale);
+  if (edits.length - k !== 1)
+    return { ok: false, reason: `an edit list of ${edits.length} entries (${edits.length - k} non-empty)` };
   const e = edits[k];
   if (e.rate !== 1) return { ok: false, reason: `an edit at rate ${e.rate}` };
   if (e.mediaTime < 0) return { ok: false, reason: `an edit with media time ${e.mediaTime}` };

@@ -71,7 +71,20 @@ export function protocolWhitelist(url: string): string {
 
 /** Arguments of the stream/format probe (JSON on stdout). */
 export function buildStreamProbeArgs(input: ProbeInput): string[] {
-  return ['-v', 'error', '-hide_banner', '-protocol_whitelist', protocolWhitelist(input.url), '-format_whitelist', SOURCE_FORMATS, '-print_format', 'json', '-show_format', '-show_streams', input.url];
+  return [
+    '-v',
+    'error',
+    '-hide_banner',
+    '-protocol_whitelist',
+    protocolWhitelist(input.url),
+    '-format_whitelist',
+    SOURCE_FORMATS,
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    input.url,
+  ];
 }
 
 /**
@@ -82,12 +95,19 @@ export function buildStreamProbeArgs(input: ProbeInput): string[] {
  */
 export function buildPacketProbeArgs(input: ProbeInput, streamIndex: number): string[] {
   return [
-    '-v', 'warning', '-hide_banner',
-    '-protocol_whitelist', protocolWhitelist(input.url),
-    '-format_whitelist', SOURCE_FORMATS,
-    '-select_streams', String(streamIndex),
-    '-show_entries', 'packet=pts,dts,duration,flags',
-    '-of', 'csv=p=0',
+    '-v',
+    'warning',
+    '-hide_banner',
+    '-protocol_whitelist',
+    protocolWhitelist(input.url),
+    '-format_whitelist',
+    SOURCE_FORMATS,
+    '-select_streams',
+    String(streamIndex),
+    '-show_entries',
+    'packet=pts,dts,duration,flags',
+    '-of',
+    'csv=p=0',
     input.url,
   ];
 }
@@ -117,7 +137,12 @@ const StreamSchema = z.object({
 const ProbeJsonSchema = z.object({
   streams: z.array(StreamSchema).default([]),
   format: z
-    .object({ format_name: z.string().optional(), duration: z.string().optional(), size: z.string().optional(), bit_rate: z.string().optional() })
+    .object({
+      format_name: z.string().optional(),
+      duration: z.string().optional(),
+      size: z.string().optional(),
+      bit_rate: z.string().optional(),
+    })
     .optional(),
 });
 
@@ -131,7 +156,7 @@ function parseRational(s: string | undefined): Rational | undefined {
 export function normalizeRotation(deg: number): number {
   if (!Number.isFinite(deg)) return 0;
   // ffprobe's displaymatrix rotation is counter-clockwise (-90 means rotate 90 clockwise).
-  return ((Math.round(-deg / 90) * 90) % 360 + 360) % 360;
+  return (((Math.round(-deg / 90) * 90) % 360) + 360) % 360;
 }
 
 /** Parses ffprobe's JSON into MediaInfo; INPUT_NO_VIDEO when there is no usable video stream. */
@@ -149,7 +174,9 @@ export function parseStreamProbe(json: string): MediaInfo {
     throw new InputError('INPUT_UNREADABLE', `video stream ${v.index} has no codec, size or time base`);
   }
   // An audio stream without a sample rate or channels has no packets (tracks.ts skips it).
-  const a = data.streams.find((s) => s.codec_type === 'audio' && Number(s.sample_rate ?? 0) > 0 && (s.channels ?? 0) > 0);
+  const a = data.streams.find(
+    (s) => s.codec_type === 'audio' && Number(s.sample_rate ?? 0) > 0 && (s.channels ?? 0) > 0,
+  );
   const fr = parseRational(v.avg_frame_rate);
   const nb = Number(v.nb_frames);
   return {
@@ -167,13 +194,22 @@ export function parseStreamProbe(json: string): MediaInfo {
       height: v.height,
       timeBase: tb,
       avgFrameRate: fr ? fr.num / fr.den : 0,
-      rotation: normalizeRotation(v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? Number(v.tags?.rotate ?? 0)),
+      rotation: normalizeRotation(
+        v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? Number(v.tags?.rotate ?? 0),
+      ),
       ...(Number.isFinite(nb) && nb > 0 ? { headerFrames: nb } : {}),
-      ...(v.codec_name === 'mpeg4' && /(^|,)avi(,|$)/.test(data.format?.format_name ?? '') ? { packedSlots: true } : {}),
+      ...(v.codec_name === 'mpeg4' && /(^|,)avi(,|$)/.test(data.format?.format_name ?? '')
+        ? { packedSlots: true }
+        : {}),
       colour: parseSourceColour(v as Parameters<typeof parseSourceColour>[0]),
     },
     audio: a
-      ? { index: a.index, codec: a.codec_name ?? 'unknown', channels: a.channels ?? 0, sampleRate: Number(a.sample_rate ?? 0) }
+      ? {
+          index: a.index,
+          codec: a.codec_name ?? 'unknown',
+          channels: a.channels ?? 0,
+          sampleRate: Number(a.sample_rate ?? 0),
+        }
       : null,
     tracks: parseTracks(json),
   };
@@ -232,22 +268,37 @@ export function checkPacketIndex(info: MediaInfo, idx: PacketIndex, stderr: stri
   const v = `video stream ${info.video.index} (${info.video.codec})`;
   if (idx.pts.length === 0) throw new InputError('INPUT_NO_FRAMES', `${v} has no readable frames`);
   if (/partial file|moov atom not found/i.test(stderr)) {
-    throw new InputError('INPUT_TRUNCATED', `the file is truncated: ${firstLine(stderr, /partial file|moov atom not found/i) ?? 'ffprobe could not read all of it'}`);
+    throw new InputError(
+      'INPUT_TRUNCATED',
+      `the file is truncated: ${firstLine(stderr, /partial file|moov atom not found/i) ?? 'ffprobe could not read all of it'}`,
+    );
   }
   if (/Invalid NAL unit size/i.test(stderr)) {
-    throw new InputError('INPUT_CORRUPT', `${v}: frame data present but not decodable (${firstLine(stderr, /Invalid NAL unit size/i)})`);
+    throw new InputError(
+      'INPUT_CORRUPT',
+      `${v}: frame data present but not decodable (${firstLine(stderr, /Invalid NAL unit size/i)})`,
+    );
   }
   if (/CTTS invalid/i.test(stderr)) {
-    throw new InputError('INPUT_INCONSISTENT', `${v}: the composition offsets of the MP4 index (ctts box) are invalid (ffmpeg drops them: frames would be shown in decode order)`);
+    throw new InputError(
+      'INPUT_INCONSISTENT',
+      `${v}: the composition offsets of the MP4 index (ctts box) are invalid (ffmpeg drops them: frames would be shown in decode order)`,
+    );
   }
   if (idx.discard && idx.discard.length === idx.pts.length) {
-    throw new InputError('INPUT_INCONSISTENT', `${v}: the edit list (MP4 elst box) shows none of its ${idx.pts.length} frames`);
+    throw new InputError(
+      'INPUT_INCONSISTENT',
+      `${v}: the edit list (MP4 elst box) shows none of its ${idx.pts.length} frames`,
+    );
   }
   checkReorder(info, idx);
   let note: string | undefined;
   if (info.video.headerFrames && idx.pts.length < info.video.headerFrames) {
     if (/Packet corrupt|truncat|End of file/i.test(stderr)) {
-      throw new InputError('INPUT_TRUNCATED', `the file is truncated: the header lists ${info.video.headerFrames} video frames, only ${idx.pts.length} can be read and the last is cut short`);
+      throw new InputError(
+        'INPUT_TRUNCATED',
+        `the file is truncated: the header lists ${info.video.headerFrames} video frames, only ${idx.pts.length} can be read and the last is cut short`,
+      );
     }
     note = `the header lists ${info.video.headerFrames} video frames, ${idx.pts.length} demux cleanly: using those`;
   }
@@ -257,7 +308,11 @@ export function checkPacketIndex(info: MediaInfo, idx: PacketIndex, stderr: stri
 
 /** The first stderr line matching `re`, without ffmpeg's `[demuxer @ 0x…]` prefix. */
 function firstLine(stderr: string, re: RegExp): string | undefined {
-  return stderr.split('\n').find((l) => re.test(l))?.replace(/^\[[^\]]*\]\s*/, '').trim();
+  return stderr
+    .split('\n')
+    .find((l) => re.test(l))
+    ?.replace(/^\[[^\]]*\]\s*/, '')
+    .trim();
 }
 
 /**
@@ -271,7 +326,10 @@ function checkReorder(info: MediaInfo, idx: PacketIndex): void {
     const i = order[rank];
     if (Math.abs(rank - i) > MAX_REORDER_FRAMES) {
       const where = /mp4|mov/.test(info.formatName) ? 'the MP4 index (ctts box)' : 'the container';
-      throw new InputError('INPUT_INCONSISTENT', `video stream ${info.video.index} (${info.video.codec}): ${where} presents frame ${i} (decode order, dts ${(idx.dts[i] * tick).toFixed(3)} s) at ${(idx.pts[i] * tick).toFixed(3)} s, ${Math.abs(rank - i)} frames from where it is decoded; a decoder reorders at most ${MAX_REORDER_FRAMES}`);
+      throw new InputError(
+        'INPUT_INCONSISTENT',
+        `video stream ${info.video.index} (${info.video.codec}): ${where} presents frame ${i} (decode order, dts ${(idx.dts[i] * tick).toFixed(3)} s) at ${(idx.pts[i] * tick).toFixed(3)} s, ${Math.abs(rank - i)} frames from where it is decoded; a decoder reorders at most ${MAX_REORDER_FRAMES}`,
+      );
     }
   }
 }

@@ -26,13 +26,18 @@ export interface SegmentStills {
 export const STILL_TILE = { width: 160, height: 90 };
 
 /** The sprite's tile count: one per interval from the plan's start, at least one. */
-export const tileCount = (durationSec: number, intervalSec: number) => Math.max(1, Math.ceil(durationSec / intervalSec));
+export const tileCount = (durationSec: number, intervalSec: number) =>
+  Math.max(1, Math.ceil(durationSec / intervalSec));
 
 /**
  * Which segment takes which still: tile k is the first frame at or after k x interval from the
  * plan's first frame (the last frame when none is), the poster the frame posterFramePts picks.
  */
-export function planStills(idx: PacketIndex, plan: Pick<Plan, 'segments' | 'startPts' | 'durationSec' | 'timeBase'>, intervalSec: number): SegmentStills[] {
+export function planStills(
+  idx: PacketIndex,
+  plan: Pick<Plan, 'segments' | 'startPts' | 'durationSec' | 'timeBase'>,
+  intervalSec: number,
+): SegmentStills[] {
   const discard = new Set(idx.discard ?? []);
   // Every planned frame in presentation order, with its segment and its place in it.
   const frames: { pts: number; segment: number; j: number }[] = [];
@@ -76,16 +81,42 @@ export function buildStillOutputs(p: {
   tile: { width: number; height: number; pattern: string };
   poster: string;
 }): FfOutput[] {
-  const pick = (xs: StillFrame[]) => xs.map((x) => ('pts' in p.by ? `eq(pts\\,${x.pts})` : `eq(n\\,${p.by.skip + x.j})`)).join('+');
+  const pick = (xs: StillFrame[]) =>
+    xs.map((x) => ('pts' in p.by ? `eq(pts\\,${x.pts})` : `eq(n\\,${p.by.skip + x.j})`)).join('+');
   const turn = 'n' in p.by ? rotationFilter(p.rotation) : [];
   const out: FfOutput[] = [];
   const distinct = [...new Map(p.stills.tiles.map((t) => [t.pts, t])).values()];
   if (distinct.length) {
-    const vf = [`select=${pick(distinct)}`, ...turn, ...p.colour, `scale=${p.tile.width}:${p.tile.height}:force_original_aspect_ratio=decrease,pad=${p.tile.width}:${p.tile.height}:(ow-iw)/2:(oh-ih)/2`].join(',');
-    out.push({ maps: [p.video], options: ['-an', '-sn', '-dn', '-vf', vf, '-frames:v', String(distinct.length), '-q:v', '4', '-f', 'image2'], url: p.tile.pattern });
+    const vf = [
+      `select=${pick(distinct)}`,
+      ...turn,
+      ...p.colour,
+      `scale=${p.tile.width}:${p.tile.height}:force_original_aspect_ratio=decrease,pad=${p.tile.width}:${p.tile.height}:(ow-iw)/2:(oh-ih)/2`,
+    ].join(',');
+    out.push({
+      maps: [p.video],
+      options: ['-an', '-sn', '-dn', '-vf', vf, '-frames:v', String(distinct.length), '-q:v', '4', '-f', 'image2'],
+      url: p.tile.pattern,
+    });
   }
   if (p.stills.poster) {
-    out.push({ maps: [p.video], options: ['-an', '-sn', '-dn', '-vf', [`select=${pick([p.stills.poster])}`, ...turn, ...p.colour].join(','), '-frames:v', '1', '-c:v', 'png', '-f', 'image2'], url: p.poster });
+    out.push({
+      maps: [p.video],
+      options: [
+        '-an',
+        '-sn',
+        '-dn',
+        '-vf',
+        [`select=${pick([p.stills.poster])}`, ...turn, ...p.colour].join(','),
+        '-frames:v',
+        '1',
+        '-c:v',
+        'png',
+        '-f',
+        'image2',
+      ],
+      url: p.poster,
+    });
   }
   return out;
 }

@@ -13,7 +13,12 @@ import { keys } from '../job.js';
  * the manifests that make them reachable. The upload records are in the work prefix, so they
  * are read before it is deleted. The source is never touched.
  */
-export async function cleanupStep(rt: Runtime, job: { jobId: string }, failed: boolean, log: Logger): Promise<{ deleted: number; aborted: number }> {
+export async function cleanupStep(
+  rt: Runtime,
+  job: { jobId: string },
+  failed: boolean,
+  log: Logger,
+): Promise<{ deleted: number; aborted: number }> {
   const work = rt.config.WORK_BUCKET;
   let aborted = 0;
   let deleted = 0;

@@ -28,9 +28,19 @@ export const EmitInputSchema = taskInput({
   /** COMPLETE: the tracks kept and skipped (Publish reports them). */
   tracks: z.custom<TracksReport>((v) => typeof v === 'object' && v !== null).optional(),
   /** COMPLETE: what the job verified of its outputs (Publish reports it; required with COMPLETE). */
-  verification: z.custom<VerificationReport>((v) => typeof v === 'object' && v !== null && (v as { status?: unknown }).status === 'PASSED').optional(),
+  verification: z
+    .custom<VerificationReport>(
+      (v) => typeof v === 'object' && v !== null && (v as { status?: unknown }).status === 'PASSED',
+    )
+    .optional(),
   /** COMPLETE: the execution's state ($), to report which engine encoded the segments. */
-  run: z.object({ ecs: z.object({ attempt: z.number() }).passthrough().optional(), fallback: StateErrorSchema.partial().passthrough().optional() }).passthrough().optional(),
+  run: z
+    .object({
+      ecs: z.object({ attempt: z.number() }).passthrough().optional(),
+      fallback: StateErrorSchema.partial().passthrough().optional(),
+    })
+    .passthrough()
+    .optional(),
 });
 
 /** Which engine encoded the segments: the Lambda fan-out, the ECS worker, or the worker after the fan-out failed. */
@@ -52,7 +62,9 @@ function requireVerification(v: VerificationReport | undefined): VerificationRep
  * Plan, or if the manifest cannot be read, the event goes out without it.
  */
 async function plannedEncoder(rt: Runtime, jobId: string): Promise<{ ffmpegVersion: string } | undefined> {
-  const v = await readJobDocument(rt, jobId).then((m) => m.ffmpegVersion).catch(() => undefined);
+  const v = await readJobDocument(rt, jobId)
+    .then((m) => m.ffmpegVersion)
+    .catch(() => undefined);
   return v ? { ffmpegVersion: v } : undefined;
 }
 
@@ -60,7 +72,11 @@ async function plannedEncoder(rt: Runtime, jobId: string): Promise<{ ffmpegVersi
  * Records the job's new status, then puts its `Transcode Job State Change` event. The record
  * goes first so a consumer reacting to the event reads the same status from `GET /jobs/{id}`.
  */
-export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logger): Promise<{ emitted: EventStatus | null }> {
+export async function emitJobEventStep(
+  rt: Runtime,
+  input: EmitInput,
+  log: Logger,
+): Promise<{ emitted: EventStatus | null }> {
   const { job } = input;
   const error = input.status === 'ERROR' ? describeFailure(input.error?.Error, input.error?.Cause) : undefined;
   // Checked before the record moves: a COMPLETE that cannot say what it verified is not sent.
@@ -91,8 +107,18 @@ export async function emitJobEventStep(rt: Runtime, input: EmitInput, log: Logge
     ...(input.status === 'COMPLETE' && input.tracks ? { tracks: input.tracks } : {}),
     ...(verification ? { verification } : {}),
     ...(input.status === 'COMPLETE' && engineReport(input.run) ? { engine: engineReport(input.run) } : {}),
-    ...(input.status === 'COMPLETE' ? { cost: await costAtComplete(rt, { jobId: job.jobId, segments: input.segmentsTotal ?? 0, run: input.run as RunState | undefined }) } : {}),
-    ...(input.status === 'PROGRESSING' ? { progress: { step: 'TRANSCODING', segmentsTotal: input.segmentsTotal ?? 0 } } : {}),
+    ...(input.status === 'COMPLETE'
+      ? {
+          cost: await costAtComplete(rt, {
+            jobId: job.jobId,
+            segments: input.segmentsTotal ?? 0,
+            run: input.run as RunState | undefined,
+          }),
+        }
+      : {}),
+    ...(input.status === 'PROGRESSING'
+      ? { progress: { step: 'TRANSCODING', segmentsTotal: input.segmentsTotal ?? 0 } }
+      : {}),
   });
   await rt.events.put(entry);
   log.info('event emitted', { status: input.status, ...(rec.error ? { errorCode: rec.error.code } : {}) });

@@ -28,8 +28,17 @@ interface FallbackRecord {
 }
 
 /** Records that segment `index` needs the ECS worker (the Map item's Catch). */
-export async function recordSegmentFallback(rt: Runtime, jobId: string, index: number, error: StateError, log: Logger): Promise<{ index: number; fallback: string }> {
-  await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.segmentFallback(jobId, index) }, { index, error } satisfies FallbackRecord);
+export async function recordSegmentFallback(
+  rt: Runtime,
+  jobId: string,
+  index: number,
+  error: StateError,
+  log: Logger,
+): Promise<{ index: number; fallback: string }> {
+  await putJson(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.segmentFallback(jobId, index) }, {
+    index,
+    error,
+  } satisfies FallbackRecord);
   log.warn('segment sent to the ECS worker', { index, error: error.Error, cause: error.Cause.slice(0, 500) });
   return { index, fallback: error.Error };
 }
@@ -41,7 +50,10 @@ export async function checkSegmentFallbacks(rt: Runtime, jobId: string): Promise
   if (!found.length) return;
   const records = await mapLimit(found.slice(0, 10), 10, (k) => getJson<FallbackRecord>(rt.s3, { bucket, key: k.key }));
   const shown = records.map((r) => `segment ${r.index}: ${r.error.Error}`).join('; ');
-  throw new SegmentFallbackError('TIMEOUT', `${found.length} segment(s) timed out or ran out of memory after their retries (${shown}); the job goes to the ECS worker`);
+  throw new SegmentFallbackError(
+    'TIMEOUT',
+    `${found.length} segment(s) timed out or ran out of memory after their retries (${shown}); the job goes to the ECS worker`,
+  );
 }
 
 /** Forgets the records (the ECS worker, before it encodes every segment and assembles). */

@@ -27,12 +27,22 @@ export type IngestResult =
  * the job id (so a duplicate delivery starts nothing new). An upload whose settings are
  * unusable becomes a job that ends at once in ERROR (see refuseUpload).
  */
-export async function ingestStep(rt: Runtime, event: ObjectCreatedEvent, log: Logger, metrics?: MetricsRecorder): Promise<IngestResult> {
+export async function ingestStep(
+  rt: Runtime,
+  event: ObjectCreatedEvent,
+  log: Logger,
+  metrics?: MetricsRecorder,
+): Promise<IngestResult> {
   const { bucket, object } = event.detail;
-  if (bucket.name !== rt.config.INGEST_BUCKET) return { started: false, reason: `bucket ${bucket.name} is not the ingest bucket` };
-  if (!isIngestKey(object.key)) return { started: false, reason: `${object.key} does not have a video or audio suffix` };
+  if (bucket.name !== rt.config.INGEST_BUCKET)
+    return { started: false, reason: `bucket ${bucket.name} is not the ingest bucket` };
+  if (!isIngestKey(object.key))
+    return { started: false, reason: `${object.key} does not have a video or audio suffix` };
   const head = await headObject(rt.s3, { bucket: bucket.name, key: object.key }).catch(() => undefined);
-  const versioned: ObjectCreatedEvent = { ...event, detail: { ...event.detail, object: { ...object, etag: object.etag ?? head?.etag } } };
+  const versioned: ObjectCreatedEvent = {
+    ...event,
+    detail: { ...event.detail, object: { ...object, etag: object.etag ?? head?.etag } },
+  };
   const meta = head?.metadata ?? {};
   let job;
   try {
@@ -40,13 +50,18 @@ export async function ingestStep(rt: Runtime, event: ObjectCreatedEvent, log: Lo
     const resolved = await resolveTemplate(rt.templates, request, rt.config.DEFAULT_PRESET).catch((err: unknown) => {
       // Named after the metadata the uploader set (`x-amz-meta-template`), as every other refusal.
       if (err instanceof PipelineError && REFUSED_CODES.includes(err.code)) {
-        throw new InputError(err.code, `upload metadata (x-amz-meta-*): ${request.template !== undefined ? 'template' : 'preset'}: ${err.message.replace(/^[A-Z_]+: /, '')}`, { cause: err });
+        throw new InputError(
+          err.code,
+          `upload metadata (x-amz-meta-*): ${request.template !== undefined ? 'template' : 'preset'}: ${err.message.replace(/^[A-Z_]+: /, '')}`,
+          { cause: err },
+        );
       }
       throw err;
     });
     job = jobForObject(rt.config, versioned, request, resolved);
   } catch (err) {
-    if (!(err instanceof ValidationError || (err instanceof PipelineError && REFUSED_CODES.includes(err.code)))) throw err;
+    if (!(err instanceof ValidationError || (err instanceof PipelineError && REFUSED_CODES.includes(err.code))))
+      throw err;
     return refuseUpload(rt, versioned, meta, err, log, metrics);
   }
   const r = await submitJob(rt, job, log.child({ key: object.key, jobId: job.jobId }), metrics);
@@ -63,7 +78,14 @@ export async function ingestStep(rt: Runtime, event: ObjectCreatedEvent, log: Lo
  * event; the source is not touched. The correlation id is echoed only if it is itself valid (a
  * cut-down id could name another job). A duplicate delivery finds the record and emits nothing.
  */
-async function refuseUpload(rt: Runtime, event: ObjectCreatedEvent, meta: Record<string, string>, err: PipelineError, log: Logger, metrics?: MetricsRecorder): Promise<IngestResult> {
+async function refuseUpload(
+  rt: Runtime,
+  event: ObjectCreatedEvent,
+  meta: Record<string, string>,
+  err: PipelineError,
+  log: Logger,
+  metrics?: MetricsRecorder,
+): Promise<IngestResult> {
   const jobId = jobIdForObject(event);
   const { bucket, object } = event.detail;
   const jlog = log.child({ key: object.key, jobId });
@@ -71,7 +93,13 @@ async function refuseUpload(rt: Runtime, event: ObjectCreatedEvent, meta: Record
   const reason = `${error.code}: ${error.message}`;
   const now = new Date();
   const correlationId = usableCorrelationId(meta);
-  const job = { jobId, source: { bucket: bucket.name, key: object.key }, ...(correlationId ? { correlationId } : {}), userMetadata: {}, submittedAt: now.toISOString() };
+  const job = {
+    jobId,
+    source: { bucket: bucket.name, key: object.key },
+    ...(correlationId ? { correlationId } : {}),
+    userMetadata: {},
+    submittedAt: now.toISOString(),
+  };
   const rec: JobRecord = {
     jobId,
     status: 'ERROR',
@@ -89,7 +117,16 @@ async function refuseUpload(rt: Runtime, event: ObjectCreatedEvent, meta: Record
     jlog.info('duplicate delivery of a refused upload: nothing emitted', { errorCode: error.code });
     return { started: false, reason, jobId, errorCode: error.code };
   }
-  await rt.events.put(buildJobEvent({ status: 'ERROR', job, source: rt.config.EVENT_SOURCE, busName: rt.config.EVENT_BUS_NAME, now, error: { Error: err.name, Cause: err.message } }));
+  await rt.events.put(
+    buildJobEvent({
+      status: 'ERROR',
+      job,
+      source: rt.config.EVENT_SOURCE,
+      busName: rt.config.EVENT_BUS_NAME,
+      now,
+      error: { Error: err.name, Cause: err.message },
+    }),
+  );
   metrics?.add(METRIC.jobsFailed, 1);
   jlog.warn('upload refused: its settings are unusable', { errorCode: error.code, problem: error.message });
   return { started: false, reason, jobId, errorCode: error.code };

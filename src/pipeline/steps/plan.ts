@@ -44,19 +44,38 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
   const probe = await getJson<ProbeDocument>(rt.s3, { bucket: rt.config.WORK_BUCKET, key: keys.probe(job.jobId) });
   const { info, packets } = probe;
   if (job.settings.clip && info.durationSec > 0 && job.settings.clip.start >= info.durationSec) {
-    throw new InputError('INVALID_CLIP', `clip start ${job.settings.clip.start}s is beyond the end of the source (${info.durationSec}s)`);
+    throw new InputError(
+      'INVALID_CLIP',
+      `clip start ${job.settings.clip.start}s is beyond the end of the source (${info.durationSec}s)`,
+    );
   }
   // Fail here, before anything is encoded, when this ffmpeg cannot serve the preset.
   const colour = planColour(preset.video, info.video.colour);
   const ffmpeg = rt.binaries;
-  checkCapabilities(preset, await rt.ffmpegCapabilities(), colour, `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg})`);
+  checkCapabilities(
+    preset,
+    await rt.ffmpegCapabilities(),
+    colour,
+    `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg})`,
+  );
   // Every output is made from CMAF pieces: an ffmpeg that cannot write them right is refused
   // now, before anything is encoded.
   const cmaf = await rt.cmafSupport();
-  if (!cmaf.ok) throw new InputError('ENCODER_UNAVAILABLE', `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg}) cannot write CMAF fragments with source timing; use ffmpeg 5.1 or newer (Debian's, or the production layer): ${cmaf.reason.replace(/^[A-Z_]+: /, '')}`);
-  const plan = planSegments(packets, info.video.timeBase, { segmentSeconds: job.settings.segmentSeconds, clip: job.settings.clip });
+  if (!cmaf.ok)
+    throw new InputError(
+      'ENCODER_UNAVAILABLE',
+      `the ${ffmpeg.source.ffmpeg} ffmpeg (${ffmpeg.ffmpeg}) cannot write CMAF fragments with source timing; use ffmpeg 5.1 or newer (Debian's, or the production layer): ${cmaf.reason.replace(/^[A-Z_]+: /, '')}`,
+    );
+  const plan = planSegments(packets, info.video.timeBase, {
+    segmentSeconds: job.settings.segmentSeconds,
+    clip: job.settings.clip,
+  });
   // Range reads where the container's index was read exactly; the split pass otherwise.
-  const read = chooseReadMode({ formatName: info.formatName, index: probe.index.from === 'moov' ? { ok: true } : { ok: false, reason: probe.index.reason }, timeBase: plan.timeBase });
+  const read = chooseReadMode({
+    formatName: info.formatName,
+    index: probe.index.from === 'moov' ? { ok: true } : { ok: false, reason: probe.index.reason },
+    timeBase: plan.timeBase,
+  });
   plan.read = read;
   const assignChunks = (pl: typeof plan) => {
     const tb = pl.timeBase.num / pl.timeBase.den;
@@ -65,12 +84,17 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
       // The worker of the segment that starts nearest the chunk encodes it.
       const at = c.from / preset.audio.sampleRate;
       let segment = 0;
-      for (let i = 0; i < starts.length; i++) if (Math.abs(starts[i] - at) < Math.abs(starts[segment] - at)) segment = i;
+      for (let i = 0; i < starts.length; i++)
+        if (Math.abs(starts[i] - at) < Math.abs(starts[segment] - at)) segment = i;
       return { ...c, segment };
     });
   };
   const swap = info.video.rotation === 90 || info.video.rotation === 270;
-  const renditions = selectRenditions(preset, swap ? info.video.height : info.video.width, swap ? info.video.width : info.video.height);
+  const renditions = selectRenditions(
+    preset,
+    swap ? info.video.height : info.video.width,
+    swap ? info.video.width : info.video.height,
+  );
   const manifest: JobDocument = {
     jobId: job.jobId,
     source: job.source,
@@ -84,18 +108,40 @@ export async function planStep(rt: Runtime, job: JobInput, log: Logger): Promise
     stills: planStills(packets, plan, thumbnailIntervalSec),
     colour,
     outputs: job.settings.outputs ?? preset.outputs,
-    ...(read.mode === 'range' ? { segmentReads: plan.segments.map((seg) => ({ seek: rangeSeekSeconds(packets, seg.startPacket, plan.timeBase, probe.videoDelay), select: rangeFrameSelect(packets, seg).filter })) } : {}),
+    ...(read.mode === 'range'
+      ? {
+          segmentReads: plan.segments.map((seg) => ({
+            seek: rangeSeekSeconds(packets, seg.startPacket, plan.timeBase, probe.videoDelay),
+            select: rangeFrameSelect(packets, seg).filter,
+          })),
+        }
+      : {}),
     audioChunks: info.audio ? assignChunks(plan) : [],
     // Every audio track (the probe's first audio stream first); a probe without a track list
     // (never from this probe, kept for hand-made inputs) still gets its one audio stream.
-    audioOutputs: info.audio ? planAudioOutputs(info.tracks?.audio.length ? info.tracks.audio : [{ ...info.audio, language: 'und', default: true }], preset.audio) : [],
+    audioOutputs: info.audio
+      ? planAudioOutputs(
+          info.tracks?.audio.length ? info.tracks.audio : [{ ...info.audio, language: 'und', default: true }],
+          preset.audio,
+        )
+      : [],
     textOutputs: planTextOutputs(info.tracks?.subtitles ?? []),
     tracks: info.tracks,
     ffmpegVersion: (await rt.ffmpegCapabilities()).version,
   };
   // Range reads: each segment reads only its own bytes into a small container (segmentInput.ts).
   if (manifest.segmentReads) {
-    const own = await planSegmentInput(rt, { jobId: job.jobId, source: job.source, sizeBytes: info.sizeBytes, videoStream: info.video.index, packets: packets as IndexedPackets, plan, audioChunks: manifest.audioChunks, audioOutputs: manifest.audioOutputs, sampleRate: preset.audio.sampleRate });
+    const own = await planSegmentInput(rt, {
+      jobId: job.jobId,
+      source: job.source,
+      sizeBytes: info.sizeBytes,
+      videoStream: info.video.index,
+      packets: packets as IndexedPackets,
+      plan,
+      audioChunks: manifest.audioChunks,
+      audioOutputs: manifest.audioOutputs,
+      sampleRate: preset.audio.sampleRate,
+    });
     if (own.ok) {
       manifest.segmentInput = { init: own.init, records: own.records };
       own.refs.forEach((r, i) => (manifest.segmentReads![i].input = r));

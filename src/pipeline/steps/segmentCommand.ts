@@ -29,7 +29,10 @@ export interface SegmentCommand {
 
 /** Builds segment `index`'s command (see the module comment); `url` is the presigned source, for audio read by range. */
 export function buildSegmentCommand(p: {
-  m: Pick<JobDocument, 'preset' | 'renditions' | 'video' | 'colour' | 'plan' | 'segmentReads' | 'stills' | 'audioOutputs' | 'audioChunks'>;
+  m: Pick<
+    JobDocument,
+    'preset' | 'renditions' | 'video' | 'colour' | 'plan' | 'segmentReads' | 'stills' | 'audioOutputs' | 'audioChunks'
+  >;
   index: number;
   dir: string;
   read: SegmentRead;
@@ -43,13 +46,34 @@ export function buildSegmentCommand(p: {
   const rangeRead = m.segmentReads?.[index];
   let source: SegmentSource;
   if ('piece' in p.read) {
-    source = { kind: 'piece', file: p.read.piece, skip: seg.skip, totalFrames: seg.endPacket - seg.startPacket, ...(m.video.packedSlots ? { slotTick: tb } : {}) };
+    source = {
+      kind: 'piece',
+      file: p.read.piece,
+      skip: seg.skip,
+      totalFrames: seg.endPacket - seg.startPacket,
+      ...(m.video.packedSlots ? { slotTick: tb } : {}),
+    };
   } else {
     if (!rangeRead) throw new Error(`segment ${index}: a range read without its seek and frame selection`);
     // Its own bytes start at the segment's first sample: no seek.
-    source = { kind: 'range', url: 'own' in p.read ? p.read.own : p.read.url, ...('url' in p.read ? { seek: rangeRead.seek } : {}), videoStream: m.video.index, select: rangeRead.select };
+    source = {
+      kind: 'range',
+      url: 'own' in p.read ? p.read.own : p.read.url,
+      ...('url' in p.read ? { seek: rangeRead.seek } : {}),
+      videoStream: m.video.index,
+      select: rangeRead.select,
+    };
   }
-  let command = segmentEncodeCommand({ source, preset: m.preset, outputs, count: seg.count, rotation: m.video.rotation, threads: p.threads, colour: m.colour, container: { cmaf: tb } });
+  let command = segmentEncodeCommand({
+    source,
+    preset: m.preset,
+    outputs,
+    count: seg.count,
+    rotation: m.video.rotation,
+    threads: p.threads,
+    colour: m.colour,
+    container: { cmaf: tb },
+  });
   const input = command.inputs[0];
   const ranged = source.kind === 'range';
   const stills = m.stills?.[index] ?? { tiles: [] };
@@ -87,7 +111,14 @@ export function buildSegmentCommand(p: {
   }));
   for (const c of chunks) {
     const chunk: AudioChunk = c.chunk;
-    const side = audioChunkCommand({ input: 'own' in p.read ? input : p.url, planStartSec: m.plan.startPts * tick, chunk, preset: m.preset, tracks: c.tracks, ownBytes: 'own' in p.read });
+    const side = audioChunkCommand({
+      input: 'own' in p.read ? input : p.url,
+      planStartSec: m.plan.startPts * tick,
+      chunk,
+      preset: m.preset,
+      tracks: c.tracks,
+      ownBytes: 'own' in p.read,
+    });
     command = mergeCommands(command, side);
   }
   return { command, outputs, chunks, qualityRef };

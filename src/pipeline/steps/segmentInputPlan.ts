@@ -9,7 +9,15 @@ import { writeFile } from 'node:fs/promises';
 import { getBytes, presignGet, putBytes } from '../../aws/s3.js';
 import { fetchRanges, type FetchCounts } from '../../media/input/segmentFetch.js';
 import { httpRangeSource, locateMoov } from '../../media/probe/indexProbe.js';
-import { assembleSegmentFile, buildSegmentSource, coalesce, decodeRecord, planSegmentInputs, readFtyp, type RecordRef } from '../../media/input/segmentInput.js';
+import {
+  assembleSegmentFile,
+  buildSegmentSource,
+  coalesce,
+  decodeRecord,
+  planSegmentInputs,
+  readFtyp,
+  type RecordRef,
+} from '../../media/input/segmentInput.js';
 import { audioChunkSpanSec, type AudioChunk } from '../../media/encode/cmaf.js';
 import type { IndexedPackets } from '../../media/probe/mp4index.js';
 import type { Plan } from '../../media/plan/plan.js';
@@ -34,13 +42,26 @@ export const segmentInputKeys = {
 };
 
 /** What the manifest gets: the objects and each segment's record, or the reason there are none. */
-export type SegmentInputOutcome = { ok: true; init: string; records: string; refs: RecordRef[]; bytes: number } | { ok: false; reason: string };
+export type SegmentInputOutcome =
+  | { ok: true; init: string; records: string; refs: RecordRef[]; bytes: number }
+  | { ok: false; reason: string };
 
 export async function planSegmentInput(
   rt: Runtime,
-  p: { jobId: string; source: { bucket: string; key: string }; sizeBytes: number; videoStream: number; packets: IndexedPackets; plan: Plan; audioChunks: (AudioChunk & { segment: number })[]; audioOutputs: AudioOutput[]; sampleRate: number },
+  p: {
+    jobId: string;
+    source: { bucket: string; key: string };
+    sizeBytes: number;
+    videoStream: number;
+    packets: IndexedPackets;
+    plan: Plan;
+    audioChunks: (AudioChunk & { segment: number })[];
+    audioOutputs: AudioOutput[];
+    sampleRate: number;
+  },
 ): Promise<SegmentInputOutcome> {
-  if (!Array.isArray(p.packets.offset) || p.packets.offset.length !== p.packets.pts.length) return { ok: false, reason: 'the packet index has no byte offsets' };
+  if (!Array.isArray(p.packets.offset) || p.packets.offset.length !== p.packets.pts.length)
+    return { ok: false, reason: 'the packet index has no byte offsets' };
   const src = httpRangeSource(await presignGet(rt.s3, p.source), p.sizeBytes);
   // A read that fails here (a 503, a denied GET) costs the job only this optimisation: the
   // segments then read by URL, as before, and the reason is recorded.
@@ -52,10 +73,19 @@ export async function planSegmentInput(
     moovBytes = moov.bytes;
     ftyp = await readFtyp(src);
   } catch (err) {
-    return { ok: false, reason: `the source's moov could not be read by range (${(err as Error).message.slice(0, 200)})` };
+    return {
+      ok: false,
+      reason: `the source's moov could not be read by range (${(err as Error).message.slice(0, 200)})`,
+    };
   }
   const audioStreams = p.audioChunks.length ? [...new Set(p.audioOutputs.map((a) => a.index))] : [];
-  const ss = buildSegmentSource({ moov: moovBytes, ftyp, videoStream: p.videoStream, packets: p.packets, audioStreams });
+  const ss = buildSegmentSource({
+    moov: moovBytes,
+    ftyp,
+    videoStream: p.videoStream,
+    packets: p.packets,
+    audioStreams,
+  });
   if (!ss.ok) return ss;
   const tick = p.plan.timeBase.num / p.plan.timeBase.den;
   const planStartSec = p.plan.startPts * tick;
@@ -78,14 +108,21 @@ export async function planSegmentInput(
  * (coalesced ranges, bounded concurrency, retries) and writes the container ffmpeg opens.
  * Returns what was read from the source.
  */
-export async function writeSegmentInput(rt: Runtime, p: { objects: { init: string; records: string }; ref: RecordRef; url: string; file: string }): Promise<FetchCounts & { ranges: number }> {
+export async function writeSegmentInput(
+  rt: Runtime,
+  p: { objects: { init: string; records: string }; ref: RecordRef; url: string; file: string },
+): Promise<FetchCounts & { ranges: number }> {
   const bucket = rt.config.WORK_BUCKET;
   const [init, record] = await Promise.all([
     getBytes(rt.s3, { bucket, key: p.objects.init }),
     getBytes(rt.s3, { bucket, key: p.objects.records }, { start: p.ref.at, end: p.ref.at + p.ref.length }),
   ]);
   const pieces = decodeRecord(record);
-  const ranges = coalesce(pieces.flatMap((x) => x.runs), COALESCE_GAP_BYTES, MAX_GET_BYTES);
+  const ranges = coalesce(
+    pieces.flatMap((x) => x.runs),
+    COALESCE_GAP_BYTES,
+    MAX_GET_BYTES,
+  );
   const counts: FetchCounts = { bytes: 0, requests: 0 };
   const fetched = await fetchRanges(p.url, ranges, { counts });
   await writeFile(p.file, assembleSegmentFile(init, pieces, fetched));

@@ -51,7 +51,9 @@ export async function subtitlesStep(rt: Runtime, job: { jobId: string }, log: Lo
   const results = await withWorkDir(rt.config.WORK_DIR, `${job.jobId}-subs`, (dir) =>
     mapLimit(texts, 2, async (t): Promise<SubtitleResult> => {
       const raw = path.join(dir, `${t.id}.source.vtt`);
-      await runProcess(ffmpeg, buildSubtitleVttArgs({ input: url, track: t, output: raw }), { timeoutMs }).catch((e) => classifyEncodeFailure(e, `subtitles ${t.id}`));
+      await runProcess(ffmpeg, buildSubtitleVttArgs({ input: url, track: t, output: raw }), { timeoutMs }).catch((e) =>
+        classifyEncodeFailure(e, `subtitles ${t.id}`),
+      );
       const vtt = shiftVtt(await readFile(raw, 'utf8'), startSec, endSec);
       const sidecar = packageLayout.subtitles(t.id);
       // In place: published with the streaming outputs (src/pipeline/placement.ts).
@@ -62,13 +64,22 @@ export async function subtitlesStep(rt: Runtime, job: { jobId: string }, log: Lo
         const shifted = path.join(dir, `${t.id}.vtt`);
         const mp4 = path.join(dir, `${t.id}.mp4`);
         await writeFile(shifted, vtt);
-        await runProcess(ffmpeg, buildMovTextArgs({ input: shifted, language: t.language, title: t.title, output: mp4 }), { timeoutMs }).catch((e) => classifyEncodeFailure(e, `subtitles ${t.id} (mov_text)`));
+        await runProcess(
+          ffmpeg,
+          buildMovTextArgs({ input: shifted, language: t.language, title: t.title, output: mp4 }),
+          { timeoutMs },
+        ).catch((e) => classifyEncodeFailure(e, `subtitles ${t.id} (mov_text)`));
         const { init, media } = splitInit(await readFile(mp4));
         // ffmpeg's fragment starts at 0 whatever the first cue's time: place it at that cue.
         const timescale = readInit(init)[0].timescale;
         const baseDecodeTime = Math.round(cues.firstStartSec! * timescale);
         const fragment = placeFragment(media, { baseDecodeTime, sequence: 1 });
-        out.movText = { init: keys.movText(job.jobId, t.id, 'init.mp4'), fragment: keys.movText(job.jobId, t.id, 'seg.m4s'), baseDecodeTime, bytes: fragment.length };
+        out.movText = {
+          init: keys.movText(job.jobId, t.id, 'init.mp4'),
+          fragment: keys.movText(job.jobId, t.id, 'seg.m4s'),
+          baseDecodeTime,
+          bytes: fragment.length,
+        };
         await putBytes(rt.s3, { bucket, key: out.movText.init }, init, 'video/mp4');
         await putBytes(rt.s3, { bucket, key: out.movText.fragment }, fragment, 'video/iso.segment');
       }
@@ -76,6 +87,9 @@ export async function subtitlesStep(rt: Runtime, job: { jobId: string }, log: Lo
     }),
   );
   await putJson(rt.s3, { bucket, key: keys.subtitles(job.jobId) }, results);
-  log.info('subtitles done', { tracks: results.map((r) => ({ id: r.id, language: r.language, cues: r.cues })), subtitlesMs: Date.now() - started });
+  log.info('subtitles done', {
+    tracks: results.map((r) => ({ id: r.id, language: r.language, cues: r.cues })),
+    subtitlesMs: Date.now() - started,
+  });
   return { tracks: results.length };
 }
