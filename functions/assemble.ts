@@ -5,7 +5,7 @@ import { ValidationError } from '../src/errors.js';
 import { recordPhase } from '../src/pipeline/phase.js';
 import { assembleCompleteStep, assemblePartStep, assembleStep } from '../src/pipeline/steps/assemble.js';
 import { recordSegmentFallback } from '../src/pipeline/steps/fallback.js';
-import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
+import type { FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /**
  * Assemble, in three phases named by the state machine's Task: `layout` (HLS and DASH manifests

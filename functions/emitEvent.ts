@@ -1,7 +1,7 @@
 import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
 import { EmitInputSchema, emitJobEventStep } from '../src/pipeline/steps/emit.js';
 import { METRIC } from '../src/metrics.js';
-import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
+import type { FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /** Emits one `Transcode Job State Change` event (PROGRESSING, COMPLETE or ERROR) and records the status. */
 export const definition = defineFunction('emitEvent', EmitInputSchema, async (input, { rt, log, metrics }) => {

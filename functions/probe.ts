@@ -2,7 +2,7 @@ import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
 import { taskInput } from '../src/pipeline/job.js';
 import { probeStep } from '../src/pipeline/steps/probe.js';
 import { METRIC } from '../src/metrics.js';
-import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
+import type { FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /** Probe: ffprobe over a presigned URL; the summary goes to `$.probe`. */
 export const definition = defineFunction('probe', taskInput({}), async ({ job }, { rt, log, metrics }) => {

@@ -3,7 +3,7 @@ import { taskInput } from '../src/pipeline/job.js';
 import { publishStep } from '../src/pipeline/steps/publish.js';
 import { enterPublishing } from '../src/pipeline/phase.js';
 import { METRIC } from '../src/metrics.js';
-import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
+import type { FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /**
  * Publish: the manifests written last to the output bucket (the commit point; the pieces are

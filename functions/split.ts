@@ -1,7 +1,7 @@
 import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
 import { taskInput } from '../src/pipeline/job.js';
 import { splitStep } from '../src/pipeline/steps/split.js';
-import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
+import type { FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /** Split: stream copy of the source into keyframe-aligned pieces in the work bucket. */
 export const definition = defineFunction('split', taskInput({}), ({ job }, { rt, log }) => splitStep(rt, job, log));

@@ -3,7 +3,7 @@ import { SegmentTaskSchema } from '../src/pipeline/job.js';
 import { transcodeSegmentStep } from '../src/pipeline/steps/segment.js';
 import { METRIC } from '../src/metrics.js';
 import { reportSegmentDone } from '../src/pipeline/progress.js';
-import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
+import type { FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /** One Map iteration: one segment into every rendition. */
 export const definition = defineFunction('transcodeSegment', SegmentTaskSchema, async (task, { rt, log, metrics }) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineFunction, lambdaHandler } from '../src/pipeline/handler.js';
 import { deliverWebhook, type WebhookOutcome } from '../src/api/webhook.js';
 import { DETAIL_TYPE } from '../src/pipeline/events.js';
-import { type FunctionDeploy } from '../src/deploy/functionDeploy.js';
+import type { FunctionDeploy } from '../src/deploy/functionDeploy.js';
 
 /**
  * Target of the EventBridge rule on the job bus (detail-type "Transcode Job State Change", with a

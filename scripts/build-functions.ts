@@ -188,7 +188,7 @@ export async function buildFunctions(opts: Options): Promise<BuiltFunction[]> {
         dereference: true,
       });
     }
-    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }, null, 2) + '\n');
+    await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
     built.push({ name, dir, bytes: await bytesUnder(dir), externals });
   }
   return built;

@@ -238,7 +238,7 @@ export async function buildLayer(opts: LayerOptions): Promise<{ info: LayerInfo;
   }
   if (opts.source.kind === 'debian') {
     const info = await buildDebianLayer(opts.out);
-    await writeFile(path.join(opts.out, 'ffmpeg-layer.json'), JSON.stringify(info, null, 2) + '\n');
+    await writeFile(path.join(opts.out, 'ffmpeg-layer.json'), `${JSON.stringify(info, null, 2)}\n`);
     return { info, reused: false };
   }
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'mt-layer-'));
@@ -308,7 +308,7 @@ export async function buildLayer(opts: LayerOptions): Promise<{ info: LayerInfo;
       );
     }
     const info: LayerInfo = { source: label, builtAt: new Date().toISOString(), binaries };
-    await writeFile(path.join(opts.out, 'ffmpeg-layer.json'), JSON.stringify(info, null, 2) + '\n');
+    await writeFile(path.join(opts.out, 'ffmpeg-layer.json'), `${JSON.stringify(info, null, 2)}\n`);
     return { info, reused: false };
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -60,7 +60,7 @@ export async function buildWorker(opts: { out: string }): Promise<BuiltWorker> {
   }
   await writeFile(
     path.join(opts.out, 'package.json'),
-    JSON.stringify({ type: 'module', private: true, dependencies: deps }, null, 2) + '\n',
+    `${JSON.stringify({ type: 'module', private: true, dependencies: deps }, null, 2)}\n`,
   );
   return { file, bytes: (await stat(file)).size, externals };
 }

@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   });
   if (typeof args === 'number') return args;
   const { values, positionals } = args;
-  const say = (s: string) => process.stderr.write(s + '\n');
+  const say = (s: string) => process.stderr.write(`${s}\n`);
   const dataDir = path.resolve(values.data!);
   if (values.preset && !PRESETS[values.preset]) {
     say(`unknown preset "${values.preset}"; known: ${Object.keys(PRESETS).join(', ')}`);
@@ -105,8 +105,8 @@ async function main(): Promise<number> {
   if (!values.verbose) {
     await mkdir(path.dirname(logFile), { recursive: true });
     const stream = createWriteStream(logFile, { flags: 'a' });
-    logSink = (line) => stream.write(line + '\n');
-  } else logSink = (line) => process.stderr.write(line + '\n');
+    logSink = (line) => stream.write(`${line}\n`);
+  } else logSink = (line) => process.stderr.write(`${line}\n`);
 
   const started = Date.now();
   const stack = await LocalStack.start({ dataDir, logSink });
@@ -146,7 +146,7 @@ async function main(): Promise<number> {
       const line = `[${((Date.now() - started) / 1000).toFixed(1)}s] ${progressLine(p, progress)}`;
       if (line.replace(/^\[[^\]]*\] /, '') === last) return;
       last = line.replace(/^\[[^\]]*\] /, '');
-      process.stderr.write(tty ? `\r\x1b[2K${line}` : line + '\n');
+      process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
     });
     const final = await stack.waitForFinalEvent(jobId);
     if (tty) process.stderr.write('\n');
@@ -166,7 +166,7 @@ async function main(): Promise<number> {
         await mkdir(path.dirname(file), { recursive: true });
         await downloadFile(stack.s3, { bucket: stack.config.OUTPUT_BUCKET, key: o.key }, file);
       }
-      if (values.json) process.stdout.write(JSON.stringify(final) + '\n');
+      if (values.json) process.stdout.write(`${JSON.stringify(final)}\n`);
       else {
         process.stdout.write(`COMPLETE in ${seconds} s: ${objs.length} files in ${out}\n`);
         for (const o of detail.outputs ?? []) {
@@ -178,11 +178,11 @@ async function main(): Promise<number> {
             `  ${o.name.padEnd(22)}${dims}${dur}${frames}${files} ${(o.sizeBytes / 1e6).toFixed(2)} MB\n`,
           );
         }
-        if (detail.cost) process.stdout.write(costLines(detail.cost).join('\n') + '\n');
+        if (detail.cost) process.stdout.write(`${costLines(detail.cost).join('\n')}\n`);
       }
       return 0;
     }
-    if (values.json) process.stdout.write(JSON.stringify(final) + '\n');
+    if (values.json) process.stdout.write(`${JSON.stringify(final)}\n`);
     else process.stdout.write(`ERROR after ${seconds} s: ${detail.errorCode}: ${detail.errorMessage}\n`);
     return 1;
   } finally {

@@ -21,7 +21,7 @@ export function parseCommandLine<const T extends ParseArgsConfig>(
     return 2;
   }
   if ((parsed.values as { help?: boolean }).help) {
-    process.stdout.write(usage + '\n');
+    process.stdout.write(`${usage}\n`);
     return 0;
   }
   return parsed;

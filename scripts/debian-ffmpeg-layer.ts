@@ -152,9 +152,9 @@ async function stubSource(lib: string, soname: string, mode: StubMode): Promise<
       );
     }
   }
-  if (!nodes.size) return { c: lines.join('\n') + '\n' };
-  const versionScript = [...nodes].map((v, i) => (i === 0 ? `${v} { local: mt_*; };` : `${v} { };`)).join('\n') + '\n';
-  return { c: lines.join('\n') + '\n', versionScript };
+  if (!nodes.size) return { c: `${lines.join('\n')}\n` };
+  const versionScript = `${[...nodes].map((v, i) => (i === 0 ? `${v} { local: mt_*; };` : `${v} { };`)).join('\n')}\n`;
+  return { c: `${lines.join('\n')}\n`, versionScript };
 }
 
 async function buildStub(lib: string, soname: string, outFile: string, tmp: string, mode: StubMode): Promise<void> {

@@ -165,7 +165,7 @@ async function main(): Promise<number> {
     lines,
     follow,
     signal: ac.signal,
-    onLine: (l) => process.stdout.write((values.json ? l : formatEvent(l)) + '\n'),
+    onLine: (l) => process.stdout.write(`${values.json ? l : formatEvent(l)}\n`),
   });
   return 0;
 }

@@ -30,12 +30,12 @@ export interface GeneratedFile {
 /** Every generated file of the project. */
 export const GENERATED: readonly GeneratedFile[] = [
   { file: 'serverless.yml', render: (current) => renderServerlessYml(current) },
-  { file: 'docs/openapi.json', render: () => JSON.stringify(buildOpenApiDocument(), null, 2) + '\n' },
-  { file: 'docs/schemas/job-event.schema.json', render: () => JSON.stringify(jobEventJsonSchema(), null, 2) + '\n' },
+  { file: 'docs/openapi.json', render: () => `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n` },
+  { file: 'docs/schemas/job-event.schema.json', render: () => `${JSON.stringify(jobEventJsonSchema(), null, 2)}\n` },
   {
     file: 'docs/schemas/template.schema.json',
     render: () =>
-      JSON.stringify(
+      `${JSON.stringify(
         {
           $schema: 'https://json-schema.org/draft/2020-12/schema',
           $id: 'template.schema.json',
@@ -44,7 +44,7 @@ export const GENERATED: readonly GeneratedFile[] = [
         },
         null,
         2,
-      ) + '\n',
+      )}\n`,
   },
 ];
 

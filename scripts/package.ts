@@ -62,7 +62,7 @@ export function offlineEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proces
 export async function writePackagedDefinition(root = ROOT): Promise<string> {
   const file = path.join(root, PACKAGED_ASL);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify(packagedDefinition(), null, 2) + '\n');
+  await writeFile(file, `${JSON.stringify(packagedDefinition(), null, 2)}\n`);
   return file;
 }
 

@@ -179,11 +179,11 @@ async function main(): Promise<number> {
   const logFile = path.join(dataDir, 'logs', `${new Date().toISOString().slice(0, 10)}.jsonl`);
   let logStream: WriteStream | undefined;
   let logSink: LogSink;
-  if (values.verbose) logSink = (line) => process.stderr.write(line + '\n');
+  if (values.verbose) logSink = (line) => process.stderr.write(`${line}\n`);
   else {
     await mkdir(path.dirname(logFile), { recursive: true });
     logStream = createWriteStream(logFile, { flags: 'a' });
-    logSink = (line) => logStream!.write(line + '\n');
+    logSink = (line) => logStream!.write(`${line}\n`);
   }
 
   let serve: Serve;
@@ -194,7 +194,7 @@ async function main(): Promise<number> {
       apiPort,
       s3Port,
       logSink,
-      onEvent: values.quiet ? undefined : (ev) => process.stdout.write(formatEvent(ev) + '\n'),
+      onEvent: values.quiet ? undefined : (ev) => process.stdout.write(`${formatEvent(ev)}\n`),
     });
   } catch (err) {
     // One line, no stack: what could not start and why (whatever had started is stopped).
@@ -206,7 +206,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const c = serve.stack.config;
-  const out = (s: string) => process.stdout.write(s + '\n');
+  const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`media-transcoder local stack (data: ${dataDir})`);
   out(`  S3 endpoint   ${serve.s3Endpoint}   (path-style; access key S3RVER, secret S3RVER, region us-east-1)`);
   out(`  buckets       ingest=${c.INGEST_BUCKET}  work=${c.WORK_BUCKET}  output=${c.OUTPUT_BUCKET}`);

@@ -16,8 +16,8 @@
  *    package always carries the layer zip, as for a first deployment. Without the variable
  *    the CLI behaves as usual.
  */
-const fs = require('fs');
-const path = require('path');
+const fs = require('node:fs');
+const path = require('node:path');
 
 class MediaTranscoderPlugin {
   constructor(serverless) {
@@ -45,7 +45,7 @@ class MediaTranscoderPlugin {
     }
     for (const name of this.serverless.service.getAllLayers()) {
       const layer = this.serverless.service.getLayer(name);
-      if (layer.package && layer.package.artifact) continue;
+      if (layer.package?.artifact) continue;
       for (const bin of ['bin/ffmpeg', 'bin/ffprobe']) {
         const file = path.join(root, layer.path, bin);
         if (!fs.existsSync(file)) missing.push(path.relative(root, file));

@@ -1,7 +1,7 @@
 import { httpFunction } from '../../src/api/handler.js';
 import { lambdaHandler } from '../../src/pipeline/handler.js';
 import { createUpload } from '../../src/api/operations.js';
-import { type FunctionDeploy } from '../../src/deploy/functionDeploy.js';
+import type { FunctionDeploy } from '../../src/deploy/functionDeploy.js';
 
 /** `POST /uploads`: a presigned PUT URL into the ingest bucket (`uploads/<uuid>/<name>`). */
 export const definition = httpFunction('createUpload', createUpload);

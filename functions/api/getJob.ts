@@ -1,7 +1,7 @@
 import { httpFunction } from '../../src/api/handler.js';
 import { lambdaHandler } from '../../src/pipeline/handler.js';
 import { getJob } from '../../src/api/operations.js';
-import { type FunctionDeploy } from '../../src/deploy/functionDeploy.js';
+import type { FunctionDeploy } from '../../src/deploy/functionDeploy.js';
 
 /** `GET /jobs/{id}`: status, progress, outputs and error of one job. */
 export const definition = httpFunction('getJob', getJob);

@@ -1,7 +1,7 @@
 import { httpFunction } from '../../src/api/handler.js';
 import { lambdaHandler } from '../../src/pipeline/handler.js';
 import { listJobs } from '../../src/api/operations.js';
-import { type FunctionDeploy } from '../../src/deploy/functionDeploy.js';
+import type { FunctionDeploy } from '../../src/deploy/functionDeploy.js';
 
 /** `GET /jobs?limit=N`: the most recent jobs, newest first. */
 export const definition = httpFunction('listJobs', listJobs);

@@ -295,7 +295,7 @@ async function main(): Promise<void> {
     targets: targets(sources, orchestration),
   };
   const json = path.join(RESULTS, `${result.startedAt.replace(/[:.]/g, '-')}.json`);
-  await writeFile(json, JSON.stringify(result, null, 2) + '\n');
+  await writeFile(json, `${JSON.stringify(result, null, 2)}\n`);
   writeDoc(DOC, result, DOC_HEADER);
   say(`done in ${(result.runSec / 60).toFixed(1)} min: ${path.relative(ROOT, json)}, ${path.relative(ROOT, DOC)}`);
   for (const t of result.targets)
@@ -310,12 +310,12 @@ async function modelOnly(preset: Preset, reuseQuota: boolean): Promise<void> {
   await saveModelRun(RESULTS, r);
   const md = renderModel(r);
   await writeNewPathDoc(DOC, md, preset.name);
-  process.stdout.write(md + '\n');
+  process.stdout.write(`${md}\n`);
   if (!r.benchmark)
     say(
       `WARNING: load average ${r.load.start.map((x) => x.toFixed(2)).join(' ')} at start: not a benchmark (CPU figures inflated by contention)`,
     );
-  for (const v of r.verdicts) process.stdout.write(v.line + '\n');
+  for (const v of r.verdicts) process.stdout.write(`${v.line}\n`);
 }
 
 /** `--worker-quota`: the segment worker under its CPU quota, alone. */
@@ -323,7 +323,7 @@ async function quotaOnly(preset: string): Promise<void> {
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
   say(`${command}: load average ${loadAverage().join(' ')}`);
   const r = await runWorkerQuota(RESULTS, preset, command, say);
-  process.stdout.write(renderWorkerQuota(r) + '\n');
+  process.stdout.write(`${renderWorkerQuota(r)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -112,7 +112,7 @@ export async function runModel(opts: {
       command: opts.command,
       say: opts.say,
     });
-    await writeFile(latest, JSON.stringify(quota, null, 2) + '\n');
+    await writeFile(latest, `${JSON.stringify(quota, null, 2)}\n`);
   }
   const npLatest = path.join(opts.results, 'newpath-latest.json');
   let np: Awaited<ReturnType<typeof measureNewPath>>;
@@ -122,7 +122,7 @@ export async function runModel(opts: {
   } else {
     opts.say('probe, moov and plan figures (newPath.ts) ...');
     np = await measureNewPath(path.join(opts.results, 'samples'), path.join(opts.results, 'work-model'), opts.preset);
-    await writeFile(npLatest, JSON.stringify(np, null, 2) + '\n');
+    await writeFile(npLatest, `${JSON.stringify(np, null, 2)}\n`);
   }
   const inputs = inputsFrom(quota, np.inputs);
   const heights = opts.preset.renditions.flatMap((r) => (r.height !== undefined ? [r.height] : []));
@@ -287,6 +287,6 @@ export async function saveModelRun(results: string, r: ModelRun): Promise<void> 
   await mkdir(results, { recursive: true });
   await writeFile(
     path.join(results, `model-${r.startedAt.replace(/[:.]/g, '-')}.json`),
-    JSON.stringify(r, null, 2) + '\n',
+    `${JSON.stringify(r, null, 2)}\n`,
   );
 }

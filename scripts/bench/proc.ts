@@ -127,7 +127,7 @@ export async function runBenchChild<T>(entry: string, args: string[]): Promise<A
 
 /** Prints a child's answer as its last stdout line. */
 export function answer(value: unknown): void {
-  process.stdout.write('\n' + JSON.stringify(value) + '\n');
+  process.stdout.write(`\n${JSON.stringify(value)}\n`);
 }
 
 /** CPU and wall time of the processes of one role, summed. */

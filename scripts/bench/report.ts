@@ -179,7 +179,7 @@ export function renderSection(r: BenchResult): string {
       r.targets.map((t) => [t.name, t.target, t.measured, verdict(t.met)]),
     ),
     '',
-    ...r.sources.map((s) => sourceSection(s) + '\n'),
+    ...r.sources.map((s) => `${sourceSection(s)}\n`),
     `### Orchestration overhead per segment (the real ASL, stand-in handlers that do no work, Map concurrency ${o[0]?.mapConcurrency ?? ''})`,
     '',
     table(

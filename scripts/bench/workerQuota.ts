@@ -386,7 +386,7 @@ export async function runWorkerQuota(
 ): Promise<WorkerQuotaResult> {
   const r = await measureWorkerQuota({ results, preset: getPreset(presetName), command, say });
   await mkdir(results, { recursive: true });
-  const json = JSON.stringify(r, null, 2) + '\n';
+  const json = `${JSON.stringify(r, null, 2)}\n`;
   await writeFile(path.join(results, `worker-quota-${r.startedAt.replace(/[:.]/g, '-')}.json`), json);
   await writeFile(path.join(results, 'worker-quota-latest.json'), json);
   if (r.warning) say(`WARNING: ${r.warning}`);

@@ -24,11 +24,9 @@ export const ErrorDoc = z
     details: z
       .array(
         z.strictObject({
-          path: z
-            .string()
-            .meta({
-              description: 'Dotted path in the document (renditions.2.crf); (template) for the whole document.',
-            }),
+          path: z.string().meta({
+            description: 'Dotted path in the document (renditions.2.crf); (template) for the whole document.',
+          }),
           message: z.string(),
         }),
       )
@@ -38,10 +36,7 @@ export const ErrorDoc = z
   .meta({ id: 'Error' });
 
 export const ClipTimeDoc = z
-  .union([
-    z.number().min(0),
-    z.string().regex(new RegExp('^(\\d{1,7}(\\.\\d{1,6})?|\\d{1,3}:[0-5]\\d:[0-5]\\d(\\.\\d{1,6})?)$')),
-  ])
+  .union([z.number().min(0), z.string().regex(/^(\d{1,7}(\.\d{1,6})?|\d{1,3}:[0-5]\d:[0-5]\d(\.\d{1,6})?)$/)])
   .meta({
     id: 'ClipTime',
     description:
@@ -70,7 +65,7 @@ export const CreateJobRequestDoc = z
     source: z
       .string()
       .max(1100)
-      .regex(new RegExp('^s3://[^/]+/.+'))
+      .regex(/^s3:\/\/[^/]+\/.+/)
       .meta({ description: 's3://<ingest bucket>/<key>; other buckets are refused (SOURCE_NOT_ALLOWED).' }),
     preset: z
       .enum(keysOf(PRESETS))
@@ -137,7 +132,7 @@ export const CreateJobRequestDoc = z
   .meta({ id: 'CreateJobRequest' });
 
 export const CreateJobResponseDoc = z
-  .strictObject({ jobId: z.string().regex(new RegExp('^j-[0-9a-f]{24}$')), status: z.literal('SUBMITTED') })
+  .strictObject({ jobId: z.string().regex(/^j-[0-9a-f]{24}$/), status: z.literal('SUBMITTED') })
   .meta({ id: 'CreateJobResponse' });
 
 export const ClipDoc = z
@@ -148,7 +143,7 @@ export const OutputDoc = z
   .looseObject({
     type: z.enum(['hls', 'dash', 'video', 'cmaf', 'poster', 'sprite', 'vtt']),
     name: z.string(),
-    uri: z.string().regex(new RegExp('^s3://[^/]+/.+')),
+    uri: z.string().regex(/^s3:\/\/[^/]+\/.+/),
     sizeBytes: z.int().min(0),
     rendition: z.string().optional(),
     durationMs: z.int().min(0).optional(),
@@ -180,30 +175,22 @@ export const ProgressDoc = z
       .min(1)
       .nullable()
       .meta({ description: 'Segments of the plan; null until the job is planned.' }),
-    percent: z
-      .int()
-      .min(0)
-      .max(100)
-      .nullable()
-      .meta({
-        description:
-          'From the segments (at most 99 before COMPLETE); 100 when COMPLETE; the percent reached when CANCELED; null after an ERROR.',
-      }),
-    phase: z
-      .enum(['TRANSCODING', 'ASSEMBLING', 'PUBLISHING'])
-      .nullable()
-      .meta({
-        description:
-          'What the job is doing while PROGRESSING (TRANSCODING, then ASSEMBLING, then PUBLISHING); null otherwise.',
-      }),
+    percent: z.int().min(0).max(100).nullable().meta({
+      description:
+        'From the segments (at most 99 before COMPLETE); 100 when COMPLETE; the percent reached when CANCELED; null after an ERROR.',
+    }),
+    phase: z.enum(['TRANSCODING', 'ASSEMBLING', 'PUBLISHING']).nullable().meta({
+      description:
+        'What the job is doing while PROGRESSING (TRANSCODING, then ASSEMBLING, then PUBLISHING); null otherwise.',
+    }),
   })
   .meta({ id: 'Progress' });
 
 export const JobDoc = z
   .strictObject({
-    jobId: z.string().regex(new RegExp('^[A-Za-z0-9][A-Za-z0-9-]{0,79}$')),
+    jobId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,79}$/),
     status: JobStatusDoc,
-    source: z.string().regex(new RegExp('^s3://[^/]+/.+')),
+    source: z.string().regex(/^s3:\/\/[^/]+\/.+/),
     preset: z.string(),
     clip: ClipDoc.optional(),
     correlationId: z.string().optional(),
@@ -218,7 +205,7 @@ export const JobDoc = z
 
 export const JobSummaryDoc = z
   .strictObject({
-    jobId: z.string().regex(new RegExp('^[A-Za-z0-9][A-Za-z0-9-]{0,79}$')),
+    jobId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,79}$/),
     status: JobStatusDoc,
     source: z.string(),
     preset: z.string(),
@@ -245,14 +232,10 @@ export const JobListDoc = z
 
 export const CreateUploadRequestDoc = z
   .strictObject({
-    filename: z
-      .string()
-      .min(1)
-      .max(255)
-      .meta({
-        description:
-          'Only the base name is kept, reduced to letters, digits, . _ -; it must end in a video suffix (.mp4 .mov .mkv .webm ...).',
-      }),
+    filename: z.string().min(1).max(255).meta({
+      description:
+        'Only the base name is kept, reduced to letters, digits, . _ -; it must end in a video suffix (.mp4 .mov .mkv .webm ...).',
+    }),
     contentType: z
       .string()
       .max(129)
@@ -267,8 +250,8 @@ export const UploadTicketDoc = z
     method: z.literal('PUT'),
     headers: z.record(z.string(), z.string()).meta({ description: 'Headers to send with the PUT (Content-Type).' }),
     bucket: z.string(),
-    key: z.string().regex(new RegExp('^uploads/[0-9a-f-]{36}/[A-Za-z0-9][A-Za-z0-9._-]*$')),
-    source: z.string().regex(new RegExp('^s3://[^/]+/uploads/')),
+    key: z.string().regex(/^uploads\/[0-9a-f-]{36}\/[A-Za-z0-9][A-Za-z0-9._-]*$/),
+    source: z.string().regex(/^s3:\/\/[^/]+\/uploads\//),
     expiresAt: z.string().meta({ format: 'date-time' }),
     expiresInSeconds: z.int().min(1),
   })

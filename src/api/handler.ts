@@ -4,7 +4,7 @@
  * answer with its status (src/api/errors.ts); one log line per request.
  */
 import { randomUUID } from 'node:crypto';
-import { lambdaHandler, type FunctionDefinition } from '../pipeline/handler.js';
+import type { FunctionDefinition } from '../pipeline/handler.js';
 import { toApiError } from './errors.js';
 import { errorResult, type HttpApiEvent, type HttpApiResult } from './http.js';
 import type { Operation, OperationId } from './operations.js';

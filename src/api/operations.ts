@@ -44,7 +44,7 @@ export type Operation = (req: ApiRequest) => Promise<HttpApiResult>;
 export const CLIP_END_TOLERANCE_SECONDS = 0.05;
 
 /** A new random job id, in the same alphabet and length as an upload's (`j-` + 24 hex). */
-export const newJobId = () => 'j-' + randomBytes(12).toString('hex');
+export const newJobId = () => `j-${randomBytes(12).toString('hex')}`;
 
 /** The source of a job: an s3:// URI in the ingest bucket (the only bucket the pipeline reads). */
 export function parseSource(uri: string, ingestBucket: string): S3Location {

@@ -1,5 +1,5 @@
 import {
-  ECSClient,
+  type ECSClient,
   RunTaskCommand,
   DescribeTasksCommand,
   StopTaskCommand,

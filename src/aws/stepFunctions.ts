@@ -1,5 +1,5 @@
 import {
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
   ExecutionAlreadyExists,

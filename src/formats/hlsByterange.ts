@@ -42,7 +42,7 @@ function mediaPlaylist(t: TrackModel, pieces: TrackPieces, target: number): stri
     offset += f.bytes;
   });
   lines.push('#EXT-X-ENDLIST');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export const hlsByterange = defineFormat({

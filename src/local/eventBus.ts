@@ -80,7 +80,7 @@ export class LocalEventBus implements EventPublisher {
     // Appends are serialized so lines never interleave.
     this.chain = this.chain.then(async () => {
       await mkdir(path.dirname(this.logFile), { recursive: true });
-      await appendFile(this.logFile, JSON.stringify(ev) + '\n');
+      await appendFile(this.logFile, `${JSON.stringify(ev)}\n`);
     });
     await this.chain;
     this.history.push(ev);

@@ -40,5 +40,3 @@ if (!proto.executionInputFixed) {
   };
   proto.executionInputFixed = true;
 }
-
-export {};

@@ -100,7 +100,7 @@ export async function recoverInterruptedJobs(rt: Runtime, log: Logger): Promise<
       message: `the local stack stopped while the job was ${rec.status} (its process was killed); upload the source again under a new key or POST /jobs to run it again`,
     };
     const ended = await rt.jobs.advance(rec, 'ERROR', { error });
-    if (!ended || ended.status !== 'ERROR') continue;
+    if (ended?.status !== 'ERROR') continue;
     const jobLog = log.child({ jobId: rec.jobId });
     await cleanupStep(rt, { jobId: rec.jobId }, true, jobLog);
     await rt.events.put(

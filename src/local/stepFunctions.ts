@@ -159,7 +159,7 @@ export class LocalStepFunctions extends EventEmitter implements ExecutionStarter
    */
   async stop(executionArn: string): Promise<void> {
     const t = [...this.executions.values()].find((e) => e.arn === executionArn);
-    if (!t || t.progress.status !== 'RUNNING') return;
+    if (t?.progress.status !== 'RUNNING') return;
     t.aborted = true;
     this.stopped.add(t.input.jobId);
     t.abort();

@@ -49,7 +49,7 @@ export async function cancelJob(
   // Only a write that moves the job forward: of racing cancels exactly one wins (CANCELED over
   // CANCELED is refused), and only the winner stops, cleans up and emits.
   const canceled = await rt.jobs.advance(rec, 'CANCELED', {}, { onlyForward: true });
-  if (!canceled || canceled.status !== 'CANCELED') {
+  if (canceled?.status !== 'CANCELED') {
     const now = await rt.jobs.get(jobId);
     if (!now) return { outcome: 'missing' };
     // Lost to a racing cancel: the caller asked for what happened, so it gets the same answer.

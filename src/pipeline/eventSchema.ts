@@ -10,7 +10,10 @@ import { ERROR_CODES } from '../errors.js';
 import { VerificationSchema } from './verificationSchema.js';
 import { JobCostSchema } from '../cost/schema.js';
 
-export const S3UriSchema = z.string().regex(new RegExp('^s3://[^/]+/.+')).meta({ id: 's3uri' });
+export const S3UriSchema = z
+  .string()
+  .regex(/^s3:\/\/[^/]+\/.+/)
+  .meta({ id: 's3uri' });
 
 export const EventOutputSchema = z
   .strictObject({
@@ -34,7 +37,7 @@ export const EventOutputSchema = z
 export const EventDetailSchema = z
   .strictObject({
     status: z.enum(['PROGRESSING', 'STATUS_UPDATE', 'COMPLETE', 'ERROR', 'CANCELED']),
-    jobId: z.string().regex(new RegExp('^[A-Za-z0-9][A-Za-z0-9-]{0,79}$')),
+    jobId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,79}$/),
     timestamp: z.int().min(0),
     queue: z.string(),
     source: S3UriSchema,
@@ -123,7 +126,7 @@ export const EventDetailSchema = z
             sourceIndex: z.int().min(0),
             language: z
               .string()
-              .regex(new RegExp('^[a-z]{3}$'))
+              .regex(/^[a-z]{3}$/)
               .meta({ description: 'ISO 639-2 code from the source container' })
               .optional(),
             title: z.string().optional(),
@@ -139,7 +142,7 @@ export const EventDetailSchema = z
             format: z.literal('webvtt'),
             language: z
               .string()
-              .regex(new RegExp('^[a-z]{3}$'))
+              .regex(/^[a-z]{3}$/)
               .meta({ description: 'ISO 639-2 code from the source container' })
               .optional(),
             title: z.string().optional(),
@@ -210,7 +213,7 @@ export const JobEventSchema = z.looseObject({
   id: z.string().min(1),
   'detail-type': z.literal('Transcode Job State Change'),
   source: z.string().min(1),
-  account: z.string().regex(new RegExp('^[0-9]{12}$')),
+  account: z.string().regex(/^[0-9]{12}$/),
   time: z.string().meta({ format: 'date-time' }),
   region: z.string().min(1),
   resources: z.array(z.string()),

@@ -48,7 +48,7 @@ export type ObjectCreatedEvent = z.infer<typeof ObjectCreatedSchema>;
  * job (and one execution name).
  */
 export function jobIdFor(bucket: string, key: string, version: string): string {
-  return 'j-' + createHash('sha256').update(`${bucket}\n${key}\n${version}`).digest('hex').slice(0, 24);
+  return `j-${createHash('sha256').update(`${bucket}\n${key}\n${version}`).digest('hex').slice(0, 24)}`;
 }
 
 /**

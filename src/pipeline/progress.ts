@@ -59,7 +59,7 @@ export async function reportSegmentDone(
 ): Promise<{ announced: boolean; percent?: number }> {
   try {
     const [counted, state] = await Promise.all([segmentsDone(rt, job.jobId, index), rt.jobs.progressState(job.jobId)]);
-    if (!state || state.status !== 'PROGRESSING' || !state.segmentsTotal) return { announced: false };
+    if (state?.status !== 'PROGRESSING' || !state.segmentsTotal) return { announced: false };
     const total = state.segmentsTotal;
     const done = Math.min(counted.done, total);
     const percent = percentOf(done, total);

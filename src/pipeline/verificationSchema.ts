@@ -9,12 +9,9 @@ export const RenditionVerificationSchema = z.strictObject({
   name: z.string(),
   framesIn: z.int().min(1).meta({ description: 'Frames of the source the job was asked for.' }),
   framesOut: z.int().min(1).meta({ description: 'Frames written (equal to framesIn, or the job fails).' }),
-  maxTimestampErrorMs: z
-    .number()
-    .min(0)
-    .meta({
-      description: "Largest difference between a frame's time and its source time (from the plan's first frame).",
-    }),
+  maxTimestampErrorMs: z.number().min(0).meta({
+    description: "Largest difference between a frame's time and its source time (from the plan's first frame).",
+  }),
   avStartOffsetMs: z.number().meta({ description: 'Audio start minus video start (absent without audio).' }).optional(),
   avEndOffsetMs: z.number().meta({ description: 'Audio end minus video end (absent without audio).' }).optional(),
   joinsChecked: z

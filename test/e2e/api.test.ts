@@ -112,7 +112,7 @@ describe('HTTP API on the local stack (npm run serve)', function () {
     this.timeout(120_000);
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-api-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
-    const logSink = (l: string) => log.write(l + '\n');
+    const logSink = (l: string) => log.write(`${l}\n`);
     // Keyframes every 2 s (the default GOP), so the clip start 12.345 is not on a keyframe.
     await Promise.all([
       generateSample({ output: longSrc(), durationSec: 20, width: 320, height: 240, fps: 25, audio: true }),

@@ -26,7 +26,7 @@ describe('MPEG-4 Part 2 AVI on the local stack', function () {
     stack = await LocalStack.start({
       dataDir: path.join(dir, 'stack'),
       binaries: bins,
-      logSink: (l) => log.write(l + '\n'),
+      logSink: (l) => log.write(`${l}\n`),
     });
   });
   after(async () => {

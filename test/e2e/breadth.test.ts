@@ -15,7 +15,6 @@ import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/ffm
 import { runProcess } from '../../src/media/ffmpeg/runner.js';
 import { generateSample } from '../../src/media/package/sample.js';
 import { capabilitiesOf } from '../../src/media/plan/encoders.js';
-import { downloadFile } from '../../src/aws/s3.js';
 import { checkContract, checkStreaming } from '../helpers/contract.js';
 import { runJob, keysUnder, downloadOutputs } from '../helpers/stack.js';
 import { frameTimes, tracksFixture } from '../helpers/media.js';
@@ -62,7 +61,7 @@ for (const tc of toolchains) {
       stack = await LocalStack.start({
         dataDir: file('stack'),
         binaries: tc.bins,
-        logSink: (l) => log.write(l + '\n'),
+        logSink: (l) => log.write(`${l}\n`),
         env: { MP4_PART_BYTES: '200000' },
         limits: { s3PartMinBytes: 200_000 },
       });

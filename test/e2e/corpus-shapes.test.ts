@@ -26,7 +26,7 @@ describe('generated real-world shapes (local stack)', function () {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-shapes-'));
     const log = createWriteStream(file('log.jsonl'));
-    stack = await LocalStack.start({ dataDir: file('stack'), logSink: (l) => log.write(l + '\n') });
+    stack = await LocalStack.start({ dataDir: file('stack'), logSink: (l) => log.write(`${l}\n`) });
   });
   after(async () => {
     await stack?.stop();

@@ -42,7 +42,7 @@ describe('real-world corpus (local stack)', function () {
     files = await ensureCorpus();
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-corpus-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
-    stack = await LocalStack.start({ dataDir: path.join(dir, 'stack'), logSink: (l) => log.write(l + '\n') });
+    stack = await LocalStack.start({ dataDir: path.join(dir, 'stack'), logSink: (l) => log.write(`${l}\n`) });
   });
   after(async () => {
     await stack?.stop();

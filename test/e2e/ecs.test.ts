@@ -17,7 +17,7 @@ import type { ExecutionProgress } from '../../src/local/stepFunctions.js';
 import { generateSample, type SampleSpec } from '../../src/media/package/sample.js';
 import { capabilitiesOf } from '../../src/media/plan/encoders.js';
 import { resolveBinaries } from '../../src/media/ffmpeg/binaries.js';
-import { downloadFile, putJson } from '../../src/aws/s3.js';
+import { putJson } from '../../src/aws/s3.js';
 import { descendants } from '../../src/worker/children.js';
 import { EXIT } from '../../src/ecs/exitCodes.js';
 import { ECS_MAX_ATTEMPTS } from '../../src/ecs/state.js';
@@ -62,7 +62,7 @@ describe('ECS worker on the local stack', function () {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-ecs-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
-    const logSink = (l: string) => log.write(l + '\n');
+    const logSink = (l: string) => log.write(`${l}\n`);
     stack = await LocalStack.start({
       logSink,
       dataDir: path.join(dir, 'stack'),

@@ -13,7 +13,6 @@ import path from 'node:path';
 import { LocalStack } from '../../src/local/stack.js';
 import { resolveBinaries, npmBinaries, type Binaries } from '../../src/media/ffmpeg/binaries.js';
 import { runProcess } from '../../src/media/ffmpeg/runner.js';
-import { downloadFile } from '../../src/aws/s3.js';
 import { checkContract } from '../helpers/contract.js';
 import { frameTimes, psnrPerFrame, streams } from '../helpers/media.js';
 import { runJob, keysUnder, downloadOutputs } from '../helpers/stack.js';
@@ -60,7 +59,7 @@ for (const tc of toolchains) {
       stack = await LocalStack.start({
         dataDir: file('stack'),
         binaries: tc.bins,
-        logSink: (l) => log.write(l + '\n'),
+        logSink: (l) => log.write(`${l}\n`),
       });
     });
     after(async () => {

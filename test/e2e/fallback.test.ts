@@ -29,7 +29,7 @@ describe('fallback to ECS when a segment function times out', function () {
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
     stack = await LocalStack.start({
       dataDir: path.join(dir, 'stack'),
-      logSink: (l) => log.write(l + '\n'),
+      logSink: (l) => log.write(`${l}\n`),
       functionTimeoutsMs: { transcodeSegment: 1 },
       ecs: { pollMs: 200 },
     });

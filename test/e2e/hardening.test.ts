@@ -55,12 +55,12 @@ describe('hardening: hostile requests to the local service (issue 13)', function
   let serve: Serve;
   const src = () => path.join(dir, 'tiny.mp4');
 
-  before(async function () {
+  before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-hard-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
     await generateSample({ output: src(), durationSec: 2, width: 160, height: 120, fps: 25, audio: true });
     serve = await startServe({
-      logSink: (l) => log.write(l + '\n'),
+      logSink: (l) => log.write(`${l}\n`),
       dataDir: path.join(dir, 'data'),
       apiPort: 0,
       s3Port: 0,

@@ -160,7 +160,7 @@ describe('hls-byterange: one file per track, playlists by byte range (local stac
         const page = await browser.newPage();
         const console_: string[] = [];
         page.on('console', (m) => console_.push(m.text()));
-        await page.goto(base + '/');
+        await page.goto(`${base}/`);
         const heights = renditions().map((o) => o.height!);
         for (const [v, height] of heights.entries()) {
           const audioLanguage = v === heights.length - 1 ? 'fr' : undefined;

@@ -40,7 +40,7 @@ describe('hostile input and faults (local stack)', function () {
     await writeFile(file('secret.txt'), `${MARKER}\n`.repeat(100));
     logFile = file('log.jsonl');
     const log = createWriteStream(logFile);
-    const logSink = (l: string) => log.write(l + '\n');
+    const logSink = (l: string) => log.write(`${l}\n`);
     // A loopback server standing for an internal address: no request may ever reach it.
     server = http.createServer((req, res) => {
       hits++;

@@ -46,7 +46,7 @@ describe('outputs in place, progress without a hot key (local stack)', function 
     logStream = createWriteStream(path.join(dir, 'log.jsonl'));
     stack = await LocalStack.start({
       dataDir: path.join(dir, 'stack'),
-      logSink: (l) => logStream.write(l + '\n'),
+      logSink: (l) => logStream.write(`${l}\n`),
       // AssembleComplete fails on demand: the pieces and the MP4 uploads exist by then.
       taskHandlers: {
         assemble: async (input) => {

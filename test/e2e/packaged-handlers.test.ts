@@ -132,7 +132,7 @@ describe('the packaged Lambda zips and ffmpeg layer, run under Node 22 on the lo
     stack = await LocalStack.start({
       dataDir: path.join(dir, 'stack'),
       taskHandlers: counted,
-      logSink: (l) => log.write(l + '\n'),
+      logSink: (l) => log.write(`${l}\n`),
     });
     for (const [k, v] of Object.entries(stack.config)) {
       if (/^[A-Z][A-Z0-9_]*$/.test(k) && ['string', 'number', 'boolean'].includes(typeof v)) env[k] = String(v);

@@ -35,7 +35,7 @@ for (const tc of toolchains) {
     before(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), 'mt-e2e-'));
       logStream = createWriteStream(path.join(dir, 'log.jsonl'));
-      const logSink = (l: string) => logStream.write(l + '\n');
+      const logSink = (l: string) => logStream.write(`${l}\n`);
       stack = await LocalStack.start({ dataDir: path.join(dir, 'stack'), binaries: tc.bins, logSink });
     });
     after(async () => {

@@ -96,7 +96,7 @@ interface PlayedJob {
           const console_: string[] = [];
           page.on('console', (m) => console_.push(m.text()));
           page.on('pageerror', (e) => console_.push(String(e)));
-          await page.goto(base + '/');
+          await page.goto(`${base}/`);
           assert.ok(played!.variants.length >= (job === 'h264' ? 2 : 1), `${job}: variants ${played!.variants}`);
           for (const [v, height] of played!.variants.entries()) {
             const what = `${player} ${job} ${manifest} ${height}p`;

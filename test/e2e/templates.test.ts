@@ -121,12 +121,12 @@ describe('templates on the local stack', function () {
     );
   }
 
-  before(async function () {
+  before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-templates-'));
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
     await generateSample({ output: src(), durationSec: 18, width: 640, height: 360, fps: 25, audio: true });
     serve = await startServe({
-      logSink: (l: string) => log.write(l + '\n'),
+      logSink: (l: string) => log.write(`${l}\n`),
       dataDir: path.join(dir, 'data'),
       apiPort: 0,
       s3Port: 0,

@@ -46,7 +46,7 @@ describe('verification: a changed piece fails the job instead of completing', fu
     const log = createWriteStream(path.join(dir, 'log.jsonl'));
     stack = await LocalStack.start({
       dataDir: path.join(dir, 'stack'),
-      logSink: (l) => log.write(l + '\n'),
+      logSink: (l) => log.write(`${l}\n`),
       taskHandlers: {
         // Assemble's layout phase runs after every segment step: the piece is changed just before.
         assemble: async (input) => {

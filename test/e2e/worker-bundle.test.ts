@@ -38,7 +38,7 @@ describe('the built ECS worker bundle on the local stack (Node 22)', function ()
     stack = await LocalStack.start({
       dataDir: path.join(dir, 'stack'),
       ecs: { pollMs: 200, bundle: { file: worker.file, node } },
-      logSink: (l) => log.write(l + '\n'),
+      logSink: (l) => log.write(`${l}\n`),
     });
   });
   after(async () => {

@@ -146,7 +146,7 @@ for (const tc of toolchains) {
     });
 
     for (const name of ['hevc-ladder', 'av1-ladder', 'h264-ladder']) {
-      it(`${name}: exact frames and times, keyframes on the 1 s grid in both renditions, CMAF fragment`, async function () {
+      it(`${name}: exact frames and times, keyframes on the 1 s grid in both renditions, CMAF fragment`, async () => {
         const caps = await capabilitiesOf(tc.bins.ffmpeg);
         const base = getPreset(name);
         if (!caps.encoders.has(base.video.encoder)) {

@@ -30,7 +30,7 @@ import {
   type PackageModel,
 } from '../../src/media/package/manifests.js';
 import { PRESETS, selectRenditions } from '../../src/media/plan/presets.js';
-import { EncoderError } from '../../src/errors.js';
+import type { EncoderError } from '../../src/errors.js';
 
 const u32 = (...xs: number[]) => {
   const b = new Uint8Array(xs.length * 4);

@@ -9,7 +9,7 @@ import {
   videoEncoderArgs,
 } from '../../src/media/encode/codecs.js';
 import { getPreset, rungVideo, selectRenditions, PRESETS, type Preset } from '../../src/media/plan/presets.js';
-import { capabilitiesOf, checkCapabilities, parseCapabilityList, requirements } from '../../src/media/plan/encoders.js';
+import { checkCapabilities, parseCapabilityList, requirements } from '../../src/media/plan/encoders.js';
 import { estimateSegmentEncodeSec } from '../../src/media/plan/cost.js';
 import { DEFAULT_THRESHOLDS, decideEngine } from '../../src/pipeline/decider.js';
 import type { ColourPlan } from '../../src/media/encode/colour.js';

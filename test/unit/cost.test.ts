@@ -205,7 +205,7 @@ describe('billed sizes as deployed', () => {
     assert.equal(s.lambdaMemoryMb.transcodeSegment, param('transcodeMemoryMb'));
     assert.equal(
       s.lambdaMemoryMb.publish,
-      Number(/\n  memorySize: (\d+)/.exec(sls)![1]),
+      Number(/\n {2}memorySize: (\d+)/.exec(sls)![1]),
       'publish sets none: the provider memorySize',
     );
     assert.equal(s.lambdaMemoryMb.emitEvent, 256);

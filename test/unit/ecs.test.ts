@@ -99,8 +99,8 @@ describe('ECS cloud adapter (aws-sdk-client-mock)', () => {
   it('container overrides stay far below the 8 KiB cap whatever the job', () => {
     const big = {
       ...req,
-      jobId: 'j' + 'x'.repeat(79),
-      jobUri: `s3://${'b'.repeat(63)}/jobs/${'j' + 'x'.repeat(79)}/ecs/attempt-10/job.json`,
+      jobId: `j${'x'.repeat(79)}`,
+      jobUri: `s3://${'b'.repeat(63)}/jobs/${`j${'x'.repeat(79)}`}/ecs/attempt-10/job.json`,
     };
     const size = Buffer.byteLength(JSON.stringify(buildRunTaskInput(settings, big).overrides));
     assert.ok(size < 1024, `${size} bytes`);
@@ -141,14 +141,12 @@ describe('ECS cloud adapter (aws-sdk-client-mock)', () => {
     await assert.rejects(runner.runTask(req), (e: Error) => e.name === 'TransientError');
     mock.on(RunTaskCommand).rejects(new ServerException({ message: 'boom', $metadata: { httpStatusCode: 500 } }));
     await assert.rejects(runner.runTask(req), (e: Error) => e.name === 'TransientError');
-    mock
-      .on(RunTaskCommand)
-      .rejects(
-        new ClientException({
-          message: 'Tasks provisioning capacity limit exceeded.',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    mock.on(RunTaskCommand).rejects(
+      new ClientException({
+        message: 'Tasks provisioning capacity limit exceeded.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     await assert.rejects(runner.runTask(req), (e: Error) => e.name === 'EcsCapacityError');
     mock
       .on(RunTaskCommand)

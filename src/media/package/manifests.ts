@@ -137,7 +137,7 @@ export function hlsMediaPlaylist(t: TrackModel, target: number): string {
   ];
   d.forEach((x, i) => lines.push(`#EXTINF:${sec(x)},`, fromManifest(packageLayout.segment(t.id, i))));
   lines.push('#EXT-X-ENDLIST');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Seconds presented: the longest video rendition's visible duration. */
@@ -150,18 +150,16 @@ export const presentationSec = (m: PackageModel) =>
  * X-TIMESTAMP-MAP header, HLS maps WebVTT time 0 to media time 0, which is that frame.
  */
 export function hlsSubtitlePlaylist(t: TextTrackModel, durationSec: number): string {
-  return (
-    [
-      '#EXTM3U',
-      '#EXT-X-VERSION:7',
-      `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(durationSec - 1e-6))}`,
-      '#EXT-X-MEDIA-SEQUENCE:0',
-      '#EXT-X-PLAYLIST-TYPE:VOD',
-      `#EXTINF:${sec(durationSec)},`,
-      fromManifest(packageLayout.subtitles(t.id)),
-      '#EXT-X-ENDLIST',
-    ].join('\n') + '\n'
-  );
+  return `${[
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(durationSec - 1e-6))}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    `#EXTINF:${sec(durationSec)},`,
+    fromManifest(packageLayout.subtitles(t.id)),
+    '#EXT-X-ENDLIST',
+  ].join('\n')}\n`;
 }
 
 const quoted = (s: string) => s.replace(/["\n\r]/g, '');
@@ -227,7 +225,7 @@ export function hlsMasterPlaylist(m: PackageModel): string {
     if (text.length) attrs.push('SUBTITLES="subs"');
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, `${v.id}.m3u8`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Every playlist of the HLS package, keyed by its path under the package. */
@@ -331,5 +329,5 @@ export function dashManifest(m: PackageModel): string {
     );
   });
   lines.push('  </Period>', '</MPD>');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -69,7 +69,7 @@ interface ProbeStream {
 /** A language tag of the container, or `und`. */
 function languageOf(tags: Record<string, string> | undefined): string {
   const l = tags?.language ?? tags?.LANGUAGE;
-  return l && l.trim() ? l.trim() : 'und';
+  return l?.trim() ? l.trim() : 'und';
 }
 
 function titleOf(tags: Record<string, string> | undefined): string | undefined {
@@ -233,10 +233,10 @@ export function shiftVtt(vtt: string, startSec: number, endSec: number): string 
     const a = parseVttTime(from);
     const b = parseVttTime(to);
     if (b <= startSec || a >= endSec) continue;
-    const timing = `${vttTime(Math.max(a, startSec) - startSec)} --> ${vttTime(Math.min(b, endSec) - startSec)}${settings.length ? ' ' + settings.join(' ') : ''}`;
+    const timing = `${vttTime(Math.max(a, startSec) - startSec)} --> ${vttTime(Math.min(b, endSec) - startSec)}${settings.length ? ` ${settings.join(' ')}` : ''}`;
     out.push([...lines.slice(0, at), timing, ...lines.slice(at + 1)].join('\n'));
   }
-  return out.join('\n\n') + '\n';
+  return `${out.join('\n\n')}\n`;
 }
 
 /**

@@ -106,7 +106,7 @@ export function indexFromMoov(moov: Uint8Array, opts: MoovIndexOptions): MoovInd
   if (box('stz2')) return { ok: false, reason: 'compact sample sizes (stz2)' };
   const ctts = stbl.ctts;
   // FFmpeg reads every ctts entry as signed; negative ones shift dts (dts_shift), not handled here.
-  if (ctts && ctts.sample_offsets.some((o: number) => o < 0 || o >= 2 ** 31))
+  if (ctts?.sample_offsets.some((o: number) => o < 0 || o >= 2 ** 31))
     return { ok: false, reason: 'negative composition offsets' };
   const samples = trak.samples ?? [];
   if (samples.length === 0) return { ok: false, reason: 'the track has no samples in the moov' };
@@ -161,7 +161,7 @@ export function indexFromMoov(moov: Uint8Array, opts: MoovIndexOptions): MoovInd
       const next = i + 1 < entries.length ? entries[i + 1].dts : streamDuration;
       d = next >= e.dts ? next - e.dts : 0;
     }
-    out.duration.push(d > 0 ? d : 0);
+    out.duration.push(Math.max(d, 0));
     if (e.sync) out.keyframes.push(i);
     if (e.discard) out.discard!.push(i);
     out.offset.push(e.offset);

@@ -12,7 +12,6 @@ import {
 import {
   protocolWhitelist,
   buildPacketProbeArgs,
-  buildStreamProbeArgs,
   checkPacketIndex,
   parsePacketCsv,
   parseStreamProbe,
