@@ -32,7 +32,7 @@ export function parseCommandLine<const T extends ParseArgsConfig>(
  * missing path and a directory are told apart (a directory is not "not found").
  */
 export function inputProblem(input: string): string | undefined {
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(input);
   } catch {

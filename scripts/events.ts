@@ -103,8 +103,14 @@ export async function followEvents(o: FollowOptions): Promise<void> {
   const pollMs = o.pollMs ?? 250;
   while (!o.signal?.aborted) {
     await new Promise<void>((resolve) => {
-      const onAbort = () => (clearTimeout(t), resolve());
-      const t = setTimeout(() => (o.signal?.removeEventListener('abort', onAbort), resolve()), pollMs);
+      const onAbort = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => {
+        o.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, pollMs);
       o.signal?.addEventListener('abort', onAbort, { once: true });
     });
     if (o.signal?.aborted) break;

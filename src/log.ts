@@ -49,7 +49,10 @@ class SinkLogger extends PowertoolsLogger {
   }
 
   protected override printLog(logLevel: number, log: LogItem): void {
-    if (!this.sink) return super.printLog(logLevel, log);
+    if (!this.sink) {
+      super.printLog(logLevel, log);
+      return;
+    }
     log.prepareForPrint();
     this.sink(JSON.stringify(log.getAttributes()));
   }

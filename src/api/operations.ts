@@ -57,6 +57,7 @@ export function parseSource(uri: string, ingestBucket: string): S3Location {
       'SOURCE_NOT_ALLOWED',
       `source must be in the ingest bucket (s3://${ingestBucket}/...); s3://${bucket.slice(0, 63)}/ is not readable by the pipeline`,
     );
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses.
   if (Buffer.byteLength(key) > 1024 || /[\u0000-\u001f\u007f]/.test(key))
     throw new ApiError('INVALID_REQUEST', 'source key must be at most 1024 bytes without control characters');
   // S3 stores such keys, but URL handling on the way (HTTP clients, ffmpeg, the local S3) may
@@ -148,7 +149,7 @@ export const createJob: Operation = async ({ event, rt, log, metrics }) => {
 };
 
 /** `GET /jobs/{id}`: the job's record, with progress while it runs. */
-export const getJob: Operation = async ({ event, rt, log }) => {
+export const getJob: Operation = async ({ event, rt }) => {
   const id = event.pathParameters?.id ?? '';
   if (!JobId.safeParse(id).success)
     throw new ApiError(

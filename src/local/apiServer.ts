@@ -94,7 +94,7 @@ export async function dispatch(
   event: HttpApiEvent,
   handlers: Record<OperationId, HttpHandler>,
 ): Promise<HttpApiResult> {
-  let match;
+  let match: ReturnType<typeof matchRoute>;
   try {
     match = matchRoute(event.requestContext.http.method, event.rawPath);
   } catch (err) {

@@ -42,7 +42,7 @@ describe('hostile input and faults (local stack)', function () {
     const log = createWriteStream(logFile);
     const logSink = (l: string) => log.write(`${l}\n`);
     // A loopback server standing for an internal address: no request may ever reach it.
-    server = http.createServer((req, res) => {
+    server = http.createServer((_req, res) => {
       hits++;
       res.end(MARKER);
     });

@@ -2,6 +2,7 @@
  * A local HTTP server for files with Range support that counts what it sends: the stand-in
  * for a presigned S3 GET when measuring what a probe or a segment worker reads.
  */
+import type { RangeSource } from '../../src/media/probe/indexProbe.js';
 import { createServer, type Server } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
@@ -89,3 +90,9 @@ export function rangeServerHooks(prefix: string): { dir: string; server: RangeSe
   });
   return ctx;
 }
+
+/** A range source over bytes in memory (what indexProbe and the segment input read through). */
+export const fileSource = (bytes: Uint8Array): RangeSource => ({
+  size: bytes.length,
+  read: async (s, e) => bytes.subarray(s, Math.min(e, bytes.length)),
+});

@@ -3,6 +3,7 @@
  * each fixture, ffprobe on the built file shows exactly the source's packets of that range, for
  * the video and for every audio track: pts, dts, duration, flags, size and the md5 of the data.
  */
+import { fileSource } from '../helpers/rangeServer.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -39,10 +40,6 @@ const vfr: Omit<SampleSpec, 'output'> = {
   variableFrameRate: true,
   keyframes: [0, 1.3, 2.1, 3.7, 4.2, 5.4],
 };
-
-export function fileSource(bytes: Uint8Array): RangeSource {
-  return { size: bytes.length, read: async (s, e) => bytes.subarray(s, Math.min(e, bytes.length)) };
-}
 
 interface Pkt {
   stream: number;

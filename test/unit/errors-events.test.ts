@@ -334,7 +334,10 @@ describe('error codes documented where users read them', () => {
     const schema = JSON.parse(doc('schemas/job-event.schema.json'));
     const enums: string[][] = [];
     const walk = (o: unknown): void => {
-      if (Array.isArray(o)) return o.forEach(walk);
+      if (Array.isArray(o)) {
+        o.forEach(walk);
+        return;
+      }
       if (o && typeof o === 'object')
         for (const [k, v] of Object.entries(o))
           k === 'errorCode' && (v as { enum?: string[] }).enum ? enums.push((v as { enum: string[] }).enum) : walk(v);

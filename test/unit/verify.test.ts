@@ -130,10 +130,11 @@ describe('job verification (verify.ts)', () => {
       /rendition r1: keyframes: segment 1 does not start on a keyframe/,
     ));
   it('pieces cut at other times in another rendition: keyframes', () =>
-    fails(
-      (rs) => ((rs[0].pieces.r2[0].duration = 4), (rs[1].pieces.r2[0].start = 4), (rs[1].pieces.r2[0].duration = 2)),
-      /rendition r2: keyframes: its pieces start at other times/,
-    ));
+    fails((rs) => {
+      rs[0].pieces.r2[0].duration = 4;
+      rs[1].pieces.r2[0].start = 4;
+      rs[1].pieces.r2[0].duration = 2;
+    }, /rendition r2: keyframes: its pieces start at other times/));
   it('a stored piece of another size than its worker wrote: bytes', () =>
     fails(
       (_, sizes) => sizes.set('r1/1', 99),

@@ -219,7 +219,6 @@ const rungSize = (r: RenditionSpec) =>
 export function selectRenditions(preset: Preset, displayWidth: number, displayHeight: number): Rendition[] {
   const short = Math.min(displayWidth, displayHeight);
   const long = Math.max(displayWidth, displayHeight);
-  const portrait = displayHeight > displayWidth;
   const above = preset.renditions.filter((r) => rungScale(r, short, long) > 1);
   if (above.length && preset.upscale === 'refuse') {
     const list = above.map((r) => `${r.name} (${rungSize(r)})`).join(', ');

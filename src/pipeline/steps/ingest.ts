@@ -44,7 +44,7 @@ export async function ingestStep(
     detail: { ...event.detail, object: { ...object, etag: object.etag ?? head?.etag } },
   };
   const meta = head?.metadata ?? {};
-  let job;
+  let job: ReturnType<typeof jobForObject>;
   try {
     const request = requestFromMetadata(meta);
     const resolved = await resolveTemplate(rt.templates, request, rt.config.DEFAULT_PRESET).catch((err: unknown) => {
