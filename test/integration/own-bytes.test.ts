@@ -20,7 +20,6 @@ import {
   buildStreamProbeWithHeadArgs,
   locateMoov,
   probeIndex,
-  type RangeSource,
 } from '../../src/media/probe/indexProbe.js';
 import {
   assembleSegmentFile,
