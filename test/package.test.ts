@@ -6,6 +6,7 @@
  * and the layer.
  */
 import assert from 'node:assert/strict';
+import { skipBecause } from './helpers/skip.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
@@ -400,10 +401,7 @@ describe('serverless package (offline CloudFormation)', function () {
 
   before(async function () {
     if (!existsSync(SLS_BIN)) {
-      console.warn(
-        `    skipped: the serverless CLI is not installed (${path.relative(ROOT, SLS_BIN)}); run npm install`,
-      );
-      this.skip();
+      skipBecause(this, `the serverless CLI is not installed (${path.relative(ROOT, SLS_BIN)}); run npm install`);
     }
     // Packaging bundles 18 functions and runs `serverless package`: minutes on a loaded machine.
     this.timeout(600_000);

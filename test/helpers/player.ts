@@ -66,7 +66,9 @@ window.play = (player, url, height, opts) => new Promise((resolve) => {
     }).catch((e) => { r.errors.push('shaka load ' + (e && (e.code || e.message))); finish({}); });
   } else {
     const h = new Hls({ enableWorker: false });
-    h.on(Hls.Events.ERROR, (_e, d) => r.errors.push('hls.js ' + d.type + ' ' + d.details + (d.fatal ? ' fatal' : '')));
+    // A non-fatal buffer stall is the player waiting for data (a busy CPU serving it), counted as a
+    // wait like the video element's 'waiting'; any other hls.js error, fatal or not, is a failure.
+    h.on(Hls.Events.ERROR, (_e, d) => { if (!d.fatal && d.details === 'bufferStalledError') { r.waiting++; return; } r.errors.push('hls.js ' + d.type + ' ' + d.details + (d.fatal ? ' fatal' : '')); });
     h.on(Hls.Events.MANIFEST_PARSED, (_e, d) => {
       const i = d.levels.findIndex((l) => l.height === height);
       h.currentLevel = i;

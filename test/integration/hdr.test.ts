@@ -9,6 +9,7 @@
  * timing, so the Plan refuses it before anything is encoded (cmafCheck.ts).
  */
 import assert from 'node:assert/strict';
+import { skipBecause } from '../helpers/skip.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -189,8 +190,10 @@ for (const tc of toolchains) {
           const mp4 = await encode(presetName, which);
           if (!mp4) {
             // No such encoder in this build: the planner refuses the preset (ENCODER_UNAVAILABLE).
-            console.log(`      skipped: ${presetName} has no encoder in ${tc.label}`);
-            this.skip();
+            skipBecause(
+              this,
+              `${presetName} has no encoder in ${tc.label}: the planner refuses it (ENCODER_UNAVAILABLE)`,
+            );
           }
           const f = await videoFacts(mp4!);
           assert.equal(f.pix_fmt, 'yuv420p');

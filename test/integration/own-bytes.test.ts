@@ -16,11 +16,7 @@ import { generateSample, type SampleSpec } from '../../src/media/package/sample.
 import { runProcess } from '../../src/media/ffmpeg/runner.js';
 import { parseStreamProbe } from '../../src/media/probe/probe.js';
 import { planSegments } from '../../src/media/plan/plan.js';
-import {
-  buildStreamProbeWithHeadArgs,
-  locateMoov,
-  probeIndex,
-} from '../../src/media/probe/indexProbe.js';
+import { buildStreamProbeWithHeadArgs, locateMoov, probeIndex } from '../../src/media/probe/indexProbe.js';
 import {
   assembleSegmentFile,
   buildSegmentSource,
