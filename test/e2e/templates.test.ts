@@ -4,8 +4,8 @@
  * POST /jobs (by name, and inline); the outputs are the template's: its renditions at its sizes,
  * segments of its length, its thumbnail interval, its formats, under the output contract.
  *
- * Every rung is H.264 here: the codec-per-rung encode (a rung's own `video`) is another
- * branch's work; test/unit/templates.test.ts checks the HEVC rung's conversion.
+ * One rung is HEVC (its own `video`), the others H.264: a ladder that mixes codecs, each output
+ * checked for its codec, the HLS master listing each variant with its own CODECS.
  */
 import '../../src/util/quietWarnings.js';
 import assert from 'node:assert/strict';
@@ -28,7 +28,7 @@ type Json = any;
 /** Four rungs below a 640x360 source, one by width; 6 s segments of 2 s GOPs; a sprite tile every 5 s; no DASH. */
 const TEMPLATE = {
   name: 'e2e-four-rungs',
-  description: 'four H.264 rungs, 6 s segments',
+  description: 'three H.264 rungs and one HEVC rung, 6 s segments',
   video: { codec: 'h264', speed: 'ultrafast' },
   gopSeconds: 2,
   segmentSeconds: 6,
@@ -39,7 +39,7 @@ const TEMPLATE = {
   renditions: [
     { name: '360p', height: 360, crf: 24, maxBitrateKbps: 1200 },
     { name: 'w512', width: 512, crf: 25, maxBitrateKbps: 900 },
-    { name: '216p', height: 216, crf: 26, maxBitrateKbps: 600 },
+    { name: '216p', height: 216, crf: 28, maxBitrateKbps: 500, video: { codec: 'hevc', speed: 'ultrafast' } },
     { name: '144p', height: 144, crf: 27, maxBitrateKbps: 300 },
   ],
 };
@@ -94,6 +94,18 @@ describe('templates on the local stack', function () {
     const videos = view.outputs.filter((o: Json) => o.type === 'video');
     assert.deepEqual(videos.map((o: Json) => o.rendition).sort(), Object.keys(SIZES).sort());
     for (const o of videos) assert.deepEqual([o.width, o.height], SIZES[o.rendition], o.rendition);
+    // Codec per rung: the HEVC rung is hvc1, the others avc1, in the event/record and in the HLS master.
+    for (const o of videos) assert.match(String(o.codec), o.rendition === '216p' ? /^hvc1\./ : /^avc1\./, o.rendition);
+    const master = Buffer.from(await getBytes(s3, { bucket: 'output', key: `${jobId}/hls/master.m3u8` })).toString(
+      'utf8',
+    );
+    const variants = [...master.matchAll(/#EXT-X-STREAM-INF:[^\n]*CODECS="([^"]+)"[^\n]*\n([^\n]+)/g)].map((m) => [
+      m[2],
+      m[1],
+    ]);
+    assert.equal(variants.length, 4, master);
+    for (const [uri, codecs] of variants)
+      assert.match(codecs, uri.includes('216p') ? /hvc1\./ : /avc1\./, `${uri}: ${codecs}`);
     assert.ok(!view.outputs.some((o: Json) => o.type === 'dash'), 'no DASH: the template does not ask for it');
     // 18 s cut every 6 s: segments of 6, 6 and 6 s in every variant.
     for (const name of Object.keys(SIZES)) {
@@ -116,7 +128,12 @@ describe('templates on the local stack', function () {
     await checkContract(
       src(),
       out,
-      videos.map((o: Json) => ({ name: `${o.rendition}.mp4`, width: o.width, height: o.height })),
+      videos.map((o: Json) => ({
+        name: `${o.rendition}.mp4`,
+        width: o.width,
+        height: o.height,
+        codec: o.rendition === '216p' ? 'hevc' : 'h264',
+      })),
       true,
     );
   }
