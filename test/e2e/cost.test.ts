@@ -54,7 +54,7 @@ describe('job cost on the local stack', function () {
     for (const [name, s] of Object.entries(cost.steps))
       assert.equal(s.memoryMb, mem[name], `${name}: metered at its configured memory`);
     assert.ok(
-      cost.steps.assemble && cost.steps.thumbnails,
+      cost.steps.assemble && cost.steps.subtitles,
       'the steps whose results the state machine drops are metered too',
     );
 

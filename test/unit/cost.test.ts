@@ -103,7 +103,7 @@ describe('job cost arithmetic', () => {
     // 3 segments, 2 MP4 parts, no split, no retry. Top level: Probe, Plan, EmitProgressing,
     // EncoderDecider, ReadMode, Encode, TranscodeSegments, Thumbnails, Assemble, AssembleParts,
     // AssembleComplete, Publish, EmitComplete, Cleanup, Done = 15; children 3 x (start + TranscodeSegment)
-    // + 2 x (start + AssemblePart) = 10. Metered Tasks: probe, plan, emit, 3 segments, thumbnails,
+    // + 2 x (start + AssemblePart) = 10. Metered Tasks: probe, plan, emit, 3 segments, subtitles,
     // assemble x 4 (layout, 2 parts, complete), publish, EmitComplete = 13; Cleanup after.
     assert.equal(
       estimateTransitions({ engine: 'lambda', taskInvocations: 13, tasksAfter: 1, segments: 3, parts: 2, polls: 0 }),
