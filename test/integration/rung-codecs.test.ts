@@ -87,7 +87,7 @@ describe('codec per rung: one segment, an HEVC rung and an H.264 VBV rung (real 
       plan: {
         timeBase: info.video.timeBase,
         startPts: 0,
-        segments: [{ index: 0, skip: 0, count: frames, startPacket: 0, endPacket: frames }],
+        segments: [{ index: 0, skip: 0, count: frames, startPacket: 0, endPacket: frames, startPts: 0 }],
       },
       segmentReads: [{ select: `select=between(n\\,0\\,${frames - 1})` }],
       stills: [{ tiles: [] }],
