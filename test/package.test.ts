@@ -260,6 +260,14 @@ function expectedGrants(stateMachineName: string, workerFamily: string): Record<
       'events:PutEvents JobEventBus',
     ],
     ApiCreateUploadRole: [...roleLogs('ApiCreateUploadRole'), 's3:PutObject IngestBucket/uploads/*'],
+    // Templates: their items beside the jobs (template#<name>, the LeadingKeys condition), listed through byTime.
+    ApiTemplatesRole: [
+      ...roleLogs('ApiTemplatesRole'),
+      'dynamodb:GetItem JobsTable',
+      'dynamodb:PutItem JobsTable',
+      'dynamodb:DeleteItem JobsTable',
+      'dynamodb:Query JobsTable/index/byTime',
+    ],
     // The signing secret: exactly its SSM parameter (docs/DEPLOY.md).
     WebhookNotifierRole: [
       ...roleLogs('WebhookNotifierRole'),
