@@ -12,16 +12,11 @@
  * one item atomically: a reader never sees half a record.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobStatus } from './job.js';
-import { IDENTITY, STATUS_RANK, toRecord, type JobRecord, type ProgressState, type RecordChange } from './jobRecord.js';
-import { JOBS_INDEX, LIST_PK, decodeCursor, encodeCursor } from './jobsTable.js';
+import { JobReader } from './jobQueries.js';
+import { IDENTITY, STATUS_RANK, toRecord, type JobRecord, type RecordChange } from './jobRecord.js';
+import { LIST_PK } from './jobsTable.js';
 
 export {
   JobRecordInvalidError,
@@ -33,25 +28,14 @@ export {
   type RecordChange,
 } from './jobRecord.js';
 export { JOBS_INDEX, decodeCursor, encodeCursor, jobsTableDefinition } from './jobsTable.js';
-
-/** One page of `GET /jobs`. */
-export interface JobPage {
-  records: JobRecord[];
-  /** Opaque cursor of the next page; absent on the last page. */
-  nextToken?: string;
-}
+export { JobReader, type JobPage } from './jobQueries.js';
 
 const isConditionFailure = (err: unknown) =>
   err instanceof ConditionalCheckFailedException ||
   (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
-/** The job records' table. */
-export class JobStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    readonly tableName: string,
-  ) {}
-
+/** The job records' table: the writes here, the reads inherited from JobReader (jobQueries.ts). */
+export class JobStore extends JobReader {
   /** Records a new job as SUBMITTED; false (and nothing written) when the job has a record already. */
   async create(rec: JobRecord): Promise<boolean> {
     try {
@@ -155,76 +139,6 @@ export class JobStore {
       if (isConditionFailure(err)) return undefined;
       throw err;
     }
-  }
-
-  /** A job's record (a strongly consistent read); undefined when there is none. */
-  async get(jobId: string): Promise<JobRecord | undefined> {
-    const r = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { jobId }, ConsistentRead: true }));
-    return r.Item ? toRecord(r.Item) : undefined;
-  }
-
-  /** One page of records, newest first, optionally of one status. */
-  async list(p: { limit: number; status?: JobStatus; nextToken?: string }): Promise<JobPage> {
-    const start = p.nextToken !== undefined ? decodeCursor(p.nextToken, p.status) : undefined;
-    const r = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        ...(p.status
-          ? {
-              IndexName: JOBS_INDEX.byStatus,
-              KeyConditionExpression: '#status = :s',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':s': p.status },
-            }
-          : {
-              IndexName: JOBS_INDEX.byTime,
-              KeyConditionExpression: 'listPk = :p',
-              ExpressionAttributeValues: { ':p': LIST_PK },
-            }),
-        ScanIndexForward: false,
-        Limit: p.limit,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    const records = (r.Items ?? []).map(toRecord);
-    return {
-      records,
-      ...(r.LastEvaluatedKey && records.length === p.limit ? { nextToken: encodeCursor(r.LastEvaluatedKey) } : {}),
-    };
-  }
-
-  /**
-   * What a finished segment needs to decide whether it announces progress: the job's status,
-   * planned segments and last announcement. An eventually consistent read (half a read unit;
-   * a stale answer costs at most one conditional write that fails): segments never write the
-   * item to count themselves, so the item is not a hot key (src/pipeline/progress.ts).
-   */
-  async progressState(jobId: string): Promise<ProgressState | undefined> {
-    const r = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { jobId },
-        ProjectionExpression: '#status, #total, #step, #at, #updatedAt, #arn',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#total': 'segmentsTotal',
-          '#step': 'progressStep',
-          '#at': 'progressAt',
-          '#updatedAt': 'updatedAt',
-          '#arn': 'executionArn',
-        },
-      }),
-    );
-    if (!r.Item) return undefined;
-    const i = r.Item as Record<string, unknown>;
-    return {
-      status: i.status as JobStatus,
-      updatedAt: String(i.updatedAt ?? ''),
-      ...(typeof i.segmentsTotal === 'number' ? { segmentsTotal: i.segmentsTotal } : {}),
-      ...(typeof i.progressStep === 'number' ? { progressStep: i.progressStep } : {}),
-      ...(typeof i.progressAt === 'number' ? { progressAt: i.progressAt } : {}),
-      ...(typeof i.executionArn === 'string' ? { executionArn: i.executionArn } : {}),
-    };
   }
 
   /**
