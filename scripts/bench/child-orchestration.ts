@@ -62,6 +62,7 @@ const handlers: Record<string, (input: never) => Promise<unknown>> = {
     outputs: [],
     encoder: { ffmpegVersion: 'stand-in' },
     tracks: { audio: [], subtitles: [], skipped: [] },
+    verification: { status: 'PASSED', limits: {}, renditions: [] },
   }),
   // The MP4 parts Map reads Assemble's part list: none here (its own Map is not what is measured).
   Assemble: async () => ({ renditions: [], parts: [] }),
