@@ -132,7 +132,7 @@ describe('templates on the local stack', function () {
         name: `${o.rendition}.mp4`,
         width: o.width,
         height: o.height,
-        codec: o.rendition === '216p' ? 'hevc' : 'h264',
+        probeCodec: o.rendition === '216p' ? 'hevc' : 'h264',
       })),
       true,
     );

@@ -15,8 +15,8 @@ import type { JobEventDetail } from '../../src/pipeline/events.js';
 export async function checkContract(
   src: string,
   outDir: string,
-  /** Each rendition; `codec` (ffprobe's name) when it is not the job's (a ladder that mixes codecs). */
-  outputs: { name: string; width?: number; height?: number; codec?: string }[],
+  /** Each rendition; `probeCodec` (ffprobe's codec name) when it is not the job's (a ladder that mixes codecs). */
+  outputs: { name: string; width?: number; height?: number; probeCodec?: string }[],
   expectAudio: boolean,
   opts: { codec?: string } = {},
 ) {
@@ -44,7 +44,7 @@ export async function checkContract(
     const st = await streams(file);
     const v = st.find((s) => s.codecType === 'video')!;
     const a = st.find((s) => s.codecType === 'audio');
-    assert.equal(v.codec, o.codec ?? opts.codec ?? 'h264', `${o.name}: codec`);
+    assert.equal(v.codec, o.probeCodec ?? opts.codec ?? 'h264', `${o.name}: codec`);
     assert.deepEqual([v.width, v.height], [o.width, o.height]);
     assert.ok(
       Math.abs(v.duration - expectedDuration) <= maxGap + 1e-3,
