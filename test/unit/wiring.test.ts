@@ -26,6 +26,7 @@ import {
   TRANSIENT_ERROR_NAMES,
 } from '../../src/pipeline/retryPolicy.js';
 import { packagedDefinition } from '../../src/pipeline/aslDefinition.js';
+import { CFN_TAGS } from '../../src/local/lambdaLimits.js';
 import { PERMANENT_ERROR_NAMES } from '../../src/errors.js';
 
 /** serverless.yml with CloudFormation's short-form tags (!GetAtt, !Ref, ...) read as plain values. */
@@ -33,30 +34,8 @@ function readServerless(): Record<string, unknown> & {
   functions: Record<string, unknown>;
   resources: { extensions: Record<string, { Properties: { DefinitionSubstitutions: Record<string, unknown> } }> };
 } {
-  const tags = [
-    'GetAtt',
-    'Ref',
-    'Sub',
-    'If',
-    'Equals',
-    'Not',
-    'Join',
-    'Select',
-    'Split',
-    'Condition',
-    'FindInMap',
-    'And',
-    'Or',
-    'ImportValue',
-    'GetAZs',
-    'Base64',
-    'Cidr',
-  ].flatMap((t) => [
-    { tag: `!${t}`, resolve: (v: unknown) => v },
-    ...(['seq', 'map'] as const).map((collection) => ({ tag: `!${t}`, collection, resolve: (v: unknown) => v })),
-  ]);
   return YAML.parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8'), {
-    customTags: tags as never,
+    customTags: CFN_TAGS as never,
   }) as never;
 }
 
